@@ -1,0 +1,50 @@
+// swift-tools-version: 6.1
+// SeoulWorld: a deterministic multiplayer world server for a city's public metaverse.
+// The benchmarks live in their own package under Benchmarks/ so that their dependencies
+// stay out of this package's graph (and out of every normal build and test run).
+import PackageDescription
+
+let package = Package(
+    name: "SeoulWorld",
+    products: [
+        .executable(name: "seoulworld", targets: ["ServerMain"]),
+        .library(name: "WorldCore", targets: ["WorldCore"]),
+        .library(name: "Crowd", targets: ["Crowd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+    ],
+    targets: [
+        // MARK: System libraries
+
+        .systemLibrary(
+            name: "CLibUV",
+            pkgConfig: "libuv",
+            providers: [.apt(["libuv1-dev"])]
+        ),
+
+        // MARK: The deterministic core (standard library only)
+
+        .target(name: "WorldCore"),
+
+        // MARK: Synthetic crowds (standard library only; used by simulate, tests and benchmarks)
+
+        .target(name: "Crowd", dependencies: ["WorldCore"]),
+
+        // MARK: The seoulworld command
+
+        .executableTarget(
+            name: "ServerMain",
+            dependencies: [
+                "WorldCore",
+                "Crowd",
+                "CLibUV",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests
+
+        .testTarget(name: "WorldCoreTests", dependencies: ["WorldCore", "Crowd"]),
+    ]
+)

@@ -1,0 +1,13 @@
+// The `seoulworld` command: one binary, one subcommand per job.
+
+import ArgumentParser
+
+@main
+struct SeoulWorldCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seoulworld",
+        abstract: "SeoulWorld: the world simulation server for a city's public metaverse.",
+        subcommands: [Simulate.self],
+        defaultSubcommand: Simulate.self
+    )
+}

@@ -1,0 +1,159 @@
+// A snapshot of every avatar's position sorted by grid cell, rebuilt once per tick after
+// movement, for the interest refresh to read.
+//
+// Why a second index: the movement grid (`SpatialGrid`) must follow every single move, so it
+// is a linked structure; interest reads positions that no longer change during the tick,
+// many times over. A counting sort into one flat array gives the reads contiguous memory:
+// the cells of one grid row are adjacent in `entries`, so a row of cells is one range.
+// Rebuilding costs O(avatars + cells) per tick.
+//
+// Invariants:
+// 1. `entries[cellStart[c] ..< cellStart[c + 1]]` are exactly the avatars in cell c.
+// 2. Cells are numbered floor-major, then row, then column.
+
+public struct InterestIndex: Sendable {
+    public struct Entry: Sendable {
+        public var x: Int32
+        public var y: Int32
+        public var slot: Int32
+    }
+
+    let origin: Vec2
+    let cellSizeCentimetres: Int32
+    let columns: Int32
+    let rows: Int32
+    let floorCount: Int32
+    var cellStart: [Int32]
+    var entries: [Entry] = []
+    var cellOfSlot: [Int32]
+
+    init(bounds: Rect, floorCount: Int, slotCount: Int, cellSizeCentimetres requested: Int32) {
+        var size = max(requested, 100)
+        while Int64(bounds.width / size + 1) * Int64(bounds.height / size + 1) * Int64(floorCount) > Int64(SpatialGrid.cellCountMax) {
+            size *= 2
+        }
+        origin = Vec2(bounds.minX, bounds.minY)
+        cellSizeCentimetres = size
+        columns = bounds.width / size + 1
+        rows = bounds.height / size + 1
+        self.floorCount = Int32(floorCount)
+        cellStart = [Int32](repeating: 0, count: Int(columns * rows) * floorCount + 1)
+        cellOfSlot = [Int32](repeating: 0, count: slotCount)
+    }
+
+    @inline(__always) func column(_ x: Int32) -> Int32 { min(max((x &- origin.x) / cellSizeCentimetres, 0), columns &- 1) }
+    @inline(__always) func row(_ y: Int32) -> Int32 { min(max((y &- origin.y) / cellSizeCentimetres, 0), rows &- 1) }
+
+    /// Re-sorts every live avatar into its cell.
+    mutating func rebuild(alive: [Bool], position: [Vec2], floor: [Int32], slotHighWater: Int) {
+        let cellCount = cellStart.count - 1
+        var start = cellStart
+        cellStart = [] // keep `start` uniquely referenced, so the writes below do not copy
+        for i in 0...cellCount { start[i] = 0 }
+        var live = 0
+        for s in 0..<slotHighWater where alive[s] {
+            let p = position[s]
+            let c = (floor[s] &* rows &+ row(p.y)) &* columns &+ column(p.x)
+            cellOfSlot[s] = c
+            start[Int(c) + 1] &+= 1
+            live += 1
+        }
+        for i in 0..<cellCount { start[i + 1] &+= start[i] }
+        entries.removeAll(keepingCapacity: true)
+        entries.append(contentsOf: repeatElement(Entry(x: 0, y: 0, slot: -1), count: live))
+        // Fill each cell from its start, advancing the start; then shift the starts back.
+        for s in 0..<slotHighWater where alive[s] {
+            let c = Int(cellOfSlot[s])
+            let p = position[s]
+            entries[Int(start[c])] = Entry(x: p.x, y: p.y, slot: Int32(s))
+            start[c] &+= 1
+        }
+        for i in stride(from: cellCount, to: 0, by: -1) { start[i] = start[i - 1] }
+        start[0] = 0
+        cellStart = start
+    }
+
+    /// Writes into `keys` the interest key of every eligible avatar near `center`, scanning
+    /// rings of cells outward until `stopCount` keys are below anything the unscanned rings
+    /// could hold, or the rings pass the leave radius. Returns how many keys it wrote. A leaf
+    /// over raw buffers: this is the innermost loop of the tick.
+    func gatherCandidates(observer o: Int, center p: Vec2, floor f: Int32, rule: InterestRule,
+                          marks: UnsafeBufferPointer<UInt64>, memberStamp: UInt64,
+                          keys: UnsafeMutableBufferPointer<UInt64>) -> Int {
+        var count = 0
+        let cc = column(p.x), cr = row(p.y)
+        let floorBase = f &* rows
+        let cell = Int64(cellSizeCentimetres)
+        cellStart.withUnsafeBufferPointer { starts in
+            entries.withUnsafeBufferPointer { entries in
+                @inline(__always) func scan(_ r: Int32, _ from: Int32, _ to: Int32) {
+                    let base = (floorBase &+ r) &* columns
+                    var i = Int(starts[Int(base &+ from)])
+                    let end = Int(starts[Int(base &+ to &+ 1)])
+                    while i < end {
+                        let e = entries[i]
+                        i &+= 1
+                        let n = Int(e.slot)
+                        if n == o { continue }
+                        let dx = Int64(e.x &- p.x), dy = Int64(e.y &- p.y)
+                        let d2 = dx &* dx &+ dy &* dy
+                        let isMember = marks[n] == memberStamp
+                        if isMember ? d2 > rule.leave2 : d2 > rule.enter2 { continue }
+                        keys[count] = UInt64(d2 &* (isMember ? rule.memberScale : rule.newScale)) << World.keySlotBits | UInt64(n)
+                        count &+= 1
+                    }
+                }
+                var ring: Int32 = 0
+                while true {
+                    if cc &- ring < 0 && cr &- ring < 0 && cc &+ ring >= columns && cr &+ ring >= rows { break }
+                    let c0 = max(cc &- ring, 0), c1 = min(cc &+ ring, columns &- 1)
+                    if ring == 0 {
+                        scan(cr, cc, cc)
+                    } else {
+                        if cr &- ring >= 0 { scan(cr &- ring, c0, c1) }
+                        if cr &+ ring < rows { scan(cr &+ ring, c0, c1) }
+                        var r = max(cr &- ring &+ 1, 0)
+                        let rEnd = min(cr &+ ring &- 1, rows &- 1)
+                        while r <= rEnd {
+                            if cc &- ring >= 0 { scan(r, cc &- ring, cc &- ring) }
+                            if cc &+ ring < columns { scan(r, cc &+ ring, cc &+ ring) }
+                            r &+= 1
+                        }
+                    }
+                    // Everything not yet scanned is at least `reach` away.
+                    let reach = Int64(ring) &* cell
+                    if reach > rule.leaveRadius { break }
+                    if count >= rule.visibleMax {
+                        let bound = UInt64(reach &* reach &* rule.memberScale) << World.keySlotBits
+                        var below = 0
+                        for k in 0..<count where keys[k] < bound { below &+= 1 }
+                        if below >= rule.visibleMax { break }
+                    }
+                    ring &+= 1
+                }
+            }
+        }
+        return count
+    }
+}
+
+/// The interest rule's numbers, squared and scaled once per tick.
+struct InterestRule {
+    let enter2: Int64
+    let leave2: Int64
+    let leaveRadius: Int64
+    let newScale: Int64
+    let memberScale: Int64
+    let near2: Int64
+    let visibleMax: Int
+
+    init(_ settings: InterestSettings) {
+        enter2 = Int64(settings.enterRadiusCentimetres) * Int64(settings.enterRadiusCentimetres)
+        leave2 = Int64(settings.leaveRadiusCentimetres) * Int64(settings.leaveRadiusCentimetres)
+        leaveRadius = Int64(settings.leaveRadiusCentimetres)
+        newScale = 100 * 100
+        memberScale = Int64(100 - settings.capHysteresisPercent) * Int64(100 - settings.capHysteresisPercent)
+        near2 = Int64(settings.nearRadiusCentimetres) * Int64(settings.nearRadiusCentimetres)
+        visibleMax = settings.visibleMax
+    }
+}

@@ -1,0 +1,184 @@
+// Movement, the no-contact rule, and placing newcomers.
+//
+// An avatar's move is a sequence of candidate positions, tried in order; the first that
+// is free is taken, and if none is, the avatar stays where it is (which is always free,
+// because it was free when it got there and nobody may come closer since):
+//   1. the full step;
+//   2. when another avatar blocks: the step's component tangent to that avatar (sliding
+//      around it), which never brings the two closer;
+//   3. the step along x alone, then along y alone (sliding along walls and other avatars);
+//   4. when another avatar blocks: a sidestep at right angles, to the right, then to the
+//      left (so two avatars meeting exactly head-on, whose tangent is zero, keep right and pass).
+// A position is free when it lies in the walkable bounds, outside every obstacle by the
+// personal-space radius, and at least twice that radius from every other avatar on the
+// floor. All tests are exact integer comparisons.
+
+extension World {
+    enum Blocker {
+        case none
+        case geometry
+        case avatar(Int32)
+    }
+
+    mutating func advance(slot s: Int) {
+        let p = position[s]
+        var arriving = false
+        let d: Vec2
+        switch movement[s] {
+        case .idle:
+            return
+        case .heading(let h, let pace):
+            let u = h.unitVector
+            let step = Int64(stepCentimetres(pace))
+            d = Vec2(Int32(Int64(u.x) * step / Int64(Trig.one)), Int32(Int64(u.y) * step / Int64(Trig.one)))
+            heading[s] = h
+        case .target(let t, let pace):
+            let delta = t - p
+            let step = stepCentimetres(pace)
+            if delta.lengthSquared <= Int64(step) * Int64(step) {
+                d = delta
+                arriving = true
+            } else {
+                d = delta.scaled(toLength: step)
+            }
+            if d != .zero { heading[s] = Heading(of: d) }
+        }
+        if d == .zero {
+            if arriving { movement[s] = .idle }
+            return
+        }
+        let f = floor[s]
+        let reach = 2 * radius + max(abs(d.x), abs(d.y)) + 1
+        gatherNeighbours(floor: f, center: p, radius: reach)
+
+        let full = p + d
+        switch blocker(slot: s, floor: f, at: full) {
+        case .none:
+            commit(slot: s, to: full)
+            if arriving { movement[s] = .idle }
+        case .avatar(let other):
+            report.movement.contactsPrevented += 1
+            let n = p - position[Int(other)]
+            let dn = d.dot(n)
+            var tangent = d
+            let n2 = n.lengthSquared
+            if dn < 0 && n2 > 0 {
+                tangent = Vec2(d.x - Int32(dn * Int64(n.x) / n2), d.y - Int32(dn * Int64(n.y) / n2))
+            }
+            if tangent != .zero && tangent != d, case .none = blocker(slot: s, floor: f, at: p + tangent) {
+                report.movement.slid += 1
+                commit(slot: s, to: p + tangent)
+            } else if slideAlongAxes(slot: s, floor: f, from: p, step: d) || sidestep(slot: s, floor: f, from: p, step: d) {
+                report.movement.slid += 1
+            } else {
+                report.movement.stoppedByAvatar += 1
+            }
+        case .geometry:
+            report.movement.blockedByGeometry += 1
+            _ = slideAlongAxes(slot: s, floor: f, from: p, step: d)
+        }
+    }
+
+    /// Tries the step's larger axis component, then the smaller; returns whether one was taken.
+    mutating func slideAlongAxes(slot s: Int, floor f: Int32, from p: Vec2, step d: Vec2) -> Bool {
+        let xFirst = abs(d.x) >= abs(d.y)
+        let first = xFirst ? Vec2(d.x, 0) : Vec2(0, d.y)
+        let second = xFirst ? Vec2(0, d.y) : Vec2(d.x, 0)
+        for i in 0..<2 {
+            let component = i == 0 ? first : second
+            if component == .zero { continue }
+            if case .none = blocker(slot: s, floor: f, at: p + component) {
+                commit(slot: s, to: p + component)
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Steps at right angles to the blocked step, to the right first, then to the left: two
+    /// people meeting exactly head-on both keep right and pass, instead of standing forever.
+    mutating func sidestep(slot s: Int, floor f: Int32, from p: Vec2, step d: Vec2) -> Bool {
+        let right = Vec2(d.y, -d.x), left = Vec2(-d.y, d.x)
+        for i in 0..<2 {
+            let q = p + (i == 0 ? right : left)
+            if case .none = blocker(slot: s, floor: f, at: q) {
+                commit(slot: s, to: q)
+                return true
+            }
+        }
+        return false
+    }
+
+    mutating func commit(slot s: Int, to q: Vec2) {
+        position[s] = q
+        if spatialIndex == .grid { grid.update(Int32(s), cell: grid.cell(floor: floor[s], position: q)) }
+    }
+
+    /// Fills `scratchSlots` with every avatar that could be within `radius` of `center` on
+    /// `floor` (a superset; callers test exact distances).
+    mutating func gatherNeighbours(floor f: Int32, center: Vec2, radius r: Int32) {
+        scratchSlots.removeAll(keepingCapacity: true)
+        switch spatialIndex {
+        case .grid:
+            grid.gather(floor: f, center: center, radius: r, into: &scratchSlots)
+        case .bruteForce:
+            for s in 0..<slotHighWater where alive[s] && floor[s] == f { scratchSlots.append(Int32(s)) }
+        }
+    }
+
+    /// What, if anything, stops avatar `s` standing at `q`; `scratchSlots` must hold its
+    /// neighbours. Of several avatars in the way, the nearest (then the lowest slot) is named,
+    /// so the answer does not depend on the order of the neighbour list.
+    func blocker(slot s: Int, floor f: Int32, at q: Vec2) -> Blocker {
+        if !walkable.contains(q) || obstacleIndex.blocks(q, floor: Int(f)) { return .geometry }
+        var nearest: Int32 = -1
+        var nearestDistance = Int64.max
+        for n in scratchSlots where Int(n) != s {
+            let d2 = q.distanceSquared(to: position[Int(n)])
+            if d2 < contactDistanceSquared && (d2 < nearestDistance || (d2 == nearestDistance && n < nearest)) {
+                nearest = n
+                nearestDistance = d2
+            }
+        }
+        return nearest >= 0 ? .avatar(nearest) : .none
+    }
+
+    // MARK: Spawning
+
+    /// A free spot in the spawn area: first a few uniformly random points (from the world's
+    /// generator), then a scan of a hexagonal lattice at the contact distance. Nil when the
+    /// scan finds no free lattice point either (the area is as good as full).
+    mutating func findSpawnSpot(in area: SpawnArea) -> Vec2? {
+        let a = Rect(minX: max(area.area.minX, walkable.minX), minY: max(area.area.minY, walkable.minY),
+                     maxX: min(area.area.maxX, walkable.maxX), maxY: min(area.area.maxY, walkable.maxY))
+        guard a.isValid else { return nil }
+        let f = Int32(area.floor)
+        for _ in 0..<Self.spawnRandomTries {
+            let q = Vec2(random.uniform(a.minX...a.maxX), random.uniform(a.minY...a.maxY))
+            if isFreeSpawnSpot(q, floor: f) { return q }
+        }
+        let spacing = 2 * radius
+        let rowHeight = max(1, spacing * 866 / 1_000) // sqrt(3) / 2: rows of a hexagonal packing
+        var visited = 0
+        var y = a.minY
+        var row: Int32 = 0
+        while y <= a.maxY && visited < Self.spawnScanPointsMax {
+            var x = a.minX + (row & 1 == 1 ? radius : 0)
+            while x <= a.maxX && visited < Self.spawnScanPointsMax {
+                visited += 1
+                let q = Vec2(x, y)
+                if isFreeSpawnSpot(q, floor: f) { return q }
+                x += spacing
+            }
+            y += rowHeight
+            row += 1
+        }
+        return nil
+    }
+
+    mutating func isFreeSpawnSpot(_ q: Vec2, floor f: Int32) -> Bool {
+        gatherNeighbours(floor: f, center: q, radius: 2 * radius + 1)
+        if case .none = blocker(slot: -1, floor: f, at: q) { return true }
+        return false
+    }
+}
