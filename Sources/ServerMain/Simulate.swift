@@ -27,6 +27,9 @@ struct Simulate: ParsableCommand {
     @Option(help: "Ticks per second of world time.")
     var tickRate = 20
 
+    @Option(help: "Each avatar's view is recomputed every this many ticks (1 to 64).")
+    var viewRefreshTicks = InterestSettings().refreshPeriodTicks
+
     func validate() throws {
         guard (1...WorldDefinition.capacityMax).contains(avatars) else {
             throw ValidationError("--avatars must be 1 to \(WorldDefinition.capacityMax), got \(avatars)")
@@ -52,6 +55,7 @@ struct Simulate: ParsableCommand {
             definition = SyntheticWorlds.forCrowd(avatars: avatars, squareMetresPerAvatar: SyntheticWorlds.plazaSquareMetresPerAvatar)
         }
         definition.tickRateHertz = tickRate
+        definition.interest.refreshPeriodTicks = viewRefreshTicks
         let world: World
         do { world = try World(definition: definition, seed: seed) } catch { throw ValidationError(error.description) }
         var state = world

@@ -74,7 +74,7 @@ public struct InterestIndex: Sendable {
     }
 
     /// Writes into `keys` the interest key of every eligible avatar near `center`, scanning
-    /// rings of cells outward until `stopCount` keys are below anything the unscanned rings
+    /// rings of cells (at Chebyshev distance k from the observer's cell) outward until `stopCount` keys are below anything the unscanned rings
     /// could hold, or the rings pass the leave radius. Returns how many keys it wrote. A leaf
     /// over raw buffers: this is the innermost loop of the tick.
     func gatherCandidates(observer o: Int, center p: Vec2, floor f: Int32, rule: InterestRule,
@@ -103,25 +103,28 @@ public struct InterestIndex: Sendable {
                         count &+= 1
                     }
                 }
-                var ring: Int32 = 0
+                // Rings are scanned in bands: one ring at a time near the observer, where a
+                // dense crowd usually stops the scan, then bands of growing width, so a
+                // sparse scan that must reach the leave radius looks up O(radius) ranges
+                // instead of O(radius²).
+                var inner: Int32 = 0
                 while true {
-                    if cc &- ring < 0 && cr &- ring < 0 && cc &+ ring >= columns && cr &+ ring >= rows { break }
-                    let c0 = max(cc &- ring, 0), c1 = min(cc &+ ring, columns &- 1)
-                    if ring == 0 {
-                        scan(cr, cc, cc)
-                    } else {
-                        if cr &- ring >= 0 { scan(cr &- ring, c0, c1) }
-                        if cr &+ ring < rows { scan(cr &+ ring, c0, c1) }
-                        var r = max(cr &- ring &+ 1, 0)
-                        let rEnd = min(cr &+ ring &- 1, rows &- 1)
-                        while r <= rEnd {
-                            if cc &- ring >= 0 { scan(r, cc &- ring, cc &- ring) }
-                            if cc &+ ring < columns { scan(r, cc &+ ring, cc &+ ring) }
-                            r &+= 1
+                    if cc &- inner < 0 && cr &- inner < 0 && cc &+ inner >= columns && cr &+ inner >= rows { break }
+                    let outer = inner < 4 ? inner : inner &+ inner / 2 &- 1
+                    let c0 = max(cc &- outer, 0), c1 = min(cc &+ outer, columns &- 1)
+                    var r = max(cr &- outer, 0)
+                    let rEnd = min(cr &+ outer, rows &- 1)
+                    while r <= rEnd {
+                        if abs(r &- cr) >= inner {
+                            scan(r, c0, c1)
+                        } else {
+                            if cc &- inner >= 0 { scan(r, c0, cc &- inner) }
+                            if cc &+ inner < columns { scan(r, cc &+ inner, c1) }
                         }
+                        r &+= 1
                     }
                     // Everything not yet scanned is at least `reach` away.
-                    let reach = Int64(ring) &* cell
+                    let reach = Int64(outer) &* cell
                     if reach > rule.leaveRadius { break }
                     if count >= rule.visibleMax {
                         let bound = UInt64(reach &* reach &* rule.memberScale) << World.keySlotBits
@@ -129,7 +132,7 @@ public struct InterestIndex: Sendable {
                         for k in 0..<count where keys[k] < bound { below &+= 1 }
                         if below >= rule.visibleMax { break }
                     }
-                    ring &+= 1
+                    inner = outer &+ 1
                 }
             }
         }

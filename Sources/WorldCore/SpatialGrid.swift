@@ -100,32 +100,4 @@ public struct SpatialGrid: Sendable {
             r += 1
         }
     }
-
-    /// Appends the slots of the cells at Chebyshev distance exactly `ring` from the cell of
-    /// `center` (ring 0 is that cell). Returns false once the ring lies wholly outside the grid.
-    @inlinable public func gatherRing(floor: Int32, center: Vec2, ring: Int32, into out: inout [Int32]) -> Bool {
-        let cc = column(center.x), cr = row(center.y)
-        if cc - ring < 0 && cr - ring < 0 && cc + ring >= columns && cr + ring >= rows { return false }
-        @inline(__always) func visit(_ c: Int32, _ r: Int32) {
-            if c < 0 || r < 0 || c >= columns || r >= rows { return }
-            var s = head[Int(cell(floor: floor, column: c, row: r))]
-            while s >= 0 {
-                out.append(s)
-                s = next[Int(s)]
-            }
-        }
-        if ring == 0 {
-            visit(cc, cr)
-            return true
-        }
-        for c in (cc - ring)...(cc + ring) {
-            visit(c, cr - ring)
-            visit(c, cr + ring)
-        }
-        for r in (cr - ring + 1)...(cr + ring - 1) {
-            visit(cc - ring, r)
-            visit(cc + ring, r)
-        }
-        return true
-    }
 }

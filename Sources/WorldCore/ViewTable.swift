@@ -6,13 +6,14 @@
 // one per write.
 //
 // Invariants:
-// 1. Row o holds `counts[o]` packed `AvatarID`s of observer o's view, each with its band.
+// 1. Row o holds `counts[o]` entries of observer o's view, each with its band.
 // 2. `marks` holds stamps below or equal to `stamp`; a stamp is never reused.
 
 final class ViewStorage: @unchecked Sendable {
     let slotCount: Int
     let visibleMax: Int
-    let ids: UnsafeMutableBufferPointer<UInt64>
+    /// View entries (see `World.entry(slot:generation:)`).
+    let ids: UnsafeMutableBufferPointer<UInt32>
     let bands: UnsafeMutableBufferPointer<UInt8>
     let counts: UnsafeMutableBufferPointer<Int32>
     let marks: UnsafeMutableBufferPointer<UInt64>

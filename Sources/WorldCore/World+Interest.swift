@@ -1,7 +1,8 @@
 // Interest management: which avatars each observer sees.
 //
 // The rule, for an observer o refreshed at tick t (its entry tick, and then every
-// `refreshPeriodTicks`, staggered by slot so that a crowd's refreshes spread evenly):
+// `refreshPeriodTicks`, staggered by blocks of slots so that a crowd's refreshes spread
+// evenly over ticks; see `isRefreshTick`):
 //   1. A subject is eligible if it is alive, on o's floor, not o, and either within the
 //      enter radius, or already in o's view and within the leave radius (hysteresis).
 //   2. Each eligible subject gets the key (d² x scale, slot), where d is the distance and
@@ -26,6 +27,30 @@ extension World {
     static let keySlotBits: UInt64 = 20
     static let keySlotMask: UInt64 = (1 << keySlotBits) - 1
 
+    // A view entry is 32 bits: the slot in the low 20, the low 12 bits of the subject's
+    // generation in the high 12. Between two refreshes of a view at most
+    // `refreshPeriodTicks` (<= 64) ticks pass, and a slot's generation rises at most once a
+    // tick, so 12 bits always tell a member from a newcomer in its slot, and the member's
+    // full generation can be recovered from the slot's current one.
+    static let entrySlotMask: UInt32 = (1 << 20) - 1
+    static let entryGenerationMask: UInt32 = ~entrySlotMask
+
+    @inline(__always) static func entry(slot: Int, generation: UInt32) -> UInt32 {
+        UInt32(slot) | generation << 20
+    }
+
+    /// The full id of a view entry whose slot now holds `current`.
+    @inline(__always) static func id(ofEntry e: UInt32, current: UInt32) -> AvatarID {
+        let low = e >> 20
+        return AvatarID(slot: e & entrySlotMask, generation: current &- ((current &- low) & 0xFFF))
+    }
+
+    /// The presence word of a live avatar: low generation bits, floor and the alive bit, so
+    /// that "is this entry's avatar still here, on this floor" is one comparison.
+    @inline(__always) static func presence(generation: UInt32, floor: Int32, alive: Bool) -> UInt32 {
+        alive ? (generation << 20 | UInt32(floor) << 1 | 1) : 0
+    }
+
     mutating func refreshViews() {
         let period = UInt64(definition.interest.refreshPeriodTicks)
         if spatialIndex == .grid {
@@ -33,10 +58,20 @@ extension World {
         }
         let v = views.writable()
         for o in 0..<slotHighWater where alive[o] {
-            if enteredTick[o] == tick || (tick &+ UInt64(o)) % period == 0 {
+            if enteredTick[o] == tick || Self.isRefreshTick(tick, slot: o, period: period) {
                 refreshView(of: o, in: v)
             }
         }
+    }
+
+    /// Observers take turns in blocks of `refreshBlockSlots` consecutive slots, so that one
+    /// tick's refreshes read consecutive rows of the view table (memory the processor can
+    /// prefetch) instead of every fourth row.
+    public static let refreshBlockSlots = 64
+
+    /// Whether the observer in `slot` refreshes its view at `tick` (besides its entry tick).
+    @inline(__always) public static func isRefreshTick(_ tick: UInt64, slot: Int, period: UInt64) -> Bool {
+        (tick &+ UInt64(slot / refreshBlockSlots)) % period == 0
     }
 
     @inline(__always) func pairHash(observer: UInt64, subject: UInt64) -> UInt64 {
@@ -48,7 +83,9 @@ extension World {
         let base = o * visibleMax
         let observer = AvatarID(slot: UInt32(o), generation: generation[o]).packed
         for i in 0..<Int(v.counts[o]) {
-            interestHash ^= pairHash(observer: observer, subject: v.ids[base + i])
+            let e = v.ids[base + i]
+            let subject = Self.id(ofEntry: e, current: generation[Int(e & Self.entrySlotMask)])
+            interestHash ^= pairHash(observer: observer, subject: subject.packed)
         }
         v.counts[o] = 0
     }
@@ -62,12 +99,15 @@ extension World {
         let memberStamp = v.stamp &- 1
         let keptStamp = v.stamp
         let rule = interestRule
+        let here = UInt32(f) << 1 | 1
 
         // 1. Mark the current members that still exist on this floor.
-        for i in 0..<previousCount {
-            let id = AvatarID(packed: v.ids[base + i])
-            let s = Int(id.slot)
-            if alive[s] && generation[s] == id.generation && floor[s] == f { v.marks[s] = memberStamp }
+        presence.withUnsafeBufferPointer { presence in
+            for i in 0..<previousCount {
+                let e = v.ids[base + i]
+                let s = Int(e & Self.entrySlotMask)
+                if presence[s] == (e & Self.entryGenerationMask) | here { v.marks[s] = memberStamp }
+            }
         }
 
         // 2. Gather eligible candidates with their keys.
@@ -104,21 +144,22 @@ extension World {
                 interestHash ^= pairHash(observer: observer.packed, subject: subject.packed)
             }
         }
-        // 5. Previous members not kept leave.
+        // 5. Previous members not kept leave. (Only members were marked, and slots are unique
+        //    within a view, so a kept mark on the entry's slot means this very entry was kept.)
         for i in 0..<previousCount {
-            let id = AvatarID(packed: v.ids[base + i])
-            let s = Int(id.slot)
-            let kept = alive[s] && generation[s] == id.generation && v.marks[s] == keptStamp
-            if !kept {
-                report.viewChanges.append(ViewChange(observer: observer, subject: id, entered: false))
-                interestHash ^= pairHash(observer: observer.packed, subject: id.packed)
+            let e = v.ids[base + i]
+            let s = Int(e & Self.entrySlotMask)
+            if v.marks[s] != keptStamp {
+                let subject = Self.id(ofEntry: e, current: generation[s])
+                report.viewChanges.append(ViewChange(observer: observer, subject: subject, entered: false))
+                interestHash ^= pairHash(observer: observer.packed, subject: subject.packed)
             }
         }
         // 6. Store the new view with each member's update band (distance recovered from the key).
         for i in 0..<count {
             let key = v.keys[i]
             let n = Int(key & Self.keySlotMask)
-            v.ids[base + i] = AvatarID(slot: UInt32(n), generation: generation[n]).packed
+            v.ids[base + i] = Self.entry(slot: n, generation: generation[n])
             let d2 = Int64(key >> Self.keySlotBits) / (v.marks[n] == keptStamp ? rule.memberScale : rule.newScale)
             v.bands[base + i] = d2 <= rule.near2 ? 0 : (d2 <= 4 * rule.near2 ? 1 : 2)
         }
@@ -142,9 +183,11 @@ extension World {
         let v = views.storage
         let base = o * visibleMax
         for i in 0..<Int(v.counts[o]) {
-            let id = AvatarID(packed: v.ids[base + i])
-            let s = Int(id.slot)
-            if alive[s] && generation[s] == id.generation { body(id, Int(v.bands[base + i])) }
+            let e = v.ids[base + i]
+            let s = Int(e & Self.entrySlotMask)
+            if presence[s] & (Self.entryGenerationMask | 1) == (e & Self.entryGenerationMask) | 1 {
+                body(AvatarID(slot: UInt32(s), generation: generation[s]), Int(v.bands[base + i]))
+            }
         }
     }
 

@@ -63,6 +63,9 @@ public struct World: Sendable {
     var movement: [Movement]
     var enteredTick: [UInt64]
     var tagOfSlot: [UInt64]
+    /// Derived from `alive`, `generation` and `floor` (see `World.presence`), kept in step by
+    /// `setPresence`, so the interest refresh checks a member with one load.
+    var presence: [UInt32]
     /// One past the highest slot ever used; loops over slots stop here.
     var slotHighWater = 0
     var freeSlots = MinHeap()
@@ -121,6 +124,7 @@ public struct World: Sendable {
         movement = [Movement](repeating: .idle, count: n)
         enteredTick = [UInt64](repeating: 0, count: n)
         tagOfSlot = [UInt64](repeating: 0, count: n)
+        presence = [UInt32](repeating: 0, count: n)
         radius = definition.personalSpaceRadiusCentimetres
         contactDistanceSquared = 4 * Int64(radius) * Int64(radius)
         walkable = definition.bounds.inset(by: radius)
@@ -141,6 +145,7 @@ public struct World: Sendable {
         interestRule = InterestRule(definition.interest)
         views = ViewTable(slotCount: n, visibleMax: visibleMax)
         precondition(n <= 1 << Self.keySlotBits, "capacity exceeds the interest key's slot field")
+        precondition(definition.interest.refreshPeriodTicks < 4_096, "view entries keep 12 generation bits")
     }
 
     // MARK: The tick
@@ -205,6 +210,7 @@ public struct World: Sendable {
         generation[s] &+= 1
         movement[s] = .idle
         population -= 1
+        setPresence(s)
         freeSlots.push(UInt32(s))
         report.left.append(id)
     }
@@ -233,6 +239,7 @@ public struct World: Sendable {
         tagOfSlot[s] = request.tag
         assert(views.storage.counts[s] == 0, "a free slot kept a view")
         population += 1
+        setPresence(s)
         if spatialIndex == .grid { grid.insert(Int32(s), cell: grid.cell(floor: floor[s], position: spot)) }
         report.enterResults.append(EnterResult(tag: request.tag, outcome: .success(AvatarID(slot: UInt32(s), generation: generation[s]))))
     }
@@ -250,6 +257,10 @@ public struct World: Sendable {
             }
             movement[s] = .target(target, pace)
         }
+    }
+
+    mutating func setPresence(_ s: Int) {
+        presence[s] = Self.presence(generation: generation[s], floor: floor[s], alive: alive[s])
     }
 
     // MARK: State hash

@@ -23,7 +23,7 @@ struct InterestOracle {
         var changes: [ViewChange] = []
         for o in avatars {
             let period = UInt64(settings.refreshPeriodTicks)
-            guard enteredTick[o.id] == world.tick || (world.tick + UInt64(o.id.slot)) % period == 0 else { continue }
+            guard enteredTick[o.id] == world.tick || (world.tick + UInt64(Int(o.id.slot) / World.refreshBlockSlots)) % period == 0 else { continue }
             let previous = views[o.id] ?? []
             var ranked: [(key: Int64, slot: UInt32, id: AvatarID)] = []
             for s in avatars where s.id != o.id && s.floor == o.floor {
