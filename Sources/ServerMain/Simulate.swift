@@ -76,13 +76,13 @@ struct Simulate: ParsableCommand {
             viewChanges += state.report.viewChanges.count
         }
         let elapsedSeconds = Double(uv_hrtime() - started) / 1e9
-        print("views: \(viewRefreshes) refreshes, \(viewCandidates / max(viewRefreshes, 1)) eligible candidates each, \(viewChanges) changes")
+        let views = ViewStatistics(refreshes: viewRefreshes, candidates: viewCandidates, changes: viewChanges)
         print(Self.summary(definition: definition, world: state, crowd: crowd, seed: seed, stepNanoseconds: stepNanoseconds,
-                           elapsedSeconds: elapsedSeconds, worldSeconds: seconds))
+                           elapsedSeconds: elapsedSeconds, worldSeconds: seconds, views: views))
     }
 
     static func summary(definition: WorldDefinition, world: World, crowd: Wanderers, seed: UInt64, stepNanoseconds: [UInt64],
-                        elapsedSeconds: Double, worldSeconds: Int) -> String {
+                        elapsedSeconds: Double, worldSeconds: Int, views: ViewStatistics) -> String {
         let sorted = stepNanoseconds.sorted()
         func ms(_ q: Double) -> String { format(Double(percentile(sorted, q)) / 1e6, decimals: 3) + " ms" }
         let b = definition.bounds
@@ -94,10 +94,17 @@ struct Simulate: ParsableCommand {
         tick time           p50 \(ms(0.50))  p90 \(ms(0.90))  p99 \(ms(0.99))  max \(ms(1.0))
         avatars             \(world.population) in world (\(crowd.entered) entered, \(crowd.refused) refused)
         contacts prevented  \(m.contactsPrevented) (slid \(m.slid), stopped \(m.stoppedByAvatar)); moves blocked by geometry \(m.blockedByGeometry)
+        views               \(views.refreshes) refreshes (\(views.candidates / max(views.refreshes, 1)) eligible candidates each), \(views.changes) enter/leave changes
         inputs rejected     \(r.total)
         final state hash    \(hex(world.report.stateHash))
         """
     }
+}
+
+struct ViewStatistics {
+    var refreshes: Int
+    var candidates: Int
+    var changes: Int
 }
 
 /// The value at quantile `q` (0...1) of an ascending array, nearest-rank.
