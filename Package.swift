@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "seoulworld", targets: ["ServerMain"]),
         .library(name: "WorldCore", targets: ["WorldCore"]),
         .library(name: "Crowd", targets: ["Crowd"]),
+        .library(name: "WorldFiles", targets: ["WorldFiles"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
@@ -31,6 +32,10 @@ let package = Package(
 
         .target(name: "Crowd", dependencies: ["WorldCore"]),
 
+        // MARK: World files (worlds/*.json): loading, validation, maps
+
+        .target(name: "WorldFiles", dependencies: ["WorldCore"]),
+
         // MARK: The seoulworld command
 
         .executableTarget(
@@ -38,6 +43,7 @@ let package = Package(
             dependencies: [
                 "WorldCore",
                 "Crowd",
+                "WorldFiles",
                 "CLibUV",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -46,5 +52,6 @@ let package = Package(
         // MARK: Tests
 
         .testTarget(name: "WorldCoreTests", dependencies: ["WorldCore", "Crowd"]),
+        .testTarget(name: "WorldFilesTests", dependencies: ["WorldFiles", "WorldCore", "Crowd"], resources: [.copy("Fixtures")]),
     ]
 )

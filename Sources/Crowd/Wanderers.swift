@@ -22,6 +22,7 @@ public struct Wanderers: Sendable {
     var nextTag: UInt64 = 1
     var pendingEnters = 0
     let bounds: Rect
+    let spawnAreaCount: Int
     var inputs: [Input] = []
 
     /// A crowd of `target` avatars for a world of `definition`; walk-to targets are drawn
@@ -32,6 +33,7 @@ public struct Wanderers: Sendable {
         random = WorldRandom(seed: seed ^ 0xC0FF_EE00_D15E_A5E5)
         self.target = target
         self.bounds = definition.bounds.inset(by: definition.personalSpaceRadiusCentimetres)
+        self.spawnAreaCount = max(1, definition.spawnAreas.count)
         self.enterPerTickMax = enterPerTickMax
         self.changeEveryTicksMean = changeEveryTicksMean
         self.churnPerMille = churnPerMille
@@ -56,7 +58,8 @@ public struct Wanderers: Sendable {
         inputs.removeAll(keepingCapacity: true)
         let missing = target - ids.count - pendingEnters
         for _ in 0..<max(0, min(missing, enterPerTickMax)) {
-            inputs.append(.enter(EnterRequest(tag: nextTag)))
+            // Newcomers take the spawn areas in turn.
+            inputs.append(.enter(EnterRequest(tag: nextTag, spawnArea: Int(nextTag % UInt64(spawnAreaCount)))))
             nextTag += 1
             pendingEnters += 1
         }

@@ -6,6 +6,7 @@ import ArgumentParser
 import CLibUV
 import Crowd
 import WorldCore
+import WorldFiles
 
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,17 +25,24 @@ struct Simulate: ParsableCommand {
     @Option(help: "World size in metres as WIDTHxHEIGHT (default: a square at plaza density, 4 m² per avatar).")
     var worldSize: String?
 
-    @Option(help: "Ticks per second of world time.")
-    var tickRate = 20
+    @Option(help: "Run in a real space from the world files instead, such as seoul-plaza.")
+    var world: String?
 
-    @Option(help: "Each avatar's view is recomputed every this many ticks (1 to 64).")
-    var viewRefreshTicks = InterestSettings().refreshPeriodTicks
+    @Option(help: "The directory of world files for --world (default: ./worlds, or the checkout's worlds/).")
+    var worlds: String?
+
+    @Option(help: "Ticks per second of world time (default: the space's own, 20 for a synthetic one).")
+    var tickRate: Int?
+
+    @Option(help: "Each avatar's view is recomputed every this many ticks, 1 to 64 (default: the space's own, 4 for a synthetic one).")
+    var viewRefreshTicks: Int?
 
     func validate() throws {
         guard (1...WorldDefinition.capacityMax).contains(avatars) else {
             throw ValidationError("--avatars must be 1 to \(WorldDefinition.capacityMax), got \(avatars)")
         }
         guard (1...86_400).contains(seconds) else { throw ValidationError("--seconds must be 1 to 86400, got \(seconds)") }
+        if world != nil && worldSize != nil { throw ValidationError("--world and --world-size exclude each other: a real space has its own size") }
         if let worldSize, Self.parseSize(worldSize) == nil {
             throw ValidationError("--world-size must be WIDTHxHEIGHT in whole metres, each 10 to 100000, for example 200x150; got '\(worldSize)'")
         }
@@ -49,18 +57,27 @@ struct Simulate: ParsableCommand {
 
     func run() throws {
         var definition: WorldDefinition
-        if let worldSize, let size = Self.parseSize(worldSize) {
+        if let id = world {
+            let catalog = try loadCatalog(worlds)
+            guard let space = catalog.space(id) else {
+                throw ValidationError("no space '\(id)'; the spaces are: " + catalog.spaces.map(\.id).joined(separator: ", "))
+            }
+            definition = space.definition
+            if avatars > definition.capacity {
+                throw ValidationError("--avatars \(avatars) is more than \(id) holds (capacity \(definition.capacity))")
+            }
+        } else if let worldSize, let size = Self.parseSize(worldSize) {
             definition = SyntheticWorlds.rectangle(widthMetres: size.width, heightMetres: size.height, capacity: avatars)
         } else {
             definition = SyntheticWorlds.forCrowd(avatars: avatars, squareMetresPerAvatar: SyntheticWorlds.plazaSquareMetresPerAvatar)
         }
-        definition.tickRateHertz = tickRate
-        definition.interest.refreshPeriodTicks = viewRefreshTicks
+        if let tickRate { definition.tickRateHertz = tickRate }
+        if let viewRefreshTicks { definition.interest.refreshPeriodTicks = viewRefreshTicks }
         let world: World
         do { world = try World(definition: definition, seed: seed) } catch { throw ValidationError(error.description) }
         var state = world
         var crowd = Wanderers(seed: seed, target: avatars, definition: definition)
-        let ticks = seconds * tickRate
+        let ticks = seconds * definition.tickRateHertz
         var stepNanoseconds: [UInt64] = []
         stepNanoseconds.reserveCapacity(ticks)
         var viewRefreshes = 0, viewCandidates = 0, viewChanges = 0
@@ -89,7 +106,7 @@ struct Simulate: ParsableCommand {
         let m = world.totalMovement
         let r = world.totalRejections
         return """
-        world               \(definition.id): \(b.width / 100) m x \(b.height / 100) m, \(definition.obstacles.count) obstacles, seed \(seed)
+        world               \(definition.id): \(b.width / 100) m x \(b.height / 100) m, \(definition.floors.count) floor\(definition.floors.count == 1 ? "" : "s"), \(definition.obstacles.count) obstacles, seed \(seed)
         ticks               \(world.tick) (\(worldSeconds) s of world time at \(definition.tickRateHertz) Hz), ran in \(format(elapsedSeconds, decimals: 2)) s (\(format(Double(worldSeconds) / max(elapsedSeconds, 1e-9), decimals: 1))x real time)
         tick time           p50 \(ms(0.50))  p90 \(ms(0.90))  p99 \(ms(0.99))  max \(ms(1.0))
         avatars             \(world.population) in world (\(crowd.entered) entered, \(crowd.refused) refused)

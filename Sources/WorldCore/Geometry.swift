@@ -114,13 +114,12 @@ public struct Circle: Hashable, Sendable {
 
 public struct Polygon: Hashable, Sendable {
     public static let vertexCountMax = 256
-    public var vertices: [Vec2]
+    public let vertices: [Vec2]
+    /// The bounding box, kept so that most tests end with four comparisons.
+    public let bounds: Rect
 
     public init(vertices: [Vec2]) {
         self.vertices = vertices
-    }
-
-    public var bounds: Rect {
         var r = Rect(minX: .max, minY: .max, maxX: .min, maxY: .min)
         for v in vertices {
             r.minX = min(r.minX, v.x)
@@ -128,7 +127,7 @@ public struct Polygon: Hashable, Sendable {
             r.maxX = max(r.maxX, v.x)
             r.maxY = max(r.maxY, v.y)
         }
-        return r
+        bounds = r
     }
 
     /// Twice the signed area (positive when counter-clockwise).
@@ -144,12 +143,17 @@ public struct Polygon: Hashable, Sendable {
 
     /// Even-odd test; points on an edge count as inside.
     @inlinable public func contains(_ p: Vec2) -> Bool {
+        guard bounds.contains(p) else { return false }
         var inside = false
         var j = vertices.count - 1
         for i in 0..<vertices.count {
             let a = vertices[i]
             let b = vertices[j]
-            if segmentDistanceSquaredIsAtMost(p, a, b, 0) { return true }
+            // On the edge: collinear with it and within its box.
+            let cross = Int64(b.x - a.x) * Int64(p.y - a.y) - Int64(b.y - a.y) * Int64(p.x - a.x)
+            if cross == 0 && min(a.x, b.x) <= p.x && p.x <= max(a.x, b.x) && min(a.y, b.y) <= p.y && p.y <= max(a.y, b.y) {
+                return true
+            }
             if (a.y > p.y) != (b.y > p.y) {
                 // Does the horizontal ray from p to +x cross edge a-b? Compare without division:
                 // x_cross = a.x + (p.y - a.y) * (b.x - a.x) / (b.y - a.y) > p.x
@@ -165,11 +169,17 @@ public struct Polygon: Hashable, Sendable {
     /// True when the disk of `radius` around `p` overlaps the polygon (inside or within
     /// `radius` of an edge).
     @inlinable public func overlapsDisk(center p: Vec2, radius: Int32) -> Bool {
+        guard bounds.inset(by: -radius).contains(p) else { return false }
         if contains(p) { return true }
         let r2 = Int64(radius) * Int64(radius)
         var j = vertices.count - 1
         for i in 0..<vertices.count {
-            if segmentDistanceSquaredIsAtMost(p, vertices[j], vertices[i], r2) { return true }
+            let a = vertices[j], b = vertices[i]
+            // Skip edges whose box, grown by the radius, does not hold p.
+            if p.x >= min(a.x, b.x) - radius && p.x <= max(a.x, b.x) + radius && p.y >= min(a.y, b.y) - radius && p.y <= max(a.y, b.y) + radius,
+               segmentDistanceSquaredIsAtMost(p, a, b, r2) {
+                return true
+            }
             j = i
         }
         return false

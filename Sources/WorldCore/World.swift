@@ -96,6 +96,10 @@ public struct World: Sendable {
     // MARK: Scratch buffers, reused every tick so the step allocates nothing in steady state
 
     var scratchSlots: [Int32] = []
+    /// Spawn areas found jammed this tick: later entries to them this tick are refused at once.
+    /// Exact, since an area only fills further within a tick, and it bounds the spawn work
+    /// of a tick to one full scan per area, however many entries arrive.
+    var jammedSpawnAreas: [Bool] = []
     var leaveInputs: [(id: AvatarID, order: Int32)] = []
     var enterInputs: [(request: EnterRequest, order: Int32)] = []
     var moveInputs: [(id: AvatarID, move: Move, order: Int32)] = []
@@ -143,6 +147,7 @@ public struct World: Sendable {
                                       clearanceCentimetres: radius, cellSizeCentimetres: cellSize)
         visibleMax = definition.interest.visibleMax
         interestRule = InterestRule(definition.interest)
+        jammedSpawnAreas = [Bool](repeating: false, count: definition.spawnAreas.count)
         views = ViewTable(slotCount: n, visibleMax: visibleMax)
         precondition(n <= 1 << Self.keySlotBits, "capacity exceeds the interest key's slot field")
         precondition(definition.interest.refreshPeriodTicks < 4_096, "view entries keep 12 generation bits")
@@ -155,6 +160,7 @@ public struct World: Sendable {
     public mutating func step(_ inputs: [Input]) {
         tick += 1
         report.reset(tick: tick)
+        for i in jammedSpawnAreas.indices { jammedSpawnAreas[i] = false }
         sortInputs(inputs)
         for (id, _) in leaveInputs { applyLeave(id) }
         for (request, _) in enterInputs { applyEnter(request) }
@@ -222,8 +228,12 @@ public struct World: Sendable {
         }
         guard definition.spawnAreas.indices.contains(request.spawnArea) else { return refuse(.noSuchSpawnArea) }
         guard population < definition.capacity else { return refuse(.worldFull) }
+        guard !jammedSpawnAreas[request.spawnArea] else { return refuse(.noFreeSpot) }
         let area = definition.spawnAreas[request.spawnArea]
-        guard let spot = findSpawnSpot(in: area) else { return refuse(.noFreeSpot) }
+        guard let spot = findSpawnSpot(in: area) else {
+            jammedSpawnAreas[request.spawnArea] = true
+            return refuse(.noFreeSpot)
+        }
         let s: Int
         if let free = freeSlots.popMin() { s = Int(free) } else {
             s = slotHighWater

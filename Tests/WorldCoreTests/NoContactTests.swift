@@ -76,6 +76,24 @@ import WorldCore
         #expect(refused == 400 - admitted)
     }
 
+    @Test func aFloodOfEntriesIntoAJammedAreaCostsOneScan() throws {
+        // A 6 m x 6 m room: 23 lattice points at 1.2 m in its 4.8 m x 4.8 m of walkable centres,
+        // fewer when placed at random first. A thousand ask to enter in one tick.
+        var definition = SyntheticWorlds.rectangle(widthMetres: 6, heightMetres: 6, capacity: 2_000, obstacles: false)
+        definition.spawnAreas = [SpawnArea(area: definition.bounds)]
+        var world = try World(definition: definition, seed: 8)
+        world.step((0..<1_000).map { .enter(EnterRequest(tag: UInt64($0))) })
+        let refused = world.report.enterResults.filter { $0.outcome == .failure(.noFreeSpot) }.count
+        #expect(world.population + refused == 1_000)
+        #expect(world.population >= 10 && world.population <= 23, "placed \(world.population), examined \(world.report.spawnSpotsExamined)")
+        // Each placed avatar costs at most the random tries plus one lattice scan; after the
+        // first refusal the area is known jammed and the rest cost nothing.
+        let latticePoints = 6 * 6 // (480 / 120 + 1) columns by (480 / 103 + 1) rows, rounded up
+        let bound = (world.population + 1) * (24 + latticePoints)
+        #expect(world.report.spawnSpotsExamined <= bound, "examined \(world.report.spawnSpotsExamined), bound \(bound)")
+        #expect(contactViolations(world).isEmpty)
+    }
+
     @Test func fullWorldRefusesWithReason() throws {
         let definition = SyntheticWorlds.rectangle(widthMetres: 50, heightMetres: 50, capacity: 5)
         var world = try World(definition: definition, seed: 1)
