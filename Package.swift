@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "WorldCore", targets: ["WorldCore"]),
         .library(name: "Crowd", targets: ["Crowd"]),
         .library(name: "WorldFiles", targets: ["WorldFiles"]),
+        .library(name: "NetProto", targets: ["NetProto"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
@@ -36,6 +37,14 @@ let package = Package(
 
         .target(name: "WorldFiles", dependencies: ["WorldCore"]),
 
+        // MARK: The wire protocol: codec and session state machines (pure); libuv transport to come
+
+        .target(name: "NetProto", dependencies: ["CLibUV"]),
+
+        // MARK: The server library: sessions, snapshots, and (to come) the libuv server
+
+        .target(name: "WorldServer", dependencies: ["WorldCore", "NetProto", "WorldFiles", "Crowd"]),
+
         // MARK: The seoulworld command
 
         .executableTarget(
@@ -44,6 +53,8 @@ let package = Package(
                 "WorldCore",
                 "Crowd",
                 "WorldFiles",
+                "WorldServer",
+                "NetProto",
                 "CLibUV",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -52,6 +63,8 @@ let package = Package(
         // MARK: Tests
 
         .testTarget(name: "WorldCoreTests", dependencies: ["WorldCore", "Crowd"]),
+        .testTarget(name: "NetProtoTests", dependencies: ["NetProto", "WorldCore", "Crowd"]),
+        .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "NetProto", "WorldCore", "Crowd"]),
         .testTarget(name: "WorldFilesTests", dependencies: ["WorldFiles", "WorldCore", "Crowd"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -1,0 +1,474 @@
+// Every message of the TCP control channel and every UDP packet, with its exact encoding.
+// docs/PROTOCOL.md is the specification; this file must say the same, byte for byte.
+//
+// Encoding is canonical: each value has exactly one encoding, so a decoder may re-encode
+// what it decoded and compare. Decoders check every length and range before using it, and
+// throw `WireError` on anything else.
+
+public enum WireProtocol {
+    /// "SWLD" as little-endian bytes: 0x53 0x57 0x4C 0x44.
+    public static let id: UInt32 = 0x444C_5753
+    public static let version: UInt16 = 1
+    /// The largest TCP frame body (type byte and payload), in bytes.
+    public static let frameBodyBytesMax = 4_096
+    /// The largest UDP packet, in bytes: under the 1,280-byte IPv6 minimum MTU with room for headers.
+    public static let packetBytesMax = 1_200
+    public static let displayNameBytesMax = 48
+    public static let spaceIDBytesMax = 64
+    public static let tokenBytesMax = 512
+    public static let errorTextBytesMax = 512
+    public static let spacesMax = 256
+    public static let namesPerMessageMax = 64
+    public static let commandsPerInputMax = 4
+    public static let udpSecretBytes = 16
+    public static let macBytes = 16
+    /// A bind request is padded to this size so that the challenge answering it is smaller.
+    public static let bindRequestBytes = 32
+}
+
+/// Error codes carried by `ServerMessage.error`. Numbers are part of the protocol.
+public enum ErrorCode: UInt16, Hashable, Sendable, CaseIterable {
+    case protocolMismatch = 1
+    case versionMismatch = 2
+    case malformedMessage = 3
+    case frameTooLarge = 4
+    case notAuthenticated = 5
+    case authenticationFailed = 6
+    case tokenExpired = 7
+    case unknownSpace = 8
+    case spaceFull = 9
+    case noFreeSpot = 10
+    case alreadyInSpace = 11
+    case notInSpace = 12
+    case handshakeTimeout = 13
+    case idleTimeout = 14
+    case tooSlow = 15
+    case shuttingDown = 16
+    case guestNotAllowed = 17
+    case rateLimited = 18
+    case unexpectedMessage = 19
+    case internalError = 20
+}
+
+/// One movement command inside an input.
+public enum WireCommand: Hashable, Sendable {
+    case stop
+    /// Heading as a binary angle (65,536 per turn, 0 east, counter-clockwise); pace 1 walk, 2 run.
+    case go(heading: UInt16, pace: UInt8)
+    /// A target in centimetres on the current floor; pace 1 walk, 2 run.
+    case walkTo(x: Int32, y: Int32, pace: UInt8)
+
+    func encode(_ w: inout ByteWriter) {
+        switch self {
+        case .stop: w.u8(0)
+        case .go(let heading, let pace):
+            w.u8(1)
+            w.u16(heading)
+            w.u8(pace)
+        case .walkTo(let x, let y, let pace):
+            w.u8(2)
+            w.i32(x)
+            w.i32(y)
+            w.u8(pace)
+        }
+    }
+
+    static func decode(_ r: inout ByteReader) throws(WireError) -> WireCommand {
+        switch try r.u8() {
+        case 0: return .stop
+        case 1:
+            let heading = try r.u16()
+            return .go(heading: heading, pace: try pace(&r))
+        case 2:
+            let x = try r.i32(), y = try r.i32()
+            return .walkTo(x: x, y: y, pace: try pace(&r))
+        case let k: throw .invalid(field: "command.kind", reason: "\(k) is not 0 (stop), 1 (go) or 2 (walk to)")
+        }
+    }
+
+    static func pace(_ r: inout ByteReader) throws(WireError) -> UInt8 {
+        let p = try r.u8()
+        guard p == 1 || p == 2 else { throw .invalid(field: "command.pace", reason: "\(p) is not 1 (walk) or 2 (run)") }
+        return p
+    }
+}
+
+/// The body of an input, sent over UDP (or over TCP by a client without UDP).
+public struct InputBody: Hashable, Sendable {
+    /// The newest snapshot tick the client holds (0 before the first).
+    public var ackTick: UInt32
+    /// The client's clock in milliseconds (mod 65,536), echoed in snapshots for its RTT.
+    public var clientTimeMillis: UInt16
+    /// The `serverTimeMillis` of the newest snapshot, and how long the client held it, for
+    /// the server's RTT.
+    public var echoServerTimeMillis: UInt16
+    public var holdMillis: UInt16
+    /// The sequence number of the first command; commands are newest first, so command i
+    /// has sequence `sequence - i`. Resending the last few lets one packet cover losses.
+    public var sequence: UInt32
+    public var commands: [WireCommand]
+
+    public init(ackTick: UInt32, clientTimeMillis: UInt16, echoServerTimeMillis: UInt16, holdMillis: UInt16, sequence: UInt32, commands: [WireCommand]) {
+        self.ackTick = ackTick
+        self.clientTimeMillis = clientTimeMillis
+        self.echoServerTimeMillis = echoServerTimeMillis
+        self.holdMillis = holdMillis
+        self.sequence = sequence
+        self.commands = commands
+    }
+
+    func encode(_ w: inout ByteWriter) {
+        precondition((1...WireProtocol.commandsPerInputMax).contains(commands.count))
+        w.u32(ackTick)
+        w.u16(clientTimeMillis)
+        w.u16(echoServerTimeMillis)
+        w.u16(holdMillis)
+        w.u32(sequence)
+        w.u8(UInt8(commands.count))
+        for c in commands { c.encode(&w) }
+    }
+
+    static func decode(_ r: inout ByteReader) throws(WireError) -> InputBody {
+        let ack = try r.u32(), time = try r.u16(), echo = try r.u16(), hold = try r.u16(), sequence = try r.u32()
+        let count = Int(try r.u8())
+        guard (1...WireProtocol.commandsPerInputMax).contains(count) else {
+            throw .invalid(field: "input.count", reason: "\(count) commands; 1 to \(WireProtocol.commandsPerInputMax) allowed")
+        }
+        guard UInt32(count - 1) <= sequence else { throw .invalid(field: "input.sequence", reason: "\(sequence) is lower than the number of older commands") }
+        var commands: [WireCommand] = []
+        for _ in 0..<count { commands.append(try WireCommand.decode(&r)) }
+        return InputBody(ackTick: ack, clientTimeMillis: time, echoServerTimeMillis: echo, holdMillis: hold, sequence: sequence, commands: commands)
+    }
+}
+
+// MARK: TCP control channel
+
+public enum ClientMessage: Hashable, Sendable {
+    case hello(protocolID: UInt32, version: UInt16)
+    case authenticateGuest(displayName: String)
+    case authenticateMember(token: [UInt8])
+    case enterSpace(requestID: UInt32, spaceID: String)
+    case leaveSpace(requestID: UInt32)
+    case snapshotsOverTCP(Bool)
+    case ping(clientTimeMicros: UInt64)
+    case goodbye
+    case input(InputBody)
+
+    public var type: UInt8 {
+        switch self {
+        case .hello: return 0x01
+        case .authenticateGuest: return 0x02
+        case .authenticateMember: return 0x03
+        case .enterSpace: return 0x04
+        case .leaveSpace: return 0x05
+        case .snapshotsOverTCP: return 0x06
+        case .ping: return 0x07
+        case .goodbye: return 0x08
+        case .input: return 0x09
+        }
+    }
+
+    /// The frame body: type byte, then payload.
+    public func encode() -> [UInt8] {
+        var w = ByteWriter()
+        w.u8(type)
+        switch self {
+        case .hello(let id, let version):
+            w.u32(id)
+            w.u16(version)
+        case .authenticateGuest(let name): w.string8(name)
+        case .authenticateMember(let token):
+            w.u16(UInt16(token.count))
+            w.raw(token)
+        case .enterSpace(let request, let space):
+            w.u32(request)
+            w.string8(space)
+        case .leaveSpace(let request): w.u32(request)
+        case .snapshotsOverTCP(let on): w.u8(on ? 1 : 0)
+        case .ping(let t): w.u64(t)
+        case .goodbye: break
+        case .input(let body): body.encode(&w)
+        }
+        return w.bytes
+    }
+
+    public static func decode(_ body: [UInt8]) throws(WireError) -> ClientMessage {
+        var r = ByteReader(body)
+        let type = try r.u8()
+        let message: ClientMessage
+        switch type {
+        case 0x01:
+            let id = try r.u32()
+            message = .hello(protocolID: id, version: try r.u16())
+        case 0x02:
+            let name = try r.string8("displayName", maximum: WireProtocol.displayNameBytesMax)
+            guard !name.isEmpty else { throw .invalid(field: "displayName", reason: "is empty") }
+            message = .authenticateGuest(displayName: name)
+        case 0x03:
+            let n = Int(try r.u16())
+            guard (1...WireProtocol.tokenBytesMax).contains(n) else { throw .invalid(field: "token", reason: "\(n) bytes; 1 to \(WireProtocol.tokenBytesMax) allowed") }
+            message = .authenticateMember(token: try r.raw(n))
+        case 0x04:
+            let request = try r.u32()
+            message = .enterSpace(requestID: request, spaceID: try r.string8("spaceID", maximum: WireProtocol.spaceIDBytesMax))
+        case 0x05: message = .leaveSpace(requestID: try r.u32())
+        case 0x06:
+            let v = try r.u8()
+            guard v <= 1 else { throw .invalid(field: "snapshotsOverTCP", reason: "\(v) is not 0 or 1") }
+            message = .snapshotsOverTCP(v == 1)
+        case 0x07: message = .ping(clientTimeMicros: try r.u64())
+        case 0x08: message = .goodbye
+        case 0x09: message = .input(try InputBody.decode(&r))
+        default: throw .unknownType(type)
+        }
+        try r.finish()
+        return message
+    }
+}
+
+public struct SpaceEntry: Hashable, Sendable {
+    public var id: String
+    /// 0 public (reachable from the world map), 1 room template.
+    public var kind: UInt8
+
+    public init(id: String, kind: UInt8) {
+        self.id = id
+        self.kind = kind
+    }
+}
+
+public struct Welcome: Hashable, Sendable {
+    public var sessionID: UInt64
+    public var udpSecret: [UInt8]
+    public var tickRateHertz: UInt16
+    /// 0 guest, 1 member.
+    public var role: UInt8
+    public var displayName: String
+    public var spaces: [SpaceEntry]
+
+    public init(sessionID: UInt64, udpSecret: [UInt8], tickRateHertz: UInt16, role: UInt8, displayName: String, spaces: [SpaceEntry]) {
+        self.sessionID = sessionID
+        self.udpSecret = udpSecret
+        self.tickRateHertz = tickRateHertz
+        self.role = role
+        self.displayName = displayName
+        self.spaces = spaces
+    }
+}
+
+public enum ServerMessage: Hashable, Sendable {
+    case helloOK(version: UInt16)
+    case welcome(Welcome)
+    case entered(requestID: UInt32, spaceID: String, entity: UInt32, x: Int32, y: Int32, floor: UInt8)
+    case left(requestID: UInt32)
+    case error(code: ErrorCode, requestID: UInt32, text: String)
+    case names([(entity: UInt32, name: String)])
+    case shuttingDown(seconds: UInt16, text: String)
+    case pong(clientTimeMicros: UInt64, serverTick: UInt64)
+    case snapshot([UInt8])
+
+    public var type: UInt8 {
+        switch self {
+        case .helloOK: return 0x41
+        case .welcome: return 0x42
+        case .entered: return 0x43
+        case .left: return 0x44
+        case .error: return 0x45
+        case .names: return 0x46
+        case .shuttingDown: return 0x47
+        case .pong: return 0x48
+        case .snapshot: return 0x49
+        }
+    }
+
+    public func encode() -> [UInt8] {
+        var w = ByteWriter()
+        w.u8(type)
+        switch self {
+        case .helloOK(let version): w.u16(version)
+        case .welcome(let m):
+            precondition(m.udpSecret.count == WireProtocol.udpSecretBytes)
+            w.u64(m.sessionID)
+            w.raw(m.udpSecret)
+            w.u16(m.tickRateHertz)
+            w.u8(m.role)
+            w.string8(m.displayName)
+            w.u16(UInt16(m.spaces.count))
+            for s in m.spaces {
+                w.string8(s.id)
+                w.u8(s.kind)
+            }
+        case .entered(let request, let space, let entity, let x, let y, let floor):
+            w.u32(request)
+            w.string8(space)
+            w.u32(entity)
+            w.i32(x)
+            w.i32(y)
+            w.u8(floor)
+        case .left(let request): w.u32(request)
+        case .error(let code, let request, let text):
+            w.u16(code.rawValue)
+            w.u32(request)
+            w.string16(text)
+        case .names(let entries):
+            w.u8(UInt8(entries.count))
+            for e in entries {
+                w.u32(e.entity)
+                w.string8(e.name)
+            }
+        case .shuttingDown(let seconds, let text):
+            w.u16(seconds)
+            w.string16(text)
+        case .pong(let t, let tick):
+            w.u64(t)
+            w.u64(tick)
+        case .snapshot(let body): w.raw(body)
+        }
+        return w.bytes
+    }
+
+    public static func decode(_ body: [UInt8]) throws(WireError) -> ServerMessage {
+        var r = ByteReader(body)
+        let type = try r.u8()
+        let message: ServerMessage
+        switch type {
+        case 0x41: message = .helloOK(version: try r.u16())
+        case 0x42:
+            let session = try r.u64()
+            let secret = try r.raw(WireProtocol.udpSecretBytes)
+            let rate = try r.u16()
+            let role = try r.u8()
+            guard role <= 1 else { throw .invalid(field: "role", reason: "\(role) is not 0 (guest) or 1 (member)") }
+            let name = try r.string8("displayName", maximum: WireProtocol.displayNameBytesMax)
+            let count = Int(try r.u16())
+            guard count <= WireProtocol.spacesMax else { throw .invalid(field: "spaces", reason: "\(count); at most \(WireProtocol.spacesMax)") }
+            var spaces: [SpaceEntry] = []
+            for _ in 0..<count {
+                let id = try r.string8("space.id", maximum: WireProtocol.spaceIDBytesMax)
+                let kind = try r.u8()
+                guard kind <= 1 else { throw .invalid(field: "space.kind", reason: "\(kind) is not 0 or 1") }
+                spaces.append(SpaceEntry(id: id, kind: kind))
+            }
+            message = .welcome(Welcome(sessionID: session, udpSecret: secret, tickRateHertz: rate, role: role, displayName: name, spaces: spaces))
+        case 0x43:
+            let request = try r.u32()
+            let space = try r.string8("spaceID", maximum: WireProtocol.spaceIDBytesMax)
+            let entity = try r.u32(), x = try r.i32(), y = try r.i32(), floor = try r.u8()
+            message = .entered(requestID: request, spaceID: space, entity: entity, x: x, y: y, floor: floor)
+        case 0x44: message = .left(requestID: try r.u32())
+        case 0x45:
+            let raw = try r.u16()
+            guard let code = ErrorCode(rawValue: raw) else { throw .invalid(field: "error.code", reason: "\(raw) is not a known code") }
+            let request = try r.u32()
+            message = .error(code: code, requestID: request, text: try r.string16("error.text", maximum: WireProtocol.errorTextBytesMax))
+        case 0x46:
+            let count = Int(try r.u8())
+            guard count <= WireProtocol.namesPerMessageMax else { throw .invalid(field: "names", reason: "\(count); at most \(WireProtocol.namesPerMessageMax)") }
+            var entries: [(UInt32, String)] = []
+            for _ in 0..<count {
+                let entity = try r.u32()
+                entries.append((entity, try r.string8("name", maximum: WireProtocol.displayNameBytesMax)))
+            }
+            message = .names(entries)
+        case 0x47:
+            let seconds = try r.u16()
+            message = .shuttingDown(seconds: seconds, text: try r.string16("text", maximum: WireProtocol.errorTextBytesMax))
+        case 0x48:
+            let t = try r.u64()
+            message = .pong(clientTimeMicros: t, serverTick: try r.u64())
+        case 0x49:
+            let rest = try r.raw(r.remaining)
+            try SnapshotCodec.validateStructure(rest)
+            message = .snapshot(rest)
+        default: throw .unknownType(type)
+        }
+        try r.finish()
+        return message
+    }
+
+    public static func == (a: ServerMessage, b: ServerMessage) -> Bool { a.encode() == b.encode() }
+    public func hash(into hasher: inout Hasher) { hasher.combine(encode()) }
+}
+
+// MARK: UDP packets
+
+public enum Packet: Hashable, Sendable {
+    /// Client to server: "bind this address to my session". Padded with zeros to
+    /// `bindRequestBytes`, so that the challenge it earns is smaller than itself.
+    case bindRequest(sessionID: UInt64)
+    case challenge(sessionID: UInt64, nonce: UInt64)
+    case challengeResponse(sessionID: UInt64, nonce: UInt64, mac: [UInt8])
+    case bound(sessionID: UInt64)
+    case input(sessionID: UInt64, InputBody)
+    case snapshot([UInt8])
+
+    public var type: UInt8 {
+        switch self {
+        case .bindRequest: return 0x81
+        case .challenge: return 0x82
+        case .challengeResponse: return 0x83
+        case .bound: return 0x84
+        case .input: return 0x85
+        case .snapshot: return 0x86
+        }
+    }
+
+    public func encode() -> [UInt8] {
+        var w = ByteWriter()
+        w.u32(WireProtocol.id)
+        w.u8(type)
+        switch self {
+        case .bindRequest(let session):
+            w.u64(session)
+            w.raw([UInt8](repeating: 0, count: WireProtocol.bindRequestBytes - 13))
+        case .challenge(let session, let nonce):
+            w.u64(session)
+            w.u64(nonce)
+        case .challengeResponse(let session, let nonce, let mac):
+            precondition(mac.count == WireProtocol.macBytes)
+            w.u64(session)
+            w.u64(nonce)
+            w.raw(mac)
+        case .bound(let session): w.u64(session)
+        case .input(let session, let body):
+            w.u64(session)
+            body.encode(&w)
+        case .snapshot(let body): w.raw(body)
+        }
+        precondition(w.bytes.count <= WireProtocol.packetBytesMax, "packet over the maximum size")
+        return w.bytes
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(WireError) -> Packet {
+        guard bytes.count <= WireProtocol.packetBytesMax else { throw .tooLarge(length: bytes.count, maximum: WireProtocol.packetBytesMax) }
+        var r = ByteReader(bytes)
+        let id = try r.u32()
+        guard id == WireProtocol.id else { throw .invalid(field: "protocolID", reason: "0x\(String(id, radix: 16)) is not SeoulWorld's") }
+        let type = try r.u8()
+        let packet: Packet
+        switch type {
+        case 0x81:
+            let session = try r.u64()
+            let padding = try r.raw(WireProtocol.bindRequestBytes - 13)
+            guard padding.allSatisfy({ $0 == 0 }) else { throw .invalid(field: "padding", reason: "not zero") }
+            packet = .bindRequest(sessionID: session)
+        case 0x82:
+            let session = try r.u64()
+            packet = .challenge(sessionID: session, nonce: try r.u64())
+        case 0x83:
+            let session = try r.u64(), nonce = try r.u64()
+            packet = .challengeResponse(sessionID: session, nonce: nonce, mac: try r.raw(WireProtocol.macBytes))
+        case 0x84: packet = .bound(sessionID: try r.u64())
+        case 0x85:
+            let session = try r.u64()
+            packet = .input(sessionID: session, try InputBody.decode(&r))
+        case 0x86:
+            let rest = try r.raw(r.remaining)
+            try SnapshotCodec.validateStructure(rest)
+            packet = .snapshot(rest)
+        default: throw .unknownType(type)
+        }
+        try r.finish()
+        return packet
+    }
+}

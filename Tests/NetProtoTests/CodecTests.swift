@@ -1,0 +1,195 @@
+import Testing
+import WorldCore
+@testable import NetProto
+
+/// One of each message and packet, with values at their limits where there are limits.
+enum Samples {
+    static let input = InputBody(ackTick: 99, clientTimeMillis: 65_535, echoServerTimeMillis: 12, holdMillis: 3, sequence: 1_000,
+                                 commands: [.go(heading: 16_384, pace: 2), .walkTo(x: -5, y: 123_456, pace: 1), .stop])
+    static let client: [ClientMessage] = [
+        .hello(protocolID: WireProtocol.id, version: WireProtocol.version),
+        .authenticateGuest(displayName: "시민 " + String(repeating: "a", count: 41)),
+        .authenticateMember(token: [UInt8](repeating: 7, count: WireProtocol.tokenBytesMax)),
+        .enterSpace(requestID: 7, spaceID: "seoul-plaza"),
+        .leaveSpace(requestID: 8),
+        .snapshotsOverTCP(true),
+        .ping(clientTimeMicros: .max),
+        .goodbye,
+        .input(input),
+    ]
+    static let snapshotBody: [UInt8] = {
+        let header = SnapshotHeader(tick: 10, baselineTick: 0, inputAck: 4, echoClientTimeMillis: 1, holdMillis: 2, serverTimeMillis: 3)
+        let entity = EntityState(entity: 42, x: 100, y: 200, floor: 1, heading: 64, motion: 1)
+        return SnapshotCodec.encode(header: header, current: [entity], baseline: [], priority: [42], budgetBytes: 1_200).body
+    }()
+    static let server: [ServerMessage] = [
+        .helloOK(version: 1),
+        .welcome(Welcome(sessionID: 0xDEAD_BEEF, udpSecret: Array(0..<16), tickRateHertz: 20, role: 1, displayName: "Kim",
+                         spaces: [SpaceEntry(id: "city-hall", kind: 0), SpaceEntry(id: "counselling-room", kind: 1)])),
+        .entered(requestID: 7, spaceID: "seoul-plaza", entity: 0x0010_0001, x: 9_000, y: -1, floor: 0),
+        .left(requestID: 8),
+        .error(code: .versionMismatch, requestID: 0, text: "this server speaks protocol version 1"),
+        .names([(entity: 1, name: "Lee"), (entity: 2, name: "박")]),
+        .shuttingDown(seconds: 5, text: "maintenance"),
+        .pong(clientTimeMicros: 1, serverTick: 2),
+        .snapshot(snapshotBody),
+    ]
+    static let packets: [Packet] = [
+        .bindRequest(sessionID: 1),
+        .challenge(sessionID: 1, nonce: 2),
+        .challengeResponse(sessionID: 1, nonce: 2, mac: Array(100..<116)),
+        .bound(sessionID: 1),
+        .input(sessionID: 1, input),
+        .snapshot(snapshotBody),
+    ]
+}
+
+@Suite struct CodecTests {
+    @Test func everyMessageRoundTripsCanonically() throws {
+        for m in Samples.client {
+            let bytes = m.encode()
+            let decoded = try ClientMessage.decode(bytes)
+            #expect(decoded == m)
+            #expect(decoded.encode() == bytes)
+        }
+        for m in Samples.server {
+            let bytes = m.encode()
+            let decoded = try ServerMessage.decode(bytes)
+            #expect(decoded.encode() == bytes, "\(m.type)")
+        }
+        for p in Samples.packets {
+            let bytes = p.encode()
+            let decoded = try Packet.decode(bytes)
+            #expect(decoded == p)
+            #expect(decoded.encode() == bytes)
+        }
+        #expect(Set(Samples.client.map(\.type)).count == Samples.client.count, "one sample per client message type")
+        #expect(Set(Samples.server.map(\.type)).count == Samples.server.count, "one sample per server message type")
+    }
+
+    @Test func everyTruncationIsAnErrorNotATrap() {
+        var checked = 0
+        for bytes in Samples.client.map({ $0.encode() }) + Samples.server.map({ $0.encode() }) {
+            for n in 0..<bytes.count {
+                let prefix = Array(bytes[..<n])
+                #expect(throws: WireError.self) { _ = try ClientMessage.decode(prefix) }
+                #expect(throws: WireError.self) { _ = try ServerMessage.decode(prefix) }
+                checked += 1
+            }
+        }
+        for bytes in Samples.packets.map({ $0.encode() }) {
+            for n in 0..<bytes.count {
+                #expect(throws: WireError.self) { _ = try Packet.decode(Array(bytes[..<n])) }
+                checked += 1
+            }
+        }
+        #expect(checked > 1_000)
+    }
+
+    @Test func oversizedAndOutOfRangeFieldsAreRejected() {
+        var longName = ClientMessage.authenticateGuest(displayName: "x").encode()
+        longName[1] = UInt8(WireProtocol.displayNameBytesMax + 1)
+        longName += [UInt8](repeating: 0x61, count: WireProtocol.displayNameBytesMax)
+        #expect(throws: WireError.self) { _ = try ClientMessage.decode(longName) }
+        #expect(throws: WireError.self) { _ = try ClientMessage.decode([0x03, 0x01, 0x02] + [UInt8](repeating: 0, count: 513)) }
+        #expect(throws: WireError.self) { _ = try ClientMessage.decode([0x06, 2]) }
+        #expect(throws: WireError.self) { _ = try ClientMessage.decode([0x02, 2, 0xC3, 0x28]) } // invalid UTF-8
+        #expect(throws: WireError.self) { _ = try ClientMessage.decode([0x7F]) }
+        #expect(throws: WireError.self) { _ = try ClientMessage.decode(ClientMessage.goodbye.encode() + [0]) }
+        #expect(throws: WireError.self) { _ = try Packet.decode([UInt8](repeating: 0, count: WireProtocol.packetBytesMax + 1)) }
+        var otherProtocol = Packet.bound(sessionID: 1).encode()
+        otherProtocol[0] ^= 0xFF
+        #expect(throws: WireError.self) { _ = try Packet.decode(otherProtocol) }
+        var input = ClientMessage.input(Samples.input).encode()
+        input[15] = 5 // five commands: more than allowed
+        #expect(throws: WireError.self) { _ = try ClientMessage.decode(input) }
+    }
+
+    @Test func randomBytesNeverTrapAndWhatDecodesReencodesExactly() {
+        var random = WorldRandom(seed: 2026)
+        let seeds = Samples.client.map { $0.encode() } + Samples.server.map { $0.encode() } + Samples.packets.map { $0.encode() }
+        var decoded = 0, cases = 0
+        for i in 0..<120_000 {
+            var bytes: [UInt8]
+            if i % 2 == 0 {
+                // Pure noise, often starting with a valid type byte or protocol id.
+                let length = Int(random.uniform(below: 48))
+                bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+                if i % 4 == 0, !bytes.isEmpty { bytes[0] = [0x01, 0x02, 0x04, 0x09, 0x42, 0x45, 0x46, 0x49][Int(random.uniform(below: 8))] }
+                if i % 8 == 2 { bytes = Packet.bound(sessionID: 0).encode().prefix(5) + bytes }
+            } else {
+                // A valid message with a few bytes flipped, cut or extended.
+                bytes = seeds[Int(random.uniform(below: UInt64(seeds.count)))]
+                for _ in 0..<(1 + Int(random.uniform(below: 3))) where !bytes.isEmpty {
+                    bytes[Int(random.uniform(below: UInt64(bytes.count)))] ^= UInt8(truncatingIfNeeded: 1 << random.uniform(below: 8))
+                }
+                if random.uniform(below: 4) == 0 { bytes = Array(bytes.prefix(Int(random.uniform(below: UInt64(bytes.count + 1))))) }
+            }
+            cases += 1
+            if let m = try? ClientMessage.decode(bytes) { decoded += 1; #expect(m.encode() == bytes) }
+            if let m = try? ServerMessage.decode(bytes) { decoded += 1; #expect(m.encode() == bytes) }
+            if let p = try? Packet.decode(bytes) { decoded += 1; #expect(p.encode() == bytes) }
+            _ = try? SnapshotCodec.decode(bytes, baseline: [])
+        }
+        #expect(cases == 120_000)
+        #expect(decoded > 1_000, "some mutated messages must still be valid, or the generator is not reaching the decoders")
+    }
+
+    @Test func framesReassembleFromAnySplit() throws {
+        let bodies = Samples.client.map { $0.encode() }
+        let stream = bodies.flatMap { Framing.frame($0) }
+        for cut in 0...stream.count {
+            var decoder = FrameDecoder()
+            var out: [[UInt8]] = []
+            decoder.append(stream[..<cut])
+            while let body = try decoder.next() { out.append(body) }
+            decoder.append(stream[cut...])
+            while let body = try decoder.next() { out.append(body) }
+            #expect(out == bodies, "split at \(cut)")
+            #expect(decoder.pendingBytes == 0)
+        }
+        var tooLong = FrameDecoder()
+        tooLong.append([0x01, 0x10]) // 4,097
+        #expect(throws: WireError.tooLarge(length: 4_097, maximum: 4_096)) { _ = try tooLong.next() }
+        var empty = FrameDecoder()
+        empty.append([0, 0])
+        #expect(throws: WireError.self) { _ = try empty.next() }
+    }
+
+    @Test func bitsRoundTrip() throws {
+        var random = WorldRandom(seed: 5)
+        var w = BitWriter()
+        var values: [(UInt64, Int)] = []
+        for _ in 0..<2_000 {
+            let bits = 1 + Int(random.uniform(below: 32))
+            let v = random.next() & ((1 << UInt64(bits)) - 1)
+            values.append((v, bits))
+            w.write(v, bits: bits)
+        }
+        var r = BitReader(w.finished())
+        for (v, bits) in values { #expect(try r.read(bits: bits) == v) }
+        try r.finish()
+        var s = BitWriter()
+        for v in Int64(-16)...15 { s.signed(v, bits: 5) }
+        var sr = BitReader(s.finished())
+        for v in Int64(-16)...15 { #expect(try sr.signed(bits: 5) == v) }
+    }
+}
+
+@Suite struct DocumentedSizesTests {
+    /// The sizes docs/PROTOCOL.md states for each UDP packet.
+    @Test func packetSizesAreAsDocumented() {
+        #expect(Packet.bindRequest(sessionID: 1).encode().count == 32)
+        #expect(Packet.challenge(sessionID: 1, nonce: 2).encode().count == 21)
+        #expect(Packet.challengeResponse(sessionID: 1, nonce: 2, mac: Array(repeating: 0, count: 16)).encode().count == 37)
+        #expect(Packet.bound(sessionID: 1).encode().count == 13)
+        let smallest = InputBody(ackTick: 0, clientTimeMillis: 0, echoServerTimeMillis: 0, holdMillis: 0, sequence: 0, commands: [.stop])
+        let largest = InputBody(ackTick: 0, clientTimeMillis: 0, echoServerTimeMillis: 0, holdMillis: 0, sequence: 3,
+                                commands: Array(repeating: .walkTo(x: 0, y: 0, pace: 1), count: 4))
+        #expect(Packet.input(sessionID: 1, smallest).encode().count == 29)
+        #expect(Packet.input(sessionID: 1, largest).encode().count == 68)
+        let header = SnapshotHeader(tick: 1, baselineTick: 0, inputAck: 0, echoClientTimeMillis: 0, holdMillis: 0, serverTimeMillis: 0)
+        let empty = SnapshotCodec.encode(header: header, current: [], baseline: [], priority: [], budgetBytes: 1_195).body
+        #expect(Packet.snapshot(empty).encode().count == 27)
+    }
+}

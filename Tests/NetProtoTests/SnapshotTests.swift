@@ -1,0 +1,78 @@
+import Testing
+import WorldCore
+@testable import NetProto
+
+@Suite struct SnapshotTests {
+    func randomState(_ random: inout WorldRandom, count: Int) -> [EntityState] {
+        var ids = Set<UInt32>()
+        while ids.count < count { ids.insert(UInt32(truncatingIfNeeded: random.next())) }
+        return ids.sorted().map { id in
+            EntityState(entity: id, x: UInt32(random.uniform(below: 1 << 20)), y: UInt32(random.uniform(below: 1 << 20)),
+                        floor: UInt8(random.uniform(below: 64)), heading: UInt8(random.uniform(below: 256)), motion: UInt8(random.uniform(below: 3)))
+        }
+    }
+
+    /// `base` with some removed, some moved a little or a lot, some turned, and some added.
+    func evolve(_ base: [EntityState], _ random: inout WorldRandom) -> [EntityState] {
+        var out: [EntityState] = []
+        for var e in base {
+            switch random.uniform(below: 10) {
+            case 0: continue
+            case 1...5:
+                let dx = Int64(random.uniform(below: 31)) - 15, dy = Int64(random.uniform(below: 31)) - 15
+                e.x = UInt32(min(max(Int64(e.x) + dx, 0), Int64(SnapshotCodec.coordinateMax)))
+                e.y = UInt32(min(max(Int64(e.y) + dy, 0), Int64(SnapshotCodec.coordinateMax)))
+            case 6: e.x = UInt32(random.uniform(below: 1 << 20))
+            case 7: e.heading &+= 3
+            case 8: e.motion = UInt8(random.uniform(below: 3))
+            default: break
+            }
+            out.append(e)
+        }
+        out += randomState(&random, count: Int(random.uniform(below: 5)))
+        var seen = Set<UInt32>()
+        return out.filter { seen.insert($0.entity).inserted }.sorted { $0.entity < $1.entity }
+    }
+
+    @Test func deltasRoundTripWhateverFitsTheBudget() throws {
+        var random = WorldRandom(seed: 12)
+        for trial in 0..<400 {
+            let baseline = trial % 5 == 0 ? [] : randomState(&random, count: Int(random.uniform(below: 150)))
+            let current = evolve(baseline, &random)
+            var priority = current.map(\.entity)
+            for i in priority.indices.reversed() where i > 0 { priority.swapAt(i, Int(random.uniform(below: UInt64(i + 1)))) }
+            let budget = 40 + Int(random.uniform(below: 1_200 - 40))
+            let header = SnapshotHeader(tick: 100, baselineTick: baseline.isEmpty ? 0 : 90, inputAck: 5, echoClientTimeMillis: 6, holdMillis: 7, serverTimeMillis: 8)
+            let (body, known, stats) = SnapshotCodec.encode(header: header, current: current, baseline: baseline, priority: priority, budgetBytes: budget)
+            #expect(body.count <= budget)
+            let (decodedHeader, state) = try SnapshotCodec.decode(body, baseline: baseline)
+            #expect(decodedHeader == header)
+            #expect(state == known, "trial \(trial)")
+            if budget >= 1_199 || stats.deferred == 0 {
+                if stats.deferred == 0 { #expect(known == current, "trial \(trial): everything fit, so the client must hold the current state") }
+            }
+        }
+    }
+
+    @Test func aCorruptSnapshotIsAnErrorNotATrap() {
+        var random = WorldRandom(seed: 13)
+        let baseline = randomState(&random, count: 60)
+        let current = evolve(baseline, &random)
+        let header = SnapshotHeader(tick: 3, baselineTick: 2, inputAck: 0, echoClientTimeMillis: 0, holdMillis: 0, serverTimeMillis: 0)
+        let body = SnapshotCodec.encode(header: header, current: current, baseline: baseline, priority: current.map(\.entity), budgetBytes: 1_200).body
+        for i in 0..<20_000 {
+            var bytes = body
+            bytes[SnapshotHeader.bytes + Int(random.uniform(below: UInt64(bytes.count - SnapshotHeader.bytes)))] ^= UInt8(1 << (i % 8))
+            _ = try? SnapshotCodec.decode(bytes, baseline: baseline)
+            _ = try? SnapshotCodec.decode(Array(bytes.prefix(Int(random.uniform(below: UInt64(bytes.count))))), baseline: baseline)
+        }
+        #expect(throws: WireError.self) { _ = try SnapshotCodec.decode(body, baseline: []) }
+    }
+
+    @Test func quantisationIsWithinOneStep() {
+        for cm in Int32(0)...1_000 {
+            let q = EntityState.quantise(centimetres: cm)
+            #expect(abs(EntityState.centimetres(q) - cm) <= 1)
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Crowd
+import NetProto
+import Testing
+import WorldCore
+@testable import WorldServer
+
+@Suite struct SnapshotFeedTests {
+    @Test func clientsDecodeExactlyWhatTheServerBelievesUnderLossAndLateAcks() throws {
+        let definition = SyntheticWorlds.forCrowd(avatars: 400, squareMetresPerAvatar: SyntheticWorlds.plazaSquareMetresPerAvatar)
+        let report = try SnapshotCost.measure(definition: definition, avatars: 400, seconds: 4, observedClients: 40,
+                                              lossPercent: 10, ackDelayTicks: 3, seed: 4)
+        #expect(report.mismatches == 0)
+        #expect(report.snapshotsSent == 40 * 80)
+        #expect(report.snapshotsLost > 0)
+        #expect(report.largestPacketBytes <= WireProtocol.packetBytesMax)
+        #expect(report.averageVisible > 50, "a plaza crowd should fill views: \(report.averageVisible)")
+        #expect(report.movedUpdates > 10_000)
+        // The target: at most 24 bits per moving visible avatar's update, on average.
+        #expect(report.bitsPerMovedUpdate <= 24, "\(report.bitsPerMovedUpdate) bits per moved update")
+    }
+
+    @Test func theOwnAvatarIsAlwaysCurrentAtTheClient() throws {
+        let definition = SyntheticWorlds.forCrowd(avatars: 200, squareMetresPerAvatar: 4)
+        var world = try World(definition: definition, seed: 9)
+        var crowd = Wanderers(seed: 9, target: 200, definition: definition, enterPerTickMax: 200)
+        world.step(crowd.nextInputs())
+        crowd.observe(world.report)
+        let me = crowd.ids[0]
+        var feed = SnapshotFeed(observer: me, budgetBytes: 60) // tiny: most of the view must wait
+        var held: [UInt32: [EntityState]] = [:]
+        for _ in 0..<60 {
+            world.step(crowd.nextInputs() + [.move(me, .go(.east, .walk))])
+            crowd.observe(world.report)
+            let tick = UInt32(world.tick)
+            let next = feed.next(world: world, header: SnapshotHeader(tick: tick, baselineTick: 0, inputAck: 0, echoClientTimeMillis: 0, holdMillis: 0, serverTimeMillis: 0))
+            let (body, _) = try #require(next)
+            #expect(body.count <= 60)
+            let header = try SnapshotCodec.decodeHeader(body)
+            let (_, state) = try SnapshotCodec.decode(body, baseline: header.baselineTick == 0 ? [] : try #require(held[header.baselineTick]))
+            held[tick] = state
+            feed.acknowledge(tick)
+            let mine = try #require(state.first { $0.entity == SnapshotFeed.entity(me) })
+            let truth = try #require(world.avatar(me)).position
+            #expect(abs(EntityState.centimetres(mine.x) - truth.x) <= 1 && abs(EntityState.centimetres(mine.y) - truth.y) <= 1,
+                    "the client sees itself within the 2 cm quantisation step")
+        }
+    }
+}
