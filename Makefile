@@ -4,7 +4,7 @@
 SWIFT ?= swift
 ARGS ?=
 
-.PHONY: deps build run test bench clean
+.PHONY: deps build run simulate test bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -12,8 +12,13 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
-# Runs the main job on the embedded defaults: for now a simulated plaza crowd.
+# Runs the server on the embedded defaults: every space of worlds/ on 127.0.0.1:7777
+# (TCP and UDP), until Ctrl-C.
 run: deps
+	$(SWIFT) run -c release seoulworld serve $(ARGS)
+
+# A simulated crowd in process, no network.
+simulate: deps
 	$(SWIFT) run -c release seoulworld simulate $(ARGS)
 
 # The whole test suite (Swift Testing).

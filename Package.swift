@@ -15,6 +15,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
     ],
     targets: [
         // MARK: System libraries
@@ -43,7 +45,21 @@ let package = Package(
 
         // MARK: The server library: sessions, snapshots, and (to come) the libuv server
 
-        .target(name: "WorldServer", dependencies: ["WorldCore", "NetProto", "WorldFiles", "Crowd"]),
+        .target(
+            name: "WorldServer",
+            dependencies: [
+                "WorldCore", "NetProto", "WorldFiles", "Crowd",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: The client library the tests and the load-test bots share
+
+        .target(
+            name: "WorldClient",
+            dependencies: ["NetProto", .product(name: "Crypto", package: "swift-crypto")]
+        ),
 
         // MARK: The seoulworld command
 
@@ -54,7 +70,9 @@ let package = Package(
                 "Crowd",
                 "WorldFiles",
                 "WorldServer",
+                "WorldClient",
                 "NetProto",
+                .product(name: "Logging", package: "swift-log"),
                 "CLibUV",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -64,7 +82,7 @@ let package = Package(
 
         .testTarget(name: "WorldCoreTests", dependencies: ["WorldCore", "Crowd"]),
         .testTarget(name: "NetProtoTests", dependencies: ["NetProto", "WorldCore", "Crowd"]),
-        .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "NetProto", "WorldCore", "Crowd"]),
+        .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "WorldClient", "NetProto", "WorldCore", "WorldFiles", "Crowd"]),
         .testTarget(name: "WorldFilesTests", dependencies: ["WorldFiles", "WorldCore", "Crowd"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -1,0 +1,212 @@
+// TCP: a listener that accepts connections, and a connection that reads into a fixed buffer
+// and writes through a queue with a byte limit (a peer that does not read is closed, never
+// allowed to grow the server's memory).
+
+import CLibUV
+
+public protocol TCPConnectionDelegate: AnyObject {
+    func connection(_ c: TCPConnection, received bytes: UnsafeRawBufferPointer)
+    /// The connection is closed (by either side); `error` is nil for an orderly end.
+    func connectionClosed(_ c: TCPConnection, error: UVError?)
+}
+
+public final class TCPConnection: Closable {
+    let raw: UnsafeMutablePointer<uv_tcp_t>
+    public weak var delegate: TCPConnectionDelegate?
+    /// Bytes handed to libuv and not yet written.
+    public private(set) var queuedBytes = 0
+    public let queuedBytesMax: Int
+    public private(set) var isClosed = false
+    public private(set) var bytesRead = 0
+    public private(set) var bytesWritten = 0
+    var closeError: UVError?
+    let readBuffer: UnsafeMutableRawBufferPointer
+    var onConnect: ((UVError?) -> Void)?
+
+    static let readBufferBytes = 65_536
+
+    init(loop: UVLoop, queuedBytesMax: Int) throws(UVError) {
+        raw = .allocate(capacity: 1)
+        readBuffer = .allocate(byteCount: Self.readBufferBytes, alignment: 16)
+        self.queuedBytesMax = queuedBytesMax
+        do { try uvCheck(uv_tcp_init(loop.raw, raw), "uv_tcp_init") } catch {
+            raw.deallocate()
+            readBuffer.deallocate()
+            throw error
+        }
+        raw.pointee.data = Unmanaged.passRetained(self as AnyObject).toOpaque()
+    }
+
+    /// Connects to `address`; `completion` runs on the loop when connected or failed.
+    public static func connect(loop: UVLoop, to address: SocketAddress, queuedBytesMax: Int = 1 << 20,
+                               completion: @escaping (TCPConnection, UVError?) -> Void) throws(UVError) -> TCPConnection {
+        let c = try TCPConnection(loop: loop, queuedBytesMax: queuedBytesMax)
+        let request = UnsafeMutablePointer<uv_connect_t>.allocate(capacity: 1)
+        c.onConnect = { [unowned c] error in completion(c, error) }
+        let rc = address.withSockaddr { uv_tcp_connect(request, c.raw, $0) { req, status in
+            let c = owner(handle(req!.pointee.handle!), as: TCPConnection.self)
+            req!.deallocate()
+            let callback = c.onConnect
+            c.onConnect = nil
+            if status < 0 {
+                callback?(UVError(code: status, operation: "connect"))
+            } else {
+                uv_tcp_nodelay(c.raw, 1)
+                c.startReading()
+                callback?(nil)
+            }
+        } }
+        if rc < 0 {
+            request.deallocate()
+            c.close()
+            throw UVError(code: rc, operation: "uv_tcp_connect to \(address)")
+        }
+        return c
+    }
+
+    func startReading() {
+        uv_read_start(stream(raw), { h, _, buf in
+            let c = owner(h, as: TCPConnection.self)
+            buf!.pointee = uv_buf_init(c.readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(c.readBuffer.count))
+        }, { s, nread, _ in
+            let c = owner(handle(s!), as: TCPConnection.self)
+            c.didRead(nread)
+        })
+    }
+
+    func didRead(_ nread: Int) {
+        if nread > 0 {
+            bytesRead += nread
+            delegate?.connection(self, received: UnsafeRawBufferPointer(rebasing: readBuffer[0..<nread]))
+        } else if nread < 0 {
+            close(error: nread == Int(UV_EOF.rawValue) ? nil : UVError(code: Int32(nread), operation: "read"))
+        }
+    }
+
+    /// Queues `bytes` for writing. Returns false, and closes the connection, when the queue
+    /// would pass its limit (the peer is not reading).
+    @discardableResult
+    public func write(_ bytes: [UInt8]) -> Bool {
+        guard !isClosed, !bytes.isEmpty else { return false }
+        guard queuedBytes + bytes.count <= queuedBytesMax else {
+            close(error: UVError(code: Int32(UV_ENOBUFS.rawValue), operation: "write queue over \(queuedBytesMax) bytes"))
+            return false
+        }
+        // The request and its copy of the bytes are one allocation, freed in the callback.
+        let request = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<uv_write_t>.stride + bytes.count, alignment: 16)
+        let writeRequest = request.bindMemory(to: uv_write_t.self, capacity: 1)
+        let payload = request.advanced(by: MemoryLayout<uv_write_t>.stride)
+        bytes.withUnsafeBytes { payload.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+        var buffer = uv_buf_init(payload.assumingMemoryBound(to: CChar.self), UInt32(bytes.count))
+        writeRequest.pointee.data = UnsafeMutableRawPointer(bitPattern: bytes.count)
+        queuedBytes += bytes.count
+        let rc = uv_write(writeRequest, stream(raw), &buffer, 1) { req, status in
+            let count = Int(bitPattern: req!.pointee.data)
+            let c = owner(handle(req!.pointee.handle!), as: TCPConnection.self)
+            UnsafeMutableRawPointer(req!).deallocate()
+            c.queuedBytes -= count
+            if status >= 0 { c.bytesWritten += count } else if status != Int32(UV_ECANCELED.rawValue) {
+                c.close(error: UVError(code: status, operation: "write"))
+            }
+        }
+        if rc < 0 {
+            queuedBytes -= bytes.count
+            request.deallocate()
+            close(error: UVError(code: rc, operation: "uv_write"))
+            return false
+        }
+        return true
+    }
+
+    /// Closes the connection; the delegate hears of it once, from the close callback.
+    public func close(error: UVError? = nil) {
+        guard !isClosed else { return }
+        isClosed = true
+        closeError = error
+        if uv_is_closing(handle(raw)) == 0 { closeAny(handle(raw)) }
+    }
+
+    /// The peer's address, if known.
+    public var peer: SocketAddress? {
+        var storage = sockaddr_storage()
+        var length = Int32(MemoryLayout<sockaddr_storage>.size)
+        let rc = withUnsafeMutablePointer(to: &storage) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { uv_tcp_getpeername(raw, $0, &length) }
+        }
+        guard rc == 0 else { return nil }
+        return withUnsafePointer(to: &storage) { p in p.withMemoryRebound(to: sockaddr.self, capacity: 1) { SocketAddress($0) } }
+    }
+
+    func handleClosed() {
+        isClosed = true
+        let d = delegate
+        delegate = nil
+        onConnect?(UVError(code: Int32(UV_ECANCELED.rawValue), operation: "connect"))
+        onConnect = nil
+        d?.connectionClosed(self, error: closeError)
+        raw.deallocate()
+        readBuffer.deallocate()
+    }
+}
+
+public final class TCPListener: Closable {
+    let raw: UnsafeMutablePointer<uv_tcp_t>
+    let loop: UVLoop
+    var onAccept: (TCPConnection) -> Void
+    let queuedBytesMax: Int
+    public private(set) var acceptErrors = 0
+
+    /// Listens on `address`; each accepted connection, already reading, is passed to `onAccept`,
+    /// which must set its delegate.
+    public init(loop: UVLoop, address: SocketAddress, backlog: Int32 = 511, queuedBytesMax: Int = 256 * 1_024,
+                onAccept: @escaping (TCPConnection) -> Void) throws(UVError) {
+        raw = .allocate(capacity: 1)
+        self.loop = loop
+        self.onAccept = onAccept
+        self.queuedBytesMax = queuedBytesMax
+        do { try uvCheck(uv_tcp_init(loop.raw, raw), "uv_tcp_init") } catch {
+            raw.deallocate()
+            throw error
+        }
+        raw.pointee.data = Unmanaged.passRetained(self as AnyObject).toOpaque()
+        do {
+            try uvCheck(address.withSockaddr { uv_tcp_bind(raw, $0, 0) }, "bind TCP \(address)")
+            try uvCheck(uv_listen(stream(raw), backlog) { s, status in owner(handle(s!), as: TCPListener.self).accept(status) }, "listen on TCP \(address)")
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    func accept(_ status: Int32) {
+        guard status >= 0, let c = try? TCPConnection(loop: loop, queuedBytesMax: queuedBytesMax) else {
+            acceptErrors += 1
+            return
+        }
+        guard uv_accept(stream(raw), stream(c.raw)) == 0 else {
+            acceptErrors += 1
+            c.close()
+            return
+        }
+        uv_tcp_nodelay(c.raw, 1)
+        onAccept(c)
+        c.startReading()
+    }
+
+    /// The bound address (with the port the system chose for port 0).
+    public var localAddress: SocketAddress? {
+        var storage = sockaddr_storage()
+        var length = Int32(MemoryLayout<sockaddr_storage>.size)
+        let rc = withUnsafeMutablePointer(to: &storage) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { uv_tcp_getsockname(raw, $0, &length) }
+        }
+        guard rc == 0 else { return nil }
+        return withUnsafePointer(to: &storage) { p in p.withMemoryRebound(to: sockaddr.self, capacity: 1) { SocketAddress($0) } }
+    }
+
+    public func close() { if uv_is_closing(handle(raw)) == 0 { closeAny(handle(raw)) } }
+    func handleClosed() {
+        onAccept = { _ in }
+        raw.deallocate()
+    }
+}

@@ -1,0 +1,113 @@
+// `seoulworld serve`: host every public space of the world files over TCP and UDP.
+
+import ArgumentParser
+import Foundation
+import Logging
+import WorldFiles
+import WorldServer
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server: every public space, over TCP (control) and UDP (realtime) on one port.")
+
+    @Option(help: "Address to listen on (numeric IPv4 or IPv6). Loopback by default; a public address only on purpose.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port for both TCP and UDP.")
+    var port: UInt16 = 7777
+
+    @Option(help: "The directory of world files (default: ./worlds, or the checkout's worlds/).")
+    var worlds: String?
+
+    @Option(help: "Ticks per second (1 to 120).")
+    var tickRate = 20
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    @Option(help: "File holding the member-token secret as hex (at least 64 hex digits). Default: $SEOULWORLD_TOKEN_SECRET, else a new secret for this run.")
+    var tokenSecretFile: String?
+
+    func validate() throws {
+        guard (1...120).contains(tickRate) else { throw ValidationError("--tick-rate must be 1 to 120, got \(tickRate)") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(logLevel)'") }
+    }
+
+    func run() throws {
+        let level = Logger.Level(rawValue: logLevel)!
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "seoulworld")
+        let catalog = try loadCatalog(worlds)
+        let (secret, source) = try TokenSecret.load(file: tokenSecretFile)
+        if source == .generated {
+            logger.warning("no token secret given (--token-secret-file or SEOULWORLD_TOKEN_SECRET): member tokens from an earlier run or another server will not verify")
+        }
+        var configuration = ServerConfiguration(tokenSecret: secret)
+        configuration.host = host
+        configuration.port = port
+        configuration.tickRateHertz = tickRate
+        let server: Server
+        do {
+            server = try Server(configuration: configuration, catalog: catalog, logger: logger)
+        } catch {
+            // An operating error, not a usage error: say what failed and exit, without the usage text.
+            printError("seoulworld: cannot start the server on \(host):\(port): \(error)")
+            throw ExitCode(1)
+        }
+        server.run()
+    }
+}
+
+enum TokenSecret {
+    enum Source { case file, environment, generated }
+
+    /// The secret from a file, the environment, or freshly generated.
+    static func load(file: String?) throws -> ([UInt8], Source) {
+        if let file {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw ValidationError("cannot read the token secret file \(file)") }
+            return (try parse(text, from: file), .file)
+        }
+        if let text = ProcessInfo.processInfo.environment["SEOULWORLD_TOKEN_SECRET"] {
+            return (try parse(text, from: "SEOULWORLD_TOKEN_SECRET"), .environment)
+        }
+        var generator = SystemRandomNumberGenerator()
+        return ((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }, .generated)
+    }
+
+    static func parse(_ text: String, from origin: String) throws -> [UInt8] {
+        let hex = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let bytes = decodeHex(hex), bytes.count >= MemberToken.secretBytesMin else {
+            throw ValidationError("\(origin) must hold at least \(MemberToken.secretBytesMin * 2) hex digits (\(MemberToken.secretBytesMin) bytes)")
+        }
+        return bytes
+    }
+}
+
+func decodeHex(_ text: String) -> [UInt8]? {
+    let digits = Array(text.utf8)
+    guard digits.count % 2 == 0 else { return nil }
+    var out: [UInt8] = []
+    out.reserveCapacity(digits.count / 2)
+    func value(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: return c - 48
+        case 97...102: return c - 87
+        case 65...70: return c - 55
+        default: return nil
+        }
+    }
+    var i = 0
+    while i < digits.count {
+        guard let hi = value(digits[i]), let lo = value(digits[i + 1]) else { return nil }
+        out.append(hi << 4 | lo)
+        i += 2
+    }
+    return out
+}
+
+func encodeHex(_ bytes: [UInt8]) -> String {
+    bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+}

@@ -1,0 +1,256 @@
+// A SeoulWorld client: the tests and the load-test bots use it, many per loop.
+//
+// It speaks docs/PROTOCOL.md from the client's side: hello and authentication over TCP, then
+// binding its own UDP socket to the session (or asking for snapshots over TCP), entering
+// spaces, sending inputs with its last few commands for loss tolerance, and rebuilding its
+// view from snapshots against the baselines it holds. Its owner calls `tick()` at the
+// server's tick rate; nothing here blocks or reads a clock other than the loop's.
+
+import CLibUV
+import Crypto
+import NetProto
+
+public final class WorldClient: TCPConnectionDelegate {
+    public enum Credentials: Sendable {
+        case guest(displayName: String)
+        case member(token: [UInt8])
+    }
+
+    public struct Options: Sendable {
+        /// Ask for snapshots over TCP and send inputs there, as a client that cannot use UDP.
+        public var tcpOnly = false
+        /// The protocol version announced in hello (tests use others on purpose).
+        public var version = WireProtocol.version
+        public init(tcpOnly: Bool = false, version: UInt16 = WireProtocol.version) {
+            self.tcpOnly = tcpOnly
+            self.version = version
+        }
+    }
+
+    public let options: Options
+    let loop: UVLoop
+    let serverAddress: SocketAddress
+    let credentials: Credentials
+    var connection: TCPConnection?
+    var udp: UDPSocket?
+    var decoder = FrameDecoder()
+
+    public private(set) var welcome: Welcome?
+    public private(set) var errors: [(code: ErrorCode, requestID: UInt32, text: String)] = []
+    public private(set) var shutdownNotice: String?
+    public private(set) var closed = false
+    public private(set) var udpBound = false
+    public private(set) var space: String?
+    public private(set) var entity: UInt32?
+    public private(set) var enteredSpaces: [String] = []
+    /// What the client sees: its own avatar and those in its view, as of `viewTick`.
+    public private(set) var view: [EntityState] = []
+    public private(set) var viewTick: UInt32 = 0
+    public private(set) var names: [UInt32: String] = [:]
+    public private(set) var snapshotsReceived = 0
+    public private(set) var snapshotsUndecodable = 0
+    public private(set) var bytesReceived = 0
+    public private(set) var bytesSent = 0
+    public private(set) var rttMillis: [UInt16] = []
+
+    var held: [(tick: UInt32, state: [EntityState])] = []
+    var sequence: UInt32 = 0
+    var recentCommands: [WireCommand] = []
+    var nextRequestID: UInt32 = 1
+    var ticksSinceBindRequest = 0
+    var lastServerTime: (time: UInt16, at: UInt64) = (0, 0)
+
+    public init(loop: UVLoop, server: SocketAddress, credentials: Credentials, options: Options = Options()) throws {
+        self.loop = loop
+        self.serverAddress = server
+        self.credentials = credentials
+        self.options = options
+        connection = try TCPConnection.connect(loop: loop, to: server) { [weak self] c, error in
+            guard let self else { return }
+            if let error {
+                self.errors.append((.internalError, 0, "connect: \(error)"))
+                self.closed = true
+                return
+            }
+            c.delegate = self
+            self.send(.hello(protocolID: WireProtocol.id, version: self.options.version))
+        }
+    }
+
+    // MARK: What the owner does
+
+    /// Asks to enter a space (or travel to it from another); returns the request id.
+    @discardableResult
+    public func enter(_ spaceID: String) -> UInt32 {
+        let id = nextRequestID
+        nextRequestID += 1
+        send(.enterSpace(requestID: id, spaceID: spaceID))
+        return id
+    }
+
+    public func leave() {
+        send(.leaveSpace(requestID: nextRequestID))
+        nextRequestID += 1
+    }
+
+    /// A new movement command; sent at once and repeated in the next inputs.
+    public func move(_ command: WireCommand) {
+        sequence &+= 1
+        recentCommands.insert(command, at: 0)
+        if recentCommands.count > 3 { recentCommands.removeLast() }
+        sendInput()
+    }
+
+    /// Call once per server tick: sends an input carrying the acknowledgement, and retries
+    /// the UDP binding until it holds.
+    public func tick() {
+        guard welcome != nil, !closed else { return }
+        if !options.tcpOnly && !udpBound {
+            ticksSinceBindRequest += 1
+            if ticksSinceBindRequest >= 5 { requestBinding() }
+        }
+        if space != nil { sendInput() }
+    }
+
+    public func close() {
+        guard !closed else { return }
+        send(.goodbye)
+        closed = true
+        connection?.close()
+        udp?.close()
+    }
+
+    // MARK: Sending
+
+    func send(_ message: ClientMessage) {
+        guard let connection, !connection.isClosed else { return }
+        let frame = Framing.frame(message.encode())
+        if connection.write(frame) { bytesSent += frame.count }
+    }
+
+    func sendInput() {
+        guard let welcome, space != nil else { return }
+        let now = loop.nowMillis
+        let body = InputBody(ackTick: held.last?.tick ?? 0, clientTimeMillis: UInt16(truncatingIfNeeded: now),
+                             echoServerTimeMillis: lastServerTime.time, holdMillis: UInt16(truncatingIfNeeded: now &- lastServerTime.at),
+                             // Before any command: a stop with sequence 0, which the server never applies.
+                             sequence: sequence, commands: recentCommands.isEmpty ? [.stop] : recentCommands)
+        if udpBound, let udp {
+            let bytes = Packet.input(sessionID: welcome.sessionID, body).encode()
+            if udp.send(bytes, to: serverAddress) { bytesSent += bytes.count }
+        } else if options.tcpOnly {
+            send(.input(body))
+        }
+    }
+
+    func requestBinding() {
+        guard let welcome else { return }
+        ticksSinceBindRequest = 0
+        if udp == nil {
+            let local = try? SocketAddress(host: serverAddress.host.contains(":") ? "::1" : "127.0.0.1", port: 0)
+            udp = local.flatMap { try? UDPSocket(loop: loop, address: $0) { [weak self] bytes, from in self?.receive(datagram: bytes, from: from) } }
+        }
+        let bytes = Packet.bindRequest(sessionID: welcome.sessionID).encode()
+        if udp?.send(bytes, to: serverAddress) == true { bytesSent += bytes.count }
+    }
+
+    // MARK: Receiving
+
+    public func connection(_ c: TCPConnection, received bytes: UnsafeRawBufferPointer) {
+        bytesReceived += bytes.count
+        decoder.append(bytes)
+        while true {
+            guard let body = try? decoder.next() else {
+                if decoder.pendingBytes > WireProtocol.frameBodyBytesMax + 2 { close() }
+                return
+            }
+            guard let message = try? ServerMessage.decode(body) else {
+                errors.append((.malformedMessage, 0, "the server sent a frame this client cannot decode"))
+                continue
+            }
+            handle(message)
+        }
+    }
+
+    public func connectionClosed(_ c: TCPConnection, error: UVError?) {
+        closed = true
+        udp?.close()
+    }
+
+    func handle(_ message: ServerMessage) {
+        switch message {
+        case .helloOK:
+            switch credentials {
+            case .guest(let name): send(.authenticateGuest(displayName: name))
+            case .member(let token): send(.authenticateMember(token: token))
+            }
+        case .welcome(let w):
+            welcome = w
+            if options.tcpOnly { send(.snapshotsOverTCP(true)) } else { requestBinding() }
+        case .entered(_, let spaceID, let entity, _, _, _):
+            space = spaceID
+            self.entity = entity
+            enteredSpaces.append(spaceID)
+            held.removeAll()
+            view = []
+        case .left:
+            space = nil
+            entity = nil
+        case .error(let code, let request, let text): errors.append((code, request, text))
+        case .names(let entries): for e in entries { names[e.entity] = e.name }
+        case .shuttingDown(_, let text): shutdownNotice = text
+        case .pong: break
+        case .snapshot(let body): apply(snapshot: body)
+        case .helloOK, .welcome: break
+        }
+    }
+
+    func receive(datagram bytes: UnsafeRawBufferPointer, from: SocketAddress) {
+        bytesReceived += bytes.count
+        guard from == serverAddress, let welcome, let packet = try? Packet.decode(Array(bytes)) else { return }
+        switch packet {
+        case .challenge(let session, let nonce) where session == welcome.sessionID:
+            let input = BindingStateMachine<SocketAddress>.macInput(sessionID: session, nonce: nonce)
+            let mac = Array(HMAC<SHA256>.authenticationCode(for: input, using: SymmetricKey(data: welcome.udpSecret)).prefix(WireProtocol.macBytes))
+            let reply = Packet.challengeResponse(sessionID: session, nonce: nonce, mac: mac).encode()
+            if udp?.send(reply, to: serverAddress) == true { bytesSent += reply.count }
+        case .bound(let session) where session == welcome.sessionID:
+            udpBound = true
+        case .snapshot(let body):
+            apply(snapshot: body)
+        default:
+            break
+        }
+    }
+
+    func apply(snapshot body: [UInt8]) {
+        guard space != nil, let header = try? SnapshotCodec.decodeHeader(body) else { return }
+        guard header.tick > viewTick else { return } // late or duplicated: the newer view stands
+        let baseline: [EntityState]
+        if header.baselineTick == 0 {
+            baseline = []
+        } else if let held = held.last(where: { $0.tick == header.baselineTick }) {
+            baseline = held.state
+        } else {
+            snapshotsUndecodable += 1 // a baseline this client no longer holds: wait for the next
+            return
+        }
+        guard let (_, state) = try? SnapshotCodec.decode(body, baseline: baseline) else {
+            snapshotsUndecodable += 1
+            return
+        }
+        snapshotsReceived += 1
+        view = state
+        viewTick = header.tick
+        held.append((header.tick, state))
+        if held.count > 32 { held.removeFirst(held.count - 32) }
+        let now = loop.nowMillis
+        lastServerTime = (header.serverTimeMillis, now)
+        if header.echoClientTimeMillis != 0 {
+            rttMillis.append(UInt16(truncatingIfNeeded: now) &- header.echoClientTimeMillis &- header.holdMillis)
+        }
+    }
+
+    /// This client's own avatar in its view.
+    public var me: EntityState? { entity.flatMap { e in view.first { $0.entity == e } } }
+}

@@ -1,0 +1,557 @@
+// The SeoulWorld server: every public space of the world files, reachable over TCP and UDP.
+//
+// One libuv loop thread owns everything: the sockets, the sessions and the worlds. A
+// repeating timer drives the tick; each timer callback runs the ticks that are due by the
+// clock, at most `catchUpTicksMax` of them, and counts the rest as skipped, so a stall never
+// turns into a burst that stalls again. Per tick and per space, in space-id order: the inputs
+// collected since the last tick are stepped, enter results are answered, and each client is
+// sent its snapshot (UDP when bound, else TCP if it asked) and the names of avatars new to it.
+//
+// Invariants:
+// 1. Only the loop thread touches server state; `requestStop` (any thread) goes through UVAsync.
+// 2. A session is in at most one space and has at most one avatar.
+// 3. Every client-caused failure is answered with an error code or dropped and counted;
+//    none throws out of a callback or stops the tick.
+
+import CLibUV
+import Crypto
+import Foundation
+import Logging
+import NetProto
+import WorldCore
+import WorldFiles
+
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    /// TCP and UDP share this port; 0 picks a free one (tests).
+    public var port: UInt16 = 7777
+    /// Overrides every space's own tick rate when set.
+    public var tickRateHertz = 20
+    /// HMAC key for member tokens, at least 32 bytes.
+    public var tokenSecret: [UInt8]
+    public var connectionLimits = ConnectionStateMachine.Limits()
+    /// A client whose unsent TCP bytes pass this is disconnected (`tooSlow`).
+    public var writeQueueBytesMax = 256 * 1_024
+    public var sessionsMax = 20_000
+    public var statusEverySeconds = 5
+    public var catchUpTicksMax = 3
+
+    public init(tokenSecret: [UInt8]) { self.tokenSecret = tokenSecret }
+}
+
+/// Counters an operator (and the load benchmark) reads.
+public struct ServerCounters: Sendable {
+    public var ticks = 0
+    public var ticksSkipped = 0
+    public var connectionsAccepted = 0
+    public var connectionsClosed = 0
+    public var udpDropped = 0
+    public var udpBound = 0
+    public var inputsApplied = 0
+    public var snapshotsSent = 0
+    public var bytesIn = 0
+    public var bytesOut = 0
+}
+
+public final class Server: @unchecked Sendable {
+    public let configuration: ServerConfiguration
+    let catalog: WorldCatalog
+    let loop: UVLoop
+    var logger: Logger
+    var spaces: [String: SpaceInstance] = [:]
+    var spaceOrder: [String] = []
+    var sessions: [UInt64: Session] = [:]
+    var listener: TCPListener?
+    var udp: UDPSocket?
+    var tickTimer: UVTimer?
+    var statusTimer: UVTimer?
+    var signals: [UVSignal] = []
+    var random = SystemRandomNumberGenerator()
+    public internal(set) var counters = ServerCounters()
+    var tickDurations: [UInt64] = []
+    var startedAt: UInt64 = 0
+    var stopping = false
+    var lastStatus = ServerCounters()
+
+    public init(configuration: ServerConfiguration, catalog: WorldCatalog, logger: Logger) throws {
+        precondition(configuration.tokenSecret.count >= MemberToken.secretBytesMin)
+        self.configuration = configuration
+        self.catalog = catalog
+        self.logger = logger
+        loop = try UVLoop()
+        for space in catalog.publicSpaces {
+            var definition = space.definition
+            definition.tickRateHertz = configuration.tickRateHertz
+            spaces[space.id] = SpaceInstance(space: space, world: try World(definition: definition, seed: Self.seed(for: space.id)))
+            spaceOrder.append(space.id)
+        }
+        spaceOrder.sort()
+        let address = try SocketAddress(host: configuration.host, port: configuration.port)
+        listener = try TCPListener(loop: loop, address: address, queuedBytesMax: configuration.writeQueueBytesMax) { [unowned self] c in
+            self.accept(c)
+        }
+        let bound = listener!.localAddress!
+        udp = try UDPSocket(loop: loop, address: SocketAddress(host: configuration.host, port: bound.port)) { [unowned self] bytes, from in
+            self.receive(datagram: bytes, from: from)
+        }
+        wake = try UVAsync(loop: loop) { [unowned self] in self.woken() }
+        for signal in [SIGINT, SIGTERM] {
+            signals.append(try UVSignal(loop: loop, signal: signal) { [unowned self] n in
+                self.beginShutdown(reason: n == SIGINT ? "SIGINT" : "SIGTERM")
+            })
+        }
+    }
+
+    /// The port TCP and UDP listen on.
+    public var port: UInt16 { listener?.localAddress?.port ?? 0 }
+
+    /// Runs the loop until the server has shut down. Call on the thread that owns the server.
+    public func run() {
+        startedAt = uv_hrtime()
+        let period = UInt64(1_000 / configuration.tickRateHertz)
+        tickTimer = try? UVTimer(loop: loop) { [unowned self] in self.tickDue() }
+        tickTimer?.start(afterMillis: period, repeatMillis: max(1, period / 2))
+        statusTimer = try? UVTimer(loop: loop) { [unowned self] in self.logStatus() }
+        let every = UInt64(configuration.statusEverySeconds * 1_000)
+        statusTimer?.start(afterMillis: every, repeatMillis: every)
+        logger.info("listening", metadata: ["tcp": "\(configuration.host):\(port)", "udp": "\(configuration.host):\(port)",
+                                            "spaces": "\(spaces.count)", "tickRateHertz": "\(configuration.tickRateHertz)"])
+        loop.run()
+        loop.closeAll()
+        logger.info("stopped", metadata: ["ticks": "\(counters.ticks)"])
+    }
+
+    /// A world's seed, from its id (FNV-1a): the same every run, unlike Swift's `hashValue`.
+    static func seed(for id: String) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in id.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return h
+    }
+
+    // MARK: Other threads
+
+    // The only state other threads touch: a mailbox of tasks and a stop flag, behind a lock,
+    // delivered by waking the loop through `wake` (libuv's one thread-safe call).
+    let mailboxLock = NSLock()
+    nonisolated(unsafe) var mailbox: [() -> Void] = []
+    nonisolated(unsafe) var stopRequested = false
+    var wake: UVAsync?
+
+    /// Asks the server to shut down gracefully. Safe from any thread.
+    public func requestStop() {
+        mailboxLock.withLock { stopRequested = true }
+        wake?.send()
+    }
+
+    /// Runs `body` on the loop thread and waits for its result: for tests and tools that
+    /// inspect state. Must not be called on the loop thread, nor after the server stopped.
+    public func inspect<T>(_ body: @escaping (Server) -> T) -> T {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: T?
+        let task: () -> Void = { [unowned self] in
+            result = body(self)
+            done.signal()
+        }
+        mailboxLock.withLock { mailbox.append(task) }
+        wake?.send()
+        done.wait()
+        return result!
+    }
+
+    func woken() {
+        let (tasks, stop) = mailboxLock.withLock { () -> ([() -> Void], Bool) in
+            defer { mailbox.removeAll() }
+            return (mailbox, stopRequested)
+        }
+        for task in tasks { task() }
+        if stop { beginShutdown(reason: "stop requested") }
+    }
+
+    public func world(_ spaceID: String) -> World? { spaces[spaceID]?.world }
+    public var sessionCount: Int { sessions.count }
+
+    // MARK: Connections
+
+    func accept(_ c: TCPConnection) {
+        guard !stopping, sessions.count < configuration.sessionsMax else {
+            c.write(Framing.frame(ServerMessage.error(code: stopping ? .shuttingDown : .rateLimited, requestID: 0,
+                                                      text: stopping ? "the server is stopping" : "the server is full").encode()))
+            c.close()
+            return
+        }
+        var id: UInt64
+        repeat { id = random.next() } while id == 0 || sessions[id] != nil
+        var secret = [UInt8](repeating: 0, count: WireProtocol.udpSecretBytes)
+        for i in secret.indices { secret[i] = UInt8.random(in: 0...255, using: &random) }
+        let session = Session(id: id, connection: c, server: self, secret: secret, nowMillis: loop.nowMillis, limits: configuration.connectionLimits)
+        c.delegate = session
+        sessions[id] = session
+        counters.connectionsAccepted += 1
+    }
+
+    func sessionClosed(_ s: Session, error: UVError?) {
+        if let spaceID = s.spaceID, let avatar = s.avatar { spaces[spaceID]?.inputs.append(.leave(avatar)) }
+        if let spaceID = s.spaceID { spaces[spaceID]?.members[s.id] = nil }
+        sessions[s.id] = nil
+        counters.connectionsClosed += 1
+        if let error { logger.debug("connection closed", metadata: ["session": "\(s.id)", "error": "\(error)"]) }
+    }
+
+    /// Carries out what a session's state machine decided.
+    func perform(_ action: ConnectionStateMachine.Action, for s: Session) {
+        switch action {
+        case .none: break
+        case .send(let message): s.send(message)
+        case .close(let code, let text):
+            s.send(.error(code: code, requestID: 0, text: text))
+            s.connection.close()
+        case .closeQuietly: s.connection.close()
+        case .authenticateGuest(let name):
+            s.role = 0
+            s.displayName = name
+            perform(s.machine.authenticated(welcome(for: s)), for: s)
+        case .authenticateMember(let token):
+            let now = UInt64(Date().timeIntervalSince1970)
+            switch MemberToken.verify(token, secret: configuration.tokenSecret, nowUnixSeconds: now) {
+            case .success(let t):
+                s.role = 1
+                s.displayName = t.displayName
+                perform(s.machine.authenticated(welcome(for: s)), for: s)
+            case .failure(.expired(let at)):
+                perform(s.machine.refused(.tokenExpired, "the token expired at unix time \(at)"), for: s)
+            case .failure(let failure):
+                perform(s.machine.refused(.authenticationFailed, "the token does not verify: \(failure)"), for: s)
+            }
+        case .deliver(let message): handle(message, from: s)
+        }
+    }
+
+    func welcome(for s: Session) -> Welcome {
+        Welcome(sessionID: s.id, udpSecret: s.secret, tickRateHertz: UInt16(configuration.tickRateHertz), role: s.role,
+                displayName: s.displayName, spaces: catalog.spaces.map { SpaceEntry(id: $0.id, kind: $0.kind == .public ? 0 : 1) })
+    }
+
+    func handle(_ message: ClientMessage, from s: Session) {
+        switch message {
+        case .enterSpace(let request, let spaceID):
+            guard let target = spaces[spaceID] else {
+                let known = catalog.space(spaceID) != nil
+                s.send(.error(code: .unknownSpace, requestID: request,
+                              text: known ? "'\(spaceID)' is a room template, opened by the rooms service (not served yet)" : "no space '\(spaceID)'"))
+                return
+            }
+            guard s.pendingEnter == nil else {
+                s.send(.error(code: .rateLimited, requestID: request, text: "an enter request is already pending"))
+                return
+            }
+            // Travel through the world map: leave the current space in the same tick.
+            if let current = s.spaceID, let avatar = s.avatar {
+                spaces[current]?.inputs.append(.leave(avatar))
+                spaces[current]?.members[s.id] = nil
+                s.avatar = nil
+                s.spaceID = nil
+                s.feed = nil
+            }
+            s.pendingEnter = (request, spaceID)
+            target.inputs.append(.enter(EnterRequest(tag: s.id)))
+        case .leaveSpace(let request):
+            guard let current = s.spaceID, let avatar = s.avatar else {
+                s.send(.error(code: .notInSpace, requestID: request, text: "not in a space"))
+                return
+            }
+            spaces[current]?.inputs.append(.leave(avatar))
+            spaces[current]?.members[s.id] = nil
+            s.avatar = nil
+            s.spaceID = nil
+            s.feed = nil
+            s.send(.left(requestID: request))
+        case .snapshotsOverTCP(let on): s.snapshotsOverTCP = on
+        case .ping(let t): s.send(.pong(clientTimeMicros: t, serverTick: UInt64(counters.ticks)))
+        case .input(let body): apply(body, from: s)
+        case .hello, .authenticateGuest, .authenticateMember, .goodbye: break // handled by the state machine
+        }
+    }
+
+    // MARK: UDP
+
+    func receive(datagram bytes: UnsafeRawBufferPointer, from address: SocketAddress) {
+        counters.bytesIn += bytes.count
+        guard let packet = try? Packet.decode(Array(bytes)) else {
+            counters.udpDropped += 1
+            return
+        }
+        switch packet {
+        case .bindRequest(let sessionID):
+            guard let s = sessions[sessionID], s.machine.state == .active else {
+                counters.udpDropped += 1
+                return
+            }
+            send(s.binding.bindRequested(from: address, nonce: random.next()))
+        case .challengeResponse(let sessionID, let nonce, let mac):
+            guard let s = sessions[sessionID] else {
+                counters.udpDropped += 1
+                return
+            }
+            let expected = bindingMAC(secret: s.secret, sessionID: sessionID, nonce: nonce)
+            let action = s.binding.challengeAnswered(from: address, nonce: nonce, mac: mac, expectedMAC: expected)
+            if case .none = action { counters.udpDropped += 1 } else { counters.udpBound += 1 }
+            send(action)
+        case .input(let sessionID, let body):
+            guard let s = sessions[sessionID], s.binding.accepts(from: address) else {
+                counters.udpDropped += 1
+                return
+            }
+            apply(body, from: s)
+        case .challenge, .bound, .snapshot:
+            counters.udpDropped += 1 // server-to-client packets are never accepted
+        }
+    }
+
+    func send(_ action: BindingStateMachine<SocketAddress>.Action) {
+        switch action {
+        case .none: break
+        case .reply(let packet, let to), .bind(let to, let packet):
+            let bytes = packet.encode()
+            if udp?.send(bytes, to: to) == true { counters.bytesOut += bytes.count }
+        }
+    }
+
+    func apply(_ body: InputBody, from s: Session) {
+        s.lastInput = (body.clientTimeMillis, loop.nowMillis)
+        if body.ackTick != 0 { s.feed?.acknowledge(body.ackTick) }
+        guard let spaceID = s.spaceID, let avatar = s.avatar, let space = spaces[spaceID] else { return }
+        // Commands are newest first; apply, oldest first, those not applied before.
+        for (i, command) in body.commands.enumerated().reversed() {
+            let sequence = body.sequence &- UInt32(i)
+            guard sequence > s.lastSequence else { continue }
+            s.lastSequence = sequence
+            counters.inputsApplied += 1
+            switch command {
+            case .stop: space.inputs.append(.move(avatar, .stop))
+            case .go(let heading, let pace): space.inputs.append(.move(avatar, .go(Heading(raw: heading), pace == 2 ? .run : .walk)))
+            case .walkTo(let x, let y, let pace): space.inputs.append(.move(avatar, .walkTo(Vec2(x, y), pace == 2 ? .run : .walk)))
+            }
+        }
+    }
+
+    // MARK: The tick
+
+    func tickDue() {
+        let period = 1_000_000_000 / UInt64(configuration.tickRateHertz)
+        let due = Int((uv_hrtime() - startedAt) / period) - counters.ticks - counters.ticksSkipped
+        guard due > 0 else { return }
+        let run = min(due, configuration.catchUpTicksMax)
+        counters.ticksSkipped += due - run
+        for _ in 0..<run { tick() }
+        let now = loop.nowMillis
+        for s in sessions.values { perform(s.machine.timePassed(nowMillis: now), for: s) }
+    }
+
+    func tick() {
+        let started = uv_hrtime()
+        counters.ticks += 1
+        let tickNumber = UInt32(truncatingIfNeeded: counters.ticks)
+        for id in spaceOrder {
+            guard let space = spaces[id] else { continue }
+            space.world.step(space.inputs)
+            space.inputs.removeAll(keepingCapacity: true)
+            for result in space.world.report.enterResults {
+                guard let s = sessions[result.tag] else {
+                    // The client left before its avatar was placed: take the avatar out again.
+                    if case .success(let avatar) = result.outcome { space.inputs.append(.leave(avatar)) }
+                    continue
+                }
+                let request = s.pendingEnter?.requestID ?? 0
+                s.pendingEnter = nil
+                switch result.outcome {
+                case .success(let avatar):
+                    s.spaceID = id
+                    s.avatar = avatar
+                    s.feed = SnapshotFeed(observer: avatar, budgetBytes: WireProtocol.packetBytesMax - 5)
+                    s.namesSent.removeAll()
+                    space.members[s.id] = s
+                    space.sessionBySlot[avatar.slot] = s
+                    let a = space.world.avatar(avatar)!
+                    s.send(.entered(requestID: request, spaceID: id, entity: SnapshotFeed.entity(avatar), x: a.position.x, y: a.position.y, floor: UInt8(a.floor)))
+                case .failure(let refusal):
+                    let code: ErrorCode = refusal == .worldFull ? .spaceFull : .noFreeSpot
+                    s.send(.error(code: code, requestID: request, text: "cannot enter '\(id)': \(refusal.rawValue)"))
+                }
+            }
+            sendSnapshots(space, tick: tickNumber)
+        }
+        let elapsed = uv_hrtime() - started
+        tickDurations.append(elapsed)
+        if tickDurations.count > 6_000 { tickDurations.removeFirst(tickDurations.count - 6_000) }
+    }
+
+    func sendSnapshots(_ space: SpaceInstance, tick: UInt32) {
+        let world = space.world
+        // Names of avatars entering each member's view, from this tick's view changes.
+        var newlySeen: [UInt64: [AvatarID]] = [:]
+        for change in world.report.viewChanges where change.entered {
+            if let observer = space.sessionBySlot[change.observer.slot], observer.avatar == change.observer {
+                newlySeen[observer.id, default: []].append(change.subject)
+            }
+        }
+        let serverTime = UInt16(truncatingIfNeeded: loop.nowMillis)
+        for s in space.members.values {
+            guard let avatar = s.avatar, var feed = s.feed else { continue }
+            let (clientTime, heardAt) = s.lastInput
+            let header = SnapshotHeader(tick: tick, baselineTick: 0, inputAck: s.lastSequence, echoClientTimeMillis: clientTime,
+                                        holdMillis: UInt16(truncatingIfNeeded: loop.nowMillis &- heardAt), serverTimeMillis: serverTime)
+            if let (body, _) = feed.next(world: world, header: header) {
+                if let address = s.binding.boundAddress {
+                    let bytes = Packet.snapshot(body).encode()
+                    if udp?.send(bytes, to: address) == true {
+                        counters.bytesOut += bytes.count
+                        counters.snapshotsSent += 1
+                    }
+                } else if s.snapshotsOverTCP {
+                    s.send(.snapshot(body))
+                    counters.snapshotsSent += 1
+                }
+            }
+            s.feed = feed
+            _ = avatar
+            if let seen = newlySeen[s.id] {
+                var names: [(entity: UInt32, name: String)] = []
+                for subject in seen where !s.namesSent.contains(SnapshotFeed.entity(subject)) {
+                    guard let other = space.sessionBySlot[subject.slot], other.avatar == subject else { continue }
+                    s.namesSent.insert(SnapshotFeed.entity(subject))
+                    names.append((SnapshotFeed.entity(subject), other.displayName))
+                    if names.count == WireProtocol.namesPerMessageMax {
+                        s.send(.names(names))
+                        names.removeAll()
+                    }
+                }
+                if !names.isEmpty { s.send(.names(names)) }
+            }
+        }
+    }
+
+    // MARK: Status and shutdown
+
+    /// Tick time percentiles over the last minute of ticks, in milliseconds.
+    public func tickMillis(percentile q: Double) -> Double {
+        guard !tickDurations.isEmpty else { return 0 }
+        let sorted = tickDurations.sorted()
+        return Double(sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))]) / 1e6
+    }
+
+    func logStatus() {
+        let seconds = Double(configuration.statusEverySeconds)
+        let populated = spaceOrder.compactMap { id -> String? in
+            let n = spaces[id]!.world.population
+            return n > 0 ? "\(id) \(n)" : nil
+        }
+        let bound = sessions.values.filter { $0.binding.boundAddress != nil }.count
+        logger.info("status", metadata: [
+            "clients": "\(sessions.count) (udp \(bound))",
+            "spaces": "\(populated.isEmpty ? "empty" : populated.joined(separator: ", "))",
+            "tick": "p50 \(String(format: "%.2f", tickMillis(percentile: 0.5))) ms p99 \(String(format: "%.2f", tickMillis(percentile: 0.99))) ms",
+            "skipped": "\(counters.ticksSkipped)",
+            "in": "\(Int(Double(counters.bytesIn - lastStatus.bytesIn) / seconds / 1_000)) kB/s",
+            "out": "\(Int(Double(counters.bytesOut - lastStatus.bytesOut) / seconds / 1_000)) kB/s",
+            "udpDropped": "\(counters.udpDropped)",
+        ])
+        lastStatus = counters
+    }
+
+    func beginShutdown(reason: String) {
+        guard !stopping else { return }
+        stopping = true
+        logger.info("shutting down", metadata: ["reason": "\(reason)", "clients": "\(sessions.count)"])
+        for s in sessions.values { s.send(.shuttingDown(seconds: 0, text: "the server is stopping (\(reason))")) }
+        listener?.close()
+        tickTimer?.close()
+        statusTimer?.close()
+        // Give the notices a moment to leave, then close everything; the loop then ends.
+        closerTimer = try? UVTimer(loop: loop) { [unowned self] in
+            for s in self.sessions.values { s.connection.close() }
+            self.udp?.close()
+            self.wake?.close()
+            for signal in self.signals { signal.close() }
+            self.closerTimer?.close()
+        }
+        closerTimer?.start(afterMillis: 200, repeatMillis: 0)
+    }
+
+    var closerTimer: UVTimer?
+}
+
+final class SpaceInstance {
+    let space: Space
+    var world: World
+    var inputs: [Input] = []
+    var members: [UInt64: Session] = [:]
+    var sessionBySlot: [UInt32: Session] = [:]
+
+    init(space: Space, world: World) {
+        self.space = space
+        self.world = world
+    }
+}
+
+final class Session: TCPConnectionDelegate {
+    let id: UInt64
+    let connection: TCPConnection
+    unowned let server: Server
+    let secret: [UInt8]
+    var machine: ConnectionStateMachine
+    var decoder = FrameDecoder()
+    var binding: BindingStateMachine<SocketAddress>
+    var role: UInt8 = 0
+    var displayName = ""
+    var spaceID: String?
+    var avatar: AvatarID?
+    var pendingEnter: (requestID: UInt32, spaceID: String)?
+    var feed: SnapshotFeed?
+    var snapshotsOverTCP = false
+    var lastSequence: UInt32 = 0
+    var lastInput: (clientTime: UInt16, heardAtMillis: UInt64) = (0, 0)
+    var namesSent = Set<UInt32>()
+
+    init(id: UInt64, connection: TCPConnection, server: Server, secret: [UInt8], nowMillis: UInt64, limits: ConnectionStateMachine.Limits) {
+        self.id = id
+        self.connection = connection
+        self.server = server
+        self.secret = secret
+        machine = ConnectionStateMachine(nowMillis: nowMillis, limits: limits)
+        binding = BindingStateMachine(sessionID: id)
+    }
+
+    func send(_ message: ServerMessage) {
+        let frame = Framing.frame(message.encode())
+        if connection.write(frame) { server.counters.bytesOut += frame.count }
+    }
+
+    func connection(_ c: TCPConnection, received bytes: UnsafeRawBufferPointer) {
+        server.counters.bytesIn += bytes.count
+        decoder.append(bytes)
+        while machine.state != .closed {
+            let body: [UInt8]?
+            do {
+                body = try decoder.next()
+            } catch {
+                let code: ErrorCode = { if case .tooLarge = error { return .frameTooLarge } else { return .malformedMessage } }()
+                server.perform(machine.close(code, "bad frame: \(error)"), for: self)
+                return
+            }
+            guard let body else { return }
+            server.perform(machine.received(body, nowMillis: server.loop.nowMillis), for: self)
+        }
+    }
+
+    func connectionClosed(_ c: TCPConnection, error: UVError?) {
+        server.sessionClosed(self, error: error)
+    }
+}
+
+extension BindingStateMachine {
+    /// The address the session is bound to, if any.
+    public var boundAddress: Address? {
+        if case .bound(let address) = state { return address }
+        return nil
+    }
+}

@@ -1,0 +1,148 @@
+// The libuv transport over real loopback sockets, one loop stepped by the test itself.
+
+import CLibUV
+import Testing
+@testable import NetProto
+
+final class Recorder: TCPConnectionDelegate {
+    var received: [UInt8] = []
+    var closed = false
+    var closeError: UVError?
+    var echo = false
+
+    func connection(_ c: TCPConnection, received bytes: UnsafeRawBufferPointer) {
+        received += bytes
+        if echo { c.write(Array(bytes)) }
+    }
+
+    func connectionClosed(_ c: TCPConnection, error: UVError?) {
+        closed = true
+        closeError = error
+    }
+}
+
+/// Steps `loop` until `done()` or about `seconds` pass (bounded in time and count).
+func spin(_ loop: UVLoop, seconds: Double = 5, until done: () -> Bool) {
+    let deadline = uv_hrtime() + UInt64(seconds * 1e9)
+    var rounds = 0
+    while !done() && uv_hrtime() < deadline && rounds < 1_000_000 {
+        loop.runOnce()
+        rounds += 1
+    }
+}
+
+@Suite(.serialized) struct TransportTests {
+    @Test func tcpEchoesOverLoopback() throws {
+        let loop = try UVLoop()
+        let serverSide = Recorder()
+        serverSide.echo = true
+        var accepted: [TCPConnection] = []
+        let listener = try TCPListener(loop: loop, address: SocketAddress(host: "127.0.0.1", port: 0)) { c in
+            c.delegate = serverSide
+            accepted.append(c)
+        }
+        let address = try #require(listener.localAddress)
+        #expect(address.port != 0)
+        let clientSide = Recorder()
+        var connected = false
+        let client = try TCPConnection.connect(loop: loop, to: address) { c, error in
+            #expect(error == nil)
+            connected = true
+            c.delegate = clientSide
+        }
+        spin(loop) { connected }
+        let message = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        #expect(client.write(message))
+        spin(loop) { clientSide.received.count >= message.count }
+        #expect(clientSide.received == message)
+        #expect(accepted.count == 1)
+        #expect(accepted[0].peer?.host == "127.0.0.1")
+        client.close()
+        spin(loop) { serverSide.closed }
+        #expect(serverSide.closed && serverSide.closeError == nil, "an orderly close reaches the other side as end of stream")
+        listener.close()
+        loop.closeAll()
+    }
+
+    @Test func aPeerThatDoesNotReadIsClosedAtTheQueueLimit() throws {
+        let loop = try UVLoop()
+        var serverConnection: TCPConnection?
+        let serverSide = Recorder()
+        let listener = try TCPListener(loop: loop, address: SocketAddress(host: "127.0.0.1", port: 0), queuedBytesMax: 64 * 1_024) { c in
+            c.delegate = serverSide
+            serverConnection = c
+        }
+        // The client connects but never reads: stop its reading as soon as it connects.
+        var connected = false
+        let client = try TCPConnection.connect(loop: loop, to: try #require(listener.localAddress)) { c, _ in
+            uv_read_stop(stream(c.raw))
+            connected = true
+        }
+        spin(loop) { connected && serverConnection != nil }
+        let server = try #require(serverConnection)
+        var writes = 0
+        // Bounded: at most 10,000 writes of 16 KiB (160 MiB) before the queue must have filled.
+        while server.write([UInt8](repeating: 1, count: 16_384)) && writes < 10_000 {
+            writes += 1
+            loop.runOnce()
+        }
+        #expect(writes < 10_000, "the write queue never filled")
+        spin(loop) { serverSide.closed }
+        #expect(serverSide.closed)
+        #expect(serverSide.closeError?.description.contains("write queue") == true)
+        #expect(server.queuedBytes <= 64 * 1_024)
+        client.close()
+        listener.close()
+        loop.closeAll()
+    }
+
+    @Test func udpDatagramsTravelBothWays() throws {
+        let loop = try UVLoop()
+        var serverGot: [([UInt8], SocketAddress)] = []
+        let server = try UDPSocket(loop: loop, address: SocketAddress(host: "127.0.0.1", port: 0)) { bytes, from in
+            serverGot.append((Array(bytes), from))
+        }
+        var clientGot: [[UInt8]] = []
+        let client = try UDPSocket(loop: loop, address: SocketAddress(host: "127.0.0.1", port: 0)) { bytes, _ in clientGot.append(Array(bytes)) }
+        let serverAddress = try #require(server.localAddress)
+        let packet = Packet.bindRequest(sessionID: 42).encode()
+        #expect(client.send(packet, to: serverAddress))
+        spin(loop) { !serverGot.isEmpty }
+        #expect(serverGot.first?.0 == packet)
+        let from = try #require(serverGot.first?.1)
+        #expect(from == client.localAddress)
+        #expect(server.send(Packet.challenge(sessionID: 42, nonce: 7).encode(), to: from))
+        spin(loop) { !clientGot.isEmpty }
+        #expect(try Packet.decode(clientGot[0]) == .challenge(sessionID: 42, nonce: 7))
+        server.close()
+        client.close()
+        loop.closeAll()
+    }
+
+    @Test func addressesParseAndPrint() throws {
+        #expect(try SocketAddress(host: "127.0.0.1", port: 7777).description == "127.0.0.1:7777")
+        #expect(try SocketAddress(host: "::1", port: 80).description == "[::1]:80")
+        #expect(throws: UVError.self) { _ = try SocketAddress(host: "not-an-address", port: 1) }
+    }
+
+    @Test func timersFireAndAsyncWakesFromAnotherThread() throws {
+        let loop = try UVLoop()
+        var fired = 0
+        let timer = try UVTimer(loop: loop) { fired += 1 }
+        timer.start(afterMillis: 1, repeatMillis: 1)
+        spin(loop) { fired >= 3 }
+        #expect(fired >= 3)
+        timer.close()
+        var woken = false
+        let async = try UVAsync(loop: loop) { woken = true }
+        let sender = async
+        let thread = Thread { sender.send() }
+        thread.start()
+        spin(loop) { woken }
+        #expect(woken)
+        async.close()
+        loop.closeAll()
+    }
+}
+
+import Foundation
