@@ -246,8 +246,10 @@ public final class WorldClient: TCPConnectionDelegate {
         if held.count > 32 { held.removeFirst(held.count - 32) }
         let now = loop.nowMillis
         lastServerTime = (header.serverTimeMillis, now)
-        if header.echoClientTimeMillis != 0 {
-            rttMillis.append(UInt16(truncatingIfNeeded: now) &- header.echoClientTimeMillis &- header.holdMillis)
+        if header.echoClientTimeMillis != 0,
+           let rtt = roundTripMillis(now: UInt16(truncatingIfNeeded: now), echoed: header.echoClientTimeMillis, held: header.holdMillis) {
+            rttMillis.append(rtt)
+            if rttMillis.count > 4_096 { rttMillis.removeFirst(rttMillis.count - 4_096) }
         }
     }
 

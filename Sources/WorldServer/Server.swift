@@ -69,6 +69,8 @@ public final class Server: @unchecked Sendable {
     var random = SystemRandomNumberGenerator()
     public internal(set) var counters = ServerCounters()
     var tickDurations: [UInt64] = []
+    /// The latest round-trip times measured from inputs, in milliseconds (bounded).
+    public internal(set) var rttSamples: [UInt16] = []
     var startedAt: UInt64 = 0
     var stopping = false
     var lastStatus = ServerCounters()
@@ -185,6 +187,8 @@ public final class Server: @unchecked Sendable {
         for i in secret.indices { secret[i] = UInt8.random(in: 0...255, using: &random) }
         let session = Session(id: id, connection: c, server: self, secret: secret, nowMillis: loop.nowMillis, limits: configuration.connectionLimits)
         c.delegate = session
+        c.lastWordsOnOverflow = Framing.frame(ServerMessage.error(code: .tooSlow, requestID: 0,
+                                                                  text: "disconnected: this client did not read its messages fast enough").encode())
         sessions[id] = session
         counters.connectionsAccepted += 1
     }
@@ -318,6 +322,16 @@ public final class Server: @unchecked Sendable {
 
     func apply(_ body: InputBody, from s: Session) {
         s.lastInput = (body.clientTimeMillis, loop.nowMillis)
+        // The server's round trip: now, less the snapshot time the client echoes, less how long
+        // the client held that snapshot (docs/PROTOCOL.md, section 6.1), all mod 65,536 ms.
+        if body.echoServerTimeMillis != 0,
+           let rtt = roundTripMillis(now: UInt16(truncatingIfNeeded: loop.nowMillis), echoed: body.echoServerTimeMillis, held: body.holdMillis) {
+            do {
+                s.rttMillis = rtt
+                rttSamples.append(rtt)
+                if rttSamples.count > 8_192 { rttSamples.removeFirst(rttSamples.count - 8_192) }
+            }
+        }
         if body.ackTick != 0 { s.feed?.acknowledge(body.ackTick) }
         guard let spaceID = s.spaceID, let avatar = s.avatar, let space = spaces[spaceID] else { return }
         // Commands are newest first; apply, oldest first, those not applied before.
@@ -439,6 +453,12 @@ public final class Server: @unchecked Sendable {
         return Double(sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))]) / 1e6
     }
 
+    func rttText() -> String {
+        guard !rttSamples.isEmpty else { return "none yet" }
+        let sorted = rttSamples.sorted()
+        return "p50 \(sorted[sorted.count / 2]) ms p99 \(sorted[min(sorted.count - 1, sorted.count * 99 / 100)]) ms"
+    }
+
     func logStatus() {
         let seconds = Double(configuration.statusEverySeconds)
         let populated = spaceOrder.compactMap { id -> String? in
@@ -451,6 +471,7 @@ public final class Server: @unchecked Sendable {
             "spaces": "\(populated.isEmpty ? "empty" : populated.joined(separator: ", "))",
             "tick": "p50 \(String(format: "%.2f", tickMillis(percentile: 0.5))) ms p99 \(String(format: "%.2f", tickMillis(percentile: 0.99))) ms",
             "skipped": "\(counters.ticksSkipped)",
+            "rtt": "\(rttText())",
             "in": "\(Int(Double(counters.bytesIn - lastStatus.bytesIn) / seconds / 1_000)) kB/s",
             "out": "\(Int(Double(counters.bytesOut - lastStatus.bytesOut) / seconds / 1_000)) kB/s",
             "udpDropped": "\(counters.udpDropped)",
@@ -511,6 +532,7 @@ final class Session: TCPConnectionDelegate {
     var lastSequence: UInt32 = 0
     var lastInput: (clientTime: UInt16, heardAtMillis: UInt64) = (0, 0)
     var namesSent = Set<UInt32>()
+    var rttMillis: UInt16?
 
     init(id: UInt64, connection: TCPConnection, server: Server, secret: [UInt8], nowMillis: UInt64, limits: ConnectionStateMachine.Limits) {
         self.id = id

@@ -1,17 +1,24 @@
 // What one client is sent each tick: its avatar and the avatars in its view, delta-coded
 // against the newest snapshot it acknowledged.
 //
-// The feed keeps the last `historyTicks` snapshots it sent (what the client would hold after
-// each); an acknowledgement names one of them as the client's baseline. Priority each tick:
-// the client's own avatar, then visible avatars due an update (WorldCore's near/middle/far
-// bands), nearest first; avatars entering the view are sent whole as soon as they fit.
-// What does not fit in `budgetBytes` goes next tick, because the next snapshot is again coded
-// against what the client actually holds.
+// Each visible avatar has a *presented* state for this client: refreshed from the world on
+// the ticks it is due (WorldCore's bands: near every tick, middle every second, far every
+// fourth) and on the tick it enters the view, held otherwise. That is where the bands save
+// bandwidth: a far avatar's presented state changes at most every fourth tick.
+// Every snapshot then carries each presented state that differs from the acknowledged
+// baseline, most important first (own avatar, then due avatars nearest first, then the
+// rest), as many as fit in `budgetBytes`. So nothing reverts: an update sent in a snapshot
+// the client has not acknowledged yet is sent again until one it acknowledges carries it.
+// (Sending only the due avatars, as a first version did, reverted the others to the baseline
+// in every snapshot, and a far avatar whose due ticks were never the acknowledged ones stayed
+// stale for good; SnapshotConvergenceTests guards against it.)
 //
 // Invariants:
 // 1. `history` holds at most `historyTicks` entries, in increasing tick order.
 // 2. The baseline used is always one the client acknowledged and the feed still holds;
 //    otherwise the snapshot is coded against nothing (sent whole).
+// 3. Once the world stands still, every client's view equals the world within
+//    (refresh period + acknowledgement delay) ticks, if the budget holds the differences.
 
 import NetProto
 import WorldCore
@@ -21,7 +28,12 @@ public struct SnapshotFeed: Sendable {
     public let observer: AvatarID
     public let budgetBytes: Int
     var history: [(tick: UInt32, known: [EntityState])] = []
+    /// Per visible avatar, the state this client is being shown (see above).
+    var presented: [UInt32: EntityState] = [:]
     public private(set) var ackedTick: UInt32 = 0
+
+    /// What the client holds if it received the snapshot of `tick` (while the feed keeps it).
+    public func known(atTick tick: UInt32) -> [EntityState]? { history.last { $0.tick == tick }?.known }
 
     /// What the client holds if it received the latest snapshot.
     public var lastKnown: [EntityState] { history.last?.known ?? [] }
@@ -54,19 +66,27 @@ public struct SnapshotFeed: Sendable {
     /// The next snapshot for this client, or nil if its avatar is gone.
     public mutating func next(world: World, header: SnapshotHeader) -> (body: [UInt8], statistics: SnapshotStatistics)? {
         guard let me = world.avatar(observer) else { return nil }
-        var current: [EntityState] = [Self.state(me)]
+        var due = Set<UInt32>()
+        world.forEachDueUpdate(of: observer) { due.insert(Self.entity($0)) }
+        let mine = Self.state(me)
+        var current: [EntityState] = [mine]
+        var shown: [UInt32: EntityState] = [mine.entity: mine]
         var distance: [UInt32: Int64] = [:]
         world.forEachVisible(of: observer) { id, _ in
             guard let a = world.avatar(id) else { return }
-            let e = Self.state(a)
+            let now = Self.state(a)
+            let held = presented[now.entity]
+            let e = (due.contains(now.entity) || held == nil) ? now : held!
+            shown[e.entity] = e
             current.append(e)
             distance[e.entity] = a.position.distanceSquared(to: me.position)
         }
+        presented = shown
         current.sort { $0.entity < $1.entity }
-        var due: [UInt32] = []
-        world.forEachDueUpdate(of: observer) { due.append(Self.entity($0)) }
-        due.sort { (distance[$0] ?? 0, $0) < (distance[$1] ?? 0, $1) }
-        let priority = [Self.entity(me.id)] + due
+        let byDistance = { (a: UInt32, b: UInt32) in (distance[a] ?? 0, a) < (distance[b] ?? 0, b) }
+        let others = current.map(\.entity).filter { $0 != mine.entity }
+        let priority = [mine.entity] + others.filter { due.contains($0) }.sorted(by: byDistance)
+            + others.filter { !due.contains($0) }.sorted(by: byDistance)
 
         let baselineEntry = history.last { $0.tick == ackedTick }
         var h = header

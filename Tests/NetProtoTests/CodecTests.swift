@@ -193,3 +193,12 @@ enum Samples {
         #expect(Packet.snapshot(empty).encode().count == 27)
     }
 }
+
+@Suite struct RoundTripTests {
+    @Test func roundTripsSurviveWrapAndClockGranularity() {
+        #expect(roundTripMillis(now: 150, echoed: 100, held: 20) == 30)
+        #expect(roundTripMillis(now: 10, echoed: 65_500, held: 6) == 40, "the 16-bit clock wraps")
+        #expect(roundTripMillis(now: 100, echoed: 98, held: 5) == 0, "a few ms below zero is a fast round trip")
+        #expect(roundTripMillis(now: 100, echoed: 30_000, held: 0) == nil, "35.6 s, more than 30 s: a stale echo")
+    }
+}

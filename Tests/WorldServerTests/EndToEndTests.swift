@@ -89,10 +89,23 @@ func drive(_ loop: UVLoop, _ clients: [WorldClient], seconds: Double, until done
         for c in clients { c.move(.stop) }
         drive(loop, clients, seconds: 1.5)
 
-        let truth: [UInt32: World.AvatarState] = running.server.inspect { server in
-            Dictionary(uniqueKeysWithValues: server.world("seoul-plaza")!.avatars.map { (SnapshotFeed.entity($0.id), $0) })
+        let (truth, serverTick): ([UInt32: World.AvatarState], UInt64) = running.server.inspect { server in
+            (Dictionary(uniqueKeysWithValues: server.world("seoul-plaza")!.avatars.map { (SnapshotFeed.entity($0.id), $0) }), server.world("seoul-plaza")!.tick)
         }
         #expect(truth.count == 50)
+        let ticksOfViews = Dictionary(uniqueKeysWithValues: clients.compactMap { c in c.me.map { ($0.entity, c.viewTick) } })
+        let believed: [UInt32: [EntityState]] = running.server.inspect { server in
+            var out: [UInt32: [EntityState]] = [:]
+            for session in server.sessions.values {
+                if let e = session.avatar, let t = ticksOfViews[SnapshotFeed.entity(e)] { out[SnapshotFeed.entity(e)] = session.feed?.known(atTick: t) }
+            }
+            return out
+        }
+        for c in clients {
+            guard let me = c.me else { continue }
+            let serverBelief = try #require(believed[me.entity], "the server no longer keeps tick \(c.viewTick)")
+            #expect(serverBelief == c.view, "client \(me.entity) at tick \(c.viewTick): \(zip(serverBelief, c.view).filter { $0 != $1 }.count) entries differ from what the server recorded")
+        }
         var othersSeen = 0
         for c in clients {
             #expect(c.snapshotsReceived > 20, "client saw only \(c.snapshotsReceived) snapshots")
@@ -101,7 +114,7 @@ func drive(_ loop: UVLoop, _ clients: [WorldClient], seconds: Double, until done
             for e in c.view {
                 let server = try #require(truth[e.entity], "a client sees an avatar the server does not have")
                 #expect(abs(EntityState.centimetres(e.x) - server.position.x) <= 1 && abs(EntityState.centimetres(e.y) - server.position.y) <= 1,
-                        "seen at (\(EntityState.centimetres(e.x)), \(EntityState.centimetres(e.y))), server has \(server.position)")
+                        "seen at (\(EntityState.centimetres(e.x)), \(EntityState.centimetres(e.y))), server has \(server.position) \(server.movement); own: \(e.entity == me.entity), tcpOnly: \(c.options.tcpOnly), view tick \(c.viewTick) of \(serverTick), snapshots \(c.snapshotsReceived)")
                 if e.entity != me.entity {
                     othersSeen += 1
                     #expect(c.names[e.entity]?.hasPrefix("guest-") == true, "names arrive for avatars in view")
@@ -117,6 +130,11 @@ func drive(_ loop: UVLoop, _ clients: [WorldClient], seconds: Double, until done
         }
         #expect(othersSeen > 50 * 5, "clients should see others: \(othersSeen) sightings")
         #expect(clients.allSatisfy { $0.snapshotsUndecodable == 0 })
+        // Round trips are measured at both ends. (No bound on their size here: this machine is
+        // shared, and timing belongs in the load benchmark, not in a unit test.)
+        #expect(clients.filter { !$0.rttMillis.isEmpty }.count == 50)
+        let serverRTTs = running.server.inspect { $0.rttSamples }
+        #expect(serverRTTs.count > 1_000)
         for c in clients { c.close() }
         drive(loop, [], seconds: 0.5)
     }

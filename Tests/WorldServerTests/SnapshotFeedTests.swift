@@ -46,3 +46,51 @@ import WorldCore
         }
     }
 }
+
+@Suite struct SnapshotConvergenceTests {
+    /// Every client's view must settle on the truth once the crowd stands still, whatever the
+    /// phase of its acknowledgements against the update bands (the bug this guards against:
+    /// avatars not due on the acknowledged tick were reverted to an older baseline forever).
+    @Test(arguments: [0, 1, 2, 3, 5])
+    func viewsConvergeOnceTheCrowdStops(ackDelayTicks: Int) throws {
+        let definition = SyntheticWorlds.forCrowd(avatars: 120, squareMetresPerAvatar: 4)
+        var world = try World(definition: definition, seed: 21)
+        var crowd = Wanderers(seed: 21, target: 120, definition: definition, enterPerTickMax: 120, changeEveryTicksMean: 5)
+        world.step(crowd.nextInputs())
+        crowd.observe(world.report)
+        let observers = Array(crowd.ids.prefix(30))
+        var feeds = observers.map { SnapshotFeed(observer: $0) }
+        var held = [[UInt32: [EntityState]]](repeating: [:], count: observers.count)
+        var views = [[EntityState]](repeating: [], count: observers.count)
+        var pendingAcks = [[(Int, UInt32)]](repeating: [], count: observers.count)
+        for t in 0..<160 {
+            // Walk for 100 ticks, then everyone stops.
+            var inputs = t < 100 ? crowd.nextInputs() : []
+            if t == 100 { inputs = crowd.ids.map { .move($0, .stop) } }
+            world.step(inputs)
+            if t < 100 { crowd.observe(world.report) }
+            let tick = UInt32(world.tick)
+            for i in observers.indices {
+                while let first = pendingAcks[i].first, first.0 <= t {
+                    feeds[i].acknowledge(first.1)
+                    pendingAcks[i].removeFirst()
+                }
+                let header = SnapshotHeader(tick: tick, baselineTick: 0, inputAck: 0, echoClientTimeMillis: 0, holdMillis: 0, serverTimeMillis: 0)
+                let next = feeds[i].next(world: world, header: header)
+                let (body, _) = try #require(next)
+                let baselineTick = try SnapshotCodec.decodeHeader(body).baselineTick
+                let (_, state) = try SnapshotCodec.decode(body, baseline: baselineTick == 0 ? [] : try #require(held[i][baselineTick]))
+                held[i][tick] = state
+                views[i] = state
+                pendingAcks[i].append((t + ackDelayTicks, tick))
+            }
+        }
+        for (i, observer) in observers.enumerated() {
+            var truth = [SnapshotFeed.state(world.avatar(observer)!)]
+            world.forEachVisible(of: observer) { id, _ in truth.append(SnapshotFeed.state(world.avatar(id)!)) }
+            truth.sort { $0.entity < $1.entity }
+            let same = views[i] == truth
+            #expect(same, "observer \(i): \(zip(views[i], truth).filter { $0 != $1 }.count) of \(truth.count) avatars stale")
+        }
+    }
+}

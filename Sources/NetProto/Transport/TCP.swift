@@ -20,6 +20,10 @@ public final class TCPConnection: Closable {
     public private(set) var bytesRead = 0
     public private(set) var bytesWritten = 0
     var closeError: UVError?
+    /// Sent, if the socket can take it at once, when the write queue overflows (the reason
+    /// for the disconnection, in the protocol's words). The queue itself is full by then, so
+    /// this bypasses it with a non-blocking write and is best effort.
+    public var lastWordsOnOverflow: [UInt8]?
     let readBuffer: UnsafeMutableRawBufferPointer
     var onConnect: ((UVError?) -> Void)?
 
@@ -89,6 +93,12 @@ public final class TCPConnection: Closable {
     public func write(_ bytes: [UInt8]) -> Bool {
         guard !isClosed, !bytes.isEmpty else { return false }
         guard queuedBytes + bytes.count <= queuedBytesMax else {
+            if var words = lastWordsOnOverflow {
+                words.withUnsafeMutableBytes { raw in
+                    var buffer = uv_buf_init(raw.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(raw.count))
+                    _ = uv_try_write(stream(self.raw), &buffer, 1)
+                }
+            }
             close(error: UVError(code: Int32(UV_ENOBUFS.rawValue), operation: "write queue over \(queuedBytesMax) bytes"))
             return false
         }

@@ -141,6 +141,16 @@ public struct InputBody: Hashable, Sendable {
     }
 }
 
+/// A round-trip time from 16-bit millisecond clocks: `now - echoed - held`, mod 65,536.
+/// Loops cache their clocks, so the result can come out a few milliseconds below zero; that
+/// is a round trip under the clocks' resolution and counts as 0. Nil when the result is
+/// beyond 30 s (a stale or corrupt echo).
+public func roundTripMillis(now: UInt16, echoed: UInt16, held: UInt16) -> UInt16? {
+    let raw = Int16(bitPattern: now &- echoed &- held)
+    if raw < 0 { return raw > -1_000 ? 0 : nil }
+    return raw <= 30_000 ? UInt16(raw) : nil
+}
+
 // MARK: TCP control channel
 
 public enum ClientMessage: Hashable, Sendable {
