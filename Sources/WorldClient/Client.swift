@@ -58,6 +58,7 @@ public final class WorldClient: TCPConnectionDelegate {
     var recentCommands: [WireCommand] = []
     var nextRequestID: UInt32 = 1
     var ticksSinceBindRequest = 0
+    var ticksSincePing = 0
     var lastServerTime: (time: UInt16, at: UInt64) = (0, 0)
 
     public init(loop: UVLoop, server: SocketAddress, credentials: Credentials, options: Options = Options()) throws {
@@ -110,6 +111,13 @@ public final class WorldClient: TCPConnectionDelegate {
             if ticksSinceBindRequest >= 5 { requestBinding() }
         }
         if space != nil { sendInput() }
+        // Outside a space nothing else is sent; ping so the server does not take the
+        // connection for idle (its limit is 30 s).
+        ticksSincePing += 1
+        if space == nil && ticksSincePing >= 100 {
+            ticksSincePing = 0
+            send(.ping(clientTimeMicros: uv_hrtime() / 1_000))
+        }
     }
 
     public func close() {

@@ -305,6 +305,7 @@ public final class Server: @unchecked Sendable {
                 counters.udpDropped += 1
                 return
             }
+            s.machine.heard(nowMillis: loop.nowMillis)
             apply(body, from: s)
         case .challenge, .bound, .snapshot:
             counters.udpDropped += 1 // server-to-client packets are never accepted

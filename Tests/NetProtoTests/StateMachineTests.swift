@@ -58,6 +58,18 @@ import Testing
         if case .close(let code, _) = idle.timePassed(nowMillis: 40_000) { #expect(code == .idleTimeout) } else { Issue.record("idle timeout") }
     }
 
+    @Test func udpActivityKeepsAQuietTCPConnectionAlive() {
+        var m = ConnectionStateMachine(nowMillis: 0)
+        _ = m.received(hello, nowMillis: 1)
+        _ = m.received(ClientMessage.authenticateGuest(displayName: "g").encode(), nowMillis: 2)
+        _ = m.authenticated(Welcome(sessionID: 1, udpSecret: Array(repeating: 0, count: 16), tickRateHertz: 20, role: 0, displayName: "g", spaces: []))
+        for t in stride(from: UInt64(1_000), through: 120_000, by: 1_000) {
+            m.heard(nowMillis: t)
+            #expect(m.timePassed(nowMillis: t) == .none, "at \(t) ms")
+        }
+        if case .close(let code, _) = m.timePassed(nowMillis: 150_001) { #expect(code == .idleTimeout) } else { Issue.record("silence must still time out") }
+    }
+
     @Test func refusedCredentialsCloseWithTheReason() {
         var m = ConnectionStateMachine(nowMillis: 0)
         _ = m.received(hello, nowMillis: 1)

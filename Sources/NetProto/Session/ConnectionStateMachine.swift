@@ -40,7 +40,8 @@ public struct ConnectionStateMachine: Sendable {
     public struct Limits: Hashable, Sendable {
         /// From connecting to `welcome`.
         public var handshakeMillis: UInt64 = 5_000
-        /// The longest silence from an active client (bots and clients ping every few seconds).
+        /// The longest silence from an active client, on TCP and its bound UDP address together
+        /// (clients send inputs every tick while in a space, and ping otherwise).
         public var idleMillis: UInt64 = 30_000
 
         public init(handshakeMillis: UInt64 = 5_000, idleMillis: UInt64 = 30_000) {
@@ -102,6 +103,12 @@ public struct ConnectionStateMachine: Sendable {
         case (.closed, _):
             return .none
         }
+    }
+
+    /// The client was heard on another channel (a valid UDP packet from its bound address):
+    /// it is not idle, even if its TCP connection is quiet.
+    public mutating func heard(nowMillis: UInt64) {
+        if state != .closed { lastHeardMillis = max(lastHeardMillis, nowMillis) }
     }
 
     /// The server checked the credentials and welcomes the client.
