@@ -79,7 +79,6 @@ public struct Rect: Hashable, Sendable {
     public var isValid: Bool { minX <= maxX && minY <= maxY }
     public var width: Int32 { maxX - minX }
     public var height: Int32 { maxY - minY }
-    public var areaSquareCentimetres: Int64 { Int64(width) * Int64(height) }
 
     @inlinable public func contains(_ p: Vec2) -> Bool {
         p.x >= minX && p.x <= maxX && p.y >= minY && p.y <= maxY
@@ -235,16 +234,6 @@ public enum Shape: Hashable, Sendable {
             return c.center.distanceSquared(to: p) < reach * reach
         case .polygon(let poly):
             return poly.overlapsDisk(center: p, radius: radius)
-        }
-    }
-
-    public var areaSquareCentimetres: Int64 {
-        switch self {
-        case .rect(let r): return r.areaSquareCentimetres
-        case .circle(let c):
-            // pi * r^2 with pi as 355/113 (error under 1e-7): integer maths, good enough for reports.
-            return Int64(c.radius) * Int64(c.radius) * 355 / 113
-        case .polygon(let p): return abs(p.doubleSignedArea) / 2
         }
     }
 }

@@ -328,11 +328,6 @@ public struct World: Sendable {
         (0..<slotHighWater).filter { alive[$0] }.map { avatarState(slot: $0) }
     }
 
-    /// Calls `body` for every live avatar in slot order, without building an array.
-    public func forEachAvatar(_ body: (AvatarState) -> Void) {
-        for s in 0..<slotHighWater where alive[s] { body(avatarState(slot: s)) }
-    }
-
     /// The derived per-tick movement step, in centimetres, for a pace.
     public func stepCentimetres(_ pace: Pace) -> Int32 { pace == .run ? runStepCentimetres : walkStepCentimetres }
 }

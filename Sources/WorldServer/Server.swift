@@ -411,7 +411,7 @@ public final class Server: @unchecked Sendable {
         }
         let serverTime = UInt16(truncatingIfNeeded: loop.nowMillis)
         for s in space.members.values {
-            guard let avatar = s.avatar, var feed = s.feed else { continue }
+            guard s.avatar != nil, var feed = s.feed else { continue }
             let (clientTime, heardAt) = s.lastInput
             let header = SnapshotHeader(tick: tick, baselineTick: 0, inputAck: s.lastSequence, echoClientTimeMillis: clientTime,
                                         holdMillis: UInt16(truncatingIfNeeded: loop.nowMillis &- heardAt), serverTimeMillis: serverTime)
@@ -428,7 +428,6 @@ public final class Server: @unchecked Sendable {
                 }
             }
             s.feed = feed
-            _ = avatar
             if let seen = newlySeen[s.id] {
                 var names: [(entity: UInt32, name: String)] = []
                 for subject in seen where !s.namesSent.contains(SnapshotFeed.entity(subject)) {
