@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", exact: "0.2.0"),
     ],
     targets: [
         // MARK: System libraries
@@ -61,6 +62,13 @@ let package = Package(
             dependencies: ["NetProto", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
+        // MARK: Load-test bots: many clients on one loop, scenarios, reports
+
+        .target(
+            name: "Bots",
+            dependencies: ["WorldClient", "NetProto", .product(name: "Histogram", package: "hdrhistogram-swift")]
+        ),
+
         // MARK: The seoulworld command
 
         .executableTarget(
@@ -71,6 +79,7 @@ let package = Package(
                 "WorldFiles",
                 "WorldServer",
                 "WorldClient",
+                "Bots",
                 "NetProto",
                 .product(name: "Logging", package: "swift-log"),
                 "CLibUV",
@@ -82,7 +91,7 @@ let package = Package(
 
         .testTarget(name: "WorldCoreTests", dependencies: ["WorldCore", "Crowd"]),
         .testTarget(name: "NetProtoTests", dependencies: ["NetProto", "WorldCore", "Crowd"]),
-        .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "WorldClient", "NetProto", "WorldCore", "WorldFiles", "Crowd"]),
+        .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "WorldClient", "Bots", "NetProto", "WorldCore", "WorldFiles", "Crowd"]),
         .testTarget(name: "WorldFilesTests", dependencies: ["WorldFiles", "WorldCore", "Crowd"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -19,6 +19,7 @@
 //    otherwise the snapshot is coded against nothing (sent whole).
 // 3. Once the world stands still, every client's view equals the world within
 //    (refresh period + acknowledgement delay) ticks, if the budget holds the differences.
+// 4. Every avatar within the near radius of the client's own is presented as of this tick.
 
 import NetProto
 import WorldCore
@@ -72,14 +73,20 @@ public struct SnapshotFeed: Sendable {
         var current: [EntityState] = [mine]
         var shown: [UInt32: EntityState] = [mine.entity: mine]
         var distance: [UInt32: Int64] = [:]
+        let near = Int64(world.definition.interest.nearRadiusCentimetres)
         world.forEachVisible(of: observer) { id, _ in
             guard let a = world.avatar(id) else { return }
             let now = Self.state(a)
+            let d2 = a.position.distanceSquared(to: me.position)
+            // Within the near radius as measured now (not at the view's last refresh), an
+            // avatar is always presented fresh: everything a client shows close to itself is
+            // of one tick, so it also honours the no-contact rule on screen.
+            if d2 <= near * near { due.insert(now.entity) }
             let held = presented[now.entity]
             let e = (due.contains(now.entity) || held == nil) ? now : held!
             shown[e.entity] = e
             current.append(e)
-            distance[e.entity] = a.position.distanceSquared(to: me.position)
+            distance[e.entity] = d2
         }
         presented = shown
         current.sort { $0.entity < $1.entity }

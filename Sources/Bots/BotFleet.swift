@@ -1,0 +1,349 @@
+// Many bots on one libuv loop, each a real `WorldClient` with its own sockets, driven by a
+// 20 Hz timer: connecting at the ramp rate, behaving as the scenario says, and measured.
+//
+// Bounded: at most `count` bots, at most `durationSeconds` of running (plus a short drain),
+// and every per-bot record has a fixed size (histograms, counters).
+
+import CLibUV
+import Foundation
+import Histogram
+import NetProto
+import WorldClient
+
+public struct FleetOptions: Sendable {
+    public var server: SocketAddress
+    public var count: Int
+    public var rampPerSecond: Double
+    public var durationSeconds: Double
+    public var tcpOnlyShare: Double
+    public var scenario: Scenario
+    public var seed: UInt64
+
+    public init(server: SocketAddress, count: Int, rampPerSecond: Double = 100, durationSeconds: Double = 30,
+                tcpOnlyShare: Double = 0.1, scenario: Scenario, seed: UInt64 = 1) {
+        self.server = server
+        self.count = count
+        self.rampPerSecond = rampPerSecond
+        self.durationSeconds = durationSeconds
+        self.tcpOnlyShare = tcpOnlyShare
+        self.scenario = scenario
+        self.seed = seed
+    }
+}
+
+final class Bot {
+    let index: Int
+    let behaviour: Scenario.Behaviour
+    let client: WorldClient
+    var welcomedAt: UInt64?
+    var enteredAt: UInt64?
+    var lastSnapshotCount = 0
+    var lastSnapshotAt: UInt64?
+    var rttSeen = 0
+    var nextChangeAt: UInt64 = 0
+    var tourIndex = 0
+    var closedByUs = false
+
+    init(index: Int, behaviour: Scenario.Behaviour, client: WorldClient) {
+        self.index = index
+        self.behaviour = behaviour
+        self.client = client
+    }
+}
+
+public final class BotFleet {
+    public let options: FleetOptions
+    let loop: UVLoop
+    var bots: [Bot] = []
+    var random: SplitMix
+    var rtt = Histogram<UInt64>(highestTrackableValue: 60_000, numberOfSignificantValueDigits: .three)
+    var snapshotInterval = Histogram<UInt64>(highestTrackableValue: 60_000, numberOfSignificantValueDigits: .three)
+    var startedAt: UInt64 = 0
+    var timer: UVTimer?
+    var signal: UVSignal?
+    var stopRequested = false
+    var lastProgressAt: UInt64 = 0
+    var progress: (String) -> Void = { _ in }
+
+    public init(options: FleetOptions) throws {
+        precondition(options.count >= 0 && options.rampPerSecond > 0 && options.durationSeconds > 0)
+        self.options = options
+        loop = try UVLoop()
+        random = SplitMix(seed: options.seed)
+    }
+
+    /// Runs the fleet to the end of its duration (or Ctrl-C) and returns the report.
+    public func run(progress: @escaping (String) -> Void) throws -> BotReport {
+        self.progress = progress
+        startedAt = uv_hrtime()
+        timer = try UVTimer(loop: loop) { [unowned self] in self.tick() }
+        timer?.start(afterMillis: 0, repeatMillis: 50)
+        signal = try UVSignal(loop: loop, signal: SIGINT) { [unowned self] _ in self.stopRequested = true }
+        loop.run()
+        let report = makeReport()
+        loop.closeAll()
+        return report
+    }
+
+    var elapsedSeconds: Double { Double(uv_hrtime() - startedAt) / 1e9 }
+
+    func tick() {
+        let now = uv_hrtime()
+        if stopRequested || elapsedSeconds >= options.durationSeconds {
+            finish()
+            return
+        }
+        // Ramp: as many bots as the elapsed time allows.
+        let due = min(options.count, Int(elapsedSeconds * options.rampPerSecond) + 1)
+        while bots.count + failedToOpen < due { launch() }
+        for bot in bots { drive(bot, now: now) }
+        if now - lastProgressAt >= 1_000_000_000 {
+            lastProgressAt = now
+            checkContact()
+            progress(progressLine())
+        }
+    }
+
+    func launch() {
+        let index = bots.count
+        let behaviour = pickBehaviour()
+        let tcpOnly = Double(random.next() % 10_000) / 10_000 < options.tcpOnlyShare
+        do {
+            let client = try WorldClient(loop: loop, server: options.server, credentials: .guest(displayName: "bot-\(index)"),
+                                         options: WorldClient.Options(tcpOnly: tcpOnly))
+            bots.append(Bot(index: index, behaviour: behaviour, client: client))
+        } catch {
+            // A socket that cannot even be opened (out of file descriptors, say) is an attempt that failed.
+            failedToOpen += 1
+            failedToOpenReason = "\(error)"
+        }
+    }
+
+    var failedToOpen = 0
+    var failedToOpenReason = ""
+
+    func pickBehaviour() -> Scenario.Behaviour {
+        var roll = Double(random.next() % 1_000_000) / 1_000_000
+        for b in options.scenario.behaviours {
+            if roll < b.share { return b }
+            roll -= b.share
+        }
+        return options.scenario.behaviours.last!
+    }
+
+    func drive(_ bot: Bot, now: UInt64) {
+        let c = bot.client
+        if c.welcome != nil && bot.welcomedAt == nil {
+            bot.welcomedAt = now
+            c.enter(options.scenario.world)
+        }
+        if c.space != nil && bot.enteredAt == nil { bot.enteredAt = now }
+        // Measurements.
+        if c.snapshotsReceived > bot.lastSnapshotCount {
+            if let last = bot.lastSnapshotAt { _ = snapshotInterval.record((now - last) / 1_000_000) }
+            bot.lastSnapshotAt = now
+            bot.lastSnapshotCount = c.snapshotsReceived
+        }
+        while bot.rttSeen < c.rttMillis.count {
+            _ = rtt.record(UInt64(c.rttMillis[bot.rttSeen]))
+            bot.rttSeen += 1
+        }
+        guard c.space != nil, now >= bot.nextChangeAt else {
+            c.tick()
+            return
+        }
+        behave(bot, now: now)
+        c.tick()
+    }
+
+    func behave(_ bot: Bot, now: UInt64) {
+        let c = bot.client
+        let b = bot.behaviour
+        let every = UInt64((b.changeEverySeconds ?? 2) * 1e9)
+        // Spread the bots' decisions over the interval so they do not all turn on one tick.
+        bot.nextChangeAt = now + every / 2 + random.next() % max(1, every)
+        switch b.kind {
+        case .idle:
+            bot.nextChangeAt = .max
+            c.move(.stop)
+        case .wander:
+            let roll = random.next() % 10
+            c.move(roll < 8 ? .go(heading: UInt16(truncatingIfNeeded: random.next()), pace: roll < 7 ? 1 : 2) : .stop)
+        case .gather:
+            let point = b.gatherPointMetres ?? [0, 0]
+            let radius = (b.gatherRadiusMetres ?? 15) * 100
+            let angle = Double(random.next() % 62_832) / 10_000
+            let distance = radius * (Double(random.next() % 1_000) / 1_000).squareRoot()
+            c.move(.walkTo(x: Int32(point[0] * 100 + distance * cos(angle)), y: Int32(point[1] * 100 + distance * sin(angle)), pace: 1))
+        case .tour:
+            let spaces = b.tourSpaces ?? []
+            bot.nextChangeAt = now + UInt64((b.tourEverySeconds ?? 20) * 1e9)
+            if !spaces.isEmpty {
+                c.enter(spaces[bot.tourIndex % spaces.count])
+                bot.tourIndex += 1
+            }
+        }
+    }
+
+    var contactViolations = 0
+    var viewsChecked = 0
+
+    /// Checks every connected bot's view against the no-contact rule (once a second).
+    func checkContact() {
+        for bot in bots where bot.client.space != nil && !bot.client.closed {
+            contactViolations += Self.pairsTooClose(bot.client.view, around: bot.client.me)
+            viewsChecked += 1
+        }
+    }
+
+    func finish() {
+        checkContact()
+        timer?.close()
+        signal?.close()
+        for bot in bots where !bot.client.closed {
+            bot.closedByUs = true
+            bot.client.close()
+        }
+    }
+
+    func progressLine() -> String {
+        let connected = bots.filter { $0.client.welcome != nil && !$0.client.closed }.count
+        let failed = bots.filter { $0.client.welcome == nil && $0.client.closed }.count
+        let seconds = max(elapsedSeconds, 0.001)
+        let down = Double(bots.reduce(0) { $0 + $1.client.bytesReceived }) * 8 / 1_000 / seconds / Double(max(1, bots.count))
+        let up = Double(bots.reduce(0) { $0 + $1.client.bytesSent }) * 8 / 1_000 / seconds / Double(max(1, bots.count))
+        return String(format: "%5.0f s  connected %d / failed %d / target %d  rtt p50 %d p99 %d ms  snapshot interval p99 %d ms  %.1f kbit/s down %.1f up per bot",
+                      elapsedSeconds, connected, failed, options.count, rtt.valueAtPercentile(50), rtt.valueAtPercentile(99),
+                      snapshotInterval.valueAtPercentile(99), down, up)
+    }
+
+    func makeReport() -> BotReport {
+        var r = BotReport()
+        r.scenario = options.scenario.name
+        r.world = options.scenario.world
+        r.target = options.count
+        r.durationSeconds = elapsedSeconds
+        r.attempted = bots.count + failedToOpen
+        if failedToOpen > 0 {
+            r.failed += failedToOpen
+            r.failedByReason["cannot open a socket: \(failedToOpenReason)"] = failedToOpen
+        }
+        for bot in bots {
+            let c = bot.client
+            if c.welcome != nil && bot.enteredAt != nil {
+                r.succeeded += 1
+                if !bot.closedByUs || c.shutdownNotice != nil { r.dropped += 1 }
+            } else {
+                r.failed += 1
+                let reason = c.errors.first.map { "\($0.code)" } ?? (c.welcome == nil ? "no welcome" : "never entered")
+                r.failedByReason[reason, default: 0] += 1
+            }
+            r.protocolErrors += c.snapshotsUndecodable + c.errors.filter { $0.code == .malformedMessage }.count
+            r.bytesDown += c.bytesReceived
+            r.bytesUp += c.bytesSent
+            r.snapshots += c.snapshotsReceived
+        }
+        let botSeconds = max(0.001, elapsedSeconds) * Double(max(1, r.succeeded))
+        r.kilobitsPerSecondDownPerBot = Double(r.bytesDown) * 8 / 1_000 / botSeconds
+        r.kilobitsPerSecondUpPerBot = Double(r.bytesUp) * 8 / 1_000 / botSeconds
+        r.contactViolationsSeen = contactViolations
+        r.viewsChecked = viewsChecked
+        r.rttMillis = Percentiles(rtt)
+        r.snapshotIntervalMillis = Percentiles(snapshotInterval)
+        return r
+    }
+
+    /// The check's reach around the bot: within the server's near radius (10 m by default),
+    /// every avatar a client shows is of the same tick (SnapshotFeed, invariant 4), so the
+    /// no-contact rule must hold on screen exactly there; farther out, avatars are shown as
+    /// of their last due update, a few ticks apart, and pairs of different ticks prove nothing.
+    public static let contactCheckRadiusUnits: Int64 = 250 // 5 m in 2 cm units
+
+    /// Pairs on the same floor within the check's reach of `me`, closer than 1.2 m (allowing
+    /// the 2 cm quantisation).
+    static func pairsTooClose(_ view: [EntityState], around me: EntityState?) -> Int {
+        guard let me else { return 0 }
+        let reach = contactCheckRadiusUnits * contactCheckRadiusUnits
+        let close = view.filter { e in
+            let dx = Int64(e.x) - Int64(me.x), dy = Int64(e.y) - Int64(me.y)
+            return e.floor == me.floor && dx * dx + dy * dy <= reach
+        }
+        var n = 0
+        for i in close.indices {
+            for j in (i + 1)..<close.count {
+                let dx = Int64(close[i].x) - Int64(close[j].x), dy = Int64(close[i].y) - Int64(close[j].y)
+                if dx * dx + dy * dy < 59 * 59 { n += 1 }
+            }
+        }
+        return n
+    }
+}
+
+public struct Percentiles: Codable, Sendable {
+    public var count: UInt64 = 0
+    public var p50: UInt64 = 0
+    public var p90: UInt64 = 0
+    public var p99: UInt64 = 0
+    public var max: UInt64 = 0
+
+    public init() {}
+    init(_ h: Histogram<UInt64>) {
+        count = h.totalCount
+        guard count > 0 else { return }
+        p50 = h.valueAtPercentile(50)
+        p90 = h.valueAtPercentile(90)
+        p99 = h.valueAtPercentile(99)
+        max = h.max
+    }
+}
+
+public struct BotReport: Codable, Sendable {
+    public var scenario = ""
+    public var world = ""
+    public var target = 0
+    public var durationSeconds = 0.0
+    public var attempted = 0
+    public var succeeded = 0
+    public var failed = 0
+    public var failedByReason: [String: Int] = [:]
+    /// Bots that got in and were then disconnected without the fleet closing them.
+    public var dropped = 0
+    public var snapshots = 0
+    public var protocolErrors = 0
+    public var bytesDown = 0
+    public var bytesUp = 0
+    public var kilobitsPerSecondDownPerBot = 0.0
+    public var kilobitsPerSecondUpPerBot = 0.0
+    public var rttMillis = Percentiles()
+    public var snapshotIntervalMillis = Percentiles()
+    /// Pairs seen closer than the no-contact distance in the bots' own views (within 5 m of
+    /// each bot, checked once a second): must be 0.
+    public var contactViolationsSeen = 0
+    public var viewsChecked = 0
+
+    public var text: String {
+        let reasons = failedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        return """
+        scenario              \(scenario) in \(world), \(target) bots, \(String(format: "%.1f", durationSeconds)) s
+        connections           \(attempted) attempted, \(succeeded) succeeded, \(failed) failed\(reasons.isEmpty ? "" : " (\(reasons))"), \(dropped) dropped
+        rtt                   p50 \(rttMillis.p50) ms  p90 \(rttMillis.p90) ms  p99 \(rttMillis.p99) ms  max \(rttMillis.max) ms (\(rttMillis.count) samples)
+        snapshot interval     p50 \(snapshotIntervalMillis.p50) ms  p90 \(snapshotIntervalMillis.p90) ms  p99 \(snapshotIntervalMillis.p99) ms  max \(snapshotIntervalMillis.max) ms
+        per bot               \(String(format: "%.1f", kilobitsPerSecondDownPerBot)) kbit/s down, \(String(format: "%.1f", kilobitsPerSecondUpPerBot)) kbit/s up
+        snapshots             \(snapshots) received, \(protocolErrors) protocol errors
+        no-contact check      \(contactViolationsSeen) pairs seen closer than 1.2 m in \(viewsChecked) views (within 5 m of each bot; must be 0)
+        """
+    }
+}
+
+/// SplitMix64: the fleet's own seeded generator (bots are not part of any world's state).
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,74 @@
+// `seoulworld bots`: load-test bots against a running server.
+
+import ArgumentParser
+import Bots
+import Foundation
+import NetProto
+
+struct BotsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bots",
+        abstract: "Run many load-test bots (real clients, one loop) against a server and report what they saw."
+    )
+
+    @Option(help: "The server as HOST:PORT (numeric; loopback by default).")
+    var server = "127.0.0.1:7777"
+
+    @Option(help: "How many bots (1 to 20000).")
+    var count = 100
+
+    @Option(help: "The space the bots enter (overrides the scenario's).")
+    var world: String?
+
+    @Option(help: "A scenario file (see scenarios/); default: every bot wanders.")
+    var scenario: String?
+
+    @Option(help: "Bots connected per second while ramping up.")
+    var ramp = 100.0
+
+    @Option(help: "Seconds to run (1 to 86400); Ctrl-C ends early with the report so far.")
+    var duration = 30.0
+
+    @Option(help: "Share of bots that use TCP only (no UDP), 0 to 1.")
+    var tcpOnlyShare = 0.1
+
+    @Option(help: "Also write the report as JSON to this file.")
+    var report: String?
+
+    @Option(help: "Seed for the bots' choices.")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        guard (1...20_000).contains(count) else { throw ValidationError("--count must be 1 to 20000, got \(count)") }
+        guard (1...86_400).contains(duration) else { throw ValidationError("--duration must be 1 to 86400 seconds") }
+        guard ramp > 0 && ramp <= 10_000 else { throw ValidationError("--ramp must be above 0 and at most 10000 per second") }
+        guard (0...1).contains(tcpOnlyShare) else { throw ValidationError("--tcp-only-share must be 0 to 1") }
+        guard Self.parse(server) != nil else { throw ValidationError("--server must be HOST:PORT with a numeric host, such as 127.0.0.1:7777 or [::1]:7777; got '\(server)'") }
+    }
+
+    static func parse(_ text: String) -> (String, UInt16)? {
+        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : (host, port)
+    }
+
+    func run() throws {
+        var chosen = try scenario.map { try Scenario.load(URL(fileURLWithPath: $0)) } ?? Scenario.wander(in: world ?? "seoul-plaza")
+        if let world { chosen.world = world }
+        let (host, port) = Self.parse(server)!
+        let address: SocketAddress
+        do { address = try SocketAddress(host: host, port: port) } catch { throw ValidationError("--server: \(error)") }
+        let fleet = try BotFleet(options: FleetOptions(server: address, count: count, rampPerSecond: ramp, durationSeconds: duration,
+                                                       tcpOnlyShare: tcpOnlyShare, scenario: chosen, seed: seed))
+        let result = try fleet.run { line in FileHandle.standardError.write(Data(("\r" + line).utf8)) }
+        FileHandle.standardError.write(Data("\n".utf8))
+        print(result.text)
+        if let report {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(result).write(to: URL(fileURLWithPath: report))
+        }
+        if result.contactViolationsSeen > 0 { throw ExitCode(2) }
+    }
+}
