@@ -24,6 +24,9 @@ struct Serve: ParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
+    @Option(help: "Write the run's figures (tick percentiles, CPU seconds, client-ticks) to this JSON file on shutdown.")
+    var statsFile: String?
+
     @Option(help: "File holding the member-token secret as hex (at least 64 hex digits). Default: $SEOULWORLD_TOKEN_SECRET, else a new secret for this run.")
     var tokenSecretFile: String?
 
@@ -49,6 +52,7 @@ struct Serve: ParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.tickRateHertz = tickRate
+        configuration.statsFile = statsFile
         let server: Server
         do {
             server = try Server(configuration: configuration, catalog: catalog, logger: logger)

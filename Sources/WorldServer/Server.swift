@@ -34,6 +34,8 @@ public struct ServerConfiguration: Sendable {
     public var writeQueueBytesMax = 256 * 1_024
     public var sessionsMax = 20_000
     public var statusEverySeconds = 5
+    /// Where to write the run's figures as JSON when the server stops (for the load benchmark).
+    public var statsFile: String?
     public var catchUpTicksMax = 3
 
     public init(tokenSecret: [UInt8]) { self.tokenSecret = tokenSecret }
@@ -48,6 +50,8 @@ public struct ServerCounters: Sendable {
     public var udpDropped = 0
     public var udpBound = 0
     public var inputsApplied = 0
+    /// Sum over ticks of the clients in a space: the work the ticks did, in client-ticks.
+    public var clientTicks = 0
     public var snapshotsSent = 0
     public var bytesIn = 0
     public var bytesOut = 0
@@ -121,6 +125,7 @@ public final class Server: @unchecked Sendable {
         loop.run()
         loop.closeAll()
         logger.info("stopped", metadata: ["ticks": "\(counters.ticks)"])
+        if let path = configuration.statsFile { writeStats(to: path) }
     }
 
     /// A world's seed, from its id (FNV-1a): the same every run, unlike Swift's `hashValue`.
@@ -368,6 +373,7 @@ public final class Server: @unchecked Sendable {
         let tickNumber = UInt32(truncatingIfNeeded: counters.ticks)
         for id in spaceOrder {
             guard let space = spaces[id] else { continue }
+            counters.clientTicks += space.members.count
             space.world.step(space.inputs)
             space.inputs.removeAll(keepingCapacity: true)
             for result in space.world.report.enterResults {
@@ -451,6 +457,25 @@ public final class Server: @unchecked Sendable {
         guard !tickDurations.isEmpty else { return 0 }
         let sorted = tickDurations.sorted()
         return Double(sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))]) / 1e6
+    }
+
+    /// The run's figures, for the load benchmark: tick percentiles over the last 6,000 ticks,
+    /// the process's CPU time, and the client-ticks served.
+    func writeStats(to path: String) {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        let stats: [String: Any] = [
+            "ticks": counters.ticks, "ticksSkipped": counters.ticksSkipped, "tickP50Millis": tickMillis(percentile: 0.5),
+            "tickP99Millis": tickMillis(percentile: 0.99), "cpuSeconds": cpu, "clientTicks": counters.clientTicks,
+            "connectionsAccepted": counters.connectionsAccepted, "udpDropped": counters.udpDropped,
+        ]
+        do {
+            let data = try JSONSerialization.data(withJSONObject: stats, options: [.prettyPrinted, .sortedKeys])
+            try data.write(to: URL(fileURLWithPath: path))
+        } catch {
+            logger.error("cannot write the stats file", metadata: ["path": "\(path)", "error": "\(error)"])
+        }
     }
 
     func rttText() -> String {

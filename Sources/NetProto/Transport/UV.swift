@@ -10,6 +10,11 @@
 // `UVAsync.send()`, libuv's one thread-safe call (its wake-ups coalesce).
 
 import CLibUV
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 public struct UVError: Error, CustomStringConvertible, Sendable {
     public var code: Int32
@@ -42,6 +47,10 @@ public final class UVLoop: @unchecked Sendable {
     public let raw: UnsafeMutablePointer<uv_loop_t>
 
     public init() throws(UVError) {
+        // A write to a socket whose peer has gone raises SIGPIPE, which ends the process by
+        // default; libuv leaves that to the application. Ignore it once for the process, so a
+        // client hanging up is an EPIPE from the write, handled like any closed connection.
+        _ = UVLoop.ignoreBrokenPipes
         raw = .allocate(capacity: 1)
         do {
             try uvCheck(uv_loop_init(raw), "uv_loop_init")
@@ -50,6 +59,8 @@ public final class UVLoop: @unchecked Sendable {
             throw error
         }
     }
+
+    static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
     /// Runs until no handle is active (every handle closed).
     public func run() { uv_run(raw, UV_RUN_DEFAULT) }

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The load benchmark: the real server against N load-test bots on loopback, one run per N,
+# server and bots pinned to different cores where there are two. Prints one Markdown table:
+# N, the server's own tick p50/p99, its CPU seconds per 1,000 client-ticks, the bots' RTT
+# p99, kbit/s down per bot, and connections failed or dropped.
+#
+#   Benchmarks/load.sh                         # N = 250 500 1000 2000, 30 s each
+#   COUNTS="2000" SECONDS_EACH=300 Benchmarks/load.sh   # the five-minute soak at 2,000
+#
+# Bounded: each run lasts SECONDS_EACH plus the ramp; the server is stopped after each.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+COUNTS=${COUNTS:-"250 500 1000 2000"}
+SECONDS_EACH=${SECONDS_EACH:-30}
+PORT=${PORT:-7790}
+SCENARIO=${SCENARIO:-scenarios/plaza-festival.json}
+RAMP=${RAMP:-400}
+
+ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
+scripts/install-deps.sh
+swift build -c release >&2
+bin=.build/release/seoulworld
+pin_server="" ; pin_bots=""
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then pin_server="taskset -c 0"; pin_bots="taskset -c 1"; fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), scenario $(basename "$SCENARIO"), ${SECONDS_EACH} s per run after a ramp of ${RAMP} bots/s"
+echo
+echo "| bots | server tick p50 | server tick p99 | server CPU s per 1,000 client-ticks | RTT p99 | kbit/s down per bot | failed / dropped |"
+echo "|---:|---:|---:|---:|---:|---:|---:|"
+for n in $COUNTS; do
+    duration=$(python3 -c "print($SECONDS_EACH + $n / $RAMP)")
+    $pin_server "$bin" serve --port "$PORT" --log-level warning --stats-file "$work/server-$n.json" 2>"$work/server-$n.log" &
+    server=$!
+    sleep 1
+    $pin_bots "$bin" bots --server "127.0.0.1:$PORT" --count "$n" --ramp "$RAMP" --duration "$duration" \
+        --scenario "$SCENARIO" --report "$work/bots-$n.json" >"$work/bots-$n.txt" 2>/dev/null || true
+    kill -INT "$server"
+    wait "$server" || true
+    python3 - "$work/server-$n.json" "$work/bots-$n.json" "$n" <<'PY'
+import json, sys
+server = json.load(open(sys.argv[1])); bots = json.load(open(sys.argv[2])); n = sys.argv[3]
+cpu = server["cpuSeconds"] / max(1, server["clientTicks"]) * 1000
+print(f"| {n} | {server['tickP50Millis']:.2f} ms | {server['tickP99Millis']:.2f} ms | {cpu:.3f} | {bots['rttMillis']['p99']} ms | "
+      f"{bots['kilobitsPerSecondDownPerBot']:.1f} | {bots['failed']} / {bots['dropped']} |")
+PY
+done
