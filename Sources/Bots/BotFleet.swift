@@ -232,7 +232,10 @@ public final class BotFleet {
             let c = bot.client
             if c.welcome != nil && bot.enteredAt != nil {
                 r.succeeded += 1
-                if !bot.closedByUs || c.shutdownNotice != nil { r.dropped += 1 }
+                if !bot.closedByUs || c.shutdownNotice != nil {
+                    r.dropped += 1
+                    r.droppedByReason[c.closeReason ?? (c.shutdownNotice.map { "shutdown: \($0)" } ?? "unknown"), default: 0] += 1
+                }
             } else {
                 r.failed += 1
                 let reason = c.errors.first.map { "\($0.code)" } ?? (c.welcome == nil ? "no welcome" : "never entered")
@@ -308,6 +311,7 @@ public struct BotReport: Codable, Sendable {
     public var failedByReason: [String: Int] = [:]
     /// Bots that got in and were then disconnected without the fleet closing them.
     public var dropped = 0
+    public var droppedByReason: [String: Int] = [:]
     public var snapshots = 0
     public var protocolErrors = 0
     public var bytesDown = 0
@@ -323,9 +327,10 @@ public struct BotReport: Codable, Sendable {
 
     public var text: String {
         let reasons = failedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        let drops = droppedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         return """
         scenario              \(scenario) in \(world), \(target) bots, \(String(format: "%.1f", durationSeconds)) s
-        connections           \(attempted) attempted, \(succeeded) succeeded, \(failed) failed\(reasons.isEmpty ? "" : " (\(reasons))"), \(dropped) dropped
+        connections           \(attempted) attempted, \(succeeded) succeeded, \(failed) failed\(reasons.isEmpty ? "" : " (\(reasons))"), \(dropped) dropped\(drops.isEmpty ? "" : " (\(drops))")
         rtt                   p50 \(rttMillis.p50) ms  p90 \(rttMillis.p90) ms  p99 \(rttMillis.p99) ms  max \(rttMillis.max) ms (\(rttMillis.count) samples)
         snapshot interval     p50 \(snapshotIntervalMillis.p50) ms  p90 \(snapshotIntervalMillis.p90) ms  p99 \(snapshotIntervalMillis.p99) ms  max \(snapshotIntervalMillis.max) ms
         per bot               \(String(format: "%.1f", kilobitsPerSecondDownPerBot)) kbit/s down, \(String(format: "%.1f", kilobitsPerSecondUpPerBot)) kbit/s up

@@ -39,6 +39,9 @@ public final class WorldClient: TCPConnectionDelegate {
     public private(set) var errors: [(code: ErrorCode, requestID: UInt32, text: String)] = []
     public private(set) var shutdownNotice: String?
     public private(set) var closed = false
+    /// Why the connection ended, when it did: "closed by this client", the server's error, or
+    /// the transport's error.
+    public private(set) var closeReason: String?
     public private(set) var udpBound = false
     public private(set) var space: String?
     public private(set) var entity: UInt32?
@@ -59,6 +62,7 @@ public final class WorldClient: TCPConnectionDelegate {
     var nextRequestID: UInt32 = 1
     var ticksSinceBindRequest = 0
     var ticksSincePing = 0
+    var bindRetryTicks = 5
     var lastServerTime: (time: UInt16, at: UInt64) = (0, 0)
 
     public init(loop: UVLoop, server: SocketAddress, credentials: Credentials, options: Options = Options()) throws {
@@ -107,8 +111,13 @@ public final class WorldClient: TCPConnectionDelegate {
     public func tick() {
         guard welcome != nil, !closed else { return }
         if !options.tcpOnly && !udpBound {
+            // Retry the binding, backing off (5, 10, 20, then every 40 ticks): a busy server
+            // answers late, and each retry only repeats the same challenge.
             ticksSinceBindRequest += 1
-            if ticksSinceBindRequest >= 5 { requestBinding() }
+            if ticksSinceBindRequest >= bindRetryTicks {
+                requestBinding()
+                bindRetryTicks = min(bindRetryTicks * 2, 40)
+            }
         }
         if space != nil { sendInput() }
         // Outside a space nothing else is sent; ping so the server does not take the
@@ -124,6 +133,7 @@ public final class WorldClient: TCPConnectionDelegate {
         guard !closed else { return }
         send(.goodbye)
         closed = true
+        closeReason = "closed by this client"
         connection?.close()
         udp?.close()
     }
@@ -146,7 +156,9 @@ public final class WorldClient: TCPConnectionDelegate {
         if udpBound, let udp {
             let bytes = Packet.input(sessionID: welcome.sessionID, body).encode()
             if udp.send(bytes, to: serverAddress) { bytesSent += bytes.count }
-        } else if options.tcpOnly {
+        } else {
+            // Without UDP (by choice, or not bound yet), inputs go over TCP: the client is never
+            // silent, and its commands are not lost while the binding completes.
             send(.input(body))
         }
     }
@@ -168,10 +180,13 @@ public final class WorldClient: TCPConnectionDelegate {
         bytesReceived += bytes.count
         decoder.append(bytes)
         while true {
-            guard let body = try? decoder.next() else {
-                if decoder.pendingBytes > WireProtocol.frameBodyBytesMax + 2 { close() }
+            let body: [UInt8]?
+            do { body = try decoder.next() } catch {
+                closeReason = "the server sent a bad frame: \(error)"
+                close()
                 return
             }
+            guard let body else { return }
             guard let message = try? ServerMessage.decode(body) else {
                 errors.append((.malformedMessage, 0, "the server sent a frame this client cannot decode"))
                 continue
@@ -181,6 +196,9 @@ public final class WorldClient: TCPConnectionDelegate {
     }
 
     public func connectionClosed(_ c: TCPConnection, error: UVError?) {
+        if closeReason == nil {
+            closeReason = errors.last.map { "server: \($0.code) \($0.text)" } ?? error.map { "\($0)" } ?? "the server closed the connection"
+        }
         closed = true
         udp?.close()
     }

@@ -29,8 +29,8 @@ public struct SnapshotFeed: Sendable {
     public let observer: AvatarID
     public let budgetBytes: Int
     var history: [(tick: UInt32, known: [EntityState])] = []
-    /// Per visible avatar, the state this client is being shown (see above).
-    var presented: [UInt32: EntityState] = [:]
+    /// The states this client is being shown (see above), sorted by entity.
+    var presented: [EntityState] = []
     public private(set) var ackedTick: UInt32 = 0
 
     /// What the client holds if it received the snapshot of `tick` (while the feed keeps it).
@@ -65,35 +65,47 @@ public struct SnapshotFeed: Sendable {
     }
 
     /// The next snapshot for this client, or nil if its avatar is gone.
+    ///
+    /// No hashing on this path (it runs for every client on every tick): the visible avatars
+    /// are gathered into one array, sorted by entity, merged with `presented`, and ordered
+    /// for priority by precomputed keys.
     public mutating func next(world: World, header: SnapshotHeader) -> (body: [UInt8], statistics: SnapshotStatistics)? {
         guard let me = world.avatar(observer) else { return nil }
-        var due = Set<UInt32>()
-        world.forEachDueUpdate(of: observer) { due.insert(Self.entity($0)) }
         let mine = Self.state(me)
-        var current: [EntityState] = [mine]
-        var shown: [UInt32: EntityState] = [mine.entity: mine]
-        var distance: [UInt32: Int64] = [:]
         let near = Int64(world.definition.interest.nearRadiusCentimetres)
-        world.forEachVisible(of: observer) { id, _ in
+        let tick = world.tick
+        // (state now, squared distance, due) per visible avatar.
+        var seen: [(state: EntityState, distance: Int64, due: Bool)] = [(mine, 0, true)]
+        world.forEachVisible(of: observer) { id, band in
             guard let a = world.avatar(id) else { return }
-            let now = Self.state(a)
             let d2 = a.position.distanceSquared(to: me.position)
-            // Within the near radius as measured now (not at the view's last refresh), an
-            // avatar is always presented fresh: everything a client shows close to itself is
-            // of one tick, so it also honours the no-contact rule on screen.
-            if d2 <= near * near { due.insert(now.entity) }
-            let held = presented[now.entity]
-            let e = (due.contains(now.entity) || held == nil) ? now : held!
-            shown[e.entity] = e
-            current.append(e)
-            distance[e.entity] = d2
+            // Due by WorldCore's bands (near every tick, middle every second, far every fourth,
+            // phased by slot), and always within the near radius as measured now, so that
+            // everything a client shows close to itself is of one tick.
+            let periodMask = (UInt64(1) << UInt64(band)) - 1
+            let due = (tick &+ UInt64(id.slot)) & periodMask == 0 || d2 <= near * near
+            seen.append((Self.state(a), d2, due))
         }
-        presented = shown
-        current.sort { $0.entity < $1.entity }
-        let byDistance = { (a: UInt32, b: UInt32) in (distance[a] ?? 0, a) < (distance[b] ?? 0, b) }
-        let others = current.map(\.entity).filter { $0 != mine.entity }
-        let priority = [mine.entity] + others.filter { due.contains($0) }.sorted(by: byDistance)
-            + others.filter { !due.contains($0) }.sorted(by: byDistance)
+        seen.sort { $0.state.entity < $1.state.entity }
+        // Merge with what was presented: held states stay unless due; newcomers are fresh.
+        var current: [EntityState] = []
+        current.reserveCapacity(seen.count)
+        var p = 0
+        for item in seen {
+            while p < presented.count && presented[p].entity < item.state.entity { p += 1 }
+            let held = p < presented.count && presented[p].entity == item.state.entity ? presented[p] : nil
+            current.append(item.due || held == nil ? item.state : held!)
+        }
+        presented = current
+        // Priority: own avatar, then due avatars nearest first, then the rest nearest first.
+        var keyed: [(key: UInt64, entity: UInt32)] = []
+        keyed.reserveCapacity(seen.count)
+        for item in seen {
+            let rank: UInt64 = item.state.entity == mine.entity ? 0 : (item.due ? 1 : 2)
+            keyed.append((rank << 62 | UInt64(min(item.distance, (1 << 61) - 1)), item.state.entity))
+        }
+        keyed.sort { ($0.key, $0.entity) < ($1.key, $1.entity) }
+        let priority = keyed.map(\.entity)
 
         let baselineEntry = history.last { $0.tick == ackedTick }
         var h = header

@@ -80,6 +80,23 @@ import Testing
 }
 
 @Suite struct BindingStateMachineTests {
+    @Test func retriesFromTheSameAddressGetTheSameChallenge() {
+        // Found by the load soak: with round trips slower than the client's retries, a fresh
+        // nonce per request invalidated every answer, and 1,500 of 2,000 bots never bound.
+        var m = BindingStateMachine<String>(sessionID: 5)
+        #expect(m.bindRequested(from: "a", nonce: 1) == .reply(.challenge(sessionID: 5, nonce: 1), to: "a"))
+        #expect(m.bindRequested(from: "a", nonce: 2) == .reply(.challenge(sessionID: 5, nonce: 1), to: "a"))
+        #expect(m.bindRequested(from: "a", nonce: 3) == .reply(.challenge(sessionID: 5, nonce: 1), to: "a"))
+        let mac = Array(repeating: UInt8(1), count: 16)
+        guard case .bind = m.challengeAnswered(from: "a", nonce: 1, mac: mac, expectedMAC: mac) else {
+            Issue.record("the answer to the first challenge must still bind")
+            return
+        }
+        var moved = BindingStateMachine<String>(sessionID: 6)
+        _ = moved.bindRequested(from: "a", nonce: 1)
+        #expect(moved.bindRequested(from: "b", nonce: 2) == .reply(.challenge(sessionID: 6, nonce: 2), to: "b"), "another address replaces the challenge")
+    }
+
     @Test func aChallengeBindsOnlyTheAddressThatAnsweredIt() {
         var m = BindingStateMachine<String>(sessionID: 77)
         let request = Packet.bindRequest(sessionID: 77).encode()

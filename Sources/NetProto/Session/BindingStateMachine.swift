@@ -12,7 +12,9 @@
 // Invariants:
 // 1. Nothing is stored for a packet naming an unknown session, and nothing is answered.
 // 2. Every answer is smaller than the packet it answers (no amplification).
-// 3. At most one challenge is pending per session; a new request replaces it.
+// 3. At most one challenge is pending per session. A repeated request from the same address
+//    gets the same challenge again (a client retrying while round trips are slower than its
+//    retries must not invalidate its own answers); a request from another address replaces it.
 // The MAC is computed by the caller (the server holds the cryptography), passed as `expectedMAC`.
 
 public struct BindingStateMachine<Address: Hashable & Sendable>: Sendable {
@@ -43,10 +45,14 @@ public struct BindingStateMachine<Address: Hashable & Sendable>: Sendable {
         return w.bytes
     }
 
-    /// A bind request from `address`; `nonce` is a fresh random number from the server.
+    /// A bind request from `address`; `nonce` is a fresh random number from the server, used
+    /// unless a challenge to this address is already pending.
     public mutating func bindRequested(from address: Address, nonce: UInt64) -> Action {
         if case .bound(let current) = state, current == address {
             return .reply(.bound(sessionID: sessionID), to: address)
+        }
+        if case .challenged(let pending, let pendingNonce) = state, pending == address {
+            return .reply(.challenge(sessionID: sessionID, nonce: pendingNonce), to: address)
         }
         state = .challenged(address: address, nonce: nonce)
         return .reply(.challenge(sessionID: sessionID, nonce: nonce), to: address)

@@ -142,15 +142,22 @@ public enum SnapshotCodec {
         var stats = SnapshotStatistics()
         var budgetBits = (budgetBytes - SnapshotHeader.bytes) * 8 - 3 * countBits
 
-        // Match current and baseline by id (both sorted).
-        var baselineIndexOf: [UInt32: Int] = [:]
-        for (i, e) in baseline.enumerated() { baselineIndexOf[e.entity] = i }
-        var currentOf: [UInt32: EntityState] = [:]
-        for e in current { currentOf[e.entity] = e }
+        // Match current and baseline by merging (both are sorted by entity): no hashing, since
+        // this runs for every client on every tick.
+        var baselineOfCurrent = [Int](repeating: -1, count: current.count)
+        var currentOfBaseline = [Int](repeating: -1, count: baseline.count)
+        var b = 0
+        for (i, e) in current.enumerated() {
+            while b < baseline.count && baseline[b].entity < e.entity { b += 1 }
+            if b < baseline.count && baseline[b].entity == e.entity {
+                baselineOfCurrent[i] = b
+                currentOfBaseline[b] = i
+            }
+        }
 
         // 1. Removals, in baseline order, as many as fit.
         var removed: [Int] = []
-        for (i, e) in baseline.enumerated() where currentOf[e.entity] == nil {
+        for i in baseline.indices where currentOfBaseline[i] < 0 {
             if budgetBits >= 13 {
                 removed.append(i)
                 budgetBits -= 13
@@ -158,23 +165,30 @@ public enum SnapshotCodec {
                 stats.deferred += 1
             }
         }
-        // 2. Updates and additions by priority, each charged its most expensive case.
-        var order = priority.filter { currentOf[$0] != nil }
-        var listed = Set(order)
-        for e in current where baselineIndexOf[e.entity] == nil && !listed.contains(e.entity) {
-            order.append(e.entity)
-            listed.insert(e.entity)
+        // 2. Updates and additions by priority, each charged its most expensive case; entities
+        //    new to the client and not listed come after the listed ones.
+        var listed = [Bool](repeating: false, count: current.count)
+        var order: [Int] = []
+        order.reserveCapacity(current.count)
+        for id in priority {
+            if let i = index(of: id, in: current), !listed[i] {
+                listed[i] = true
+                order.append(i)
+            }
+        }
+        for i in current.indices where baselineOfCurrent[i] < 0 && !listed[i] {
+            listed[i] = true
+            order.append(i)
         }
         var updates: [Int] = []
         var additions: [EntityState] = []
-        var chosen = Set<UInt32>()
-        for id in order where !chosen.contains(id) {
-            chosen.insert(id)
-            let now = currentOf[id]!
-            if let b = baselineIndexOf[id] {
-                guard baseline[b] != now else { continue }
+        for i in order {
+            let now = current[i]
+            let bi = baselineOfCurrent[i]
+            if bi >= 0 {
+                guard baseline[bi] != now else { continue }
                 if budgetBits >= updateBitsMax {
-                    updates.append(b)
+                    updates.append(bi)
                     budgetBits -= updateBitsMax
                 } else {
                     stats.deferred += 1
@@ -210,7 +224,7 @@ public enum SnapshotCodec {
             let before = bits.bitCount
             writeGap(i - last, &bits)
             last = i
-            let moved = writeChanges(from: baseline[i], to: currentOf[baseline[i].entity]!, &bits)
+            let moved = writeChanges(from: baseline[i], to: current[currentOfBaseline[i]], &bits)
             stats.updated += 1
             if moved {
                 stats.moved += 1
@@ -223,12 +237,14 @@ public enum SnapshotCodec {
         precondition(w.bytes.count <= budgetBytes, "snapshot over its budget")
 
         // 4. What the client will hold.
-        let removedSet = Set(removed)
-        let updatedSet = Set(updates)
+        var isRemoved = [Bool](repeating: false, count: baseline.count)
+        for i in removed { isRemoved[i] = true }
+        var isUpdated = [Bool](repeating: false, count: baseline.count)
+        for i in updates { isUpdated[i] = true }
         var known: [EntityState] = []
         known.reserveCapacity(baseline.count + additions.count)
-        for (i, e) in baseline.enumerated() where !removedSet.contains(i) {
-            known.append(updatedSet.contains(i) ? currentOf[e.entity]! : e)
+        for (i, e) in baseline.enumerated() where !isRemoved[i] {
+            known.append(isUpdated[i] ? current[currentOfBaseline[i]] : e)
         }
         known += additions
         known.sort { $0.entity < $1.entity }
@@ -236,6 +252,16 @@ public enum SnapshotCodec {
         stats.added = additions.count
         stats.bytes = w.bytes.count
         return (w.bytes, known, stats)
+    }
+
+    /// Binary search in a list sorted by entity.
+    static func index(of entity: UInt32, in list: [EntityState]) -> Int? {
+        var lo = 0, hi = list.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if list[mid].entity < entity { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < list.count && list[lo].entity == entity ? lo : nil
     }
 
     static func isSortedUnique(_ list: [EntityState]) -> Bool {
