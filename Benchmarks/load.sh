@@ -6,6 +6,8 @@
 #
 #   Benchmarks/load.sh                         # N = 250 500 1000 2000, 30 s each
 #   COUNTS="2000" SECONDS_EACH=300 Benchmarks/load.sh   # the five-minute soak at 2,000
+#   KEEP=1 Benchmarks/load.sh        # keep the server logs and the bots' JSON reports
+#                                    # (drops and failures by reason) and print where
 #
 # Bounded: each run lasts SECONDS_EACH plus the ramp; the server is stopped after each.
 set -euo pipefail
@@ -24,7 +26,11 @@ bin=.build/release/seoulworld
 pin_server="" ; pin_bots=""
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then pin_server="taskset -c 0"; pin_bots="taskset -c 1"; fi
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+if [ -n "${KEEP:-}" ]; then
+    trap 'echo; echo "reports and logs kept in $work"' EXIT
+else
+    trap 'rm -rf "$work"' EXIT
+fi
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), scenario $(basename "$SCENARIO"), ${SECONDS_EACH} s per run after a ramp of ${RAMP} bots/s"
 echo
