@@ -138,13 +138,7 @@ public final class TCPConnection: Closable {
 
     /// The peer's address, if known.
     public var peer: SocketAddress? {
-        var storage = sockaddr_storage()
-        var length = Int32(MemoryLayout<sockaddr_storage>.size)
-        let rc = withUnsafeMutablePointer(to: &storage) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { uv_tcp_getpeername(raw, $0, &length) }
-        }
-        guard rc == 0 else { return nil }
-        return withUnsafePointer(to: &storage) { p in p.withMemoryRebound(to: sockaddr.self, capacity: 1) { SocketAddress($0) } }
+        SocketAddress.read { uv_tcp_getpeername(raw, $0, $1) }
     }
 
     func handleClosed() {
@@ -205,13 +199,7 @@ public final class TCPListener: Closable {
 
     /// The bound address (with the port the system chose for port 0).
     public var localAddress: SocketAddress? {
-        var storage = sockaddr_storage()
-        var length = Int32(MemoryLayout<sockaddr_storage>.size)
-        let rc = withUnsafeMutablePointer(to: &storage) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { uv_tcp_getsockname(raw, $0, &length) }
-        }
-        guard rc == 0 else { return nil }
-        return withUnsafePointer(to: &storage) { p in p.withMemoryRebound(to: sockaddr.self, capacity: 1) { SocketAddress($0) } }
+        SocketAddress.read { uv_tcp_getsockname(raw, $0, $1) }
     }
 
     public func close() { if uv_is_closing(handle(raw)) == 0 { closeAny(handle(raw)) } }

@@ -66,13 +66,7 @@ public final class UDPSocket: Closable {
     }
 
     public var localAddress: SocketAddress? {
-        var storage = sockaddr_storage()
-        var length = Int32(MemoryLayout<sockaddr_storage>.size)
-        let rc = withUnsafeMutablePointer(to: &storage) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { uv_udp_getsockname(raw, $0, &length) }
-        }
-        guard rc == 0 else { return nil }
-        return withUnsafePointer(to: &storage) { p in p.withMemoryRebound(to: sockaddr.self, capacity: 1) { SocketAddress($0) } }
+        SocketAddress.read { uv_udp_getsockname(raw, $0, $1) }
     }
 
     public func close() { if uv_is_closing(handle(raw)) == 0 { closeAny(handle(raw)) } }
