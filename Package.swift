@@ -66,7 +66,7 @@ let package = Package(
 
         .target(
             name: "Bots",
-            dependencies: ["WorldClient", "NetProto", .product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: ["WorldClient", "NetProto", "WorldCore", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
 
         // MARK: The seoulworld command

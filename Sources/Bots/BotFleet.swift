@@ -9,6 +9,7 @@ import Foundation
 import Histogram
 import NetProto
 import WorldClient
+import WorldCore
 
 public struct FleetOptions: Sendable {
     public var server: SocketAddress
@@ -55,7 +56,8 @@ public final class BotFleet {
     public let options: FleetOptions
     let loop: UVLoop
     var bots: [Bot] = []
-    var random: SplitMix
+    /// The fleet's own seeded generator (bots are not part of any world's state).
+    var random: WorldRandom
     var rtt = Histogram<UInt64>(highestTrackableValue: 60_000, numberOfSignificantValueDigits: .three)
     var snapshotInterval = Histogram<UInt64>(highestTrackableValue: 60_000, numberOfSignificantValueDigits: .three)
     var startedAt: UInt64 = 0
@@ -69,7 +71,7 @@ public final class BotFleet {
         precondition(options.count >= 0 && options.rampPerSecond > 0 && options.durationSeconds > 0)
         self.options = options
         loop = try UVLoop()
-        random = SplitMix(seed: options.seed)
+        random = WorldRandom(seed: options.seed)
     }
 
     /// Runs the fleet to the end of its duration (or Ctrl-C) and returns the report.
@@ -337,18 +339,5 @@ public struct BotReport: Codable, Sendable {
         snapshots             \(snapshots) received, \(protocolErrors) protocol errors
         no-contact check      \(contactViolationsSeen) pairs seen closer than 1.2 m in \(viewsChecked) views (within 5 m of each bot; must be 0)
         """
-    }
-}
-
-/// SplitMix64: the fleet's own seeded generator (bots are not part of any world's state).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -22,7 +22,6 @@ public struct InterestIndex: Sendable {
     let cellSizeCentimetres: Int32
     let columns: Int32
     let rows: Int32
-    let floorCount: Int32
     var cellStart: [Int32]
     var entries: [Entry] = []
     var cellOfSlot: [Int32]
@@ -36,7 +35,6 @@ public struct InterestIndex: Sendable {
         cellSizeCentimetres = size
         columns = bounds.width / size + 1
         rows = bounds.height / size + 1
-        self.floorCount = Int32(floorCount)
         cellStart = [Int32](repeating: 0, count: Int(columns * rows) * floorCount + 1)
         cellOfSlot = [Int32](repeating: 0, count: slotCount)
     }

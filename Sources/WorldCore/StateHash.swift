@@ -15,7 +15,6 @@ public struct StateHasher: Sendable {
         h = rotateLeft(h, 27) &* 0x9E37_79B1_85EB_CA87 &+ 0x85EB_CA77_C2B2_AE63
     }
 
-    @inlinable public mutating func combine(_ value: Int32) { combine(UInt64(UInt32(bitPattern: value))) }
     @inlinable public mutating func combine(_ value: Int) { combine(UInt64(bitPattern: Int64(value))) }
 
     @inlinable public func finalize() -> UInt64 { mix64(h) }

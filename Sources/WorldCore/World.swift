@@ -111,7 +111,6 @@ public struct World: Sendable {
     /// Rejections and movement counters summed over every tick so far.
     public internal(set) var totalRejections = InputRejections()
     public internal(set) var totalMovement = MovementCounters()
-    public internal(set) var totalRefusals = 0
 
     public init(definition: WorldDefinition, seed: UInt64, spatialIndex: SpatialIndexKind = .grid) throws(WorldDefinitionError) {
         let problems = definition.problems()
@@ -224,7 +223,6 @@ public struct World: Sendable {
     mutating func applyEnter(_ request: EnterRequest) {
         func refuse(_ reason: EntryRefusal) {
             report.enterResults.append(EnterResult(tag: request.tag, outcome: .failure(reason)))
-            totalRefusals += 1
         }
         guard definition.spawnAreas.indices.contains(request.spawnArea) else { return refuse(.noSuchSpawnArea) }
         guard population < definition.capacity else { return refuse(.worldFull) }

@@ -18,8 +18,6 @@ struct Walkability {
     let rows: Int
     /// Per floor, per cell: the connected part's label, or -1 where no one can stand.
     let labels: [[Int32]]
-    /// Per floor, the number of labels used.
-    let labelCount: [Int]
     /// Where avatar centres may stand, summed over floors.
     let walkableSquareMetres: Double
 
@@ -82,7 +80,6 @@ struct Walkability {
             counts.append(Int(next))
         }
         self.labels = labels
-        self.labelCount = counts
         self.walkableSquareMetres = Double(walkableCells) * Double(cell) * Double(cell) / 10_000
     }
 

@@ -88,7 +88,7 @@ public final class Server: @unchecked Sendable {
         for space in catalog.publicSpaces {
             var definition = space.definition
             definition.tickRateHertz = configuration.tickRateHertz
-            spaces[space.id] = SpaceInstance(space: space, world: try World(definition: definition, seed: Self.seed(for: space.id)))
+            spaces[space.id] = SpaceInstance(world: try World(definition: definition, seed: Self.seed(for: space.id)))
             spaceOrder.append(space.id)
         }
         spaceOrder.sort()
@@ -175,7 +175,6 @@ public final class Server: @unchecked Sendable {
     }
 
     public func world(_ spaceID: String) -> World? { spaces[spaceID]?.world }
-    public var sessionCount: Int { sessions.count }
 
     // MARK: Connections
 
@@ -527,14 +526,12 @@ public final class Server: @unchecked Sendable {
 }
 
 final class SpaceInstance {
-    let space: Space
     var world: World
     var inputs: [Input] = []
     var members: [UInt64: Session] = [:]
     var sessionBySlot: [UInt32: Session] = [:]
 
-    init(space: Space, world: World) {
-        self.space = space
+    init(world: World) {
         self.world = world
     }
 }

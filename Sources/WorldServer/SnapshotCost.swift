@@ -59,7 +59,6 @@ public enum SnapshotCost {
         struct Client {
             var feed: SnapshotFeed
             var held: [UInt32: [EntityState]] = [:]
-            var newest: UInt32 = 0
             var pendingAcks: [(arrives: Int, tick: UInt32)] = []
         }
         var clients = observed.map { Client(feed: SnapshotFeed(observer: $0)) }
@@ -103,7 +102,6 @@ public enum SnapshotCost {
                 if state != clients[i].feed.lastKnown { report.mismatches += 1 }
                 clients[i].held[tick] = state
                 clients[i].held = clients[i].held.filter { tick &- $0.key < UInt32(SnapshotFeed.historyTicks) }
-                clients[i].newest = tick
                 clients[i].pendingAcks.append((t + ackDelayTicks, tick))
             }
         }

@@ -36,6 +36,7 @@ import WorldCore
 
     @Test func deltasRoundTripWhateverFitsTheBudget() throws {
         var random = WorldRandom(seed: 12)
+        var deferredTrials = 0
         for trial in 0..<400 {
             let baseline = trial % 5 == 0 ? [] : randomState(&random, count: Int(random.uniform(below: 150)))
             let current = evolve(baseline, &random)
@@ -48,10 +49,17 @@ import WorldCore
             let (decodedHeader, state) = try SnapshotCodec.decode(body, baseline: baseline)
             #expect(decodedHeader == header)
             #expect(state == known, "trial \(trial)")
-            if budget >= 1_199 || stats.deferred == 0 {
-                if stats.deferred == 0 { #expect(known == current, "trial \(trial): everything fit, so the client must hold the current state") }
+            if stats.deferred == 0 {
+                #expect(known == current, "trial \(trial): everything fit, so the client must hold the current state")
+            } else {
+                deferredTrials += 1
+                #expect(known != current, "trial \(trial): something was deferred, so the client cannot hold everything yet")
+            }
+            if budget >= SnapshotHeader.bytes + 4 + (current.count + baseline.count) * 12 {
+                #expect(stats.deferred == 0, "trial \(trial): a budget above every entity's largest encoding must send everything")
             }
         }
+        #expect(deferredTrials > 20, "small budgets must have forced deferrals for this test to mean anything")
     }
 
     @Test func aCorruptSnapshotIsAnErrorNotATrap() {
