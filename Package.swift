@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Crowd", targets: ["Crowd"]),
         .library(name: "WorldFiles", targets: ["WorldFiles"]),
         .library(name: "NetProto", targets: ["NetProto"]),
+        .library(name: "Recording", targets: ["Recording"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
@@ -44,12 +45,16 @@ let package = Package(
 
         .target(name: "NetProto", dependencies: ["CLibUV"]),
 
+        // MARK: Recording and replay of sessions (format, disk writer, replayer)
+
+        .target(name: "Recording", dependencies: ["WorldCore", "NetProto"]),
+
         // MARK: The server library: sessions, snapshots, and (to come) the libuv server
 
         .target(
             name: "WorldServer",
             dependencies: [
-                "WorldCore", "NetProto", "WorldFiles", "Crowd",
+                "WorldCore", "NetProto", "WorldFiles", "Crowd", "Recording",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -81,6 +86,7 @@ let package = Package(
                 "WorldClient",
                 "Bots",
                 "NetProto",
+                "Recording",
                 .product(name: "Logging", package: "swift-log"),
                 "CLibUV",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -92,6 +98,7 @@ let package = Package(
         .testTarget(name: "WorldCoreTests", dependencies: ["WorldCore", "Crowd"]),
         .testTarget(name: "NetProtoTests", dependencies: ["NetProto", "WorldCore", "Crowd"]),
         .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "WorldClient", "Bots", "NetProto", "WorldCore", "WorldFiles", "Crowd"]),
+        .testTarget(name: "RecordingTests", dependencies: ["Recording", "WorldServer", "Bots", "WorldCore", "WorldFiles", "Crowd", "NetProto"]),
         .testTarget(name: "WorldFilesTests", dependencies: ["WorldFiles", "WorldCore", "Crowd"], resources: [.copy("Fixtures")]),
     ]
 )

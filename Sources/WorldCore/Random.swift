@@ -19,6 +19,13 @@ public struct WorldRandom: RandomNumberGenerator, Hashable, Sendable {
         state = (splitMix(), splitMix(), splitMix(), splitMix())
     }
 
+    /// A generator continuing from `state` (as captured in a keyframe). The all-zero state is
+    /// the one xoshiro cannot leave; seeding never produces it.
+    public init(state: (UInt64, UInt64, UInt64, UInt64)) {
+        precondition(state != (0, 0, 0, 0), "xoshiro256** cannot run from the all-zero state")
+        self.state = state
+    }
+
     public mutating func next() -> UInt64 {
         let result = rotateLeft(state.1 &* 5, 7) &* 9
         let t = state.1 << 17

@@ -38,6 +38,20 @@ public struct ByteWriter: Sendable {
     public mutating func i16(_ v: Int16) { u16(UInt16(bitPattern: v)) }
     public mutating func raw(_ v: [UInt8]) { bytes.append(contentsOf: v) }
 
+    /// LEB128: seven bits a byte, least significant first, the high bit set on every byte but
+    /// the last (1 to 10 bytes). Not used on the wire; recordings use it (docs/RECORDING.md).
+    public mutating func varint(_ v: UInt64) {
+        var v = v
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    /// A signed value as a varint of its zigzag form (0, -1, 1, -2 ... as 0, 1, 2, 3 ...).
+    public mutating func zigzag(_ v: Int64) { varint(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
+
     /// A string as its UTF-8 length in one byte, then the bytes. Callers check the limit first.
     public mutating func string8(_ s: String) {
         let utf8 = Array(s.utf8)
@@ -85,6 +99,33 @@ public struct ByteReader: Sendable {
     public mutating func i32() throws(WireError) -> Int32 { Int32(bitPattern: try u32()) }
     public mutating func i16() throws(WireError) -> Int16 { Int16(bitPattern: try u16()) }
     public mutating func raw(_ n: Int) throws(WireError) -> [UInt8] { Array(try take(n)) }
+
+    /// A LEB128 varint (see `ByteWriter.varint`); more than 10 bytes, or bits beyond 64, are invalid.
+    public mutating func varint(_ field: String) throws(WireError) -> UInt64 {
+        var v: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard offset < bytes.count else { throw .truncated(needed: 1, available: 0) }
+            let b = bytes[offset]
+            offset += 1
+            if shift == 63 && b > 1 { throw .invalid(field: field, reason: "varint longer than 64 bits") }
+            v |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return v }
+            shift += 7
+        }
+    }
+
+    /// A varint no larger than `maximum`, as an Int.
+    public mutating func varint(_ field: String, maximum: Int) throws(WireError) -> Int {
+        let v = try varint(field)
+        guard v <= UInt64(maximum) else { throw .invalid(field: field, reason: "\(v), more than \(maximum)") }
+        return Int(v)
+    }
+
+    public mutating func zigzag(_ field: String) throws(WireError) -> Int64 {
+        let u = try varint(field)
+        return Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1)
+    }
 
     /// A one-byte-length UTF-8 string of at most `maximum` bytes.
     public mutating func string8(_ field: String, maximum: Int) throws(WireError) -> String {
