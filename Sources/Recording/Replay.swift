@@ -37,6 +37,8 @@ public struct Replayer: Sendable {
     public private(set) var damage: String?
     public private(set) var ticksStepped = 0
     public private(set) var inputsApplied = 0
+    /// Keyframes met after the start and compared in full with the replayed state.
+    public private(set) var keyframesCompared = 0
 
     /// Position in `file.blocks` of the last block read.
     var cursor: Int
@@ -45,13 +47,13 @@ public struct Replayer: Sendable {
     var waitingForKeyframe = false
 
     /// A replayer positioned so that the next tick it steps is `tick` (or the recording's first
-    /// tick), restored from the latest keyframe before it. `definition` replaces the recorded
+    /// tick; a file of only a keyframe has none, and the replayer starts at its end), restored from the latest keyframe before it. `definition` replaces the recorded
     /// one: for tests that change the simulation on purpose, never for investigations.
     public init(file: RecordingFile, before tick: UInt64? = nil, definition: WorldDefinition? = nil) throws {
         self.file = file
         self.definition = definition ?? file.header.definition
         let target = max(tick ?? file.firstTick, file.firstTick)
-        guard target <= file.lastTick else {
+        guard tick == nil || target <= file.lastTick else {
             throw RecordingError("tick \(target) is past the recording's last intact tick \(file.lastTick)")
         }
         let key = file.blocks.last { $0.kind == .keyframe && $0.firstTick < target }!
@@ -119,6 +121,7 @@ public struct Replayer: Sendable {
     /// one, a difference the hashes missed would be a divergence of its own.
     mutating func compare(with keyframe: Keyframe) {
         guard keyframe.tick == world.tick else { return }
+        keyframesCompared += 1
         let replayed = world.capture()
         if waitingForKeyframe {
             waitingForKeyframe = false
@@ -171,5 +174,64 @@ public enum StateDiff {
         if differing > 0 { out.insert("\(differing) slot\(differing == 1 ? "" : "s") differ", at: min(out.count, a.random != b.random ? 1 : 0)) }
         if out.isEmpty { out.append("no difference in the state (only in what the hash covers beyond it)") }
         return out
+    }
+}
+
+/// What a replay over a window found.
+public struct ReplaySummary: Sendable {
+    public var firstTick: UInt64 = 0
+    public var lastTick: UInt64 = 0
+    public var ticks = 0
+    /// Ticks stepped before the window to reach it from its keyframe.
+    public var ticksToSeek = 0
+    public var inputs = 0
+    public var entered = 0
+    public var left = 0
+    public var mostAtOnce = 0
+    public var keyframesCompared = 0
+    public var wallSeconds = 0.0
+    public var divergence: Divergence?
+    /// Damage met while decoding an intact-looking block, or the file's own damage.
+    public var damage: String?
+
+    /// World seconds replayed per wall second.
+    public func speed(tickRateHertz: Int) -> Double {
+        wallSeconds > 0 ? Double(ticks) / Double(tickRateHertz) / wallSeconds : 0
+    }
+}
+
+extension Replayer {
+    /// Replays up to and including tick `to` (or the end), calling `each` after every tick with
+    /// the world; `clock` gives seconds (monotonic), `sleep` waits, for `speed` (nil: as fast as
+    /// possible). Stops at the first divergence only once it has been described (or the file ends).
+    public mutating func run(to: UInt64?, speed: Double?, clock: () -> Double, sleep: (Double) -> Void,
+                             each: (World) -> Void = { _ in }) -> ReplaySummary {
+        var summary = ReplaySummary()
+        summary.ticksToSeek = ticksStepped
+        let started = clock()
+        let last = min(to ?? .max, file.lastTick)
+        let rate = Double(definition.tickRateHertz)
+        while world.tick < last {
+            guard let r = step() else { break }
+            if summary.ticks == 0 { summary.firstTick = r.tick }
+            summary.lastTick = r.tick
+            summary.ticks += 1
+            summary.inputs += r.inputs.count
+            summary.entered += world.report.enterResults.filter { if case .success = $0.outcome { return true } else { return false } }.count
+            summary.left += world.report.left.count
+            summary.mostAtOnce = max(summary.mostAtOnce, world.population)
+            each(world)
+            if let speed, speed > 0 {
+                let due = started + Double(summary.ticks) / rate / speed
+                let now = clock()
+                if due > now { sleep(due - now) }
+            }
+            if let d = divergence, !d.details.isEmpty { break }
+        }
+        summary.wallSeconds = clock() - started
+        summary.keyframesCompared = keyframesCompared
+        summary.divergence = divergence
+        summary.damage = damage ?? (world.tick >= file.lastTick ? file.damage : nil)
+        return summary
     }
 }

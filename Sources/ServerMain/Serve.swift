@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Recording
 import WorldFiles
 import WorldServer
 
@@ -30,7 +31,22 @@ struct Serve: ParsableCommand {
     @Option(help: "File holding the member-token secret as hex (at least 64 hex digits). Default: $SEOULWORLD_TOKEN_SECRET, else a new secret for this run.")
     var tokenSecretFile: String?
 
+    @Option(help: "Record every space's session into this directory (created if missing); see docs/RECORDING.md and `seoulworld replay`.")
+    var record: String?
+
+    @Option(help: "With --record: seconds between keyframes, where a replay can start (1 to 3600).")
+    var recordKeyframeSeconds = 30
+
+    @Option(help: "With --record: start a new file (the next part) past this many megabytes (1 to 65536)...")
+    var recordFileMegabytes = 256
+
+    @Option(help: "...or after this many minutes (1 to 1440).")
+    var recordFileMinutes = 60
+
     func validate() throws {
+        guard (1...3_600).contains(recordKeyframeSeconds) else { throw ValidationError("--record-keyframe-seconds must be 1 to 3600, got \(recordKeyframeSeconds)") }
+        guard (1...65_536).contains(recordFileMegabytes) else { throw ValidationError("--record-file-megabytes must be 1 to 65536, got \(recordFileMegabytes)") }
+        guard (1...1_440).contains(recordFileMinutes) else { throw ValidationError("--record-file-minutes must be 1 to 1440, got \(recordFileMinutes)") }
         guard (1...120).contains(tickRate) else { throw ValidationError("--tick-rate must be 1 to 120, got \(tickRate)") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(logLevel)'") }
     }
@@ -53,6 +69,13 @@ struct Serve: ParsableCommand {
         configuration.port = port
         configuration.tickRateHertz = tickRate
         configuration.statsFile = statsFile
+        if let record {
+            var settings = RecorderSettings(directory: record, serverVersion: Server.version)
+            settings.keyframeIntervalTicks = recordKeyframeSeconds * tickRate
+            settings.fileBytesMax = recordFileMegabytes * 1_048_576
+            settings.fileSecondsMax = recordFileMinutes * 60
+            configuration.recording = settings
+        }
         let server: Server
         do {
             server = try Server(configuration: configuration, catalog: catalog, logger: logger)

@@ -18,6 +18,7 @@ import Crypto
 import Foundation
 import Logging
 import NetProto
+import Recording
 import WorldCore
 import WorldFiles
 
@@ -37,6 +38,8 @@ public struct ServerConfiguration: Sendable {
     /// Where to write the run's figures as JSON when the server stops (for the load benchmark).
     public var statsFile: String?
     public var catchUpTicksMax = 3
+    /// Record every space's session into files (docs/RECORDING.md); nil records nothing.
+    public var recording: RecorderSettings?
 
     public init(tokenSecret: [UInt8]) { self.tokenSecret = tokenSecret }
 }
@@ -55,11 +58,17 @@ public struct ServerCounters: Sendable {
     public var snapshotsSent = 0
     public var bytesIn = 0
     public var bytesOut = 0
+    /// Inputs from spectators of a recording, refused.
+    public var spectatorInputsRefused = 0
 }
 
 public final class Server: @unchecked Sendable {
     public let configuration: ServerConfiguration
-    let catalog: WorldCatalog
+    /// The spaces listed in `welcome`, and which of them are room templates (not served yet).
+    let spaceEntries: [SpaceEntry]
+    let templateIDs: Set<String>
+    /// Set when serving a recording: the worlds step from it, and every client is a spectator.
+    let replay: ReplaySource?
     let loop: UVLoop
     var logger: Logger
     var spaces: [String: SpaceInstance] = [:]
@@ -75,23 +84,48 @@ public final class Server: @unchecked Sendable {
     var tickDurations: [UInt64] = []
     /// The latest round-trip times measured from inputs, in milliseconds (bounded).
     public internal(set) var rttSamples: [UInt16] = []
+    var recordingWriter: RecordingWriter?
     var startedAt: UInt64 = 0
     var stopping = false
     var lastStatus = ServerCounters()
 
-    public init(configuration: ServerConfiguration, catalog: WorldCatalog, logger: Logger) throws {
-        precondition(configuration.tokenSecret.count >= MemberToken.secretBytesMin)
-        self.configuration = configuration
-        self.catalog = catalog
-        self.logger = logger
-        loop = try UVLoop()
+    /// A live server: every public space of `catalog`, entered and moved by its clients.
+    public convenience init(configuration: ServerConfiguration, catalog: WorldCatalog, logger: Logger) throws {
+        var instances: [String: SpaceInstance] = [:]
         for space in catalog.publicSpaces {
             var definition = space.definition
             definition.tickRateHertz = configuration.tickRateHertz
-            spaces[space.id] = SpaceInstance(world: try World(definition: definition, seed: Self.seed(for: space.id)))
-            spaceOrder.append(space.id)
+            let seed = Self.seed(for: space.id)
+            instances[space.id] = SpaceInstance(world: try World(definition: definition, seed: seed), seed: seed)
         }
-        spaceOrder.sort()
+        try self.init(configuration: configuration, spaces: instances,
+                      entries: catalog.spaces.map { SpaceEntry(id: $0.id, kind: $0.kind == .public ? 0 : 1) },
+                      templates: Set(catalog.templates.map(\.id)), replay: nil, logger: logger)
+    }
+
+    /// A server of a recording: its one space, stepped with the recorded inputs at the recorded
+    /// tick rate; clients are spectators, and their inputs are refused.
+    public convenience init(configuration: ServerConfiguration, replay: ReplaySource, logger: Logger) throws {
+        var configuration = configuration
+        configuration.tickRateHertz = replay.replayer.definition.tickRateHertz
+        configuration.recording = nil
+        let world = replay.replayer.world
+        try self.init(configuration: configuration, spaces: [world.definition.id: SpaceInstance(world: world, seed: replay.replayer.file.header.seed)],
+                      entries: [SpaceEntry(id: world.definition.id, kind: 0)], templates: [], replay: replay, logger: logger)
+    }
+
+    init(configuration: ServerConfiguration, spaces: [String: SpaceInstance], entries: [SpaceEntry], templates: Set<String>,
+         replay: ReplaySource?, logger: Logger) throws {
+        precondition(configuration.tokenSecret.count >= MemberToken.secretBytesMin)
+        self.configuration = configuration
+        self.spaceEntries = entries
+        self.templateIDs = templates
+        self.replay = replay
+        self.logger = logger
+        loop = try UVLoop()
+        self.spaces = spaces
+        spaceOrder = spaces.keys.sorted()
+        if let settings = configuration.recording { try startRecording(settings) }
         let address = try SocketAddress(host: configuration.host, port: configuration.port)
         listener = try TCPListener(loop: loop, address: address, queuedBytesMax: configuration.writeQueueBytesMax) { [unowned self] c in
             self.accept(c)
@@ -124,6 +158,7 @@ public final class Server: @unchecked Sendable {
                                             "spaces": "\(spaces.count)", "tickRateHertz": "\(configuration.tickRateHertz)"])
         loop.run()
         loop.closeAll()
+        stopRecording()
         logger.info("stopped", metadata: ["ticks": "\(counters.ticks)"])
         if let path = configuration.statsFile { writeStats(to: path) }
     }
@@ -215,14 +250,14 @@ public final class Server: @unchecked Sendable {
             s.connection.close()
         case .closeQuietly: s.connection.close()
         case .authenticateGuest(let name):
-            s.role = 0
+            s.role = replay == nil ? 0 : Self.spectatorRole
             s.displayName = name
             perform(s.machine.authenticated(welcome(for: s)), for: s)
         case .authenticateMember(let token):
             let now = UInt64(Date().timeIntervalSince1970)
             switch MemberToken.verify(token, secret: configuration.tokenSecret, nowUnixSeconds: now) {
             case .success(let t):
-                s.role = 1
+                s.role = replay == nil ? 1 : Self.spectatorRole
                 s.displayName = t.displayName
                 perform(s.machine.authenticated(welcome(for: s)), for: s)
             case .failure(.expired(let at)):
@@ -236,18 +271,19 @@ public final class Server: @unchecked Sendable {
 
     func welcome(for s: Session) -> Welcome {
         Welcome(sessionID: s.id, udpSecret: s.secret, tickRateHertz: UInt16(configuration.tickRateHertz), role: s.role,
-                displayName: s.displayName, spaces: catalog.spaces.map { SpaceEntry(id: $0.id, kind: $0.kind == .public ? 0 : 1) })
+                displayName: s.displayName, spaces: spaceEntries)
     }
 
     func handle(_ message: ClientMessage, from s: Session) {
         switch message {
         case .enterSpace(let request, let spaceID):
             guard let target = spaces[spaceID] else {
-                let known = catalog.space(spaceID) != nil
+                let known = templateIDs.contains(spaceID)
                 s.send(.error(code: .unknownSpace, requestID: request,
                               text: known ? "'\(spaceID)' is a room template, opened by the rooms service (not served yet)" : "no space '\(spaceID)'"))
                 return
             }
+            if replay != nil { return watch(spaceID, request: request, session: s) }
             guard s.pendingEnter == nil else {
                 s.send(.error(code: .rateLimited, requestID: request, text: "an enter request is already pending"))
                 return
@@ -263,6 +299,13 @@ public final class Server: @unchecked Sendable {
             s.pendingEnter = (request, spaceID)
             target.inputs.append(.enter(EnterRequest(tag: s.id)))
         case .leaveSpace(let request):
+            if replay != nil, let current = s.spaceID {
+                spaces[current]?.members[s.id] = nil
+                s.spaceID = nil
+                s.feed = nil
+                s.send(.left(requestID: request))
+                return
+            }
             guard let current = s.spaceID, let avatar = s.avatar else {
                 s.send(.error(code: .notInSpace, requestID: request, text: "not in a space"))
                 return
@@ -279,6 +322,21 @@ public final class Server: @unchecked Sendable {
         case .hello, .authenticateGuest, .authenticateMember, .goodbye: break // handled by the state machine
         }
     }
+
+    /// A spectator's enterSpace, when serving a recording: watch from the first spawn area.
+    func watch(_ spaceID: String, request: UInt32, session s: Session) {
+        guard let space = spaces[spaceID] else { return }
+        if let current = s.spaceID { spaces[current]?.members[s.id] = nil }
+        let area = space.world.definition.spawnAreas[0]
+        let camera = Vec2(area.area.minX / 2 + area.area.maxX / 2, area.area.minY / 2 + area.area.maxY / 2)
+        s.spaceID = spaceID
+        s.feed = SnapshotFeed(camera: camera, floor: area.floor, budgetBytes: WireProtocol.packetBytesMax - 5)
+        space.members[s.id] = s
+        s.send(.entered(requestID: request, spaceID: spaceID, entity: SnapshotFeed.spectatorEntity, x: camera.x, y: camera.y, floor: UInt8(area.floor)))
+    }
+
+    /// The `welcome` role of every client of a recording.
+    static let spectatorRole: UInt8 = 2
 
     // MARK: UDP
 
@@ -338,6 +396,15 @@ public final class Server: @unchecked Sendable {
             }
         }
         if body.ackTick != 0 { s.feed?.acknowledge(body.ackTick) }
+        if replay != nil && !body.commands.isEmpty {
+            counters.spectatorInputsRefused += 1
+            // Said once a second at most: a client sends inputs every tick.
+            if loop.nowMillis >= s.refusedNoticeAtMillis + 1_000 {
+                s.refusedNoticeAtMillis = loop.nowMillis
+                s.send(.error(code: .spectatorOnly, requestID: 0, text: "this server plays a recording: spectators only, inputs are refused"))
+            }
+            return
+        }
         guard let spaceID = s.spaceID, let avatar = s.avatar, let space = spaces[spaceID] else { return }
         // Commands are newest first; apply, oldest first, those not applied before.
         for (i, command) in body.commands.enumerated().reversed() {
@@ -368,13 +435,30 @@ public final class Server: @unchecked Sendable {
 
     func tick() {
         let started = uv_hrtime()
+        let nowUnixMillis = configuration.recording == nil ? 0 : UInt64(Date().timeIntervalSince1970 * 1_000)
         counters.ticks += 1
         let tickNumber = UInt32(truncatingIfNeeded: counters.ticks)
         for id in spaceOrder {
             guard let space = spaces[id] else { continue }
             counters.clientTicks += space.members.count
+            if let replay {
+                guard let world = replay.next() else {
+                    beginShutdown(reason: "the recording ended at tick \(space.world.tick)")
+                    return
+                }
+                space.world = world
+                sendSnapshots(space, tick: tickNumber)
+                continue
+            }
             space.world.step(space.inputs)
             space.inputs.removeAll(keepingCapacity: true)
+            if let recorder = space.recorder {
+                recorder.record(space.world, nowUnixMillis: nowUnixMillis)
+                if let why = recorder.stopped {
+                    logger.error("recording stopped", metadata: ["space": "\(id)", "reason": "\(why)"])
+                    space.recorder = nil
+                }
+            }
             for result in space.world.report.enterResults {
                 guard let s = sessions[result.tag] else {
                     // The client left before its avatar was placed: take the avatar out again.
@@ -416,7 +500,7 @@ public final class Server: @unchecked Sendable {
         }
         let serverTime = UInt16(truncatingIfNeeded: loop.nowMillis)
         for s in space.members.values {
-            guard s.avatar != nil, var feed = s.feed else { continue }
+            guard var feed = s.feed else { continue }
             let (clientTime, heardAt) = s.lastInput
             let header = SnapshotHeader(tick: tick, baselineTick: 0, inputAck: s.lastSequence, echoClientTimeMillis: clientTime,
                                         holdMillis: UInt16(truncatingIfNeeded: loop.nowMillis &- heardAt), serverTimeMillis: serverTime)
@@ -448,6 +532,54 @@ public final class Server: @unchecked Sendable {
             }
         }
     }
+
+    // MARK: Recording
+
+    /// The server's version, written into recordings.
+    public static let version = "0.6.0"
+
+    func startRecording(_ settings: RecorderSettings) throws {
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: settings.directory, isDirectory: &isDirectory) {
+            do {
+                try FileManager.default.createDirectory(atPath: settings.directory, withIntermediateDirectories: true)
+            } catch {
+                throw RecordingError("cannot create the recording directory \(settings.directory): \(error.localizedDescription)")
+            }
+        } else if !isDirectory.boolValue {
+            throw RecordingError("the recording directory \(settings.directory) is a file, not a directory")
+        }
+        guard FileManager.default.isWritableFile(atPath: settings.directory) else {
+            throw RecordingError("the recording directory \(settings.directory) is not writable by this user")
+        }
+        let logger = self.logger
+        let writer = RecordingWriter(queueBytesMax: settings.queueBytesMax) { text in
+            logger.error("recording", metadata: ["problem": "\(text)"])
+        }
+        recordingWriter = writer
+        let now = UInt64(Date().timeIntervalSince1970 * 1_000)
+        for id in spaceOrder {
+            let space = spaces[id]!
+            space.recorder = SpaceRecorder(settings: settings, writer: writer, world: space.world, seed: space.seed, nowUnixMillis: now)
+        }
+        logger.info("recording", metadata: ["directory": "\(settings.directory)", "spaces": "\(spaceOrder.count)",
+                                            "keyframeEveryTicks": "\(settings.keyframeIntervalTicks)"])
+    }
+
+    /// Ends every space's recording in good order and waits for the disk.
+    func stopRecording() {
+        guard let writer = recordingWriter else { return }
+        for id in spaceOrder {
+            guard let space = spaces[id], let recorder = space.recorder else { continue }
+            recorder.finish(world: space.world)
+        }
+        writer.stop()
+        recordingWriter = nil
+        logger.info("recording closed", metadata: ["bytes": "\(writer.bytesWritten)"])
+    }
+
+    /// The recording files written so far, every space's, in space order.
+    public var recordingPaths: [String] { spaceOrder.flatMap { spaces[$0]?.recorder?.paths ?? [] } }
 
     // MARK: Status and shutdown
 
@@ -527,12 +659,15 @@ public final class Server: @unchecked Sendable {
 
 final class SpaceInstance {
     var world: World
+    let seed: UInt64
+    var recorder: SpaceRecorder?
     var inputs: [Input] = []
     var members: [UInt64: Session] = [:]
     var sessionBySlot: [UInt32: Session] = [:]
 
-    init(world: World) {
+    init(world: World, seed: UInt64) {
         self.world = world
+        self.seed = seed
     }
 }
 
@@ -555,6 +690,7 @@ final class Session: TCPConnectionDelegate {
     var lastInput: (clientTime: UInt16, heardAtMillis: UInt64) = (0, 0)
     var namesSent = Set<UInt32>()
     var rttMillis: UInt16?
+    var refusedNoticeAtMillis: UInt64 = 0
 
     init(id: UInt64, connection: TCPConnection, server: Server, secret: [UInt8], nowMillis: UInt64, limits: ConnectionStateMachine.Limits) {
         self.id = id

@@ -27,6 +27,9 @@ import WorldCore
 public struct SnapshotFeed: Sendable {
     public static let historyTicks = 32
     public let observer: AvatarID
+    /// A spectator's fixed point of view (floor index), instead of an avatar's: the feed then
+    /// shows the `visibleMax` avatars nearest to it, every one due every tick.
+    public let camera: (position: Vec2, floor: Int)?
     public let budgetBytes: Int
     var history: [(tick: UInt32, known: [EntityState])] = []
     /// The states this client is being shown (see above), sorted by entity.
@@ -41,8 +44,19 @@ public struct SnapshotFeed: Sendable {
 
     public init(observer: AvatarID, budgetBytes: Int = WireProtocol.packetBytesMax - 5) {
         self.observer = observer
+        self.camera = nil
         self.budgetBytes = budgetBytes
     }
+
+    /// A spectator's feed: no avatar of its own, a view from `position` on `floor`.
+    public init(camera position: Vec2, floor: Int, budgetBytes: Int = WireProtocol.packetBytesMax - 5) {
+        self.observer = AvatarID(slot: .max, generation: .max)
+        self.camera = (position, floor)
+        self.budgetBytes = budgetBytes
+    }
+
+    /// The entity a spectator is told is its own in `entered`: none the world can have.
+    public static let spectatorEntity: UInt32 = 0xFFFF_FFFF
 
     /// The client says it holds the snapshot of `tick`. Older or unknown ticks are ignored.
     public mutating func acknowledge(_ tick: UInt32) {
@@ -64,27 +78,43 @@ public struct SnapshotFeed: Sendable {
                            floor: UInt8(min(a.floor, 63)), heading: UInt8(a.heading.raw >> 8), motion: motion)
     }
 
-    /// The next snapshot for this client, or nil if its avatar is gone.
+    /// The next snapshot for this client, or nil if its avatar is gone (a spectator's feed
+    /// always has one).
     ///
     /// No hashing on this path (it runs for every client on every tick): the visible avatars
     /// are gathered into one array, sorted by entity, merged with `presented`, and ordered
     /// for priority by precomputed keys.
     public mutating func next(world: World, header: SnapshotHeader) -> (body: [UInt8], statistics: SnapshotStatistics)? {
-        guard let me = world.avatar(observer) else { return nil }
-        let mine = Self.state(me)
-        let near = Int64(world.definition.interest.nearRadiusCentimetres)
-        let tick = world.tick
-        // (state now, squared distance, due) per visible avatar.
-        var seen: [(state: EntityState, distance: Int64, due: Bool)] = [(mine, 0, true)]
-        world.forEachVisible(of: observer) { id, band in
-            guard let a = world.avatar(id) else { return }
-            let d2 = a.position.distanceSquared(to: me.position)
-            // Due by WorldCore's bands (near every tick, middle every second, far every fourth,
-            // phased by slot), and always within the near radius as measured now, so that
-            // everything a client shows close to itself is of one tick.
-            let periodMask = (UInt64(1) << UInt64(band)) - 1
-            let due = (tick &+ UInt64(id.slot)) & periodMask == 0 || d2 <= near * near
-            seen.append((Self.state(a), d2, due))
+        var seen: [(state: EntityState, distance: Int64, due: Bool)] = []
+        var mine: UInt32?
+        if let camera {
+            // A spectator: the nearest avatars on the camera's floor, each one fresh every tick.
+            for a in world.avatars where a.floor == camera.floor {
+                seen.append((Self.state(a), a.position.distanceSquared(to: camera.position), true))
+            }
+            let cap = world.definition.interest.visibleMax
+            if seen.count > cap {
+                seen.sort { ($0.distance, $0.state.entity) < ($1.distance, $1.state.entity) }
+                seen.removeLast(seen.count - cap)
+            }
+        } else {
+            guard let me = world.avatar(observer) else { return nil }
+            let own = Self.state(me)
+            mine = own.entity
+            let near = Int64(world.definition.interest.nearRadiusCentimetres)
+            let tick = world.tick
+            // (state now, squared distance, due) per visible avatar.
+            seen.append((own, 0, true))
+            world.forEachVisible(of: observer) { id, band in
+                guard let a = world.avatar(id) else { return }
+                let d2 = a.position.distanceSquared(to: me.position)
+                // Due by WorldCore's bands (near every tick, middle every second, far every fourth,
+                // phased by slot), and always within the near radius as measured now, so that
+                // everything a client shows close to itself is of one tick.
+                let periodMask = (UInt64(1) << UInt64(band)) - 1
+                let due = (tick &+ UInt64(id.slot)) & periodMask == 0 || d2 <= near * near
+                seen.append((Self.state(a), d2, due))
+            }
         }
         seen.sort { $0.state.entity < $1.state.entity }
         // Merge with what was presented: held states stay unless due; newcomers are fresh.
@@ -101,7 +131,7 @@ public struct SnapshotFeed: Sendable {
         var keyed: [(key: UInt64, entity: UInt32)] = []
         keyed.reserveCapacity(seen.count)
         for item in seen {
-            let rank: UInt64 = item.state.entity == mine.entity ? 0 : (item.due ? 1 : 2)
+            let rank: UInt64 = item.state.entity == mine ? 0 : (item.due ? 1 : 2)
             keyed.append((rank << 62 | UInt64(min(item.distance, (1 << 61) - 1)), item.state.entity))
         }
         keyed.sort { ($0.key, $0.entity) < ($1.key, $1.entity) }

@@ -48,6 +48,7 @@ public enum ErrorCode: UInt16, Hashable, Sendable, CaseIterable {
     case rateLimited = 18
     case unexpectedMessage = 19
     case internalError = 20
+    case spectatorOnly = 21
 }
 
 /// One movement command inside an input.
@@ -348,7 +349,7 @@ public enum ServerMessage: Hashable, Sendable {
             let secret = try r.raw(WireProtocol.udpSecretBytes)
             let rate = try r.u16()
             let role = try r.u8()
-            guard role <= 1 else { throw .invalid(field: "role", reason: "\(role) is not 0 (guest) or 1 (member)") }
+            guard role <= 2 else { throw .invalid(field: "role", reason: "\(role) is not 0 (guest), 1 (member) or 2 (spectator)") }
             let name = try r.string8("displayName", maximum: WireProtocol.displayNameBytesMax)
             let count = Int(try r.u16())
             guard count <= WireProtocol.spacesMax else { throw .invalid(field: "spaces", reason: "\(count); at most \(WireProtocol.spacesMax)") }
