@@ -97,8 +97,8 @@ let package = Package(
 
         .testTarget(name: "WorldCoreTests", dependencies: ["WorldCore", "Crowd"]),
         .testTarget(name: "NetProtoTests", dependencies: ["NetProto", "WorldCore", "Crowd"]),
-        .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "WorldClient", "Bots", "NetProto", "WorldCore", "WorldFiles", "Crowd"]),
-        .testTarget(name: "RecordingTests", dependencies: ["Recording", "WorldServer", "Bots", "WorldCore", "WorldFiles", "Crowd", "NetProto"]),
+        .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "WorldClient", "Bots", "NetProto", "WorldCore", "WorldFiles", "Crowd", "Recording"]),
+        .testTarget(name: "RecordingTests", dependencies: ["Recording", "WorldCore", "Crowd", "NetProto"]),
         .testTarget(name: "WorldFilesTests", dependencies: ["WorldFiles", "WorldCore", "Crowd"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -396,7 +396,11 @@ public final class Server: @unchecked Sendable {
             }
         }
         if body.ackTick != 0 { s.feed?.acknowledge(body.ackTick) }
-        if replay != nil && !body.commands.isEmpty {
+        if replay != nil {
+            // A command is new when its sequence is past the last one seen (a client repeats
+            // its recent commands, and sends sequence 0 before any); every new one is refused.
+            guard body.sequence > s.lastSequence else { return }
+            s.lastSequence = body.sequence
             counters.spectatorInputsRefused += 1
             // Said once a second at most: a client sends inputs every tick.
             if loop.nowMillis >= s.refusedNoticeAtMillis + 1_000 {

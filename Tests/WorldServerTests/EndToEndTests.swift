@@ -28,13 +28,18 @@ final class RunningServer: @unchecked Sendable {
     let thread: Thread
     let address: SocketAddress
 
-    init() throws {
+    init(configure: (inout ServerConfiguration) -> Void = { _ in }, replay: ReplaySource? = nil) throws {
         var configuration = ServerConfiguration(tokenSecret: Shipped.secret)
         configuration.port = 0
         configuration.statusEverySeconds = 3_600
+        configure(&configuration)
         var logger = Logger(label: "test-server")
         logger.logLevel = .warning
-        server = try Server(configuration: configuration, catalog: Shipped.catalog, logger: logger)
+        if let replay {
+            server = try Server(configuration: configuration, replay: replay, logger: logger)
+        } else {
+            server = try Server(configuration: configuration, catalog: Shipped.catalog, logger: logger)
+        }
         address = try SocketAddress(host: "127.0.0.1", port: server.port)
         let s = server
         thread = Thread { s.run() }
