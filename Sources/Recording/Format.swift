@@ -312,12 +312,16 @@ public enum DefinitionCodec {
 public struct TickRecord: Hashable, Sendable {
     public var tick: UInt64
     public var stateHash: UInt64
+    /// The views' part of the state hash (`World.viewsHash`), so a replay without views can
+    /// still check everything else.
+    public var viewsHash: UInt64
     public var population: Int
     public var inputs: [Input]
 
-    public init(tick: UInt64, stateHash: UInt64, population: Int, inputs: [Input]) {
+    public init(tick: UInt64, stateHash: UInt64, viewsHash: UInt64, population: Int, inputs: [Input]) {
         self.tick = tick
         self.stateHash = stateHash
+        self.viewsHash = viewsHash
         self.population = population
         self.inputs = inputs
     }
@@ -329,6 +333,7 @@ public enum TickCodec {
     /// applied them (leaves, then enters, then moves, each group counted first).
     public static func append(_ w: inout ByteWriter, world: World) {
         w.u64(world.report.stateHash)
+        w.u64(world.viewsHash)
         w.varint(UInt64(world.population))
         let counts = world.appliedInputCounts
         var group = -1
@@ -350,6 +355,7 @@ public enum TickCodec {
     /// Appends a tick record; its inputs must be grouped leaves, enters, moves.
     public static func append(_ w: inout ByteWriter, record: TickRecord) {
         w.u64(record.stateHash)
+        w.u64(record.viewsHash)
         w.varint(UInt64(record.population))
         for g in 0..<3 {
             let inputs = record.inputs.filter { $0.group == g }
@@ -400,6 +406,7 @@ public enum TickCodec {
         out.reserveCapacity(count)
         for i in 0..<count {
             let hash = try r.u64()
+            let viewsHash = try r.u64()
             let population = try r.varint("tick.population", maximum: WorldDefinition.capacityMax)
             var inputs: [Input] = []
             for _ in 0..<(try r.varint("tick.leaves", maximum: World.inputsPerTickMax)) {
@@ -424,7 +431,7 @@ public enum TickCodec {
                 default: throw RecordingError("tick \(first + UInt64(i)): move kind \(kind & 0x0F), not 0, 1 or 2")
                 }
             }
-            out.append(TickRecord(tick: first + UInt64(i), stateHash: hash, population: population, inputs: inputs))
+            out.append(TickRecord(tick: first + UInt64(i), stateHash: hash, viewsHash: viewsHash, population: population, inputs: inputs))
         }
         try r.finish()
         return out

@@ -5,8 +5,11 @@
 import ArgumentParser
 import CLibUV
 import Crowd
+import Foundation
+import Recording
 import WorldCore
 import WorldFiles
+import WorldServer
 
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,7 +40,14 @@ struct Simulate: ParsableCommand {
     @Option(help: "Each avatar's view is recomputed every this many ticks, 1 to 64 (default: the space's own, 4 for a synthetic one).")
     var viewRefreshTicks: Int?
 
+    @Option(help: "Record the run into this directory, as serve --record does (one file; replay it with seoulworld replay).")
+    var record: String?
+
+    @Option(help: "With --record: seconds between keyframes (1 to 3600).")
+    var recordKeyframeSeconds = 30
+
     func validate() throws {
+        guard (1...3_600).contains(recordKeyframeSeconds) else { throw ValidationError("--record-keyframe-seconds must be 1 to 3600, got \(recordKeyframeSeconds)") }
         guard (1...WorldDefinition.capacityMax).contains(avatars) else {
             throw ValidationError("--avatars must be 1 to \(WorldDefinition.capacityMax), got \(avatars)")
         }
@@ -80,6 +90,14 @@ struct Simulate: ParsableCommand {
         let ticks = seconds * definition.tickRateHertz
         var stepNanoseconds: [UInt64] = []
         stepNanoseconds.reserveCapacity(ticks)
+        var recordNanoseconds: [UInt64] = []
+        let recording = try record.map { directory -> (SpaceRecorder, RecordingWriter) in
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            var settings = RecorderSettings(directory: directory, serverVersion: Server.version)
+            settings.keyframeIntervalTicks = recordKeyframeSeconds * definition.tickRateHertz
+            let writer = RecordingWriter(queueBytesMax: settings.queueBytesMax) { printError("seoulworld simulate: recording: \($0)") }
+            return (SpaceRecorder(settings: settings, writer: writer, world: state, seed: seed, nowUnixMillis: UInt64(Date().timeIntervalSince1970 * 1_000)), writer)
+        }
         var viewRefreshes = 0, viewCandidates = 0, viewChanges = 0
         let started = uv_hrtime()
         for _ in 0..<ticks {
@@ -87,6 +105,11 @@ struct Simulate: ParsableCommand {
             let before = uv_hrtime()
             state.step(inputs)
             stepNanoseconds.append(uv_hrtime() - before)
+            if let (recorder, _) = recording {
+                let t = uv_hrtime()
+                recorder.record(state, nowUnixMillis: 0)
+                recordNanoseconds.append(uv_hrtime() - t)
+            }
             crowd.observe(state.report)
             viewRefreshes += state.report.viewRefreshes
             viewCandidates += state.report.viewCandidates
@@ -96,6 +119,14 @@ struct Simulate: ParsableCommand {
         let views = ViewStatistics(refreshes: viewRefreshes, candidates: viewCandidates, changes: viewChanges)
         print(Self.summary(definition: definition, world: state, crowd: crowd, seed: seed, stepNanoseconds: stepNanoseconds,
                            elapsedSeconds: elapsedSeconds, worldSeconds: seconds, views: views))
+        if let (recorder, writer) = recording {
+            recorder.finish(world: state)
+            writer.stop()
+            let sorted = recordNanoseconds.sorted()
+            func us(_ q: Double) -> String { format(Double(percentile(sorted, q)) / 1e3, decimals: 1) + " µs" }
+            print("recording           \(recorder.paths.joined(separator: ", ")): \(writer.bytesWritten) bytes (\(writer.bytesWritten / max(1, seconds)) bytes per second of world time)")
+            print("recording per tick  p50 \(us(0.5))  p99 \(us(0.99))  max \(us(1.0)) on the tick thread (the step above includes the copy-on-write of keyframe ticks)")
+        }
     }
 
     static func summary(definition: WorldDefinition, world: World, crowd: Wanderers, seed: UInt64, stepNanoseconds: [UInt64],

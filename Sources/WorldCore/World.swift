@@ -84,6 +84,10 @@ public struct World: Sendable {
     /// XOR of a mix of every (observer, subject) pair in every view: a set hash kept up to
     /// date with each change, so the state hash covers the views without walking them.
     var interestHash: UInt64 = 0
+    /// Whether `step` refreshes views. Movement, entries and leaves never read views, so a
+    /// world without them moves exactly as one with them; only the views (and so the state
+    /// hash) differ. For a replay that checks positions and takes views from the recording.
+    public var viewsEnabled = true
 
     // MARK: Derived constants
 
@@ -168,7 +172,7 @@ public struct World: Sendable {
             if case .idle = movement[s] { continue }
             advance(slot: s)
         }
-        refreshViews()
+        if viewsEnabled { refreshViews() }
         report.stateHash = stateHash()
         totalRejections += report.rejections
         totalMovement += report.movement
@@ -275,7 +279,14 @@ public struct World: Sendable {
 
     /// The 64-bit hash of everything that defines the state: the tick, the generator, every
     /// slot's generation and every live avatar's full state, and the views.
-    public func stateHash() -> UInt64 {
+    public func stateHash() -> UInt64 { stateHash(viewsHash: interestHash) }
+
+    /// The set hash of every view (see `interestHash`): the part of the state hash views add.
+    public var viewsHash: UInt64 { interestHash }
+
+    /// The state hash as it would be if the views hashed to `viewsHash`: lets a world stepped
+    /// without views be checked against a recorded hash, with the views taken on trust.
+    public func stateHash(viewsHash: UInt64) -> UInt64 {
         var h = StateHasher(seed: .seoulHashSeed)
         h.combine(tick)
         h.combine(random.state.0)
@@ -295,7 +306,7 @@ public struct World: Sendable {
             h.combine(enteredTick[s])
             h.combine(tagOfSlot[s])
         }
-        h.combine(interestHash)
+        h.combine(viewsHash)
         return h.finalize()
     }
 

@@ -10,7 +10,8 @@ public final class ReplaySource {
 
     /// Serves from the tick `from` (or the start) to `to` (or the end of the intact part).
     public init(file: RecordingFile, from: UInt64?, to: UInt64?) throws {
-        replayer = try Replayer(file: file, before: from)
+        // Spectators watch from a camera, not through views: the world steps without them.
+        replayer = try Replayer(file: file, before: from, views: false)
         lastTick = min(to ?? file.lastTick, file.lastTick)
     }
 

@@ -55,6 +55,27 @@ import WorldCore
         #expect(replayer.ticksStepped == 750)
     }
 
+    @Test func aReplayWithoutViewsChecksEverythingElse() throws {
+        let (_, paths, hashes) = try Self.record(ticks: 450)
+        let file = try RecordingFile(path: paths[0])
+        var full = try Replayer(file: file)
+        var fast = try Replayer(file: file, views: false)
+        while let r = fast.step() {
+            full.step()
+            #expect(fast.world.stateHash(viewsHash: r.viewsHash) == hashes[Int(r.tick) - 1])
+            #expect(fast.world.avatars == full.world.avatars, "tick \(r.tick): positions must not depend on views")
+        }
+        #expect(fast.divergence == nil && fast.keyframesCompared == 4)
+        // A change in movement is still caught at once.
+        var changed = Self.definition
+        changed.walkSpeedCentimetresPerSecond += 40
+        var a = try Replayer(file: file, definition: changed)
+        var b = try Replayer(file: file, definition: changed, views: false)
+        while a.step() != nil, a.divergence == nil {}
+        while b.step() != nil, b.divergence == nil {}
+        #expect(a.divergence != nil && a.divergence?.tick == b.divergence?.tick)
+    }
+
     @Test func seekingStartsAtTheKeyframeBeforeTheTick() throws {
         let (_, paths, hashes) = try Self.record(ticks: 450)
         let file = try RecordingFile(path: paths[0])
