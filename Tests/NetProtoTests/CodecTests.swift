@@ -67,6 +67,19 @@ enum Samples {
         #expect(Set(Samples.server.map(\.type)).count == Samples.server.count, "one sample per server message type")
     }
 
+    @Test func spectatorMessagesRoundTrip() throws {
+        let messages: [ServerMessage] = [
+            .welcome(Welcome(sessionID: 2, udpSecret: Array(0..<16), tickRateHertz: 20, role: 2, displayName: "investigator",
+                             spaces: [SpaceEntry(id: "seoul-plaza", kind: 0)])),
+            .entered(requestID: 9, spaceID: "seoul-plaza", entity: 0xFFFF_FFFF, x: 0, y: 0, floor: 0),
+            .error(code: .spectatorOnly, requestID: 0, text: "spectators only"),
+        ]
+        for m in messages {
+            let bytes = m.encode()
+            #expect(try ServerMessage.decode(bytes).encode() == bytes)
+        }
+    }
+
     @Test func everyTruncationIsAnErrorNotATrap() {
         var checked = 0
         for bytes in Samples.client.map({ $0.encode() }) + Samples.server.map({ $0.encode() }) {
@@ -100,6 +113,11 @@ enum Samples {
         var otherProtocol = Packet.bound(sessionID: 1).encode()
         otherProtocol[0] ^= 0xFF
         #expect(throws: WireError.self) { _ = try Packet.decode(otherProtocol) }
+        // Role 3 is none of guest, member, spectator (the role byte follows type, session id, secret, rate).
+        var welcome = ServerMessage.welcome(Welcome(sessionID: 1, udpSecret: Array(0..<16), tickRateHertz: 20, role: 2, displayName: "g", spaces: [])).encode()
+        #expect(throws: Never.self) { _ = try ServerMessage.decode(welcome) }
+        welcome[1 + 8 + 16 + 2] = 3
+        #expect(throws: WireError.self) { _ = try ServerMessage.decode(welcome) }
         var input = ClientMessage.input(Samples.input).encode()
         input[15] = 5 // five commands: more than allowed
         #expect(throws: WireError.self) { _ = try ClientMessage.decode(input) }
