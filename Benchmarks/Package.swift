@@ -18,6 +18,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "WorldCore", package: "SeoulWorld"),
                 .product(name: "Crowd", package: "SeoulWorld"),
+                .product(name: "Recording", package: "SeoulWorld"),
             ],
             path: "Benchmarks/WorldStep",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -46,7 +46,8 @@ public struct RecorderSettings: Sendable {
 public final class RecordingWriter: @unchecked Sendable {
     enum Job {
         case open(file: Int, path: String, bytes: [UInt8])
-        case write(file: Int, bytes: [UInt8])
+        /// A block's payload; the writer frames it (and so computes its checksum).
+        case block(file: Int, kind: BlockKind, payload: [UInt8])
         case keyframe(file: Int, world: World)
         case close(file: Int, bytes: [UInt8])
     }
@@ -66,7 +67,9 @@ public final class RecordingWriter: @unchecked Sendable {
     public init(queueBytesMax: Int, report: @escaping @Sendable (String) -> Void) {
         self.queueBytesMax = queueBytesMax
         self.report = report
-        let t = Thread { [unowned self] in self.run() }
+        // The thread holds the writer until `stop`, so a writer dropped without it leaks a
+        // waiting thread instead of freeing what the thread still uses.
+        let t = Thread { self.run() }
         t.name = "recording-writer"
         thread = t
         t.start()
@@ -86,7 +89,7 @@ public final class RecordingWriter: @unchecked Sendable {
     func enqueue(_ job: Job, bytes: Int) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        if queuedBytes + bytes > queueBytesMax, case .write = job { return false }
+        if queuedBytes + bytes > queueBytesMax, case .block = job { return false }
         jobs.append(job)
         queuedBytes += bytes
         condition.signal()
@@ -152,10 +155,10 @@ public final class RecordingWriter: @unchecked Sendable {
                     paths[f] = path
                     bytes = b
                     counted = b.count
-                case .write(let f, let b):
+                case .block(let f, let kind, let payload):
                     file = f
-                    bytes = b
-                    counted = b.count
+                    bytes = BlockCodec.frame(kind, payload)
+                    counted = payload.count
                 case .keyframe(let f, let world):
                     file = f
                     bytes = BlockCodec.frame(.keyframe, Keyframe(state: world.capture(), stateHash: world.stateHash()).encode())
@@ -301,7 +304,7 @@ public final class SpaceRecorder {
 
     func flushBlock() {
         guard blockTicks > 0 else { return }
-        let bytes = BlockCodec.frame(.ticks, TickCodec.encodeBlock(firstTick: blockFirstTick, records: block.bytes, count: blockTicks))
+        let payload = TickCodec.encodeBlock(firstTick: blockFirstTick, records: block.bytes, count: blockTicks)
         blockFirstTick += UInt64(blockTicks)
         blockTicks = 0
         block = ByteWriter(capacity: settings.blockBytesMax + 4_096)
@@ -309,12 +312,12 @@ public final class SpaceRecorder {
             stopped = failure
             return
         }
-        guard writer.enqueue(.write(file: file, bytes: bytes), bytes: bytes.count) else {
+        guard writer.enqueue(.block(file: file, kind: .ticks, payload: payload), bytes: payload.count) else {
             stop(text: "the disk writer is more than \(settings.queueBytesMax / 1_048_576) MiB behind; recording of '\(definition.id)' stops here")
             return
         }
-        fileBytes += bytes.count
-        bytesQueued += bytes.count
+        fileBytes += payload.count + RecordingFormat.blockHeaderBytes
+        bytesQueued += payload.count + RecordingFormat.blockHeaderBytes
     }
 
     func closeFile(world: World, reason: RecordingEnd.Reason, text: String) {

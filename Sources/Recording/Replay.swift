@@ -97,7 +97,22 @@ public struct Replayer: Sendable {
                                     details: [])
             waitingForKeyframe = true
         }
+        if pendingIndex == pending.count { compareKeyframeOfThisTick() }
         return r
+    }
+
+    /// A keyframe right after the block just finished is of this tick: compare it now, so that
+    /// a replay that stops here (the end of a window, or of the file) still checks it.
+    mutating func compareKeyframeOfThisTick() {
+        guard damage == nil, cursor + 1 < file.blocks.count else { return }
+        let block = file.blocks[cursor + 1]
+        guard block.kind == .keyframe, block.firstTick == world.tick else { return }
+        cursor += 1
+        do {
+            compare(with: try Keyframe.decode(file.payload(block)))
+        } catch {
+            damage = "block \(block.index) at byte \(block.offset) (\(block.kind)): \(error)"
+        }
     }
 
     /// The next tick record, reading blocks as needed; compares the state at each keyframe met.

@@ -9,11 +9,15 @@
 
 import Benchmark
 import Crowd
+import Foundation
+import Recording
 import WorldCore
 
 final class StepFixture: @unchecked Sendable {
     var world: World?
     var crowd: Wanderers?
+    var recorder: SpaceRecorder?
+    var writer: RecordingWriter?
 
     func build(avatars: Int, squareMetresPerAvatar: Int, spatialIndex: SpatialIndexKind, refreshPeriodTicks: Int) throws {
         var interest = InterestSettings()
@@ -88,5 +92,52 @@ let benchmarks: @Sendable () -> Void = {
         }, teardown: {
             fixture.release()
         })
+    }
+
+    // Recording overhead on the tick: the same step, alone and followed by the recorder's
+    // work on the tick thread (the tick's record; on keyframe ticks a copy of the world value,
+    // whose arrays the next step then duplicates). The disk writer runs on its own thread.
+    // The recorder is made once per benchmark, in setup, like a server's.
+    for n in [1_000, 10_000] {
+        for keyframeTicks in [0, 600, 20] {
+            let fixture = StepFixture()
+            let name = keyframeTicks == 0 ? "tick plaza \(n) not recorded" : "tick plaza \(n) recorded, keyframe every \(keyframeTicks) ticks"
+            let directory = NSTemporaryDirectory() + "seoulworld-bench-\(n)-\(keyframeTicks)"
+            Benchmark(name, configuration: Benchmark.defaultConfiguration, closure: { benchmark in
+                guard var world = fixture.world, var crowd = fixture.crowd else { fatalError("fixture missing") }
+                fixture.world = nil
+                let recorder = fixture.recorder
+                for _ in benchmark.scaledIterations {
+                    let inputs = crowd.nextInputs()
+                    benchmark.startMeasurement()
+                    world.step(inputs)
+                    recorder?.record(world, nowUnixMillis: 0)
+                    benchmark.stopMeasurement()
+                    crowd.observe(world.report)
+                    blackHole(world.report.stateHash)
+                }
+                fixture.world = world
+                fixture.crowd = crowd
+            }, setup: {
+                try? FileManager.default.removeItem(atPath: directory)
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                try fixture.build(avatars: n, squareMetresPerAvatar: SyntheticWorlds.plazaSquareMetresPerAvatar,
+                                  spatialIndex: .grid, refreshPeriodTicks: InterestSettings().refreshPeriodTicks)
+                if keyframeTicks > 0 {
+                    var settings = RecorderSettings(directory: directory, serverVersion: "bench")
+                    settings.keyframeIntervalTicks = keyframeTicks
+                    let writer = RecordingWriter(queueBytesMax: settings.queueBytesMax) { print("recording: \($0)") }
+                    fixture.writer = writer
+                    fixture.recorder = SpaceRecorder(settings: settings, writer: writer, world: fixture.world!, seed: 2026, nowUnixMillis: 0)
+                }
+            }, teardown: {
+                if let world = fixture.world { fixture.recorder?.finish(world: world) }
+                fixture.writer?.stop()
+                fixture.recorder = nil
+                fixture.writer = nil
+                fixture.release()
+                try? FileManager.default.removeItem(atPath: directory)
+            })
+        }
     }
 }
