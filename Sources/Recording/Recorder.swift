@@ -140,39 +140,35 @@ public final class RecordingWriter: @unchecked Sendable {
             condition.unlock()
 
             for job in batch {
-                var file = 0
-                var bytes: [UInt8] = []
-                var counted = 0
+                let (file, counted): (Int, Int)
                 switch job {
-                case .open(let f, let path, let b):
-                    file = f
-                    let fd = Foundation.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-                    if fd < 0 {
-                        fail(f, "cannot create \(path): \(String(cString: strerror(errno)))")
-                        continue
-                    }
-                    descriptors[f] = fd
-                    paths[f] = path
-                    bytes = b
-                    counted = b.count
-                case .block(let f, let kind, let payload):
-                    file = f
-                    bytes = BlockCodec.frame(kind, payload)
-                    counted = payload.count
-                case .keyframe(let f, let world):
-                    file = f
-                    bytes = BlockCodec.frame(.keyframe, Keyframe(state: world.capture(), stateHash: world.stateHash()).encode())
-                case .close(let f, let b):
-                    file = f
-                    bytes = b
-                    counted = b.count
+                case .open(let f, _, let b): (file, counted) = (f, b.count)
+                case .block(let f, _, let payload): (file, counted) = (f, payload.count)
+                case .keyframe(let f, _): (file, counted) = (f, 0)
+                case .close(let f, let b): (file, counted) = (f, b.count)
                 }
                 defer {
                     condition.lock()
                     queuedBytes -= counted
                     condition.unlock()
                 }
+                if case .open(_, let path, _) = job {
+                    let fd = Foundation.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+                    if fd < 0 {
+                        fail(file, "cannot create \(path): \(String(cString: strerror(errno))); this space is not recorded")
+                        continue
+                    }
+                    descriptors[file] = fd
+                    paths[file] = path
+                }
                 guard let fd = descriptors[file] else { continue } // failed earlier: dropped
+                let bytes: [UInt8]
+                switch job {
+                case .open(_, _, let b), .close(_, let b): bytes = b
+                case .block(_, let kind, let payload): bytes = BlockCodec.frame(kind, payload)
+                case .keyframe(_, let world):
+                    bytes = BlockCodec.frame(.keyframe, Keyframe(state: world.capture(), stateHash: world.stateHash()).encode())
+                }
                 if !writeAll(fd, bytes) {
                     fail(file, "cannot write \(paths[file] ?? "?"): \(String(cString: strerror(errno))); recording of this file stops here, its blocks so far replay")
                     Foundation.close(fd)

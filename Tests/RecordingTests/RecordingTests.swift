@@ -186,6 +186,29 @@ import WorldCore
         #expect(next == 601)
     }
 
+    @Test func aFileThatCannotBeCreatedStopsThatRecordingWithAReason() throws {
+        let (directory, paths, _) = try Self.record(ticks: 20)
+        // A second session started in the same millisecond would reuse the name: refused, said, and stopped.
+        let problems = LockedStrings()
+        let writer = RecordingWriter(queueBytesMax: 1 << 20) { problems.append($0) }
+        let world = try World(definition: Self.definition, seed: 3)
+        var settings = RecorderSettings(directory: directory, serverVersion: "test")
+        settings.blockTicksMax = 1
+        let recorder = SpaceRecorder(settings: settings, writer: writer, world: world, seed: 3, nowUnixMillis: 1_790_000_000_000)
+        #expect(recorder.paths == paths)
+        var w = world
+        for _ in 0..<200 where recorder.stopped == nil {
+            w.step([])
+            recorder.record(w, nowUnixMillis: 1_790_000_000_000)
+            usleep(1_000)
+        }
+        writer.stop()
+        #expect(problems.all.contains { $0.contains("cannot create") && $0.contains("File exists") }, "\(problems.all)")
+        #expect(recorder.stopped?.contains("cannot create") == true)
+        // The first recording is untouched.
+        #expect(try RecordingFile(path: paths[0]).end?.reason == .shutdown)
+    }
+
     @Test func crc32cMatchesTheStandardCheckValue() {
         #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
     }
