@@ -70,7 +70,9 @@ struct ReplayCommand: ParsableCommand {
         print("recording \(file)")
         print("  space \(h.spaceID), server \(h.serverVersion), format \(h.formatVersion), part \(h.part), seed 0x\(String(h.seed, radix: 16)), \(h.tickRateHertz) Hz, started \(utc(h.startUnixMillis))")
         print("  world definition 0x\(String(h.definitionHash, radix: 16)); a keyframe every \(h.keyframeIntervalTicks) ticks")
-        let ended = recording.end.map { "ended: \($0.text) (\($0.reason))" } ?? "no end block: the server did not close this file (a crash or kill?)"
+        let ended = recording.end.map { "ended: \($0.text) (\($0.reason))" }
+            ?? (recording.damage != nil ? "no end block read: the reading stopped at the damage below"
+                                        : "no end block: the server did not close this file (a crash or kill?)")
         print("  intact ticks \(recording.firstTick) to \(recording.lastTick) (\(format(Double(recording.lastTick + 1 - recording.firstTick) / Double(h.tickRateHertz), decimals: 1)) s), \(recording.keyframes.count) keyframe\(recording.keyframes.count == 1 ? "" : "s"); \(ended)")
         if let damage = recording.damage { print("  damage: \(damage)") }
 
