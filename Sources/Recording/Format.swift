@@ -188,11 +188,7 @@ public struct RecordingHeader: Hashable, Sendable {
 public enum DefinitionCodec {
     public static func hash(_ definition: WorldDefinition) -> UInt64 { hash(encode(definition)) }
 
-    static func hash(_ bytes: [UInt8]) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return h
-    }
+    static func hash(_ bytes: [UInt8]) -> UInt64 { fnv1a64(bytes) }
 
     public static func encode(_ d: WorldDefinition) -> [UInt8] {
         var w = ByteWriter(capacity: 4_096)
@@ -349,18 +345,6 @@ public enum TickCodec {
         while group < 2 {
             group += 1
             w.varint(UInt64(group == 0 ? counts.leaves : group == 1 ? counts.enters : counts.moves))
-        }
-    }
-
-    /// Appends a tick record; its inputs must be grouped leaves, enters, moves.
-    public static func append(_ w: inout ByteWriter, record: TickRecord) {
-        w.u64(record.stateHash)
-        w.u64(record.viewsHash)
-        w.varint(UInt64(record.population))
-        for g in 0..<3 {
-            let inputs = record.inputs.filter { $0.group == g }
-            w.varint(UInt64(inputs.count))
-            for input in inputs { append(&w, input) }
         }
     }
 

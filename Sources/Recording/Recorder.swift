@@ -92,7 +92,7 @@ public final class RecordingWriter: @unchecked Sendable {
         if queuedBytes + bytes > queueBytesMax, case .block = job { return false }
         jobs.append(job)
         queuedBytes += bytes
-        condition.signal()
+        condition.broadcast()
         return true
     }
 
@@ -113,15 +113,9 @@ public final class RecordingWriter: @unchecked Sendable {
     public func stop() {
         condition.lock()
         stopping = true
-        condition.signal()
+        condition.broadcast()
+        while thread != nil { condition.wait() }
         condition.unlock()
-        while true {
-            condition.lock()
-            let done = thread == nil
-            condition.unlock()
-            if done { return }
-            usleep(1_000)
-        }
     }
 
     func run() {
@@ -132,6 +126,7 @@ public final class RecordingWriter: @unchecked Sendable {
             while jobs.isEmpty && !stopping { condition.wait() }
             if jobs.isEmpty && stopping {
                 thread = nil
+                condition.broadcast()
                 condition.unlock()
                 return
             }
@@ -229,8 +224,6 @@ public final class SpaceRecorder {
     public private(set) var paths: [String] = []
     /// Why recording stopped, once it has.
     public private(set) var stopped: String?
-    public private(set) var ticksRecorded = 0
-    public private(set) var bytesQueued = 0
 
     /// Starts the first file with the world as it is now (its keyframe is the starting state).
     public init(settings: RecorderSettings, writer: RecordingWriter, world: World, seed: UInt64, nowUnixMillis: UInt64) {
@@ -276,7 +269,6 @@ public final class SpaceRecorder {
         assert(world.tick == blockFirstTick + UInt64(blockTicks), "a tick was stepped without being recorded")
         TickCodec.append(&block, world: world)
         blockTicks += 1
-        ticksRecorded += 1
         if blockTicks >= blockTicksMax || block.bytes.count >= settings.blockBytesMax { flushBlock() }
         guard stopped == nil else { return }
         if world.tick % UInt64(settings.keyframeIntervalTicks) == 0 {
@@ -313,7 +305,6 @@ public final class SpaceRecorder {
             return
         }
         fileBytes += payload.count + RecordingFormat.blockHeaderBytes
-        bytesQueued += payload.count + RecordingFormat.blockHeaderBytes
     }
 
     func closeFile(world: World, reason: RecordingEnd.Reason, text: String) {

@@ -68,15 +68,18 @@ public struct RecordingFile: Sendable {
                 damage = "\(at): only \(bytes.count - offset) of the \(RecordingFormat.blockHeaderBytes) bytes of a block header: the file was cut short (a crash, kill -9 or a full disk?)"
                 break
             }
-            guard Array(bytes[offset..<offset + 4]) == RecordingFormat.blockMagic else {
+            var frame = ByteReader(Array(bytes[offset..<offset + RecordingFormat.blockHeaderBytes]))
+            guard try frame.raw(4) == RecordingFormat.blockMagic else {
                 damage = "\(at): no block magic \"SWRB\" (found \(hex(bytes[offset..<offset + 4]))): the file is corrupt here"
                 break
             }
-            guard let kind = BlockKind(rawValue: bytes[offset + 4]) else {
-                damage = "\(at): unknown block kind \(bytes[offset + 4])"
+            let rawKind = try frame.u8()
+            guard let kind = BlockKind(rawValue: rawKind) else {
+                damage = "\(at): unknown block kind \(rawKind)"
                 break
             }
-            let length = Int(little32(bytes, offset + 8))
+            _ = try frame.raw(3)
+            let length = Int(try frame.u32())
             guard length <= RecordingFormat.payloadBytesMax else {
                 damage = "\(at) (\(kind)): declares \(length) payload bytes, more than the format allows"
                 break
@@ -89,12 +92,14 @@ public struct RecordingFile: Sendable {
             var crc = CRC32C()
             crc.update(bytes[offset..<offset + 12])
             crc.update(bytes[start..<start + length])
-            let stored = little32(bytes, offset + 12)
+            let stored = try frame.u32()
             guard crc.value == stored else {
                 damage = "\(at) (\(kind), \(length) bytes): checksum mismatch (stored 0x\(String(stored, radix: 16)), computed 0x\(String(crc.value, radix: 16))): the block is corrupt"
                 break
             }
-            let payload = Array(bytes[start..<start + length])
+            // Header and end blocks are decoded whole; of the others only the tick numbers at
+            // their start are read here (the replay decodes them when it reaches them).
+            let payload = Array(bytes[start..<start + (kind == .header || kind == .end ? length : min(length, 32))])
             var block = Block(index: index, kind: kind, offset: offset, payload: start..<start + length, firstTick: 0, tickCount: 0)
             do {
                 switch (kind, index) {
@@ -141,10 +146,6 @@ public struct RecordingFile: Sendable {
         self.end = end
         self.damage = damage
     }
-}
-
-func little32(_ b: [UInt8], _ at: Int) -> UInt32 {
-    UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24
 }
 
 func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {

@@ -30,13 +30,10 @@ public struct Replayer: Sendable {
     public let file: RecordingFile
     public let definition: WorldDefinition
     public private(set) var world: World
-    /// The last record stepped (nil right after a seek).
-    public private(set) var record: TickRecord?
     public private(set) var divergence: Divergence?
     /// Damage found while decoding a block whose frame and checksum were intact.
     public private(set) var damage: String?
     public private(set) var ticksStepped = 0
-    public private(set) var inputsApplied = 0
     /// Keyframes met after the start and compared in full with the replayed state.
     public private(set) var keyframesCompared = 0
 
@@ -87,9 +84,7 @@ public struct Replayer: Sendable {
     public mutating func step() -> TickRecord? {
         guard let r = nextRecord() else { return nil }
         world.step(r.inputs)
-        record = r
         ticksStepped += 1
-        inputsApplied += r.inputs.count
         let hash = checksViews ? world.report.stateHash : world.stateHash(viewsHash: r.viewsHash)
         if divergence == nil && hash != r.stateHash {
             divergence = Divergence(tick: r.tick, recordedHash: r.stateHash, replayedHash: hash,
@@ -255,7 +250,7 @@ extension Replayer {
             summary.lastTick = r.tick
             summary.ticks += 1
             summary.inputs += r.inputs.count
-            summary.entered += world.report.enterResults.filter { if case .success = $0.outcome { return true } else { return false } }.count
+            for result in world.report.enterResults { if case .success = result.outcome { summary.entered += 1 } }
             summary.left += world.report.left.count
             summary.mostAtOnce = max(summary.mostAtOnce, world.population)
             each(world)

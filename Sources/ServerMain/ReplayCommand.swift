@@ -7,6 +7,7 @@ import Foundation
 import Logging
 import Recording
 import WorldCore
+import WorldFiles
 import WorldServer
 
 struct ReplayCommand: ParsableCommand {

@@ -31,6 +31,14 @@ public struct StateHasher: Sendable {
     return x
 }
 
+/// FNV-1a, 64 bits (offset basis 0xCBF29CE484222325, prime 0x100000001B3): a stable hash of
+/// bytes, for seeds from names and for recordings' definition hashes.
+public func fnv1a64<S: Sequence>(_ bytes: S) -> UInt64 where S.Element == UInt8 {
+    var h: UInt64 = 0xCBF2_9CE4_8422_2325
+    for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+    return h
+}
+
 extension UInt64 {
     /// The seed every state hash starts from: "SEOUL" in ASCII.
     public static let seoulHashSeed: UInt64 = 0x53_45_4F_55_4C

@@ -164,11 +164,7 @@ public final class Server: @unchecked Sendable {
     }
 
     /// A world's seed, from its id (FNV-1a): the same every run, unlike Swift's `hashValue`.
-    static func seed(for id: String) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in id.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return h
-    }
+    static func seed(for id: String) -> UInt64 { fnv1a64(id.utf8) }
 
     // MARK: Other threads
 

@@ -1,6 +1,7 @@
 // One world step (movement, no-contact, interest, state hash) with wandering crowds, at
 // plaza density (4 m² per avatar) and sparse density (100 m² per avatar), against the
-// brute-force baseline (every query scans every avatar) in the same run.
+// brute-force baseline (every query scans every avatar) in the same run; and the step followed
+// by a session recorder's work on the tick thread, for the recording overhead.
 //
 // Each benchmark's fixture is built in its setup hook: the crowd enters, then walks for
 // three seconds of world time so that views and movement are in their steady state. Each
@@ -18,6 +19,7 @@ final class StepFixture: @unchecked Sendable {
     var crowd: Wanderers?
     var recorder: SpaceRecorder?
     var writer: RecordingWriter?
+    var directory: String?
 
     func build(avatars: Int, squareMetresPerAvatar: Int, spatialIndex: SpatialIndexKind, refreshPeriodTicks: Int) throws {
         var interest = InterestSettings()
@@ -34,7 +36,25 @@ final class StepFixture: @unchecked Sendable {
         self.crowd = crowd
     }
 
+    /// A recorder made once, in setup, like a server's; into a fresh temporary directory.
+    func startRecording(keyframeTicks: Int) throws {
+        let dir = NSTemporaryDirectory() + "seoulworld-bench-\(UInt64.random(in: 0...UInt64.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var settings = RecorderSettings(directory: dir, serverVersion: "bench")
+        settings.keyframeIntervalTicks = keyframeTicks
+        let w = RecordingWriter(queueBytesMax: settings.queueBytesMax) { print("recording: \($0)") }
+        writer = w
+        directory = dir
+        recorder = SpaceRecorder(settings: settings, writer: w, world: world!, seed: 2026, nowUnixMillis: 0)
+    }
+
     func release() {
+        if let world, let recorder { recorder.finish(world: world) }
+        writer?.stop()
+        if let directory { try? FileManager.default.removeItem(atPath: directory) }
+        recorder = nil
+        writer = nil
+        directory = nil
         world = nil
         crowd = nil
     }
@@ -55,6 +75,10 @@ let benchmarks: @Sendable () -> Void = {
         let squareMetresPerAvatar: Int
         var spatialIndex: SpatialIndexKind = .grid
         var refreshPeriodTicks = InterestSettings().refreshPeriodTicks
+        /// Set: each step is followed by the recorder's work on the tick thread (the tick's
+        /// record; on keyframe ticks a copy of the world value, whose arrays the next step then
+        /// duplicates), keyframes this many ticks apart. The disk writer has its own thread.
+        var keyframeTicks: Int?
     }
     let plaza = SyntheticWorlds.plazaSquareMetresPerAvatar
     let sparse = SyntheticWorlds.sparseSquareMetresPerAvatar
@@ -68,6 +92,12 @@ let benchmarks: @Sendable () -> Void = {
     for n in [1_000, 5_000] {
         cases.append(Case(name: "step plaza \(n) brute force", avatars: n, squareMetresPerAvatar: plaza, spatialIndex: .bruteForce))
     }
+    // Recording overhead: against "step plaza N" of the same run.
+    for n in [1_000, 10_000] {
+        for k in [600, 20] {
+            cases.append(Case(name: "step plaza \(n) recorded, keyframe every \(k) ticks", avatars: n, squareMetresPerAvatar: plaza, keyframeTicks: k))
+        }
+    }
 
     for c in cases {
         let fixture = StepFixture()
@@ -76,10 +106,12 @@ let benchmarks: @Sendable () -> Void = {
         Benchmark(c.name, configuration: configuration, closure: { benchmark in
             guard var world = fixture.world, var crowd = fixture.crowd else { fatalError("fixture missing") }
             fixture.world = nil // keep the world's storage uniquely referenced while it steps
+            let recorder = fixture.recorder
             for _ in benchmark.scaledIterations {
                 let inputs = crowd.nextInputs()
                 benchmark.startMeasurement()
                 world.step(inputs)
+                recorder?.record(world, nowUnixMillis: 0)
                 benchmark.stopMeasurement()
                 crowd.observe(world.report)
                 blackHole(world.report.stateHash)
@@ -89,55 +121,9 @@ let benchmarks: @Sendable () -> Void = {
         }, setup: {
             try fixture.build(avatars: c.avatars, squareMetresPerAvatar: c.squareMetresPerAvatar,
                               spatialIndex: c.spatialIndex, refreshPeriodTicks: c.refreshPeriodTicks)
+            if let k = c.keyframeTicks { try fixture.startRecording(keyframeTicks: k) }
         }, teardown: {
             fixture.release()
         })
-    }
-
-    // Recording overhead on the tick: the same step, alone and followed by the recorder's
-    // work on the tick thread (the tick's record; on keyframe ticks a copy of the world value,
-    // whose arrays the next step then duplicates). The disk writer runs on its own thread.
-    // The recorder is made once per benchmark, in setup, like a server's.
-    for n in [1_000, 10_000] {
-        for keyframeTicks in [0, 600, 20] {
-            let fixture = StepFixture()
-            let name = keyframeTicks == 0 ? "tick plaza \(n) not recorded" : "tick plaza \(n) recorded, keyframe every \(keyframeTicks) ticks"
-            let directory = NSTemporaryDirectory() + "seoulworld-bench-\(n)-\(keyframeTicks)"
-            Benchmark(name, configuration: Benchmark.defaultConfiguration, closure: { benchmark in
-                guard var world = fixture.world, var crowd = fixture.crowd else { fatalError("fixture missing") }
-                fixture.world = nil
-                let recorder = fixture.recorder
-                for _ in benchmark.scaledIterations {
-                    let inputs = crowd.nextInputs()
-                    benchmark.startMeasurement()
-                    world.step(inputs)
-                    recorder?.record(world, nowUnixMillis: 0)
-                    benchmark.stopMeasurement()
-                    crowd.observe(world.report)
-                    blackHole(world.report.stateHash)
-                }
-                fixture.world = world
-                fixture.crowd = crowd
-            }, setup: {
-                try? FileManager.default.removeItem(atPath: directory)
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-                try fixture.build(avatars: n, squareMetresPerAvatar: SyntheticWorlds.plazaSquareMetresPerAvatar,
-                                  spatialIndex: .grid, refreshPeriodTicks: InterestSettings().refreshPeriodTicks)
-                if keyframeTicks > 0 {
-                    var settings = RecorderSettings(directory: directory, serverVersion: "bench")
-                    settings.keyframeIntervalTicks = keyframeTicks
-                    let writer = RecordingWriter(queueBytesMax: settings.queueBytesMax) { print("recording: \($0)") }
-                    fixture.writer = writer
-                    fixture.recorder = SpaceRecorder(settings: settings, writer: writer, world: fixture.world!, seed: 2026, nowUnixMillis: 0)
-                }
-            }, teardown: {
-                if let world = fixture.world { fixture.recorder?.finish(world: world) }
-                fixture.writer?.stop()
-                fixture.recorder = nil
-                fixture.writer = nil
-                fixture.release()
-                try? FileManager.default.removeItem(atPath: directory)
-            })
-        }
     }
 }

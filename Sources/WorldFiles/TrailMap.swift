@@ -1,4 +1,4 @@
-// What an investigator looks at: one floor of a space over a window of ticks, with where
+// What an investigator looks at (drawn from a replay, `seoulworld replay --export`): one floor of a space over a window of ticks, with where
 // each avatar went (its trail) and where people stood thickest (a heat map of avatar-seconds
 // per square metre). SVG in metres, north up, the space's obstacles and spawn areas under it.
 //
@@ -6,7 +6,6 @@
 // since the last kept one, and at most `pointsMax` points in all (after that, trails stop
 // growing and the map says so); the heat grid has at most `cellsAcrossMax` cells across.
 
-import Foundation
 import WorldCore
 
 public struct TrailMap {
@@ -132,14 +131,8 @@ public struct TrailMap {
         return peak / ticks / area
     }
 
-    func m(_ cm: Int32) -> String { n(Double(cm) / 100) }
-
-    func n(_ v: Double) -> String {
-        let r = (v * 100).rounded() / 100
-        return r == r.rounded() ? String(Int(r)) : String(r)
-    }
-
-    func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    // The drawing's number formats are the space maps' (SVGMap).
+    func m(_ cm: Int32) -> String { SVGMap.m(cm) }
+    func n(_ v: Double) -> String { SVGMap.n(v) }
+    func escape(_ s: String) -> String { SVGMap.escape(s) }
 }
