@@ -13,12 +13,16 @@ let package = Package(
         .library(name: "WorldFiles", targets: ["WorldFiles"]),
         .library(name: "NetProto", targets: ["NetProto"]),
         .library(name: "Recording", targets: ["Recording"]),
+        .library(name: "Store", targets: ["Store"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", exact: "0.2.0"),
+        // GRDB over Debian's system SQLite (apt libsqlite3-dev); 7.10.0 is the first that links
+        // against it here.
+        .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
     ],
     targets: [
         // MARK: System libraries
@@ -49,12 +53,16 @@ let package = Package(
 
         .target(name: "Recording", dependencies: ["WorldCore", "NetProto"]),
 
+        // MARK: The city's records: the embedded SQLite store (docs/DATA.md)
+
+        .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+
         // MARK: The server library: sessions, snapshots, and (to come) the libuv server
 
         .target(
             name: "WorldServer",
             dependencies: [
-                "WorldCore", "NetProto", "WorldFiles", "Crowd", "Recording",
+                "WorldCore", "NetProto", "WorldFiles", "Crowd", "Recording", "Store",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -87,6 +95,7 @@ let package = Package(
                 "Bots",
                 "NetProto",
                 "Recording",
+                "Store",
                 .product(name: "Logging", package: "swift-log"),
                 "CLibUV",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -97,7 +106,8 @@ let package = Package(
 
         .testTarget(name: "WorldCoreTests", dependencies: ["WorldCore", "Crowd"]),
         .testTarget(name: "NetProtoTests", dependencies: ["NetProto", "WorldCore", "Crowd"]),
-        .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "WorldClient", "Bots", "NetProto", "WorldCore", "WorldFiles", "Crowd", "Recording"]),
+        .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "WorldClient", "Bots", "NetProto", "WorldCore", "WorldFiles", "Crowd", "Recording", "Store"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "WorldCore", "Crowd", "NetProto"]),
         .testTarget(name: "WorldFilesTests", dependencies: ["WorldFiles", "WorldCore", "Crowd"], resources: [.copy("Fixtures")]),
     ]

@@ -43,10 +43,17 @@ struct Serve: ParsableCommand {
     @Option(help: "...or after this many minutes (1 to 1440).")
     var recordFileMinutes = 60
 
+    @Option(help: "The SQLite database of the city's records (docs/DATA.md), created on first start. Default: data/seoulworld.sqlite beside the worlds directory.")
+    var data: String?
+
+    @Option(help: "Delete usage rows (visits, service events, bug reports) older than this many days (1 to 36500).")
+    var keepDays = 400
+
     func validate() throws {
         guard (1...3_600).contains(recordKeyframeSeconds) else { throw ValidationError("--record-keyframe-seconds must be 1 to 3600, got \(recordKeyframeSeconds)") }
         guard (1...65_536).contains(recordFileMegabytes) else { throw ValidationError("--record-file-megabytes must be 1 to 65536, got \(recordFileMegabytes)") }
         guard (1...1_440).contains(recordFileMinutes) else { throw ValidationError("--record-file-minutes must be 1 to 1440, got \(recordFileMinutes)") }
+        guard (1...36_500).contains(keepDays) else { throw ValidationError("--keep-days must be 1 to 36500, got \(keepDays)") }
         guard (1...120).contains(tickRate) else { throw ValidationError("--tick-rate must be 1 to 120, got \(tickRate)") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(logLevel)'") }
     }
@@ -76,6 +83,9 @@ struct Serve: ParsableCommand {
             settings.fileSecondsMax = recordFileMinutes * 60
             configuration.recording = settings
         }
+        var store = StoreSettings(path: data ?? defaultDataPath(worlds: worlds))
+        store.keepDays = keepDays
+        configuration.store = store
         let server: Server
         do {
             server = try Server(configuration: configuration, catalog: catalog, logger: logger)
@@ -86,6 +96,13 @@ struct Serve: ParsableCommand {
         }
         server.run()
     }
+}
+
+/// `data/seoulworld.sqlite` beside the worlds directory in use (so a checkout keeps its
+/// records in its own `data/`, which git ignores).
+func defaultDataPath(worlds: String?) -> String {
+    let directory = worlds.map { URL(fileURLWithPath: $0) } ?? WorldLoader.defaultDirectory()
+    return directory.standardizedFileURL.deletingLastPathComponent().appendingPathComponent("data").appendingPathComponent("seoulworld.sqlite").path
 }
 
 enum TokenSecret {

@@ -55,6 +55,11 @@ public final class WorldClient: TCPConnectionDelegate {
     public private(set) var bytesReceived = 0
     public private(set) var bytesSent = 0
     public private(set) var rttMillis: [UInt16] = []
+    /// Bug reports the server acknowledged: request id to report id, in the order answered.
+    public private(set) var bugReportsFiled: [(requestID: UInt32, reportID: UInt64)] = []
+    /// Request to answer, in microseconds, of each acknowledged bug report (bounded).
+    public private(set) var bugReportLatencyMicros: [UInt32] = []
+    var bugReportsPending: [UInt32: UInt64] = [:]
 
     var held: [(tick: UInt32, state: [EntityState])] = []
     var sequence: UInt32 = 0
@@ -92,6 +97,20 @@ public final class WorldClient: TCPConnectionDelegate {
         send(.enterSpace(requestID: id, spaceID: spaceID))
         return id
     }
+
+    /// Sends a bug report (the server attaches where and when); returns the request id. The
+    /// answer is `bugReportsFiled`, or an error with this request id.
+    @discardableResult
+    public func reportBug(_ description: String) -> UInt32 {
+        let id = nextRequestID
+        nextRequestID += 1
+        bugReportsPending[id] = uv_hrtime()
+        send(.reportBug(requestID: id, description: description))
+        return id
+    }
+
+    /// Bug reports sent and not yet answered (by an id or an error).
+    public var bugReportsOutstanding: Int { bugReportsPending.count }
 
     public func leave() {
         send(.leaveSpace(requestID: nextRequestID))
@@ -222,7 +241,14 @@ public final class WorldClient: TCPConnectionDelegate {
         case .left:
             space = nil
             entity = nil
-        case .error(let code, let request, let text): errors.append((code, request, text))
+        case .error(let code, let request, let text):
+            errors.append((code, request, text))
+            bugReportsPending[request] = nil
+        case .bugReportFiled(let request, let report):
+            bugReportsFiled.append((request, report))
+            if let sent = bugReportsPending.removeValue(forKey: request), bugReportLatencyMicros.count < 1_000_000 {
+                bugReportLatencyMicros.append(UInt32(clamping: (uv_hrtime() - sent) / 1_000))
+            }
         case .names(let entries): for e in entries { names[e.entity] = e.name }
         case .shuttingDown(_, let text): shutdownNotice = text
         case .pong: break

@@ -19,6 +19,7 @@ import Foundation
 import Logging
 import NetProto
 import Recording
+import Store
 import WorldCore
 import WorldFiles
 
@@ -40,6 +41,8 @@ public struct ServerConfiguration: Sendable {
     public var catchUpTicksMax = 3
     /// Record every space's session into files (docs/RECORDING.md); nil records nothing.
     public var recording: RecorderSettings?
+    /// Keep the city's records in this database (docs/DATA.md); nil keeps none.
+    public var store: StoreSettings?
 
     public init(tokenSecret: [UInt8]) { self.tokenSecret = tokenSecret }
 }
@@ -60,6 +63,9 @@ public struct ServerCounters: Sendable {
     public var bytesOut = 0
     /// Inputs from spectators of a recording, refused.
     public var spectatorInputsRefused = 0
+    /// Bug reports committed and acknowledged, and refused because the store's queue was full.
+    public var bugReportsFiled = 0
+    public var bugReportsBusy = 0
 }
 
 public final class Server: @unchecked Sendable {
@@ -85,6 +91,8 @@ public final class Server: @unchecked Sendable {
     /// The latest round-trip times measured from inputs, in milliseconds (bounded).
     public internal(set) var rttSamples: [UInt16] = []
     var recordingWriter: RecordingWriter?
+    /// The store's loop-thread side, when the server keeps records.
+    var records: Records?
     var startedAt: UInt64 = 0
     var stopping = false
     var lastStatus = ServerCounters()
@@ -109,6 +117,7 @@ public final class Server: @unchecked Sendable {
         var configuration = configuration
         configuration.tickRateHertz = replay.replayer.definition.tickRateHertz
         configuration.recording = nil
+        configuration.store = nil
         let world = replay.replayer.world
         try self.init(configuration: configuration, spaces: [world.definition.id: SpaceInstance(world: world, seed: replay.replayer.file.header.seed)],
                       entries: [SpaceEntry(id: world.definition.id, kind: 0)], templates: [], replay: replay, logger: logger)
@@ -135,6 +144,8 @@ public final class Server: @unchecked Sendable {
             self.receive(datagram: bytes, from: from)
         }
         wake = try UVAsync(loop: loop) { [unowned self] in self.woken() }
+        wakeOpen = true
+        if let settings = configuration.store { try openRecords(settings) }
         for signal in [SIGINT, SIGTERM] {
             signals.append(try UVSignal(loop: loop, signal: signal) { [unowned self] n in
                 self.beginShutdown(reason: n == SIGINT ? "SIGINT" : "SIGTERM")
@@ -154,14 +165,19 @@ public final class Server: @unchecked Sendable {
         statusTimer = try? UVTimer(loop: loop) { [unowned self] in self.logStatus() }
         let every = UInt64(configuration.statusEverySeconds * 1_000)
         statusTimer?.start(afterMillis: every, repeatMillis: every)
+        startRecordTimers()
         logger.info("listening", metadata: ["tcp": "\(configuration.host):\(port)", "udp": "\(configuration.host):\(port)",
                                             "spaces": "\(spaces.count)", "tickRateHertz": "\(configuration.tickRateHertz)"])
         loop.run()
         loop.closeAll()
         stopRecording()
+        closeRecords()
         logger.info("stopped", metadata: ["ticks": "\(counters.ticks)"])
         if let path = configuration.statsFile { writeStats(to: path) }
     }
+
+    /// The server's version, written into recordings and bug reports.
+    public static let version = "0.7.0"
 
     /// A world's seed, from its id (FNV-1a): the same every run, unlike Swift's `hashValue`.
     static func seed(for id: String) -> UInt64 { fnv1a64(id.utf8) }
@@ -173,12 +189,20 @@ public final class Server: @unchecked Sendable {
     let mailboxLock = NSLock()
     nonisolated(unsafe) var mailbox: [() -> Void] = []
     nonisolated(unsafe) var stopRequested = false
+    /// Whether `wake` may be sent to (guarded by `mailboxLock`): after it is closed, its memory
+    /// is gone, and a late wake from another thread must not touch it.
+    nonisolated(unsafe) var wakeOpen = false
     var wake: UVAsync?
+
+    /// Wakes the loop thread. Safe from any thread, also after shutdown.
+    func wakeFromAnyThread() {
+        mailboxLock.withLock { if wakeOpen { wake?.send() } }
+    }
 
     /// Asks the server to shut down gracefully. Safe from any thread.
     public func requestStop() {
         mailboxLock.withLock { stopRequested = true }
-        wake?.send()
+        wakeFromAnyThread()
     }
 
     /// Runs `body` on the loop thread and waits for its result: for tests and tools that
@@ -191,7 +215,7 @@ public final class Server: @unchecked Sendable {
             done.signal()
         }
         mailboxLock.withLock { mailbox.append(task) }
-        wake?.send()
+        wakeFromAnyThread()
         done.wait()
         return result!
     }
@@ -201,6 +225,7 @@ public final class Server: @unchecked Sendable {
             defer { mailbox.removeAll() }
             return (mailbox, stopRequested)
         }
+        storeCompleted()
         for task in tasks { task() }
         if stop { beginShutdown(reason: "stop requested") }
     }
@@ -229,6 +254,7 @@ public final class Server: @unchecked Sendable {
     }
 
     func sessionClosed(_ s: Session, error: UVError?) {
+        closeVisit(s, s.endReason)
         if let spaceID = s.spaceID, let avatar = s.avatar { spaces[spaceID]?.inputs.append(.leave(avatar)) }
         if let spaceID = s.spaceID { spaces[spaceID]?.members[s.id] = nil }
         sessions[s.id] = nil
@@ -242,6 +268,7 @@ public final class Server: @unchecked Sendable {
         case .none: break
         case .send(let message): s.send(message)
         case .close(let code, let text):
+            if code == .idleTimeout { s.endReason = .idleTimeout }
             s.send(.error(code: code, requestID: 0, text: text))
             s.connection.close()
         case .closeQuietly: s.connection.close()
@@ -255,6 +282,8 @@ public final class Server: @unchecked Sendable {
             case .success(let t):
                 s.role = replay == nil ? 1 : Self.spectatorRole
                 s.displayName = t.displayName
+                s.accountID = t.accountID
+                recordAccount(t)
                 perform(s.machine.authenticated(welcome(for: s)), for: s)
             case .failure(.expired(let at)):
                 perform(s.machine.refused(.tokenExpired, "the token expired at unix time \(at)"), for: s)
@@ -286,6 +315,7 @@ public final class Server: @unchecked Sendable {
             }
             // Travel through the world map: leave the current space in the same tick.
             if let current = s.spaceID, let avatar = s.avatar {
+                closeVisit(s, .travel)
                 spaces[current]?.inputs.append(.leave(avatar))
                 spaces[current]?.members[s.id] = nil
                 s.avatar = nil
@@ -306,6 +336,7 @@ public final class Server: @unchecked Sendable {
                 s.send(.error(code: .notInSpace, requestID: request, text: "not in a space"))
                 return
             }
+            closeVisit(s, .leave)
             spaces[current]?.inputs.append(.leave(avatar))
             spaces[current]?.members[s.id] = nil
             s.avatar = nil
@@ -315,6 +346,7 @@ public final class Server: @unchecked Sendable {
         case .snapshotsOverTCP(let on): s.snapshotsOverTCP = on
         case .ping(let t): s.send(.pong(clientTimeMicros: t, serverTick: UInt64(counters.ticks)))
         case .input(let body): apply(body, from: s)
+        case .reportBug(let request, let description): fileBugReport(s, request: request, description: description)
         case .hello, .authenticateGuest, .authenticateMember, .goodbye: break // handled by the state machine
         }
     }
@@ -475,6 +507,7 @@ public final class Server: @unchecked Sendable {
                     s.namesSent.removeAll()
                     space.members[s.id] = s
                     space.sessionBySlot[avatar.slot] = s
+                    openVisit(s, space: id)
                     let a = space.world.avatar(avatar)!
                     s.send(.entered(requestID: request, spaceID: id, entity: SnapshotFeed.entity(avatar), x: a.position.x, y: a.position.y, floor: UInt8(a.floor)))
                 case .failure(let refusal):
@@ -533,112 +566,15 @@ public final class Server: @unchecked Sendable {
         }
     }
 
-    // MARK: Recording
-
-    /// The server's version, written into recordings.
-    public static let version = "0.6.0"
-
-    func startRecording(_ settings: RecorderSettings) throws {
-        var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: settings.directory, isDirectory: &isDirectory) {
-            do {
-                try FileManager.default.createDirectory(atPath: settings.directory, withIntermediateDirectories: true)
-            } catch {
-                throw RecordingError("cannot create the recording directory \(settings.directory): \(error.localizedDescription)")
-            }
-        } else if !isDirectory.boolValue {
-            throw RecordingError("the recording directory \(settings.directory) is a file, not a directory")
-        }
-        guard FileManager.default.isWritableFile(atPath: settings.directory) else {
-            throw RecordingError("the recording directory \(settings.directory) is not writable by this user")
-        }
-        let logger = self.logger
-        let writer = RecordingWriter(queueBytesMax: settings.queueBytesMax) { text in
-            logger.error("recording", metadata: ["problem": "\(text)"])
-        }
-        recordingWriter = writer
-        let now = UInt64(Date().timeIntervalSince1970 * 1_000)
-        for id in spaceOrder {
-            let space = spaces[id]!
-            space.recorder = SpaceRecorder(settings: settings, writer: writer, world: space.world, seed: space.seed, nowUnixMillis: now)
-        }
-        logger.info("recording", metadata: ["directory": "\(settings.directory)", "spaces": "\(spaceOrder.count)",
-                                            "keyframeEveryTicks": "\(settings.keyframeIntervalTicks)"])
-    }
-
-    /// Ends every space's recording in good order and waits for the disk.
-    func stopRecording() {
-        guard let writer = recordingWriter else { return }
-        for id in spaceOrder {
-            guard let space = spaces[id], let recorder = space.recorder else { continue }
-            recorder.finish(world: space.world)
-        }
-        writer.stop()
-        recordingWriter = nil
-        logger.info("recording closed", metadata: ["bytes": "\(writer.bytesWritten)"])
-    }
-
-    /// The recording files written so far, every space's, in space order.
-    public var recordingPaths: [String] { spaceOrder.flatMap { spaces[$0]?.recorder?.paths ?? [] } }
-
-    // MARK: Status and shutdown
-
-    /// Tick time percentiles over the last minute of ticks, in milliseconds.
-    public func tickMillis(percentile q: Double) -> Double {
-        guard !tickDurations.isEmpty else { return 0 }
-        let sorted = tickDurations.sorted()
-        return Double(sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))]) / 1e6
-    }
-
-    /// The run's figures, for the load benchmark: tick percentiles over the last 6,000 ticks,
-    /// the process's CPU time, and the client-ticks served.
-    func writeStats(to path: String) {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-        let stats: [String: Any] = [
-            "ticks": counters.ticks, "ticksSkipped": counters.ticksSkipped, "tickP50Millis": tickMillis(percentile: 0.5),
-            "tickP99Millis": tickMillis(percentile: 0.99), "cpuSeconds": cpu, "clientTicks": counters.clientTicks,
-            "connectionsAccepted": counters.connectionsAccepted, "udpDropped": counters.udpDropped,
-        ]
-        do {
-            let data = try JSONSerialization.data(withJSONObject: stats, options: [.prettyPrinted, .sortedKeys])
-            try data.write(to: URL(fileURLWithPath: path))
-        } catch {
-            logger.error("cannot write the stats file", metadata: ["path": "\(path)", "error": "\(error)"])
-        }
-    }
-
-    func rttText() -> String {
-        guard !rttSamples.isEmpty else { return "none yet" }
-        let sorted = rttSamples.sorted()
-        return "p50 \(sorted[sorted.count / 2]) ms p99 \(sorted[min(sorted.count - 1, sorted.count * 99 / 100)]) ms"
-    }
-
-    func logStatus() {
-        let seconds = Double(configuration.statusEverySeconds)
-        let populated = spaceOrder.compactMap { id -> String? in
-            let n = spaces[id]!.world.population
-            return n > 0 ? "\(id) \(n)" : nil
-        }
-        let bound = sessions.values.filter { $0.binding.boundAddress != nil }.count
-        logger.info("status", metadata: [
-            "clients": "\(sessions.count) (udp \(bound))",
-            "spaces": "\(populated.isEmpty ? "empty" : populated.joined(separator: ", "))",
-            "tick": "p50 \(String(format: "%.2f", tickMillis(percentile: 0.5))) ms p99 \(String(format: "%.2f", tickMillis(percentile: 0.99))) ms",
-            "skipped": "\(counters.ticksSkipped)",
-            "rtt": "\(rttText())",
-            "in": "\(Int(Double(counters.bytesIn - lastStatus.bytesIn) / seconds / 1_000)) kB/s",
-            "out": "\(Int(Double(counters.bytesOut - lastStatus.bytesOut) / seconds / 1_000)) kB/s",
-            "udpDropped": "\(counters.udpDropped)",
-        ])
-        lastStatus = counters
-    }
+    // MARK: Shutdown
 
     func beginShutdown(reason: String) {
         guard !stopping else { return }
         stopping = true
         logger.info("shutting down", metadata: ["reason": "\(reason)", "clients": "\(sessions.count)"])
+        closeAllVisits()
+        records?.heartbeatTimer?.close()
+        records?.pruneTimer?.close()
         for s in sessions.values { s.send(.shuttingDown(seconds: 0, text: "the server is stopping (\(reason))")) }
         listener?.close()
         tickTimer?.close()
@@ -647,6 +583,7 @@ public final class Server: @unchecked Sendable {
         closerTimer = try? UVTimer(loop: loop) { [unowned self] in
             for s in self.sessions.values { s.connection.close() }
             self.udp?.close()
+            self.mailboxLock.withLock { self.wakeOpen = false }
             self.wake?.close()
             for signal in self.signals { signal.close() }
             self.closerTimer?.close()
@@ -657,81 +594,3 @@ public final class Server: @unchecked Sendable {
     var closerTimer: UVTimer?
 }
 
-final class SpaceInstance {
-    var world: World
-    let seed: UInt64
-    var recorder: SpaceRecorder?
-    var inputs: [Input] = []
-    var members: [UInt64: Session] = [:]
-    var sessionBySlot: [UInt32: Session] = [:]
-
-    init(world: World, seed: UInt64) {
-        self.world = world
-        self.seed = seed
-    }
-}
-
-final class Session: TCPConnectionDelegate {
-    let id: UInt64
-    let connection: TCPConnection
-    unowned let server: Server
-    let secret: [UInt8]
-    var machine: ConnectionStateMachine
-    var decoder = FrameDecoder()
-    var binding: BindingStateMachine<SocketAddress>
-    var role: UInt8 = 0
-    var displayName = ""
-    var spaceID: String?
-    var avatar: AvatarID?
-    var pendingEnter: (requestID: UInt32, spaceID: String)?
-    var feed: SnapshotFeed?
-    var snapshotsOverTCP = false
-    var lastSequence: UInt32 = 0
-    var lastInput: (clientTime: UInt16, heardAtMillis: UInt64) = (0, 0)
-    var namesSent = Set<UInt32>()
-    var rttMillis: UInt16?
-    var refusedNoticeAtMillis: UInt64 = 0
-
-    init(id: UInt64, connection: TCPConnection, server: Server, secret: [UInt8], nowMillis: UInt64, limits: ConnectionStateMachine.Limits) {
-        self.id = id
-        self.connection = connection
-        self.server = server
-        self.secret = secret
-        machine = ConnectionStateMachine(nowMillis: nowMillis, limits: limits)
-        binding = BindingStateMachine(sessionID: id)
-    }
-
-    func send(_ message: ServerMessage) {
-        let frame = Framing.frame(message.encode())
-        if connection.write(frame) { server.counters.bytesOut += frame.count }
-    }
-
-    func connection(_ c: TCPConnection, received bytes: UnsafeRawBufferPointer) {
-        server.counters.bytesIn += bytes.count
-        decoder.append(bytes)
-        while machine.state != .closed {
-            let body: [UInt8]?
-            do {
-                body = try decoder.next()
-            } catch {
-                let code: ErrorCode = { if case .tooLarge = error { return .frameTooLarge } else { return .malformedMessage } }()
-                server.perform(machine.close(code, "bad frame: \(error)"), for: self)
-                return
-            }
-            guard let body else { return }
-            server.perform(machine.received(body, nowMillis: server.loop.nowMillis), for: self)
-        }
-    }
-
-    func connectionClosed(_ c: TCPConnection, error: UVError?) {
-        server.sessionClosed(self, error: error)
-    }
-}
-
-extension BindingStateMachine {
-    /// The address the session is bound to, if any.
-    public var boundAddress: Address? {
-        if case .bound(let address) = state { return address }
-        return nil
-    }
-}

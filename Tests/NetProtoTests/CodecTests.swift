@@ -16,6 +16,8 @@ enum Samples {
         .ping(clientTimeMicros: .max),
         .goodbye,
         .input(input),
+        // At the limit: 2,000 characters of Hangul, 6,000 bytes.
+        .reportBug(requestID: 9, description: String(repeating: "버", count: WireProtocol.bugReportCharactersMax)),
     ]
     static let snapshotBody: [UInt8] = {
         let header = SnapshotHeader(tick: 10, baselineTick: 0, inputAck: 4, echoClientTimeMillis: 1, holdMillis: 2, serverTimeMillis: 3)
@@ -33,6 +35,7 @@ enum Samples {
         .shuttingDown(seconds: 5, text: "maintenance"),
         .pong(clientTimeMicros: 1, serverTick: 2),
         .snapshot(snapshotBody),
+        .bugReportFiled(requestID: 9, reportID: .max),
     ]
     static let packets: [Packet] = [
         .bindRequest(sessionID: 1),
@@ -121,6 +124,15 @@ enum Samples {
         var input = ClientMessage.input(Samples.input).encode()
         input[15] = 5 // five commands: more than allowed
         #expect(throws: WireError.self) { _ = try ClientMessage.decode(input) }
+        // Bug reports: 1 to 2,000 characters, counted as a person counts them (a family emoji
+        // of seven scalars is one character), at most 8,000 bytes.
+        #expect(throws: WireError.self) { _ = try ClientMessage.decode(ClientMessage.reportBug(requestID: 1, description: "").encode()) }
+        let tooMany = ClientMessage.reportBug(requestID: 1, description: String(repeating: "a", count: WireProtocol.bugReportCharactersMax + 1))
+        #expect(throws: WireError.self) { _ = try ClientMessage.decode(tooMany.encode()) }
+        let family = String(repeating: "👨‍👩‍👧", count: WireProtocol.bugReportCharactersMax / 10)
+        #expect(family.utf8.count > WireProtocol.bugReportCharactersMax)
+        #expect(throws: Never.self) { _ = try ClientMessage.decode(ClientMessage.reportBug(requestID: 1, description: family).encode()) }
+        #expect(throws: WireError.self) { _ = try ServerMessage.decode(ServerMessage.bugReportFiled(requestID: 1, reportID: 0).encode()) }
     }
 
     @Test func randomBytesNeverTrapAndWhatDecodesReencodesExactly() {
@@ -167,8 +179,8 @@ enum Samples {
             #expect(decoder.pendingBytes == 0)
         }
         var tooLong = FrameDecoder()
-        tooLong.append([0x01, 0x10]) // 4,097
-        #expect(throws: WireError.tooLarge(length: 4_097, maximum: 4_096)) { _ = try tooLong.next() }
+        tooLong.append([0x01, 0x20]) // 8,193
+        #expect(throws: WireError.tooLarge(length: 8_193, maximum: 8_192)) { _ = try tooLong.next() }
         var empty = FrameDecoder()
         empty.append([0, 0])
         #expect(throws: WireError.self) { _ = try empty.next() }

@@ -25,7 +25,7 @@ import Testing
             return
         }
         #expect(code == .versionMismatch)
-        #expect(text.contains("version 1") && text.contains("9"))
+        #expect(text.contains("version \(WireProtocol.version)") && text.contains("9"))
         var other = ConnectionStateMachine(nowMillis: 0)
         if case .close(let code, _) = other.received(ClientMessage.hello(protocolID: 0x1234, version: 1).encode(), nowMillis: 1) {
             #expect(code == .protocolMismatch)

@@ -8,9 +8,10 @@
 public enum WireProtocol {
     /// "SWLD" as little-endian bytes: 0x53 0x57 0x4C 0x44.
     public static let id: UInt32 = 0x444C_5753
-    public static let version: UInt16 = 1
-    /// The largest TCP frame body (type byte and payload), in bytes.
-    public static let frameBodyBytesMax = 4_096
+    public static let version: UInt16 = 2
+    /// The largest TCP frame body (type byte and payload), in bytes: room for a bug report of
+    /// 2,000 characters of Hangul (3 bytes each in UTF-8).
+    public static let frameBodyBytesMax = 8_192
     /// The largest UDP packet, in bytes: under the 1,280-byte IPv6 minimum MTU with room for headers.
     public static let packetBytesMax = 1_200
     public static let displayNameBytesMax = 48
@@ -21,6 +22,10 @@ public enum WireProtocol {
     public static let namesPerMessageMax = 64
     public static let commandsPerInputMax = 4
     public static let udpSecretBytes = 16
+    /// A bug report's description: 1 to 2,000 characters (extended grapheme clusters), at most
+    /// 8,000 bytes of UTF-8.
+    public static let bugReportCharactersMax = 2_000
+    public static let bugReportBytesMax = 8_000
     public static let macBytes = 16
     /// A bind request is padded to this size so that the challenge answering it is smaller.
     public static let bindRequestBytes = 32
@@ -49,6 +54,7 @@ public enum ErrorCode: UInt16, Hashable, Sendable, CaseIterable {
     case unexpectedMessage = 19
     case internalError = 20
     case spectatorOnly = 21
+    case busy = 22
 }
 
 /// One movement command inside an input.
@@ -164,6 +170,8 @@ public enum ClientMessage: Hashable, Sendable {
     case ping(clientTimeMicros: UInt64)
     case goodbye
     case input(InputBody)
+    /// A fault the user noticed; the server attaches where and when.
+    case reportBug(requestID: UInt32, description: String)
 
     public var type: UInt8 {
         switch self {
@@ -176,6 +184,7 @@ public enum ClientMessage: Hashable, Sendable {
         case .ping: return 0x07
         case .goodbye: return 0x08
         case .input: return 0x09
+        case .reportBug: return 0x0A
         }
     }
 
@@ -199,6 +208,9 @@ public enum ClientMessage: Hashable, Sendable {
         case .ping(let t): w.u64(t)
         case .goodbye: break
         case .input(let body): body.encode(&w)
+        case .reportBug(let request, let text):
+            w.u32(request)
+            w.string16(text)
         }
         return w.bytes
     }
@@ -230,6 +242,14 @@ public enum ClientMessage: Hashable, Sendable {
         case 0x07: message = .ping(clientTimeMicros: try r.u64())
         case 0x08: message = .goodbye
         case 0x09: message = .input(try InputBody.decode(&r))
+        case 0x0A:
+            let request = try r.u32()
+            let text = try r.string16("description", maximum: WireProtocol.bugReportBytesMax)
+            let characters = text.count
+            guard (1...WireProtocol.bugReportCharactersMax).contains(characters) else {
+                throw .invalid(field: "description", reason: "\(characters) characters; 1 to \(WireProtocol.bugReportCharactersMax) allowed")
+            }
+            message = .reportBug(requestID: request, description: text)
         default: throw .unknownType(type)
         }
         try r.finish()
@@ -277,6 +297,8 @@ public enum ServerMessage: Hashable, Sendable {
     case shuttingDown(seconds: UInt16, text: String)
     case pong(clientTimeMicros: UInt64, serverTick: UInt64)
     case snapshot([UInt8])
+    /// The bug report is stored (committed) under this id.
+    case bugReportFiled(requestID: UInt32, reportID: UInt64)
 
     public var type: UInt8 {
         switch self {
@@ -289,6 +311,7 @@ public enum ServerMessage: Hashable, Sendable {
         case .shuttingDown: return 0x47
         case .pong: return 0x48
         case .snapshot: return 0x49
+        case .bugReportFiled: return 0x4A
         }
     }
 
@@ -334,6 +357,9 @@ public enum ServerMessage: Hashable, Sendable {
             w.u64(t)
             w.u64(tick)
         case .snapshot(let body): w.raw(body)
+        case .bugReportFiled(let request, let id):
+            w.u32(request)
+            w.u64(id)
         }
         return w.bytes
     }
@@ -391,6 +417,11 @@ public enum ServerMessage: Hashable, Sendable {
             let rest = try r.raw(r.remaining)
             try SnapshotCodec.validateStructure(rest)
             message = .snapshot(rest)
+        case 0x4A:
+            let request = try r.u32()
+            let id = try r.u64()
+            guard id != 0 else { throw .invalid(field: "reportID", reason: "0 is never a report id") }
+            message = .bugReportFiled(requestID: request, reportID: id)
         default: throw .unknownType(type)
         }
         try r.finish()

@@ -1,0 +1,286 @@
+// What the server writes, as values: each `StoreWrite` knows its own SQL. The loop thread
+// builds them (it owns the clock and the sessions) and hands them to the writer thread; the
+// writer applies a whole queue's worth in one transaction (Writer.swift).
+//
+// Times are integer milliseconds since the Unix epoch, UTC. Session ids are the server's
+// 64-bit session numbers stored as signed 64-bit integers (their bit pattern).
+
+import GRDB
+
+/// A visit that began: a presence of one session in one space.
+public struct VisitOpening: Sendable, Hashable {
+    public var visitID: Int64
+    public var runID: Int64
+    public var sessionID: UInt64
+    /// Nil for a guest: guests are not identified.
+    public var accountID: String?
+    /// 0 guest, 1 member.
+    public var role: Int
+    public var spaceID: String
+    public var enteredAtMillis: Int64
+
+    public init(visitID: Int64, runID: Int64, sessionID: UInt64, accountID: String?, role: Int, spaceID: String, enteredAtMillis: Int64) {
+        self.visitID = visitID
+        self.runID = runID
+        self.sessionID = sessionID
+        self.accountID = accountID
+        self.role = role
+        self.spaceID = spaceID
+        self.enteredAtMillis = enteredAtMillis
+    }
+}
+
+/// One use of one of the city's services, for the yearly evaluation.
+public struct ServiceEvent: Sendable, Hashable {
+    public var service: String
+    public var kind: String
+    public var accountID: String?
+    public var atMillis: Int64
+    public var durationMillis: Int64?
+    public var outcome: String?
+
+    public init(service: String, kind: String, accountID: String?, atMillis: Int64, durationMillis: Int64? = nil, outcome: String? = nil) {
+        self.service = service
+        self.kind = kind
+        self.accountID = accountID
+        self.atMillis = atMillis
+        self.durationMillis = durationMillis
+        self.outcome = outcome
+    }
+}
+
+/// A fault reported by a citizen, with where and when the server saw them.
+public struct BugReport: Sendable, Hashable {
+    public var runID: Int64
+    public var sessionID: UInt64
+    public var accountID: String?
+    public var role: Int
+    public var description: String
+    public var spaceID: String?
+    public var floor: Int?
+    public var xCentimetres: Int?
+    public var yCentimetres: Int?
+    public var tick: Int64?
+    public var serverVersion: String
+    public var createdAtMillis: Int64
+
+    public init(runID: Int64, sessionID: UInt64, accountID: String?, role: Int, description: String, spaceID: String?, floor: Int?,
+                xCentimetres: Int?, yCentimetres: Int?, tick: Int64?, serverVersion: String, createdAtMillis: Int64) {
+        self.runID = runID
+        self.sessionID = sessionID
+        self.accountID = accountID
+        self.role = role
+        self.description = description
+        self.spaceID = spaceID
+        self.floor = floor
+        self.xCentimetres = xCentimetres
+        self.yCentimetres = yCentimetres
+        self.tick = tick
+        self.serverVersion = serverVersion
+        self.createdAtMillis = createdAtMillis
+    }
+}
+
+public enum StoreWrite: Sendable, Hashable {
+    case heartbeat(runID: Int64, atMillis: Int64)
+    case runStopped(runID: Int64, atMillis: Int64)
+    /// Upserts the account: first seen is kept, the rest replaced.
+    case accountSeen(accountID: String, displayName: String, roles: Int, atMillis: Int64)
+    case visitOpened(VisitOpening)
+    case visitClosed(visitID: Int64, leftAtMillis: Int64, reason: Schema.EndReason)
+    case serviceEvent(ServiceEvent)
+    /// Answered with the report's id.
+    case bugReport(BugReport)
+    /// Deletes at most `rowsMax` rows of each kept table older than `beforeMillis`; answered
+    /// with the number of rows deleted (the server asks again while it equals the batch).
+    case prune(beforeMillis: Int64, rowsMax: Int)
+
+    /// Whether a client waits for this write (its failure must reach that client), or it is a
+    /// usage record (whose failure is counted and logged).
+    public var isAcknowledged: Bool {
+        if case .bugReport = self { return true }
+        return false
+    }
+
+    /// A short name for logs and counters.
+    public var kind: String {
+        switch self {
+        case .heartbeat: return "heartbeat"
+        case .runStopped: return "run-stopped"
+        case .accountSeen: return "account"
+        case .visitOpened: return "visit-opened"
+        case .visitClosed: return "visit-closed"
+        case .serviceEvent: return "service-event"
+        case .bugReport: return "bug-report"
+        case .prune: return "prune"
+        }
+    }
+
+    /// Applies the write inside the writer's transaction; returns the new row's id or a count
+    /// where the write has one to give.
+    func apply(_ db: Database) throws -> Int64? {
+        switch self {
+        case .heartbeat(let run, let at):
+            try db.execute(sql: "UPDATE server_runs SET heartbeat_at_ms = max(heartbeat_at_ms, ?) WHERE id = ?", arguments: [at, run])
+            return nil
+        case .runStopped(let run, let at):
+            try db.execute(sql: """
+                UPDATE server_runs SET heartbeat_at_ms = max(heartbeat_at_ms, ?), stopped_at_ms = max(heartbeat_at_ms, ?), stop_reason = 'stopped'
+                WHERE id = ?
+                """, arguments: [at, at, run])
+            return nil
+        case .accountSeen(let account, let name, let roles, let at):
+            try db.execute(sql: """
+                INSERT INTO accounts (account_id, display_name, roles, first_seen_at_ms, last_seen_at_ms) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (account_id) DO UPDATE SET display_name = excluded.display_name, roles = excluded.roles,
+                    last_seen_at_ms = max(accounts.last_seen_at_ms, excluded.last_seen_at_ms)
+                """, arguments: [account, name, roles, at, at])
+            return nil
+        case .visitOpened(let v):
+            try db.execute(sql: """
+                INSERT INTO visits (id, run_id, session_id, account_id, role, space_id, entered_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [v.visitID, v.runID, Int64(bitPattern: v.sessionID), v.accountID, v.role, v.spaceID, v.enteredAtMillis])
+            return v.visitID
+        case .visitClosed(let id, let at, let reason):
+            // max(): a clock stepped back between enter and leave must not break the row's check.
+            try db.execute(sql: "UPDATE visits SET left_at_ms = max(entered_at_ms, ?), end_reason = ? WHERE id = ? AND left_at_ms IS NULL",
+                           arguments: [at, reason.rawValue, id])
+            return nil
+        case .serviceEvent(let e):
+            try db.execute(sql: "INSERT INTO service_events (service, kind, account_id, at_ms, duration_ms, outcome) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [e.service, e.kind, e.accountID, e.atMillis, e.durationMillis, e.outcome])
+            return db.lastInsertedRowID
+        case .bugReport(let r):
+            try db.execute(sql: """
+                INSERT INTO bug_reports (run_id, session_id, account_id, role, description, space_id, floor, x_cm, y_cm, tick,
+                    server_version, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [r.runID, Int64(bitPattern: r.sessionID), r.accountID, r.role, r.description, r.spaceID, r.floor,
+                                 r.xCentimetres, r.yCentimetres, r.tick, r.serverVersion, r.createdAtMillis])
+            return db.lastInsertedRowID
+        case .prune(let before, let limit):
+            return try Self.prune(db, before: before, limit: limit)
+        }
+    }
+
+    /// Deletes old rows in small batches: closed visits, service events and bug reports that
+    /// began before `before`, then accounts last seen before it that no kept row names, then
+    /// finished runs with nothing left that refers to them.
+    static func prune(_ db: Database, before: Int64, limit: Int) throws -> Int64 {
+        var deleted = 0
+        try db.execute(sql: "DELETE FROM visits WHERE id IN (SELECT id FROM visits WHERE entered_at_ms < ? AND left_at_ms IS NOT NULL LIMIT ?)",
+                       arguments: [before, limit])
+        deleted += db.changesCount
+        try db.execute(sql: "DELETE FROM service_events WHERE id IN (SELECT id FROM service_events WHERE at_ms < ? LIMIT ?)", arguments: [before, limit])
+        deleted += db.changesCount
+        try db.execute(sql: "DELETE FROM bug_reports WHERE id IN (SELECT id FROM bug_reports WHERE created_at_ms < ? LIMIT ?)", arguments: [before, limit])
+        deleted += db.changesCount
+        try db.execute(sql: """
+            DELETE FROM accounts WHERE account_id IN (
+                SELECT a.account_id FROM accounts a WHERE a.last_seen_at_ms < ?
+                AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.account_id = a.account_id)
+                AND NOT EXISTS (SELECT 1 FROM service_events e WHERE e.account_id = a.account_id)
+                AND NOT EXISTS (SELECT 1 FROM bug_reports b WHERE b.account_id = a.account_id)
+                LIMIT ?)
+            """, arguments: [before, limit])
+        deleted += db.changesCount
+        try db.execute(sql: """
+            DELETE FROM server_runs WHERE id IN (
+                SELECT r.id FROM server_runs r WHERE r.stopped_at_ms IS NOT NULL AND r.stopped_at_ms < ?
+                AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.run_id = r.id)
+                AND NOT EXISTS (SELECT 1 FROM bug_reports b WHERE b.run_id = r.id)
+                LIMIT ?)
+            """, arguments: [before, limit])
+        deleted += db.changesCount
+        return Int64(deleted)
+    }
+}
+
+/// What `beginRun` found and decided at start-up.
+public struct RunStart: Sendable {
+    public var runID: Int64
+    /// The first visit id this run may use (ids are allocated by the one writing server).
+    public var nextVisitID: Int64
+    /// Runs that had not stopped (the server was killed or crashed), now closed at their last heartbeat.
+    public var crashedRuns: Int
+    /// Their visits left open, now closed with the reason `crash`.
+    public var visitsClosedAfterCrash: Int
+}
+
+extension Store {
+    /// Registers this server's run, after closing what a crashed earlier run left open: its
+    /// open visits end at its last heartbeat (or at their entry, if they began after it) with
+    /// the reason `crash`. Runs before the loop starts, so it may wait for the disk.
+    public func beginRun(serverVersion: String, nowMillis: Int64) throws -> RunStart {
+        try pool.write { db in
+            var visitsClosed = 0
+            let crashed = try Row.fetchAll(db, sql: "SELECT id, heartbeat_at_ms FROM server_runs WHERE stopped_at_ms IS NULL")
+            for row in crashed {
+                let run: Int64 = row["id"], heartbeat: Int64 = row["heartbeat_at_ms"]
+                try db.execute(sql: """
+                    UPDATE visits SET left_at_ms = max(entered_at_ms, ?), end_reason = 'crash' WHERE run_id = ? AND left_at_ms IS NULL
+                    """, arguments: [heartbeat, run])
+                visitsClosed += db.changesCount
+                try db.execute(sql: "UPDATE server_runs SET stopped_at_ms = heartbeat_at_ms, stop_reason = 'crash' WHERE id = ?", arguments: [run])
+            }
+            try db.execute(sql: "INSERT INTO server_runs (server_version, started_at_ms, heartbeat_at_ms) VALUES (?, ?, ?)",
+                           arguments: [serverVersion, nowMillis, nowMillis])
+            let run = db.lastInsertedRowID
+            let maxVisit = try Int64.fetchOne(db, sql: "SELECT max(id) FROM visits") ?? 0
+            return RunStart(runID: run, nextVisitID: maxVisit + 1, crashedRuns: crashed.count, visitsClosedAfterCrash: visitsClosed)
+        }
+    }
+}
+
+/// A visit with its end, for loading history in bulk (`seoulworld data generate`, tests).
+public struct FinishedVisit: Sendable, Hashable {
+    public var opening: VisitOpening
+    public var leftAtMillis: Int64
+    public var reason: Schema.EndReason
+
+    public init(opening: VisitOpening, leftAtMillis: Int64, reason: Schema.EndReason) {
+        precondition(leftAtMillis >= opening.enteredAtMillis)
+        self.opening = opening
+        self.leftAtMillis = leftAtMillis
+        self.reason = reason
+    }
+}
+
+extension Store {
+    /// Inserts finished visits (and their members' accounts) in one transaction, under a run of
+    /// their own; for benchmarks and tests, never while a server writes (the lock says so).
+    public func importVisits(_ visits: [FinishedVisit], serverVersion: String) throws {
+        guard !visits.isEmpty else { return }
+        try pool.write { db in
+            let start = visits.map(\.opening.enteredAtMillis).min()!, end = visits.map(\.leftAtMillis).max()!
+            try db.execute(sql: "INSERT INTO server_runs (server_version, started_at_ms, heartbeat_at_ms, stopped_at_ms, stop_reason) VALUES (?, ?, ?, ?, 'stopped')",
+                           arguments: [serverVersion, start, end, end])
+            let run = db.lastInsertedRowID
+            var nextID = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM visits") ?? 0) + 1
+            let account = try db.makeStatement(sql: """
+                INSERT INTO accounts (account_id, display_name, roles, first_seen_at_ms, last_seen_at_ms) VALUES (?, ?, 1, ?, ?)
+                ON CONFLICT (account_id) DO UPDATE SET first_seen_at_ms = min(accounts.first_seen_at_ms, excluded.first_seen_at_ms),
+                    last_seen_at_ms = max(accounts.last_seen_at_ms, excluded.last_seen_at_ms)
+                """)
+            let visit = try db.makeStatement(sql: """
+                INSERT INTO visits (id, run_id, session_id, account_id, role, space_id, entered_at_ms, left_at_ms, end_reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for v in visits {
+                let o = v.opening
+                if let a = o.accountID { try account.execute(arguments: [a, a, o.enteredAtMillis, o.enteredAtMillis]) }
+                try visit.execute(arguments: [nextID, run, Int64(bitPattern: o.sessionID), o.accountID, o.role, o.spaceID,
+                                              o.enteredAtMillis, v.leftAtMillis, v.reason.rawValue])
+                nextID += 1
+            }
+        }
+    }
+
+    /// Row counts of every table, for `seoulworld data check`.
+    public func rowCounts() throws -> [(table: String, rows: Int)] {
+        try pool.read { db in
+            try ["server_runs", "accounts", "visits", "service_events", "bug_reports"].map { table in
+                (table, try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0)
+            }
+        }
+    }
+}

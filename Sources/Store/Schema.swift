@@ -1,0 +1,132 @@
+// The database schema, as migrations in code: docs/DATA.md describes every table and column,
+// and changes with this file.
+//
+// Rules for migrations (so that every earlier file can be brought forward):
+// 1. A migration, once released, is never edited: a change is a new migration appended here.
+// 2. Each has an identifier that sorts after the previous ("v1-records", "v2-...").
+// 3. SQL stays portable to PostgreSQL (DESIGN.md): INTEGER ids, TEXT, times as integer
+//    milliseconds since the Unix epoch in UTC, CHECK constraints and partial indexes (both
+//    engines have them); nothing SQLite-only (no WITHOUT ROWID, no AUTOINCREMENT tricks).
+
+import GRDB
+
+public enum Schema {
+    /// Why a visit ended. The strings are stored; docs/DATA.md lists them.
+    public enum EndReason: String, CaseIterable, Sendable {
+        case leave
+        case travel
+        case disconnect
+        case idleTimeout = "idle-timeout"
+        case kicked
+        case shutdown
+        case crash
+    }
+
+    /// The identifiers of every migration, in order: the last is this binary's schema version.
+    public static var versions: [String] { migrator.migrations }
+
+    static let migrator: DatabaseMigrator = {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-records") { db in
+            let reasons = EndReason.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            try db.execute(sql: """
+                CREATE TABLE server_runs (
+                    id INTEGER PRIMARY KEY,
+                    server_version TEXT NOT NULL,
+                    started_at_ms INTEGER NOT NULL,
+                    heartbeat_at_ms INTEGER NOT NULL,
+                    stopped_at_ms INTEGER,
+                    stop_reason TEXT CHECK (stop_reason IN ('stopped', 'crash')),
+                    CHECK (heartbeat_at_ms >= started_at_ms)
+                );
+                CREATE TABLE accounts (
+                    account_id TEXT PRIMARY KEY,
+                    display_name TEXT NOT NULL,
+                    roles INTEGER NOT NULL,
+                    first_seen_at_ms INTEGER NOT NULL,
+                    last_seen_at_ms INTEGER NOT NULL,
+                    CHECK (last_seen_at_ms >= first_seen_at_ms)
+                );
+                CREATE INDEX accounts_last_seen ON accounts (last_seen_at_ms);
+                CREATE TABLE visits (
+                    id INTEGER PRIMARY KEY,
+                    run_id INTEGER NOT NULL REFERENCES server_runs (id) ON DELETE CASCADE,
+                    session_id INTEGER NOT NULL,
+                    account_id TEXT REFERENCES accounts (account_id) ON DELETE SET NULL,
+                    role INTEGER NOT NULL CHECK (role IN (0, 1)),
+                    space_id TEXT NOT NULL,
+                    entered_at_ms INTEGER NOT NULL,
+                    left_at_ms INTEGER,
+                    end_reason TEXT CHECK (end_reason IN (\(reasons))),
+                    CHECK (left_at_ms IS NULL OR left_at_ms >= entered_at_ms),
+                    CHECK ((left_at_ms IS NULL) = (end_reason IS NULL))
+                );
+                CREATE INDEX visits_entered ON visits (entered_at_ms);
+                CREATE INDEX visits_open ON visits (run_id) WHERE left_at_ms IS NULL;
+                CREATE INDEX visits_account ON visits (account_id);
+                CREATE TABLE service_events (
+                    id INTEGER PRIMARY KEY,
+                    service TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    account_id TEXT REFERENCES accounts (account_id) ON DELETE SET NULL,
+                    at_ms INTEGER NOT NULL,
+                    duration_ms INTEGER CHECK (duration_ms IS NULL OR duration_ms >= 0),
+                    outcome TEXT
+                );
+                CREATE INDEX service_events_at ON service_events (at_ms);
+                CREATE INDEX service_events_account ON service_events (account_id);
+                CREATE TABLE bug_reports (
+                    id INTEGER PRIMARY KEY,
+                    run_id INTEGER NOT NULL REFERENCES server_runs (id) ON DELETE CASCADE,
+                    session_id INTEGER NOT NULL,
+                    account_id TEXT REFERENCES accounts (account_id) ON DELETE SET NULL,
+                    role INTEGER NOT NULL CHECK (role IN (0, 1)),
+                    description TEXT NOT NULL,
+                    space_id TEXT,
+                    floor INTEGER,
+                    x_cm INTEGER,
+                    y_cm INTEGER,
+                    tick INTEGER,
+                    server_version TEXT NOT NULL,
+                    created_at_ms INTEGER NOT NULL
+                );
+                CREATE INDEX bug_reports_created ON bug_reports (created_at_ms);
+                CREATE INDEX bug_reports_account ON bug_reports (account_id);
+                """)
+        }
+        return m
+    }()
+
+    /// Refuses a file written by a newer server (migrations this binary does not know).
+    static func checkNotNewer(_ pool: DatabasePool, path: String) throws {
+        let unknown: [String] = try pool.read { db in
+            guard try db.tableExists("grdb_migrations") else { return [] }
+            let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
+            let known = Set(migrator.migrations)
+            return applied.filter { !known.contains($0) }
+        }
+        guard unknown.isEmpty else {
+            throw StoreError("""
+                \(path) was written by a newer seoulworld (schema \(unknown.joined(separator: ", ")); this binary knows up to \
+                \(migrator.migrations.last ?? "none")). Run the newer server, or restore a backup made for this version; \
+                this one will not write to it
+                """)
+        }
+    }
+
+    /// For read-only use: the file must be a SeoulWorld database at a version this binary reads.
+    static func checkReadable(_ pool: DatabasePool, path: String) throws {
+        let applied: [String] = try pool.read { db in
+            guard try db.tableExists("grdb_migrations") else { return [] }
+            return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
+        }
+        guard !applied.isEmpty else { throw StoreError("\(path) is an SQLite file but not a SeoulWorld database (no migrations applied)") }
+        let known = Set(migrator.migrations)
+        if let newer = applied.first(where: { !known.contains($0) }) {
+            throw StoreError("\(path) was written by a newer seoulworld (schema \(newer)); use that version's tools to read it")
+        }
+        if applied.count < migrator.migrations.count {
+            throw StoreError("\(path) is at schema \(applied.last!), older than this binary's \(migrator.migrations.last!): start the server on it once to migrate it")
+        }
+    }
+}

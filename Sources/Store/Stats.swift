@@ -1,0 +1,360 @@
+// Usage statistics for the yearly evaluation: per space and period, how many visits, by whom,
+// for how long, and how crowded it got; per service and period, how often it was used and how
+// it went. `seoulworld stats` prints them; the operator's API will serve the same report.
+//
+// Definitions (docs/DATA.md repeats them for the people who read the figures):
+// - A visit belongs to the period in which it began; its whole length counts there
+//   (visitor-hours, median and p90 length). A visit still open ends "now".
+// - Peak concurrency is computed from the visit intervals themselves (not sampled): the most
+//   visitors present at one instant within the period, and the first instant it was reached.
+//   A leave and an enter at the same millisecond do not overlap (a traveller is in one place).
+// - The busiest hour of the day is the local hour (0 to 23) with the most visitor-time within
+//   the period, from actual presence.
+// - Periods are calendar days, ISO weeks (from Monday) or months in the report's time zone;
+//   the first and last are cut to the report's range. A period that contains a daylight-saving
+//   change is bucketed by hour with the offset at its start (Asia/Seoul has none).
+//
+// The computation is pure (`UsageStats.compute`) over rows the query reads in one pass, so it
+// is tested on hand-made intervals and runs unchanged against PostgreSQL later.
+
+import Foundation
+import GRDB
+
+public enum StatsPeriod: String, CaseIterable, Sendable, Codable {
+    case day, week, month
+}
+
+public struct StatsRequest: Sendable {
+    public var fromMillis: Int64
+    public var toMillis: Int64
+    public var period: StatsPeriod
+    public var spaceID: String?
+    public var timeZone: TimeZone
+    /// Where open visits end.
+    public var nowMillis: Int64
+
+    public init(fromMillis: Int64, toMillis: Int64, period: StatsPeriod, spaceID: String?, timeZone: TimeZone, nowMillis: Int64) {
+        precondition(fromMillis < toMillis)
+        self.fromMillis = fromMillis
+        self.toMillis = toMillis
+        self.period = period
+        self.spaceID = spaceID
+        self.timeZone = timeZone
+        self.nowMillis = nowMillis
+    }
+}
+
+/// One visit as the statistics see it.
+public struct VisitInterval: Sendable, Hashable {
+    public var space: String
+    /// Nil for a guest.
+    public var account: String?
+    public var enteredMillis: Int64
+    /// Nil while the visit is open.
+    public var leftMillis: Int64?
+
+    public init(space: String, account: String?, enteredMillis: Int64, leftMillis: Int64?) {
+        self.space = space
+        self.account = account
+        self.enteredMillis = enteredMillis
+        self.leftMillis = leftMillis
+    }
+}
+
+public struct SpaceStatsRow: Sendable, Codable, Hashable {
+    /// The period's first day, local (yyyy-MM-dd).
+    public var period: String
+    /// A space id, or "(all)" for every space together.
+    public var space: String
+    public var visits: Int
+    public var uniqueMembers: Int
+    public var guestVisits: Int
+    public var visitorHours: Double
+    public var medianVisitSeconds: Double
+    public var p90VisitSeconds: Double
+    public var peakConcurrent: Int
+    /// Local time the peak was first reached (yyyy-MM-dd HH:mm:ss), nil when nobody was present.
+    public var peakAt: String?
+    /// Local hour 0 to 23 with the most visitor-time, nil when nobody was present.
+    public var busiestHour: Int?
+}
+
+public struct ServiceStatsRow: Sendable, Codable, Hashable {
+    public var period: String
+    public var service: String
+    public var events: Int
+    /// Over the events that have a duration; nil when none has.
+    public var medianDurationSeconds: Double?
+    /// Share of each outcome among the events (events without an outcome count as "none").
+    public var outcomes: [String: Double]
+}
+
+public struct StatsReport: Sendable, Codable {
+    /// The range, local: its first instant and the first instant after it.
+    public var from: String
+    public var to: String
+    /// The last day included (yyyy-MM-dd, local).
+    public var lastDay: String
+    public var timeZone: String
+    public var period: StatsPeriod
+    public var spaces: [SpaceStatsRow]
+    public var services: [ServiceStatsRow]
+    /// Average visitors present at each local hour of the day (24 values) over the range, per
+    /// space: the "concurrency over the day" of the chart.
+    public var presenceByHour: [String: [Double]]
+}
+
+public enum UsageStats {
+    public static let allSpaces = "(all)"
+
+    /// Period boundaries from `from` to `to`: `from`, each calendar start in between, `to`.
+    public static func boundaries(from: Int64, to: Int64, period: StatsPeriod, timeZone: TimeZone) -> [Int64] {
+        var calendar = Calendar(identifier: .iso8601)
+        calendar.timeZone = timeZone
+        let component: Calendar.Component = switch period {
+        case .day: .day
+        case .week: .weekOfYear
+        case .month: .month
+        }
+        var out = [from]
+        let fromDate = Date(timeIntervalSince1970: Double(from) / 1_000)
+        guard var start = calendar.dateInterval(of: component, for: fromDate)?.start else { return [from, to] }
+        // At most one boundary per day over the range: a loop with a known bound.
+        let limit = Int((to - from) / 86_400_000) + 3
+        for _ in 0..<limit {
+            guard let next = calendar.date(byAdding: component, value: 1, to: start) else { break }
+            let ms = Int64((next.timeIntervalSince1970 * 1_000).rounded())
+            if ms >= to { break }
+            if ms > out.last! { out.append(ms) }
+            start = next
+        }
+        out.append(to)
+        return out
+    }
+
+    /// Index of the period holding `t` (boundaries[i] <= t < boundaries[i + 1]).
+    static func periodIndex(_ t: Int64, _ b: [Int64]) -> Int {
+        var lo = 0, hi = b.count - 2
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if b[mid] <= t { lo = mid } else { hi = mid - 1 }
+        }
+        return lo
+    }
+
+    struct Cell {
+        var visits = 0
+        var guests = 0
+        var members = Set<String>()
+        var visitMillis: [Int64] = []
+        var peak = 0
+        var peakAt: Int64 = 0
+        var hourMillis = [Int64](repeating: 0, count: 24)
+    }
+
+    /// The space rows and the presence by hour, from the visits overlapping the request's range.
+    public static func compute(visits: [VisitInterval], request r: StatsRequest) -> (rows: [SpaceStatsRow], presenceByHour: [String: [Double]]) {
+        let b = boundaries(from: r.fromMillis, to: r.toMillis, period: r.period, timeZone: r.timeZone)
+        let periods = b.count - 1
+        let offsets = b.dropLast().map { Int64(r.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double($0) / 1_000))) * 1_000 }
+        var cells: [String: [Cell]] = [:]
+        var events: [String: [(t: Int64, delta: Int)]] = [:]
+        for v in visits {
+            let end = max(v.enteredMillis, v.leftMillis ?? r.nowMillis)
+            let keys = r.spaceID == nil ? [v.space, allSpaces] : [v.space]
+            let start = max(v.enteredMillis, r.fromMillis), stop = min(end, r.toMillis)
+            for key in keys {
+                if cells[key] == nil { cells[key] = Array(repeating: Cell(), count: periods) }
+                if v.enteredMillis >= r.fromMillis && v.enteredMillis < r.toMillis {
+                    let p = periodIndex(v.enteredMillis, b)
+                    cells[key]![p].visits += 1
+                    cells[key]![p].visitMillis.append(end - v.enteredMillis)
+                    if let a = v.account { cells[key]![p].members.insert(a) } else { cells[key]![p].guests += 1 }
+                }
+                if start < stop {
+                    events[key, default: []].append((start, 1))
+                    events[key, default: []].append((stop, -1))
+                    addPresence(from: start, to: stop, boundaries: b, offsets: offsets, into: &cells[key]!)
+                }
+            }
+        }
+        for (key, list) in events {
+            sweepPeaks(list, boundaries: b, into: &cells[key]!)
+        }
+        var rows: [SpaceStatsRow] = []
+        var presence: [String: [Double]] = [:]
+        let days = Double(r.toMillis - r.fromMillis) / 86_400_000
+        for key in cells.keys.sorted(by: spaceOrder) {
+            let list = cells[key]!
+            var hours = [Int64](repeating: 0, count: 24)
+            for (p, c) in list.enumerated() {
+                for h in 0..<24 { hours[h] += c.hourMillis[h] }
+                rows.append(row(c, space: key, periodStart: b[p], offset: offsets[p]))
+            }
+            presence[key] = hours.map { Double($0) / 3_600_000 / max(days, 1.0 / 24) }
+        }
+        rows.sort { ($0.period, $0.space == allSpaces ? "" : $0.space) < ($1.period, $1.space == allSpaces ? "" : $1.space) }
+        return (rows, presence)
+    }
+
+    static func spaceOrder(_ a: String, _ b: String) -> Bool {
+        if a == allSpaces { return b != allSpaces }
+        if b == allSpaces { return false }
+        return a < b
+    }
+
+    /// Adds the interval's presence to each local hour it covers, period by period.
+    static func addPresence(from: Int64, to: Int64, boundaries b: [Int64], offsets: [Int64], into cells: inout [Cell]) {
+        var t = from
+        var p = periodIndex(t, b)
+        // A visit spans at most (length in hours + periods) chunks; both are bounded by the range.
+        while t < to {
+            while p + 1 < b.count - 1 && b[p + 1] <= t { p += 1 }
+            let local = t + offsets[p]
+            let hourStart = local - ((local % 3_600_000) + 3_600_000) % 3_600_000
+            let hour = Int(((hourStart / 3_600_000) % 24 + 24) % 24)
+            let chunkEnd = min(to, hourStart - offsets[p] + 3_600_000, b[p + 1])
+            cells[p].hourMillis[hour] += chunkEnd - t
+            t = chunkEnd
+        }
+    }
+
+    /// The peak concurrency of each period, from the enter (+1) and leave (-1) events.
+    static func sweepPeaks(_ list: [(t: Int64, delta: Int)], boundaries b: [Int64], into cells: inout [Cell]) {
+        // Leaves sort before enters at the same instant.
+        let sorted = list.sorted { $0.t != $1.t ? $0.t < $1.t : $0.delta < $1.delta }
+        var count = 0
+        var p = 0
+        for e in sorted {
+            while p + 1 < b.count - 1 && b[p + 1] <= e.t {
+                p += 1
+                // The people present across a boundary are present at its first instant.
+                if count > cells[p].peak { cells[p].peak = count; cells[p].peakAt = b[p] }
+            }
+            count += e.delta
+            precondition(count >= 0, "more leaves than enters")
+            if count > cells[p].peak { cells[p].peak = count; cells[p].peakAt = e.t }
+        }
+    }
+
+    static func row(_ c: Cell, space: String, periodStart: Int64, offset: Int64) -> SpaceStatsRow {
+        let sorted = c.visitMillis.sorted()
+        let busiest = c.hourMillis.max().flatMap { m in m > 0 ? c.hourMillis.firstIndex(of: m) : nil }
+        return SpaceStatsRow(
+            period: localDate(periodStart, offset: offset), space: space, visits: c.visits, uniqueMembers: c.members.count,
+            guestVisits: c.guests, visitorHours: Double(sorted.reduce(0, +)) / 3_600_000,
+            medianVisitSeconds: quantile(sorted, 0.5) / 1_000, p90VisitSeconds: quantile(sorted, 0.9) / 1_000,
+            peakConcurrent: c.peak, peakAt: c.peak > 0 ? localDateTime(c.peakAt, offset: offset) : nil, busiestHour: busiest)
+    }
+
+    /// The q-quantile of sorted values, by linear interpolation between closest ranks; 0 when empty.
+    public static func quantile(_ sorted: [Int64], _ q: Double) -> Double {
+        guard !sorted.isEmpty else { return 0 }
+        let position = q * Double(sorted.count - 1)
+        let i = Int(position)
+        let f = position - Double(i)
+        return i + 1 < sorted.count ? Double(sorted[i]) * (1 - f) + Double(sorted[i + 1]) * f : Double(sorted[i])
+    }
+
+    // MARK: Services
+
+    public struct EventRow: Sendable, Hashable {
+        public var service: String
+        public var atMillis: Int64
+        public var durationMillis: Int64?
+        public var outcome: String?
+        public init(service: String, atMillis: Int64, durationMillis: Int64?, outcome: String?) {
+            self.service = service
+            self.atMillis = atMillis
+            self.durationMillis = durationMillis
+            self.outcome = outcome
+        }
+    }
+
+    public static func computeServices(events: [EventRow], request r: StatsRequest) -> [ServiceStatsRow] {
+        let b = boundaries(from: r.fromMillis, to: r.toMillis, period: r.period, timeZone: r.timeZone)
+        var groups: [String: [[EventRow]]] = [:]
+        for e in events where e.atMillis >= r.fromMillis && e.atMillis < r.toMillis {
+            if groups[e.service] == nil { groups[e.service] = Array(repeating: [], count: b.count - 1) }
+            groups[e.service]![periodIndex(e.atMillis, b)].append(e)
+        }
+        var rows: [ServiceStatsRow] = []
+        for service in groups.keys.sorted() {
+            for (p, list) in groups[service]!.enumerated() where !list.isEmpty {
+                let durations = list.compactMap(\.durationMillis).sorted()
+                var outcomes: [String: Double] = [:]
+                for e in list { outcomes[e.outcome ?? "none", default: 0] += 1 }
+                for k in outcomes.keys { outcomes[k]! /= Double(list.count) }
+                let offset = Int64(r.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(b[p]) / 1_000))) * 1_000
+                rows.append(ServiceStatsRow(period: localDate(b[p], offset: offset), service: service, events: list.count,
+                                            medianDurationSeconds: durations.isEmpty ? nil : quantile(durations, 0.5) / 1_000, outcomes: outcomes))
+            }
+        }
+        rows.sort { ($0.period, $0.service) < ($1.period, $1.service) }
+        return rows
+    }
+
+    // MARK: Local times, without a formatter per row
+
+    static func civil(_ ms: Int64, offset: Int64) -> (y: Int, m: Int, d: Int, secondOfDay: Int) {
+        let local = (ms + offset) / 1_000 - ((ms + offset) % 1_000 < 0 ? 1 : 0)
+        let days = Int(local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
+        let second = Int(local - Int64(days) * 86_400)
+        // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d, second)
+    }
+
+    static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+
+    public static func localDate(_ ms: Int64, offset: Int64) -> String {
+        let c = civil(ms, offset: offset)
+        return "\(c.y)-\(two(c.m))-\(two(c.d))"
+    }
+
+    public static func localDateTime(_ ms: Int64, offset: Int64) -> String {
+        let c = civil(ms, offset: offset)
+        return "\(c.y)-\(two(c.m))-\(two(c.d)) \(two(c.secondOfDay / 3_600)):\(two(c.secondOfDay / 60 % 60)):\(two(c.secondOfDay % 60))"
+    }
+}
+
+extension Store {
+    /// The usage report for `request`, read from one snapshot of the database.
+    public func stats(_ request: StatsRequest) throws -> StatsReport {
+        let (visits, events) = try pool.read { db -> ([VisitInterval], [UsageStats.EventRow]) in
+            var visits: [VisitInterval] = []
+            var sql = "SELECT space_id, account_id, entered_at_ms, left_at_ms FROM visits WHERE entered_at_ms < ? AND (left_at_ms IS NULL OR left_at_ms > ?)"
+            var arguments: StatementArguments = [request.toMillis, request.fromMillis]
+            if let space = request.spaceID {
+                sql += " AND space_id = ?"
+                arguments += [space]
+            }
+            let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+            while let row = try cursor.next() {
+                visits.append(VisitInterval(space: row[0], account: row[1], enteredMillis: row[2], leftMillis: row[3]))
+            }
+            var events: [UsageStats.EventRow] = []
+            let eventCursor = try Row.fetchCursor(db, sql: "SELECT service, at_ms, duration_ms, outcome FROM service_events WHERE at_ms >= ? AND at_ms < ?",
+                                                  arguments: [request.fromMillis, request.toMillis])
+            while let row = try eventCursor.next() {
+                events.append(UsageStats.EventRow(service: row[0], atMillis: row[1], durationMillis: row[2], outcome: row[3]))
+            }
+            return (visits, events)
+        }
+        let (rows, presence) = UsageStats.compute(visits: visits, request: request)
+        let fromOffset = Int64(request.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(request.fromMillis) / 1_000))) * 1_000
+        let toOffset = Int64(request.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(request.toMillis) / 1_000))) * 1_000
+        return StatsReport(from: UsageStats.localDateTime(request.fromMillis, offset: fromOffset),
+                           to: UsageStats.localDateTime(request.toMillis, offset: toOffset),
+                           lastDay: UsageStats.localDate(request.toMillis - 1, offset: toOffset),
+                           timeZone: request.timeZone.identifier, period: request.period, spaces: rows,
+                           services: UsageStats.computeServices(events: events, request: request), presenceByHour: presence)
+    }
+}

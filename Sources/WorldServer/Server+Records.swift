@@ -1,0 +1,240 @@
+// The server's records (docs/DATA.md): accounts, visits, bug reports and service events,
+// written through the store's writer thread so that the tick never waits for the disk.
+//
+// What happens when the writer's queue is full, per kind of write:
+// - a bug report, which its sender waits for, is answered at once with `busy` (error 22):
+//   nothing was stored and nothing is acknowledged;
+// - usage records (an account seen, a visit opened or closed, a heartbeat, a service event)
+//   are counted in `recordsDropped` and logged at most once every ten seconds with the count;
+//   a visit whose opening was dropped is simply absent, and its closing finds no row.
+// An acknowledged id is sent only from the writer's completion, after the commit.
+//
+// Invariants:
+// 1. A session has at most one open visit (`Session.visitID`), opened when its avatar is
+//    placed and closed exactly once: on leave, travel, disconnect, timeout or shutdown.
+// 2. Every bug-report ticket is answered once: with its id, or with an error.
+
+import Foundation
+import Logging
+import NetProto
+import Store
+import WorldCore
+
+public struct StoreSettings: Sendable {
+    /// The database file; created with its directory on first start.
+    public var path: String
+    /// Usage rows older than this are deleted (docs/DATA.md, "Keeping").
+    public var keepDays = 400
+    /// The writer's queue, in writes.
+    public var queueMax = 65_536
+    public var heartbeatSeconds = 5
+    public var pruneEverySeconds = 3_600
+    public var pruneBatchRows = 500
+    /// Bug reports one session may have waiting for the disk at once.
+    public var bugReportsPendingPerSessionMax = 4
+
+    public init(path: String) { self.path = path }
+}
+
+/// The loop thread's side of the store.
+final class Records {
+    let settings: StoreSettings
+    let store: Store
+    let writer: StoreWriter
+    let run: RunStart
+    var nextVisitID: Int64
+    var nextTicket: UInt64 = 1
+    /// Who waits for each ticket.
+    var waiting: [UInt64: Waiter] = [:]
+    var completions: [StoreWriter.Completion] = []
+    var dropped = 0
+    var droppedLogged = 0
+    var droppedLoggedAtMillis: UInt64 = 0
+    var heartbeatTimer: UVTimer?
+    var pruneTimer: UVTimer?
+
+    enum Waiter {
+        case bugReport(session: UInt64, requestID: UInt32)
+        case prune
+    }
+
+    init(settings: StoreSettings, store: Store, writer: StoreWriter, run: RunStart) {
+        self.settings = settings
+        self.store = store
+        self.writer = writer
+        self.run = run
+        nextVisitID = run.nextVisitID
+    }
+}
+
+extension Server {
+    /// The current time as the store keeps it: Unix milliseconds, UTC. Only the server layer
+    /// reads the clock.
+    static func nowUnixMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1_000).rounded()) }
+
+    /// Opens the database, closes what a crashed run left open, and starts the writer.
+    func openRecords(_ settings: StoreSettings) throws {
+        let store = try Store(path: settings.path)
+        let run = try store.beginRun(serverVersion: Self.version, nowMillis: Self.nowUnixMillis())
+        let logger = self.logger
+        let writer = StoreWriter(store: store, queueMax: settings.queueMax, onCompleted: { [weak self] in
+            self?.wakeFromAnyThread()
+        }, onProblem: { text in
+            logger.error("store", metadata: ["problem": "\(text)"])
+        })
+        records = Records(settings: settings, store: store, writer: writer, run: run)
+        if run.crashedRuns > 0 {
+            logger.warning("the last run did not stop cleanly; its open visits were closed at its last heartbeat",
+                           metadata: ["runs": "\(run.crashedRuns)", "visits": "\(run.visitsClosedAfterCrash)"])
+        }
+        let schema = ((try? store.schemaVersion()) ?? nil) ?? "none"
+        logger.info("store open", metadata: ["path": "\(settings.path)", "run": "\(run.runID)", "schema": "\(schema)"])
+    }
+
+    /// Starts the heartbeat and the pruning, once the loop runs.
+    func startRecordTimers() {
+        guard let records else { return }
+        let beat = UInt64(records.settings.heartbeatSeconds * 1_000)
+        records.heartbeatTimer = try? UVTimer(loop: loop) { [unowned self] in
+            self.submitUsage(.heartbeat(runID: records.run.runID, atMillis: Self.nowUnixMillis()))
+        }
+        records.heartbeatTimer?.start(afterMillis: beat, repeatMillis: beat)
+        records.pruneTimer = try? UVTimer(loop: loop) { [unowned self] in self.prune() }
+        records.pruneTimer?.start(afterMillis: 10_000, repeatMillis: UInt64(records.settings.pruneEverySeconds * 1_000))
+    }
+
+    /// Queues a usage record; past the queue's limit it is counted and logged, never silent.
+    func submitUsage(_ write: StoreWrite) {
+        guard let records else { return }
+        if records.writer.submit(write) { return }
+        records.dropped += 1
+        let now = loop.nowMillis
+        if now >= records.droppedLoggedAtMillis + 10_000 {
+            logger.error("store queue full: usage records dropped", metadata: [
+                "dropped": "\(records.dropped - records.droppedLogged)", "droppedTotal": "\(records.dropped)",
+                "queueMax": "\(records.writer.queueMax)", "latest": "\(write.kind)",
+            ])
+            records.droppedLoggedAtMillis = now
+            records.droppedLogged = records.dropped
+        }
+    }
+
+    // MARK: Accounts and visits
+
+    func recordAccount(_ token: MemberToken) {
+        submitUsage(.accountSeen(accountID: token.accountID, displayName: token.displayName, roles: Int(token.roles.rawValue),
+                                 atMillis: Self.nowUnixMillis()))
+    }
+
+    func openVisit(_ s: Session, space: String) {
+        guard let records else { return }
+        precondition(s.visitID == nil, "a session has at most one open visit")
+        let id = records.nextVisitID
+        records.nextVisitID += 1
+        s.visitID = id
+        submitUsage(.visitOpened(VisitOpening(visitID: id, runID: records.run.runID, sessionID: s.id, accountID: s.accountID,
+                                              role: Int(s.role), spaceID: space, enteredAtMillis: Self.nowUnixMillis())))
+    }
+
+    func closeVisit(_ s: Session, _ reason: Schema.EndReason) {
+        guard let id = s.visitID else { return }
+        s.visitID = nil
+        submitUsage(.visitClosed(visitID: id, leftAtMillis: Self.nowUnixMillis(), reason: reason))
+    }
+
+    // MARK: Bug reports
+
+    func fileBugReport(_ s: Session, request: UInt32, description: String) {
+        guard let records else {
+            s.send(.error(code: .internalError, requestID: request, text: "this server keeps no records (it plays a recording); the report was not stored"))
+            return
+        }
+        guard s.bugReportsPending < records.settings.bugReportsPendingPerSessionMax else {
+            s.send(.error(code: .rateLimited, requestID: request,
+                          text: "\(s.bugReportsPending) bug reports are still being stored; wait for their answers, then send again"))
+            return
+        }
+        var report = BugReport(runID: records.run.runID, sessionID: s.id, accountID: s.accountID, role: Int(s.role), description: description,
+                               spaceID: nil, floor: nil, xCentimetres: nil, yCentimetres: nil, tick: nil, serverVersion: Self.version,
+                               createdAtMillis: Self.nowUnixMillis())
+        if let spaceID = s.spaceID, let space = spaces[spaceID] {
+            report.spaceID = spaceID
+            report.tick = Int64(space.world.tick)
+            if let avatar = s.avatar, let a = space.world.avatar(avatar) {
+                report.floor = Int(a.floor)
+                report.xCentimetres = Int(a.position.x)
+                report.yCentimetres = Int(a.position.y)
+            }
+        }
+        let ticket = records.nextTicket
+        records.nextTicket += 1
+        guard records.writer.submit(.bugReport(report), ticket: ticket) else {
+            s.send(.error(code: .busy, requestID: request, text: "the server's store is saturated just now; the report was not stored, send it again in a few seconds"))
+            counters.bugReportsBusy += 1
+            return
+        }
+        records.waiting[ticket] = .bugReport(session: s.id, requestID: request)
+        s.bugReportsPending += 1
+        submitUsage(.serviceEvent(ServiceEvent(service: "bug-report", kind: "filed", accountID: s.accountID, atMillis: report.createdAtMillis)))
+    }
+
+    // MARK: Completions and upkeep
+
+    /// Answers what the writer committed (called on the loop thread when woken).
+    func storeCompleted() {
+        guard let records else { return }
+        records.writer.takeCompleted(into: &records.completions)
+        for completion in records.completions {
+            guard let waiter = records.waiting.removeValue(forKey: completion.ticket) else { continue }
+            switch waiter {
+            case .bugReport(let sessionID, let request):
+                // The sender may have left meanwhile: the report is stored all the same.
+                guard let s = sessions[sessionID] else { continue }
+                s.bugReportsPending -= 1
+                switch completion.result {
+                case .success(let id?):
+                    counters.bugReportsFiled += 1
+                    s.send(.bugReportFiled(requestID: request, reportID: UInt64(id)))
+                case .success(nil):
+                    preconditionFailure("a bug report's write returns its id")
+                case .failure(let error):
+                    s.send(.error(code: .internalError, requestID: request, text: "the report could not be stored: \(error.description)"))
+                }
+            case .prune:
+                if case .success(let count?) = completion.result, count >= Int64(records.settings.pruneBatchRows) {
+                    prune() // more to delete: the next small batch
+                }
+            }
+        }
+        records.completions.removeAll(keepingCapacity: true)
+    }
+
+    /// Deletes one small batch of rows older than the keeping period, on the writer thread.
+    func prune() {
+        guard let records, !stopping else { return }
+        let before = Self.nowUnixMillis() - Int64(records.settings.keepDays) * 86_400_000
+        let ticket = records.nextTicket
+        records.nextTicket += 1
+        if records.writer.submit(.prune(beforeMillis: before, rowsMax: records.settings.pruneBatchRows), ticket: ticket) {
+            records.waiting[ticket] = .prune
+        }
+    }
+
+    /// Closes every open visit as the server stops.
+    func closeAllVisits() {
+        for s in sessions.values { closeVisit(s, .shutdown) }
+    }
+
+    /// Ends the run in the store and waits for the writer to commit everything queued.
+    func closeRecords() {
+        guard let records else { return }
+        records.heartbeatTimer?.close()
+        records.pruneTimer?.close()
+        submitUsage(.runStopped(runID: records.run.runID, atMillis: Self.nowUnixMillis()))
+        let finished = records.writer.stop()
+        let f = records.writer.figures()
+        logger.info("store closed", metadata: ["committed": "\(f.committed)", "transactions": "\(f.transactions)",
+                                               "failed": "\(f.failed)", "dropped": "\(records.dropped)", "finished": "\(finished)"])
+        self.records = nil
+    }
+}

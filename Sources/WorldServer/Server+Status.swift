@@ -1,0 +1,61 @@
+// What the server tells its operator: the status line, tick percentiles, and the run's figures
+// for the load benchmark.
+
+import CLibUV
+import Foundation
+
+extension Server {
+    // MARK: Status and shutdown
+
+    /// Tick time percentiles over the last minute of ticks, in milliseconds.
+    public func tickMillis(percentile q: Double) -> Double {
+        guard !tickDurations.isEmpty else { return 0 }
+        let sorted = tickDurations.sorted()
+        return Double(sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))]) / 1e6
+    }
+
+    /// The run's figures, for the load benchmark: tick percentiles over the last 6,000 ticks,
+    /// the process's CPU time, and the client-ticks served.
+    func writeStats(to path: String) {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        let stats: [String: Any] = [
+            "ticks": counters.ticks, "ticksSkipped": counters.ticksSkipped, "tickP50Millis": tickMillis(percentile: 0.5),
+            "tickP99Millis": tickMillis(percentile: 0.99), "cpuSeconds": cpu, "clientTicks": counters.clientTicks,
+            "connectionsAccepted": counters.connectionsAccepted, "udpDropped": counters.udpDropped,
+        ]
+        do {
+            let data = try JSONSerialization.data(withJSONObject: stats, options: [.prettyPrinted, .sortedKeys])
+            try data.write(to: URL(fileURLWithPath: path))
+        } catch {
+            logger.error("cannot write the stats file", metadata: ["path": "\(path)", "error": "\(error)"])
+        }
+    }
+
+    func rttText() -> String {
+        guard !rttSamples.isEmpty else { return "none yet" }
+        let sorted = rttSamples.sorted()
+        return "p50 \(sorted[sorted.count / 2]) ms p99 \(sorted[min(sorted.count - 1, sorted.count * 99 / 100)]) ms"
+    }
+
+    func logStatus() {
+        let seconds = Double(configuration.statusEverySeconds)
+        let populated = spaceOrder.compactMap { id -> String? in
+            let n = spaces[id]!.world.population
+            return n > 0 ? "\(id) \(n)" : nil
+        }
+        let bound = sessions.values.filter { $0.binding.boundAddress != nil }.count
+        logger.info("status", metadata: [
+            "clients": "\(sessions.count) (udp \(bound))",
+            "spaces": "\(populated.isEmpty ? "empty" : populated.joined(separator: ", "))",
+            "tick": "p50 \(String(format: "%.2f", tickMillis(percentile: 0.5))) ms p99 \(String(format: "%.2f", tickMillis(percentile: 0.99))) ms",
+            "skipped": "\(counters.ticksSkipped)",
+            "rtt": "\(rttText())",
+            "in": "\(Int(Double(counters.bytesIn - lastStatus.bytesIn) / seconds / 1_000)) kB/s",
+            "out": "\(Int(Double(counters.bytesOut - lastStatus.bytesOut) / seconds / 1_000)) kB/s",
+            "udpDropped": "\(counters.udpDropped)",
+        ])
+        lastStatus = counters
+    }
+}

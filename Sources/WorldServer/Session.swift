@@ -1,0 +1,93 @@
+// A client's session on the server, and a space's instance: the per-connection and
+// per-space state the loop thread keeps. Only the loop thread touches either.
+
+import NetProto
+import Recording
+import Store
+import WorldCore
+
+final class SpaceInstance {
+    var world: World
+    let seed: UInt64
+    var recorder: SpaceRecorder?
+    var inputs: [Input] = []
+    var members: [UInt64: Session] = [:]
+    var sessionBySlot: [UInt32: Session] = [:]
+
+    init(world: World, seed: UInt64) {
+        self.world = world
+        self.seed = seed
+    }
+}
+
+final class Session: TCPConnectionDelegate {
+    let id: UInt64
+    let connection: TCPConnection
+    unowned let server: Server
+    let secret: [UInt8]
+    var machine: ConnectionStateMachine
+    var decoder = FrameDecoder()
+    var binding: BindingStateMachine<SocketAddress>
+    var role: UInt8 = 0
+    var displayName = ""
+    var spaceID: String?
+    var avatar: AvatarID?
+    var pendingEnter: (requestID: UInt32, spaceID: String)?
+    var feed: SnapshotFeed?
+    var snapshotsOverTCP = false
+    var lastSequence: UInt32 = 0
+    var lastInput: (clientTime: UInt16, heardAtMillis: UInt64) = (0, 0)
+    var namesSent = Set<UInt32>()
+    var rttMillis: UInt16?
+    var refusedNoticeAtMillis: UInt64 = 0
+    /// The member's account, nil for a guest.
+    var accountID: String?
+    /// The open visit's row id in the store, while in a space (and the server keeps records).
+    var visitID: Int64?
+    /// Why the visit will end if the connection closes now.
+    var endReason = Schema.EndReason.disconnect
+    var bugReportsPending = 0
+
+    init(id: UInt64, connection: TCPConnection, server: Server, secret: [UInt8], nowMillis: UInt64, limits: ConnectionStateMachine.Limits) {
+        self.id = id
+        self.connection = connection
+        self.server = server
+        self.secret = secret
+        machine = ConnectionStateMachine(nowMillis: nowMillis, limits: limits)
+        binding = BindingStateMachine(sessionID: id)
+    }
+
+    func send(_ message: ServerMessage) {
+        let frame = Framing.frame(message.encode())
+        if connection.write(frame) { server.counters.bytesOut += frame.count }
+    }
+
+    func connection(_ c: TCPConnection, received bytes: UnsafeRawBufferPointer) {
+        server.counters.bytesIn += bytes.count
+        decoder.append(bytes)
+        while machine.state != .closed {
+            let body: [UInt8]?
+            do {
+                body = try decoder.next()
+            } catch {
+                let code: ErrorCode = { if case .tooLarge = error { return .frameTooLarge } else { return .malformedMessage } }()
+                server.perform(machine.close(code, "bad frame: \(error)"), for: self)
+                return
+            }
+            guard let body else { return }
+            server.perform(machine.received(body, nowMillis: server.loop.nowMillis), for: self)
+        }
+    }
+
+    func connectionClosed(_ c: TCPConnection, error: UVError?) {
+        server.sessionClosed(self, error: error)
+    }
+}
+
+extension BindingStateMachine {
+    /// The address the session is bound to, if any.
+    public var boundAddress: Address? {
+        if case .bound(let address) = state { return address }
+        return nil
+    }
+}
