@@ -21,8 +21,10 @@ run: deps
 simulate: deps
 	$(SWIFT) run -c release seoulworld simulate $(ARGS)
 
-# The whole test suite (Swift Testing).
+# The whole test suite (Swift Testing). The build comes first so that the seoulworld binary
+# exists: the crash test runs it as a child process and kills it.
 test: deps
+	$(SWIFT) build --build-tests
 	$(SWIFT) test --disable-xctest
 
 # The step benchmarks (a separate package under Benchmarks/; release build, several minutes).

@@ -8,6 +8,10 @@
 #   COUNTS="2000" SECONDS_EACH=300 Benchmarks/load.sh   # the five-minute soak at 2,000
 #   KEEP=1 Benchmarks/load.sh        # keep the server logs and the bots' JSON reports
 #                                    # (drops and failures by reason) and print where
+#   FLOOD=2000 COUNTS=500 Benchmarks/load.sh   # the bots also send 2,000 bug reports a second
+#                                    # (a write flood for the store); adds their figures
+#
+# Each run's server keeps its records in a fresh database in the work directory.
 #
 # Bounded: each run lasts SECONDS_EACH plus the ramp; the server is stopped after each.
 set -euo pipefail
@@ -17,6 +21,7 @@ COUNTS=${COUNTS:-"250 500 1000 2000"}
 SECONDS_EACH=${SECONDS_EACH:-30}
 PORT=${PORT:-7790}
 SCENARIO=${SCENARIO:-scenarios/plaza-festival.json}
+FLOOD=${FLOOD:-0}
 RAMP=${RAMP:-400}
 
 ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
@@ -34,22 +39,32 @@ fi
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), scenario $(basename "$SCENARIO"), ${SECONDS_EACH} s per run after a ramp of ${RAMP} bots/s"
 echo
-echo "| bots | server tick p50 | server tick p99 | server CPU s per 1,000 client-ticks | RTT p99 | kbit/s down per bot | failed / dropped |"
-echo "|---:|---:|---:|---:|---:|---:|---:|"
+if [ "$FLOOD" = 0 ]; then
+    echo "| bots | server tick p50 | server tick p99 | server CPU s per 1,000 client-ticks | RTT p99 | kbit/s down per bot | failed / dropped |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|"
+else
+    echo "| bots | server tick p50 | server tick p99 | server CPU s per 1,000 client-ticks | RTT p99 | kbit/s down per bot | failed / dropped | reports acknowledged per s | report latency p50 / p99 | busy |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+fi
 for n in $COUNTS; do
     duration=$(python3 -c "print($SECONDS_EACH + $n / $RAMP)")
-    $pin_server "$bin" serve --port "$PORT" --log-level warning --stats-file "$work/server-$n.json" 2>"$work/server-$n.log" &
+    $pin_server "$bin" serve --port "$PORT" --log-level warning --stats-file "$work/server-$n.json" --data "$work/data-$n.sqlite" 2>"$work/server-$n.log" &
     server=$!
     sleep 1
     $pin_bots "$bin" bots --server "127.0.0.1:$PORT" --count "$n" --ramp "$RAMP" --duration "$duration" \
-        --scenario "$SCENARIO" --report "$work/bots-$n.json" >"$work/bots-$n.txt" 2>/dev/null || true
+        --scenario "$SCENARIO" --bug-reports-per-second "$FLOOD" --report "$work/bots-$n.json" >"$work/bots-$n.txt" 2>/dev/null || true
     kill -INT "$server"
     wait "$server" || true
     python3 - "$work/server-$n.json" "$work/bots-$n.json" "$n" <<'PY'
 import json, sys
 server = json.load(open(sys.argv[1])); bots = json.load(open(sys.argv[2])); n = sys.argv[3]
 cpu = server["cpuSeconds"] / max(1, server["clientTicks"]) * 1000
-print(f"| {n} | {server['tickP50Millis']:.2f} ms | {server['tickP99Millis']:.2f} ms | {cpu:.3f} | {bots['rttMillis']['p99']} ms | "
-      f"{bots['kilobitsPerSecondDownPerBot']:.1f} | {bots['failed']} / {bots['dropped']} |")
+row = (f"| {n} | {server['tickP50Millis']:.2f} ms | {server['tickP99Millis']:.2f} ms | {cpu:.3f} | {bots['rttMillis']['p99']} ms | "
+       f"{bots['kilobitsPerSecondDownPerBot']:.1f} | {bots['failed']} / {bots['dropped']} |")
+if bots.get("bugReportsSent", 0) > 0:
+    lat = bots["bugReportLatencyMicros"]
+    row += (f" {bots['bugReportsFiled'] / bots['durationSeconds']:.0f} | {lat['p50'] / 1000:.1f} / {lat['p99'] / 1000:.1f} ms |"
+            f" {bots['bugReportsBusy']} |")
+print(row)
 PY
 done

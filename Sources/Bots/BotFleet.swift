@@ -19,6 +19,9 @@ public struct FleetOptions: Sendable {
     public var tcpOnlyShare: Double
     public var scenario: Scenario
     public var seed: UInt64
+    /// Bug reports the whole fleet sends per second, spread over its connected bots (each with
+    /// at most four waiting for their answer): a write flood for the server's store.
+    public var bugReportsPerSecond: Double = 0
 
     public init(server: SocketAddress, count: Int, rampPerSecond: Double = 100, durationSeconds: Double = 30,
                 tcpOnlyShare: Double = 0.1, scenario: Scenario, seed: UInt64 = 1) {
@@ -41,6 +44,7 @@ final class Bot {
     var lastSnapshotCount = 0
     var lastSnapshotAt: UInt64?
     var rttSeen = 0
+    var bugLatencySeen = 0
     var nextChangeAt: UInt64 = 0
     var tourIndex = 0
     var closedByUs = false
@@ -60,6 +64,11 @@ public final class BotFleet {
     var random: WorldRandom
     var rtt = Histogram<UInt64>(highestTrackableValue: 60_000, numberOfSignificantValueDigits: .three)
     var snapshotInterval = Histogram<UInt64>(highestTrackableValue: 60_000, numberOfSignificantValueDigits: .three)
+    /// Bug reports: request to acknowledgement, microseconds.
+    var bugReportLatency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+    var bugReportsSent = 0
+    var bugReportsBlocked = 0
+    var nextReporter = 0
     var startedAt: UInt64 = 0
     var timer: UVTimer?
     var signal: UVSignal?
@@ -99,11 +108,31 @@ public final class BotFleet {
         let due = min(options.count, Int(elapsedSeconds * options.rampPerSecond) + 1)
         while bots.count + failedToOpen < due { launch() }
         for bot in bots { drive(bot, now: now) }
+        sendBugReports()
         if now - lastProgressAt >= 1_000_000_000 {
             lastProgressAt = now
             checkContact()
             progress(progressLine())
         }
+    }
+
+    /// Sends the bug reports due by now at the fleet's rate, round-robin over bots in a space.
+    func sendBugReports() {
+        guard options.bugReportsPerSecond > 0, !bots.isEmpty else { return }
+        let due = Int(elapsedSeconds * options.bugReportsPerSecond) - bugReportsSent - bugReportsBlocked
+        var sent = 0, tried = 0
+        while sent < due && tried < bots.count {
+            let bot = bots[nextReporter % bots.count]
+            nextReporter += 1
+            tried += 1
+            let c = bot.client
+            guard c.space != nil, !c.closed, c.bugReportsOutstanding < 4 else { continue }
+            c.reportBug("load test report \(bugReportsSent) from bot \(bot.index): 시청 로비에서 공지판이 보이지 않아요")
+            bugReportsSent += 1
+            sent += 1
+        }
+        // Reports no bot could take this tick (all waiting for answers) are counted, not queued.
+        bugReportsBlocked += due - sent
     }
 
     func launch() {
@@ -149,6 +178,10 @@ public final class BotFleet {
         while bot.rttSeen < c.rttMillis.count {
             _ = rtt.record(UInt64(c.rttMillis[bot.rttSeen]))
             bot.rttSeen += 1
+        }
+        while bot.bugLatencySeen < c.bugReportLatencyMicros.count {
+            _ = bugReportLatency.record(UInt64(c.bugReportLatencyMicros[bot.bugLatencySeen]))
+            bot.bugLatencySeen += 1
         }
         guard c.space != nil, now >= bot.nextChangeAt else {
             c.tick()
@@ -247,7 +280,12 @@ public final class BotFleet {
             r.bytesDown += c.bytesReceived
             r.bytesUp += c.bytesSent
             r.snapshots += c.snapshotsReceived
+            r.bugReportsFiled += c.bugReportsFiled.count
+            r.bugReportsBusy += c.errors.filter { $0.code == .busy }.count
         }
+        r.bugReportsSent = bugReportsSent
+        r.bugReportsNotSent = bugReportsBlocked
+        r.bugReportLatencyMicros = Percentiles(bugReportLatency)
         let botSeconds = max(0.001, elapsedSeconds) * Double(max(1, r.succeeded))
         r.kilobitsPerSecondDownPerBot = Double(r.bytesDown) * 8 / 1_000 / botSeconds
         r.kilobitsPerSecondUpPerBot = Double(r.bytesUp) * 8 / 1_000 / botSeconds
@@ -326,6 +364,13 @@ public struct BotReport: Codable, Sendable {
     /// each bot, checked once a second): must be 0.
     public var contactViolationsSeen = 0
     public var viewsChecked = 0
+    /// The write flood (`--bug-reports-per-second`): sent, acknowledged with an id, refused
+    /// with `busy`, and not sent because every bot had four waiting.
+    public var bugReportsSent = 0
+    public var bugReportsFiled = 0
+    public var bugReportsBusy = 0
+    public var bugReportsNotSent = 0
+    public var bugReportLatencyMicros = Percentiles()
 
     public var text: String {
         let reasons = failedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
@@ -338,6 +383,10 @@ public struct BotReport: Codable, Sendable {
         per bot               \(String(format: "%.1f", kilobitsPerSecondDownPerBot)) kbit/s down, \(String(format: "%.1f", kilobitsPerSecondUpPerBot)) kbit/s up
         snapshots             \(snapshots) received, \(protocolErrors) protocol errors
         no-contact check      \(contactViolationsSeen) pairs seen closer than 1.2 m in \(viewsChecked) views (within 5 m of each bot; must be 0)
-        """
+        """ + (bugReportsSent == 0 ? "" : """
+
+        bug reports           \(bugReportsSent) sent (\(String(format: "%.0f", Double(bugReportsSent) / max(durationSeconds, 0.001)))/s), \(bugReportsFiled) acknowledged, \(bugReportsBusy) busy, \(bugReportsNotSent) not sent (bots waiting)
+        report latency        p50 \(bugReportLatencyMicros.p50 / 1_000) ms  p90 \(bugReportLatencyMicros.p90 / 1_000) ms  p99 \(bugReportLatencyMicros.p99 / 1_000) ms  max \(bugReportLatencyMicros.max / 1_000) ms (request to acknowledgement after the commit)
+        """)
     }
 }

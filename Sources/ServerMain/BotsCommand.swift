@@ -38,7 +38,11 @@ struct BotsCommand: ParsableCommand {
     @Option(help: "Seed for the bots' choices.")
     var seed: UInt64 = 1
 
+    @Option(help: "Bug reports per second from the whole fleet (a write flood for the server's store; 0 sends none).")
+    var bugReportsPerSecond = 0.0
+
     func validate() throws {
+        guard (0...100_000).contains(bugReportsPerSecond) else { throw ValidationError("--bug-reports-per-second must be 0 to 100000") }
         guard (1...20_000).contains(count) else { throw ValidationError("--count must be 1 to 20000, got \(count)") }
         guard (1...86_400).contains(duration) else { throw ValidationError("--duration must be 1 to 86400 seconds") }
         guard ramp > 0 && ramp <= 10_000 else { throw ValidationError("--ramp must be above 0 and at most 10000 per second") }
@@ -59,8 +63,10 @@ struct BotsCommand: ParsableCommand {
         let (host, port) = Self.parse(server)!
         let address: SocketAddress
         do { address = try SocketAddress(host: host, port: port) } catch { throw ValidationError("--server: \(error)") }
-        let fleet = try BotFleet(options: FleetOptions(server: address, count: count, rampPerSecond: ramp, durationSeconds: duration,
-                                                       tcpOnlyShare: tcpOnlyShare, scenario: chosen, seed: seed))
+        var options = FleetOptions(server: address, count: count, rampPerSecond: ramp, durationSeconds: duration,
+                                   tcpOnlyShare: tcpOnlyShare, scenario: chosen, seed: seed)
+        options.bugReportsPerSecond = bugReportsPerSecond
+        let fleet = try BotFleet(options: options)
         let result = try fleet.run { line in FileHandle.standardError.write(Data(("\r" + line).utf8)) }
         FileHandle.standardError.write(Data("\n".utf8))
         print(result.text)

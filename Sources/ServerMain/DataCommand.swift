@@ -84,7 +84,7 @@ struct DataCommand: ParsableCommand {
 /// median of a few minutes, seven in ten by members of a pool of 50,000 accounts.
 struct SyntheticVisits {
     static let spaces = [("seoul-plaza", 30), ("city-hall", 20), ("gwanghwamun-square", 10), ("gyeongbokgung", 8), ("n-seoul-tower", 8),
-                         ("lotte-world-tower", 6), ("deoksugung", 5), ("dongdaemun-design-plaza", 4), ("han-river", 4),
+                         ("lotte-world-tower", 6), ("deoksugung", 5), ("dongdaemun-design-plaza", 4), ("hangang-park", 4),
                          ("bukchon-hanok-village", 2), ("seoul-forest", 2), ("cheong-wa-dae", 1)]
     /// Relative entries per hour of the day, local time (Asia/Seoul, UTC+9).
     static let hourWeights = [2, 1, 1, 1, 1, 1, 2, 3, 5, 6, 7, 8, 9, 8, 8, 8, 9, 10, 12, 14, 14, 12, 8, 4]

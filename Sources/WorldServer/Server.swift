@@ -158,6 +158,14 @@ public final class Server: @unchecked Sendable {
 
     /// Runs the loop until the server has shut down. Call on the thread that owns the server.
     public func run() {
+        // A parent may have started this process with SIGINT and SIGTERM blocked (Foundation's
+        // Process does, from a test runner); a blocked signal would never reach libuv's handler,
+        // and the server would ignore an orchestrator's request to stop. Unblock them here.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         startedAt = uv_hrtime()
         let period = UInt64(1_000 / configuration.tickRateHertz)
         tickTimer = try? UVTimer(loop: loop) { [unowned self] in self.tickDue() }

@@ -1,0 +1,126 @@
+// kill -9 while the server stores bug reports: a child `seoulworld serve` process receives
+// reports from a client that keeps every id it was given; the child is killed with SIGKILL at
+// 20 random moments and started again on the same database. Afterwards the database passes
+// SQLite's integrity check, every acknowledged id is there with its text, and each killed
+// run was closed as a crash by the start after it.
+
+import CLibUV
+import Foundation
+import GRDB
+import Store
+import Testing
+import WorldClient
+import WorldCore
+@testable import NetProto
+
+/// A `seoulworld serve` child process on a free loopback port, its log in a file.
+final class ChildServer {
+    let process = Process()
+    let logPath: String
+    private(set) var port: UInt16 = 0
+
+    /// The `seoulworld` binary built beside the test bundle (`swift build` puts every product there).
+    static var binary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("seoulworld").path
+    }
+
+    init(arguments: [String], logPath: String) throws {
+        self.logPath = logPath
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["serve", "--port", "0", "--log-level", "info"] + arguments
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // The server says where it listens once everything is open (at most 30 s).
+        let deadline = Date().addingTimeInterval(30)
+        while port == 0 && Date() < deadline && process.isRunning {
+            if let log = try? String(contentsOfFile: logPath, encoding: .utf8),
+               let range = log.range(of: #"tcp=127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                port = UInt16(log[range].split(separator: ":").last!)!
+            } else {
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+        }
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// Sends `signal` and waits at most 15 s for the process to end (then kills it for good).
+    /// Returns whether it ended by itself.
+    @discardableResult
+    func kill(_ signal: Int32) -> Bool {
+        Foundation.kill(process.processIdentifier, signal)
+        let deadline = Date().addingTimeInterval(15)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        guard process.isRunning else { return true }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return false
+    }
+
+    deinit {
+        if process.isRunning { kill(SIGKILL) }
+    }
+}
+
+@Suite(.serialized) struct CrashTests {
+    static let worlds = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("WorldFilesTests/Fixtures/good").path
+
+    @Test func killedTwentyTimesNoAcknowledgedReportIsLost() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: ChildServer.binary), "build the seoulworld binary first (`swift build`): \(ChildServer.binary)")
+        let directory = NSTemporaryDirectory() + "seoulworld-kill-\(UUID().uuidString)"
+        let database = directory + "/records.sqlite"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var random = WorldRandom(seed: 20_261_122)
+        var acknowledged: [UInt64: String] = [:]
+        var sent = 0
+        let kills = 20
+        for round in 0..<kills {
+            let child = try ChildServer(arguments: ["--data", database, "--worlds", Self.worlds], logPath: directory + "/server-\(round).log")
+            try #require(child.port != 0, "the server did not start: \(child.log)")
+            let loop = try UVLoop()
+            let client = try WorldClient(loop: loop, server: try SocketAddress(host: "127.0.0.1", port: child.port), credentials: .guest(displayName: "reporter"))
+            drive(loop, [client], seconds: 10) { client.welcome != nil }
+            try #require(client.welcome != nil, "round \(round): no welcome")
+            client.enter("hall")
+            // Report continuously, four at a time, until a random moment 0.2 to 1.5 s on.
+            let killAt = uv_hrtime() + 200_000_000 + random.next() % 1_300_000_000
+            var texts: [UInt32: String] = [:]
+            while uv_hrtime() < killAt {
+                while client.bugReportsOutstanding < 4 {
+                    let text = "round \(round) report \(sent): 계단에서 떨어졌어요"
+                    texts[client.reportBug(text)] = text
+                    sent += 1
+                }
+                drive(loop, [client], seconds: 0.01)
+            }
+            child.kill(SIGKILL)
+            drive(loop, [client], seconds: 0.2)
+            for (request, id) in client.bugReportsFiled { acknowledged[id] = texts[request]! }
+            client.close()
+            loop.closeAll()
+        }
+        #expect(acknowledged.count > kills * 10, "reports flowed in every round: \(acknowledged.count) acknowledged of \(sent) sent")
+
+        // One clean start and stop, which closes the last killed run.
+        let last = try ChildServer(arguments: ["--data", database, "--worlds", Self.worlds], logPath: directory + "/server-last.log")
+        try #require(last.port != 0)
+        #expect(last.kill(SIGTERM), "the server stops on SIGTERM, also when its parent blocked the signal")
+        #expect(last.process.terminationStatus == 0)
+        #expect(last.log.contains("did not stop cleanly"))
+
+        let store = try Store(path: database, readOnly: true)
+        #expect(try store.integrityCheck() == ["ok"])
+        let stored = try store.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, description FROM bug_reports").map { (UInt64($0["id"] as Int64), $0["description"] as String) })
+        }
+        let missing = acknowledged.filter { stored[$0.key] != $0.value }
+        #expect(missing.isEmpty, "\(missing.count) acknowledged reports missing or changed, e.g. \(missing.first.map { "\($0)" } ?? "")")
+        let runs = try store.read { db in try String.fetchAll(db, sql: "SELECT coalesce(stop_reason, 'open') FROM server_runs ORDER BY id") }
+        #expect(runs == Array(repeating: "crash", count: kills) + ["stopped"])
+        let open = try store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM visits WHERE left_at_ms IS NULL") }
+        #expect(open == 0, "every killed run's visits were closed at the next start")
+    }
+}
