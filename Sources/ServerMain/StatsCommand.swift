@@ -114,7 +114,7 @@ enum StatsText {
     }
 
     static func report(_ r: StatsReport, seconds: Double) -> String {
-        var out = "Usage from \(r.from.prefix(10)) to \(r.lastDay) included (\(r.timeZone)), by \(r.period.rawValue); computed in \(format(seconds * 1_000, decimals: 0)) ms\n\n"
+        var out = "Usage from \(r.from.prefix(10)) to \(r.lastDay) included (\(r.timeZone)), by \(r.period.rawValue); \(r.rowsRead) rows read in \(format(r.readSeconds * 1_000, decimals: 0)) ms, computed in \(format(r.computeSeconds * 1_000, decimals: 0)) ms\n\n"
         let spaceRows = r.spaces.filter { $0.visits > 0 || $0.peakConcurrent > 0 }
         if spaceRows.isEmpty {
             out += "No visits in this range.\n"

@@ -117,44 +117,43 @@ public enum StoreWrite: Sendable, Hashable {
     }
 
     /// Applies the write inside the writer's transaction; returns the new row's id or a count
-    /// where the write has one to give.
+    /// where the write has one to give. Statements are prepared once per connection and cached:
+    /// preparing an INSERT costs more than running it.
     func apply(_ db: Database) throws -> Int64? {
         switch self {
         case .heartbeat(let run, let at):
-            try db.execute(sql: "UPDATE server_runs SET heartbeat_at_ms = max(heartbeat_at_ms, ?) WHERE id = ?", arguments: [at, run])
+            try db.cachedStatement(sql: "UPDATE server_runs SET heartbeat_at_ms = max(heartbeat_at_ms, ?) WHERE id = ?").execute(arguments: [at, run])
             return nil
         case .runStopped(let run, let at):
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE server_runs SET heartbeat_at_ms = max(heartbeat_at_ms, ?), stopped_at_ms = max(heartbeat_at_ms, ?), stop_reason = 'stopped'
                 WHERE id = ?
-                """, arguments: [at, at, run])
+                """).execute(arguments: [at, at, run])
             return nil
         case .accountSeen(let account, let name, let roles, let at):
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO accounts (account_id, display_name, roles, first_seen_at_ms, last_seen_at_ms) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (account_id) DO UPDATE SET display_name = excluded.display_name, roles = excluded.roles,
                     last_seen_at_ms = max(accounts.last_seen_at_ms, excluded.last_seen_at_ms)
-                """, arguments: [account, name, roles, at, at])
+                """).execute(arguments: [account, name, roles, at, at])
             return nil
         case .visitOpened(let v):
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO visits (id, run_id, session_id, account_id, role, space_id, entered_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [v.visitID, v.runID, Int64(bitPattern: v.sessionID), v.accountID, v.role, v.spaceID, v.enteredAtMillis])
+                """).execute(arguments: [v.visitID, v.runID, Int64(bitPattern: v.sessionID), v.accountID, v.role, v.spaceID, v.enteredAtMillis])
             return v.visitID
         case .visitClosed(let id, let at, let reason):
             // max(): a clock stepped back between enter and leave must not break the row's check.
-            try db.execute(sql: "UPDATE visits SET left_at_ms = max(entered_at_ms, ?), end_reason = ? WHERE id = ? AND left_at_ms IS NULL",
-                           arguments: [at, reason.rawValue, id])
+            try db.cachedStatement(sql: "UPDATE visits SET left_at_ms = max(entered_at_ms, ?), end_reason = ? WHERE id = ? AND left_at_ms IS NULL").execute(arguments: [at, reason.rawValue, id])
             return nil
         case .serviceEvent(let e):
-            try db.execute(sql: "INSERT INTO service_events (service, kind, account_id, at_ms, duration_ms, outcome) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [e.service, e.kind, e.accountID, e.atMillis, e.durationMillis, e.outcome])
+            try db.cachedStatement(sql: "INSERT INTO service_events (service, kind, account_id, at_ms, duration_ms, outcome) VALUES (?, ?, ?, ?, ?, ?)").execute(arguments: [e.service, e.kind, e.accountID, e.atMillis, e.durationMillis, e.outcome])
             return db.lastInsertedRowID
         case .bugReport(let r):
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO bug_reports (run_id, session_id, account_id, role, description, space_id, floor, x_cm, y_cm, tick,
                     server_version, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [r.runID, Int64(bitPattern: r.sessionID), r.accountID, r.role, r.description, r.spaceID, r.floor,
+                """).execute(arguments: [r.runID, Int64(bitPattern: r.sessionID), r.accountID, r.role, r.description, r.spaceID, r.floor,
                                  r.xCentimetres, r.yCentimetres, r.tick, r.serverVersion, r.createdAtMillis])
             return db.lastInsertedRowID
         case .prune(let before, let limit):

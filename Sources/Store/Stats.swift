@@ -102,6 +102,10 @@ public struct StatsReport: Sendable, Codable {
     /// Average visitors present at each local hour of the day (24 values) over the range, per
     /// space: the "concurrency over the day" of the chart.
     public var presenceByHour: [String: [Double]]
+    /// Rows read, and the time spent reading them and computing from them (seconds).
+    public var rowsRead = 0
+    public var readSeconds = 0.0
+    public var computeSeconds = 0.0
 }
 
 public enum UsageStats {
@@ -157,41 +161,56 @@ public enum UsageStats {
         let b = boundaries(from: r.fromMillis, to: r.toMillis, period: r.period, timeZone: r.timeZone)
         let periods = b.count - 1
         let offsets = b.dropLast().map { Int64(r.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double($0) / 1_000))) * 1_000 }
-        var cells: [String: [Cell]] = [:]
-        var events: [String: [(t: Int64, delta: Int)]] = [:]
+        // Spaces by index (0 is every space together, when no space is chosen): the loop below
+        // runs once per visit, and string-keyed dictionaries there cost more than the rest.
+        var names = [allSpaces]
+        var index: [String: Int] = [:]
+        var cells: [[Cell]] = [Array(repeating: Cell(), count: periods)]
+        var events: [[(t: Int64, delta: Int)]] = [[]]
         for v in visits {
             let end = max(v.enteredMillis, v.leftMillis ?? r.nowMillis)
-            let keys = r.spaceID == nil ? [v.space, allSpaces] : [v.space]
             let start = max(v.enteredMillis, r.fromMillis), stop = min(end, r.toMillis)
-            for key in keys {
-                if cells[key] == nil { cells[key] = Array(repeating: Cell(), count: periods) }
+            let own: Int
+            if let i = index[v.space] {
+                own = i
+            } else {
+                own = names.count
+                index[v.space] = own
+                names.append(v.space)
+                cells.append(Array(repeating: Cell(), count: periods))
+                events.append([])
+            }
+            // The visit's own space, then (with no space chosen) every space together.
+            for pass in 0..<(r.spaceID == nil ? 2 : 1) {
+                let key = pass == 0 ? own : 0
                 if v.enteredMillis >= r.fromMillis && v.enteredMillis < r.toMillis {
                     let p = periodIndex(v.enteredMillis, b)
-                    cells[key]![p].visits += 1
-                    cells[key]![p].visitMillis.append(end - v.enteredMillis)
-                    if let a = v.account { cells[key]![p].members.insert(a) } else { cells[key]![p].guests += 1 }
+                    cells[key][p].visits += 1
+                    cells[key][p].visitMillis.append(end - v.enteredMillis)
+                    if let a = v.account { cells[key][p].members.insert(a) } else { cells[key][p].guests += 1 }
                 }
                 if start < stop {
-                    events[key, default: []].append((start, 1))
-                    events[key, default: []].append((stop, -1))
-                    addPresence(from: start, to: stop, boundaries: b, offsets: offsets, into: &cells[key]!)
+                    events[key].append((start, 1))
+                    events[key].append((stop, -1))
+                    addPresence(from: start, to: stop, boundaries: b, offsets: offsets, into: &cells[key])
                 }
             }
         }
-        for (key, list) in events {
-            sweepPeaks(list, boundaries: b, into: &cells[key]!)
+        for key in events.indices where !events[key].isEmpty {
+            sweepPeaks(events[key], boundaries: b, into: &cells[key])
         }
         var rows: [SpaceStatsRow] = []
         var presence: [String: [Double]] = [:]
         let days = Double(r.toMillis - r.fromMillis) / 86_400_000
-        for key in cells.keys.sorted(by: spaceOrder) {
-            let list = cells[key]!
+        // Every space together only when no space was chosen and someone came.
+        for key in names.indices.sorted(by: { spaceOrder(names[$0], names[$1]) }) where key != 0 || (r.spaceID == nil && !visits.isEmpty) {
+            let list = cells[key]
             var hours = [Int64](repeating: 0, count: 24)
             for (p, c) in list.enumerated() {
                 for h in 0..<24 { hours[h] += c.hourMillis[h] }
-                rows.append(row(c, space: key, periodStart: b[p], offset: offsets[p]))
+                rows.append(row(c, space: names[key], periodStart: b[p], offset: offsets[p]))
             }
-            presence[key] = hours.map { Double($0) / 3_600_000 / max(days, 1.0 / 24) }
+            presence[names[key]] = hours.map { Double($0) / 3_600_000 / max(days, 1.0 / 24) }
         }
         rows.sort { ($0.period, $0.space == allSpaces ? "" : $0.space) < ($1.period, $1.space == allSpaces ? "" : $1.space) }
         return (rows, presence)
@@ -328,6 +347,7 @@ public enum UsageStats {
 extension Store {
     /// The usage report for `request`, read from one snapshot of the database.
     public func stats(_ request: StatsRequest) throws -> StatsReport {
+        let started = DispatchTime.now().uptimeNanoseconds
         let (visits, events) = try pool.read { db -> ([VisitInterval], [UsageStats.EventRow]) in
             var visits: [VisitInterval] = []
             var sql = "SELECT space_id, account_id, entered_at_ms, left_at_ms FROM visits WHERE entered_at_ms < ? AND (left_at_ms IS NULL OR left_at_ms > ?)"
@@ -348,6 +368,7 @@ extension Store {
             }
             return (visits, events)
         }
+        let read = DispatchTime.now().uptimeNanoseconds
         let (rows, presence) = UsageStats.compute(visits: visits, request: request)
         let fromOffset = Int64(request.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(request.fromMillis) / 1_000))) * 1_000
         let toOffset = Int64(request.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(request.toMillis) / 1_000))) * 1_000
@@ -355,6 +376,8 @@ extension Store {
                            to: UsageStats.localDateTime(request.toMillis, offset: toOffset),
                            lastDay: UsageStats.localDate(request.toMillis - 1, offset: toOffset),
                            timeZone: request.timeZone.identifier, period: request.period, spaces: rows,
-                           services: UsageStats.computeServices(events: events, request: request), presenceByHour: presence)
+                           services: UsageStats.computeServices(events: events, request: request), presenceByHour: presence,
+                           rowsRead: visits.count + events.count, readSeconds: Double(read - started) / 1e9,
+                           computeSeconds: Double(DispatchTime.now().uptimeNanoseconds - read) / 1e9)
     }
 }

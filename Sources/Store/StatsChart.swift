@@ -55,7 +55,7 @@ public enum StatsChart {
         // Period labels: at most about twelve, evenly spaced.
         let every = max(1, Int((Double(periods.count) / 12).rounded(.up)))
         for (i, period) in periods.enumerated() where i % every == 0 {
-            out += "<text x=\"\(n(left + (Double(i) + 0.5) * slot))\" y=\"\(n(barTop + barHeight + 16))\" text-anchor=\"middle\" fill=\"#333\">\(escape(String(period.dropFirst(5))))</text>\n"
+            out += "<text x=\"\(n(left + (Double(i) + 0.5) * slot))\" y=\"\(n(barTop + barHeight + 16))\" text-anchor=\"middle\" fill=\"#333\">\(escape(r.period == .month ? String(period.prefix(7)) : String(period.dropFirst(5))))</text>\n"
         }
         // Presence by hour of day.
         out += "<text x=\"\(n(left))\" y=\"\(n(lineTop - 22))\" font-size=\"15\" font-weight=\"bold\">Visitors present by hour of the day (average over the range)</text>\n"
@@ -83,8 +83,10 @@ public enum StatsChart {
             out += "<text x=\"\(n(legendX + 20))\" y=\"\(n(y + 11))\">\(escape("\(key) (\(total))"))</text>\n"
             y += 22
         }
-        out += "<line x1=\"\(n(legendX))\" y1=\"\(n(lineTop + 7))\" x2=\"\(n(legendX + 14))\" y2=\"\(n(lineTop + 7))\" stroke=\"#222\" stroke-width=\"3\" stroke-dasharray=\"6 3\"/>"
-        out += "<text x=\"\(n(legendX + 20))\" y=\"\(n(lineTop + 11))\">all spaces</text>\n"
+        if r.presenceByHour[UsageStats.allSpaces] != nil {
+            out += "<line x1=\"\(n(legendX))\" y1=\"\(n(lineTop + 7))\" x2=\"\(n(legendX + 14))\" y2=\"\(n(lineTop + 7))\" stroke=\"#222\" stroke-width=\"3\" stroke-dasharray=\"6 3\"/>"
+            out += "<text x=\"\(n(legendX + 20))\" y=\"\(n(lineTop + 11))\">all spaces</text>\n"
+        }
         if periods.isEmpty {
             out += "<text x=\"\(n(left + plotWidth / 2))\" y=\"\(n(barTop + barHeight / 2))\" text-anchor=\"middle\" font-size=\"16\" fill=\"#666\">no visits in this range</text>\n"
         }
@@ -105,11 +107,11 @@ public enum StatsChart {
         return out
     }
 
-    /// The smallest of 1, 2, 2.5, 5 times a power of ten at or above `v`, so that the five grid
+    /// The smallest of 1, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten at or above `v`, so that the five grid
     /// steps are round numbers.
     static func niceCeiling(_ v: Double) -> Double {
         let power = pow(10, floor(log10(v)))
-        for m in [1.0, 2.0, 2.5, 5.0, 10.0] where m * power >= v { return m * power }
+        for m in [1.0, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0] where m * power >= v { return m * power }
         return 10 * power
     }
 

@@ -233,6 +233,7 @@ extension Server {
         submitUsage(.runStopped(runID: records.run.runID, atMillis: Self.nowUnixMillis()))
         let finished = records.writer.stop()
         let f = records.writer.figures()
+        storeFigures = f
         logger.info("store closed", metadata: ["committed": "\(f.committed)", "transactions": "\(f.transactions)",
                                                "failed": "\(f.failed)", "dropped": "\(records.dropped)", "finished": "\(finished)"])
         self.records = nil

@@ -20,11 +20,18 @@ extension Server {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-        let stats: [String: Any] = [
+        var stats: [String: Any] = [
             "ticks": counters.ticks, "ticksSkipped": counters.ticksSkipped, "tickP50Millis": tickMillis(percentile: 0.5),
             "tickP99Millis": tickMillis(percentile: 0.99), "cpuSeconds": cpu, "clientTicks": counters.clientTicks,
             "connectionsAccepted": counters.connectionsAccepted, "udpDropped": counters.udpDropped,
         ]
+        if let f = storeFigures {
+            stats["storeCommitted"] = f.committed
+            stats["storeTransactions"] = f.transactions
+            stats["storeFailed"] = f.failed
+            stats["storeRefusedFull"] = f.refusedFull
+            stats["storeQueueDepthMax"] = f.queueDepthMax
+        }
         do {
             let data = try JSONSerialization.data(withJSONObject: stats, options: [.prettyPrinted, .sortedKeys])
             try data.write(to: URL(fileURLWithPath: path))

@@ -93,6 +93,8 @@ public final class Server: @unchecked Sendable {
     var recordingWriter: RecordingWriter?
     /// The store's loop-thread side, when the server keeps records.
     var records: Records?
+    /// The store writer's figures at its close, for the stats file.
+    var storeFigures: StoreWriter.Figures?
     var startedAt: UInt64 = 0
     var stopping = false
     var lastStatus = ServerCounters()
