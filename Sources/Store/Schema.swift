@@ -62,6 +62,7 @@ public enum Schema {
                     CHECK ((left_at_ms IS NULL) = (end_reason IS NULL))
                 );
                 CREATE INDEX visits_entered ON visits (entered_at_ms);
+                CREATE INDEX visits_left ON visits (left_at_ms);
                 CREATE INDEX visits_open ON visits (run_id) WHERE left_at_ms IS NULL;
                 CREATE INDEX visits_account ON visits (account_id);
                 CREATE TABLE service_events (

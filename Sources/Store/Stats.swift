@@ -350,15 +350,22 @@ extension Store {
         let started = DispatchTime.now().uptimeNanoseconds
         let (visits, events) = try pool.read { db -> ([VisitInterval], [UsageStats.EventRow]) in
             var visits: [VisitInterval] = []
-            var sql = "SELECT space_id, account_id, entered_at_ms, left_at_ms FROM visits WHERE entered_at_ms < ? AND (left_at_ms IS NULL OR left_at_ms > ?)"
-            var arguments: StatementArguments = [request.toMillis, request.fromMillis]
-            if let space = request.spaceID {
-                sql += " AND space_id = ?"
-                arguments += [space]
-            }
-            let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-            while let row = try cursor.next() {
-                visits.append(VisitInterval(space: row[0], account: row[1], enteredMillis: row[2], leftMillis: row[3]))
+            // Three index ranges rather than one scan: visits that began in the range, then the few
+            // that began before it and were still present at its start (ended after it, or open).
+            let space = request.spaceID.map { _ in " AND space_id = ?" } ?? ""
+            let columns = "SELECT space_id, account_id, entered_at_ms, left_at_ms FROM visits WHERE "
+            let parts: [(String, StatementArguments)] = [
+                ("entered_at_ms >= ? AND entered_at_ms < ?", [request.fromMillis, request.toMillis]),
+                ("left_at_ms > ? AND entered_at_ms < ?", [request.fromMillis, request.fromMillis]),
+                ("left_at_ms IS NULL AND entered_at_ms < ?", [request.fromMillis]),
+            ]
+            for (condition, bounds) in parts {
+                var arguments = bounds
+                if let id = request.spaceID { arguments += [id] }
+                let cursor = try Row.fetchCursor(db, sql: columns + condition + space, arguments: arguments)
+                while let row = try cursor.next() {
+                    visits.append(VisitInterval(space: row[0], account: row[1], enteredMillis: row[2], leftMillis: row[3]))
+                }
             }
             var events: [UsageStats.EventRow] = []
             let eventCursor = try Row.fetchCursor(db, sql: "SELECT service, at_ms, duration_ms, outcome FROM service_events WHERE at_ms >= ? AND at_ms < ?",

@@ -10,7 +10,7 @@ public enum StatsChart {
     static let other = "#999999"
 
     public static func svg(_ r: StatsReport) -> String {
-        let width = 1_000.0, left = 70.0, plotWidth = 700.0, legendX = 800.0
+        let width = 1_080.0, left = 70.0, plotWidth = 700.0, legendX = 800.0
         let barTop = 70.0, barHeight = 250.0, lineTop = 400.0, lineHeight = 180.0
         let perSpace = r.spaces.filter { $0.space != UsageStats.allSpaces }
         var totals: [String: Int] = [:]
@@ -58,7 +58,7 @@ public enum StatsChart {
             out += "<text x=\"\(n(left + (Double(i) + 0.5) * slot))\" y=\"\(n(barTop + barHeight + 16))\" text-anchor=\"middle\" fill=\"#333\">\(escape(r.period == .month ? String(period.prefix(7)) : String(period.dropFirst(5))))</text>\n"
         }
         // Presence by hour of day.
-        out += "<text x=\"\(n(left))\" y=\"\(n(lineTop - 22))\" font-size=\"15\" font-weight=\"bold\">Visitors present by hour of the day (average over the range)</text>\n"
+        out += "<text x=\"\(n(left))\" y=\"\(n(lineTop - 22))\" font-size=\"15\" font-weight=\"bold\">Visitors present by hour of the day (average over the range; colours as above)</text>\n"
         let lines = [UsageStats.allSpaces] + shown
         let maxPresence = lines.compactMap { r.presenceByHour[$0]?.max() }.max() ?? 0
         let presenceScale = niceCeiling(max(maxPresence, 0.1))
