@@ -87,7 +87,11 @@ public final class Server: @unchecked Sendable {
     var signals: [UVSignal] = []
     var random = SystemRandomNumberGenerator()
     public internal(set) var counters = ServerCounters()
+    /// The last `tickSamplesMax` tick durations in nanoseconds, a ring: `tickSampleNext` is
+    /// where the next one goes once it is full (no shifting of 6,000 entries every tick).
     var tickDurations: [UInt64] = []
+    var tickSampleNext = 0
+    static let tickSamplesMax = 6_000
     /// The latest round-trip times measured from inputs, in milliseconds (bounded).
     public internal(set) var rttSamples: [UInt16] = []
     var recordingWriter: RecordingWriter?
@@ -528,8 +532,12 @@ public final class Server: @unchecked Sendable {
             sendSnapshots(space, tick: tickNumber)
         }
         let elapsed = uv_hrtime() - started
-        tickDurations.append(elapsed)
-        if tickDurations.count > 6_000 { tickDurations.removeFirst(tickDurations.count - 6_000) }
+        if tickDurations.count < Self.tickSamplesMax {
+            tickDurations.append(elapsed)
+        } else {
+            tickDurations[tickSampleNext] = elapsed
+            tickSampleNext = (tickSampleNext + 1) % Self.tickSamplesMax
+        }
     }
 
     func sendSnapshots(_ space: SpaceInstance, tick: UInt32) {
@@ -543,11 +551,13 @@ public final class Server: @unchecked Sendable {
         }
         let serverTime = UInt16(truncatingIfNeeded: loop.nowMillis)
         for s in space.members.values {
-            guard var feed = s.feed else { continue }
+            // The feed is advanced in place in its session: a local copy would share its arrays
+            // with the session's, and every mutation of them would copy them, per client per tick.
+            guard s.feed != nil else { continue }
             let (clientTime, heardAt) = s.lastInput
             let header = SnapshotHeader(tick: tick, baselineTick: 0, inputAck: s.lastSequence, echoClientTimeMillis: clientTime,
                                         holdMillis: UInt16(truncatingIfNeeded: loop.nowMillis &- heardAt), serverTimeMillis: serverTime)
-            if let (body, _) = feed.next(world: world, header: header) {
+            if let (body, _) = s.feed!.next(world: world, header: header) {
                 if let address = s.binding.boundAddress {
                     let bytes = Packet.snapshot(body).encode()
                     if udp?.send(bytes, to: address) == true {
@@ -559,7 +569,6 @@ public final class Server: @unchecked Sendable {
                     counters.snapshotsSent += 1
                 }
             }
-            s.feed = feed
             if let seen = newlySeen[s.id] {
                 var names: [(entity: UInt32, name: String)] = []
                 for subject in seen where !s.namesSent.contains(SnapshotFeed.entity(subject)) {
