@@ -116,7 +116,14 @@ public struct SnapshotFeed: Sendable {
                 seen.append((Self.state(a), d2, due))
             }
         }
-        seen.sort { $0.state.entity < $1.state.entity }
+        // By entity, through packed integer keys (entity above, index below; entities are
+        // unique, so the order is the same as sorting the tuples): a sort of plain UInt64s is
+        // several times cheaper than a sort of tuples through a closure, and this one runs for
+        // every client on every tick (it was a quarter of the server's time at 500 bots).
+        var order = [UInt64](repeating: 0, count: seen.count)
+        for i in seen.indices { order[i] = UInt64(seen[i].state.entity) << 32 | UInt64(i) }
+        order.sort()
+        seen = order.map { seen[Int(truncatingIfNeeded: $0 & 0xFFFF_FFFF)] }
         // Merge with what was presented: held states stay unless due; newcomers are fresh.
         var current: [EntityState] = []
         current.reserveCapacity(seen.count)
