@@ -94,3 +94,24 @@ import WorldCore
         }
     }
 }
+
+@Suite struct SnapshotPriorityTests {
+    /// The packed-key sort gives exactly the order of the tuple sort it replaced, ties of
+    /// distance included, and a distance too large to pack falls back to the tuple sort.
+    @Test func packedPriorityEqualsTheTupleSort() {
+        var random = WorldRandom(seed: 7)
+        for round in 0..<500 {
+            let count = Int(random.next() % 120) + 1
+            var entities = Set<UInt32>()
+            while entities.count < count { entities.insert(UInt32(truncatingIfNeeded: random.next())) }
+            // Few distinct distances, so that ties are common; sometimes one beyond 2^46.
+            var seen = entities.sorted().map { e in
+                (state: EntityState(entity: e, x: 0, y: 0, floor: 0, heading: 0, motion: 0),
+                 distance: Int64(random.next() % 8) * 10_000, due: random.next() % 3 != 0)
+            }
+            if round % 10 == 0 { seen[Int(random.next() % UInt64(count))].distance = 1 << 50 }
+            let mine = seen[Int(random.next() % UInt64(count))].state.entity
+            #expect(SnapshotFeed.priority(of: seen, mine: mine) == SnapshotFeed.priority(of: seen, mine: mine, packed: false), "round \(round)")
+        }
+    }
+}
