@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The load benchmark: the real server against N load-test bots on loopback, one run per N,
 # server and bots pinned to different cores where there are two. Prints one Markdown table:
-# N, the server's own tick p50/p99, its CPU seconds per 1,000 client-ticks, the bots' RTT
-# p99, kbit/s down per bot, and connections failed or dropped.
+# N, the server's own tick p50/p99, its CPU seconds per 1,000 client-ticks, its peak resident
+# memory, the bots' RTT p99, kbit/s down per bot, and connections failed or dropped.
 #
 #   Benchmarks/load.sh                         # N = 250 500 1000 2000, 30 s each
 #   COUNTS="2000" SECONDS_EACH=300 Benchmarks/load.sh   # the five-minute soak at 2,000
@@ -40,11 +40,11 @@ fi
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), scenario $(basename "$SCENARIO"), ${SECONDS_EACH} s per run after a ramp of ${RAMP} bots/s"
 echo
 if [ "$FLOOD" = 0 ]; then
-    echo "| bots | server tick p50 | server tick p99 | server CPU s per 1,000 client-ticks | RTT p99 | kbit/s down per bot | failed / dropped |"
-    echo "|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| bots | server tick p50 | server tick p99 | server CPU s per 1,000 client-ticks | server peak RSS | RTT p99 | kbit/s down per bot | failed / dropped |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
 else
-    echo "| bots | server tick p50 | server tick p99 | server CPU s per 1,000 client-ticks | RTT p99 | kbit/s down per bot | failed / dropped | reports acknowledged per s | report latency p50 / p99 | busy |"
-    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| bots | server tick p50 | server tick p99 | server CPU s per 1,000 client-ticks | server peak RSS | RTT p99 | kbit/s down per bot | failed / dropped | reports acknowledged per s | report latency p50 / p99 | busy |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 fi
 for n in $COUNTS; do
     duration=$(python3 -c "print($SECONDS_EACH + $n / $RAMP)")
@@ -59,7 +59,8 @@ for n in $COUNTS; do
 import json, sys
 server = json.load(open(sys.argv[1])); bots = json.load(open(sys.argv[2])); n = sys.argv[3]
 cpu = server["cpuSeconds"] / max(1, server["clientTicks"]) * 1000
-row = (f"| {n} | {server['tickP50Millis']:.2f} ms | {server['tickP99Millis']:.2f} ms | {cpu:.3f} | {bots['rttMillis']['p99']} ms | "
+rss = server.get("maxResidentKilobytes", 0) / 1024
+row = (f"| {n} | {server['tickP50Millis']:.2f} ms | {server['tickP99Millis']:.2f} ms | {cpu:.3f} | {rss:.0f} MB | {bots['rttMillis']['p99']} ms | "
        f"{bots['kilobitsPerSecondDownPerBot']:.1f} | {bots['failed']} / {bots['dropped']} |")
 if bots.get("bugReportsSent", 0) > 0:
     lat = bots["bugReportLatencyMicros"]

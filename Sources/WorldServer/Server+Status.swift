@@ -23,6 +23,8 @@ extension Server {
         var stats: [String: Any] = [
             "ticks": counters.ticks, "ticksSkipped": counters.ticksSkipped, "tickP50Millis": tickMillis(percentile: 0.5),
             "tickP99Millis": tickMillis(percentile: 0.99), "cpuSeconds": cpu, "clientTicks": counters.clientTicks,
+            // The peak resident set of the process (Linux reports kilobytes).
+            "maxResidentKilobytes": usage.ru_maxrss,
             "connectionsAccepted": counters.connectionsAccepted, "udpDropped": counters.udpDropped,
         ]
         if let f = storeFigures {
