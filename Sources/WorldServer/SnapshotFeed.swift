@@ -14,7 +14,8 @@
 // stale for good; SnapshotConvergenceTests guards against it.)
 //
 // Invariants:
-// 1. `history` holds at most `historyTicks` entries, in increasing tick order.
+// 1. `history` holds at most `historyTicks` entries, in increasing tick order, none older
+//    than the acknowledged one.
 // 2. The baseline used is always one the client acknowledged and the feed still holds;
 //    otherwise the snapshot is coded against nothing (sent whole).
 // 3. Once the world stands still, every client's view equals the world within
@@ -59,9 +60,13 @@ public struct SnapshotFeed: Sendable {
     public static let spectatorEntity: UInt32 = 0xFFFF_FFFF
 
     /// The client says it holds the snapshot of `tick`. Older or unknown ticks are ignored.
+    /// Snapshots older than the acknowledged one are dropped at once: acknowledgements only move
+    /// forward, so no later baseline can be older. With a round trip of a few ticks the feed
+    /// then holds a few snapshots, not `historyTicks` (most of a client's memory before).
     public mutating func acknowledge(_ tick: UInt32) {
         guard tick > ackedTick, history.contains(where: { $0.tick == tick }) else { return }
         ackedTick = tick
+        if let first = history.firstIndex(where: { $0.tick == tick }), first > 0 { history.removeFirst(first) }
     }
 
     /// The wire identity of an avatar: its slot in the low 20 bits, the low 12 bits of its
