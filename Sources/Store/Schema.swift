@@ -98,14 +98,18 @@ public enum Schema {
         return m
     }()
 
+    /// The identifiers of the migrations applied to the file, in order (none for a new file).
+    static func applied(_ pool: DatabasePool) throws -> [String] {
+        try pool.read { db in
+            guard try db.tableExists("grdb_migrations") else { return [] }
+            return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
+        }
+    }
+
     /// Refuses a file written by a newer server (migrations this binary does not know).
     static func checkNotNewer(_ pool: DatabasePool, path: String) throws {
-        let unknown: [String] = try pool.read { db in
-            guard try db.tableExists("grdb_migrations") else { return [] }
-            let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
-            let known = Set(migrator.migrations)
-            return applied.filter { !known.contains($0) }
-        }
+        let known = Set(migrator.migrations)
+        let unknown = try applied(pool).filter { !known.contains($0) }
         guard unknown.isEmpty else {
             throw StoreError("""
                 \(path) was written by a newer seoulworld (schema \(unknown.joined(separator: ", ")); this binary knows up to \
@@ -117,10 +121,7 @@ public enum Schema {
 
     /// For read-only use: the file must be a SeoulWorld database at a version this binary reads.
     static func checkReadable(_ pool: DatabasePool, path: String) throws {
-        let applied: [String] = try pool.read { db in
-            guard try db.tableExists("grdb_migrations") else { return [] }
-            return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
-        }
+        let applied = try applied(pool)
         guard !applied.isEmpty else { throw StoreError("\(path) is an SQLite file but not a SeoulWorld database (no migrations applied)") }
         let known = Set(migrator.migrations)
         if let newer = applied.first(where: { !known.contains($0) }) {
