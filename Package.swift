@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "NetProto", targets: ["NetProto"]),
         .library(name: "Recording", targets: ["Recording"]),
         .library(name: "Store", targets: ["Store"]),
+        .library(name: "Services", targets: ["Services"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
@@ -57,12 +58,16 @@ let package = Package(
 
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
 
+        // MARK: The city's rules: chat, the profanity filter, moderation, reports (no I/O, time as an argument)
+
+        .target(name: "Services", dependencies: ["WorldCore"]),
+
         // MARK: The server library: sessions, snapshots, and (to come) the libuv server
 
         .target(
             name: "WorldServer",
             dependencies: [
-                "WorldCore", "NetProto", "WorldFiles", "Crowd", "Recording", "Store",
+                "WorldCore", "NetProto", "WorldFiles", "Crowd", "Recording", "Store", "Services",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -96,6 +101,7 @@ let package = Package(
                 "NetProto",
                 "Recording",
                 "Store",
+                "Services",
                 .product(name: "Logging", package: "swift-log"),
                 "CLibUV",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -108,6 +114,7 @@ let package = Package(
         .testTarget(name: "NetProtoTests", dependencies: ["NetProto", "WorldCore", "Crowd"]),
         .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "WorldClient", "Bots", "NetProto", "WorldCore", "WorldFiles", "Crowd", "Recording", "Store"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ServicesTests", dependencies: ["Services"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "WorldCore", "Crowd", "NetProto"]),
         .testTarget(name: "WorldFilesTests", dependencies: ["WorldFiles", "WorldCore", "Crowd"], resources: [.copy("Fixtures")]),
     ]

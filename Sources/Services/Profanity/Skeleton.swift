@@ -1,0 +1,107 @@
+// A text as the filter matches it: its letters' codes in order ("elements"), each with the
+// scalar it came from, whether it was a bare jamo, and the word ("token") it belongs to.
+// Tokens are broken by whitespace and by punctuation; `spaceBefore` says which tokens follow
+// whitespace, for the rule on letters spaced apart (ProfanityFilter.swift). Runs of the same
+// code are then grouped, so that stretched letters (fuuuuck) read as the word (fuck).
+
+struct Skeleton {
+    var codes: [UInt32] = []
+    /// The index, among the text's scalars, of the scalar each element came from.
+    var source: [Int32] = []
+    var bare: [Bool] = []
+    var token: [Int32] = []
+    /// Per token: its first and last element, its letters (scalars that gave elements), and
+    /// whether whitespace comes before it.
+    var tokenFirst: [Int32] = []
+    var tokenLast: [Int32] = []
+    var tokenLetters: [Int32] = []
+    var spaceBefore: [Bool] = []
+
+    /// Runs of one code: the code, how many elements, the first element.
+    var groupCode: [UInt32] = []
+    var groupCount: [Int32] = []
+    var groupFirst: [Int32] = []
+
+    init(_ scalars: [Unicode.Scalar]) {
+        codes.reserveCapacity(scalars.count + 8)
+        var kinds: [Fold.Kind] = []
+        kinds.reserveCapacity(scalars.count)
+        for s in scalars { kinds.append(Fold.kind(s)) }
+        var inToken = false
+        var sawSpace = true
+        for (i, kind) in kinds.enumerated() {
+            var letters: (UInt32, UInt32, UInt32, Bool) = (0, 0, 0, false)
+            var n = 0
+            switch kind {
+            case .whitespace:
+                inToken = false
+                sawSpace = true
+                continue
+            case .ignorable: continue
+            case .separator:
+                inToken = false
+                continue
+            case .letter(let c):
+                letters = (c, 0, 0, false)
+                n = 1
+            case .jamo(let c):
+                letters = (c, 0, 0, true)
+                n = 1
+            case .syllable(let l, let v, let t):
+                letters = (l, v, t, false)
+                n = t == 0 ? 2 : 3
+            case .leetSymbol(let c):
+                // A letter when a letter or digit follows within the word, or when '@' or '$'
+                // ends a word begun with letters ("a$$"); else punctuation ("ass!").
+                if Self.letterFollows(kinds, after: i) || (inToken && c != UInt32(UInt8(ascii: "i")) && c != UInt32(UInt8(ascii: "t"))) {
+                    letters = (c, 0, 0, false)
+                    n = 1
+                } else {
+                    inToken = false
+                    continue
+                }
+            }
+            if !inToken {
+                tokenFirst.append(Int32(codes.count))
+                tokenLast.append(Int32(codes.count))
+                tokenLetters.append(0)
+                spaceBefore.append(sawSpace)
+                inToken = true
+                sawSpace = false
+            }
+            let t = Int32(tokenFirst.count - 1)
+            tokenLetters[Int(t)] += 1
+            for k in 0..<n {
+                let code = k == 0 ? letters.0 : (k == 1 ? letters.1 : letters.2)
+                codes.append(code)
+                source.append(Int32(i))
+                bare.append(letters.3)
+                token.append(t)
+            }
+            tokenLast[Int(t)] = Int32(codes.count - 1)
+        }
+        var i = 0
+        while i < codes.count {
+            var j = i + 1
+            while j < codes.count && codes[j] == codes[i] && token[j] == token[i] { j += 1 } // runs stay inside a word
+            groupCode.append(codes[i])
+            groupCount.append(Int32(j - i))
+            groupFirst.append(Int32(i))
+            i = j
+        }
+    }
+
+    static func letterFollows(_ kinds: [Fold.Kind], after i: Int) -> Bool {
+        var j = i + 1
+        while j < kinds.count {
+            switch kinds[j] {
+            case .ignorable, .leetSymbol: j += 1
+            case .letter, .jamo, .syllable: return true
+            case .whitespace, .separator: return false
+            }
+        }
+        return false
+    }
+
+    func groupLast(_ g: Int) -> Int { Int(groupFirst[g] + groupCount[g] - 1) }
+}
