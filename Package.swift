@@ -112,7 +112,7 @@ let package = Package(
 
         .testTarget(name: "WorldCoreTests", dependencies: ["WorldCore", "Crowd"]),
         .testTarget(name: "NetProtoTests", dependencies: ["NetProto", "WorldCore", "Crowd"]),
-        .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "WorldClient", "Bots", "NetProto", "WorldCore", "WorldFiles", "Crowd", "Recording", "Store"]),
+        .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "WorldClient", "Bots", "NetProto", "WorldCore", "WorldFiles", "Crowd", "Recording", "Store", "Services"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ServicesTests", dependencies: ["Services"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "WorldCore", "Crowd", "NetProto"]),

@@ -23,5 +23,14 @@ let package = Package(
             path: "Benchmarks/WorldStep",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "ChatFilter",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Services", package: "SeoulWorld"),
+            ],
+            path: "Benchmarks/ChatFilter",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

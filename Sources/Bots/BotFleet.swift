@@ -22,6 +22,8 @@ public struct FleetOptions: Sendable {
     /// Bug reports the whole fleet sends per second, spread over its connected bots (each with
     /// at most four waiting for their answer): a write flood for the server's store.
     public var bugReportsPerSecond: Double = 0
+    /// How bot `index` signs in: a guest by default; members (minted tokens) to chat.
+    public var credentials: @Sendable (Int) -> WorldClient.Credentials = { .guest(displayName: "bot-\($0)") }
 
     public init(server: SocketAddress, count: Int, rampPerSecond: Double = 100, durationSeconds: Double = 30,
                 tcpOnlyShare: Double = 0.1, scenario: Scenario, seed: UInt64 = 1) {
@@ -46,6 +48,9 @@ final class Bot {
     var rttSeen = 0
     var bugLatencySeen = 0
     var nextChangeAt: UInt64 = 0
+    var nextChatAt: UInt64 = 0
+    var chatAnswersSeen = 0
+    var errorsSeen = 0
     var tourIndex = 0
     var closedByUs = false
 
@@ -69,6 +74,10 @@ public final class BotFleet {
     var bugReportsSent = 0
     var bugReportsBlocked = 0
     var nextReporter = 0
+    /// Chat: sent to received by another bot, microseconds (the sender's clock is in the text:
+    /// every bot shares this process's clock).
+    var chatLatency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+    var chat = ChatFigures()
     var startedAt: UInt64 = 0
     var timer: UVTimer?
     var signal: UVSignal?
@@ -140,7 +149,7 @@ public final class BotFleet {
         let behaviour = pickBehaviour()
         let tcpOnly = Double(random.next() % 10_000) / 10_000 < options.tcpOnlyShare
         do {
-            let client = try WorldClient(loop: loop, server: options.server, credentials: .guest(displayName: "bot-\(index)"),
+            let client = try WorldClient(loop: loop, server: options.server, credentials: options.credentials(index),
                                          options: WorldClient.Options(tcpOnly: tcpOnly))
             bots.append(Bot(index: index, behaviour: behaviour, client: client))
         } catch {
@@ -183,6 +192,7 @@ public final class BotFleet {
             _ = bugReportLatency.record(UInt64(c.bugReportLatencyMicros[bot.bugLatencySeen]))
             bot.bugLatencySeen += 1
         }
+        countChat(bot, now: now)
         guard c.space != nil, now >= bot.nextChangeAt else {
             c.tick()
             return
@@ -252,8 +262,54 @@ public final class BotFleet {
                       snapshotInterval.valueAtPercentile(99), down, up)
     }
 
+    static let cleanLines = ["안녕하세요, 여기 사람 정말 많네요", "종 치는 거 몇 시예요?", "happy new year from the plaza", "see you by the fountain",
+                             "사진 찍어 주실 분?", "the lights look great tonight"]
+    static let profaneLines = ["아 씨발 렉 걸려", "what the fuck is this queue", "ㅅㅂ 안 보여", "this is bullsh1t"]
+
+    /// Chat: each bot in a space says a line to those nearby every `everySeconds` (first at a
+    /// random phase); and what came back is counted.
+    func countChat(_ bot: Bot, now: UInt64) {
+        let c = bot.client
+        for m in c.takeChat() {
+            chat.delivered += 1
+            // "#<micros> ..." at the start: the sender's clock, which is this process's.
+            if m.text.hasPrefix("#"), let sent = UInt64(m.text.dropFirst().prefix { $0.isNumber }), now / 1_000 >= sent {
+                _ = chatLatency.record(now / 1_000 - sent)
+            }
+        }
+        while bot.chatAnswersSeen < c.chatAnswers.count {
+            chat.acknowledged += 1
+            if c.chatAnswers[bot.chatAnswersSeen].filtered { chat.filtered += 1 }
+            bot.chatAnswersSeen += 1
+        }
+        while bot.errorsSeen < c.errors.count {
+            switch c.errors[bot.errorsSeen].code {
+            case .rateLimited: chat.rateLimited += 1
+            case .muted: chat.muted += 1
+            case .guestNotAllowed: chat.refusedAsGuest += 1
+            default: break
+            }
+            bot.errorsSeen += 1
+        }
+        guard let settings = options.scenario.chat, c.space != nil, !c.closed else { return }
+        let every = UInt64(settings.everySeconds * 1e9)
+        if bot.nextChatAt == 0 {
+            bot.nextChatAt = now + random.next() % max(1, every)
+            return
+        }
+        guard now >= bot.nextChatAt else { return }
+        bot.nextChatAt += every
+        let profane = Double(random.next() % 1_000_000) / 1_000_000 < settings.profaneShare
+        let lines = profane ? Self.profaneLines : Self.cleanLines
+        c.chat(.nearby, "#\(now / 1_000) " + lines[Int(random.next() % UInt64(lines.count))])
+        chat.sent += 1
+        if profane { chat.sentProfane += 1 }
+    }
+
     func makeReport() -> BotReport {
         var r = BotReport()
+        r.chat = chat
+        r.chatLatencyMicros = Percentiles(chatLatency)
         r.scenario = options.scenario.name
         r.world = options.scenario.world
         r.target = options.count
@@ -371,6 +427,9 @@ public struct BotReport: Codable, Sendable {
     public var bugReportsBusy = 0
     public var bugReportsNotSent = 0
     public var bugReportLatencyMicros = Percentiles()
+    public var chat = ChatFigures()
+    /// Sent to received by a nearby bot.
+    public var chatLatencyMicros = Percentiles()
 
     public var text: String {
         let reasons = failedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
@@ -387,6 +446,25 @@ public struct BotReport: Codable, Sendable {
 
         bug reports           \(bugReportsSent) sent (\(String(format: "%.0f", Double(bugReportsSent) / max(durationSeconds, 0.001)))/s), \(bugReportsFiled) acknowledged, \(bugReportsBusy) busy, \(bugReportsNotSent) not sent (bots waiting)
         report latency        p50 \(bugReportLatencyMicros.p50 / 1_000) ms  p90 \(bugReportLatencyMicros.p90 / 1_000) ms  p99 \(bugReportLatencyMicros.p99 / 1_000) ms  max \(bugReportLatencyMicros.max / 1_000) ms (request to acknowledgement after the commit)
+        """) + (chat.sent == 0 ? "" : """
+
+        chat                  \(chat.sent) sent (\(chat.sentProfane) profane), \(chat.acknowledged) acknowledged, \(chat.filtered) filtered, \(chat.rateLimited) rate-limited, \(chat.muted) muted, \(chat.refusedAsGuest) refused (guests), \(chat.delivered) received by bots
+        chat latency          p50 \(String(format: "%.1f", Double(chatLatencyMicros.p50) / 1_000)) ms  p99 \(String(format: "%.1f", Double(chatLatencyMicros.p99) / 1_000)) ms  max \(String(format: "%.1f", Double(chatLatencyMicros.max) / 1_000)) ms (sent to received by a nearby bot)
         """)
     }
+}
+
+/// What the bots' chat did, as they counted it.
+public struct ChatFigures: Codable, Sendable {
+    public var sent = 0
+    public var sentProfane = 0
+    /// Answered with `chatSent`; of those, masked by the filter.
+    public var acknowledged = 0
+    public var filtered = 0
+    public var rateLimited = 0
+    public var muted = 0
+    public var refusedAsGuest = 0
+    /// Messages the bots received (each delivery counts once).
+    public var delivered = 0
+    public init() {}
 }

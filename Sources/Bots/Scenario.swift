@@ -21,6 +21,19 @@ public struct Scenario: Codable, Sendable {
     public var world: String
     public var description: String?
     public var behaviours: [Behaviour]
+    /// Chat, for every bot (members only: the fleet needs a token secret to mint member tokens).
+    public var chat: Chat?
+
+    /// Each bot says something to those nearby about every `everySeconds` (its phase random),
+    /// a share of it profane (for the filter): the load of a chatting crowd.
+    public struct Chat: Codable, Sendable {
+        public var everySeconds: Double
+        public var profaneShare: Double
+        public init(everySeconds: Double, profaneShare: Double) {
+            self.everySeconds = everySeconds
+            self.profaneShare = profaneShare
+        }
+    }
 
     public struct Behaviour: Codable, Sendable {
         public enum Kind: String, Codable, Sendable { case wander, gather, tour, idle }
@@ -62,6 +75,10 @@ public struct Scenario: Codable, Sendable {
     public func problems() -> [String] {
         var out: [String] = []
         if behaviours.isEmpty { out.append("behaviours: at least one is needed") }
+        if let chat {
+            if !(0.5...3_600).contains(chat.everySeconds) { out.append("chat.everySeconds: \(chat.everySeconds) is not 0.5 to 3600") }
+            if !(0...1).contains(chat.profaneShare) { out.append("chat.profaneShare: \(chat.profaneShare) is not between 0 and 1") }
+        }
         let total = behaviours.reduce(0) { $0 + $1.share }
         if abs(total - 1) > 0.001 { out.append("behaviours: the shares add up to \(total), not 1") }
         for (i, b) in behaviours.enumerated() {

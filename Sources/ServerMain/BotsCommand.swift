@@ -4,6 +4,7 @@ import ArgumentParser
 import Bots
 import Foundation
 import NetProto
+import WorldServer
 
 struct BotsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,7 +42,18 @@ struct BotsCommand: ParsableCommand {
     @Option(help: "Bug reports per second from the whole fleet (a write flood for the server's store; 0 sends none).")
     var bugReportsPerSecond = 0.0
 
+    @Option(help: "Each bot chats to those nearby about every this many seconds (overrides the scenario's chat; 0 turns chat off). Needs member tokens: --token-secret-file or $SEOULWORLD_TOKEN_SECRET, the server's.")
+    var chatEverySeconds: Double?
+
+    @Option(help: "With chat: the share of messages that are profane, 0 to 1 (default 0.1, or the scenario's).")
+    var profaneShare: Double?
+
+    @Option(help: "File holding the server's token secret as hex: the bots sign in as members (bot-N) instead of guests.")
+    var tokenSecretFile: String?
+
     func validate() throws {
+        if let c = chatEverySeconds, c != 0 && !(0.5...3_600).contains(c) { throw ValidationError("--chat-every-seconds must be 0 (off) or 0.5 to 3600") }
+        if let p = profaneShare, !(0...1).contains(p) { throw ValidationError("--profane-share must be 0 to 1") }
         guard (0...100_000).contains(bugReportsPerSecond) else { throw ValidationError("--bug-reports-per-second must be 0 to 100000") }
         guard (1...20_000).contains(count) else { throw ValidationError("--count must be 1 to 20000, got \(count)") }
         guard (1...86_400).contains(duration) else { throw ValidationError("--duration must be 1 to 86400 seconds") }
@@ -66,6 +78,20 @@ struct BotsCommand: ParsableCommand {
         var options = FleetOptions(server: address, count: count, rampPerSecond: ramp, durationSeconds: duration,
                                    tcpOnlyShare: tcpOnlyShare, scenario: chosen, seed: seed)
         options.bugReportsPerSecond = bugReportsPerSecond
+        if let every = chatEverySeconds {
+            options.scenario.chat = every == 0 ? nil : Scenario.Chat(everySeconds: every, profaneShare: profaneShare ?? options.scenario.chat?.profaneShare ?? 0.1)
+        } else if let share = profaneShare, options.scenario.chat != nil {
+            options.scenario.chat!.profaneShare = share
+        }
+        let (secret, source) = try TokenSecret.load(file: tokenSecretFile)
+        if source != .generated {
+            let expires = UInt64(Date().timeIntervalSince1970) + UInt64(duration) + 3_600
+            options.credentials = { index in
+                .member(token: MemberToken(accountID: "bot-\(index)", displayName: "bot-\(index)", roles: [.member], expiresAtUnixSeconds: expires).signed(secret: secret))
+            }
+        } else if options.scenario.chat != nil {
+            throw ValidationError("chatting bots sign in as members: pass --token-secret-file (or set SEOULWORLD_TOKEN_SECRET) with the server's secret")
+        }
         let fleet = try BotFleet(options: options)
         let result = try fleet.run { line in FileHandle.standardError.write(Data(("\r" + line).utf8)) }
         FileHandle.standardError.write(Data("\n".utf8))

@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Recording
+import Services
 import WorldFiles
 import WorldServer
 
@@ -49,6 +50,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Delete usage rows (visits, service events, bug reports) older than this many days (1 to 36500).")
     var keepDays = 400
 
+    @Option(help: "The folder of the chat filter's word lists (profanity-*.txt, allow.txt; docs/POLICY.md). Default: policy/ beside the worlds directory.")
+    var policy: String?
+
     func validate() throws {
         guard (1...3_600).contains(recordKeyframeSeconds) else { throw ValidationError("--record-keyframe-seconds must be 1 to 3600, got \(recordKeyframeSeconds)") }
         guard (1...65_536).contains(recordFileMegabytes) else { throw ValidationError("--record-file-megabytes must be 1 to 65536, got \(recordFileMegabytes)") }
@@ -86,6 +90,15 @@ struct Serve: ParsableCommand {
         var store = StoreSettings(path: data ?? defaultDataPath(worlds: worlds))
         store.keepDays = keepDays
         configuration.store = store
+        let policyDirectory = policy ?? defaultPolicyDirectory(worlds: worlds)
+        do {
+            configuration.profanity = try ProfanityFilter.load(directory: policyDirectory)
+        } catch {
+            printError("seoulworld: the chat filter cannot start: \(error.description)")
+            throw ExitCode(1)
+        }
+        logger.info("chat filter loaded", metadata: ["policy": "\(policyDirectory)", "entries": "\(configuration.profanity!.entries)",
+                                                     "allowEntries": "\(configuration.profanity!.allowEntries)"])
         let server: Server
         do {
             server = try Server(configuration: configuration, catalog: catalog, logger: logger)
@@ -103,6 +116,12 @@ struct Serve: ParsableCommand {
 func defaultDataPath(worlds: String?) -> String {
     let directory = worlds.map { URL(fileURLWithPath: $0) } ?? WorldLoader.defaultDirectory()
     return directory.standardizedFileURL.deletingLastPathComponent().appendingPathComponent("data").appendingPathComponent("seoulworld.sqlite").path
+}
+
+/// `policy/` beside the worlds directory in use.
+func defaultPolicyDirectory(worlds: String?) -> String {
+    let directory = worlds.map { URL(fileURLWithPath: $0) } ?? WorldLoader.defaultDirectory()
+    return directory.standardizedFileURL.deletingLastPathComponent().appendingPathComponent("policy").path
 }
 
 enum TokenSecret {

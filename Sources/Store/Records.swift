@@ -94,12 +94,32 @@ public enum StoreWrite: Sendable, Hashable {
     /// Deletes at most `rowsMax` rows of each kept table older than `beforeMillis`; answered
     /// with the number of rows deleted (the server asks again while it equals the batch).
     case prune(beforeMillis: Int64, rowsMax: Int)
+    // Moderation (Moderation.swift).
+    /// Answered with the sanction's id; writes its audit row too.
+    case sanction(Sanction)
+    /// Lifts the account's active sanctions of a kind (unban, unmute); answered with how many.
+    case liftSanctions(accountID: String, kind: Sanction.Kind, atMillis: Int64, actor: String, reason: String)
+    /// An audit row of its own (warn, kick); answered with its id.
+    case audit(AuditEntry)
+    case block(blocker: String, blocked: String, atMillis: Int64)
+    case unblock(blocker: String, blocked: String)
+    /// Answered with the report's id.
+    case userReport(UserReport)
+    /// Answered with 1 if it was open and is now resolved, else 0.
+    case resolveReport(reportID: Int64, actor: String, resolution: String, atMillis: Int64)
+    case filterHit(accountID: String, atMillis: Int64)
+    /// A read, in the writer's order: the account's active ban and mute and its blocks.
+    case loadStanding(accountID: String, nowMillis: Int64)
+    /// A read: audit rows after `afterID` (so the server sees what operators' commands did).
+    case auditSince(afterID: Int64, limit: Int)
 
     /// Whether a client waits for this write (its failure must reach that client), or it is a
     /// usage record (whose failure is counted and logged).
     public var isAcknowledged: Bool {
-        if case .bugReport = self { return true }
-        return false
+        switch self {
+        case .bugReport, .sanction, .liftSanctions, .block, .unblock, .userReport, .resolveReport, .audit: return true
+        default: return false
+        }
     }
 
     /// A short name for logs and counters.
@@ -113,51 +133,63 @@ public enum StoreWrite: Sendable, Hashable {
         case .serviceEvent: return "service-event"
         case .bugReport: return "bug-report"
         case .prune: return "prune"
+        case .sanction: return "sanction"
+        case .liftSanctions: return "lift-sanctions"
+        case .audit: return "audit"
+        case .block: return "block"
+        case .unblock: return "unblock"
+        case .userReport: return "user-report"
+        case .resolveReport: return "resolve-report"
+        case .filterHit: return "filter-hit"
+        case .loadStanding: return "load-standing"
+        case .auditSince: return "audit-since"
         }
     }
 
     /// Applies the write inside the writer's transaction; returns the new row's id or a count
     /// where the write has one to give. Statements are prepared once per connection and cached:
     /// preparing an INSERT costs more than running it.
-    func apply(_ db: Database) throws -> Int64? {
+    func apply(_ db: Database) throws -> StoreOutcome {
         switch self {
         case .heartbeat(let run, let at):
             try db.cachedStatement(sql: "UPDATE server_runs SET heartbeat_at_ms = max(heartbeat_at_ms, ?) WHERE id = ?").execute(arguments: [at, run])
-            return nil
+            return .none
         case .runStopped(let run, let at):
             try db.cachedStatement(sql: """
                 UPDATE server_runs SET heartbeat_at_ms = max(heartbeat_at_ms, ?), stopped_at_ms = max(heartbeat_at_ms, ?), stop_reason = 'stopped'
                 WHERE id = ?
                 """).execute(arguments: [at, at, run])
-            return nil
+            return .none
         case .accountSeen(let account, let name, let roles, let at):
             try db.cachedStatement(sql: """
                 INSERT INTO accounts (account_id, display_name, roles, first_seen_at_ms, last_seen_at_ms) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (account_id) DO UPDATE SET display_name = excluded.display_name, roles = excluded.roles,
                     last_seen_at_ms = max(accounts.last_seen_at_ms, excluded.last_seen_at_ms)
                 """).execute(arguments: [account, name, roles, at, at])
-            return nil
+            return .none
         case .visitOpened(let v):
             try db.cachedStatement(sql: """
                 INSERT INTO visits (id, run_id, session_id, account_id, role, space_id, entered_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [v.visitID, v.runID, Int64(bitPattern: v.sessionID), v.accountID, v.role, v.spaceID, v.enteredAtMillis])
-            return v.visitID
+            return .id(v.visitID)
         case .visitClosed(let id, let at, let reason):
             // max(): a clock stepped back between enter and leave must not break the row's check.
             try db.cachedStatement(sql: "UPDATE visits SET left_at_ms = max(entered_at_ms, ?), end_reason = ? WHERE id = ? AND left_at_ms IS NULL").execute(arguments: [at, reason.rawValue, id])
-            return nil
+            return .none
         case .serviceEvent(let e):
             try db.cachedStatement(sql: "INSERT INTO service_events (service, kind, account_id, at_ms, duration_ms, outcome) VALUES (?, ?, ?, ?, ?, ?)").execute(arguments: [e.service, e.kind, e.accountID, e.atMillis, e.durationMillis, e.outcome])
-            return db.lastInsertedRowID
+            return .id(db.lastInsertedRowID)
         case .bugReport(let r):
             try db.cachedStatement(sql: """
                 INSERT INTO bug_reports (run_id, session_id, account_id, role, description, space_id, floor, x_cm, y_cm, tick,
                     server_version, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [r.runID, Int64(bitPattern: r.sessionID), r.accountID, r.role, r.description, r.spaceID, r.floor,
                                  r.xCentimetres, r.yCentimetres, r.tick, r.serverVersion, r.createdAtMillis])
-            return db.lastInsertedRowID
+            return .id(db.lastInsertedRowID)
         case .prune(let before, let limit):
-            return try Self.prune(db, before: before, limit: limit)
+            return .count(try Self.prune(db, before: before, limit: limit))
+        default:
+            return try applyModeration(db)
         }
     }
 
@@ -277,7 +309,8 @@ extension Store {
     /// Row counts of every table, for `seoulworld data check`.
     public func rowCounts() throws -> [(table: String, rows: Int)] {
         try pool.read { db in
-            try ["server_runs", "accounts", "visits", "service_events", "bug_reports"].map { table in
+            try ["server_runs", "accounts", "visits", "service_events", "bug_reports", "sanctions", "blocks", "user_reports", "audit_log",
+                 "filter_counts"].map { table in
                 (table, try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0)
             }
         }

@@ -95,8 +95,90 @@ public enum Schema {
                 CREATE INDEX bug_reports_account ON bug_reports (account_id);
                 """)
         }
+        m.registerMigration("v2-moderation") { db in
+            let reasons = ReportReason.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            let actions = AuditAction.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            // No foreign keys to accounts here: a ban may name an account this server never
+            // saw, and these rows outlive the usage rows that pruning deletes.
+            try db.execute(sql: """
+                CREATE TABLE sanctions (
+                    id INTEGER PRIMARY KEY,
+                    account_id TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('mute', 'ban')),
+                    starts_at_ms INTEGER NOT NULL,
+                    ends_at_ms INTEGER,
+                    reason TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    lifted_at_ms INTEGER,
+                    lifted_by TEXT,
+                    CHECK (ends_at_ms IS NULL OR ends_at_ms >= starts_at_ms),
+                    CHECK ((lifted_at_ms IS NULL) = (lifted_by IS NULL))
+                );
+                CREATE INDEX sanctions_account ON sanctions (account_id, kind);
+                CREATE TABLE blocks (
+                    blocker_account TEXT NOT NULL,
+                    blocked_account TEXT NOT NULL,
+                    created_at_ms INTEGER NOT NULL,
+                    PRIMARY KEY (blocker_account, blocked_account),
+                    CHECK (blocker_account <> blocked_account)
+                );
+                CREATE TABLE user_reports (
+                    id INTEGER PRIMARY KEY,
+                    reporter_account TEXT,
+                    reporter_session INTEGER NOT NULL,
+                    reported_account TEXT,
+                    reported_name TEXT NOT NULL,
+                    reported_entity INTEGER,
+                    reason TEXT NOT NULL CHECK (reason IN (\(reasons))),
+                    description TEXT NOT NULL,
+                    space_id TEXT,
+                    tick INTEGER,
+                    recording_file TEXT,
+                    recording_tick INTEGER,
+                    evidence TEXT NOT NULL,
+                    created_at_ms INTEGER NOT NULL,
+                    resolved_at_ms INTEGER,
+                    resolved_by TEXT,
+                    resolution TEXT,
+                    CHECK ((resolved_at_ms IS NULL) = (resolved_by IS NULL))
+                );
+                CREATE INDEX user_reports_created ON user_reports (created_at_ms);
+                CREATE INDEX user_reports_open ON user_reports (created_at_ms) WHERE resolved_at_ms IS NULL;
+                CREATE INDEX user_reports_reported ON user_reports (reported_account);
+                CREATE TABLE audit_log (
+                    id INTEGER PRIMARY KEY,
+                    at_ms INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL CHECK (action IN (\(actions))),
+                    target_account TEXT,
+                    report_id INTEGER,
+                    until_ms INTEGER,
+                    reason TEXT NOT NULL
+                );
+                CREATE INDEX audit_log_at ON audit_log (at_ms);
+                CREATE INDEX audit_log_target ON audit_log (target_account);
+                CREATE TABLE filter_counts (
+                    account_id TEXT PRIMARY KEY,
+                    filtered INTEGER NOT NULL CHECK (filtered > 0),
+                    last_at_ms INTEGER NOT NULL
+                );
+                """)
+        }
         return m
     }()
+
+    /// Why a citizen reported someone. The strings are stored; the numbers are the protocol's.
+    public enum ReportReason: String, CaseIterable, Sendable {
+        case harassment, profanity, spam
+        case inappropriateName = "inappropriate-name"
+        case other
+    }
+
+    /// What an audit row records. The strings are stored; docs/DATA.md lists them.
+    public enum AuditAction: String, CaseIterable, Sendable {
+        case warn, kick, mute, unmute, ban, unban
+        case resolveReport = "resolve-report"
+    }
 
     /// The identifiers of the migrations applied to the file, in order (none for a new file).
     static func applied(_ pool: DatabasePool) throws -> [String] {

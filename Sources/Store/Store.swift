@@ -26,9 +26,26 @@ public final class Store: @unchecked Sendable {
     public let pool: DatabasePool
     let lockDescriptor: Int32?
 
+    /// How a process uses the file.
+    public enum Access: Sendable {
+        /// The server: creates and migrates the file, and holds the single-writer lock.
+        case server
+        /// Reports and checks: an existing file at this binary's schema, never written.
+        case readOnly
+        /// An operator's command (`seoulworld moderation ban`) beside a running server: small
+        /// writes of its own in their own transactions (SQLite serialises them with the
+        /// server's), without the lock and without migrating.
+        case operatorTool
+    }
+
     /// Opens (creating if missing) the database at `path` for a server: migrates it, and takes
     /// the single-writer lock. `readOnly` opens an existing file for reports and checks only.
-    public init(path: String, readOnly: Bool = false) throws {
+    public convenience init(path: String, readOnly: Bool = false) throws {
+        try self.init(path: path, access: readOnly ? .readOnly : .server)
+    }
+
+    public init(path: String, access: Access) throws {
+        let readOnly = access != .server
         self.path = path
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
@@ -46,7 +63,7 @@ public final class Store: @unchecked Sendable {
             lockDescriptor = try Self.lock(path + ".lock")
         }
         var configuration = Configuration()
-        configuration.readonly = readOnly
+        configuration.readonly = access == .readOnly
         configuration.label = "seoulworld-store"
         configuration.foreignKeysEnabled = true
         // A busy database (a checkpoint, another reader upgrading) is waited for briefly rather

@@ -24,7 +24,7 @@ public final class StoreWriter: @unchecked Sendable {
     public struct Completion: Sendable {
         /// The caller's number for the write (never 0).
         public let ticket: UInt64
-        public let result: Result<Int64?, StoreError>
+        public let result: Result<StoreOutcome, StoreError>
     }
 
     /// Figures for operators; read with `figures()`.
@@ -172,16 +172,16 @@ public final class StoreWriter: @unchecked Sendable {
 
     /// One transaction for the whole batch; if it fails, each write alone, so that only the
     /// writes that fail by themselves are reported failed.
-    func commit(_ batch: [(write: StoreWrite, ticket: UInt64, submittedAt: UInt64)]) -> [Result<Int64?, StoreError>] {
+    func commit(_ batch: [(write: StoreWrite, ticket: UInt64, submittedAt: UInt64)]) -> [Result<StoreOutcome, StoreError>] {
         do {
             return try store.pool.write { db in
-                try batch.map { item -> Result<Int64?, StoreError> in .success(try item.write.apply(db)) }
+                try batch.map { item -> Result<StoreOutcome, StoreError> in .success(try item.write.apply(db)) }
             }
         } catch {
             onProblem("a group of \(batch.count) writes failed (\(error)); retrying each alone")
         }
         var failures = 0
-        let results = batch.map { item -> Result<Int64?, StoreError> in
+        let results = batch.map { item -> Result<StoreOutcome, StoreError> in
             do {
                 return .success(try store.pool.write { db in try item.write.apply(db) })
             } catch {

@@ -61,6 +61,26 @@ public final class WorldClient: TCPConnectionDelegate {
     public private(set) var bugReportLatencyMicros: [UInt32] = []
     var bugReportsPending: [UInt32: UInt64] = [:]
 
+    /// A chat message this client received, with when (the loop's clock, nanoseconds).
+    public struct ReceivedChat: Sendable {
+        public var channel: ChatChannel
+        public var senderEntity: UInt32
+        public var senderName: String
+        public var serverTimeMillis: UInt64
+        public var text: String
+        public var receivedAtNanos: UInt64
+    }
+    /// Chat received and not yet taken (`takeChat`), at most `chatKeptMax` (older ones dropped).
+    public private(set) var chatReceived: [ReceivedChat] = []
+    public static let chatKeptMax = 10_000
+    /// The answers to this client's chat messages: masked or not, how many it reached, the text delivered.
+    public private(set) var chatAnswers: [(requestID: UInt32, filtered: Bool, recipients: UInt32, text: String)] = []
+    public private(set) var userReportsFiled: [(requestID: UInt32, reportID: UInt64)] = []
+    public private(set) var blockLists: [UInt32: [String]] = [:]
+    /// Requests answered with `done` (blocks, staff actions).
+    public private(set) var done: [UInt32] = []
+    public private(set) var notices: [(kind: NoticeKind, untilUnixMillis: UInt64, text: String)] = []
+
     var held: [(tick: UInt32, state: [EntityState])] = []
     var sequence: UInt32 = 0
     var recentCommands: [WireCommand] = []
@@ -106,6 +126,45 @@ public final class WorldClient: TCPConnectionDelegate {
         nextRequestID += 1
         bugReportsPending[id] = uv_hrtime()
         send(.reportBug(requestID: id, description: description))
+        return id
+    }
+
+    /// Sends a chat message; the answer is in `chatAnswers`, or an error with this request id.
+    @discardableResult
+    public func chat(_ to: ChatTarget, _ text: String) -> UInt32 {
+        request { .chat(requestID: $0, to: to, text: text) }
+    }
+
+    /// Reports the user with this entity in the same space; the answer is `userReportsFiled`.
+    @discardableResult
+    public func reportUser(entity: UInt32, reason: ReportReasonCode, description: String) -> UInt32 {
+        request { .reportUser(requestID: $0, entity: entity, reason: reason, description: description) }
+    }
+
+    @discardableResult
+    public func block(_ subject: Subject, on: Bool = true) -> UInt32 {
+        request { .block(requestID: $0, subject: subject, on: on) }
+    }
+
+    @discardableResult
+    public func listBlocks() -> UInt32 { request { .listBlocks(requestID: $0) } }
+
+    /// A staff action (the token must carry the staff role).
+    @discardableResult
+    public func staff(_ action: StaffAction, _ subject: Subject, seconds: UInt32 = 0, reason: String) -> UInt32 {
+        request { .staff(requestID: $0, action: action, subject: subject, seconds: seconds, reason: reason) }
+    }
+
+    /// Hands over the chat received since the last call.
+    public func takeChat() -> [ReceivedChat] {
+        defer { chatReceived.removeAll(keepingCapacity: true) }
+        return chatReceived
+    }
+
+    func request(_ make: (UInt32) -> ClientMessage) -> UInt32 {
+        let id = nextRequestID
+        nextRequestID += 1
+        send(make(id))
         return id
     }
 
@@ -250,6 +309,17 @@ public final class WorldClient: TCPConnectionDelegate {
                 bugReportLatencyMicros.append(UInt32(clamping: (uv_hrtime() - sent) / 1_000))
             }
         case .names(let entries): for e in entries { names[e.entity] = e.name }
+        case .chat(let channel, let entity, let name, let time, let text):
+            if chatReceived.count >= Self.chatKeptMax { chatReceived.removeFirst(chatReceived.count / 2) }
+            chatReceived.append(ReceivedChat(channel: channel, senderEntity: entity, senderName: name, serverTimeMillis: time, text: text,
+                                             receivedAtNanos: uv_hrtime()))
+        case .chatSent(let request, let filtered, let recipients, let text):
+            if chatAnswers.count >= Self.chatKeptMax { chatAnswers.removeFirst(chatAnswers.count / 2) }
+            chatAnswers.append((request, filtered, recipients, text))
+        case .userReportFiled(let request, let id): userReportsFiled.append((request, id))
+        case .blockList(let request, let accounts): blockLists[request] = accounts
+        case .done(let request): done.append(request)
+        case .notice(let kind, let until, let text): notices.append((kind, until, text))
         case .shuttingDown(_, let text): shutdownNotice = text
         case .pong: break
         case .snapshot(let body): apply(snapshot: body)

@@ -75,6 +75,9 @@ public struct Space: Sendable {
     public var pointsOfInterest: [PointOfInterest]
     /// What the simulation needs; obstacles and spawn areas in the same order as above.
     public var definition: WorldDefinition
+    /// How far nearby chat carries, on one floor (the file's `chatRadiusMetres`).
+    public var chatRadiusCentimetres: Int32 = 2_000
+    public static let chatRadiusMetresDefault = 20.0
     /// The file it came from, for messages.
     public var file: String
     /// Where avatar centres may stand, in m² summed over floors, as the walkability check

@@ -10,7 +10,7 @@ public enum WorldFileFormat {
 
     public static let topLevelFields = [
         "$schema", "formatVersion", "id", "kind", "name", "description", "scale", "sources", "sizeMetres", "floors",
-        "capacity", "tickRateHertz", "personalSpaceRadiusMetres", "walkSpeedMetresPerSecond", "runSpeedMetresPerSecond",
+        "capacity", "tickRateHertz", "personalSpaceRadiusMetres", "chatRadiusMetres", "walkSpeedMetresPerSecond", "runSpeedMetresPerSecond",
         "interest", "spawnAreas", "obstacles", "portals", "pointsOfInterest",
     ]
     static let interestFields = ["enterRadiusMetres", "leaveRadiusMetres", "visibleMax", "nearRadiusMetres", "refreshPeriodTicks"]
@@ -144,6 +144,7 @@ struct SpaceDecoder {
         let radius = top.number("personalSpaceRadiusMetres", required: false, range: 0.1...5) ?? 0.6
         let walk = top.number("walkSpeedMetresPerSecond", required: false, range: 0.1...20) ?? 1.4
         let run = top.number("runSpeedMetresPerSecond", required: false, range: 0.1...20) ?? 4
+        let chat = top.number("chatRadiusMetres", required: false, range: 1...500) ?? Space.chatRadiusMetresDefault
 
         let definition = WorldDefinition(
             id: id, bounds: bounds, floors: floors.map(\.floor), obstacles: obstacles.map(\.obstacle),
@@ -160,7 +161,7 @@ struct SpaceDecoder {
         }
         return Space(id: id, kind: kind, name: name, description: description, scale: scale, sources: sources,
                      floorNames: floors.map(\.name), obstacles: obstacles, spawnAreas: spawnAreas, portals: portals,
-                     pointsOfInterest: points, definition: definition, file: diagnostics.file)
+                     pointsOfInterest: points, definition: definition, chatRadiusCentimetres: centimetres(chat), file: diagnostics.file)
     }
 
     // MARK: Pieces

@@ -52,10 +52,21 @@ final class Records {
     var droppedLoggedAtMillis: UInt64 = 0
     var heartbeatTimer: UVTimer?
     var pruneTimer: UVTimer?
+    var auditTimer: UVTimer?
+    /// The newest audit row the server has seen, and whether a read of newer ones is queued.
+    var lastAuditID: Int64 = 0
+    var auditPollPending = false
 
     enum Waiter {
         case bugReport(session: UInt64, requestID: UInt32)
         case prune
+        /// A member's standing, read before its welcome.
+        case standing(session: UInt64)
+        case userReport(session: UInt64, requestID: UInt32)
+        /// A block or a staff action: `done` once committed.
+        case done(session: UInt64, requestID: UInt32)
+        case resolved(session: UInt64, requestID: UInt32, reportID: Int64)
+        case auditPoll
     }
 
     init(settings: StoreSettings, store: Store, writer: StoreWriter, run: RunStart) {
@@ -101,6 +112,7 @@ extension Server {
         records.heartbeatTimer?.start(afterMillis: beat, repeatMillis: beat)
         records.pruneTimer = try? UVTimer(loop: loop) { [unowned self] in self.prune() }
         records.pruneTimer?.start(afterMillis: 10_000, repeatMillis: UInt64(records.settings.pruneEverySeconds * 1_000))
+        startAuditPoll()
     }
 
     /// Queues a usage record; past the queue's limit it is counted and logged, never silent.
@@ -192,18 +204,51 @@ extension Server {
                 guard let s = sessions[sessionID] else { continue }
                 s.bugReportsPending -= 1
                 switch completion.result {
-                case .success(let id?):
+                case .success(.id(let id)):
                     counters.bugReportsFiled += 1
                     s.send(.bugReportFiled(requestID: request, reportID: UInt64(id)))
-                case .success(nil):
+                case .success:
                     preconditionFailure("a bug report's write returns its id")
                 case .failure(let error):
                     s.send(.error(code: .internalError, requestID: request, text: "the report could not be stored: \(error.description)"))
                 }
             case .prune:
-                if case .success(let count?) = completion.result, count >= Int64(records.settings.pruneBatchRows) {
+                if case .success(.count(let count)) = completion.result, count >= Int64(records.settings.pruneBatchRows) {
                     prune() // more to delete: the next small batch
                 }
+            case .standing(let sessionID):
+                guard let s = sessions[sessionID] else { continue }
+                switch completion.result {
+                case .success(.standing(let standing)): welcomeMember(s, standing: standing)
+                case .success, .failure:
+                    perform(s.machine.refused(.internalError, "this account's standing could not be read from the store; try again shortly"), for: s)
+                }
+            case .userReport(let sessionID, let request):
+                guard let s = sessions[sessionID] else { continue }
+                s.userReportsPending -= 1
+                if case .success(.id(let id)) = completion.result {
+                    counters.userReportsFiled += 1
+                    s.send(.userReportFiled(requestID: request, reportID: UInt64(id)))
+                } else {
+                    s.send(.error(code: .internalError, requestID: request, text: "the report could not be stored; send it again"))
+                }
+            case .done(let sessionID, let request):
+                guard let s = sessions[sessionID] else { continue }
+                if case .success = completion.result {
+                    s.send(.done(requestID: request))
+                } else {
+                    s.send(.error(code: .internalError, requestID: request, text: "the change took effect but could not be stored; it ends when the server restarts"))
+                }
+            case .resolved(let sessionID, let request, let reportID):
+                guard let s = sessions[sessionID] else { continue }
+                switch completion.result {
+                case .success(.count(1)): s.send(.done(requestID: request))
+                case .success: s.send(.error(code: .unknownTarget, requestID: request, text: "no open report \(reportID) (unknown, or already resolved)"))
+                case .failure: s.send(.error(code: .internalError, requestID: request, text: "the resolution could not be stored; try again"))
+                }
+            case .auditPoll:
+                records.auditPollPending = false
+                if case .success(.audit(let entries)) = completion.result { applyAudit(entries) }
             }
         }
         records.completions.removeAll(keepingCapacity: true)
@@ -230,6 +275,7 @@ extension Server {
         guard let records else { return }
         records.heartbeatTimer?.close()
         records.pruneTimer?.close()
+        records.auditTimer?.close()
         submitUsage(.runStopped(runID: records.run.runID, atMillis: Self.nowUnixMillis()))
         let finished = records.writer.stop()
         let f = records.writer.figures()

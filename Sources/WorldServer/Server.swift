@@ -19,6 +19,7 @@ import Foundation
 import Logging
 import NetProto
 import Recording
+import Services
 import Store
 import WorldCore
 import WorldFiles
@@ -43,6 +44,9 @@ public struct ServerConfiguration: Sendable {
     public var recording: RecorderSettings?
     /// Keep the city's records in this database (docs/DATA.md); nil keeps none.
     public var store: StoreSettings?
+    /// The chat filter (policy/); nil delivers chat unfiltered (tests of other things).
+    public var profanity: ProfanityFilter?
+    public var chatRateRules = ChatRateLimit.Rules()
 
     public init(tokenSecret: [UInt8]) { self.tokenSecret = tokenSecret }
 }
@@ -66,6 +70,21 @@ public struct ServerCounters: Sendable {
     /// Bug reports committed and acknowledged, and refused because the store's queue was full.
     public var bugReportsFiled = 0
     public var bugReportsBusy = 0
+    /// Chat: messages accepted, deliveries made, messages the filter masked, refused for the
+    /// rate limit, refused because the sender was muted, and system mutes for flooding.
+    public var chatMessages = 0
+    public var chatDeliveries = 0
+    public var chatFiltered = 0
+    public var chatRateLimited = 0
+    public var chatRefusedMuted = 0
+    public var systemMutes = 0
+    /// Requests a guest may not make, refused (the guest rule).
+    public var guestRefusals = 0
+    public var userReportsFiled = 0
+    public var staffActions = 0
+    public var kicks = 0
+    /// Authentications refused because the account is banned.
+    public var bannedRefused = 0
 }
 
 public final class Server: @unchecked Sendable {
@@ -80,6 +99,8 @@ public final class Server: @unchecked Sendable {
     var spaces: [String: SpaceInstance] = [:]
     var spaceOrder: [String] = []
     var sessions: [UInt64: Session] = [:]
+    /// The sessions of each authenticated member's account (one account may connect twice).
+    var sessionsByAccount: [String: [UInt64]] = [:]
     var listener: TCPListener?
     var udp: UDPSocket?
     var tickTimer: UVTimer?
@@ -110,7 +131,9 @@ public final class Server: @unchecked Sendable {
             var definition = space.definition
             definition.tickRateHertz = configuration.tickRateHertz
             let seed = Self.seed(for: space.id)
-            instances[space.id] = SpaceInstance(world: try World(definition: definition, seed: seed), seed: seed)
+            let instance = SpaceInstance(world: try World(definition: definition, seed: seed), seed: seed)
+            instance.chatRadiusCentimetres = space.chatRadiusCentimetres
+            instances[space.id] = instance
         }
         try self.init(configuration: configuration, spaces: instances,
                       entries: catalog.spaces.map { SpaceEntry(id: $0.id, kind: $0.kind == .public ? 0 : 1) },
@@ -191,7 +214,7 @@ public final class Server: @unchecked Sendable {
     }
 
     /// The server's version, written into recordings and bug reports.
-    public static let version = "0.7.0"
+    public static let version = "0.8.0"
 
     /// A world's seed, from its id (FNV-1a): the same every run, unlike Swift's `hashValue`.
     static func seed(for id: String) -> UInt64 { fnv1a64(id.utf8) }
@@ -272,6 +295,7 @@ public final class Server: @unchecked Sendable {
         if let spaceID = s.spaceID, let avatar = s.avatar { spaces[spaceID]?.inputs.append(.leave(avatar)) }
         if let spaceID = s.spaceID { spaces[spaceID]?.members[s.id] = nil }
         sessions[s.id] = nil
+        forgetAccount(s)
         counters.connectionsClosed += 1
         if let error { logger.debug("connection closed", metadata: ["session": "\(s.id)", "error": "\(error)"]) }
     }
@@ -297,8 +321,9 @@ public final class Server: @unchecked Sendable {
                 s.role = replay == nil ? 1 : Self.spectatorRole
                 s.displayName = t.displayName
                 s.accountID = t.accountID
+                s.roles = t.roles
                 recordAccount(t)
-                perform(s.machine.authenticated(welcome(for: s)), for: s)
+                admitMember(s)
             case .failure(.expired(let at)):
                 perform(s.machine.refused(.tokenExpired, "the token expired at unix time \(at)"), for: s)
             case .failure(let failure):
@@ -314,6 +339,10 @@ public final class Server: @unchecked Sendable {
     }
 
     func handle(_ message: ClientMessage, from s: Session) {
+        if s.role != 1 && !Self.guestMay(message) {
+            refuseGuest(message, from: s)
+            return
+        }
         switch message {
         case .enterSpace(let request, let spaceID):
             guard let target = spaces[spaceID] else {
@@ -361,6 +390,13 @@ public final class Server: @unchecked Sendable {
         case .ping(let t): s.send(.pong(clientTimeMicros: t, serverTick: UInt64(counters.ticks)))
         case .input(let body): apply(body, from: s)
         case .reportBug(let request, let description): fileBugReport(s, request: request, description: description)
+        case .chat(let request, let to, let text): chat(s, request: request, to: to, text: text)
+        case .reportUser(let request, let entity, let reason, let description):
+            reportUser(s, request: request, entity: entity, reason: reason, description: description)
+        case .block(let request, let subject, let on): block(s, request: request, subject: subject, on: on)
+        case .listBlocks(let request): s.send(.blockList(requestID: request, accounts: s.blocked.sorted()))
+        case .staff(let request, let action, let subject, let seconds, let reason):
+            staffAction(s, request: request, action: action, subject: subject, seconds: seconds, reason: reason)
         case .hello, .authenticateGuest, .authenticateMember, .goodbye: break // handled by the state machine
         }
     }
@@ -498,6 +534,7 @@ public final class Server: @unchecked Sendable {
             }
             space.world.step(space.inputs)
             space.inputs.removeAll(keepingCapacity: true)
+            if space.world.tick % UInt64(configuration.tickRateHertz) == 0 { sampleTrail(space) }
             if let recorder = space.recorder {
                 recorder.record(space.world, nowUnixMillis: nowUnixMillis)
                 if let why = recorder.stopped {
@@ -594,6 +631,7 @@ public final class Server: @unchecked Sendable {
         closeAllVisits()
         records?.heartbeatTimer?.close()
         records?.pruneTimer?.close()
+        records?.auditTimer?.close()
         for s in sessions.values { s.send(.shuttingDown(seconds: 0, text: "the server is stopping (\(reason))")) }
         listener?.close()
         tickTimer?.close()

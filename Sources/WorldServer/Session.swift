@@ -3,6 +3,7 @@
 
 import NetProto
 import Recording
+import Services
 import Store
 import WorldCore
 
@@ -13,10 +14,22 @@ final class SpaceInstance {
     var inputs: [Input] = []
     var members: [UInt64: Session] = [:]
     var sessionBySlot: [UInt32: Session] = [:]
+    /// How far nearby chat carries (the world file's `chatRadiusMetres`).
+    var chatRadiusCentimetres: Int32 = 2_000
+    /// The last minutes of the space's chat, and where everyone stood over the last minute:
+    /// the evidence reports attach (Server+Moderation.swift).
+    var chatLog = ChatLog()
+    var trail = PositionTrail()
 
     init(world: World, seed: UInt64) {
         self.world = world
         self.seed = seed
+    }
+
+    /// The session whose avatar is `entity` (the protocol's entity number), if any.
+    func session(forEntity entity: UInt32) -> Session? {
+        guard let s = sessionBySlot[entity & 0xF_FFFF], let avatar = s.avatar, SnapshotFeed.entity(avatar) == entity else { return nil }
+        return s
     }
 }
 
@@ -47,6 +60,16 @@ final class Session: TCPConnectionDelegate {
     /// Why the visit will end if the connection closes now.
     var endReason = Schema.EndReason.disconnect
     var bugReportsPending = 0
+    /// The member token's roles (staff may moderate).
+    var roles: MemberToken.Roles = []
+    var chatLimit: ChatRateLimit?
+    /// Muted until this Unix time in milliseconds (`Int64.max`: for good); nil when not muted.
+    var mutedUntilMillis: Int64?
+    /// The accounts this member blocks: no chat either way.
+    var blocked = Set<String>()
+    var userReportsPending = 0
+
+    var isStaff: Bool { roles.contains(.staff) }
 
     init(id: UInt64, connection: TCPConnection, server: Server, secret: [UInt8], nowMillis: UInt64, limits: ConnectionStateMachine.Limits) {
         self.id = id
@@ -57,8 +80,10 @@ final class Session: TCPConnectionDelegate {
         binding = BindingStateMachine(sessionID: id)
     }
 
-    func send(_ message: ServerMessage) {
-        let frame = Framing.frame(message.encode())
+    func send(_ message: ServerMessage) { send(frame: Framing.frame(message.encode())) }
+
+    /// Sends an already framed message (one chat line framed once for all its recipients).
+    func send(frame: [UInt8]) {
         if connection.write(frame) { server.counters.bytesOut += frame.count }
     }
 

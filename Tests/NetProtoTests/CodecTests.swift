@@ -18,6 +18,19 @@ enum Samples {
         .input(input),
         // At the limit: 2,000 characters of Hangul, 6,000 bytes.
         .reportBug(requestID: 9, description: String(repeating: "버", count: WireProtocol.bugReportCharactersMax)),
+        .chat(requestID: 10, to: .nearby, text: "안녕하세요"),
+        .chat(requestID: 11, to: .room, text: String(repeating: "a", count: WireProtocol.chatTextBytesMax)),
+        .chat(requestID: 12, to: .directEntity(0x0010_0001), text: "hi"),
+        .chat(requestID: 13, to: .directAccount(String(repeating: "k", count: WireProtocol.accountIDBytesMax)), text: "hi"),
+        .chat(requestID: 14, to: .announceSpace, text: "the plaza closes at 22:00"),
+        .chat(requestID: 15, to: .announceAll, text: "새해 복 많이 받으세요"),
+        .reportUser(requestID: 16, entity: 7, reason: .inappropriateName, description: String(repeating: "욕", count: WireProtocol.userReportCharactersMax)),
+        .reportUser(requestID: 17, entity: 7, reason: .other, description: ""),
+        .block(requestID: 18, subject: .entity(3), on: true),
+        .block(requestID: 19, subject: .account("citizen-1"), on: false),
+        .listBlocks(requestID: 20),
+        .staff(requestID: 21, action: .ban, subject: .account("troll"), seconds: 0, reason: "repeated insults"),
+        .staff(requestID: 22, action: .resolveReport, subject: .report(.max), seconds: 0, reason: "warned"),
     ]
     static let snapshotBody: [UInt8] = {
         let header = SnapshotHeader(tick: 10, baselineTick: 0, inputAck: 4, echoClientTimeMillis: 1, holdMillis: 2, serverTimeMillis: 3)
@@ -36,6 +49,12 @@ enum Samples {
         .pong(clientTimeMicros: 1, serverTick: 2),
         .snapshot(snapshotBody),
         .bugReportFiled(requestID: 9, reportID: .max),
+        .chat(channel: .direct, senderEntity: 5, senderName: "이", serverTimeMillis: 1_795_000_000_000, text: "what the ****"),
+        .chatSent(requestID: 10, filtered: true, recipients: 12, text: "what the ****"),
+        .userReportFiled(requestID: 16, reportID: 1),
+        .blockList(requestID: 20, accounts: (0..<WireProtocol.blockListMax).map { String(repeating: "a", count: 60) + String($0) }),
+        .done(requestID: 21),
+        .notice(kind: .muted, untilUnixMillis: 1_795_000_060_000, text: "you are muted until 2026-11-22 21:05:00 KST"),
     ]
     static let packets: [Packet] = [
         .bindRequest(sessionID: 1),
@@ -66,8 +85,8 @@ enum Samples {
             #expect(decoded == p)
             #expect(decoded.encode() == bytes)
         }
-        #expect(Set(Samples.client.map(\.type)).count == Samples.client.count, "one sample per client message type")
-        #expect(Set(Samples.server.map(\.type)).count == Samples.server.count, "one sample per server message type")
+        #expect(Set(Samples.client.map(\.type)) == Set(0x01...0x0F), "a sample of every client message type")
+        #expect(Set(Samples.server.map(\.type)) == Set(0x41...0x50), "a sample of every server message type")
     }
 
     @Test func spectatorMessagesRoundTrip() throws {
@@ -102,7 +121,7 @@ enum Samples {
         #expect(checked > 1_000)
     }
 
-    @Test func oversizedAndOutOfRangeFieldsAreRejected() {
+    @Test func oversizedAndOutOfRangeFieldsAreRejected() throws {
         var longName = ClientMessage.authenticateGuest(displayName: "x").encode()
         longName[1] = UInt8(WireProtocol.displayNameBytesMax + 1)
         longName += [UInt8](repeating: 0x61, count: WireProtocol.displayNameBytesMax)
@@ -133,6 +152,24 @@ enum Samples {
         #expect(family.utf8.count > WireProtocol.bugReportCharactersMax)
         #expect(throws: Never.self) { _ = try ClientMessage.decode(ClientMessage.reportBug(requestID: 1, description: family).encode()) }
         #expect(throws: WireError.self) { _ = try ServerMessage.decode(ServerMessage.bugReportFiled(requestID: 1, reportID: 0).encode()) }
+        // Chat and moderation: text and names within their byte limits, known codes only.
+        #expect(throws: WireError.self) { _ = try ClientMessage.decode(ClientMessage.chat(requestID: 1, to: .room, text: String(repeating: "a", count: WireProtocol.chatTextBytesMax + 1)).encode()) }
+        #expect(throws: WireError.self) { _ = try ClientMessage.decode(ClientMessage.chat(requestID: 1, to: .directAccount(""), text: "a").encode()) }
+        var chat = ClientMessage.chat(requestID: 1, to: .room, text: "a").encode()
+        chat[5] = 6 // no such target
+        #expect(throws: WireError.self) { _ = try ClientMessage.decode(chat) }
+        let longReport = ClientMessage.reportUser(requestID: 1, entity: 1, reason: .spam, description: String(repeating: "a", count: WireProtocol.userReportCharactersMax + 1))
+        #expect(throws: WireError.self) { _ = try ClientMessage.decode(longReport.encode()) }
+        #expect(throws: WireError.self) { _ = try ClientMessage.decode(ClientMessage.block(requestID: 1, subject: .report(5), on: true).encode()) }
+        var staff = ClientMessage.staff(requestID: 1, action: .warn, subject: .entity(1), seconds: 0, reason: "x").encode()
+        staff[5] = 7 // no such action
+        #expect(throws: WireError.self) { _ = try ClientMessage.decode(staff) }
+        // A long staff reason quoted in a notice is cut at a character, within the limit.
+        let long = ServerMessage.notice(kind: .warning, untilUnixMillis: 0, text: String(repeating: "경고", count: 400)).encode()
+        guard case .notice(_, _, let text) = try ServerMessage.decode(long) else { Issue.record("not a notice"); return }
+        #expect(text.utf8.count <= WireProtocol.errorTextBytesMax && text.hasSuffix("…") && text.hasPrefix("경고경고"))
+        // Every block list fits a frame.
+        #expect(Samples.server.allSatisfy { $0.encode().count <= WireProtocol.frameBodyBytesMax })
     }
 
     @Test func randomBytesNeverTrapAndWhatDecodesReencodesExactly() {

@@ -44,3 +44,61 @@ import Testing
         #expect(limit.attempt(nowMillis: 61_020) == .muteNow(untilMillis: 121_020))
     }
 }
+
+@Suite struct ChatReachTests {
+    @Test func sameFloorWithinTheRadiusOnly() {
+        // 20 m radius: 12 m east and 16 m north is exactly 20 m away.
+        #expect(ChatReach.hears(speakerFloor: 1, speakerX: 0, speakerY: 0, listenerFloor: 1, listenerX: 1_200, listenerY: 1_600, radiusCentimetres: 2_000))
+        #expect(!ChatReach.hears(speakerFloor: 1, speakerX: 0, speakerY: 0, listenerFloor: 1, listenerX: 1_200, listenerY: 1_601, radiusCentimetres: 2_000))
+        // Right above, on the next floor: not in reach.
+        #expect(!ChatReach.hears(speakerFloor: 1, speakerX: 0, speakerY: 0, listenerFloor: 2, listenerX: 0, listenerY: 0, radiusCentimetres: 2_000))
+        // Far corners of a big space do not overflow.
+        #expect(!ChatReach.hears(speakerFloor: 0, speakerX: .min, speakerY: .min, listenerFloor: 0, listenerX: .max, listenerY: .max, radiusCentimetres: .max))
+    }
+}
+
+@Suite struct ChatLogTests {
+    func line(_ at: Int64, from: UInt64, to: [UInt64], text: String = "hello") -> ChatLine {
+        ChatLine(atMillis: at, tick: UInt64(at / 50), channel: 0, senderSession: from, senderAccount: nil, senderName: "n", recipients: to, sent: text, delivered: text)
+    }
+
+    @Test func keepsFiveMinutesAndIsBoundedByCountAndBytes() {
+        var limits = ChatLog.Limits()
+        limits.linesMax = 100
+        limits.bytesMax = 20_000
+        var log = ChatLog(limits: limits)
+        for i in 0..<50 { log.append(line(Int64(i) * 1_000, from: 1, to: [2])) }
+        #expect(log.count == 50)
+        log.append(line(50_000 + 5 * 60_000, from: 1, to: [2]))
+        #expect(log.count == 1, "lines older than five minutes are forgotten")
+        for i in 0..<500 { log.append(line(400_000 + Int64(i), from: 1, to: [2])) }
+        #expect(log.count <= 100)
+        for _ in 0..<20 { log.append(line(401_000, from: 1, to: [2], text: String(repeating: "가", count: 200))) }
+        #expect(log.bytes <= 20_000)
+    }
+
+    @Test func findsTheLinesEitherPartySentOrReceived() {
+        var log = ChatLog()
+        log.append(line(1, from: 1, to: [2, 3]))
+        log.append(line(2, from: 3, to: [4]))
+        log.append(line(3, from: 4, to: [1]))
+        log.append(line(4, from: 5, to: [6]))
+        #expect(log.lines(involving: [1, 2]).map(\.atMillis) == [1, 3])
+        #expect(log.lines(involving: [3]).map(\.atMillis) == [1, 2])
+    }
+}
+
+@Suite struct PositionTrailTests {
+    @Test func keepsTheLastSamplesInOrder() {
+        var trail = PositionTrail(samplesMax: 3)
+        for t in 1...5 {
+            var s = PositionSample(tick: UInt64(t), atMillis: Int64(t) * 1_000)
+            s.add(entity: 7, floor: 1, x: Int32(t), y: 0)
+            if t % 2 == 0 { s.add(entity: 9, floor: 2, x: 0, y: Int32(t)) }
+            trail.record(s)
+        }
+        #expect(trail.track(7).map(\.tick) == [3, 4, 5])
+        #expect(trail.track(9).map(\.y) == [4])
+        #expect(trail.track(8).isEmpty)
+    }
+}

@@ -30,7 +30,7 @@ enum Paths {
 
     @Test func leavesInnocentWordsAlone() {
         for line in ["여기가 시발점이에요", "We drove through Scunthorpe", "the class is full", "this hit song", "the pen is here",
-                     "옷바꿔 입었어요", "ㅋㅋ ㅇㅋ", "an assassin", "ass!".replacingOccurrences(of: "ass!", with: "pass!"), "시바견 귀여워"] {
+                     "옷바꿔 입었어요", "ㅋㅋ ㅇㅋ", "room 7175, call 010-7175-5318", "an assassin", "ass!".replacingOccurrences(of: "ass!", with: "pass!"), "시바견 귀여워"] {
             #expect(!filter.check(line).flagged, "\(line) should be clean")
         }
     }

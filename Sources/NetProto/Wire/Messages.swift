@@ -8,7 +8,7 @@
 public enum WireProtocol {
     /// "SWLD" as little-endian bytes: 0x53 0x57 0x4C 0x44.
     public static let id: UInt32 = 0x444C_5753
-    public static let version: UInt16 = 2
+    public static let version: UInt16 = 3
     /// The largest TCP frame body (type byte and payload), in bytes: room for a bug report of
     /// 2,000 characters of Hangul (3 bytes each in UTF-8).
     public static let frameBodyBytesMax = 8_192
@@ -26,6 +26,17 @@ public enum WireProtocol {
     /// 8,000 bytes of UTF-8.
     public static let bugReportCharactersMax = 2_000
     public static let bugReportBytesMax = 8_000
+    /// A chat message's text on the wire; the server then checks 1 to 200 characters.
+    public static let chatTextBytesMax = 2_048
+    /// An account id (member tokens hold at most 64 bytes).
+    public static let accountIDBytesMax = 64
+    /// A user report's description: 0 to 500 characters, at most 2,000 bytes.
+    public static let userReportCharactersMax = 500
+    public static let userReportBytesMax = 2_000
+    /// A staff action's reason: at most 1,000 bytes.
+    public static let staffReasonBytesMax = 1_000
+    /// Accounts in one block list message.
+    public static let blockListMax = 100
     public static let macBytes = 16
     /// A bind request is padded to this size so that the challenge answering it is smaller.
     public static let bindRequestBytes = 32
@@ -55,6 +66,125 @@ public enum ErrorCode: UInt16, Hashable, Sendable, CaseIterable {
     case internalError = 20
     case spectatorOnly = 21
     case busy = 22
+    /// The account is banned; the text says until when.
+    case banned = 23
+    /// A staff member (or an operator) removed this client; the text says why.
+    case kicked = 24
+    /// The sender is muted; the text says until when.
+    case muted = 25
+    /// The request needs a role this client does not have (staff actions).
+    case forbidden = 26
+    /// No such entity, account or report.
+    case unknownTarget = 27
+    /// A chat text empty or over 200 characters once normalised.
+    case invalidText = 28
+    /// A declared limit reached (blocks per account).
+    case limitReached = 29
+}
+
+/// Where a chat message goes (docs/PROTOCOL.md, section 7.5).
+public enum ChatTarget: Hashable, Sendable {
+    /// Members on the same floor within the space's chat radius.
+    case nearby
+    /// Everyone in the sender's room (for now: the sender's space).
+    case room
+    /// One member, by entity in the sender's space.
+    case directEntity(UInt32)
+    /// One member, by account, wherever they are.
+    case directAccount(String)
+    /// Staff only: everyone in the sender's space, or in every space.
+    case announceSpace
+    case announceAll
+
+    func encode(_ w: inout ByteWriter) {
+        switch self {
+        case .nearby: w.u8(0)
+        case .room: w.u8(1)
+        case .directEntity(let e):
+            w.u8(2)
+            w.u32(e)
+        case .directAccount(let a):
+            w.u8(3)
+            w.string8(a)
+        case .announceSpace: w.u8(4)
+        case .announceAll: w.u8(5)
+        }
+    }
+
+    static func decode(_ r: inout ByteReader) throws(WireError) -> ChatTarget {
+        switch try r.u8() {
+        case 0: return .nearby
+        case 1: return .room
+        case 2: return .directEntity(try r.u32())
+        case 3:
+            let a = try r.string8("account", maximum: WireProtocol.accountIDBytesMax)
+            guard !a.isEmpty else { throw .invalid(field: "account", reason: "is empty") }
+            return .directAccount(a)
+        case 4: return .announceSpace
+        case 5: return .announceAll
+        case let k: throw .invalid(field: "chat.target", reason: "\(k) is not 0 to 5")
+        }
+    }
+}
+
+/// The channel a delivered chat message came by.
+public enum ChatChannel: UInt8, Hashable, Sendable, CaseIterable {
+    case nearby = 0, room = 1, direct = 2, announcement = 3
+}
+
+/// Who a block, a report or a staff action is about.
+public enum Subject: Hashable, Sendable {
+    case entity(UInt32)
+    case account(String)
+    case report(UInt64)
+
+    func encode(_ w: inout ByteWriter) {
+        switch self {
+        case .entity(let e):
+            w.u8(0)
+            w.u32(e)
+        case .account(let a):
+            w.u8(1)
+            w.string8(a)
+        case .report(let id):
+            w.u8(2)
+            w.u64(id)
+        }
+    }
+
+    static func decode(_ r: inout ByteReader, allowReport: Bool) throws(WireError) -> Subject {
+        switch try r.u8() {
+        case 0: return .entity(try r.u32())
+        case 1:
+            let a = try r.string8("account", maximum: WireProtocol.accountIDBytesMax)
+            guard !a.isEmpty else { throw .invalid(field: "account", reason: "is empty") }
+            return .account(a)
+        case 2 where allowReport:
+            let id = try r.u64()
+            guard id != 0 else { throw .invalid(field: "report", reason: "0 is never a report id") }
+            return .report(id)
+        case let k: throw .invalid(field: "subject", reason: "\(k) is not 0 (entity), 1 (account)\(allowReport ? " or 2 (report)" : "")")
+        }
+    }
+}
+
+/// What a staff member does (docs/PROTOCOL.md, section 7.7).
+public enum StaffAction: UInt8, Hashable, Sendable, CaseIterable {
+    case warn = 0, kick = 1, mute = 2, ban = 3, unban = 4, unmute = 5, resolveReport = 6
+}
+
+/// Why a user is reported. The numbers are the protocol's.
+public enum ReportReasonCode: UInt8, Hashable, Sendable, CaseIterable {
+    case harassment = 0, profanity = 1, spam = 2, inappropriateName = 3, other = 4
+}
+
+/// What a `notice` tells its client.
+public enum NoticeKind: UInt8, Hashable, Sendable, CaseIterable {
+    /// A staff member's warning.
+    case warning = 0
+    /// Muted until the notice's time (0: for good).
+    case muted = 1
+    case unmuted = 2
 }
 
 /// One movement command inside an input.
@@ -172,6 +302,14 @@ public enum ClientMessage: Hashable, Sendable {
     case input(InputBody)
     /// A fault the user noticed; the server attaches where and when.
     case reportBug(requestID: UInt32, description: String)
+    case chat(requestID: UInt32, to: ChatTarget, text: String)
+    /// Reports a user (by entity in the sender's space); the server attaches the evidence.
+    case reportUser(requestID: UInt32, entity: UInt32, reason: ReportReasonCode, description: String)
+    /// Blocks (or, with `on` false, unblocks) an account, named by entity or account.
+    case block(requestID: UInt32, subject: Subject, on: Bool)
+    case listBlocks(requestID: UInt32)
+    /// Staff only. `seconds`: a mute's or a ban's length (0 bans for good); 0 otherwise.
+    case staff(requestID: UInt32, action: StaffAction, subject: Subject, seconds: UInt32, reason: String)
 
     public var type: UInt8 {
         switch self {
@@ -185,6 +323,11 @@ public enum ClientMessage: Hashable, Sendable {
         case .goodbye: return 0x08
         case .input: return 0x09
         case .reportBug: return 0x0A
+        case .chat: return 0x0B
+        case .reportUser: return 0x0C
+        case .block: return 0x0D
+        case .listBlocks: return 0x0E
+        case .staff: return 0x0F
         }
     }
 
@@ -211,6 +354,26 @@ public enum ClientMessage: Hashable, Sendable {
         case .reportBug(let request, let text):
             w.u32(request)
             w.string16(text)
+        case .chat(let request, let to, let text):
+            w.u32(request)
+            to.encode(&w)
+            w.string16(text)
+        case .reportUser(let request, let entity, let reason, let text):
+            w.u32(request)
+            w.u32(entity)
+            w.u8(reason.rawValue)
+            w.string16(text)
+        case .block(let request, let subject, let on):
+            w.u32(request)
+            subject.encode(&w)
+            w.u8(on ? 1 : 0)
+        case .listBlocks(let request): w.u32(request)
+        case .staff(let request, let action, let subject, let seconds, let reason):
+            w.u32(request)
+            w.u8(action.rawValue)
+            subject.encode(&w)
+            w.u32(seconds)
+            w.string16(reason)
         }
         return w.bytes
     }
@@ -250,6 +413,35 @@ public enum ClientMessage: Hashable, Sendable {
                 throw .invalid(field: "description", reason: "\(characters) characters; 1 to \(WireProtocol.bugReportCharactersMax) allowed")
             }
             message = .reportBug(requestID: request, description: text)
+        case 0x0B:
+            let request = try r.u32()
+            let to = try ChatTarget.decode(&r)
+            message = .chat(requestID: request, to: to, text: try r.string16("text", maximum: WireProtocol.chatTextBytesMax))
+        case 0x0C:
+            let request = try r.u32(), entity = try r.u32()
+            let raw = try r.u8()
+            guard let reason = ReportReasonCode(rawValue: raw) else { throw .invalid(field: "reason", reason: "\(raw) is not 0 to 4") }
+            let text = try r.string16("description", maximum: WireProtocol.userReportBytesMax)
+            let characters = text.count
+            guard characters <= WireProtocol.userReportCharactersMax else {
+                throw .invalid(field: "description", reason: "\(characters) characters; at most \(WireProtocol.userReportCharactersMax) allowed")
+            }
+            message = .reportUser(requestID: request, entity: entity, reason: reason, description: text)
+        case 0x0D:
+            let request = try r.u32()
+            let subject = try Subject.decode(&r, allowReport: false)
+            let on = try r.u8()
+            guard on <= 1 else { throw .invalid(field: "block.on", reason: "\(on) is not 0 or 1") }
+            message = .block(requestID: request, subject: subject, on: on == 1)
+        case 0x0E: message = .listBlocks(requestID: try r.u32())
+        case 0x0F:
+            let request = try r.u32()
+            let raw = try r.u8()
+            guard let action = StaffAction(rawValue: raw) else { throw .invalid(field: "staff.action", reason: "\(raw) is not 0 to 6") }
+            let subject = try Subject.decode(&r, allowReport: true)
+            let seconds = try r.u32()
+            message = .staff(requestID: request, action: action, subject: subject, seconds: seconds,
+                             reason: try r.string16("reason", maximum: WireProtocol.staffReasonBytesMax))
         default: throw .unknownType(type)
         }
         try r.finish()
@@ -299,6 +491,17 @@ public enum ServerMessage: Hashable, Sendable {
     case snapshot([UInt8])
     /// The bug report is stored (committed) under this id.
     case bugReportFiled(requestID: UInt32, reportID: UInt64)
+    /// A chat message delivered to this client. `senderEntity` is 0 when the sender is not in
+    /// this client's space; `serverTimeMillis` is Unix time in milliseconds.
+    case chat(channel: ChatChannel, senderEntity: UInt32, senderName: String, serverTimeMillis: UInt64, text: String)
+    /// The sender's chat message went out to `recipients` clients as `text` (masked when `filtered`).
+    case chatSent(requestID: UInt32, filtered: Bool, recipients: UInt32, text: String)
+    /// The user report is stored (committed) under this id.
+    case userReportFiled(requestID: UInt32, reportID: UInt64)
+    case blockList(requestID: UInt32, accounts: [String])
+    /// A block, an unblock or a staff action is done (and committed, where the server keeps records).
+    case done(requestID: UInt32)
+    case notice(kind: NoticeKind, untilUnixMillis: UInt64, text: String)
 
     public var type: UInt8 {
         switch self {
@@ -312,6 +515,12 @@ public enum ServerMessage: Hashable, Sendable {
         case .pong: return 0x48
         case .snapshot: return 0x49
         case .bugReportFiled: return 0x4A
+        case .chat: return 0x4B
+        case .chatSent: return 0x4C
+        case .userReportFiled: return 0x4D
+        case .blockList: return 0x4E
+        case .done: return 0x4F
+        case .notice: return 0x50
         }
     }
 
@@ -343,7 +552,7 @@ public enum ServerMessage: Hashable, Sendable {
         case .error(let code, let request, let text):
             w.u16(code.rawValue)
             w.u32(request)
-            w.string16(text)
+            w.string16(clipped(text, bytes: WireProtocol.errorTextBytesMax))
         case .names(let entries):
             w.u8(UInt8(entries.count))
             for e in entries {
@@ -357,9 +566,30 @@ public enum ServerMessage: Hashable, Sendable {
             w.u64(t)
             w.u64(tick)
         case .snapshot(let body): w.raw(body)
-        case .bugReportFiled(let request, let id):
+        case .bugReportFiled(let request, let id), .userReportFiled(let request, let id):
             w.u32(request)
             w.u64(id)
+        case .chat(let channel, let entity, let name, let time, let text):
+            w.u8(channel.rawValue)
+            w.u32(entity)
+            w.string8(name)
+            w.u64(time)
+            w.string16(text)
+        case .chatSent(let request, let filtered, let recipients, let text):
+            w.u32(request)
+            w.u8(filtered ? 1 : 0)
+            w.u32(recipients)
+            w.string16(text)
+        case .blockList(let request, let accounts):
+            precondition(accounts.count <= WireProtocol.blockListMax)
+            w.u32(request)
+            w.u16(UInt16(accounts.count))
+            for a in accounts { w.string8(a) }
+        case .done(let request): w.u32(request)
+        case .notice(let kind, let until, let text):
+            w.u8(kind.rawValue)
+            w.u64(until)
+            w.string16(clipped(text, bytes: WireProtocol.errorTextBytesMax))
         }
         return w.bytes
     }
@@ -422,6 +652,39 @@ public enum ServerMessage: Hashable, Sendable {
             let id = try r.u64()
             guard id != 0 else { throw .invalid(field: "reportID", reason: "0 is never a report id") }
             message = .bugReportFiled(requestID: request, reportID: id)
+        case 0x4B:
+            let raw = try r.u8()
+            guard let channel = ChatChannel(rawValue: raw) else { throw .invalid(field: "chat.channel", reason: "\(raw) is not 0 to 3") }
+            let entity = try r.u32()
+            let name = try r.string8("senderName", maximum: WireProtocol.displayNameBytesMax)
+            let time = try r.u64()
+            message = .chat(channel: channel, senderEntity: entity, senderName: name, serverTimeMillis: time,
+                            text: try r.string16("text", maximum: WireProtocol.chatTextBytesMax))
+        case 0x4C:
+            let request = try r.u32()
+            let filtered = try r.u8()
+            guard filtered <= 1 else { throw .invalid(field: "filtered", reason: "\(filtered) is not 0 or 1") }
+            let recipients = try r.u32()
+            message = .chatSent(requestID: request, filtered: filtered == 1, recipients: recipients,
+                                text: try r.string16("text", maximum: WireProtocol.chatTextBytesMax))
+        case 0x4D:
+            let request = try r.u32()
+            let id = try r.u64()
+            guard id != 0 else { throw .invalid(field: "reportID", reason: "0 is never a report id") }
+            message = .userReportFiled(requestID: request, reportID: id)
+        case 0x4E:
+            let request = try r.u32()
+            let count = Int(try r.u16())
+            guard count <= WireProtocol.blockListMax else { throw .invalid(field: "accounts", reason: "\(count); at most \(WireProtocol.blockListMax)") }
+            var accounts: [String] = []
+            for _ in 0..<count { accounts.append(try r.string8("account", maximum: WireProtocol.accountIDBytesMax)) }
+            message = .blockList(requestID: request, accounts: accounts)
+        case 0x4F: message = .done(requestID: try r.u32())
+        case 0x50:
+            let raw = try r.u8()
+            guard let kind = NoticeKind(rawValue: raw) else { throw .invalid(field: "notice.kind", reason: "\(raw) is not 0 to 2") }
+            let until = try r.u64()
+            message = .notice(kind: kind, untilUnixMillis: until, text: try r.string16("text", maximum: WireProtocol.errorTextBytesMax))
         default: throw .unknownType(type)
         }
         try r.finish()
@@ -430,6 +693,18 @@ public enum ServerMessage: Hashable, Sendable {
 
     public static func == (a: ServerMessage, b: ServerMessage) -> Bool { a.encode() == b.encode() }
     public func hash(into hasher: inout Hasher) { hasher.combine(encode()) }
+}
+
+/// `text` cut to at most `bytes` of UTF-8 at a character boundary, with "…" when cut: an error
+/// or notice may quote a staff member's reason, and stays within its limit on the wire.
+func clipped(_ text: String, bytes: Int) -> String {
+    guard text.utf8.count > bytes else { return text }
+    var out = ""
+    for c in text {
+        if out.utf8.count + c.utf8.count > bytes - 3 { break }
+        out.append(c)
+    }
+    return out + "…"
 }
 
 // MARK: UDP packets

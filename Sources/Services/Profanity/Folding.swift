@@ -19,8 +19,11 @@ enum Fold {
         case ignorable
         /// Punctuation and symbols: skipped, and a break between the letters around it.
         case separator
-        /// A letter (or a digit) with its code.
+        /// A letter with its code.
         case letter(UInt32)
+        /// A digit, with the code of the letter it may stand for: a letter only in a word that
+        /// has real letters too ("sh1t"); a number ("7175", "2026") is not read as letters.
+        case digit(UInt32)
         /// A Hangul syllable: initial, vowel and (0 or) final jamo codes.
         case syllable(UInt32, UInt32, UInt32)
         /// A jamo written on its own (bare).
@@ -37,7 +40,7 @@ enum Fold {
         case 0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C: return .whitespace
         case UInt8(ascii: "a")...UInt8(ascii: "z"): return .letter(UInt32(foldLatin(c)))
         case UInt8(ascii: "A")...UInt8(ascii: "Z"): return .letter(UInt32(foldLatin(c + 32)))
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return .letter(UInt32(foldLatin(c)))
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return .digit(UInt32(foldLatin(c)))
         case UInt8(ascii: "@"): return .leetSymbol(UInt32(UInt8(ascii: "a")))
         case UInt8(ascii: "$"): return .leetSymbol(UInt32(UInt8(ascii: "s")))
         case UInt8(ascii: "!"), UInt8(ascii: "|"): return .leetSymbol(UInt32(UInt8(ascii: "i")))
@@ -86,8 +89,9 @@ enum Fold {
     /// Non-ASCII scalars whose compatibility form, lowercased and without marks, is one ASCII
     /// letter or digit (ｆ, Ⓕ, 𝐟, é, ß is left alone): computed once, for the ranges where such
     /// forms live.
-    static let compatibility: [UInt32: UInt8] = {
-        var table: [UInt32: UInt8] = [:]
+    /// (Digits are stored with 0x100 added, to tell them from letters.)
+    static let compatibility: [UInt32: UInt16] = {
+        var table: [UInt32: UInt16] = [:]
         let ranges: [ClosedRange<UInt32>] = [0x00A0...0x024F, 0x1D00...0x1DBF, 0x1E00...0x1EFF, 0x2070...0x209F, 0x2100...0x218F,
                                              0x2460...0x24FF, 0xFF00...0xFFEF, 0x1D400...0x1D7FF, 0x1F130...0x1F189]
         for range in ranges {
@@ -97,12 +101,14 @@ enum Fold {
                 let letters = folded.unicodeScalars.filter { !($0.properties.generalCategory == .nonspacingMark) }
                 guard letters.count == 1, let a = letters.first, a.isASCII else { continue }
                 let c = UInt8(a.value)
-                if (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) {
-                    table[v] = foldLatin(c)
+                if (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c) {
+                    table[v] = UInt16(foldLatin(c))
+                } else if (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) {
+                    table[v] = 0x100 + UInt16(foldLatin(c))
                 }
             }
         }
-        for (k, v) in lookalikes { table[k] = v }
+        for (k, v) in lookalikes { table[k] = UInt16(v) }
         return table
     }()
 
@@ -131,7 +137,7 @@ enum Fold {
             // Half-width and circled jamo: their compatibility form is a jamo.
             if let j = String(s).precomposedStringWithCompatibilityMapping.unicodeScalars.first, j.value != v { return kind(j) }
         }
-        if let c = compatibility[v] { return .letter(UInt32(c)) }
+        if let c = compatibility[v] { return c >= 0x100 ? .digit(UInt32(c - 0x100)) : .letter(UInt32(c)) }
         if v == 0x3000 { return .whitespace }
         if v == 0x3164 || v == 0x115F || v == 0x1160 || v == 0xFFA0 { return .ignorable } // Hangul fillers
         switch s.properties.generalCategory {

@@ -27,6 +27,17 @@ struct Skeleton {
         var kinds: [Fold.Kind] = []
         kinds.reserveCapacity(scalars.count)
         for s in scalars { kinds.append(Fold.kind(s)) }
+        // Digits read as letters only inside a word that has real letters: mark, per scalar,
+        // whether its word (between whitespace and punctuation) has one.
+        var wordHasLetter = [Bool](repeating: false, count: kinds.count)
+        var wordStart = 0
+        for i in 0...kinds.count {
+            let boundary: Bool = i == kinds.count || { if case .whitespace = kinds[i] { return true }; if case .separator = kinds[i] { return true }; return false }()
+            guard boundary else { continue }
+            let has = kinds[wordStart..<i].contains { if case .letter = $0 { return true }; if case .syllable = $0 { return true }; if case .jamo = $0 { return true }; return false }
+            if has { for j in wordStart..<i { wordHasLetter[j] = true } }
+            wordStart = i + 1
+        }
         var inToken = false
         var sawSpace = true
         for (i, kind) in kinds.enumerated() {
@@ -42,6 +53,13 @@ struct Skeleton {
                 inToken = false
                 continue
             case .letter(let c):
+                letters = (c, 0, 0, false)
+                n = 1
+            case .digit(let c):
+                guard wordHasLetter[i] else {
+                    inToken = false
+                    continue
+                }
                 letters = (c, 0, 0, false)
                 n = 1
             case .jamo(let c):
@@ -83,7 +101,9 @@ struct Skeleton {
         var i = 0
         while i < codes.count {
             var j = i + 1
-            while j < codes.count && codes[j] == codes[i] && token[j] == token[i] { j += 1 } // runs stay inside a word
+            // A run stays inside a word, except across letters spaced one by one ("a s s").
+            while j < codes.count && codes[j] == codes[i]
+                && (token[j] == token[j - 1] || (tokenLetters[Int(token[j])] == 1 && tokenLetters[Int(token[j - 1])] == 1)) { j += 1 }
             groupCode.append(codes[i])
             groupCount.append(Int32(j - i))
             groupFirst.append(Int32(i))
@@ -96,7 +116,7 @@ struct Skeleton {
         while j < kinds.count {
             switch kinds[j] {
             case .ignorable, .leetSymbol: j += 1
-            case .letter, .jamo, .syllable: return true
+            case .letter, .digit, .jamo, .syllable: return true
             case .whitespace, .separator: return false
             }
         }

@@ -1,0 +1,242 @@
+// Chat (docs/PROTOCOL.md, section 7.5) and the guest rule, on the loop thread.
+//
+// A message is checked in this order, and the first failure answers it: the guest rule, the
+// channel's role (announcements are staff's), a place to speak from, a mute, the text
+// (ChatText), the rate limit (ChatRateLimit, which may mute the sender for a minute), then it
+// is filtered (ProfanityFilter), delivered to its recipients except across a block, kept in
+// the space's chat log, and answered with `chatSent` (saying whether it was masked).
+//
+// Invariants:
+// 1. A guest's or spectator's request other than those `guestMay` lists changes nothing and
+//    is answered with `guestNotAllowed` (or `spectatorOnly`) and counted.
+// 2. Nothing is delivered between two accounts when either blocks the other (announcements
+//    from staff excepted).
+// 3. Chat text is kept only in memory (the chat log), never written to the store, except as a
+//    report's evidence.
+
+import Foundation
+import NetProto
+import Services
+import Store
+import WorldCore
+
+extension Server {
+    // MARK: The guest rule
+
+    /// Whether a guest may send this message: the guest rule of the city's ethics code (a guest
+    /// may enter spaces, walk, look, read, report misconduct and report bugs, and nothing
+    /// else). Every new message must be placed here: the switch has no default.
+    static func guestMay(_ message: ClientMessage) -> Bool {
+        switch message {
+        case .hello, .authenticateGuest, .authenticateMember, .goodbye, .ping: return true
+        case .enterSpace, .leaveSpace, .snapshotsOverTCP, .input: return true
+        case .reportBug, .reportUser: return true
+        case .chat, .block, .listBlocks, .staff: return false
+        }
+    }
+
+    func refuseGuest(_ message: ClientMessage, from s: Session) {
+        counters.guestRefusals += 1
+        let request = Self.requestID(of: message)
+        if s.role == Self.spectatorRole {
+            s.send(.error(code: .spectatorOnly, requestID: request, text: "this server plays a recording: spectators may watch, not take part"))
+        } else {
+            s.send(.error(code: .guestNotAllowed, requestID: request,
+                          text: "guests may look around, read and report, but not chat, block or use services: sign in as a member to do that"))
+        }
+    }
+
+    static func requestID(of message: ClientMessage) -> UInt32 {
+        switch message {
+        case .enterSpace(let r, _), .leaveSpace(let r), .reportBug(let r, _), .chat(let r, _, _), .reportUser(let r, _, _, _),
+             .block(let r, _, _), .listBlocks(let r), .staff(let r, _, _, _, _):
+            return r
+        case .hello, .authenticateGuest, .authenticateMember, .snapshotsOverTCP, .ping, .goodbye, .input: return 0
+        }
+    }
+
+    // MARK: Chat
+
+    func chat(_ s: Session, request: UInt32, to target: ChatTarget, text raw: String) {
+        let announcing: Bool = { if case .announceSpace = target { return true }; if case .announceAll = target { return true }; return false }()
+        if announcing && !s.isStaff {
+            s.send(.error(code: .forbidden, requestID: request, text: "announcements are for staff; use nearby, room or direct chat"))
+            return
+        }
+        let space = s.spaceID.flatMap { spaces[$0] }
+        let needsSpace: Bool = { if case .directAccount = target { return false }; if case .announceAll = target { return false }; return true }()
+        if needsSpace && (space == nil || s.avatar == nil) {
+            s.send(.error(code: .notInSpace, requestID: request, text: "enter a space first: this channel reaches the people around you"))
+            return
+        }
+        let now = Self.nowUnixMillis()
+        if let until = s.mutedUntilMillis {
+            if until > now {
+                counters.chatRefusedMuted += 1
+                s.send(.error(code: .muted, requestID: request, text: "you are muted \(Self.describeUntil(until)); the message was not sent"))
+                return
+            }
+            s.mutedUntilMillis = nil
+        }
+        let text: String
+        switch ChatText.normalise(raw) {
+        case .success(let t): text = t
+        case .failure(let refusal):
+            s.send(.error(code: .invalidText, requestID: request, text: refusal.sentence))
+            return
+        }
+        if !s.isStaff {
+            let monotonic = Int64(loop.nowMillis)
+            if s.chatLimit == nil { s.chatLimit = ChatRateLimit(rules: configuration.chatRateRules, nowMillis: monotonic) }
+            switch s.chatLimit!.attempt(nowMillis: monotonic) {
+            case .allowed: break
+            case .rateLimited:
+                counters.chatRateLimited += 1
+                s.send(.error(code: .rateLimited, requestID: request, text: "too many messages: about one a second, five at once; this one was not sent"))
+                return
+            case .muteNow(let untilMonotonic):
+                counters.chatRateLimited += 1
+                counters.systemMutes += 1
+                let until = now + (untilMonotonic - monotonic)
+                s.send(.error(code: .rateLimited, requestID: request, text: "too many messages: this one was not sent"))
+                systemMute(s, untilMillis: until)
+                return
+            }
+        }
+        var delivered = text
+        var filtered = false
+        if let filter = configuration.profanity {
+            let result = filter.check(text)
+            if result.flagged {
+                delivered = result.masked
+                filtered = true
+                counters.chatFiltered += 1
+                if let account = s.accountID { submitUsage(.filterHit(accountID: account, atMillis: now)) }
+            }
+        }
+        guard let (channel, recipients) = recipients(of: s, target: target, request: request) else { return }
+        let tick = space.map { $0.world.tick } ?? 0
+        // One frame for everyone in the sender's space; another (entity 0) for those elsewhere.
+        let senderEntity = s.avatar.map(SnapshotFeed.entity) ?? 0
+        var here: [UInt8]?, elsewhere: [UInt8]?
+        for r in recipients {
+            if r.spaceID != nil && r.spaceID == s.spaceID {
+                if here == nil { here = Framing.frame(ServerMessage.chat(channel: channel, senderEntity: senderEntity, senderName: s.displayName,
+                                                                          serverTimeMillis: UInt64(now), text: delivered).encode()) }
+                r.send(frame: here!)
+            } else {
+                if elsewhere == nil { elsewhere = Framing.frame(ServerMessage.chat(channel: channel, senderEntity: 0, senderName: s.displayName,
+                                                                                    serverTimeMillis: UInt64(now), text: delivered).encode()) }
+                r.send(frame: elsewhere!)
+            }
+        }
+        counters.chatMessages += 1
+        counters.chatDeliveries += recipients.count
+        let line = ChatLine(atMillis: now, tick: tick, channel: channel.rawValue, senderSession: s.id, senderAccount: s.accountID,
+                            senderName: s.displayName, recipients: channel == .announcement ? [] : recipients.map(\.id), sent: text, delivered: delivered)
+        if let space { space.chatLog.append(line) }
+        // A direct message to someone in another space is kept in their space's log too, so that
+        // a report from either side finds it.
+        if channel == .direct, let r = recipients.first, r.spaceID != s.spaceID, let theirs = r.spaceID.flatMap({ spaces[$0] }) {
+            theirs.chatLog.append(line)
+        }
+        s.send(.chatSent(requestID: request, filtered: filtered, recipients: UInt32(recipients.count), text: delivered))
+    }
+
+    /// Who a message reaches, or nil when the request was answered with an error.
+    func recipients(of s: Session, target: ChatTarget, request: UInt32) -> (ChatChannel, [Session])? {
+        switch target {
+        case .nearby:
+            guard let space = s.spaceID.flatMap({ spaces[$0] }), let me = s.avatar.flatMap({ space.world.avatar($0) }) else { return (.nearby, []) }
+            var out: [Session] = []
+            for other in space.members.values where other !== s && mayTalk(s, other) {
+                guard let a = other.avatar.flatMap({ space.world.avatar($0) }) else { continue }
+                if ChatReach.hears(speakerFloor: me.floor, speakerX: me.position.x, speakerY: me.position.y, listenerFloor: a.floor,
+                                   listenerX: a.position.x, listenerY: a.position.y, radiusCentimetres: space.chatRadiusCentimetres) {
+                    out.append(other)
+                }
+            }
+            return (.nearby, out.sorted { $0.id < $1.id })
+        case .room:
+            guard let space = s.spaceID.flatMap({ spaces[$0] }) else { return (.room, []) }
+            return (.room, space.members.values.filter { $0 !== s && $0.avatar != nil && mayTalk(s, $0) }.sorted { $0.id < $1.id })
+        case .directEntity(let entity):
+            guard let space = s.spaceID.flatMap({ spaces[$0] }), let other = space.session(forEntity: entity), other !== s else {
+                s.send(.error(code: .unknownTarget, requestID: request, text: "no one with entity \(entity) in this space"))
+                return nil
+            }
+            return direct(s, to: other, request: request)
+        case .directAccount(let account):
+            guard let id = sessionsByAccount[account]?.first, let other = sessions[id], other !== s else {
+                s.send(.error(code: .unknownTarget, requestID: request, text: "the account '\(account)' is not online"))
+                return nil
+            }
+            return direct(s, to: other, request: request)
+        case .announceSpace:
+            guard let space = s.spaceID.flatMap({ spaces[$0] }) else { return (.announcement, []) }
+            return (.announcement, space.members.values.filter { $0 !== s }.sorted { $0.id < $1.id })
+        case .announceAll:
+            return (.announcement, sessions.values.filter { $0 !== s && $0.machine.state == .active }.sorted { $0.id < $1.id })
+        }
+    }
+
+    func direct(_ s: Session, to other: Session, request: UInt32) -> (ChatChannel, [Session])? {
+        guard other.role == 1 else {
+            s.send(.error(code: .unknownTarget, requestID: request, text: "direct messages go to members; this is a guest, who cannot answer"))
+            return nil
+        }
+        // A block is not revealed: the message simply reaches no one.
+        return (.direct, mayTalk(s, other) ? [other] : [])
+    }
+
+    /// Whether chat may pass between two sessions: neither blocks the other's account.
+    func mayTalk(_ a: Session, _ b: Session) -> Bool {
+        if let account = b.accountID, a.blocked.contains(account) { return false }
+        if let account = a.accountID, b.blocked.contains(account) { return false }
+        return true
+    }
+
+    /// The system's mute for flooding: recorded like a staff mute (a sanction and its audit row).
+    func systemMute(_ s: Session, untilMillis: Int64) {
+        applyMute(to: s.accountID.map { sessionsOf($0) } ?? [s], untilMillis: untilMillis, reason: "sent messages too fast, three times within a minute")
+        if let account = s.accountID {
+            submitUsage(.sanction(Sanction(accountID: account, kind: .mute, startsAtMillis: Self.nowUnixMillis(), endsAtMillis: untilMillis,
+                                           reason: "chat flood: over the rate limit three times within a minute", actor: "system")))
+        }
+    }
+
+    func applyMute(to targets: [Session], untilMillis: Int64, reason: String) {
+        for t in targets where t.mutedUntilMillis != untilMillis {
+            t.mutedUntilMillis = untilMillis
+            t.send(.notice(kind: .muted, untilUnixMillis: untilMillis == .max ? 0 : UInt64(untilMillis),
+                           text: "you are muted \(Self.describeUntil(untilMillis)): \(reason)"))
+        }
+    }
+
+    func sessionsOf(_ account: String) -> [Session] {
+        (sessionsByAccount[account] ?? []).compactMap { sessions[$0] }
+    }
+
+    /// "until 2026-11-22 21:05 KST", or "for good".
+    static func describeUntil(_ millis: Int64?) -> String {
+        guard let millis, millis != .max else { return "for good" }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "Asia/Seoul")
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return "until \(f.string(from: Date(timeIntervalSince1970: Double(millis) / 1_000))) KST"
+    }
+
+    // MARK: The evidence kept as time passes
+
+    /// Once a second per space: every avatar's place, and the chat log's old lines forgotten.
+    func sampleTrail(_ space: SpaceInstance) {
+        let now = Self.nowUnixMillis()
+        var sample = PositionSample(tick: space.world.tick, atMillis: now)
+        for a in space.world.avatars {
+            sample.add(entity: SnapshotFeed.entity(a.id), floor: UInt8(truncatingIfNeeded: a.floor), x: a.position.x, y: a.position.y)
+        }
+        space.trail.record(sample)
+        space.chatLog.forget(before: now - space.chatLog.limits.keepMillis)
+    }
+}
