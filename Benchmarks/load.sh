@@ -10,6 +10,10 @@
 #                                    # (drops and failures by reason) and print where
 #   FLOOD=2000 COUNTS=500 Benchmarks/load.sh   # the bots also send 2,000 bug reports a second
 #                                    # (a write flood for the store); adds their figures
+#   CHAT=10 COUNTS=1000 Benchmarks/load.sh     # the bots sign in as members and each says a
+#                                    # line to those nearby every 10 s (10% profane); adds
+#                                    # chat figures: sent and received per second, filtered,
+#                                    # rate-limited, and latency sent to received by a bot
 #
 # Each run's server keeps its records in a fresh database in the work directory.
 #
@@ -22,6 +26,7 @@ SECONDS_EACH=${SECONDS_EACH:-30}
 PORT=${PORT:-7790}
 SCENARIO=${SCENARIO:-scenarios/plaza-festival.json}
 FLOOD=${FLOOD:-0}
+CHAT=${CHAT:-0}
 RAMP=${RAMP:-400}
 
 ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
@@ -39,12 +44,19 @@ fi
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), scenario $(basename "$SCENARIO"), ${SECONDS_EACH} s per run after a ramp of ${RAMP} bots/s"
 echo
+# One secret for the server and the bots (members, so that they may chat); this run's only.
+export SEOULWORLD_TOKEN_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+chat_header="" ; chat_rule=""
+if [ "$CHAT" != 0 ]; then
+    chat_header=" chat sent / received per s | filtered | rate-limited | chat latency p50 / p99 |"
+    chat_rule="---:|---:|---:|---:|"
+fi
 if [ "$FLOOD" = 0 ]; then
-    echo "| bots | server tick p50 | server tick p99 | server CPU s per 1,000 client-ticks | server peak RSS | RTT p99 | kbit/s down per bot | failed / dropped |"
-    echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| bots | server tick p50 | server tick p99 | server CPU s per 1,000 client-ticks | server peak RSS | RTT p99 | kbit/s down per bot | failed / dropped |$chat_header"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|$chat_rule"
 else
-    echo "| bots | server tick p50 | server tick p99 | server CPU s per 1,000 client-ticks | server peak RSS | RTT p99 | kbit/s down per bot | failed / dropped | reports acknowledged per s | report latency p50 / p99 | busy |"
-    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| bots | server tick p50 | server tick p99 | server CPU s per 1,000 client-ticks | server peak RSS | RTT p99 | kbit/s down per bot | failed / dropped | reports acknowledged per s | report latency p50 / p99 | busy |$chat_header"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|$chat_rule"
 fi
 for n in $COUNTS; do
     duration=$(python3 -c "print($SECONDS_EACH + $n / $RAMP)")
@@ -52,7 +64,7 @@ for n in $COUNTS; do
     server=$!
     sleep 1
     $pin_bots "$bin" bots --server "127.0.0.1:$PORT" --count "$n" --ramp "$RAMP" --duration "$duration" \
-        --scenario "$SCENARIO" --bug-reports-per-second "$FLOOD" --report "$work/bots-$n.json" >"$work/bots-$n.txt" 2>/dev/null || true
+        --scenario "$SCENARIO" --bug-reports-per-second "$FLOOD" --chat-every-seconds "$CHAT" --report "$work/bots-$n.json" >"$work/bots-$n.txt" 2>/dev/null || true
     kill -INT "$server"
     wait "$server" || true
     python3 - "$work/server-$n.json" "$work/bots-$n.json" "$n" <<'PY'
@@ -66,6 +78,11 @@ if bots.get("bugReportsSent", 0) > 0:
     lat = bots["bugReportLatencyMicros"]
     row += (f" {bots['bugReportsFiled'] / bots['durationSeconds']:.0f} | {lat['p50'] / 1000:.1f} / {lat['p99'] / 1000:.1f} ms |"
             f" {bots['bugReportsBusy']} |")
+chat = bots.get("chat", {})
+if chat.get("sent", 0) > 0:
+    d = bots["durationSeconds"]; lat = bots["chatLatencyMicros"]
+    row += (f" {chat['sent'] / d:.0f} / {chat['delivered'] / d:.0f} | {chat['filtered']} | {chat['rateLimited']} |"
+            f" {lat['p50'] / 1000:.1f} / {lat['p99'] / 1000:.1f} ms |")
 print(row)
 PY
 done

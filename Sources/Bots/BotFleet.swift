@@ -273,8 +273,10 @@ public final class BotFleet {
         for m in c.takeChat() {
             chat.delivered += 1
             // "#<micros> ..." at the start: the sender's clock, which is this process's.
-            if m.text.hasPrefix("#"), let sent = UInt64(m.text.dropFirst().prefix { $0.isNumber }), now / 1_000 >= sent {
-                _ = chatLatency.record(now / 1_000 - sent)
+            // Measured at the message's arrival (not at this fleet tick, up to 50 ms later).
+            let arrived = m.receivedAtNanos / 1_000
+            if m.text.hasPrefix("#"), let sent = UInt64(m.text.dropFirst().prefix { $0.isNumber }), arrived >= sent {
+                _ = chatLatency.record(arrived - sent)
             }
         }
         while bot.chatAnswersSeen < c.chatAnswers.count {

@@ -1,0 +1,70 @@
+// Moderation's records: sanctions hold for their time and until lifted, each with its audit
+// row in the same transaction; blocks; reports resolved once; an operator's tool writes beside
+// a server's writer.
+
+import Foundation
+import GRDB
+import Testing
+@testable import Store
+
+@Suite struct ModerationStoreTests {
+    static func store() throws -> (Store, String) {
+        let path = NSTemporaryDirectory() + "seoulworld-moderation-\(UUID().uuidString)/records.sqlite"
+        return (try Store(path: path), path)
+    }
+
+    @Test func aSanctionHoldsForItsTimeAndUntilLiftedWithItsAuditRows() throws {
+        let (store, _) = try Self.store()
+        let t: Int64 = 1_800_000_000_000
+        try store.perform(.sanction(Sanction(accountID: "kim", kind: .ban, startsAtMillis: t, endsAtMillis: t + 60_000, reason: "spam", actor: "staff:lee")))
+        try store.perform(.sanction(Sanction(accountID: "kim", kind: .ban, startsAtMillis: t, endsAtMillis: nil, reason: "again", actor: "operator:park")))
+        try store.perform(.sanction(Sanction(accountID: "kim", kind: .mute, startsAtMillis: t, endsAtMillis: t + 1_000, reason: "flood", actor: "system")))
+        let now = try store.standing(of: "kim", nowMillis: t + 500)
+        #expect(now.ban?.reason == "again" && now.ban?.endsAtMillis == nil, "the ban that ends last (for good) is the one that holds")
+        #expect(now.mute?.actor == "system")
+        #expect(try store.standing(of: "kim", nowMillis: t + 1_000).mute == nil, "a mute ends at its end")
+        #expect(try store.standing(of: "lee", nowMillis: t).ban == nil)
+        #expect(try store.perform(.liftSanctions(accountID: "kim", kind: .ban, atMillis: t + 2_000, actor: "operator:park", reason: "appeal")) == .count(2))
+        #expect(try store.standing(of: "kim", nowMillis: t + 3_000).ban == nil)
+        #expect(try store.perform(.liftSanctions(accountID: "kim", kind: .ban, atMillis: t + 4_000, actor: "operator:park", reason: "again?")) == .count(0))
+        let audit = try store.auditEntries(account: "kim")
+        #expect(audit.map(\.action) == [.unban, .mute, .ban, .ban], "one row per action, newest first; none for a lift that lifted nothing")
+        #expect(audit.last?.untilMillis == t + 60_000 && audit.last?.actor == "staff:lee")
+    }
+
+    @Test func blocksAreListedAndUndone() throws {
+        let (store, _) = try Self.store()
+        for other in ["c", "a", "b"] { #expect(try store.perform(.block(blocker: "me", blocked: other, atMillis: 1)) == .count(1)) }
+        #expect(try store.perform(.block(blocker: "me", blocked: "a", atMillis: 2)) == .count(0), "blocking twice changes nothing")
+        #expect(try store.standing(of: "me", nowMillis: 3).blocked == ["a", "b", "c"])
+        #expect(try store.perform(.unblock(blocker: "me", blocked: "b")) == .count(1))
+        #expect(try store.standing(of: "me", nowMillis: 3).blocked == ["a", "c"])
+        #expect(throws: (any Error).self) { try store.perform(.block(blocker: "me", blocked: "me", atMillis: 1)) }
+    }
+
+    @Test func aReportIsResolvedOnceAndTheAuditSaysSo() throws {
+        let (store, _) = try Self.store()
+        let report = UserReport(reporterAccount: nil, reporterSession: .max, reportedAccount: "troll", reportedName: "Troll", reportedEntity: 5,
+                                reason: .harassment, description: "", spaceID: "seoul-plaza", tick: 10, recordingFile: nil, recordingTick: nil,
+                                evidenceJSON: "{}", createdAtMillis: 100)
+        guard case .id(let id) = try store.perform(.userReport(report)) else { Issue.record("no id"); return }
+        #expect(try store.userReports().map(\.id) == [id])
+        #expect(try store.perform(.resolveReport(reportID: id, actor: "operator:park", resolution: "warned", atMillis: 200)) == .count(1))
+        #expect(try store.perform(.resolveReport(reportID: id, actor: "operator:park", resolution: "again", atMillis: 300)) == .count(0))
+        #expect(try store.userReports().isEmpty && store.userReports(includeResolved: true).first?.resolution == "warned")
+        #expect(try store.userReport(id: id)?.reporterSession == .max, "a session number survives as its bit pattern")
+        let last = try #require(try store.auditEntries().first)
+        #expect(last.action == .resolveReport && last.reportID == id && last.targetAccount == "troll")
+    }
+
+    @Test func anOperatorsToolWritesBesideTheServersWriterAndTheServerSeesItInTheAuditTrail() throws {
+        let (server, path) = try Self.store()
+        let before = try server.lastAuditID()
+        let tool = try Store(path: path, access: .operatorTool)
+        try tool.perform(.sanction(Sanction(accountID: "x", kind: .ban, startsAtMillis: 1, endsAtMillis: nil, reason: "r", actor: "operator:o")))
+        let rows = try server.perform(.auditSince(afterID: before, limit: 10))
+        guard case .audit(let entries) = rows else { Issue.record("not an audit read"); return }
+        #expect(entries.map(\.action) == [.ban] && entries[0].targetAccount == "x")
+        #expect(throws: StoreError.self) { _ = try Store(path: path) } // the server's lock still holds
+    }
+}
