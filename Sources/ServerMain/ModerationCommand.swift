@@ -103,6 +103,11 @@ struct ModerationCommand: ParsableCommand {
             print("report \(r.id), filed \(ModerationCommand.time(r.createdAtMillis)), reason \(r.reason.rawValue)")
             print("  reporter: \(r.reporterAccount ?? "a guest") (session \(String(r.reporterSession, radix: 16)))")
             print("  reported: \(r.reportedName) (\(r.reportedAccount ?? "a guest"))\(r.reportedEntity.map { ", entity \($0)" } ?? "")")
+            if let account = r.reportedAccount {
+                let filtered = try store.filteredCount(of: account)
+                let earlier = try store.auditEntries(account: account, limit: 1_000).filter { $0.targetAccount == account && $0.action != .resolveReport }
+                print("  their record: \(filtered) messages masked by the filter, \(earlier.count) staff or system actions (`moderation audit --account \(account)`)")
+            }
             print("  where: \(r.spaceID ?? "-") at tick \(r.tick.map(String.init) ?? "-")")
             if !r.description.isEmpty { print("  says: \(r.description)") }
             if let file = r.recordingFile, let tick = r.recordingTick {
