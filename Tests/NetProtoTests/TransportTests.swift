@@ -136,6 +136,40 @@ func spin(_ loop: UVLoop, seconds: Double = 5, until done: () -> Bool) {
         #expect(throws: UVError.self) { _ = try SocketAddress(host: "not-an-address", port: 1) }
     }
 
+    /// A handle closed twice, or closed after `closeAll` closed it, is left alone: its memory
+    /// is freed once closed, and reading it again once aborted the test process in uv_close.
+    @Test func closingTwiceOrAfterCloseAllIsHarmless() throws {
+        for _ in 0..<50 {
+            let loop = try UVLoop()
+            let early = try UVTimer(loop: loop) {}
+            early.start(afterMillis: 1_000, repeatMillis: 0)
+            early.close()
+            early.close()
+            let timer = try UVTimer(loop: loop) {}
+            timer.start(afterMillis: 1_000, repeatMillis: 1_000)
+            let signal = try UVSignal(loop: loop, signal: SIGTERM) { _ in }
+            let wake = try UVAsync(loop: loop) {}
+            let udp = try UDPSocket(loop: loop, address: try SocketAddress(host: "127.0.0.1", port: 0)) { _, _ in }
+            let listener = try TCPListener(loop: loop, address: try SocketAddress(host: "127.0.0.1", port: 0), queuedBytesMax: 1_024) { _ in }
+            loop.closeAll()
+            // Allocations after the close reuse the freed memory, as a server's next work would.
+            let sizes = [MemoryLayout<uv_timer_t>.size, MemoryLayout<uv_signal_t>.size, MemoryLayout<uv_async_t>.size,
+                         MemoryLayout<uv_udp_t>.size, MemoryLayout<uv_tcp_t>.size]
+            let filler = (0..<16).flatMap { _ in sizes.map { size in
+                let p = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+                p.initializeMemory(as: UInt8.self, repeating: 0, count: size)
+                return p
+            } }
+            timer.close()
+            timer.close()
+            signal.close()
+            wake.close()
+            udp.close()
+            listener.close()
+            for p in filler { p.deallocate() }
+        }
+    }
+
     @Test func timersFireAndAsyncWakesFromAnotherThread() throws {
         let loop = try UVLoop()
         var fired = 0

@@ -69,8 +69,16 @@ public final class UDPSocket: Closable {
         SocketAddress.read { uv_udp_getsockname(raw, $0, $1) }
     }
 
-    public func close() { if uv_is_closing(handle(raw)) == 0 { closeAny(handle(raw)) } }
+    /// Set by the first `close` (or by libuv's close callback, after `UVLoop.closeAll`): the
+    /// handle's memory is freed once closed, so a second `close` must not read it.
+    var closeRequested = false
+    public func close() {
+        guard !closeRequested else { return }
+        closeRequested = true
+        if uv_is_closing(handle(raw)) == 0 { closeAny(handle(raw)) }
+    }
     func handleClosed() {
+        closeRequested = true
         onReceive = { _, _ in }
         raw.deallocate()
         readBuffer.deallocate()

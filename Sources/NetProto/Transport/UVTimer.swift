@@ -22,8 +22,16 @@ public final class UVTimer: Closable {
     }
 
     public func stop() { uv_timer_stop(raw) }
-    public func close() { if uv_is_closing(handle(raw)) == 0 { closeAny(handle(raw)) } }
+    /// Set by the first `close` (or by libuv's close callback, after `UVLoop.closeAll`): the
+    /// handle's memory is freed once closed, so a second `close` must not read it.
+    var closeRequested = false
+    public func close() {
+        guard !closeRequested else { return }
+        closeRequested = true
+        if uv_is_closing(handle(raw)) == 0 { closeAny(handle(raw)) }
+    }
     func handleClosed() {
+        closeRequested = true
         onFire = {}
         raw.deallocate()
     }
@@ -50,8 +58,16 @@ public final class UVSignal: Closable {
         }
     }
 
-    public func close() { if uv_is_closing(handle(raw)) == 0 { closeAny(handle(raw)) } }
+    /// Set by the first `close` (or by libuv's close callback, after `UVLoop.closeAll`): the
+    /// handle's memory is freed once closed, so a second `close` must not read it.
+    var closeRequested = false
+    public func close() {
+        guard !closeRequested else { return }
+        closeRequested = true
+        if uv_is_closing(handle(raw)) == 0 { closeAny(handle(raw)) }
+    }
     func handleClosed() {
+        closeRequested = true
         onSignal = { _ in }
         raw.deallocate()
     }
@@ -76,8 +92,16 @@ public final class UVAsync: Closable, @unchecked Sendable {
 
     /// Safe from any thread; several sends before the loop wakes call back once.
     public func send() { uv_async_send(raw) }
-    public func close() { if uv_is_closing(handle(raw)) == 0 { closeAny(handle(raw)) } }
+    /// Set by the first `close` (or by libuv's close callback, after `UVLoop.closeAll`): the
+    /// handle's memory is freed once closed, so a second `close` must not read it.
+    var closeRequested = false
+    public func close() {
+        guard !closeRequested else { return }
+        closeRequested = true
+        if uv_is_closing(handle(raw)) == 0 { closeAny(handle(raw)) }
+    }
     func handleClosed() {
+        closeRequested = true
         onWake = {}
         raw.deallocate()
     }
