@@ -23,6 +23,20 @@ enum Policy {
                     expiresAtUnixSeconds: UInt64(Date().timeIntervalSince1970) + 3_600).signed(secret: Shipped.secret)
     }
 
+    /// Runs the `seoulworld` binary built beside the tests; its exit status and output.
+    static func seoulworld(_ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ChildServer.binary)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
     /// A server with the shipped filter (and a store unless `store` is false), and `accounts`
     /// connected as members (names starting "guest" connect as guests), all in `space`.
     static func start(_ accounts: [String], space: String = "seoul-plaza", store: Bool = true, staff: Set<String> = [],
@@ -141,6 +155,25 @@ enum Policy {
         #expect(guest.userReportsFiled.first?.requestID == report)
     }
 
+    @Test func staffAnnounceToTheSpaceOrEverySpaceAndOthersMayNot() throws {
+        let (running, loop, clients, _) = try Self.start(["officer", "here", "there"], staff: ["officer"])
+        defer { running.stop(); loop.closeAll() }
+        let (officer, here, there) = (clients[0], clients[1], clients[2])
+        there.enter("city-hall")
+        drive(loop, clients, seconds: 5) { there.space == "city-hall" }
+        let refused = here.chat(.announceAll, "I am not staff")
+        officer.chat(.announceSpace, "the plaza closes at 22:00")
+        drive(loop, clients, seconds: 5) { !here.chatReceived.isEmpty && here.errors.contains { $0.requestID == refused } }
+        #expect(here.errors.last?.code == .forbidden)
+        officer.chat(.announceAll, "새해 복 많이 받으세요")
+        drive(loop, clients, seconds: 5) { here.chatReceived.count == 2 && !there.chatReceived.isEmpty }
+        drive(loop, clients, seconds: 0.3)
+        #expect(here.chatReceived.map(\.text) == ["the plaza closes at 22:00", "새해 복 많이 받으세요"])
+        #expect(there.chatReceived.map(\.text) == ["새해 복 많이 받으세요"], "the space announcement stays in its space")
+        #expect(there.chatReceived.allSatisfy { $0.channel == .announcement && $0.senderEntity == 0 })
+        #expect(officer.chatReceived.isEmpty)
+    }
+
     @Test func theRateLimitRefusesAndThreeRefusalsMuteForAMinute() throws {
         let (running, loop, clients, path) = try Self.start(["fast", "listener"])
         defer { running.stop(); loop.closeAll() }
@@ -228,11 +261,11 @@ enum Policy {
         let speak = troll.chat(.room, "hello")
         drive(loop, clients, seconds: 5) { troll.errors.contains { $0.requestID == speak } }
         #expect(troll.errors.last?.code == .muted)
-        // An operator bans from the command line's side of the database.
-        let tool = try Store(path: path, access: .operatorTool)
-        let now = Server.nowUnixMillis()
-        try tool.perform(.sanction(Sanction(accountID: "troll", kind: .ban, startsAtMillis: now, endsAtMillis: now + 86_400_000, reason: "repeated insults", actor: "operator:test")))
+        // An operator bans with the command line, against the running server's database.
         let banned = uv_hrtime()
+        let (status, output) = try Self.seoulworld(["moderation", "ban", "troll", "--for", "1d", "--reason", "repeated insults", "--actor", "test", "--data", path])
+        #expect(status == 0 && output.contains("troll banned until"), "\(output)")
+        let tool = try Store(path: path, access: .operatorTool)
         drive(loop, clients, seconds: 6) { troll.closed }
         #expect(troll.closed && (uv_hrtime() - banned) < 5_000_000_000, "kicked within five seconds")
         #expect(troll.errors.last?.code == .banned)
@@ -245,7 +278,8 @@ enum Policy {
         #expect(Set(audit.map(\.action)) == [.warn, .mute, .ban])
         #expect(audit.first { $0.action == .warn }?.actor == "staff:officer" && audit.first { $0.action == .ban }?.reason == "repeated insults")
         // Unbanned, the account comes back.
-        try tool.perform(.liftSanctions(accountID: "troll", kind: .ban, atMillis: Server.nowUnixMillis(), actor: "operator:test", reason: "appeal accepted"))
+        let (unbanned, said) = try Self.seoulworld(["moderation", "unban", "troll", "--reason", "appeal accepted", "--data", path])
+        #expect(unbanned == 0 && said.contains("troll unbanned"))
         let returned = try WorldClient(loop: loop, server: running.address, credentials: .member(token: Self.token("troll")))
         drive(loop, [returned], seconds: 5) { returned.welcome != nil || returned.closed }
         #expect(returned.welcome != nil)
