@@ -13,7 +13,10 @@ import NetProto
 import WorldCore
 
 public enum RecordingFormat {
-    public static let version: UInt16 = 1
+    /// Version 2 added a return spot to an enter input (docs/RECORDING.md); version 1 files
+    /// still read (their enters have none).
+    public static let version: UInt16 = 2
+    public static let versionsRead: ClosedRange<UInt16> = 1...2
     public static let blockMagic: [UInt8] = Array("SWRB".utf8)
     public static let blockHeaderBytes = 16
     /// The largest payload a block may declare; a keyframe of a full 100,000-avatar world with
@@ -156,8 +159,8 @@ public struct RecordingHeader: Hashable, Sendable {
     public static func decode(_ bytes: [UInt8]) throws -> RecordingHeader {
         var r = ByteReader(bytes)
         let version = try r.u16()
-        guard version == RecordingFormat.version else {
-            throw RecordingError("format version \(version); this build reads version \(RecordingFormat.version) only")
+        guard RecordingFormat.versionsRead.contains(version) else {
+            throw RecordingError("format version \(version); this build reads versions \(RecordingFormat.versionsRead.lowerBound) to \(RecordingFormat.versionsRead.upperBound)")
         }
         let serverVersion = try r.string8("serverVersion", maximum: 255)
         let spaceID = try r.string8("spaceID", maximum: 255)
@@ -356,6 +359,14 @@ public enum TickCodec {
         case .enter(let e):
             w.varint(e.tag)
             w.varint(UInt64(e.spawnArea))
+            if let near = e.near {
+                w.u8(1)
+                w.varint(UInt64(near.floor))
+                w.zigzag(Int64(near.position.x))
+                w.zigzag(Int64(near.position.y))
+            } else {
+                w.u8(0)
+            }
         case .move(let id, let move):
             w.varint(UInt64(id.slot))
             w.varint(UInt64(id.generation))
@@ -382,7 +393,7 @@ public enum TickCodec {
         return w.bytes
     }
 
-    public static func decodeBlock(_ payload: [UInt8]) throws -> [TickRecord] {
+    public static func decodeBlock(_ payload: [UInt8], formatVersion: UInt16 = RecordingFormat.version) throws -> [TickRecord] {
         var r = ByteReader(payload)
         let first = try r.u64()
         let count = try r.varint("ticks.count", maximum: payload.count)
@@ -398,7 +409,22 @@ public enum TickCodec {
             }
             for _ in 0..<(try r.varint("tick.enters", maximum: World.inputsPerTickMax)) {
                 let tag = try r.varint("enter.tag")
-                inputs.append(.enter(EnterRequest(tag: tag, spawnArea: try r.varint("enter.spawnArea", maximum: WorldDefinition.spawnAreaCountMax))))
+                let area = try r.varint("enter.spawnArea", maximum: WorldDefinition.spawnAreaCountMax)
+                var near: Spot?
+                if formatVersion >= 2 {
+                    switch try r.u8() {
+                    case 0: break
+                    case 1:
+                        let floor = try r.varint("enter.near.floor", maximum: WorldDefinition.floorCountMax)
+                        let x = try r.zigzag("enter.near.x"), y = try r.zigzag("enter.near.y")
+                        guard let px = Int32(exactly: x), let py = Int32(exactly: y) else {
+                            throw RecordingError("tick \(first + UInt64(i)): an enter's return spot (\(x), \(y)) is out of range")
+                        }
+                        near = Spot(floor: floor, position: Vec2(px, py))
+                    case let k: throw RecordingError("tick \(first + UInt64(i)): an enter's return-spot flag is \(k), not 0 or 1")
+                    }
+                }
+                inputs.append(.enter(EnterRequest(tag: tag, spawnArea: area, near: near)))
             }
             for _ in 0..<(try r.varint("tick.moves", maximum: World.inputsPerTickMax)) {
                 let id = try avatar(&r)

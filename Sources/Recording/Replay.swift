@@ -119,7 +119,7 @@ public struct Replayer: Sendable {
             do {
                 switch block.kind {
                 case .ticks:
-                    pending = try TickCodec.decodeBlock(file.payload(block))
+                    pending = try TickCodec.decodeBlock(file.payload(block), formatVersion: file.header.formatVersion)
                     pendingIndex = 0
                 case .keyframe:
                     let keyframe = try Keyframe.decode(file.payload(block))

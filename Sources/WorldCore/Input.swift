@@ -11,10 +11,24 @@ public struct EnterRequest: Hashable, Sendable {
     public var tag: UInt64
     /// Index into the world's spawn areas.
     public var spawnArea: Int
+    /// A spot to come back to (someone returning from a room): the free spot nearest to it on
+    /// that floor, within `World.nearSearchRadiusCentimetres`; the spawn area when none is free.
+    public var near: Spot?
 
-    public init(tag: UInt64, spawnArea: Int = 0) {
+    public init(tag: UInt64, spawnArea: Int = 0, near: Spot? = nil) {
         self.tag = tag
         self.spawnArea = spawnArea
+        self.near = near
+    }
+}
+
+/// A place in a world: a floor index and a position on it.
+public struct Spot: Hashable, Sendable {
+    public var floor: Int
+    public var position: Vec2
+    public init(floor: Int, position: Vec2) {
+        self.floor = floor
+        self.position = position
     }
 }
 

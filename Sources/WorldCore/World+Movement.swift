@@ -182,6 +182,26 @@ extension World {
         return nil
     }
 
+    /// The free spot nearest to `p` on floor `f` (`p` itself when free): points of a square
+    /// grid at the personal-space radius, tried in order of distance (ties by y, then x), within
+    /// `nearSearchRadiusCentimetres`. No randomness: the same state gives the same spot.
+    mutating func findSpot(near p: Vec2, floor f: Int32) -> Vec2? {
+        let step = max(1, Int64(radius))
+        let reach = Int64(Self.nearSearchRadiusCentimetres) / step
+        var offsets: [(d2: Int64, dy: Int64, dx: Int64)] = []
+        offsets.reserveCapacity(Int((2 * reach + 1) * (2 * reach + 1)))
+        for dy in -reach...reach {
+            for dx in -reach...reach where dx * dx + dy * dy <= reach * reach { offsets.append((dx * dx + dy * dy, dy, dx)) }
+        }
+        offsets.sort { ($0.d2, $0.dy, $0.dx) < ($1.d2, $1.dy, $1.dx) }
+        for o in offsets.prefix(Self.spawnScanPointsMax) {
+            let x = Int64(p.x) + o.dx * step, y = Int64(p.y) + o.dy * step
+            guard let qx = Int32(exactly: x), let qy = Int32(exactly: y) else { continue }
+            if isFreeSpawnSpot(Vec2(qx, qy), floor: f) { return Vec2(qx, qy) }
+        }
+        return nil
+    }
+
     mutating func isFreeSpawnSpot(_ q: Vec2, floor f: Int32) -> Bool {
         report.spawnSpotsExamined += 1
         gatherNeighbours(floor: f, center: q, radius: 2 * radius + 1)

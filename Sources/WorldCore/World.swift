@@ -50,6 +50,8 @@ public struct World: Sendable {
     public static let inputsPerTickMax = 65_536
     /// Random spots tried in a spawn area before the lattice scan.
     static let spawnRandomTries = 24
+    /// How far from a requested spot (`EnterRequest.near`) a free one is looked for.
+    public static let nearSearchRadiusCentimetres: Int32 = 800
     /// The most lattice points a spawn scan visits.
     static let spawnScanPointsMax = 200_000
 
@@ -230,12 +232,20 @@ public struct World: Sendable {
         }
         guard definition.spawnAreas.indices.contains(request.spawnArea) else { return refuse(.noSuchSpawnArea) }
         guard population < definition.capacity else { return refuse(.worldFull) }
-        guard !jammedSpawnAreas[request.spawnArea] else { return refuse(.noFreeSpot) }
         let area = definition.spawnAreas[request.spawnArea]
-        guard let spot = findSpawnSpot(in: area) else {
-            jammedSpawnAreas[request.spawnArea] = true
-            return refuse(.noFreeSpot)
+        var place: (spot: Vec2, floor: Int)?
+        if let near = request.near, definition.floors.indices.contains(near.floor), let spot = findSpot(near: near.position, floor: Int32(near.floor)) {
+            place = (spot, near.floor)
         }
+        if place == nil {
+            guard !jammedSpawnAreas[request.spawnArea] else { return refuse(.noFreeSpot) }
+            guard let spot = findSpawnSpot(in: area) else {
+                jammedSpawnAreas[request.spawnArea] = true
+                return refuse(.noFreeSpot)
+            }
+            place = (spot, area.floor)
+        }
+        let (spot, spotFloor) = place!
         let s: Int
         if let free = freeSlots.popMin() { s = Int(free) } else {
             s = slotHighWater
@@ -244,7 +254,7 @@ public struct World: Sendable {
         assert(!alive[s])
         alive[s] = true
         position[s] = spot
-        floor[s] = Int32(area.floor)
+        floor[s] = Int32(spotFloor)
         heading[s] = .north
         movement[s] = .idle
         enteredTick[s] = tick

@@ -25,7 +25,14 @@ import WorldCore
         let recorder = SpaceRecorder(settings: settings, writer: writer, world: world, seed: seed, nowUnixMillis: 1_790_000_000_000)
         var hashes: [UInt64] = []
         for t in 1...ticks {
-            world.step(crowd.nextInputs())
+            var inputs = crowd.nextInputs()
+            // Every tenth tick one entry asks to come back to a spot (as from a room), so that
+            // return spots are recorded and replayed too.
+            if t % 10 == 0, let i = inputs.firstIndex(where: { if case .enter = $0 { true } else { false } }), case .enter(var e) = inputs[i] {
+                e.near = Spot(floor: 0, position: Vec2(2_000, 2_000))
+                inputs[i] = .enter(e)
+            }
+            world.step(inputs)
             crowd.observe(world.report)
             hashes.append(world.report.stateHash)
             recorder.record(world, nowUnixMillis: 1_790_000_000_000 + UInt64(t) * 50)
