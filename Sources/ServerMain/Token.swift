@@ -16,7 +16,7 @@ struct Token: ParsableCommand {
         @Option(help: "The display name others see (1 to 48 bytes).")
         var name: String
 
-        @Option(help: "Comma-separated roles: member, staff, mentor.")
+        @Option(help: "Comma-separated roles: member, staff, mentor, mentee.")
         var roles = "member"
 
         @Option(help: "Hours until the token expires.")
@@ -42,7 +42,8 @@ struct Token: ParsableCommand {
                 case "member": parsed.insert(.member)
                 case "staff": parsed.insert(.staff)
                 case "mentor": parsed.insert(.mentor)
-                default: throw ValidationError("unknown role '\(role)'; roles are member, staff, mentor")
+                case "mentee": parsed.insert(.mentee)
+                default: throw ValidationError("unknown role '\(role)'; roles are member, staff, mentor, mentee")
                 }
             }
             let expires = UInt64(Date().timeIntervalSince1970) + UInt64(validForHours) * 3_600

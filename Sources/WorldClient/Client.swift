@@ -80,6 +80,9 @@ public final class WorldClient: TCPConnectionDelegate {
     /// Requests answered with `done` (blocks, staff actions).
     public private(set) var done: [UInt32] = []
     public private(set) var notices: [(kind: NoticeKind, untilUnixMillis: UInt64, text: String)] = []
+    /// Rooms this client opened: request id to room id and space id.
+    public private(set) var roomsOpened: [UInt32: (roomID: UInt32, spaceID: String)] = [:]
+    public private(set) var roomLists: [UInt32: (total: UInt16, offset: UInt16, rooms: [RoomEntry])] = [:]
 
     var held: [(tick: UInt32, state: [EntityState])] = []
     var sequence: UInt32 = 0
@@ -154,6 +157,20 @@ public final class WorldClient: TCPConnectionDelegate {
     public func staff(_ action: StaffAction, _ subject: Subject, seconds: UInt32 = 0, reason: String) -> UInt32 {
         request { .staff(requestID: $0, action: action, subject: subject, seconds: seconds, reason: reason) }
     }
+
+    /// Opens a room from a template; the answer is `roomsOpened[request]`, then `entered`.
+    @discardableResult
+    public func openRoom(template: String, title: String, access: RoomAccessRule = .open) -> UInt32 {
+        request { .openRoom(requestID: $0, template: template, title: title, access: access) }
+    }
+
+    @discardableResult
+    public func enterRoom(_ roomID: UInt32, code: String = "") -> UInt32 {
+        request { .enterRoom(requestID: $0, roomID: roomID, code: code) }
+    }
+
+    @discardableResult
+    public func listRooms(offset: UInt16 = 0) -> UInt32 { request { .listRooms(requestID: $0, offset: offset) } }
 
     /// Hands over the chat received since the last call.
     public func takeChat() -> [ReceivedChat] {
@@ -320,6 +337,8 @@ public final class WorldClient: TCPConnectionDelegate {
         case .blockList(let request, let accounts): blockLists[request] = accounts
         case .done(let request): done.append(request)
         case .notice(let kind, let until, let text): notices.append((kind, until, text))
+        case .roomOpened(let request, let room, let spaceID): roomsOpened[request] = (room, spaceID)
+        case .roomList(let request, let total, let offset, let rooms): roomLists[request] = (total, offset, rooms)
         case .shuttingDown(_, let text): shutdownNotice = text
         case .pong: break
         case .snapshot(let body): apply(snapshot: body)

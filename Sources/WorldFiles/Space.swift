@@ -78,6 +78,11 @@ public struct Space: Sendable {
     /// How far nearby chat carries, on one floor (the file's `chatRadiusMetres`).
     public var chatRadiusCentimetres: Int32 = 2_000
     public static let chatRadiusMetresDefault = 20.0
+    /// A room template's roles (the file's `admitsRoles`): when not empty, only members with
+    /// one of them (or staff) open or enter its rooms.
+    public var admitsRoles: [String] = []
+    /// The roles member tokens carry, by the names world files use.
+    public static let roleNames = ["member", "staff", "mentor", "mentee"]
     /// The file it came from, for messages.
     public var file: String
     /// Where avatar centres may stand, in m² summed over floors, as the walkability check

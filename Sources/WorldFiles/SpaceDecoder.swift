@@ -10,7 +10,7 @@ public enum WorldFileFormat {
 
     public static let topLevelFields = [
         "$schema", "formatVersion", "id", "kind", "name", "description", "scale", "sources", "sizeMetres", "floors",
-        "capacity", "tickRateHertz", "personalSpaceRadiusMetres", "chatRadiusMetres", "walkSpeedMetresPerSecond", "runSpeedMetresPerSecond",
+        "capacity", "tickRateHertz", "personalSpaceRadiusMetres", "chatRadiusMetres", "admitsRoles", "walkSpeedMetresPerSecond", "runSpeedMetresPerSecond",
         "interest", "spawnAreas", "obstacles", "portals", "pointsOfInterest",
     ]
     static let interestFields = ["enterRadiusMetres", "leaveRadiusMetres", "visibleMax", "nearRadiusMetres", "refreshPeriodTicks"]
@@ -57,6 +57,17 @@ struct SpaceDecoder {
         let name = text(top, "name")
         let description = text(top, "description")
         let scale = top.string("scale") ?? ""
+        var admitsRoles: [String] = []
+        for (item, path) in top.array("admitsRoles", required: false) ?? [] {
+            if case .string(let s) = item, Space.roleNames.contains(s) {
+                if !admitsRoles.contains(s) { admitsRoles.append(s) }
+            } else {
+                diagnostics.error(path, "is not a role", expected: "one of " + Space.roleNames.joined(separator: ", "))
+            }
+        }
+        if !admitsRoles.isEmpty && kind != .template {
+            diagnostics.error("admitsRoles", "is for room templates only", expected: "no admitsRoles on a \(kind.rawValue) space")
+        }
         var sources: [String] = []
         for (item, path) in top.array("sources") ?? [] {
             if case .string(let s) = item { sources.append(s) } else { diagnostics.error(path, "is \(item.typeName)", expected: "a string naming a source") }
@@ -161,7 +172,7 @@ struct SpaceDecoder {
         }
         return Space(id: id, kind: kind, name: name, description: description, scale: scale, sources: sources,
                      floorNames: floors.map(\.name), obstacles: obstacles, spawnAreas: spawnAreas, portals: portals,
-                     pointsOfInterest: points, definition: definition, chatRadiusCentimetres: centimetres(chat), file: diagnostics.file)
+                     pointsOfInterest: points, definition: definition, chatRadiusCentimetres: centimetres(chat), admitsRoles: admitsRoles, file: diagnostics.file)
     }
 
     // MARK: Pieces

@@ -3,7 +3,7 @@
 //
 // Layout, little-endian (docs/PROTOCOL.md, "Member tokens"):
 //   [version] (u8, 1) [accountID] (string8, 1-64) [displayName] (string8, 1-48)
-//   [roles] (u8 bits: 1 member, 2 staff, 4 mentor) [expiresAtUnixSeconds] (u64)
+//   [roles] (u8 bits: 1 member, 2 staff, 4 mentor, 8 mentee) [expiresAtUnixSeconds] (u64)
 //   [mac] (32 bytes: HMAC-SHA256 with the server secret over every byte before it)
 
 import Crypto
@@ -16,6 +16,12 @@ public struct MemberToken: Hashable, Sendable {
         public static let member = Roles(rawValue: 1)
         public static let staff = Roles(rawValue: 2)
         public static let mentor = Roles(rawValue: 4)
+        /// A young person in the youth mentoring programme (its rooms admit mentors and mentees).
+        public static let mentee = Roles(rawValue: 8)
+
+        /// The names world files use (`admitsRoles`), in bit order.
+        public static let named: [(String, Roles)] = [("member", .member), ("staff", .staff), ("mentor", .mentor), ("mentee", .mentee)]
+        public var names: [String] { Self.named.filter { contains($0.1) }.map(\.0) }
     }
 
     public var accountID: String

@@ -32,6 +32,8 @@ extension Server {
         case .enterSpace, .leaveSpace, .snapshotsOverTCP, .input: return true
         case .reportBug, .reportUser: return true
         case .chat, .block, .listBlocks, .staff: return false
+        case .listRooms: return true // reading the world map's room list
+        case .openRoom, .enterRoom: return false
         }
     }
 
@@ -49,7 +51,8 @@ extension Server {
     static func requestID(of message: ClientMessage) -> UInt32 {
         switch message {
         case .enterSpace(let r, _), .leaveSpace(let r), .reportBug(let r, _), .chat(let r, _, _), .reportUser(let r, _, _, _),
-             .block(let r, _, _), .listBlocks(let r), .staff(let r, _, _, _, _):
+             .block(let r, _, _), .listBlocks(let r), .staff(let r, _, _, _, _), .openRoom(let r, _, _, _), .enterRoom(let r, _, _),
+             .listRooms(let r, _):
             return r
         case .hello, .authenticateGuest, .authenticateMember, .snapshotsOverTCP, .ping, .goodbye, .input: return 0
         }

@@ -47,6 +47,7 @@ public struct ServerConfiguration: Sendable {
     /// The chat filter (policy/); nil delivers chat unfiltered (tests of other things).
     public var profanity: ProfanityFilter?
     public var chatRateRules = ChatRateLimit.Rules()
+    public var roomRules = RoomRules()
 
     public init(tokenSecret: [UInt8]) { self.tokenSecret = tokenSecret }
 }
@@ -92,6 +93,11 @@ public final class Server: @unchecked Sendable {
     /// The spaces listed in `welcome`, and which of them are room templates (not served yet).
     let spaceEntries: [SpaceEntry]
     let templateIDs: Set<String>
+    /// The room templates, by id: what a room opened from each is made of.
+    var templates: [String: RoomTemplate] = [:]
+    /// The rooms open now (Server+Rooms.swift).
+    var rooms: RoomBook
+    var roomTimer: UVTimer?
     /// Set when serving a recording: the worlds step from it, and every client is a spectator.
     let replay: ReplaySource?
     let loop: UVLoop
@@ -138,6 +144,11 @@ public final class Server: @unchecked Sendable {
         try self.init(configuration: configuration, spaces: instances,
                       entries: catalog.spaces.map { SpaceEntry(id: $0.id, kind: $0.kind == .public ? 0 : 1) },
                       templates: Set(catalog.templates.map(\.id)), replay: nil, logger: logger)
+        for t in catalog.templates {
+            var definition = t.definition
+            definition.tickRateHertz = configuration.tickRateHertz
+            templates[t.id] = RoomTemplate(definition: definition, admitsRoles: t.admitsRoles, chatRadiusCentimetres: t.chatRadiusCentimetres)
+        }
     }
 
     /// A server of a recording: its one space, stepped with the recorded inputs at the recorded
@@ -160,6 +171,7 @@ public final class Server: @unchecked Sendable {
         self.templateIDs = templates
         self.replay = replay
         self.logger = logger
+        rooms = RoomBook(rules: configuration.roomRules)
         loop = try UVLoop()
         self.spaces = spaces
         spaceOrder = spaces.keys.sorted()
@@ -203,6 +215,8 @@ public final class Server: @unchecked Sendable {
         let every = UInt64(configuration.statusEverySeconds * 1_000)
         statusTimer?.start(afterMillis: every, repeatMillis: every)
         startRecordTimers()
+        roomTimer = try? UVTimer(loop: loop) { [unowned self] in self.closeEmptyRooms() }
+        roomTimer?.start(afterMillis: 1_000, repeatMillis: 1_000)
         logger.info("listening", metadata: ["tcp": "\(configuration.host):\(port)", "udp": "\(configuration.host):\(port)",
                                             "spaces": "\(spaces.count)", "tickRateHertz": "\(configuration.tickRateHertz)"])
         loop.run()
@@ -291,9 +305,8 @@ public final class Server: @unchecked Sendable {
     }
 
     func sessionClosed(_ s: Session, error: UVError?) {
-        closeVisit(s, s.endReason)
-        if let spaceID = s.spaceID, let avatar = s.avatar { spaces[spaceID]?.inputs.append(.leave(avatar)) }
-        if let spaceID = s.spaceID { spaces[spaceID]?.members[s.id] = nil }
+        leaveCurrentSpace(s, s.endReason)
+        s.origin = nil
         sessions[s.id] = nil
         forgetAccount(s)
         counters.connectionsClosed += 1
@@ -345,10 +358,16 @@ public final class Server: @unchecked Sendable {
         }
         switch message {
         case .enterSpace(let request, let spaceID):
-            guard let target = spaces[spaceID] else {
-                let known = templateIDs.contains(spaceID)
-                s.send(.error(code: .unknownSpace, requestID: request,
-                              text: known ? "'\(spaceID)' is a room template, opened by the rooms service (not served yet)" : "no space '\(spaceID)'"))
+            guard let target = spaces[spaceID], rooms.room(spaceID: spaceID) == nil else {
+                let text: String
+                if templateIDs.contains(spaceID) {
+                    text = "'\(spaceID)' is a room template: open a room from it (openRoom), or enter an open one (enterRoom)"
+                } else if rooms.room(spaceID: spaceID) != nil {
+                    text = "'\(spaceID)' is a room: enter it with enterRoom, so that its access rule applies"
+                } else {
+                    text = "no space '\(spaceID)'"
+                }
+                s.send(.error(code: .unknownSpace, requestID: request, text: text))
                 return
             }
             if replay != nil { return watch(spaceID, request: request, session: s) }
@@ -356,15 +375,10 @@ public final class Server: @unchecked Sendable {
                 s.send(.error(code: .rateLimited, requestID: request, text: "an enter request is already pending"))
                 return
             }
-            // Travel through the world map: leave the current space in the same tick.
-            if let current = s.spaceID, let avatar = s.avatar {
-                closeVisit(s, .travel)
-                spaces[current]?.inputs.append(.leave(avatar))
-                spaces[current]?.members[s.id] = nil
-                s.avatar = nil
-                s.spaceID = nil
-                s.feed = nil
-            }
+            // Travel through the world map: leave the current space in the same tick. A member
+            // travelling on from a room does not come back to where they entered it.
+            leaveCurrentSpace(s, .travel)
+            s.origin = nil
             s.pendingEnter = (request, spaceID)
             target.inputs.append(.enter(EnterRequest(tag: s.id)))
         case .leaveSpace(let request):
@@ -375,17 +389,14 @@ public final class Server: @unchecked Sendable {
                 s.send(.left(requestID: request))
                 return
             }
-            guard let current = s.spaceID, let avatar = s.avatar else {
+            guard let current = s.spaceID, s.avatar != nil else {
                 s.send(.error(code: .notInSpace, requestID: request, text: "not in a space"))
                 return
             }
-            closeVisit(s, .leave)
-            spaces[current]?.inputs.append(.leave(avatar))
-            spaces[current]?.members[s.id] = nil
-            s.avatar = nil
-            s.spaceID = nil
-            s.feed = nil
+            leaveCurrentSpace(s, .leave)
             s.send(.left(requestID: request))
+            // Leaving a room: back to where the member entered it from.
+            if rooms.room(spaceID: current) != nil { returnToOrigin(s, request: request) }
         case .snapshotsOverTCP(let on): s.snapshotsOverTCP = on
         case .ping(let t): s.send(.pong(clientTimeMicros: t, serverTick: UInt64(counters.ticks)))
         case .input(let body): apply(body, from: s)
@@ -397,6 +408,9 @@ public final class Server: @unchecked Sendable {
         case .listBlocks(let request): s.send(.blockList(requestID: request, accounts: s.blocked.sorted()))
         case .staff(let request, let action, let subject, let seconds, let reason):
             staffAction(s, request: request, action: action, subject: subject, seconds: seconds, reason: reason)
+        case .openRoom(let request, let template, let title, let access): openRoom(s, request: request, template: template, title: title, access: access)
+        case .enterRoom(let request, let roomID, let code): enterRoom(s, request: request, roomID: roomID, code: code)
+        case .listRooms(let request, let offset): listRooms(s, request: request, offset: offset)
         case .hello, .authenticateGuest, .authenticateMember, .goodbye: break // handled by the state machine
         }
     }
@@ -558,7 +572,12 @@ public final class Server: @unchecked Sendable {
                     s.namesSent.removeAll()
                     space.members[s.id] = s
                     space.sessionBySlot[avatar.slot] = s
-                    openVisit(s, space: id)
+                    if let room = rooms.room(spaceID: id) {
+                        rooms.entered(room.id)
+                        openVisit(s, space: room.template) // usage is counted per template, not per room
+                    } else {
+                        openVisit(s, space: id)
+                    }
                     let a = space.world.avatar(avatar)!
                     s.send(.entered(requestID: request, spaceID: id, entity: SnapshotFeed.entity(avatar), x: a.position.x, y: a.position.y, floor: UInt8(a.floor)))
                 case .failure(let refusal):
@@ -636,6 +655,7 @@ public final class Server: @unchecked Sendable {
         listener?.close()
         tickTimer?.close()
         statusTimer?.close()
+        roomTimer?.close()
         // Give the notices a moment to leave, then close everything; the loop then ends.
         closerTimer = try? UVTimer(loop: loop) { [unowned self] in
             for s in self.sessions.values { s.connection.close() }

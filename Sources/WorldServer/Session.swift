@@ -68,6 +68,8 @@ final class Session: TCPConnectionDelegate {
     /// The accounts this member blocks: no chat either way.
     var blocked = Set<String>()
     var userReportsPending = 0
+    /// Where the member stood before entering a room: where leaving the room brings them back.
+    var origin: (spaceID: String, spot: Spot)?
 
     var isStaff: Bool { roles.contains(.staff) }
 

@@ -31,6 +31,11 @@ enum Samples {
         .listBlocks(requestID: 20),
         .staff(requestID: 21, action: .ban, subject: .account("troll"), seconds: 0, reason: "repeated insults"),
         .staff(requestID: 22, action: .resolveReport, subject: .report(.max), seconds: 0, reason: "warned"),
+        .openRoom(requestID: 23, template: "conference-room", title: String(repeating: "회", count: 60), access: .open),
+        .openRoom(requestID: 24, template: "counselling-room", title: "상담", access: .invited((0..<WireProtocol.roomInvitedMax).map { "citizen-\($0)" })),
+        .openRoom(requestID: 25, template: "youth-mentoring-forest", title: "숲", access: .code("7777")),
+        .enterRoom(requestID: 26, roomID: 17, code: ""),
+        .listRooms(requestID: 27, offset: 25),
     ]
     static let snapshotBody: [UInt8] = {
         let header = SnapshotHeader(tick: 10, baselineTick: 0, inputAck: 4, echoClientTimeMillis: 1, holdMillis: 2, serverTimeMillis: 3)
@@ -55,6 +60,10 @@ enum Samples {
         .blockList(requestID: 20, accounts: (0..<WireProtocol.blockListMax).map { String(repeating: "a", count: 60) + String($0) }),
         .done(requestID: 21),
         .notice(kind: .muted, untilUnixMillis: 1_795_000_060_000, text: "you are muted until 2026-11-22 21:05:00 KST"),
+        .roomOpened(requestID: 23, roomID: 17, spaceID: "room-17"),
+        .roomList(requestID: 27, total: 2_000, offset: 25, rooms: (0..<WireProtocol.roomsPerListMax).map {
+            RoomEntry(roomID: UInt32($0), template: String(repeating: "t", count: 64), title: String(repeating: "회", count: 60), population: 100, capacity: 100)
+        }),
     ]
     static let packets: [Packet] = [
         .bindRequest(sessionID: 1),
@@ -85,8 +94,8 @@ enum Samples {
             #expect(decoded == p)
             #expect(decoded.encode() == bytes)
         }
-        #expect(Set(Samples.client.map(\.type)) == Set(0x01...0x0F), "a sample of every client message type")
-        #expect(Set(Samples.server.map(\.type)) == Set(0x41...0x50), "a sample of every server message type")
+        #expect(Set(Samples.client.map(\.type)) == Set(0x01...0x12), "a sample of every client message type")
+        #expect(Set(Samples.server.map(\.type)) == Set(0x41...0x52), "a sample of every server message type")
     }
 
     @Test func spectatorMessagesRoundTrip() throws {
@@ -168,7 +177,13 @@ enum Samples {
         let long = ServerMessage.notice(kind: .warning, untilUnixMillis: 0, text: String(repeating: "경고", count: 400)).encode()
         guard case .notice(_, _, let text) = try ServerMessage.decode(long) else { Issue.record("not a notice"); return }
         #expect(text.utf8.count <= WireProtocol.errorTextBytesMax && text.hasSuffix("…") && text.hasPrefix("경고경고"))
-        // Every block list fits a frame.
+        // Rooms: at most 32 invited, known access kinds, titles within their bytes.
+        #expect(throws: WireError.self) { _ = try ClientMessage.decode(ClientMessage.openRoom(requestID: 1, template: "t", title: "x", access: .invited([])).encode()) }
+        #expect(throws: WireError.self) { _ = try ClientMessage.decode(ClientMessage.openRoom(requestID: 1, template: "t", title: String(repeating: "a", count: 181), access: .open).encode()) }
+        var room = ClientMessage.openRoom(requestID: 1, template: "t", title: "x", access: .open).encode()
+        room[room.count - 1] = 3 // no such access kind
+        #expect(throws: WireError.self) { _ = try ClientMessage.decode(room) }
+        // Every block list (and room list) fits a frame.
         #expect(Samples.server.allSatisfy { $0.encode().count <= WireProtocol.frameBodyBytesMax })
     }
 

@@ -8,7 +8,7 @@
 public enum WireProtocol {
     /// "SWLD" as little-endian bytes: 0x53 0x57 0x4C 0x44.
     public static let id: UInt32 = 0x444C_5753
-    public static let version: UInt16 = 3
+    public static let version: UInt16 = 4
     /// The largest TCP frame body (type byte and payload), in bytes: room for a bug report of
     /// 2,000 characters of Hangul (3 bytes each in UTF-8).
     public static let frameBodyBytesMax = 8_192
@@ -37,6 +37,12 @@ public enum WireProtocol {
     public static let staffReasonBytesMax = 1_000
     /// Accounts in one block list message.
     public static let blockListMax = 100
+    /// A room's title: at most 180 bytes (the server counts at most 60 characters).
+    public static let roomTitleBytesMax = 180
+    public static let roomCodeBytesMax = 64
+    public static let roomInvitedMax = 32
+    /// Rooms in one `roomList` message (ask again with an offset for more).
+    public static let roomsPerListMax = 25
     public static let macBytes = 16
     /// A bind request is padded to this size so that the challenge answering it is smaller.
     public static let bindRequestBytes = 32
@@ -78,8 +84,65 @@ public enum ErrorCode: UInt16, Hashable, Sendable, CaseIterable {
     case unknownTarget = 27
     /// A chat text empty or over 200 characters once normalised.
     case invalidText = 28
-    /// A declared limit reached (blocks per account).
+    /// A declared limit reached (blocks per account, rooms per member, rooms on the server).
     case limitReached = 29
+    /// A room's access rule refuses this client; the text says why (not invited, wrong code,
+    /// a role the room does not admit).
+    case roomAccessDenied = 30
+}
+
+/// Who may enter a room, on the wire (docs/PROTOCOL.md, section 7.9).
+public enum RoomAccessRule: Hashable, Sendable {
+    case open
+    case invited([String])
+    case code(String)
+
+    func encode(_ w: inout ByteWriter) {
+        switch self {
+        case .open: w.u8(0)
+        case .invited(let accounts):
+            w.u8(1)
+            w.u8(UInt8(accounts.count))
+            for a in accounts { w.string8(a) }
+        case .code(let code):
+            w.u8(2)
+            w.string8(code)
+        }
+    }
+
+    static func decode(_ r: inout ByteReader) throws(WireError) -> RoomAccessRule {
+        switch try r.u8() {
+        case 0: return .open
+        case 1:
+            let n = Int(try r.u8())
+            guard (1...WireProtocol.roomInvitedMax).contains(n) else { throw .invalid(field: "invited", reason: "\(n) accounts; 1 to \(WireProtocol.roomInvitedMax)") }
+            var accounts: [String] = []
+            for _ in 0..<n {
+                let a = try r.string8("account", maximum: WireProtocol.accountIDBytesMax)
+                guard !a.isEmpty else { throw .invalid(field: "account", reason: "is empty") }
+                accounts.append(a)
+            }
+            return .invited(accounts)
+        case 2: return .code(try r.string8("code", maximum: WireProtocol.roomCodeBytesMax))
+        case let k: throw .invalid(field: "access", reason: "\(k) is not 0 (open), 1 (invited) or 2 (code)")
+        }
+    }
+}
+
+/// One listed room.
+public struct RoomEntry: Hashable, Sendable {
+    public var roomID: UInt32
+    public var template: String
+    public var title: String
+    public var population: UInt16
+    public var capacity: UInt16
+    public init(roomID: UInt32, template: String, title: String, population: UInt16, capacity: UInt16) {
+        self.roomID = roomID
+        self.template = template
+        self.title = title
+        self.population = population
+        self.capacity = capacity
+    }
 }
 
 /// Where a chat message goes (docs/PROTOCOL.md, section 7.5).
@@ -310,6 +373,12 @@ public enum ClientMessage: Hashable, Sendable {
     case listBlocks(requestID: UInt32)
     /// Staff only. `seconds`: a mute's or a ban's length (0 bans for good); 0 otherwise.
     case staff(requestID: UInt32, action: StaffAction, subject: Subject, seconds: UInt32, reason: String)
+    /// Opens a room from a template and moves the sender in (`roomOpened`, then `entered`).
+    case openRoom(requestID: UInt32, template: String, title: String, access: RoomAccessRule)
+    /// Enters an open room (`entered`); `code` for a room with a code, else empty.
+    case enterRoom(requestID: UInt32, roomID: UInt32, code: String)
+    /// The listed rooms from `offset` (`roomList`).
+    case listRooms(requestID: UInt32, offset: UInt16)
 
     public var type: UInt8 {
         switch self {
@@ -328,6 +397,9 @@ public enum ClientMessage: Hashable, Sendable {
         case .block: return 0x0D
         case .listBlocks: return 0x0E
         case .staff: return 0x0F
+        case .openRoom: return 0x10
+        case .enterRoom: return 0x11
+        case .listRooms: return 0x12
         }
     }
 
@@ -374,6 +446,18 @@ public enum ClientMessage: Hashable, Sendable {
             subject.encode(&w)
             w.u32(seconds)
             w.string16(reason)
+        case .openRoom(let request, let template, let title, let access):
+            w.u32(request)
+            w.string8(template)
+            w.string8(title)
+            access.encode(&w)
+        case .enterRoom(let request, let room, let code):
+            w.u32(request)
+            w.u32(room)
+            w.string8(code)
+        case .listRooms(let request, let offset):
+            w.u32(request)
+            w.u16(offset)
         }
         return w.bytes
     }
@@ -442,6 +526,17 @@ public enum ClientMessage: Hashable, Sendable {
             let seconds = try r.u32()
             message = .staff(requestID: request, action: action, subject: subject, seconds: seconds,
                              reason: try r.string16("reason", maximum: WireProtocol.staffReasonBytesMax))
+        case 0x10:
+            let request = try r.u32()
+            let template = try r.string8("template", maximum: WireProtocol.spaceIDBytesMax)
+            let title = try r.string8("title", maximum: WireProtocol.roomTitleBytesMax)
+            message = .openRoom(requestID: request, template: template, title: title, access: try RoomAccessRule.decode(&r))
+        case 0x11:
+            let request = try r.u32(), room = try r.u32()
+            message = .enterRoom(requestID: request, roomID: room, code: try r.string8("code", maximum: WireProtocol.roomCodeBytesMax))
+        case 0x12:
+            let request = try r.u32()
+            message = .listRooms(requestID: request, offset: try r.u16())
         default: throw .unknownType(type)
         }
         try r.finish()
@@ -502,6 +597,10 @@ public enum ServerMessage: Hashable, Sendable {
     /// A block, an unblock or a staff action is done (and committed, where the server keeps records).
     case done(requestID: UInt32)
     case notice(kind: NoticeKind, untilUnixMillis: UInt64, text: String)
+    /// The room is open under this id; an `entered` for its space ("room-<id>") follows.
+    case roomOpened(requestID: UInt32, roomID: UInt32, spaceID: String)
+    /// Listed rooms from `offset`, of `total`.
+    case roomList(requestID: UInt32, total: UInt16, offset: UInt16, rooms: [RoomEntry])
 
     public var type: UInt8 {
         switch self {
@@ -521,6 +620,8 @@ public enum ServerMessage: Hashable, Sendable {
         case .blockList: return 0x4E
         case .done: return 0x4F
         case .notice: return 0x50
+        case .roomOpened: return 0x51
+        case .roomList: return 0x52
         }
     }
 
@@ -590,6 +691,23 @@ public enum ServerMessage: Hashable, Sendable {
             w.u8(kind.rawValue)
             w.u64(until)
             w.string16(clipped(text, bytes: WireProtocol.errorTextBytesMax))
+        case .roomOpened(let request, let room, let space):
+            w.u32(request)
+            w.u32(room)
+            w.string8(space)
+        case .roomList(let request, let total, let offset, let rooms):
+            precondition(rooms.count <= WireProtocol.roomsPerListMax)
+            w.u32(request)
+            w.u16(total)
+            w.u16(offset)
+            w.u8(UInt8(rooms.count))
+            for room in rooms {
+                w.u32(room.roomID)
+                w.string8(room.template)
+                w.string8(room.title)
+                w.u16(room.population)
+                w.u16(room.capacity)
+            }
         }
         return w.bytes
     }
@@ -685,6 +803,22 @@ public enum ServerMessage: Hashable, Sendable {
             guard let kind = NoticeKind(rawValue: raw) else { throw .invalid(field: "notice.kind", reason: "\(raw) is not 0 to 2") }
             let until = try r.u64()
             message = .notice(kind: kind, untilUnixMillis: until, text: try r.string16("text", maximum: WireProtocol.errorTextBytesMax))
+        case 0x51:
+            let request = try r.u32(), room = try r.u32()
+            message = .roomOpened(requestID: request, roomID: room, spaceID: try r.string8("spaceID", maximum: WireProtocol.spaceIDBytesMax))
+        case 0x52:
+            let request = try r.u32(), total = try r.u16(), offset = try r.u16()
+            let count = Int(try r.u8())
+            guard count <= WireProtocol.roomsPerListMax else { throw .invalid(field: "rooms", reason: "\(count); at most \(WireProtocol.roomsPerListMax)") }
+            var rooms: [RoomEntry] = []
+            for _ in 0..<count {
+                let id = try r.u32()
+                let template = try r.string8("template", maximum: WireProtocol.spaceIDBytesMax)
+                let title = try r.string8("title", maximum: WireProtocol.roomTitleBytesMax)
+                let population = try r.u16(), capacity = try r.u16()
+                rooms.append(RoomEntry(roomID: id, template: template, title: title, population: population, capacity: capacity))
+            }
+            message = .roomList(requestID: request, total: total, offset: offset, rooms: rooms)
         default: throw .unknownType(type)
         }
         try r.finish()

@@ -1,0 +1,166 @@
+// Rooms on demand (docs/PROTOCOL.md, section 7.9): a member opens a room from a template and is
+// moved in; others enter by its id if its access rule lets them; leaving brings a member back
+// to the space and spot they came from (the nearest free spot to it); a room empty for
+// `roomRules.emptyCloseMillis` closes. The rules are RoomBook's (Services); this file creates
+// and removes the rooms' worlds and moves the sessions.
+//
+// Invariants:
+// 1. A room's world exists (in `spaces` and `spaceOrder`) exactly while RoomBook has the room.
+// 2. RoomBook's population of a room is the number of sessions whose avatar is placed in it.
+// 3. `Session.origin` is a public space: set when a member goes from a public space into a
+//    room, kept while moving between rooms, cleared on travel, on return and on disconnect.
+
+import Foundation
+import NetProto
+import Recording
+import Services
+import Store
+import WorldCore
+
+/// What a room opened from a template is made of.
+struct RoomTemplate {
+    var definition: WorldDefinition
+    var admitsRoles: [String]
+    var chatRadiusCentimetres: Int32
+}
+
+extension Server {
+    var monotonicMillis: Int64 { Int64(loop.nowMillis) }
+
+    /// Takes the session's avatar out of its space (if any), closing its visit with `reason`.
+    func leaveCurrentSpace(_ s: Session, _ reason: Schema.EndReason) {
+        guard let current = s.spaceID else { return }
+        closeVisit(s, reason)
+        if let avatar = s.avatar {
+            spaces[current]?.inputs.append(.leave(avatar))
+            if let room = rooms.room(spaceID: current) { rooms.left(room.id, nowMillis: monotonicMillis) }
+        }
+        spaces[current]?.members[s.id] = nil
+        s.avatar = nil
+        s.spaceID = nil
+        s.feed = nil
+    }
+
+    func openRoom(_ s: Session, request: UInt32, template: String, title: String, access wire: RoomAccessRule) {
+        guard let account = s.accountID, replay == nil else { return }
+        guard let t = templates[template] else {
+            s.send(.error(code: .unknownSpace, requestID: request, text: "no room template '\(template)'"))
+            return
+        }
+        guard s.pendingEnter == nil else {
+            s.send(.error(code: .rateLimited, requestID: request, text: "an enter request is already pending"))
+            return
+        }
+        let access: RoomAccess
+        switch wire {
+        case .open: access = .open
+        case .invited(let accounts): access = .invited(Set(accounts))
+        case .code(let code): access = .code(code)
+        }
+        let room: Room
+        switch rooms.open(owner: account, ownerRoles: s.roles.names, isStaff: s.isStaff, template: template, admitsRoles: t.admitsRoles,
+                          capacity: t.definition.capacity, title: title, access: access, nowMillis: monotonicMillis) {
+        case .success(let r): room = r
+        case .failure(let refusal):
+            s.send(.error(code: Self.errorCode(refusal), requestID: request, text: refusal.sentence))
+            return
+        }
+        var definition = t.definition
+        definition.id = room.spaceID
+        let seed = Self.seed(for: room.spaceID) ^ UInt64(room.id)
+        let instance: SpaceInstance
+        do {
+            instance = SpaceInstance(world: try World(definition: definition, seed: seed), seed: seed)
+        } catch {
+            rooms.remove(room.id)
+            logger.error("a room's world could not be made", metadata: ["template": "\(template)", "error": "\(error)"])
+            s.send(.error(code: .internalError, requestID: request, text: "the room could not be made from '\(template)'"))
+            return
+        }
+        instance.chatRadiusCentimetres = t.chatRadiusCentimetres
+        if let writer = recordingWriter, let settings = configuration.recording {
+            instance.recorder = SpaceRecorder(settings: settings, writer: writer, world: instance.world, seed: seed,
+                                              nowUnixMillis: UInt64(Self.nowUnixMillis()))
+        }
+        spaces[room.spaceID] = instance
+        spaceOrder.append(room.spaceID)
+        spaceOrder.sort()
+        submitUsage(.serviceEvent(ServiceEvent(service: "room", kind: "opened", accountID: account, atMillis: Self.nowUnixMillis(), outcome: template)))
+        s.send(.roomOpened(requestID: request, roomID: room.id, spaceID: room.spaceID))
+        moveIntoRoom(s, room, request: request)
+    }
+
+    static func errorCode(_ refusal: RoomRefusal) -> ErrorCode {
+        switch refusal {
+        case .ownerHasOpenRooms, .roomsFull: return .limitReached
+        case .badTitle, .badAccess: return .invalidText
+        case .roleNotAdmitted, .notInvited, .wrongCode: return .roomAccessDenied
+        case .noSuchRoom: return .unknownSpace
+        case .full: return .spaceFull
+        }
+    }
+
+    func enterRoom(_ s: Session, request: UInt32, roomID: UInt32, code: String) {
+        guard let account = s.accountID, replay == nil else { return }
+        guard s.pendingEnter == nil else {
+            s.send(.error(code: .rateLimited, requestID: request, text: "an enter request is already pending"))
+            return
+        }
+        switch rooms.admits(roomID, account: account, roles: s.roles.names, isStaff: s.isStaff, code: code) {
+        case .success(let room):
+            guard s.spaceID != room.spaceID else {
+                s.send(.error(code: .alreadyInSpace, requestID: request, text: "already in room \(roomID)"))
+                return
+            }
+            moveIntoRoom(s, room, request: request)
+        case .failure(let refusal):
+            s.send(.error(code: Self.errorCode(refusal), requestID: request, text: "cannot enter room \(roomID): \(refusal.sentence)"))
+        }
+    }
+
+    /// Leaves where the member is (remembering the spot, when it is a public space) and asks the
+    /// room's world to place them; `entered` follows from the tick.
+    func moveIntoRoom(_ s: Session, _ room: Room, request: UInt32) {
+        guard let target = spaces[room.spaceID] else { return }
+        if let current = s.spaceID, rooms.room(spaceID: current) == nil, let avatar = s.avatar,
+           let a = spaces[current]?.world.avatar(avatar) {
+            s.origin = (current, Spot(floor: a.floor, position: a.position))
+        }
+        leaveCurrentSpace(s, .travel)
+        s.pendingEnter = (request, room.spaceID)
+        target.inputs.append(.enter(EnterRequest(tag: s.id)))
+    }
+
+    /// After leaving a room: back to the space and spot the member came from (an `entered` with
+    /// the same request id), if they came from one.
+    func returnToOrigin(_ s: Session, request: UInt32) {
+        guard let origin = s.origin, let space = spaces[origin.spaceID] else { return }
+        s.origin = nil
+        s.pendingEnter = (request, origin.spaceID)
+        space.inputs.append(.enter(EnterRequest(tag: s.id, near: origin.spot)))
+    }
+
+    func listRooms(_ s: Session, request: UInt32, offset: UInt16) {
+        let listed = rooms.publicRooms
+        let page = listed.dropFirst(Int(offset)).prefix(WireProtocol.roomsPerListMax).map { r in
+            RoomEntry(roomID: r.id, template: r.template, title: r.title, population: UInt16(clamping: r.population), capacity: UInt16(clamping: r.capacity))
+        }
+        s.send(.roomList(requestID: request, total: UInt16(clamping: listed.count), offset: offset, rooms: Array(page)))
+    }
+
+    /// Once a second: rooms empty for long enough close, and their worlds go.
+    func closeEmptyRooms() {
+        for room in rooms.closeDue(nowMillis: monotonicMillis) {
+            guard let space = spaces.removeValue(forKey: room.spaceID) else { continue }
+            spaceOrder.removeAll { $0 == room.spaceID }
+            space.recorder?.finish(world: space.world)
+            // Someone whose entry is still on its way (within a tick) is told, not left waiting.
+            for s in sessions.values where s.pendingEnter?.spaceID == room.spaceID {
+                s.send(.error(code: .unknownSpace, requestID: s.pendingEnter!.requestID, text: "room \(room.id) closed before you were placed in it"))
+                s.pendingEnter = nil
+            }
+            assert(space.members.isEmpty, "a room closes only when empty")
+            submitUsage(.serviceEvent(ServiceEvent(service: "room", kind: "closed", accountID: room.owner, atMillis: Self.nowUnixMillis(), outcome: room.template)))
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Testing
+@testable import Services
+
+@Suite struct RoomBookTests {
+    func open(_ book: inout RoomBook, owner: String = "kim", roles: [String] = ["member"], staff: Bool = false, template: String = "conference-room",
+              admits: [String] = [], capacity: Int = 100, title: String = "Study group", access: RoomAccess = .open, at: Int64 = 0) -> Result<Room, RoomRefusal> {
+        book.open(owner: owner, ownerRoles: roles, isStaff: staff, template: template, admitsRoles: admits, capacity: capacity, title: title, access: access, nowMillis: at)
+    }
+
+    @Test func oneRoomPerOwnerAndABoundOnAll() throws {
+        var rules = RoomRules()
+        rules.roomsMax = 2
+        var book = RoomBook(rules: rules)
+        let first = try open(&book).get()
+        #expect(first.id == 1 && first.spaceID == "room-1" && first.isPublic)
+        #expect(open(&book) == .failure(.ownerHasOpenRooms(1)))
+        _ = try open(&book, owner: "lee").get()
+        #expect(open(&book, owner: "park") == .failure(.roomsFull(2)))
+    }
+
+    @Test func accessRules() throws {
+        var book = RoomBook()
+        let invited = try open(&book, owner: "a", access: .invited(["b"])).get()
+        #expect(book.admits(invited.id, account: "b", roles: ["member"], isStaff: false, code: "") == .success(invited))
+        #expect(book.admits(invited.id, account: "c", roles: ["member"], isStaff: false, code: "") == .failure(.notInvited))
+        #expect(book.admits(invited.id, account: "a", roles: ["member"], isStaff: false, code: "") == .success(invited), "the owner")
+        #expect(book.admits(invited.id, account: "s", roles: ["staff"], isStaff: true, code: "") == .success(invited), "staff")
+        let coded = try open(&book, owner: "d", access: .code("1234")).get()
+        #expect(book.admits(coded.id, account: "e", roles: [], isStaff: false, code: "1234") == .success(coded))
+        #expect(book.admits(coded.id, account: "e", roles: [], isStaff: false, code: "0000") == .failure(.wrongCode))
+        #expect(!coded.isPublic && !invited.isPublic)
+        #expect(book.publicRooms.isEmpty)
+        #expect(book.admits(99, account: "e", roles: [], isStaff: false, code: "") == .failure(.noSuchRoom(99)))
+        #expect(open(&book, owner: "f", access: .code("12")) == .failure(.badAccess("a room code has 4 to 16 characters")))
+        #expect(open(&book, owner: "f", title: "  ") == .failure(.badTitle("is empty")))
+    }
+
+    @Test func theTemplatesRolesAdmitMentorsAndMenteesOnly() throws {
+        var book = RoomBook()
+        #expect(open(&book, owner: "plain", roles: ["member"], admits: ["mentor", "mentee"]) == .failure(.roleNotAdmitted(["mentor", "mentee"])))
+        let room = try open(&book, owner: "mentor-1", roles: ["member", "mentor"], admits: ["mentor", "mentee"]).get()
+        #expect(!room.isPublic, "a role-bound room is not listed for everyone")
+        #expect(book.admits(room.id, account: "young", roles: ["member", "mentee"], isStaff: false, code: "") == .success(room))
+        #expect(book.admits(room.id, account: "adult", roles: ["member"], isStaff: false, code: "") == .failure(.roleNotAdmitted(["mentor", "mentee"])))
+    }
+
+    @Test func capacityAndClosingAfterBeingEmptyForAMinute() throws {
+        var book = RoomBook()
+        let room = try open(&book, capacity: 2, at: 1_000).get()
+        book.entered(room.id)
+        book.entered(room.id)
+        #expect(book.admits(room.id, account: "x", roles: [], isStaff: true, code: "") == .failure(.full(2)), "capacity binds staff too")
+        book.left(room.id, nowMillis: 5_000)
+        #expect(book.closeDue(nowMillis: 100_000).isEmpty, "not empty yet")
+        book.left(room.id, nowMillis: 10_000)
+        #expect(book.closeDue(nowMillis: 69_999).isEmpty)
+        book.entered(room.id)
+        book.left(room.id, nowMillis: 60_000)
+        #expect(book.closeDue(nowMillis: 119_999).isEmpty, "someone came back: the minute starts again")
+        #expect(book.closeDue(nowMillis: 120_000).map(\.id) == [room.id])
+        #expect(book.rooms.isEmpty)
+        // A room nobody ever entered closes a minute after it opened.
+        let unused = try open(&book, owner: "lee", at: 200_000).get()
+        #expect(book.closeDue(nowMillis: 260_000).map(\.id) == [unused.id])
+        #expect(unused.id == room.id + 1, "ids are not reused")
+    }
+}
