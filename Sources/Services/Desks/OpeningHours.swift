@@ -1,0 +1,124 @@
+// A service desk's opening hours in Seoul time, with the public holidays it closes on.
+// Asia/Seoul is UTC+9 all year (Korea has not observed daylight saving time since 1988), so
+// local time is plain integer arithmetic: no calendar library, no clock; time is an argument.
+
+public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Days since 1970-01-01.
+    public let day: Int64
+
+    public init(day: Int64) { self.day = day }
+
+    /// From "YYYY-MM-DD", or nil.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-")
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let y = Int64(parts[0]), let m = Int64(parts[1]), let d = Int64(parts[2]), (1...12).contains(m), (1...31).contains(d) else { return nil }
+        let day = Self.days(year: y, month: m, day: d)
+        // Reject dates that do not exist (2026-02-30): the round trip must give the same date.
+        guard Self.civil(day) == (y, m, d) else { return nil }
+        self.day = day
+    }
+
+    /// Monday 0 ... Sunday 6 (1970-01-01 was a Thursday).
+    public var weekday: Int { Int(((day % 7) + 7 + 3) % 7) }
+
+    public var description: String {
+        let (y, m, d) = Self.civil(day)
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(y)-\(two(m))-\(two(d))"
+    }
+
+    public static func < (a: LocalDate, b: LocalDate) -> Bool { a.day < b.day }
+
+    // Howard Hinnant's days_from_civil and civil_from_days (proleptic Gregorian calendar).
+    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func civil(_ z0: Int64) -> (Int64, Int64, Int64) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+}
+
+public struct OpeningHours: Sendable, Equatable {
+    public enum Rule: Sendable, Equatable {
+        /// At all hours, every day (youth mentoring).
+        case always
+        /// Monday to Friday from `open` to `close` (minutes after local midnight), closed on holidays.
+        case weekdays(openMinute: Int, closeMinute: Int)
+    }
+
+    public static let seoulOffsetMillis: Int64 = 9 * 3_600_000
+    static let dayMillis: Int64 = 86_400_000
+
+    public let rule: Rule
+    public let holidays: Set<LocalDate>
+
+    public init(rule: Rule, holidays: Set<LocalDate>) {
+        if case .weekdays(let open, let close) = rule { precondition(0 <= open && open < close && close <= 1_440) }
+        self.rule = rule
+        self.holidays = holidays
+    }
+
+    /// The Seoul date of an instant.
+    public static func localDate(_ unixMillis: Int64) -> LocalDate {
+        let local = unixMillis + seoulOffsetMillis
+        return LocalDate(day: local >= 0 ? local / dayMillis : (local - dayMillis + 1) / dayMillis)
+    }
+
+    /// The opening interval of a date, as Unix milliseconds, if it opens that day.
+    public func interval(on date: LocalDate) -> Range<Int64>? {
+        switch rule {
+        case .always:
+            let start = date.day * Self.dayMillis - Self.seoulOffsetMillis
+            return start..<(start + Self.dayMillis)
+        case .weekdays(let open, let close):
+            guard date.weekday < 5, !holidays.contains(date) else { return nil }
+            let midnight = date.day * Self.dayMillis - Self.seoulOffsetMillis
+            return (midnight + Int64(open) * 60_000)..<(midnight + Int64(close) * 60_000)
+        }
+    }
+
+    public func isOpen(atUnixMillis t: Int64) -> Bool {
+        if case .always = rule { return true }
+        return interval(on: Self.localDate(t))?.contains(t) ?? false
+    }
+
+    /// When the current opening ends (nil when closed now, or for `.always`).
+    public func closing(afterUnixMillis t: Int64) -> Int64? {
+        if case .always = rule { return nil }
+        guard let i = interval(on: Self.localDate(t)), i.contains(t) else { return nil }
+        return i.upperBound
+    }
+
+    /// The next instant at or after `t` when it is open (within 30 days; nil beyond).
+    public func nextOpening(atOrAfterUnixMillis t: Int64) -> Int64? {
+        if isOpen(atUnixMillis: t) { return t }
+        let today = Self.localDate(t)
+        for k in 0..<31 {
+            if let i = interval(on: LocalDate(day: today.day + Int64(k))), i.lowerBound >= t { return i.lowerBound }
+        }
+        return nil
+    }
+
+    /// "2026-11-23 09:00 KST", for messages.
+    public static func describe(_ unixMillis: Int64) -> String {
+        let date = localDate(unixMillis)
+        let minute = ((unixMillis + seoulOffsetMillis) % dayMillis + dayMillis) % dayMillis / 60_000
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(date) \(two(minute / 60)):\(two(minute % 60)) KST"
+    }
+}
