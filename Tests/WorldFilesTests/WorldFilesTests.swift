@@ -115,7 +115,9 @@ struct BadCase: CustomTestStringConvertible, Sendable {
         #expect(result.errors.isEmpty, "\(result.errors.map(\.description).joined(separator: "\n"))")
         let publicIDs = Set(result.catalog.publicSpaces.map(\.id))
         #expect(publicIDs == ["city-hall", "seoul-plaza", "cheong-wa-dae", "lotte-world-tower", "n-seoul-tower", "deoksugung", "gyeongbokgung",
-                              "bukchon-hanok-village", "dongdaemun-design-plaza", "seoul-forest", "hangang-park", "gwanghwamun-square"])
+                              "bukchon-hanok-village", "dongdaemun-design-plaza", "seoul-forest", "hangang-park", "gwanghwamun-square",
+                              // The city's service spaces (issue 12).
+                              "civil-complaint-centre-120", "business-support-center", "tax-square", "citizens-contest-hall"])
         let templates = result.catalog.templates
         #expect(templates.count == 9)
         #expect(templates.filter { $0.id.hasPrefix("youth-mentoring-") }.count == 6)
