@@ -50,6 +50,12 @@ struct Serve: ParsableCommand {
     @Option(help: "Delete usage rows (visits, service events, bug reports) older than this many days (1 to 36500).")
     var keepDays = 400
 
+    @Option(help: "The folder of the service desks (holidays.json, desks/*.json; services/schema.json). Default: services/ beside the worlds directory.")
+    var services: String?
+
+    @Flag(help: "Serve no service desks (for a set of world files without the service spaces).")
+    var noDesks = false
+
     @Option(help: "The folder of the chat filter's word lists (profanity-*.txt, allow.txt; docs/POLICY.md). Default: policy/ beside the worlds directory.")
     var policy: String?
 
@@ -99,6 +105,16 @@ struct Serve: ParsableCommand {
         }
         logger.info("chat filter loaded", metadata: ["policy": "\(policyDirectory)", "entries": "\(configuration.profanity!.entries)",
                                                      "allowEntries": "\(configuration.profanity!.allowEntries)"])
+        let servicesDirectory = services ?? URL(fileURLWithPath: defaultPolicyDirectory(worlds: worlds)).deletingLastPathComponent().appendingPathComponent("services").path
+        if !noDesks {
+            do {
+                configuration.desks = try DeskCatalog.load(directory: servicesDirectory)
+            } catch {
+                printError("seoulworld: the service desks cannot start (\(servicesDirectory)): \(error.description)")
+                throw ExitCode(1)
+            }
+            logger.info("service desks loaded", metadata: ["services": "\(servicesDirectory)", "desks": "\(configuration.desks!.desks.map(\.id).joined(separator: ", "))"])
+        }
         let server: Server
         do {
             server = try Server(configuration: configuration, catalog: catalog, logger: logger)

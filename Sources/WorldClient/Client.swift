@@ -83,6 +83,11 @@ public final class WorldClient: TCPConnectionDelegate {
     /// Rooms this client opened: request id to room id and space id.
     public private(set) var roomsOpened: [UInt32: (roomID: UInt32, spaceID: String)] = [:]
     public private(set) var roomLists: [UInt32: (total: UInt16, offset: UInt16, rooms: [RoomEntry])] = [:]
+    /// Every `queueStanding` received, in order (the latest per desk is the last for it).
+    public private(set) var queueStandings: [(desk: String, position: UInt16, estimateSeconds: UInt32)] = []
+    public private(set) var queueEnds: [(desk: String, reason: QueueEndReason, text: String)] = []
+    public private(set) var sessionsStarted: [(desk: String, roomID: UInt32, counterpart: String, field: String, atNanos: UInt64)] = []
+    public private(set) var sessionsEnded: [(desk: String, text: String)] = []
 
     var held: [(tick: UInt32, state: [EntityState])] = []
     var sequence: UInt32 = 0
@@ -171,6 +176,23 @@ public final class WorldClient: TCPConnectionDelegate {
 
     @discardableResult
     public func listRooms(offset: UInt16 = 0) -> UInt32 { request { .listRooms(requestID: $0, offset: offset) } }
+
+    @discardableResult
+    public func deskDuty(_ desk: String, on: Bool = true, field: String = "") -> UInt32 {
+        request { .deskDuty(requestID: $0, desk: desk, on: on, field: field) }
+    }
+
+    @discardableResult
+    public func joinQueue(_ desk: String, field: String = "") -> UInt32 { request { .joinQueue(requestID: $0, desk: desk, field: field) } }
+
+    @discardableResult
+    public func leaveQueue(_ desk: String) -> UInt32 { request { .leaveQueue(requestID: $0, desk: desk) } }
+
+    @discardableResult
+    public func takeNext(_ desk: String) -> UInt32 { request { .takeNext(requestID: $0, desk: desk) } }
+
+    @discardableResult
+    public func endSession() -> UInt32 { request { .endSession(requestID: $0) } }
 
     /// Hands over the chat received since the last call.
     public func takeChat() -> [ReceivedChat] {
@@ -339,6 +361,12 @@ public final class WorldClient: TCPConnectionDelegate {
         case .notice(let kind, let until, let text): notices.append((kind, until, text))
         case .roomOpened(let request, let room, let spaceID): roomsOpened[request] = (room, spaceID)
         case .roomList(let request, let total, let offset, let rooms): roomLists[request] = (total, offset, rooms)
+        case .queueStanding(let desk, let position, let estimate):
+            if queueStandings.count >= Self.chatKeptMax { queueStandings.removeFirst(queueStandings.count / 2) }
+            queueStandings.append((desk, position, estimate))
+        case .queueEnded(let desk, let reason, let text): queueEnds.append((desk, reason, text))
+        case .sessionStarted(let desk, let room, let counterpart, let field): sessionsStarted.append((desk, room, counterpart, field, uv_hrtime()))
+        case .sessionEnded(let desk, let text): sessionsEnded.append((desk, text))
         case .shuttingDown(_, let text): shutdownNotice = text
         case .pong: break
         case .snapshot(let body): apply(snapshot: body)

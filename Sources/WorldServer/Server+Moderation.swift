@@ -56,6 +56,7 @@ extension Server {
         if let mute = standing.mute, mute.isActive(at: now) { s.mutedUntilMillis = mute.endsAtMillis ?? .max }
         if let account = s.accountID { sessionsByAccount[account, default: []].append(s.id) }
         perform(s.machine.authenticated(welcome(for: s)), for: s)
+        deskReconnected(s)
         if let until = s.mutedUntilMillis, let mute = standing.mute {
             s.send(.notice(kind: .muted, untilUnixMillis: until == .max ? 0 : UInt64(until), text: "you are muted \(Self.describeUntil(until)): \(mute.reason)"))
         }

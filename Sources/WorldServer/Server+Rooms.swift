@@ -65,6 +65,18 @@ extension Server {
             s.send(.error(code: Self.errorCode(refusal), requestID: request, text: refusal.sentence))
             return
         }
+        guard makeRoomWorld(room, t) else {
+            s.send(.error(code: .internalError, requestID: request, text: "the room could not be made from '\(template)'"))
+            return
+        }
+        submitUsage(.serviceEvent(ServiceEvent(service: "room", kind: "opened", accountID: account, atMillis: Self.nowUnixMillis(), outcome: template)))
+        s.send(.roomOpened(requestID: request, roomID: room.id, spaceID: room.spaceID))
+        moveIntoRoom(s, room, request: request)
+    }
+
+    /// Makes a room's world (recorded when the server records) and adds it to the tick; on
+    /// failure forgets the room and says so in the log.
+    func makeRoomWorld(_ room: Room, _ t: RoomTemplate) -> Bool {
         var definition = t.definition
         definition.id = room.spaceID
         let seed = Self.seed(for: room.spaceID) ^ UInt64(room.id)
@@ -73,9 +85,8 @@ extension Server {
             instance = SpaceInstance(world: try World(definition: definition, seed: seed), seed: seed)
         } catch {
             rooms.remove(room.id)
-            logger.error("a room's world could not be made", metadata: ["template": "\(template)", "error": "\(error)"])
-            s.send(.error(code: .internalError, requestID: request, text: "the room could not be made from '\(template)'"))
-            return
+            logger.error("a room's world could not be made", metadata: ["template": "\(room.template)", "error": "\(error)"])
+            return false
         }
         instance.chatRadiusCentimetres = t.chatRadiusCentimetres
         if let writer = recordingWriter, let settings = configuration.recording {
@@ -85,9 +96,18 @@ extension Server {
         spaces[room.spaceID] = instance
         spaceOrder.append(room.spaceID)
         spaceOrder.sort()
-        submitUsage(.serviceEvent(ServiceEvent(service: "room", kind: "opened", accountID: account, atMillis: Self.nowUnixMillis(), outcome: template)))
-        s.send(.roomOpened(requestID: request, roomID: room.id, spaceID: room.spaceID))
-        moveIntoRoom(s, room, request: request)
+        return true
+    }
+
+    /// Removes a closed room's world from the tick, finishing its recording.
+    func removeRoomWorld(_ room: Room) {
+        guard let space = spaces.removeValue(forKey: room.spaceID) else { return }
+        spaceOrder.removeAll { $0 == room.spaceID }
+        space.recorder?.finish(world: space.world)
+        for s in sessions.values where s.pendingEnter?.spaceID == room.spaceID {
+            s.send(.error(code: .unknownSpace, requestID: s.pendingEnter!.requestID, text: "room \(room.id) closed before you were placed in it"))
+            s.pendingEnter = nil
+        }
     }
 
     static func errorCode(_ refusal: RoomRefusal) -> ErrorCode {
@@ -151,15 +171,9 @@ extension Server {
     /// Once a second: rooms empty for long enough close, and their worlds go.
     func closeEmptyRooms() {
         for room in rooms.closeDue(nowMillis: monotonicMillis) {
-            guard let space = spaces.removeValue(forKey: room.spaceID) else { continue }
-            spaceOrder.removeAll { $0 == room.spaceID }
-            space.recorder?.finish(world: space.world)
+            assert(spaces[room.spaceID]?.members.isEmpty ?? true, "a room closes only when empty")
             // Someone whose entry is still on its way (within a tick) is told, not left waiting.
-            for s in sessions.values where s.pendingEnter?.spaceID == room.spaceID {
-                s.send(.error(code: .unknownSpace, requestID: s.pendingEnter!.requestID, text: "room \(room.id) closed before you were placed in it"))
-                s.pendingEnter = nil
-            }
-            assert(space.members.isEmpty, "a room closes only when empty")
+            removeRoomWorld(room)
             submitUsage(.serviceEvent(ServiceEvent(service: "room", kind: "closed", accountID: room.owner, atMillis: Self.nowUnixMillis(), outcome: room.template)))
         }
     }

@@ -48,6 +48,12 @@ public struct ServerConfiguration: Sendable {
     public var profanity: ProfanityFilter?
     public var chatRateRules = ChatRateLimit.Rules()
     public var roomRules = RoomRules()
+    /// The service desks (services/); nil serves none.
+    public var desks: DeskCatalog?
+    public var deskRules = DeskRules()
+    /// The wall clock the desks' opening hours are read against, Unix milliseconds (tests set
+    /// a fixed time; only this layer reads the clock).
+    public var wallClock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1_000).rounded()) }
 
     public init(tokenSecret: [UInt8]) { self.tokenSecret = tokenSecret }
 }
@@ -98,6 +104,13 @@ public final class Server: @unchecked Sendable {
     /// The rooms open now (Server+Rooms.swift).
     var rooms: RoomBook
     var roomTimer: UVTimer?
+    /// The service desks and their queues (Server+Desks.swift).
+    var desks: [String: DeskState] = [:]
+    var deskOrder: [String] = []
+    /// The desk each account waits at (one queue at a time per account).
+    var queueOf: [String: String] = [:]
+    /// The desk session held in each session room.
+    var deskSessions: [UInt32: DeskSessionRef] = [:]
     /// Set when serving a recording: the worlds step from it, and every client is a spectator.
     let replay: ReplaySource?
     let loop: UVLoop
@@ -149,6 +162,7 @@ public final class Server: @unchecked Sendable {
             definition.tickRateHertz = configuration.tickRateHertz
             templates[t.id] = RoomTemplate(definition: definition, admitsRoles: t.admitsRoles, chatRadiusCentimetres: t.chatRadiusCentimetres)
         }
+        if let desks = configuration.desks { try openDesks(desks, catalog: catalog) }
     }
 
     /// A server of a recording: its one space, stepped with the recorded inputs at the recorded
@@ -215,7 +229,10 @@ public final class Server: @unchecked Sendable {
         let every = UInt64(configuration.statusEverySeconds * 1_000)
         statusTimer?.start(afterMillis: every, repeatMillis: every)
         startRecordTimers()
-        roomTimer = try? UVTimer(loop: loop) { [unowned self] in self.closeEmptyRooms() }
+        roomTimer = try? UVTimer(loop: loop) { [unowned self] in
+            self.closeEmptyRooms()
+            self.deskSecond()
+        }
         roomTimer?.start(afterMillis: 1_000, repeatMillis: 1_000)
         logger.info("listening", metadata: ["tcp": "\(configuration.host):\(port)", "udp": "\(configuration.host):\(port)",
                                             "spaces": "\(spaces.count)", "tickRateHertz": "\(configuration.tickRateHertz)"])
@@ -305,6 +322,7 @@ public final class Server: @unchecked Sendable {
     }
 
     func sessionClosed(_ s: Session, error: UVError?) {
+        deskSessionGone(s)
         leaveCurrentSpace(s, s.endReason)
         s.origin = nil
         sessions[s.id] = nil
@@ -393,6 +411,11 @@ public final class Server: @unchecked Sendable {
                 s.send(.error(code: .notInSpace, requestID: request, text: "not in a space"))
                 return
             }
+            // Leaving a desk session's room ends the session, for both.
+            if let room = rooms.room(spaceID: current), deskSessions[room.id] != nil {
+                endDeskSession(room.id, endedBy: s, request: request)
+                return
+            }
             leaveCurrentSpace(s, .leave)
             s.send(.left(requestID: request))
             // Leaving a room: back to where the member entered it from.
@@ -411,6 +434,17 @@ public final class Server: @unchecked Sendable {
         case .openRoom(let request, let template, let title, let access): openRoom(s, request: request, template: template, title: title, access: access)
         case .enterRoom(let request, let roomID, let code): enterRoom(s, request: request, roomID: roomID, code: code)
         case .listRooms(let request, let offset): listRooms(s, request: request, offset: offset)
+        case .deskDuty(let request, let desk, let on, let field): deskDuty(s, request: request, deskID: desk, on: on, field: field)
+        case .joinQueue(let request, let desk, let field): joinQueue(s, request: request, deskID: desk, field: field)
+        case .leaveQueue(let request, let desk): leaveQueue(s, request: request, deskID: desk)
+        case .takeNext(let request, let desk): takeNext(s, request: request, deskID: desk)
+        case .endSession(let request):
+            guard let (roomID, _) = deskSessions.first(where: { $0.value.staff == s.accountID || $0.value.citizen == s.accountID }) else {
+                s.send(.error(code: .unknownTarget, requestID: request, text: "you are in no desk session"))
+                return
+            }
+            endDeskSession(roomID, endedBy: s, request: request)
+            s.send(.done(requestID: request))
         case .hello, .authenticateGuest, .authenticateMember, .goodbye: break // handled by the state machine
         }
     }

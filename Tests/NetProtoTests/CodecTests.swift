@@ -36,6 +36,11 @@ enum Samples {
         .openRoom(requestID: 25, template: "youth-mentoring-forest", title: "숲", access: .code("7777")),
         .enterRoom(requestID: 26, roomID: 17, code: ""),
         .listRooms(requestID: 27, offset: 25),
+        .deskDuty(requestID: 28, desk: "business-support", on: true, field: "legal"),
+        .joinQueue(requestID: 29, desk: "counselling-120", field: ""),
+        .leaveQueue(requestID: 30, desk: "counselling-120"),
+        .takeNext(requestID: 31, desk: "counselling-120"),
+        .endSession(requestID: 32),
     ]
     static let snapshotBody: [UInt8] = {
         let header = SnapshotHeader(tick: 10, baselineTick: 0, inputAck: 4, echoClientTimeMillis: 1, holdMillis: 2, serverTimeMillis: 3)
@@ -64,6 +69,10 @@ enum Samples {
         .roomList(requestID: 27, total: 2_000, offset: 25, rooms: (0..<WireProtocol.roomsPerListMax).map {
             RoomEntry(roomID: UInt32($0), template: String(repeating: "t", count: 64), title: String(repeating: "회", count: 60), population: 100, capacity: 100)
         }),
+        .queueStanding(desk: "counselling-120", position: 3, estimateSeconds: WireProtocol.unknownEstimate),
+        .queueEnded(desk: "counselling-120", reason: .closed, text: "120 civil-complaint chat counselling has closed for today."),
+        .sessionStarted(desk: "business-support", roomID: 9, counterpart: "법률 전문가", field: "legal"),
+        .sessionEnded(desk: "business-support", text: "the session has ended"),
     ]
     static let packets: [Packet] = [
         .bindRequest(sessionID: 1),
@@ -94,8 +103,8 @@ enum Samples {
             #expect(decoded == p)
             #expect(decoded.encode() == bytes)
         }
-        #expect(Set(Samples.client.map(\.type)) == Set(0x01...0x12), "a sample of every client message type")
-        #expect(Set(Samples.server.map(\.type)) == Set(0x41...0x52), "a sample of every server message type")
+        #expect(Set(Samples.client.map(\.type)) == Set(0x01...0x17), "a sample of every client message type")
+        #expect(Set(Samples.server.map(\.type)) == Set(0x41...0x56), "a sample of every server message type")
     }
 
     @Test func spectatorMessagesRoundTrip() throws {

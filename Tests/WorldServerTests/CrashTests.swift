@@ -78,7 +78,7 @@ final class ChildServer {
         var sent = 0
         let kills = 20
         for round in 0..<kills {
-            let child = try ChildServer(arguments: ["--data", database, "--worlds", Self.worlds, "--policy", Policy.directory], logPath: directory + "/server-\(round).log")
+            let child = try ChildServer(arguments: ["--data", database, "--worlds", Self.worlds, "--policy", Policy.directory, "--no-desks"], logPath: directory + "/server-\(round).log")
             try #require(child.port != 0, "the server did not start: \(child.log)")
             let loop = try UVLoop()
             let client = try WorldClient(loop: loop, server: try SocketAddress(host: "127.0.0.1", port: child.port), credentials: .guest(displayName: "reporter"))
@@ -105,7 +105,7 @@ final class ChildServer {
         #expect(acknowledged.count > kills * 10, "reports flowed in every round: \(acknowledged.count) acknowledged of \(sent) sent")
 
         // One clean start and stop, which closes the last killed run.
-        let last = try ChildServer(arguments: ["--data", database, "--worlds", Self.worlds, "--policy", Policy.directory], logPath: directory + "/server-last.log")
+        let last = try ChildServer(arguments: ["--data", database, "--worlds", Self.worlds, "--policy", Policy.directory, "--no-desks"], logPath: directory + "/server-last.log")
         try #require(last.port != 0)
         #expect(last.kill(SIGTERM), "the server stops on SIGTERM, also when its parent blocked the signal")
         #expect(last.process.terminationStatus == 0)

@@ -8,7 +8,7 @@
 public enum WireProtocol {
     /// "SWLD" as little-endian bytes: 0x53 0x57 0x4C 0x44.
     public static let id: UInt32 = 0x444C_5753
-    public static let version: UInt16 = 4
+    public static let version: UInt16 = 5
     /// The largest TCP frame body (type byte and payload), in bytes: room for a bug report of
     /// 2,000 characters of Hangul (3 bytes each in UTF-8).
     public static let frameBodyBytesMax = 8_192
@@ -37,6 +37,8 @@ public enum WireProtocol {
     public static let staffReasonBytesMax = 1_000
     /// Accounts in one block list message.
     public static let blockListMax = 100
+    /// `queueStanding.estimateSeconds` when no estimate can be made (nobody on duty).
+    public static let unknownEstimate = UInt32.max
     /// A room's title: at most 180 bytes (the server counts at most 60 characters).
     public static let roomTitleBytesMax = 180
     public static let roomCodeBytesMax = 64
@@ -89,6 +91,19 @@ public enum ErrorCode: UInt16, Hashable, Sendable, CaseIterable {
     /// A room's access rule refuses this client; the text says why (not invited, wrong code,
     /// a role the room does not admit).
     case roomAccessDenied = 30
+    /// The desk is closed now; the text says when it opens.
+    case deskClosed = 31
+}
+
+/// Why a citizen's place in a queue ended (`queueEnded`).
+public enum QueueEndReason: UInt8, Hashable, Sendable, CaseIterable {
+    /// Taken by staff: a `sessionStarted` follows.
+    case served = 0
+    case left = 1
+    /// Away for longer than the hold (60 s).
+    case skipped = 2
+    /// The desk closed for the day.
+    case closed = 3
 }
 
 /// Who may enter a room, on the wire (docs/PROTOCOL.md, section 7.9).
@@ -379,6 +394,15 @@ public enum ClientMessage: Hashable, Sendable {
     case enterRoom(requestID: UInt32, roomID: UInt32, code: String)
     /// The listed rooms from `offset` (`roomList`).
     case listRooms(requestID: UInt32, offset: UInt16)
+    /// Staff go on duty (`on`) at a desk, for a field where the desk has fields, or off duty.
+    case deskDuty(requestID: UInt32, desk: String, on: Bool, field: String)
+    /// A member joins a desk's queue (in a field where the desk has fields).
+    case joinQueue(requestID: UInt32, desk: String, field: String)
+    case leaveQueue(requestID: UInt32, desk: String)
+    /// Staff on duty take the next citizen: both go into a fresh 1:1 room.
+    case takeNext(requestID: UInt32, desk: String)
+    /// Either side ends the session: both go back to where they were.
+    case endSession(requestID: UInt32)
 
     public var type: UInt8 {
         switch self {
@@ -400,6 +424,11 @@ public enum ClientMessage: Hashable, Sendable {
         case .openRoom: return 0x10
         case .enterRoom: return 0x11
         case .listRooms: return 0x12
+        case .deskDuty: return 0x13
+        case .joinQueue: return 0x14
+        case .leaveQueue: return 0x15
+        case .takeNext: return 0x16
+        case .endSession: return 0x17
         }
     }
 
@@ -458,6 +487,19 @@ public enum ClientMessage: Hashable, Sendable {
         case .listRooms(let request, let offset):
             w.u32(request)
             w.u16(offset)
+        case .deskDuty(let request, let desk, let on, let field):
+            w.u32(request)
+            w.string8(desk)
+            w.u8(on ? 1 : 0)
+            w.string8(field)
+        case .joinQueue(let request, let desk, let field):
+            w.u32(request)
+            w.string8(desk)
+            w.string8(field)
+        case .leaveQueue(let request, let desk), .takeNext(let request, let desk):
+            w.u32(request)
+            w.string8(desk)
+        case .endSession(let request): w.u32(request)
         }
         return w.bytes
     }
@@ -537,6 +579,23 @@ public enum ClientMessage: Hashable, Sendable {
         case 0x12:
             let request = try r.u32()
             message = .listRooms(requestID: request, offset: try r.u16())
+        case 0x13:
+            let request = try r.u32()
+            let desk = try r.string8("desk", maximum: WireProtocol.spaceIDBytesMax)
+            let on = try r.u8()
+            guard on <= 1 else { throw .invalid(field: "duty.on", reason: "\(on) is not 0 or 1") }
+            message = .deskDuty(requestID: request, desk: desk, on: on == 1, field: try r.string8("field", maximum: WireProtocol.spaceIDBytesMax))
+        case 0x14:
+            let request = try r.u32()
+            let desk = try r.string8("desk", maximum: WireProtocol.spaceIDBytesMax)
+            message = .joinQueue(requestID: request, desk: desk, field: try r.string8("field", maximum: WireProtocol.spaceIDBytesMax))
+        case 0x15:
+            let request = try r.u32()
+            message = .leaveQueue(requestID: request, desk: try r.string8("desk", maximum: WireProtocol.spaceIDBytesMax))
+        case 0x16:
+            let request = try r.u32()
+            message = .takeNext(requestID: request, desk: try r.string8("desk", maximum: WireProtocol.spaceIDBytesMax))
+        case 0x17: message = .endSession(requestID: try r.u32())
         default: throw .unknownType(type)
         }
         try r.finish()
@@ -601,6 +660,14 @@ public enum ServerMessage: Hashable, Sendable {
     case roomOpened(requestID: UInt32, roomID: UInt32, spaceID: String)
     /// Listed rooms from `offset`, of `total`.
     case roomList(requestID: UInt32, total: UInt16, offset: UInt16, rooms: [RoomEntry])
+    /// Where this client stands in a desk's queue: pushed on joining and at every change.
+    /// `estimateSeconds` is `unknownEstimate` when nobody serves the queue now.
+    case queueStanding(desk: String, position: UInt16, estimateSeconds: UInt32)
+    case queueEnded(desk: String, reason: QueueEndReason, text: String)
+    /// A 1:1 session begins in room `roomID` with the named counterpart; an `entered` follows.
+    case sessionStarted(desk: String, roomID: UInt32, counterpart: String, field: String)
+    /// The session ended; `left` and an `entered` back where this client was follow.
+    case sessionEnded(desk: String, text: String)
 
     public var type: UInt8 {
         switch self {
@@ -622,6 +689,10 @@ public enum ServerMessage: Hashable, Sendable {
         case .notice: return 0x50
         case .roomOpened: return 0x51
         case .roomList: return 0x52
+        case .queueStanding: return 0x53
+        case .queueEnded: return 0x54
+        case .sessionStarted: return 0x55
+        case .sessionEnded: return 0x56
         }
     }
 
@@ -708,6 +779,22 @@ public enum ServerMessage: Hashable, Sendable {
                 w.u16(room.population)
                 w.u16(room.capacity)
             }
+        case .queueStanding(let desk, let position, let estimate):
+            w.string8(desk)
+            w.u16(position)
+            w.u32(estimate)
+        case .queueEnded(let desk, let reason, let text):
+            w.string8(desk)
+            w.u8(reason.rawValue)
+            w.string16(clipped(text, bytes: WireProtocol.errorTextBytesMax))
+        case .sessionStarted(let desk, let room, let counterpart, let field):
+            w.string8(desk)
+            w.u32(room)
+            w.string8(counterpart)
+            w.string8(field)
+        case .sessionEnded(let desk, let text):
+            w.string8(desk)
+            w.string16(clipped(text, bytes: WireProtocol.errorTextBytesMax))
         }
         return w.bytes
     }
@@ -819,6 +906,23 @@ public enum ServerMessage: Hashable, Sendable {
                 rooms.append(RoomEntry(roomID: id, template: template, title: title, population: population, capacity: capacity))
             }
             message = .roomList(requestID: request, total: total, offset: offset, rooms: rooms)
+        case 0x53:
+            let desk = try r.string8("desk", maximum: WireProtocol.spaceIDBytesMax)
+            let position = try r.u16()
+            message = .queueStanding(desk: desk, position: position, estimateSeconds: try r.u32())
+        case 0x54:
+            let desk = try r.string8("desk", maximum: WireProtocol.spaceIDBytesMax)
+            let raw = try r.u8()
+            guard let reason = QueueEndReason(rawValue: raw) else { throw .invalid(field: "queueEnded.reason", reason: "\(raw) is not 0 to 3") }
+            message = .queueEnded(desk: desk, reason: reason, text: try r.string16("text", maximum: WireProtocol.errorTextBytesMax))
+        case 0x55:
+            let desk = try r.string8("desk", maximum: WireProtocol.spaceIDBytesMax)
+            let room = try r.u32()
+            let counterpart = try r.string8("counterpart", maximum: WireProtocol.displayNameBytesMax)
+            message = .sessionStarted(desk: desk, roomID: room, counterpart: counterpart, field: try r.string8("field", maximum: WireProtocol.spaceIDBytesMax))
+        case 0x56:
+            let desk = try r.string8("desk", maximum: WireProtocol.spaceIDBytesMax)
+            message = .sessionEnded(desk: desk, text: try r.string16("text", maximum: WireProtocol.errorTextBytesMax))
         default: throw .unknownType(type)
         }
         try r.finish()

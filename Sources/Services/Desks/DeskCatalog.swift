@@ -34,6 +34,7 @@ public struct DeskCatalog: Sendable {
 
     public struct LoadError: Error, CustomStringConvertible, Sendable {
         public var problems: [String]
+        public init(problems: [String]) { self.problems = problems }
         public var description: String { "the service desks are not valid:\n  " + problems.joined(separator: "\n  ") }
     }
 

@@ -1,0 +1,291 @@
+// Staffed service desks and their queues (docs/PROTOCOL.md, section 7.10): staff go on duty at
+// a desk (and stand at its point), members queue and are told where they stand and about how
+// long the wait is, staff take the next citizen into a fresh 1:1 room, and either ends the
+// session, both going back where they were. The rules are DeskQueue's and OpeningHours'
+// (Services); this file moves sessions, makes the rooms, pushes standings and writes the
+// service events. Time for the opening hours comes from `configuration.wallClock`.
+//
+// Invariants:
+// 1. `queueOf[account]` names the desk whose queue holds the account, and only then.
+// 2. A desk session's room exists exactly while `deskSessions` holds it; it is closed at once
+//    when the session ends (no minute's wait, unlike rooms members open).
+// 3. A closed desk has nobody waiting, after each second's check.
+// 4. Every standing a citizen was last sent is the one the desk computes now, after each change
+//    (`pushStandings`).
+
+import Foundation
+import NetProto
+import Services
+import Store
+import WorldCore
+import WorldFiles
+
+final class DeskState {
+    let desk: Desk
+    let spot: Spot
+    var queue: DeskQueue
+    var lastStandings: [String: DeskQueue.Standing] = [:]
+    var onDutySince: [String: Int64] = [:]
+
+    init(desk: Desk, spot: Spot, rules: DeskRules) {
+        self.desk = desk
+        self.spot = spot
+        var rules = rules
+        rules.queueMax = desk.queueMax
+        queue = DeskQueue(fields: desk.fields.map(\.id), rules: rules)
+    }
+}
+
+struct DeskSessionRef {
+    var desk: String
+    var staff: String
+    var citizen: String
+}
+
+extension Server {
+    /// Checks the desks against the world files and sets them up; a desk naming what the world
+    /// files lack stops the start, every such problem named.
+    func openDesks(_ catalog: DeskCatalog, catalog world: WorldCatalog) throws {
+        var points: [String: Set<String>] = [:]
+        for space in world.publicSpaces { points[space.id] = Set(space.pointsOfInterest.filter { $0.kind == "counselling-desk" }.map(\.id)) }
+        let problems = catalog.problems(against: DeskCatalog.WorldFacts(deskPoints: points, templates: Set(world.templates.map(\.id))))
+        guard problems.isEmpty else { throw DeskCatalog.LoadError(problems: problems) }
+        for d in catalog.desks {
+            let point = world.space(d.space)!.pointsOfInterest.first { $0.id == d.point }!
+            desks[d.id] = DeskState(desk: d, spot: Spot(floor: point.floor, position: point.position), rules: configuration.deskRules)
+        }
+        deskOrder = desks.keys.sorted()
+    }
+
+    func deskEvent(_ desk: String, _ kind: String, account: String?, duration: Int64? = nil, outcome: String? = nil) {
+        submitUsage(.serviceEvent(ServiceEvent(service: desk, kind: kind, accountID: account, atMillis: Self.nowUnixMillis(),
+                                               durationMillis: duration, outcome: outcome)))
+    }
+
+    /// Sends each waiting citizen of the desk their standing where it changed.
+    func pushStandings(_ d: DeskState) {
+        let now = d.queue.standings
+        for (account, st) in now where d.lastStandings[account] != st {
+            let estimate = st.estimateMillis.map { UInt32(clamping: $0 / 1_000) } ?? WireProtocol.unknownEstimate
+            for s in sessionsOf(account) { s.send(.queueStanding(desk: d.desk.id, position: UInt16(clamping: st.position), estimateSeconds: estimate)) }
+        }
+        d.lastStandings = now
+    }
+
+    func deskNamed(_ id: String, _ s: Session, _ request: UInt32) -> DeskState? {
+        guard let d = desks[id] else {
+            s.send(.error(code: .unknownTarget, requestID: request, text: "no desk '\(id)'; desks: \(deskOrder.joined(separator: ", "))"))
+            return nil
+        }
+        return d
+    }
+
+    // MARK: Staff
+
+    func deskDuty(_ s: Session, request: UInt32, deskID: String, on: Bool, field: String) {
+        guard let account = s.accountID, let d = deskNamed(deskID, s, request) else { return }
+        let allowed = s.isStaff || (d.desk.staffRole == "mentor" && s.roles.contains(.mentor))
+        guard allowed else {
+            s.send(.error(code: .forbidden, requestID: request, text: "this desk is served by \(d.desk.staffRole == "mentor" ? "mentors" : "staff")"))
+            return
+        }
+        if !on {
+            d.queue.goOffDuty(account)
+            let since = d.onDutySince.removeValue(forKey: account)
+            deskEvent(deskID, "off-duty", account: account, duration: since.map { Self.nowUnixMillis() - $0 })
+            s.send(.done(requestID: request))
+            pushStandings(d)
+            return
+        }
+        if let refusal = d.queue.goOnDuty(account, field: field.isEmpty ? nil : field) {
+            s.send(.error(code: .invalidText, requestID: request, text: refusal.sentence))
+            return
+        }
+        if d.onDutySince[account] == nil {
+            d.onDutySince[account] = Self.nowUnixMillis()
+            deskEvent(deskID, "on-duty", account: account, outcome: field.isEmpty ? nil : field)
+        }
+        s.send(.done(requestID: request))
+        // Stand at the desk: the free spot nearest its point.
+        if s.pendingEnter == nil, let space = spaces[d.desk.space] {
+            leaveCurrentSpace(s, .travel)
+            s.origin = nil
+            s.pendingEnter = (request, d.desk.space)
+            space.inputs.append(.enter(EnterRequest(tag: s.id, near: d.spot)))
+        }
+        pushStandings(d)
+    }
+
+    func takeNext(_ s: Session, request: UInt32, deskID: String) {
+        guard let staff = s.accountID, let d = deskNamed(deskID, s, request) else { return }
+        guard let template = templates[d.desk.roomTemplate] else { return }
+        let now = configuration.wallClock()
+        let session: DeskQueue.Session
+        switch d.queue.takeNext(staff, nowMillis: now) {
+        case .success(let taken): session = taken
+        case .failure(let refusal):
+            s.send(.error(code: refusal == .notOnDuty ? .forbidden : .unknownTarget, requestID: request, text: refusal.sentence))
+            return
+        }
+        queueOf[session.citizen] = nil
+        deskEvent(deskID, "served", account: session.citizen, duration: session.waitedMillis, outcome: session.field)
+        guard let citizen = sessionsOf(session.citizen).first else {
+            // Taken only when present (holds are passed over); gone in between: end at once.
+            _ = d.queue.endSession(involving: staff, nowMillis: now)
+            s.send(.error(code: .unknownTarget, requestID: request, text: "the citizen left just now; take the next"))
+            pushStandings(d)
+            return
+        }
+        let opened = rooms.open(owner: "desk:\(deskID):\(staff)", ownerRoles: s.roles.names, isStaff: true, template: d.desk.roomTemplate,
+                                admitsRoles: [], capacity: template.definition.capacity, title: d.desk.en, access: .invited([session.citizen]),
+                                nowMillis: monotonicMillis)
+        guard case .success(let room) = opened, makeRoomWorld(room, template) else {
+            _ = d.queue.staffDisconnected(staff) // puts the citizen back at the head
+            queueOf[session.citizen] = deskID
+            s.send(.error(code: .limitReached, requestID: request, text: "no room could be opened for the session just now; the citizen stays first in line"))
+            pushStandings(d)
+            return
+        }
+        deskSessions[room.id] = DeskSessionRef(desk: deskID, staff: staff, citizen: session.citizen)
+        citizen.send(.queueEnded(desk: deskID, reason: .served, text: "your turn: \(s.displayName) will see you now"))
+        let field = session.field ?? ""
+        s.send(.sessionStarted(desk: deskID, roomID: room.id, counterpart: citizen.displayName, field: field))
+        citizen.send(.sessionStarted(desk: deskID, roomID: room.id, counterpart: s.displayName, field: field))
+        moveIntoRoom(s, room, request: request)
+        moveIntoRoom(citizen, room, request: 0)
+        pushStandings(d)
+    }
+
+    /// Ends a desk session: both are told and go back where they were; the room closes now.
+    func endDeskSession(_ roomID: UInt32, endedBy: Session?, request: UInt32) {
+        guard let ref = deskSessions.removeValue(forKey: roomID), let d = desks[ref.desk], let room = rooms.rooms[roomID] else { return }
+        if let (_, duration) = d.queue.endSession(involving: ref.staff, nowMillis: configuration.wallClock()) {
+            deskEvent(ref.desk, "ended", account: ref.citizen, duration: duration)
+        }
+        for account in [ref.staff, ref.citizen] {
+            for s in sessionsOf(account) where s.spaceID == room.spaceID && !s.connection.isClosed {
+                let mine = s === endedBy
+                s.send(.sessionEnded(desk: ref.desk, text: mine ? "you ended the session" : "the session has ended"))
+                leaveCurrentSpace(s, .leave)
+                s.send(.left(requestID: mine ? request : 0))
+                returnToOrigin(s, request: mine ? request : 0)
+            }
+        }
+        rooms.remove(roomID)
+        removeRoomWorld(room)
+        pushStandings(d)
+    }
+
+    // MARK: Citizens
+
+    func joinQueue(_ s: Session, request: UInt32, deskID: String, field: String) {
+        guard let account = s.accountID, let d = deskNamed(deskID, s, request) else { return }
+        if !d.desk.citizenRoles.isEmpty && !s.isStaff && !d.desk.citizenRoles.contains(where: s.roles.names.contains) {
+            s.send(.error(code: .forbidden, requestID: request, text: "this desk serves \(d.desk.citizenRoles.joined(separator: " and ")) only"))
+            return
+        }
+        if let other = queueOf[account] {
+            s.send(.error(code: .limitReached, requestID: request, text: "you are already waiting at '\(other)'; one queue at a time"))
+            return
+        }
+        let now = configuration.wallClock()
+        guard d.desk.hours.isOpen(atUnixMillis: now) else {
+            let next = d.desk.hours.nextOpening(atOrAfterUnixMillis: now).map { "; it opens at \(OpeningHours.describe($0))" } ?? ""
+            s.send(.error(code: .deskClosed, requestID: request, text: "\(d.desk.en) is closed now\(next)"))
+            return
+        }
+        switch d.queue.join(account, field: field.isEmpty ? nil : field, nowMillis: now) {
+        case .success:
+            queueOf[account] = deskID
+            deskEvent(deskID, "joined", account: account, outcome: field.isEmpty ? nil : field)
+            s.send(.done(requestID: request))
+            pushStandings(d)
+        case .failure(let refusal):
+            let code: ErrorCode = { if case .full = refusal { return .limitReached }; if case .alreadyQueued = refusal { return .limitReached }; return .invalidText }()
+            s.send(.error(code: code, requestID: request, text: refusal.sentence))
+        }
+    }
+
+    func leaveQueue(_ s: Session, request: UInt32, deskID: String) {
+        guard let account = s.accountID, let d = deskNamed(deskID, s, request) else { return }
+        guard let w = d.queue.leave(account) else {
+            s.send(.error(code: .unknownTarget, requestID: request, text: "you are not waiting at '\(deskID)'"))
+            return
+        }
+        queueOf[account] = nil
+        deskEvent(deskID, "abandoned", account: account, duration: configuration.wallClock() - w.joinedAtMillis)
+        s.send(.queueEnded(desk: deskID, reason: .left, text: "you left the queue"))
+        s.send(.done(requestID: request))
+        pushStandings(d)
+    }
+
+    // MARK: Connections coming and going
+
+    /// A member's connection closed: a waiting citizen keeps the place for a minute; a session
+    /// ends (a staff member's citizen goes back to the head of the queue).
+    func deskSessionGone(_ s: Session) {
+        guard let account = s.accountID, sessionsOf(account).count <= 1 else { return } // another session of the account stays
+        if let deskID = queueOf[account], let d = desks[deskID] {
+            d.queue.disconnected(account, nowMillis: configuration.wallClock())
+            pushStandings(d)
+        }
+        for d in desks.values where d.queue.onDuty[account] != nil {
+            if let (roomID, ref) = deskSessions.first(where: { $0.value.staff == account }) {
+                deskSessions[roomID] = nil
+                _ = d.queue.staffDisconnected(account)
+                queueOf[ref.citizen] = ref.desk
+                deskEvent(ref.desk, "requeued", account: ref.citizen)
+                if let room = rooms.rooms[roomID] {
+                    for c in sessionsOf(ref.citizen) where c.spaceID == room.spaceID && !c.connection.isClosed {
+                        c.send(.sessionEnded(desk: ref.desk, text: "the counsellor was disconnected: you are first in line again"))
+                        leaveCurrentSpace(c, .leave)
+                        c.send(.left(requestID: 0))
+                        returnToOrigin(c, request: 0)
+                    }
+                    rooms.remove(roomID)
+                    removeRoomWorld(room)
+                }
+            } else {
+                d.queue.goOffDuty(account)
+            }
+            let since = d.onDutySince.removeValue(forKey: account)
+            deskEvent(d.desk.id, "off-duty", account: account, duration: since.map { Self.nowUnixMillis() - $0 })
+            pushStandings(d)
+        }
+        if let (roomID, _) = deskSessions.first(where: { $0.value.citizen == account }) { endDeskSession(roomID, endedBy: nil, request: 0) }
+    }
+
+    /// A member signed in again: a place kept for them resumes.
+    func deskReconnected(_ s: Session) {
+        guard let account = s.accountID, let deskID = queueOf[account], let d = desks[deskID] else { return }
+        _ = d.queue.reconnected(account)
+        d.lastStandings[account] = nil // push it to the new connection
+        pushStandings(d)
+    }
+
+    /// Once a second: holds that ran out are skipped, and a desk that has just closed lets its
+    /// queue go.
+    func deskSecond() {
+        guard !desks.isEmpty else { return }
+        let now = configuration.wallClock()
+        for id in deskOrder {
+            guard let d = desks[id] else { continue }
+            for w in d.queue.expireHolds(nowMillis: now) {
+                queueOf[w.account] = nil
+                deskEvent(id, "skipped", account: w.account, duration: now - w.joinedAtMillis)
+                for s in sessionsOf(w.account) { s.send(.queueEnded(desk: id, reason: .skipped, text: "you were away for more than a minute; join again")) }
+            }
+            let open = d.desk.hours.isOpen(atUnixMillis: now)
+            // Closed with people waiting (at closing time, or after a jump of the clock): let them go.
+            if !open && !d.queue.waiting.isEmpty {
+                let next = d.desk.hours.nextOpening(atOrAfterUnixMillis: now).map { " It opens again at \(OpeningHours.describe($0))." } ?? ""
+                for w in d.queue.close() {
+                    queueOf[w.account] = nil
+                    deskEvent(id, "closed", account: w.account, duration: now - w.joinedAtMillis)
+                    for s in sessionsOf(w.account) { s.send(.queueEnded(desk: id, reason: .closed, text: "\(d.desk.en) has closed for today.\(next)")) }
+                }
+            }
+            pushStandings(d)
+        }
+    }
+}
