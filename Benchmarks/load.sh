@@ -15,6 +15,12 @@
 #                                    # chat figures: sent and received per second, filtered,
 #                                    # rate-limited, and latency sent to received by a bot
 #
+#   SCENARIO=scenarios/desk-120.json DESK_CLOCK="2026-11-23 10:00" COUNTS=1050 Benchmarks/load.sh
+#                                    # the 120 desk: 50 bot counsellors serve 1,000 bot citizens;
+#                                    # DESK_CLOCK sets the desks' clock (a weekday morning) so that
+#                                    # the desk is open whenever the benchmark runs; adds the
+#                                    # sessions and the time from "taken" to both in the room
+#
 # Each run's server keeps its records in a fresh database in the work directory.
 #
 # Bounded: each run lasts SECONDS_EACH plus the ramp; the server is stopped after each.
@@ -27,6 +33,7 @@ PORT=${PORT:-7790}
 SCENARIO=${SCENARIO:-scenarios/plaza-festival.json}
 FLOOD=${FLOOD:-0}
 CHAT=${CHAT:-0}
+DESK_CLOCK=${DESK_CLOCK:-}
 RAMP=${RAMP:-400}
 
 ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
@@ -60,7 +67,9 @@ else
 fi
 for n in $COUNTS; do
     duration=$(python3 -c "print($SECONDS_EACH + $n / $RAMP)")
-    $pin_server "$bin" serve --port "$PORT" --log-level warning --stats-file "$work/server-$n.json" --data "$work/data-$n.sqlite" 2>"$work/server-$n.log" &
+    desk_clock=()
+    if [ -n "$DESK_CLOCK" ]; then desk_clock=(--desk-clock-start "$DESK_CLOCK"); fi
+    $pin_server "$bin" serve --port "$PORT" --log-level warning --stats-file "$work/server-$n.json" --data "$work/data-$n.sqlite" "${desk_clock[@]}" 2>"$work/server-$n.log" &
     server=$!
     sleep 1
     $pin_bots "$bin" bots --server "127.0.0.1:$PORT" --count "$n" --ramp "$RAMP" --duration "$duration" \
@@ -78,6 +87,10 @@ if bots.get("bugReportsSent", 0) > 0:
     lat = bots["bugReportLatencyMicros"]
     row += (f" {bots['bugReportsFiled'] / bots['durationSeconds']:.0f} | {lat['p50'] / 1000:.1f} / {lat['p99'] / 1000:.1f} ms |"
             f" {bots['bugReportsBusy']} |")
+desk = bots.get("desk", {})
+if desk.get("joins", 0) > 0:
+    t = bots["deskTakeToRoomMicros"]
+    row += (f" desk: {desk['sessionsStarted']} sessions, taken to in the room p50 {t['p50'] / 1000:.1f} / p99 {t['p99'] / 1000:.1f} ms |")
 chat = bots.get("chat", {})
 if chat.get("sent", 0) > 0:
     d = bots["durationSeconds"]; lat = bots["chatLatencyMicros"]

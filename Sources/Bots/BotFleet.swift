@@ -49,6 +49,15 @@ final class Bot {
     var bugLatencySeen = 0
     var nextChangeAt: UInt64 = 0
     var nextChatAt: UInt64 = 0
+    // The desk scenario.
+    var dutyAsked = false
+    var queued = false
+    var nextDeskAt: UInt64 = 0
+    var sessionStartedSeen = 0
+    var sessionEndedSeen = 0
+    var queueEndsSeen = 0
+    var sessionRoom: UInt32?
+    var sessionEndsAt: UInt64 = 0
     var chatAnswersSeen = 0
     var errorsSeen = 0
     var tourIndex = 0
@@ -78,6 +87,12 @@ public final class BotFleet {
     /// every bot shares this process's clock).
     var chatLatency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
     var chat = ChatFigures()
+    /// The desk scenario: from a session's start (the counsellor's `sessionStarted`) to both
+    /// placed in its room, microseconds.
+    var takeToRoom = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+    var desk = DeskFigures()
+    var roomStarts: [UInt32: UInt64] = [:]
+    var roomEntries: [UInt32: [UInt64]] = [:]
     var startedAt: UInt64 = 0
     var timer: UVTimer?
     var signal: UVSignal?
@@ -193,6 +208,7 @@ public final class BotFleet {
             bot.bugLatencySeen += 1
         }
         countChat(bot, now: now)
+        if options.scenario.desk != nil { driveDesk(bot, now: now) }
         guard c.space != nil, now >= bot.nextChangeAt else {
             c.tick()
             return
@@ -308,8 +324,81 @@ public final class BotFleet {
         if profane { chat.sentProfane += 1 }
     }
 
+    /// The desk scenario: counsellors go on duty and take citizens one after another; citizens
+    /// queue, are served, and queue again.
+    func driveDesk(_ bot: Bot, now: UInt64) {
+        guard let d = options.scenario.desk else { return }
+        let c = bot.client
+        guard c.welcome != nil, !c.closed else { return }
+        // Sessions started and the rooms both sides reach.
+        while bot.sessionStartedSeen < c.sessionsStarted.count {
+            let s = c.sessionsStarted[bot.sessionStartedSeen]
+            bot.sessionStartedSeen += 1
+            bot.sessionRoom = s.roomID
+            roomStarts[s.roomID] = min(roomStarts[s.roomID] ?? .max, s.atNanos)
+            if bot.index < d.counsellors {
+                desk.sessionsStarted += 1
+                bot.sessionEndsAt = now + UInt64(d.sessionSeconds * 1e9)
+            }
+        }
+        if let room = bot.sessionRoom, c.space == "room-\(room)" {
+            bot.sessionRoom = nil
+            roomEntries[room, default: []].append(c.enteredAtNanos)
+            if let entries = roomEntries[room], entries.count == 2, let start = roomStarts.removeValue(forKey: room) {
+                _ = takeToRoom.record((entries.max()! - min(start, entries.min()!)) / 1_000)
+                roomEntries[room] = nil
+            }
+        }
+        while bot.sessionEndedSeen < c.sessionsEnded.count {
+            bot.sessionEndedSeen += 1
+            bot.sessionEndsAt = 0
+            if bot.index >= d.counsellors {
+                bot.queued = false
+                bot.nextDeskAt = now + UInt64(d.rejoinSeconds * 1e9)
+            } else {
+                bot.nextDeskAt = now + 500_000_000
+            }
+        }
+        while bot.queueEndsSeen < c.queueEnds.count {
+            let reason = c.queueEnds[bot.queueEndsSeen].reason
+            bot.queueEndsSeen += 1
+            if reason != .served {
+                bot.queued = false
+                bot.nextDeskAt = now + UInt64(d.rejoinSeconds * 1e9)
+            }
+        }
+        guard c.space != nil else { return }
+        if bot.index < d.counsellors {
+            if !bot.dutyAsked {
+                bot.dutyAsked = true
+                c.deskDuty(d.desk)
+                return
+            }
+            if bot.sessionEndsAt != 0 {
+                if now >= bot.sessionEndsAt {
+                    bot.sessionEndsAt = 0
+                    c.endSession()
+                    desk.sessionsEnded += 1
+                    bot.nextDeskAt = now + 500_000_000
+                }
+                return
+            }
+            if now >= bot.nextDeskAt && c.space?.hasPrefix("room-") == false {
+                c.takeNext(d.desk)
+                desk.takesAsked += 1
+                bot.nextDeskAt = now + 1_000_000_000
+            }
+        } else if !bot.queued && now >= bot.nextDeskAt && c.space?.hasPrefix("room-") == false {
+            bot.queued = true
+            c.joinQueue(d.desk)
+            desk.joins += 1
+        }
+    }
+
     func makeReport() -> BotReport {
         var r = BotReport()
+        r.desk = desk
+        r.deskTakeToRoomMicros = Percentiles(takeToRoom)
         r.chat = chat
         r.chatLatencyMicros = Percentiles(chatLatency)
         r.scenario = options.scenario.name
@@ -429,6 +518,9 @@ public struct BotReport: Codable, Sendable {
     public var bugReportsBusy = 0
     public var bugReportsNotSent = 0
     public var bugReportLatencyMicros = Percentiles()
+    public var desk = DeskFigures()
+    /// From the counsellor's `sessionStarted` to both placed in the session's room.
+    public var deskTakeToRoomMicros = Percentiles()
     public var chat = ChatFigures()
     /// Sent to received by a nearby bot.
     public var chatLatencyMicros = Percentiles()
@@ -448,6 +540,10 @@ public struct BotReport: Codable, Sendable {
 
         bug reports           \(bugReportsSent) sent (\(String(format: "%.0f", Double(bugReportsSent) / max(durationSeconds, 0.001)))/s), \(bugReportsFiled) acknowledged, \(bugReportsBusy) busy, \(bugReportsNotSent) not sent (bots waiting)
         report latency        p50 \(bugReportLatencyMicros.p50 / 1_000) ms  p90 \(bugReportLatencyMicros.p90 / 1_000) ms  p99 \(bugReportLatencyMicros.p99 / 1_000) ms  max \(bugReportLatencyMicros.max / 1_000) ms (request to acknowledgement after the commit)
+        """) + (desk.joins == 0 ? "" : """
+
+        desk                  \(desk.joins) queue joins, \(desk.takesAsked) takes asked, \(desk.sessionsStarted) sessions started, \(desk.sessionsEnded) ended
+        taken to in the room  p50 \(String(format: "%.1f", Double(deskTakeToRoomMicros.p50) / 1_000)) ms  p99 \(String(format: "%.1f", Double(deskTakeToRoomMicros.p99) / 1_000)) ms  (\(deskTakeToRoomMicros.count) sessions; from sessionStarted to both placed in the room)
         """) + (chat.sent == 0 ? "" : """
 
         chat                  \(chat.sent) sent (\(chat.sentProfane) profane), \(chat.acknowledged) acknowledged, \(chat.filtered) filtered, \(chat.rateLimited) rate-limited, \(chat.muted) muted, \(chat.refusedAsGuest) refused (guests), \(chat.delivered) received by bots
@@ -468,5 +564,14 @@ public struct ChatFigures: Codable, Sendable {
     public var refusedAsGuest = 0
     /// Messages the bots received (each delivery counts once).
     public var delivered = 0
+    public init() {}
+}
+
+/// What the bots of the desk scenario did.
+public struct DeskFigures: Codable, Sendable {
+    public var joins = 0
+    public var takesAsked = 0
+    public var sessionsStarted = 0
+    public var sessionsEnded = 0
     public init() {}
 }

@@ -23,6 +23,17 @@ public struct Scenario: Codable, Sendable {
     public var behaviours: [Behaviour]
     /// Chat, for every bot (members only: the fleet needs a token secret to mint member tokens).
     public var chat: Chat?
+    /// A staffed desk under load: the first `counsellors` bots are staff on duty at `desk`, the
+    /// others citizens who queue there from the scenario's world; each session lasts
+    /// `sessionSeconds`, and a citizen queues again `rejoinSeconds` after its session.
+    public var desk: DeskLoad?
+
+    public struct DeskLoad: Codable, Sendable {
+        public var desk: String
+        public var counsellors: Int
+        public var sessionSeconds: Double
+        public var rejoinSeconds: Double
+    }
 
     /// Each bot says something to those nearby about every `everySeconds` (its phase random),
     /// a share of it profane (for the filter): the load of a chatting crowd.
@@ -75,6 +86,11 @@ public struct Scenario: Codable, Sendable {
     public func problems() -> [String] {
         var out: [String] = []
         if behaviours.isEmpty { out.append("behaviours: at least one is needed") }
+        if let desk {
+            if desk.counsellors < 1 { out.append("desk.counsellors: at least 1") }
+            if !(1...3_600).contains(desk.sessionSeconds) { out.append("desk.sessionSeconds: \(desk.sessionSeconds) is not 1 to 3600") }
+            if !(0...3_600).contains(desk.rejoinSeconds) { out.append("desk.rejoinSeconds: \(desk.rejoinSeconds) is not 0 to 3600") }
+        }
         if let chat {
             if !(0.5...3_600).contains(chat.everySeconds) { out.append("chat.everySeconds: \(chat.everySeconds) is not 0.5 to 3600") }
             if !(0...1).contains(chat.profaneShare) { out.append("chat.profaneShare: \(chat.profaneShare) is not between 0 and 1") }

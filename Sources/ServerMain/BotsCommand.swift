@@ -86,11 +86,13 @@ struct BotsCommand: ParsableCommand {
         let (secret, source) = try TokenSecret.load(file: tokenSecretFile)
         if source != .generated {
             let expires = UInt64(Date().timeIntervalSince1970) + UInt64(duration) + 3_600
+            let counsellors = options.scenario.desk?.counsellors ?? 0
             options.credentials = { index in
-                .member(token: MemberToken(accountID: "bot-\(index)", displayName: "bot-\(index)", roles: [.member], expiresAtUnixSeconds: expires).signed(secret: secret))
+                let roles: MemberToken.Roles = index < counsellors ? [.member, .staff] : [.member]
+                return .member(token: MemberToken(accountID: "bot-\(index)", displayName: "bot-\(index)", roles: roles, expiresAtUnixSeconds: expires).signed(secret: secret))
             }
-        } else if options.scenario.chat != nil {
-            throw ValidationError("chatting bots sign in as members: pass --token-secret-file (or set SEOULWORLD_TOKEN_SECRET) with the server's secret")
+        } else if options.scenario.chat != nil || options.scenario.desk != nil {
+            throw ValidationError("chatting and queueing bots sign in as members: pass --token-secret-file (or set SEOULWORLD_TOKEN_SECRET) with the server's secret")
         }
         let fleet = try BotFleet(options: options)
         let result = try fleet.run { line in FileHandle.standardError.write(Data(("\r" + line).utf8)) }

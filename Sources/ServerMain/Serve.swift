@@ -56,6 +56,9 @@ struct Serve: ParsableCommand {
     @Flag(help: "Serve no service desks (for a set of world files without the service spaces).")
     var noDesks = false
 
+    @Option(help: "For rehearsals and load tests: the desks' opening hours run on a clock that starts at this Seoul time (\"2026-11-23 10:00\") and then advances in real time. Everything else keeps the real clock.")
+    var deskClockStart: String?
+
     @Option(help: "The folder of the chat filter's word lists (profanity-*.txt, allow.txt; docs/POLICY.md). Default: policy/ beside the worlds directory.")
     var policy: String?
 
@@ -106,6 +109,16 @@ struct Serve: ParsableCommand {
         logger.info("chat filter loaded", metadata: ["policy": "\(policyDirectory)", "entries": "\(configuration.profanity!.entries)",
                                                      "allowEntries": "\(configuration.profanity!.allowEntries)"])
         let servicesDirectory = services ?? URL(fileURLWithPath: defaultPolicyDirectory(worlds: worlds)).deletingLastPathComponent().appendingPathComponent("services").path
+        if let text = deskClockStart {
+            let parts = text.split(separator: " ")
+            guard parts.count == 2, let date = LocalDate(String(parts[0])), let minutes = DeskCatalog.minutes(String(parts[1])) else {
+                throw ValidationError("--desk-clock-start takes a Seoul date and time, such as \"2026-11-23 10:00\"; got '\(text)'")
+            }
+            let start = date.day * 86_400_000 - OpeningHours.seoulOffsetMillis + Int64(minutes) * 60_000
+            let realStart = Int64((Date().timeIntervalSince1970 * 1_000).rounded())
+            configuration.wallClock = { start + (Int64((Date().timeIntervalSince1970 * 1_000).rounded()) - realStart) }
+            logger.warning("the desks' clock is set to \(text) KST (a rehearsal): opening hours follow it, not the real time")
+        }
         if !noDesks {
             do {
                 configuration.desks = try DeskCatalog.load(directory: servicesDirectory)

@@ -140,6 +140,16 @@ enum StatsText {
             }
             out += table(rows) + "\n"
         }
+        if !r.desks.isEmpty {
+            out += "\n"
+            var rows = [["period", "desk", "joined", "served", "wait median", "wait p90", "session median", "abandoned", "staff-h on duty"]]
+            for d in r.desks {
+                rows.append([d.period, d.desk, "\(d.joined)", "\(d.served)", d.medianWaitSeconds.map(duration) ?? "-", d.p90WaitSeconds.map(duration) ?? "-",
+                             d.medianSessionSeconds.map(duration) ?? "-", d.abandonmentShare.map { format($0 * 100, decimals: 0) + "%" } ?? "-",
+                             format(d.staffHoursOnDuty, decimals: 1)])
+            }
+            out += table(rows) + "\n"
+        }
         return out
     }
 

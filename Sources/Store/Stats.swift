@@ -89,6 +89,22 @@ public struct ServiceStatsRow: Sendable, Codable, Hashable {
     public var outcomes: [String: Double]
 }
 
+/// A service desk's period (from its service events: docs/DATA.md).
+public struct DeskStatsRow: Sendable, Codable, Hashable {
+    public var period: String
+    public var desk: String
+    public var joined: Int
+    public var served: Int
+    /// The wait of those served (join to taken), seconds; nil when none was served.
+    public var medianWaitSeconds: Double?
+    public var p90WaitSeconds: Double?
+    public var medianSessionSeconds: Double?
+    /// Of the waits that ended in the period, the share that ended without service (left,
+    /// skipped after a disconnection, or let go at closing time).
+    public var abandonmentShare: Double?
+    public var staffHoursOnDuty: Double
+}
+
 public struct StatsReport: Sendable, Codable {
     /// The range, local: its first instant and the first instant after it.
     public var from: String
@@ -99,6 +115,7 @@ public struct StatsReport: Sendable, Codable {
     public var period: StatsPeriod
     public var spaces: [SpaceStatsRow]
     public var services: [ServiceStatsRow]
+    public var desks: [DeskStatsRow] = []
     /// Average visitors present at each local hour of the day (24 values) over the range, per
     /// space: the "concurrency over the day" of the chart.
     public var presenceByHour: [String: [Double]]
@@ -279,11 +296,13 @@ public enum UsageStats {
 
     public struct EventRow: Sendable, Hashable {
         public var service: String
+        public var kind: String = ""
         public var atMillis: Int64
         public var durationMillis: Int64?
         public var outcome: String?
-        public init(service: String, atMillis: Int64, durationMillis: Int64?, outcome: String?) {
+        public init(service: String, kind: String = "", atMillis: Int64, durationMillis: Int64?, outcome: String?) {
             self.service = service
+            self.kind = kind
             self.atMillis = atMillis
             self.durationMillis = durationMillis
             self.outcome = outcome
@@ -311,6 +330,36 @@ public enum UsageStats {
         }
         rows.sort { ($0.period, $0.service) < ($1.period, $1.service) }
         return rows
+    }
+
+    /// The kinds a desk writes: a service with any of them is reported as a desk.
+    static let deskKinds: Set<String> = ["joined", "served", "ended", "abandoned", "skipped", "closed", "on-duty", "off-duty"]
+
+    public static func computeDesks(events: [EventRow], request r: StatsRequest) -> [DeskStatsRow] {
+        let b = boundaries(from: r.fromMillis, to: r.toMillis, period: r.period, timeZone: r.timeZone)
+        var groups: [String: [[EventRow]]] = [:]
+        for e in events where e.atMillis >= r.fromMillis && e.atMillis < r.toMillis && deskKinds.contains(e.kind) {
+            if groups[e.service] == nil { groups[e.service] = Array(repeating: [], count: b.count - 1) }
+            groups[e.service]![periodIndex(e.atMillis, b)].append(e)
+        }
+        var rows: [DeskStatsRow] = []
+        for desk in groups.keys.sorted() {
+            for (p, list) in groups[desk]!.enumerated() where !list.isEmpty {
+                func of(_ kind: String) -> [EventRow] { list.filter { $0.kind == kind } }
+                let waits = of("served").compactMap(\.durationMillis).sorted()
+                let sessions = of("ended").compactMap(\.durationMillis).sorted()
+                let unserved = of("abandoned").count + of("skipped").count + of("closed").count
+                let ended = of("served").count + unserved
+                let offset = Int64(r.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(b[p]) / 1_000))) * 1_000
+                rows.append(DeskStatsRow(period: localDate(b[p], offset: offset), desk: desk, joined: of("joined").count, served: of("served").count,
+                                         medianWaitSeconds: waits.isEmpty ? nil : quantile(waits, 0.5) / 1_000,
+                                         p90WaitSeconds: waits.isEmpty ? nil : quantile(waits, 0.9) / 1_000,
+                                         medianSessionSeconds: sessions.isEmpty ? nil : quantile(sessions, 0.5) / 1_000,
+                                         abandonmentShare: ended == 0 ? nil : Double(unserved) / Double(ended),
+                                         staffHoursOnDuty: Double(of("off-duty").compactMap(\.durationMillis).reduce(0, +)) / 3_600_000))
+            }
+        }
+        return rows.sorted { ($0.period, $0.desk) < ($1.period, $1.desk) }
     }
 
     // MARK: Local times, without a formatter per row
@@ -368,10 +417,10 @@ extension Store {
                 }
             }
             var events: [UsageStats.EventRow] = []
-            let eventCursor = try Row.fetchCursor(db, sql: "SELECT service, at_ms, duration_ms, outcome FROM service_events WHERE at_ms >= ? AND at_ms < ?",
+            let eventCursor = try Row.fetchCursor(db, sql: "SELECT service, kind, at_ms, duration_ms, outcome FROM service_events WHERE at_ms >= ? AND at_ms < ?",
                                                   arguments: [request.fromMillis, request.toMillis])
             while let row = try eventCursor.next() {
-                events.append(UsageStats.EventRow(service: row[0], atMillis: row[1], durationMillis: row[2], outcome: row[3]))
+                events.append(UsageStats.EventRow(service: row[0], kind: row[1], atMillis: row[2], durationMillis: row[3], outcome: row[4]))
             }
             return (visits, events)
         }
@@ -379,12 +428,14 @@ extension Store {
         let (rows, presence) = UsageStats.compute(visits: visits, request: request)
         let fromOffset = Int64(request.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(request.fromMillis) / 1_000))) * 1_000
         let toOffset = Int64(request.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(request.toMillis) / 1_000))) * 1_000
-        return StatsReport(from: UsageStats.localDateTime(request.fromMillis, offset: fromOffset),
+        var report = StatsReport(from: UsageStats.localDateTime(request.fromMillis, offset: fromOffset),
                            to: UsageStats.localDateTime(request.toMillis, offset: toOffset),
                            lastDay: UsageStats.localDate(request.toMillis - 1, offset: toOffset),
                            timeZone: request.timeZone.identifier, period: request.period, spaces: rows,
                            services: UsageStats.computeServices(events: events, request: request), presenceByHour: presence,
                            rowsRead: visits.count + events.count, readSeconds: Double(read - started) / 1e9,
                            computeSeconds: Double(DispatchTime.now().uptimeNanoseconds - read) / 1e9)
+        report.desks = UsageStats.computeDesks(events: events, request: request)
+        return report
     }
 }

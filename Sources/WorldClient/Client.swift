@@ -46,6 +46,8 @@ public final class WorldClient: TCPConnectionDelegate {
     public private(set) var space: String?
     public private(set) var entity: UInt32?
     public private(set) var enteredSpaces: [String] = []
+    /// When (the loop's clock, nanoseconds) the client was last placed in a space.
+    public private(set) var enteredAtNanos: UInt64 = 0
     /// What the client sees: its own avatar and those in its view, as of `viewTick`.
     public private(set) var view: [EntityState] = []
     public private(set) var viewTick: UInt32 = 0
@@ -334,6 +336,7 @@ public final class WorldClient: TCPConnectionDelegate {
             space = spaceID
             self.entity = entity
             enteredSpaces.append(spaceID)
+            enteredAtNanos = uv_hrtime()
             held.removeAll()
             view = []
         case .left:

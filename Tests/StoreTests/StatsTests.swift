@@ -102,3 +102,27 @@ import Testing
         #expect(svg.hasPrefix("<svg") && svg.contains("seoul-plaza (100)") && svg.contains("city-hall (100)"))
     }
 }
+
+extension StatsTests {
+    /// A desk's day worked out by hand: four citizens joined; three were served after waits of
+    /// 1, 2 and 9 minutes; one left; sessions of 4 and 6 minutes ended; a counsellor was on duty
+    /// for 2 hours and another for 30 minutes.
+    @Test func aDesksDayByHand() {
+        let t = Self.monday + 10 * 3_600_000
+        func e(_ kind: String, _ minutes: Int64?, _ service: String = "counselling-120") -> UsageStats.EventRow {
+            UsageStats.EventRow(service: service, kind: kind, atMillis: t, durationMillis: minutes.map { $0 * 60_000 }, outcome: nil)
+        }
+        let events = [e("joined", nil), e("joined", nil), e("joined", nil), e("joined", nil), e("served", 1), e("served", 2), e("served", 9),
+                      e("abandoned", 3), e("ended", 4), e("ended", 6), e("on-duty", nil), e("off-duty", 120), e("off-duty", 30),
+                      e("filed", nil, "bug-report")]
+        let request = StatsRequest(fromMillis: Self.monday, toMillis: Self.monday + Self.day, period: .day, spaceID: nil, timeZone: Self.seoul,
+                                   nowMillis: Self.monday + Self.day)
+        let rows = UsageStats.computeDesks(events: events, request: request)
+        #expect(rows.map(\.desk) == ["counselling-120"], "a bug report is not a desk")
+        let d = rows[0]
+        #expect(d.joined == 4 && d.served == 3)
+        #expect(d.medianWaitSeconds == 120 && d.medianSessionSeconds == 300)
+        #expect(d.abandonmentShare == 0.25 && d.staffHoursOnDuty == 2.5)
+        #expect(d.p90WaitSeconds.map { $0 > 120 && $0 <= 540 } == true)
+    }
+}
