@@ -90,6 +90,7 @@ public final class WorldClient: TCPConnectionDelegate {
     public private(set) var queueEnds: [(desk: String, reason: QueueEndReason, text: String)] = []
     public private(set) var sessionsStarted: [(desk: String, roomID: UInt32, counterpart: String, field: String, atNanos: UInt64)] = []
     public private(set) var sessionsEnded: [(desk: String, text: String)] = []
+    public private(set) var deskLists: [UInt32: [DeskEntry]] = [:]
 
     var held: [(tick: UInt32, state: [EntityState])] = []
     var sequence: UInt32 = 0
@@ -195,6 +196,9 @@ public final class WorldClient: TCPConnectionDelegate {
 
     @discardableResult
     public func endSession() -> UInt32 { request { .endSession(requestID: $0) } }
+
+    @discardableResult
+    public func listDesks() -> UInt32 { request { .listDesks(requestID: $0) } }
 
     /// Hands over the chat received since the last call.
     public func takeChat() -> [ReceivedChat] {
@@ -370,6 +374,7 @@ public final class WorldClient: TCPConnectionDelegate {
         case .queueEnded(let desk, let reason, let text): queueEnds.append((desk, reason, text))
         case .sessionStarted(let desk, let room, let counterpart, let field): sessionsStarted.append((desk, room, counterpart, field, uv_hrtime()))
         case .sessionEnded(let desk, let text): sessionsEnded.append((desk, text))
+        case .deskList(let request, let desks): deskLists[request] = desks
         case .shuttingDown(_, let text): shutdownNotice = text
         case .pong: break
         case .snapshot(let body): apply(snapshot: body)

@@ -32,7 +32,7 @@ extension Server {
         case .enterSpace, .leaveSpace, .snapshotsOverTCP, .input: return true
         case .reportBug, .reportUser: return true
         case .chat, .block, .listBlocks, .staff: return false
-        case .listRooms: return true // reading the world map's room list
+        case .listRooms, .listDesks: return true // reading the world map's lists
         case .openRoom, .enterRoom: return false
         case .deskDuty, .joinQueue, .leaveQueue, .takeNext, .endSession: return false
         }
@@ -53,7 +53,7 @@ extension Server {
         switch message {
         case .enterSpace(let r, _), .leaveSpace(let r), .reportBug(let r, _), .chat(let r, _, _), .reportUser(let r, _, _, _),
              .block(let r, _, _), .listBlocks(let r), .staff(let r, _, _, _, _), .openRoom(let r, _, _, _), .enterRoom(let r, _, _),
-             .listRooms(let r, _), .deskDuty(let r, _, _, _), .joinQueue(let r, _, _), .leaveQueue(let r, _), .takeNext(let r, _), .endSession(let r):
+             .listRooms(let r, _), .deskDuty(let r, _, _, _), .joinQueue(let r, _, _), .leaveQueue(let r, _), .takeNext(let r, _), .endSession(let r), .listDesks(let r):
             return r
         case .hello, .authenticateGuest, .authenticateMember, .snapshotsOverTCP, .ping, .goodbye, .input: return 0
         }

@@ -80,6 +80,19 @@ extension Server {
         return d
     }
 
+    /// The desks for the world map: open or not, how many serve and wait, the next opening.
+    func listDesks(_ s: Session, request: UInt32) {
+        let now = configuration.wallClock()
+        let entries = deskOrder.prefix(WireProtocol.desksMax).compactMap { id -> DeskEntry? in
+            guard let d = desks[id] else { return nil }
+            let open = d.desk.hours.isOpen(atUnixMillis: now)
+            let next = open ? 0 : UInt64(max(0, d.desk.hours.nextOpening(atOrAfterUnixMillis: now) ?? 0))
+            return DeskEntry(desk: id, open: open, serving: UInt16(clamping: d.queue.onDuty.count), waiting: UInt16(clamping: d.queue.waiting.count),
+                             nextOpeningUnixMillis: next)
+        }
+        s.send(.deskList(requestID: request, desks: entries))
+    }
+
     // MARK: Staff
 
     func deskDuty(_ s: Session, request: UInt32, deskID: String, on: Bool, field: String) {

@@ -438,6 +438,7 @@ public final class Server: @unchecked Sendable {
         case .joinQueue(let request, let desk, let field): joinQueue(s, request: request, deskID: desk, field: field)
         case .leaveQueue(let request, let desk): leaveQueue(s, request: request, deskID: desk)
         case .takeNext(let request, let desk): takeNext(s, request: request, deskID: desk)
+        case .listDesks(let request): listDesks(s, request: request)
         case .endSession(let request):
             guard let (roomID, _) = deskSessions.first(where: { $0.value.staff == s.accountID || $0.value.citizen == s.accountID }) else {
                 s.send(.error(code: .unknownTarget, requestID: request, text: "you are in no desk session"))

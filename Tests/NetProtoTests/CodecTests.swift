@@ -41,6 +41,7 @@ enum Samples {
         .leaveQueue(requestID: 30, desk: "counselling-120"),
         .takeNext(requestID: 31, desk: "counselling-120"),
         .endSession(requestID: 32),
+        .listDesks(requestID: 33),
     ]
     static let snapshotBody: [UInt8] = {
         let header = SnapshotHeader(tick: 10, baselineTick: 0, inputAck: 4, echoClientTimeMillis: 1, holdMillis: 2, serverTimeMillis: 3)
@@ -73,6 +74,9 @@ enum Samples {
         .queueEnded(desk: "counselling-120", reason: .closed, text: "120 civil-complaint chat counselling has closed for today."),
         .sessionStarted(desk: "business-support", roomID: 9, counterpart: "법률 전문가", field: "legal"),
         .sessionEnded(desk: "business-support", text: "the session has ended"),
+        .deskList(requestID: 33, desks: (0..<WireProtocol.desksMax).map {
+            DeskEntry(desk: String(repeating: "d", count: 60) + "\($0)", open: $0 % 2 == 0, serving: 11, waiting: 500, nextOpeningUnixMillis: 1_795_000_000_000)
+        }),
     ]
     static let packets: [Packet] = [
         .bindRequest(sessionID: 1),
@@ -103,8 +107,8 @@ enum Samples {
             #expect(decoded == p)
             #expect(decoded.encode() == bytes)
         }
-        #expect(Set(Samples.client.map(\.type)) == Set(0x01...0x17), "a sample of every client message type")
-        #expect(Set(Samples.server.map(\.type)) == Set(0x41...0x56), "a sample of every server message type")
+        #expect(Set(Samples.client.map(\.type)) == Set(0x01...0x18), "a sample of every client message type")
+        #expect(Set(Samples.server.map(\.type)) == Set(0x41...0x57), "a sample of every server message type")
     }
 
     @Test func spectatorMessagesRoundTrip() throws {

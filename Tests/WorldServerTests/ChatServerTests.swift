@@ -143,6 +143,9 @@ enum Policy {
             guest.chat(.directAccount("member-1"), "hi"), guest.chat(.announceSpace, "hi"), guest.chat(.announceAll, "hi"),
             guest.block(.entity(member.entity!)), guest.block(.account("member-1"), on: false), guest.listBlocks(),
             guest.staff(.kick, .entity(member.entity!), reason: "x"), guest.staff(.resolveReport, .report(1), reason: "x"),
+            // Rooms and queues (issue 12).
+            guest.openRoom(template: "conference-room", title: "x"), guest.enterRoom(1), guest.deskDuty("counselling-120"),
+            guest.joinQueue("counselling-120"), guest.leaveQueue("counselling-120"), guest.takeNext("counselling-120"), guest.endSession(),
         ]
         drive(loop, clients, seconds: 5) { guest.errors.count >= requests.count }
         #expect(guest.errors.map(\.requestID) == requests)

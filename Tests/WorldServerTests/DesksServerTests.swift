@@ -56,6 +56,11 @@ final class TestClock: @unchecked Sendable {
         let duty = staff.deskDuty("counselling-120")
         drive(loop, all, seconds: 5) { staff.done.contains(duty) && staff.space == "civil-complaint-centre-120" }
         #expect(staff.space == "civil-complaint-centre-120", "on duty, the counsellor stands at the desk")
+        let listing = citizens[0].listDesks()
+        drive(loop, all, seconds: 5) { citizens[0].deskLists[listing] != nil }
+        let c120 = try #require(citizens[0].deskLists[listing]?.first { $0.desk == "counselling-120" })
+        #expect(c120.open && c120.serving == 1 && c120.waiting == 0, "the desk shows how many serve")
+        #expect(citizens[0].deskLists[listing]?.first { $0.desk == "business-support" }?.serving == 0)
         // One after the other, so that the order of arrival is the order here.
         for c in citizens {
             c.joinQueue("counselling-120")

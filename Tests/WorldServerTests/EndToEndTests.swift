@@ -93,6 +93,19 @@ func drive(_ loop: UVLoop, _ clients: [WorldClient], seconds: Double, until done
         drive(loop, clients, seconds: 2)
         for c in clients { c.move(.stop) }
         drive(loop, clients, seconds: 1.5)
+        // On a busy machine (the suite runs other servers in parallel) the last snapshots can
+        // take longer: wait, a second at a time and at most ten, until every view has caught up
+        // with the server's positions; the checks below then say what still differs.
+        for _ in 0..<10 {
+            let positions: [UInt32: Vec2] = running.server.inspect { server in
+                Dictionary(uniqueKeysWithValues: server.world("seoul-plaza")!.avatars.map { (SnapshotFeed.entity($0.id), $0.position) })
+            }
+            let caughtUp = clients.allSatisfy { c in
+                c.view.allSatisfy { e in positions[e.entity].map { abs(EntityState.centimetres(e.x) - $0.x) <= 1 && abs(EntityState.centimetres(e.y) - $0.y) <= 1 } ?? false }
+            }
+            if caughtUp { break }
+            drive(loop, clients, seconds: 1)
+        }
 
         let (truth, serverTick): ([UInt32: World.AvatarState], UInt64) = running.server.inspect { server in
             (Dictionary(uniqueKeysWithValues: server.world("seoul-plaza")!.avatars.map { (SnapshotFeed.entity($0.id), $0) }), server.world("seoul-plaza")!.tick)

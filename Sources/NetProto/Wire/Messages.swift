@@ -37,6 +37,8 @@ public enum WireProtocol {
     public static let staffReasonBytesMax = 1_000
     /// Accounts in one block list message.
     public static let blockListMax = 100
+    /// Desks in one `deskList` (every desk of a server).
+    public static let desksMax = 64
     /// `queueStanding.estimateSeconds` when no estimate can be made (nobody on duty).
     public static let unknownEstimate = UInt32.max
     /// A room's title: at most 180 bytes (the server counts at most 60 characters).
@@ -93,6 +95,24 @@ public enum ErrorCode: UInt16, Hashable, Sendable, CaseIterable {
     case roomAccessDenied = 30
     /// The desk is closed now; the text says when it opens.
     case deskClosed = 31
+}
+
+/// One desk as the world map shows it (`deskList`).
+public struct DeskEntry: Hashable, Sendable {
+    public var desk: String
+    public var open: Bool
+    /// Staff on duty now.
+    public var serving: UInt16
+    public var waiting: UInt16
+    /// When it opens next (Unix milliseconds); 0 when open now, or when no opening is known.
+    public var nextOpeningUnixMillis: UInt64
+    public init(desk: String, open: Bool, serving: UInt16, waiting: UInt16, nextOpeningUnixMillis: UInt64) {
+        self.desk = desk
+        self.open = open
+        self.serving = serving
+        self.waiting = waiting
+        self.nextOpeningUnixMillis = nextOpeningUnixMillis
+    }
 }
 
 /// Why a citizen's place in a queue ended (`queueEnded`).
@@ -403,6 +423,8 @@ public enum ClientMessage: Hashable, Sendable {
     case takeNext(requestID: UInt32, desk: String)
     /// Either side ends the session: both go back to where they were.
     case endSession(requestID: UInt32)
+    /// The desks, with how many serve and wait (`deskList`).
+    case listDesks(requestID: UInt32)
 
     public var type: UInt8 {
         switch self {
@@ -429,6 +451,7 @@ public enum ClientMessage: Hashable, Sendable {
         case .leaveQueue: return 0x15
         case .takeNext: return 0x16
         case .endSession: return 0x17
+        case .listDesks: return 0x18
         }
     }
 
@@ -499,7 +522,7 @@ public enum ClientMessage: Hashable, Sendable {
         case .leaveQueue(let request, let desk), .takeNext(let request, let desk):
             w.u32(request)
             w.string8(desk)
-        case .endSession(let request): w.u32(request)
+        case .endSession(let request), .listDesks(let request): w.u32(request)
         }
         return w.bytes
     }
@@ -596,6 +619,7 @@ public enum ClientMessage: Hashable, Sendable {
             let request = try r.u32()
             message = .takeNext(requestID: request, desk: try r.string8("desk", maximum: WireProtocol.spaceIDBytesMax))
         case 0x17: message = .endSession(requestID: try r.u32())
+        case 0x18: message = .listDesks(requestID: try r.u32())
         default: throw .unknownType(type)
         }
         try r.finish()
@@ -668,6 +692,7 @@ public enum ServerMessage: Hashable, Sendable {
     case sessionStarted(desk: String, roomID: UInt32, counterpart: String, field: String)
     /// The session ended; `left` and an `entered` back where this client was follow.
     case sessionEnded(desk: String, text: String)
+    case deskList(requestID: UInt32, desks: [DeskEntry])
 
     public var type: UInt8 {
         switch self {
@@ -693,6 +718,7 @@ public enum ServerMessage: Hashable, Sendable {
         case .queueEnded: return 0x54
         case .sessionStarted: return 0x55
         case .sessionEnded: return 0x56
+        case .deskList: return 0x57
         }
     }
 
@@ -795,6 +821,17 @@ public enum ServerMessage: Hashable, Sendable {
         case .sessionEnded(let desk, let text):
             w.string8(desk)
             w.string16(clipped(text, bytes: WireProtocol.errorTextBytesMax))
+        case .deskList(let request, let desks):
+            precondition(desks.count <= WireProtocol.desksMax)
+            w.u32(request)
+            w.u8(UInt8(desks.count))
+            for d in desks {
+                w.string8(d.desk)
+                w.u8(d.open ? 1 : 0)
+                w.u16(d.serving)
+                w.u16(d.waiting)
+                w.u64(d.nextOpeningUnixMillis)
+            }
         }
         return w.bytes
     }
@@ -923,6 +960,19 @@ public enum ServerMessage: Hashable, Sendable {
         case 0x56:
             let desk = try r.string8("desk", maximum: WireProtocol.spaceIDBytesMax)
             message = .sessionEnded(desk: desk, text: try r.string16("text", maximum: WireProtocol.errorTextBytesMax))
+        case 0x57:
+            let request = try r.u32()
+            let count = Int(try r.u8())
+            guard count <= WireProtocol.desksMax else { throw .invalid(field: "desks", reason: "\(count); at most \(WireProtocol.desksMax)") }
+            var desks: [DeskEntry] = []
+            for _ in 0..<count {
+                let id = try r.string8("desk", maximum: WireProtocol.spaceIDBytesMax)
+                let open = try r.u8()
+                guard open <= 1 else { throw .invalid(field: "desk.open", reason: "\(open) is not 0 or 1") }
+                let serving = try r.u16(), waiting = try r.u16()
+                desks.append(DeskEntry(desk: id, open: open == 1, serving: serving, waiting: waiting, nextOpeningUnixMillis: try r.u64()))
+            }
+            message = .deskList(requestID: request, desks: desks)
         default: throw .unknownType(type)
         }
         try r.finish()
