@@ -592,8 +592,10 @@ public final class Server: @unchecked Sendable {
                 }
             }
             for result in space.world.report.enterResults {
-                guard let s = sessions[result.tag] else {
-                    // The client left before its avatar was placed: take the avatar out again.
+                // The client left before its avatar was placed, or was sent somewhere else
+                // meanwhile (a desk took it into a room): take the avatar out again, so that a
+                // session never has two.
+                guard let s = sessions[result.tag], s.pendingEnter?.spaceID == id else {
                     if case .success(let avatar) = result.outcome { space.inputs.append(.leave(avatar)) }
                     continue
                 }
