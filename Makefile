@@ -4,7 +4,7 @@
 SWIFT ?= swift
 ARGS ?=
 
-.PHONY: deps build run simulate test bench clean
+.PHONY: deps build run simulate test bench fuzz clean
 
 deps:
 	@scripts/install-deps.sh
@@ -31,5 +31,10 @@ test: deps
 bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark $(ARGS)
 
+# Every decoder that takes bytes from outside, under libFuzzer and address sanitizer
+# (Fuzz/, scripts/fuzz.sh): FUZZ_SECONDS each (default 60). Not part of `make test`.
+fuzz: deps
+	scripts/fuzz.sh
+
 clean:
-	rm -rf .build Benchmarks/.build
+	rm -rf .build Benchmarks/.build .build-fuzz

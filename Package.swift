@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "Recording", targets: ["Recording"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Services", targets: ["Services"]),
+        // For the fuzz targets (Fuzz/): the server library's token verification.
+        .library(name: "WorldServerLibrary", targets: ["WorldServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),

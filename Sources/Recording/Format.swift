@@ -397,6 +397,11 @@ public enum TickCodec {
         var r = ByteReader(payload)
         let first = try r.u64()
         let count = try r.varint("ticks.count", maximum: payload.count)
+        // Tick numbers are first, first + 1, ...: a block whose last tick would pass 2^64 - 1 is
+        // damaged (or forged), not a trap (found by the FuzzRecording target).
+        guard first <= UInt64.max - UInt64(count) else {
+            throw RecordingError("a ticks block begins at tick \(first) with \(count) ticks: past the largest tick number")
+        }
         var out: [TickRecord] = []
         out.reserveCapacity(count)
         for i in 0..<count {
