@@ -68,3 +68,26 @@ import Testing
         #expect(throws: StoreError.self) { _ = try Store(path: path) } // the server's lock still holds
     }
 }
+
+@Suite struct UpgradeTests {
+    /// A database written by the 0.7 server (schema v1-records) opens under this one: v2 is
+    /// applied, the v1 rows stay, and the new tables work.
+    @Test func aVersionOneDatabaseIsBroughtForwardWithItsRows() throws {
+        let path = NSTemporaryDirectory() + "seoulworld-upgrade-\(UUID().uuidString)/records.sqlite"
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        do {
+            let old = try DatabaseQueue(path: path)
+            try Schema.migrator.migrate(old, upTo: "v1-records")
+            try old.write { db in
+                try db.execute(sql: "INSERT INTO server_runs (server_version, started_at_ms, heartbeat_at_ms, stopped_at_ms, stop_reason) VALUES ('0.7.0', 1, 2, 2, 'stopped')")
+                try db.execute(sql: "INSERT INTO bug_reports (run_id, session_id, role, description, server_version, created_at_ms) VALUES (1, 5, 0, 'old report', '0.7.0', 1)")
+            }
+            #expect(try old.read { db in try db.tableExists("sanctions") } == false)
+        }
+        let store = try Store(path: path)
+        #expect(try store.schemaVersion() == Schema.versions.last)
+        #expect(try store.read { db in try String.fetchOne(db, sql: "SELECT description FROM bug_reports") } == "old report")
+        try store.perform(.block(blocker: "a", blocked: "b", atMillis: 3))
+        #expect(try store.standing(of: "a", nowMillis: 4).blocked == ["b"])
+    }
+}
