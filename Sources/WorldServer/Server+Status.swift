@@ -26,6 +26,10 @@ extension Server {
             // The peak resident set of the process (Linux reports kilobytes).
             "maxResidentKilobytes": usage.ru_maxrss,
             "connectionsAccepted": counters.connectionsAccepted, "udpDropped": counters.udpDropped,
+            "chatMessages": counters.chatMessages, "chatDeliveries": counters.chatDeliveries, "chatFiltered": counters.chatFiltered,
+            "chatRateLimited": counters.chatRateLimited, "systemMutes": counters.systemMutes, "guestRefusals": counters.guestRefusals,
+            "userReportsFiled": counters.userReportsFiled, "staffActions": counters.staffActions, "kicks": counters.kicks,
+            "bannedRefused": counters.bannedRefused, "roomsOpen": rooms.rooms.count,
         ]
         if let f = storeFigures {
             stats["storeCommitted"] = f.committed
