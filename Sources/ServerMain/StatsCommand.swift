@@ -166,6 +166,15 @@ enum StatsText {
             let outcomes = s.outcomes.keys.sorted().map { "\($0)=\(format(s.outcomes[$0]! , decimals: 4))" }.joined(separator: ";")
             out += "service,\(s.period),\(field(s.service)),,,,,,,,,,\(s.events),\(s.medianDurationSeconds.map { format($0, decimals: 1) } ?? ""),\(field(outcomes))\n"
         }
+        if !r.desks.isEmpty {
+            // The desks have columns of their own: a second table after a blank line.
+            out += "\nkind,period,desk,joined,served,median_wait_seconds,p90_wait_seconds,median_session_seconds,abandonment_share,staff_hours_on_duty\n"
+            for d in r.desks {
+                func opt(_ v: Double?, _ decimals: Int) -> String { v.map { format($0, decimals: decimals) } ?? "" }
+                out += "desk,\(d.period),\(field(d.desk)),\(d.joined),\(d.served),\(opt(d.medianWaitSeconds, 1)),\(opt(d.p90WaitSeconds, 1)),"
+                out += "\(opt(d.medianSessionSeconds, 1)),\(opt(d.abandonmentShare, 4)),\(format(d.staffHoursOnDuty, decimals: 3))\n"
+            }
+        }
         return out
     }
 
