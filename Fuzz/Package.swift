@@ -10,10 +10,11 @@ let targets = ["FuzzControl", "FuzzPacket", "FuzzSnapshot", "FuzzRecording", "Fu
 let package = Package(
     name: "SeoulWorldFuzz",
     dependencies: [.package(name: "SeoulWorld", path: "..")],
-    targets: targets.map { name in
+    targets: [.target(name: "FuzzSupport", path: "Support")] + targets.map { name in
         .executableTarget(
             name: name,
             dependencies: [
+                "FuzzSupport",
                 .product(name: "NetProto", package: "SeoulWorld"),
                 .product(name: "Recording", package: "SeoulWorld"),
                 .product(name: "Services", package: "SeoulWorld"),

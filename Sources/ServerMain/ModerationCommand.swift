@@ -36,11 +36,27 @@ struct ModerationCommand: ParsableCommand {
 
     static func time(_ millis: Int64?) -> String {
         guard let millis else { return "for good" }
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "Asia/Seoul")
-        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        return f.string(from: Date(timeIntervalSince1970: Double(millis) / 1_000)) + " KST"
+        return OpeningHours.describe(millis, seconds: true)
+    }
+
+    /// A sanction from the command line, reported as the account will be told.
+    static func sanction(_ kind: Sanction.Kind, account: String, lengthMillis: Int64?, reason: String, common: Common) throws -> String {
+        let store = try common.open(write: true)
+        let now = ModerationCommand.now
+        let until = lengthMillis.map { now + $0 }
+        try store.perform(.sanction(Sanction(accountID: account, kind: kind, startsAtMillis: now, endsAtMillis: until, reason: reason, actor: common.actorName)))
+        return "\(account) \(kind == .ban ? "banned" : "muted") \(until == nil ? "for good" : "until " + time(until))"
+    }
+
+    /// Lifts an account's active sanctions of a kind; an error when there were none.
+    static func lift(_ kind: Sanction.Kind, account: String, reason: String, common: Common) throws -> String {
+        let store = try common.open(write: true)
+        let outcome = try store.perform(.liftSanctions(accountID: account, kind: kind, atMillis: ModerationCommand.now, actor: common.actorName, reason: reason))
+        guard case .count(let n) = outcome, n > 0 else {
+            printError("seoulworld moderation: \(account) \(kind == .ban ? "has no active ban" : "is not muted")")
+            throw ExitCode(1)
+        }
+        return "\(account) \(kind == .ban ? "unbanned" : "unmuted")"
     }
 
     static var now: Int64 { Int64((Date().timeIntervalSince1970 * 1_000).rounded()) }
@@ -159,11 +175,7 @@ struct ModerationCommand: ParsableCommand {
         @Option(help: "Why (goes into the audit trail, and the account is told).") var reason: String
 
         func run() throws {
-            let store = try common.open(write: true)
-            let now = ModerationCommand.now
-            let until = try ModerationCommand.duration(length).map { now + $0 }
-            try store.perform(.sanction(Sanction(accountID: account, kind: .ban, startsAtMillis: now, endsAtMillis: until, reason: reason, actor: common.actorName)))
-            print("\(account) banned \(until == nil ? "for good" : "until " + ModerationCommand.time(until))")
+            print(try ModerationCommand.sanction(.ban, account: account, lengthMillis: try ModerationCommand.duration(length), reason: reason, common: common))
         }
     }
 
@@ -173,15 +185,7 @@ struct ModerationCommand: ParsableCommand {
         @Argument(help: "The account id.") var account: String
         @Option(help: "Why.") var reason: String
 
-        func run() throws {
-            let store = try common.open(write: true)
-            let outcome = try store.perform(.liftSanctions(accountID: account, kind: .ban, atMillis: ModerationCommand.now, actor: common.actorName, reason: reason))
-            guard case .count(let n) = outcome, n > 0 else {
-                printError("seoulworld moderation: \(account) has no active ban")
-                throw ExitCode(1)
-            }
-            print("\(account) unbanned")
-        }
+        func run() throws { print(try ModerationCommand.lift(.ban, account: account, reason: reason, common: common)) }
     }
 
     struct Mute: ParsableCommand {
@@ -193,10 +197,7 @@ struct ModerationCommand: ParsableCommand {
 
         func run() throws {
             guard let span = try ModerationCommand.duration(length) else { throw ValidationError("a mute has an end: use m, h or d") }
-            let store = try common.open(write: true)
-            let now = ModerationCommand.now
-            try store.perform(.sanction(Sanction(accountID: account, kind: .mute, startsAtMillis: now, endsAtMillis: now + span, reason: reason, actor: common.actorName)))
-            print("\(account) muted until \(ModerationCommand.time(now + span))")
+            print(try ModerationCommand.sanction(.mute, account: account, lengthMillis: span, reason: reason, common: common))
         }
     }
 
@@ -206,15 +207,7 @@ struct ModerationCommand: ParsableCommand {
         @Argument(help: "The account id.") var account: String
         @Option(help: "Why.") var reason: String
 
-        func run() throws {
-            let store = try common.open(write: true)
-            let outcome = try store.perform(.liftSanctions(accountID: account, kind: .mute, atMillis: ModerationCommand.now, actor: common.actorName, reason: reason))
-            guard case .count(let n) = outcome, n > 0 else {
-                printError("seoulworld moderation: \(account) is not muted")
-                throw ExitCode(1)
-            }
-            print("\(account) unmuted")
-        }
+        func run() throws { print(try ModerationCommand.lift(.mute, account: account, reason: reason, common: common)) }
     }
 
     struct Audit: ParsableCommand {

@@ -221,14 +221,10 @@ extension Server {
         (sessionsByAccount[account] ?? []).compactMap { sessions[$0] }
     }
 
-    /// "until 2026-11-22 21:05 KST", or "for good".
+    /// "until 2026-11-22 21:05:00 KST", or "for good".
     static func describeUntil(_ millis: Int64?) -> String {
         guard let millis, millis != .max else { return "for good" }
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "Asia/Seoul")
-        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        return "until \(f.string(from: Date(timeIntervalSince1970: Double(millis) / 1_000))) KST"
+        return "until " + OpeningHours.describe(millis, seconds: true)
     }
 
     // MARK: The evidence kept as time passes

@@ -87,7 +87,7 @@ extension Server {
             s.send(.error(code: .unknownTarget, requestID: request, text: "no one else with entity \(entity) in '\(spaceID)'"))
             return
         }
-        guard let records else {
+        guard records != nil else {
             s.send(.error(code: .internalError, requestID: request, text: "this server keeps no records (started without --data); the report was not stored"))
             return
         }
@@ -111,7 +111,6 @@ extension Server {
                                 evidenceJSON: evidence.json(), createdAtMillis: now)
         guard submitAcknowledged(.userReport(report), waiter: .userReport(session: s.id, requestID: request), to: s, request: request) else { return }
         s.userReportsPending += 1
-        _ = records
         submitUsage(.serviceEvent(ServiceEvent(service: "user-report", kind: "filed", accountID: s.accountID, atMillis: now, outcome: report.reason.rawValue)))
     }
 

@@ -63,3 +63,11 @@ import Testing
         #expect(throws: Holidays.LoadError.self) { try Holidays.check(worse, path: "h.json") }
     }
 }
+
+@Suite struct SeoulTimeTextTests {
+    @Test func describesToTheSecondWhenAsked() {
+        let t = OpeningHoursTests.seoul("2026-11-23", 6, 10) + 54_000
+        #expect(OpeningHours.describe(t) == "2026-11-23 06:10 KST")
+        #expect(OpeningHours.describe(t, seconds: true) == "2026-11-23 06:10:54 KST")
+    }
+}

@@ -286,6 +286,5 @@ enum Policy {
         let returned = try WorldClient(loop: loop, server: running.address, credentials: .member(token: Self.token("troll")))
         drive(loop, [returned], seconds: 5) { returned.welcome != nil || returned.closed }
         #expect(returned.welcome != nil)
-        _ = officer
     }
 }

@@ -191,19 +191,26 @@ public struct DeskQueue: Sendable {
     }
 
     public func standing(of account: String) -> Standing? {
-        guard let me = waiting.firstIndex(where: { $0.account == account }) else { return nil }
-        let field = waiting[me].field
-        let position = waiting[...me].filter { $0.field == field }.count
-        let serving = onDuty.values.filter { $0 == field }.count
-        guard serving > 0 else { return Standing(position: position, estimateMillis: nil) }
-        let rounds = Int64((position + serving - 1) / serving)
-        return Standing(position: position, estimateMillis: rounds * medianSessionMillis)
+        guard waiting.contains(where: { $0.account == account }) else { return nil }
+        return standings[account]
     }
 
-    /// Every waiting citizen's standing, to push the ones that changed.
+    /// Every waiting citizen's standing, to push the ones that changed: one pass over the
+    /// queue (the server computes this after every change and once a second, so it must not
+    /// grow with the square of a thousand waiting).
     public var standings: [String: Standing] {
+        var serving: [String?: Int] = [:]
+        for field in onDuty.values { serving[field, default: 0] += 1 }
+        let median = medianSessionMillis
+        var ahead: [String?: Int] = [:]
         var out: [String: Standing] = [:]
-        for w in waiting { out[w.account] = standing(of: w.account) }
+        out.reserveCapacity(waiting.count)
+        for w in waiting {
+            let position = ahead[w.field, default: 0] + 1
+            ahead[w.field] = position
+            let staff = serving[w.field] ?? 0
+            out[w.account] = Standing(position: position, estimateMillis: staff == 0 ? nil : Int64((position + staff - 1) / staff) * median)
+        }
         return out
     }
 }

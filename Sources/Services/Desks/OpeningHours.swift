@@ -114,11 +114,13 @@ public struct OpeningHours: Sendable, Equatable {
         return nil
     }
 
-    /// "2026-11-23 09:00 KST", for messages.
-    public static func describe(_ unixMillis: Int64) -> String {
+    /// "2026-11-23 09:00 KST" (with `seconds`, "2026-11-23 09:00:05 KST"): Seoul time for
+    /// messages, logs and operators' tables, without a date formatter.
+    public static func describe(_ unixMillis: Int64, seconds: Bool = false) -> String {
         let date = localDate(unixMillis)
-        let minute = ((unixMillis + seoulOffsetMillis) % dayMillis + dayMillis) % dayMillis / 60_000
+        let second = ((unixMillis + seoulOffsetMillis) % dayMillis + dayMillis) % dayMillis / 1_000
         func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(date) \(two(minute / 60)):\(two(minute % 60)) KST"
+        let time = "\(two(second / 3_600)):\(two(second / 60 % 60))" + (seconds ? ":\(two(second % 60))" : "")
+        return "\(date) \(time) KST"
     }
 }

@@ -1,0 +1,86 @@
+// The UDP packets (PROTOCOL.md, section 5).
+// docs/PROTOCOL.md is the specification; this file must say the same, byte for byte.
+// Encoding is canonical: each value has exactly one encoding, so a decoder may re-encode
+// what it decoded and compare. Decoders check every length and range before using it, and
+// throw `WireError` on anything else.
+
+public enum Packet: Hashable, Sendable {
+    /// Client to server: "bind this address to my session". Padded with zeros to
+    /// `bindRequestBytes`, so that the challenge it earns is smaller than itself.
+    case bindRequest(sessionID: UInt64)
+    case challenge(sessionID: UInt64, nonce: UInt64)
+    case challengeResponse(sessionID: UInt64, nonce: UInt64, mac: [UInt8])
+    case bound(sessionID: UInt64)
+    case input(sessionID: UInt64, InputBody)
+    case snapshot([UInt8])
+
+    public var type: UInt8 {
+        switch self {
+        case .bindRequest: return 0x81
+        case .challenge: return 0x82
+        case .challengeResponse: return 0x83
+        case .bound: return 0x84
+        case .input: return 0x85
+        case .snapshot: return 0x86
+        }
+    }
+
+    public func encode() -> [UInt8] {
+        var w = ByteWriter()
+        w.u32(WireProtocol.id)
+        w.u8(type)
+        switch self {
+        case .bindRequest(let session):
+            w.u64(session)
+            w.raw([UInt8](repeating: 0, count: WireProtocol.bindRequestBytes - 13))
+        case .challenge(let session, let nonce):
+            w.u64(session)
+            w.u64(nonce)
+        case .challengeResponse(let session, let nonce, let mac):
+            precondition(mac.count == WireProtocol.macBytes)
+            w.u64(session)
+            w.u64(nonce)
+            w.raw(mac)
+        case .bound(let session): w.u64(session)
+        case .input(let session, let body):
+            w.u64(session)
+            body.encode(&w)
+        case .snapshot(let body): w.raw(body)
+        }
+        precondition(w.bytes.count <= WireProtocol.packetBytesMax, "packet over the maximum size")
+        return w.bytes
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(WireError) -> Packet {
+        guard bytes.count <= WireProtocol.packetBytesMax else { throw .tooLarge(length: bytes.count, maximum: WireProtocol.packetBytesMax) }
+        var r = ByteReader(bytes)
+        let id = try r.u32()
+        guard id == WireProtocol.id else { throw .invalid(field: "protocolID", reason: "0x\(String(id, radix: 16)) is not SeoulWorld's") }
+        let type = try r.u8()
+        let packet: Packet
+        switch type {
+        case 0x81:
+            let session = try r.u64()
+            let padding = try r.raw(WireProtocol.bindRequestBytes - 13)
+            guard padding.allSatisfy({ $0 == 0 }) else { throw .invalid(field: "padding", reason: "not zero") }
+            packet = .bindRequest(sessionID: session)
+        case 0x82:
+            let session = try r.u64()
+            packet = .challenge(sessionID: session, nonce: try r.u64())
+        case 0x83:
+            let session = try r.u64(), nonce = try r.u64()
+            packet = .challengeResponse(sessionID: session, nonce: nonce, mac: try r.raw(WireProtocol.macBytes))
+        case 0x84: packet = .bound(sessionID: try r.u64())
+        case 0x85:
+            let session = try r.u64()
+            packet = .input(sessionID: session, try InputBody.decode(&r))
+        case 0x86:
+            let rest = try r.raw(r.remaining)
+            try SnapshotCodec.validateStructure(rest)
+            packet = .snapshot(rest)
+        default: throw .unknownType(type)
+        }
+        try r.finish()
+        return packet
+    }
+}

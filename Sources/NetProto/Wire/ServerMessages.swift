@@ -1,0 +1,373 @@
+// The TCP control channel, server to client (PROTOCOL.md, section 4.2).
+// docs/PROTOCOL.md is the specification; this file must say the same, byte for byte.
+// Encoding is canonical: each value has exactly one encoding, so a decoder may re-encode
+// what it decoded and compare. Decoders check every length and range before using it, and
+// throw `WireError` on anything else.
+
+public struct SpaceEntry: Hashable, Sendable {
+    public var id: String
+    /// 0 public (reachable from the world map), 1 room template.
+    public var kind: UInt8
+
+    public init(id: String, kind: UInt8) {
+        self.id = id
+        self.kind = kind
+    }
+}
+
+public struct Welcome: Hashable, Sendable {
+    public var sessionID: UInt64
+    public var udpSecret: [UInt8]
+    public var tickRateHertz: UInt16
+    /// 0 guest, 1 member.
+    public var role: UInt8
+    public var displayName: String
+    public var spaces: [SpaceEntry]
+
+    public init(sessionID: UInt64, udpSecret: [UInt8], tickRateHertz: UInt16, role: UInt8, displayName: String, spaces: [SpaceEntry]) {
+        self.sessionID = sessionID
+        self.udpSecret = udpSecret
+        self.tickRateHertz = tickRateHertz
+        self.role = role
+        self.displayName = displayName
+        self.spaces = spaces
+    }
+}
+
+public enum ServerMessage: Hashable, Sendable {
+    case helloOK(version: UInt16)
+    case welcome(Welcome)
+    case entered(requestID: UInt32, spaceID: String, entity: UInt32, x: Int32, y: Int32, floor: UInt8)
+    case left(requestID: UInt32)
+    case error(code: ErrorCode, requestID: UInt32, text: String)
+    case names([(entity: UInt32, name: String)])
+    case shuttingDown(seconds: UInt16, text: String)
+    case pong(clientTimeMicros: UInt64, serverTick: UInt64)
+    case snapshot([UInt8])
+    /// The bug report is stored (committed) under this id.
+    case bugReportFiled(requestID: UInt32, reportID: UInt64)
+    /// A chat message delivered to this client. `senderEntity` is 0 when the sender is not in
+    /// this client's space; `serverTimeMillis` is Unix time in milliseconds.
+    case chat(channel: ChatChannel, senderEntity: UInt32, senderName: String, serverTimeMillis: UInt64, text: String)
+    /// The sender's chat message went out to `recipients` clients as `text` (masked when `filtered`).
+    case chatSent(requestID: UInt32, filtered: Bool, recipients: UInt32, text: String)
+    /// The user report is stored (committed) under this id.
+    case userReportFiled(requestID: UInt32, reportID: UInt64)
+    case blockList(requestID: UInt32, accounts: [String])
+    /// A block, an unblock or a staff action is done (and committed, where the server keeps records).
+    case done(requestID: UInt32)
+    case notice(kind: NoticeKind, untilUnixMillis: UInt64, text: String)
+    /// The room is open under this id; an `entered` for its space ("room-<id>") follows.
+    case roomOpened(requestID: UInt32, roomID: UInt32, spaceID: String)
+    /// Listed rooms from `offset`, of `total`.
+    case roomList(requestID: UInt32, total: UInt16, offset: UInt16, rooms: [RoomEntry])
+    /// Where this client stands in a desk's queue: pushed on joining and at every change.
+    /// `estimateSeconds` is `unknownEstimate` when nobody serves the queue now.
+    case queueStanding(desk: String, position: UInt16, estimateSeconds: UInt32)
+    case queueEnded(desk: String, reason: QueueEndReason, text: String)
+    /// A 1:1 session begins in room `roomID` with the named counterpart; an `entered` follows.
+    case sessionStarted(desk: String, roomID: UInt32, counterpart: String, field: String)
+    /// The session ended; `left` and an `entered` back where this client was follow.
+    case sessionEnded(desk: String, text: String)
+    case deskList(requestID: UInt32, desks: [DeskEntry])
+
+    public var type: UInt8 {
+        switch self {
+        case .helloOK: return 0x41
+        case .welcome: return 0x42
+        case .entered: return 0x43
+        case .left: return 0x44
+        case .error: return 0x45
+        case .names: return 0x46
+        case .shuttingDown: return 0x47
+        case .pong: return 0x48
+        case .snapshot: return 0x49
+        case .bugReportFiled: return 0x4A
+        case .chat: return 0x4B
+        case .chatSent: return 0x4C
+        case .userReportFiled: return 0x4D
+        case .blockList: return 0x4E
+        case .done: return 0x4F
+        case .notice: return 0x50
+        case .roomOpened: return 0x51
+        case .roomList: return 0x52
+        case .queueStanding: return 0x53
+        case .queueEnded: return 0x54
+        case .sessionStarted: return 0x55
+        case .sessionEnded: return 0x56
+        case .deskList: return 0x57
+        }
+    }
+
+    public func encode() -> [UInt8] {
+        var w = ByteWriter()
+        w.u8(type)
+        switch self {
+        case .helloOK(let version): w.u16(version)
+        case .welcome(let m):
+            precondition(m.udpSecret.count == WireProtocol.udpSecretBytes)
+            w.u64(m.sessionID)
+            w.raw(m.udpSecret)
+            w.u16(m.tickRateHertz)
+            w.u8(m.role)
+            w.string8(m.displayName)
+            w.u16(UInt16(m.spaces.count))
+            for s in m.spaces {
+                w.string8(s.id)
+                w.u8(s.kind)
+            }
+        case .entered(let request, let space, let entity, let x, let y, let floor):
+            w.u32(request)
+            w.string8(space)
+            w.u32(entity)
+            w.i32(x)
+            w.i32(y)
+            w.u8(floor)
+        case .left(let request): w.u32(request)
+        case .error(let code, let request, let text):
+            w.u16(code.rawValue)
+            w.u32(request)
+            w.string16(clipped(text, bytes: WireProtocol.errorTextBytesMax))
+        case .names(let entries):
+            w.u8(UInt8(entries.count))
+            for e in entries {
+                w.u32(e.entity)
+                w.string8(e.name)
+            }
+        case .shuttingDown(let seconds, let text):
+            w.u16(seconds)
+            w.string16(text)
+        case .pong(let t, let tick):
+            w.u64(t)
+            w.u64(tick)
+        case .snapshot(let body): w.raw(body)
+        case .bugReportFiled(let request, let id), .userReportFiled(let request, let id):
+            w.u32(request)
+            w.u64(id)
+        case .chat(let channel, let entity, let name, let time, let text):
+            w.u8(channel.rawValue)
+            w.u32(entity)
+            w.string8(name)
+            w.u64(time)
+            w.string16(text)
+        case .chatSent(let request, let filtered, let recipients, let text):
+            w.u32(request)
+            w.u8(filtered ? 1 : 0)
+            w.u32(recipients)
+            w.string16(text)
+        case .blockList(let request, let accounts):
+            precondition(accounts.count <= WireProtocol.blockListMax)
+            w.u32(request)
+            w.u16(UInt16(accounts.count))
+            for a in accounts { w.string8(a) }
+        case .done(let request): w.u32(request)
+        case .notice(let kind, let until, let text):
+            w.u8(kind.rawValue)
+            w.u64(until)
+            w.string16(clipped(text, bytes: WireProtocol.errorTextBytesMax))
+        case .roomOpened(let request, let room, let space):
+            w.u32(request)
+            w.u32(room)
+            w.string8(space)
+        case .roomList(let request, let total, let offset, let rooms):
+            precondition(rooms.count <= WireProtocol.roomsPerListMax)
+            w.u32(request)
+            w.u16(total)
+            w.u16(offset)
+            w.u8(UInt8(rooms.count))
+            for room in rooms {
+                w.u32(room.roomID)
+                w.string8(room.template)
+                w.string8(room.title)
+                w.u16(room.population)
+                w.u16(room.capacity)
+            }
+        case .queueStanding(let desk, let position, let estimate):
+            w.string8(desk)
+            w.u16(position)
+            w.u32(estimate)
+        case .queueEnded(let desk, let reason, let text):
+            w.string8(desk)
+            w.u8(reason.rawValue)
+            w.string16(clipped(text, bytes: WireProtocol.errorTextBytesMax))
+        case .sessionStarted(let desk, let room, let counterpart, let field):
+            w.string8(desk)
+            w.u32(room)
+            w.string8(counterpart)
+            w.string8(field)
+        case .sessionEnded(let desk, let text):
+            w.string8(desk)
+            w.string16(clipped(text, bytes: WireProtocol.errorTextBytesMax))
+        case .deskList(let request, let desks):
+            precondition(desks.count <= WireProtocol.desksMax)
+            w.u32(request)
+            w.u8(UInt8(desks.count))
+            for d in desks {
+                w.string8(d.desk)
+                w.u8(d.open ? 1 : 0)
+                w.u16(d.serving)
+                w.u16(d.waiting)
+                w.u64(d.nextOpeningUnixMillis)
+            }
+        }
+        return w.bytes
+    }
+
+    public static func decode(_ body: [UInt8]) throws(WireError) -> ServerMessage {
+        var r = ByteReader(body)
+        let type = try r.u8()
+        let message: ServerMessage
+        switch type {
+        case 0x41: message = .helloOK(version: try r.u16())
+        case 0x42:
+            let session = try r.u64()
+            let secret = try r.raw(WireProtocol.udpSecretBytes)
+            let rate = try r.u16()
+            let role = try r.u8()
+            guard role <= 2 else { throw .invalid(field: "role", reason: "\(role) is not 0 (guest), 1 (member) or 2 (spectator)") }
+            let name = try r.string8("displayName", maximum: WireProtocol.displayNameBytesMax)
+            let count = Int(try r.u16())
+            guard count <= WireProtocol.spacesMax else { throw .invalid(field: "spaces", reason: "\(count); at most \(WireProtocol.spacesMax)") }
+            var spaces: [SpaceEntry] = []
+            for _ in 0..<count {
+                let id = try r.string8("space.id", maximum: WireProtocol.spaceIDBytesMax)
+                let kind = try r.u8()
+                guard kind <= 1 else { throw .invalid(field: "space.kind", reason: "\(kind) is not 0 or 1") }
+                spaces.append(SpaceEntry(id: id, kind: kind))
+            }
+            message = .welcome(Welcome(sessionID: session, udpSecret: secret, tickRateHertz: rate, role: role, displayName: name, spaces: spaces))
+        case 0x43:
+            let request = try r.u32()
+            let space = try r.string8("spaceID", maximum: WireProtocol.spaceIDBytesMax)
+            let entity = try r.u32(), x = try r.i32(), y = try r.i32(), floor = try r.u8()
+            message = .entered(requestID: request, spaceID: space, entity: entity, x: x, y: y, floor: floor)
+        case 0x44: message = .left(requestID: try r.u32())
+        case 0x45:
+            let raw = try r.u16()
+            guard let code = ErrorCode(rawValue: raw) else { throw .invalid(field: "error.code", reason: "\(raw) is not a known code") }
+            let request = try r.u32()
+            message = .error(code: code, requestID: request, text: try r.string16("error.text", maximum: WireProtocol.errorTextBytesMax))
+        case 0x46:
+            let count = Int(try r.u8())
+            guard count <= WireProtocol.namesPerMessageMax else { throw .invalid(field: "names", reason: "\(count); at most \(WireProtocol.namesPerMessageMax)") }
+            var entries: [(UInt32, String)] = []
+            for _ in 0..<count {
+                let entity = try r.u32()
+                entries.append((entity, try r.string8("name", maximum: WireProtocol.displayNameBytesMax)))
+            }
+            message = .names(entries)
+        case 0x47:
+            let seconds = try r.u16()
+            message = .shuttingDown(seconds: seconds, text: try r.string16("text", maximum: WireProtocol.errorTextBytesMax))
+        case 0x48:
+            let t = try r.u64()
+            message = .pong(clientTimeMicros: t, serverTick: try r.u64())
+        case 0x49:
+            let rest = try r.raw(r.remaining)
+            try SnapshotCodec.validateStructure(rest)
+            message = .snapshot(rest)
+        case 0x4A:
+            let request = try r.u32()
+            let id = try r.u64()
+            guard id != 0 else { throw .invalid(field: "reportID", reason: "0 is never a report id") }
+            message = .bugReportFiled(requestID: request, reportID: id)
+        case 0x4B:
+            let raw = try r.u8()
+            guard let channel = ChatChannel(rawValue: raw) else { throw .invalid(field: "chat.channel", reason: "\(raw) is not 0 to 3") }
+            let entity = try r.u32()
+            let name = try r.string8("senderName", maximum: WireProtocol.displayNameBytesMax)
+            let time = try r.u64()
+            message = .chat(channel: channel, senderEntity: entity, senderName: name, serverTimeMillis: time,
+                            text: try r.string16("text", maximum: WireProtocol.chatTextBytesMax))
+        case 0x4C:
+            let request = try r.u32()
+            let filtered = try r.u8()
+            guard filtered <= 1 else { throw .invalid(field: "filtered", reason: "\(filtered) is not 0 or 1") }
+            let recipients = try r.u32()
+            message = .chatSent(requestID: request, filtered: filtered == 1, recipients: recipients,
+                                text: try r.string16("text", maximum: WireProtocol.chatTextBytesMax))
+        case 0x4D:
+            let request = try r.u32()
+            let id = try r.u64()
+            guard id != 0 else { throw .invalid(field: "reportID", reason: "0 is never a report id") }
+            message = .userReportFiled(requestID: request, reportID: id)
+        case 0x4E:
+            let request = try r.u32()
+            let count = Int(try r.u16())
+            guard count <= WireProtocol.blockListMax else { throw .invalid(field: "accounts", reason: "\(count); at most \(WireProtocol.blockListMax)") }
+            var accounts: [String] = []
+            for _ in 0..<count { accounts.append(try r.string8("account", maximum: WireProtocol.accountIDBytesMax)) }
+            message = .blockList(requestID: request, accounts: accounts)
+        case 0x4F: message = .done(requestID: try r.u32())
+        case 0x50:
+            let raw = try r.u8()
+            guard let kind = NoticeKind(rawValue: raw) else { throw .invalid(field: "notice.kind", reason: "\(raw) is not 0 to 2") }
+            let until = try r.u64()
+            message = .notice(kind: kind, untilUnixMillis: until, text: try r.string16("text", maximum: WireProtocol.errorTextBytesMax))
+        case 0x51:
+            let request = try r.u32(), room = try r.u32()
+            message = .roomOpened(requestID: request, roomID: room, spaceID: try r.string8("spaceID", maximum: WireProtocol.spaceIDBytesMax))
+        case 0x52:
+            let request = try r.u32(), total = try r.u16(), offset = try r.u16()
+            let count = Int(try r.u8())
+            guard count <= WireProtocol.roomsPerListMax else { throw .invalid(field: "rooms", reason: "\(count); at most \(WireProtocol.roomsPerListMax)") }
+            var rooms: [RoomEntry] = []
+            for _ in 0..<count {
+                let id = try r.u32()
+                let template = try r.string8("template", maximum: WireProtocol.spaceIDBytesMax)
+                let title = try r.string8("title", maximum: WireProtocol.roomTitleBytesMax)
+                let population = try r.u16(), capacity = try r.u16()
+                rooms.append(RoomEntry(roomID: id, template: template, title: title, population: population, capacity: capacity))
+            }
+            message = .roomList(requestID: request, total: total, offset: offset, rooms: rooms)
+        case 0x53:
+            let desk = try r.string8("desk", maximum: WireProtocol.spaceIDBytesMax)
+            let position = try r.u16()
+            message = .queueStanding(desk: desk, position: position, estimateSeconds: try r.u32())
+        case 0x54:
+            let desk = try r.string8("desk", maximum: WireProtocol.spaceIDBytesMax)
+            let raw = try r.u8()
+            guard let reason = QueueEndReason(rawValue: raw) else { throw .invalid(field: "queueEnded.reason", reason: "\(raw) is not 0 to 3") }
+            message = .queueEnded(desk: desk, reason: reason, text: try r.string16("text", maximum: WireProtocol.errorTextBytesMax))
+        case 0x55:
+            let desk = try r.string8("desk", maximum: WireProtocol.spaceIDBytesMax)
+            let room = try r.u32()
+            let counterpart = try r.string8("counterpart", maximum: WireProtocol.displayNameBytesMax)
+            message = .sessionStarted(desk: desk, roomID: room, counterpart: counterpart, field: try r.string8("field", maximum: WireProtocol.spaceIDBytesMax))
+        case 0x56:
+            let desk = try r.string8("desk", maximum: WireProtocol.spaceIDBytesMax)
+            message = .sessionEnded(desk: desk, text: try r.string16("text", maximum: WireProtocol.errorTextBytesMax))
+        case 0x57:
+            let request = try r.u32()
+            let count = Int(try r.u8())
+            guard count <= WireProtocol.desksMax else { throw .invalid(field: "desks", reason: "\(count); at most \(WireProtocol.desksMax)") }
+            var desks: [DeskEntry] = []
+            for _ in 0..<count {
+                let id = try r.string8("desk", maximum: WireProtocol.spaceIDBytesMax)
+                let open = try r.u8()
+                guard open <= 1 else { throw .invalid(field: "desk.open", reason: "\(open) is not 0 or 1") }
+                let serving = try r.u16(), waiting = try r.u16()
+                desks.append(DeskEntry(desk: id, open: open == 1, serving: serving, waiting: waiting, nextOpeningUnixMillis: try r.u64()))
+            }
+            message = .deskList(requestID: request, desks: desks)
+        default: throw .unknownType(type)
+        }
+        try r.finish()
+        return message
+    }
+
+    public static func == (a: ServerMessage, b: ServerMessage) -> Bool { a.encode() == b.encode() }
+    public func hash(into hasher: inout Hasher) { hasher.combine(encode()) }
+}
+
+/// `text` cut to at most `bytes` of UTF-8 at a character boundary, with "…" when cut: an error
+/// or notice may quote a staff member's reason, and stays within its limit on the wire.
+func clipped(_ text: String, bytes: Int) -> String {
+    guard text.utf8.count > bytes else { return text }
+    var out = ""
+    for c in text {
+        if out.utf8.count + c.utf8.count > bytes - 3 { break }
+        out.append(c)
+    }
+    return out + "…"
+}
