@@ -4,7 +4,7 @@
 SWIFT ?= swift
 ARGS ?=
 
-.PHONY: deps build run simulate test bench fuzz clean
+.PHONY: deps build run simulate test e2e bench fuzz clean
 
 deps:
 	@scripts/install-deps.sh
@@ -13,7 +13,8 @@ build: deps
 	$(SWIFT) build -c release
 
 # Runs the server on the embedded defaults: every space of worlds/ on 127.0.0.1:7777
-# (TCP and UDP), until Ctrl-C.
+# (TCP and UDP), the admin side (metrics, health, the live map) on http://127.0.0.1:7780/,
+# until Ctrl-C.
 run: deps
 	$(SWIFT) run -c release seoulworld serve $(ARGS)
 
@@ -23,9 +24,18 @@ simulate: deps
 
 # The whole test suite (Swift Testing). The build comes first so that the seoulworld binary
 # exists: the crash test runs it as a child process and kills it.
-test: deps
+test:
+	@scripts/install-deps.sh --test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --disable-xctest
+
+# The admin page in headless Chromium (scripts/e2e.py; docs/ADMIN.md): a server, BOTS bots
+# (default 200), the page's own view of them checked, a screenshot in .build/e2e-map.png.
+# Uses the debug build `make test` made; SEOULWORLD=.build/release/seoulworld BOTS=1000 for a crowd.
+e2e:
+	@scripts/install-deps.sh --e2e
+	$(SWIFT) build
+	SEOULWORLD=$${SEOULWORLD:-.build/debug/seoulworld} python3 scripts/e2e.py
 
 # The step benchmarks (a separate package under Benchmarks/; release build, several minutes).
 bench: deps

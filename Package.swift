@@ -26,6 +26,11 @@ let package = Package(
         // GRDB over Debian's system SQLite (apt libsqlite3-dev); 7.10.0 is the first that links
         // against it here.
         .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
+        // The operator's HTTP side (Sources/Admin): Hummingbird for HTTP, swift-prometheus's
+        // instruments (swift-metrics handlers) for /metrics.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
     ],
     targets: [
         // MARK: System libraries
@@ -75,6 +80,20 @@ let package = Package(
             ]
         ),
 
+        // MARK: The operator's view: metrics, health, the admin API and the live map (HTTP)
+
+        .target(
+            name: "Admin",
+            dependencies: [
+                "WorldServer", "WorldCore", "WorldFiles", "Store", "Services",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: The client library the tests and the load-test bots share
 
         .target(
@@ -98,6 +117,7 @@ let package = Package(
                 "Crowd",
                 "WorldFiles",
                 "WorldServer",
+                "Admin",
                 "WorldClient",
                 "Bots",
                 "NetProto",
@@ -114,7 +134,7 @@ let package = Package(
 
         .testTarget(name: "WorldCoreTests", dependencies: ["WorldCore", "Crowd"]),
         .testTarget(name: "NetProtoTests", dependencies: ["NetProto", "WorldCore", "Crowd"]),
-        .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "WorldClient", "Bots", "NetProto", "WorldCore", "WorldFiles", "Crowd", "Recording", "Store", "Services"]),
+        .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "Admin", "WorldClient", "Bots", "NetProto", "WorldCore", "WorldFiles", "Crowd", "Recording", "Store", "Services"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ServicesTests", dependencies: ["Services"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "WorldCore", "Crowd", "NetProto"]),

@@ -21,6 +21,12 @@
 #                                    # the desk is open whenever the benchmark runs; adds the
 #                                    # sessions and the time from "taken" to both in the room
 #
+#   ADMIN=watch COUNTS=1000 Benchmarks/load.sh  # the admin page open in headless Chromium on the
+#                                    # bots' space (live map at 4 frames/s) and /metrics scraped
+#                                    # every second, both on the bots' core; ADMIN=off runs
+#                                    # without the admin side (--no-admin); the default has it
+#                                    # on and idle, as `seoulworld serve` does
+#
 # Each run's server keeps its records in a fresh database in the work directory.
 #
 # Bounded: each run lasts SECONDS_EACH plus the ramp; the server is stopped after each.
@@ -35,6 +41,8 @@ FLOOD=${FLOOD:-0}
 CHAT=${CHAT:-0}
 DESK_CLOCK=${DESK_CLOCK:-}
 RAMP=${RAMP:-400}
+ADMIN=${ADMIN:-idle}
+ADMIN_PORT=${ADMIN_PORT:-7791}
 
 ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
 scripts/install-deps.sh
@@ -49,7 +57,7 @@ else
     trap 'rm -rf "$work"' EXIT
 fi
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), scenario $(basename "$SCENARIO"), ${SECONDS_EACH} s per run after a ramp of ${RAMP} bots/s"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), scenario $(basename "$SCENARIO"), ${SECONDS_EACH} s per run after a ramp of ${RAMP} bots/s, admin side: $ADMIN"
 echo
 # One secret for the server and the bots (members, so that they may chat); this run's only.
 export SEOULWORLD_TOKEN_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -69,11 +77,24 @@ for n in $COUNTS; do
     duration=$(python3 -c "print($SECONDS_EACH + $n / $RAMP)")
     desk_clock=()
     if [ -n "$DESK_CLOCK" ]; then desk_clock=(--desk-clock-start "$DESK_CLOCK"); fi
-    $pin_server "$bin" serve --port "$PORT" --log-level warning --stats-file "$work/server-$n.json" --data "$work/data-$n.sqlite" "${desk_clock[@]}" 2>"$work/server-$n.log" &
+    admin=(--admin-port "$ADMIN_PORT")
+    if [ "$ADMIN" = off ]; then admin=(--no-admin); fi
+    $pin_server "$bin" serve --port "$PORT" --log-level warning --stats-file "$work/server-$n.json" --data "$work/data-$n.sqlite" "${desk_clock[@]}" "${admin[@]}" 2>"$work/server-$n.log" &
     server=$!
     sleep 1
+    watchers=()
+    if [ "$ADMIN" = watch ]; then
+        space=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get('world', 'seoul-plaza'))" "$SCENARIO")
+        $pin_bots chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --user-data-dir="$work/chromium" \
+            --remote-debugging-port=0 "http://127.0.0.1:$ADMIN_PORT/?space=$space" >/dev/null 2>&1 &
+        watchers+=($!)
+        ( end=$((SECONDS + ${duration%.*} + 5)); while [ $SECONDS -lt $end ]; do
+              curl -s -o /dev/null "http://127.0.0.1:$ADMIN_PORT/metrics" || true; sleep 1; done ) &
+        watchers+=($!)
+    fi
     $pin_bots "$bin" bots --server "127.0.0.1:$PORT" --count "$n" --ramp "$RAMP" --duration "$duration" \
         --scenario "$SCENARIO" --bug-reports-per-second "$FLOOD" --chat-every-seconds "$CHAT" --report "$work/bots-$n.json" >"$work/bots-$n.txt" 2>/dev/null || true
+    for w in "${watchers[@]}"; do kill "$w" 2>/dev/null || true; wait "$w" 2>/dev/null || true; done
     kill -INT "$server"
     wait "$server" || true
     python3 - "$work/server-$n.json" "$work/bots-$n.json" "$n" <<'PY'

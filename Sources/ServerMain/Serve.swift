@@ -1,5 +1,6 @@
 // `seoulworld serve`: host every public space of the world files over TCP and UDP.
 
+import Admin
 import ArgumentParser
 import Foundation
 import Logging
@@ -62,7 +63,23 @@ struct Serve: ParsableCommand {
     @Option(help: "The folder of the chat filter's word lists (profanity-*.txt, allow.txt; docs/POLICY.md). Default: policy/ beside the worlds directory.")
     var policy: String?
 
+    @Option(help: "Address of the admin side (metrics, health, the admin API and the live map). Loopback by default; beyond it, --admin-token-file is required.")
+    var adminHost = "127.0.0.1"
+
+    @Option(help: "Port of the admin side's HTTP listener (0: any free port).")
+    var adminPort = 7780
+
+    @Option(help: "File holding the operator token (at least 16 characters) that the admin API's changes need: notices, kicks, mutes, bans, resolving reports.")
+    var adminTokenFile: String?
+
+    @Option(help: "The folder of the admin page's files. Default: admin/ beside the worlds directory.")
+    var adminStatic: String?
+
+    @Flag(help: "Run without the admin side (no HTTP listener).")
+    var noAdmin = false
+
     func validate() throws {
+        guard (0...65_535).contains(adminPort) else { throw ValidationError("--admin-port must be 0 to 65535, got \(adminPort)") }
         guard (1...3_600).contains(recordKeyframeSeconds) else { throw ValidationError("--record-keyframe-seconds must be 1 to 3600, got \(recordKeyframeSeconds)") }
         guard (1...65_536).contains(recordFileMegabytes) else { throw ValidationError("--record-file-megabytes must be 1 to 65536, got \(recordFileMegabytes)") }
         guard (1...1_440).contains(recordFileMinutes) else { throw ValidationError("--record-file-minutes must be 1 to 1440, got \(recordFileMinutes)") }
@@ -128,6 +145,8 @@ struct Serve: ParsableCommand {
             }
             logger.info("service desks loaded", metadata: ["services": "\(servicesDirectory)", "desks": "\(configuration.desks!.desks.map(\.id).joined(separator: ", "))"])
         }
+        let board = noAdmin ? nil : OperatorBoard()
+        configuration.operatorBoard = board
         let server: Server
         do {
             server = try Server(configuration: configuration, catalog: catalog, logger: logger)
@@ -136,7 +155,32 @@ struct Serve: ParsableCommand {
             printError("seoulworld: cannot start the server on \(host):\(port): \(error)")
             throw ExitCode(1)
         }
+        var admin: AdminServer?
+        if let board {
+            var settings = AdminSettings(staticDirectory: adminStatic ?? defaultAdminDirectory(worlds: worlds))
+            settings.host = adminHost
+            settings.port = adminPort
+            settings.storePath = configuration.store?.path
+            if let adminTokenFile {
+                guard let text = try? String(contentsOfFile: adminTokenFile, encoding: .utf8) else {
+                    printError("seoulworld: cannot read the operator token file \(adminTokenFile)")
+                    throw ExitCode(1)
+                }
+                settings.token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            do {
+                let started = try AdminServer(settings: settings, server: server, board: board, catalog: catalog, logger: Logger(label: "seoulworld-admin"))
+                try runBlocking { try await started.start() }
+                admin = started
+            } catch {
+                printError("seoulworld: the admin side cannot start on \(adminHost):\(adminPort): \(error)")
+                printError("  (another server on that port? choose one with --admin-port, or run without it: --no-admin)")
+                throw ExitCode(1)
+            }
+            logger.info("admin side listening", metadata: ["http": "http://\(adminHost):\(admin!.port)/", "writes": "\(settings.token == nil ? "off (no --admin-token-file)" : "need the operator token")"])
+        }
         server.run()
+        admin?.stop()
     }
 }
 
@@ -145,6 +189,25 @@ struct Serve: ParsableCommand {
 func defaultDataPath(worlds: String?) -> String {
     let directory = worlds.map { URL(fileURLWithPath: $0) } ?? WorldLoader.defaultDirectory()
     return directory.standardizedFileURL.deletingLastPathComponent().appendingPathComponent("data").appendingPathComponent("seoulworld.sqlite").path
+}
+
+/// `admin/` (the admin page's files) beside the worlds directory in use.
+func defaultAdminDirectory(worlds: String?) -> String {
+    let directory = worlds.map { URL(fileURLWithPath: $0) } ?? WorldLoader.defaultDirectory()
+    return directory.standardizedFileURL.deletingLastPathComponent().appendingPathComponent("admin").path
+}
+
+/// Runs async work from synchronous code and waits for it (the command is synchronous: its
+/// thread becomes the server's loop thread).
+func runBlocking(_ body: @escaping @Sendable () async throws -> Void) throws {
+    let done = DispatchSemaphore(value: 0)
+    nonisolated(unsafe) var failure: (any Error)?
+    Task.detached {
+        do { try await body() } catch { failure = error }
+        done.signal()
+    }
+    done.wait()
+    if let failure { throw failure }
 }
 
 /// `policy/` beside the worlds directory in use.

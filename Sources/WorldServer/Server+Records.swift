@@ -67,6 +67,8 @@ final class Records {
         case done(session: UInt64, requestID: UInt32)
         case resolved(session: UInt64, requestID: UInt32, reportID: Int64)
         case auditPoll
+        /// An operator's request through the admin API, answered once committed.
+        case operatorAction(OperatorWaiter)
     }
 
     init(settings: StoreSettings, store: Store, writer: StoreWriter, run: RunStart) {
@@ -249,6 +251,8 @@ extension Server {
             case .auditPoll:
                 records.auditPollPending = false
                 if case .success(.audit(let entries)) = completion.result { applyAudit(entries) }
+            case .operatorAction(let w):
+                operatorActionCommitted(w, completion.result)
             }
         }
         records.completions.removeAll(keepingCapacity: true)

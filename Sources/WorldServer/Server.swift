@@ -54,6 +54,10 @@ public struct ServerConfiguration: Sendable {
     /// The wall clock the desks' opening hours are read against, Unix milliseconds (tests set
     /// a fixed time; only this layer reads the clock).
     public var wallClock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1_000).rounded()) }
+    /// Where the operator's side reads the server (OperatorView.swift); nil publishes nothing.
+    public var operatorBoard: OperatorBoard?
+    /// How often the view is published, milliseconds (at least 50).
+    public var publishEveryMillis = 200
 
     public init(tokenSecret: [UInt8]) { self.tokenSecret = tokenSecret }
 }
@@ -65,6 +69,11 @@ public struct ServerCounters: Sendable {
     public var connectionsAccepted = 0
     public var connectionsClosed = 0
     public var udpDropped = 0
+    /// Datagrams received and sent, and TCP frames received and sent.
+    public var datagramsIn = 0
+    public var datagramsOut = 0
+    public var framesIn = 0
+    public var framesOut = 0
     public var udpBound = 0
     public var inputsApplied = 0
     /// Sum over ticks of the clients in a space: the work the ticks did, in client-ticks.
@@ -134,6 +143,12 @@ public final class Server: @unchecked Sendable {
     static let tickSamplesMax = 6_000
     /// The latest round-trip times measured from inputs, in milliseconds (bounded).
     public internal(set) var rttSamples: [UInt16] = []
+    /// `counters.udpDropped`, by `UDPDropReason`.
+    var udpDroppedByReason = [Int](repeating: 0, count: UDPDropReason.allCases.count)
+    /// The operator's view: its timer, the tick durations since the last view, the views so far.
+    var publishTimer: UVTimer?
+    var operatorTickNanos: [UInt64] = []
+    var publishedViews: UInt64 = 0
     var recordingWriter: RecordingWriter?
     /// The store's loop-thread side, when the server keeps records.
     var records: Records?
@@ -234,6 +249,7 @@ public final class Server: @unchecked Sendable {
             self.deskSecond()
         }
         roomTimer?.start(afterMillis: 1_000, repeatMillis: 1_000)
+        startPublishing()
         logger.info("listening", metadata: ["tcp": "\(configuration.host):\(port)", "udp": "\(configuration.host):\(port)",
                                             "spaces": "\(spaces.count)", "tickRateHertz": "\(configuration.tickRateHertz)"])
         loop.run()
@@ -245,7 +261,7 @@ public final class Server: @unchecked Sendable {
     }
 
     /// The server's version, written into recordings and bug reports.
-    public static let version = "0.8.0"
+    public static let version = "0.9.0"
 
     /// A world's seed, from its id (FNV-1a): the same every run, unlike Swift's `hashValue`.
     static func seed(for id: String) -> UInt64 { fnv1a64(id.utf8) }
@@ -469,36 +485,42 @@ public final class Server: @unchecked Sendable {
 
     func receive(datagram bytes: UnsafeRawBufferPointer, from address: SocketAddress) {
         counters.bytesIn += bytes.count
+        counters.datagramsIn += 1
         guard let packet = try? Packet.decode(Array(bytes)) else {
-            counters.udpDropped += 1
+            drop(.malformed)
             return
         }
         switch packet {
         case .bindRequest(let sessionID):
             guard let s = sessions[sessionID], s.machine.state == .active else {
-                counters.udpDropped += 1
+                drop(.unknownSession)
                 return
             }
             send(s.binding.bindRequested(from: address, nonce: random.next()))
         case .challengeResponse(let sessionID, let nonce, let mac):
             guard let s = sessions[sessionID] else {
-                counters.udpDropped += 1
+                drop(.unknownSession)
                 return
             }
             let expected = bindingMAC(secret: s.secret, sessionID: sessionID, nonce: nonce)
             let action = s.binding.challengeAnswered(from: address, nonce: nonce, mac: mac, expectedMAC: expected)
-            if case .none = action { counters.udpDropped += 1 } else { counters.udpBound += 1 }
+            if case .none = action { drop(.challengeFailed) } else { counters.udpBound += 1 }
             send(action)
         case .input(let sessionID, let body):
             guard let s = sessions[sessionID], s.binding.accepts(from: address) else {
-                counters.udpDropped += 1
+                drop(.notBound)
                 return
             }
             s.machine.heard(nowMillis: loop.nowMillis)
             apply(body, from: s)
         case .challenge, .bound, .snapshot:
-            counters.udpDropped += 1 // server-to-client packets are never accepted
+            drop(.wrongDirection) // server-to-client packets are never accepted
         }
+    }
+
+    func drop(_ reason: UDPDropReason) {
+        counters.udpDropped += 1
+        udpDroppedByReason[reason.rawValue] += 1
     }
 
     func send(_ action: BindingStateMachine<SocketAddress>.Action) {
@@ -506,7 +528,10 @@ public final class Server: @unchecked Sendable {
         case .none: break
         case .reply(let packet, let to), .bind(let to, let packet):
             let bytes = packet.encode()
-            if udp?.send(bytes, to: to) == true { counters.bytesOut += bytes.count }
+            if udp?.send(bytes, to: to) == true {
+                counters.bytesOut += bytes.count
+                counters.datagramsOut += 1
+            }
         }
     }
 
@@ -631,6 +656,7 @@ public final class Server: @unchecked Sendable {
             tickDurations[tickSampleNext] = elapsed
             tickSampleNext = (tickSampleNext + 1) % Self.tickSamplesMax
         }
+        noteTickForOperator(elapsed)
     }
 
     func sendSnapshots(_ space: SpaceInstance, tick: UInt32) {
@@ -655,6 +681,7 @@ public final class Server: @unchecked Sendable {
                     let bytes = Packet.snapshot(body).encode()
                     if udp?.send(bytes, to: address) == true {
                         counters.bytesOut += bytes.count
+                        counters.datagramsOut += 1
                         counters.snapshotsSent += 1
                     }
                 } else if s.snapshotsOverTCP {
@@ -693,6 +720,9 @@ public final class Server: @unchecked Sendable {
         tickTimer?.close()
         statusTimer?.close()
         roomTimer?.close()
+        // The last view says so: /readyz answers "shutting down" until the process ends.
+        if publishTimer != nil { publishView() }
+        publishTimer?.close()
         // Give the notices a moment to leave, then close everything; the loop then ends.
         closerTimer = try? UVTimer(loop: loop) { [unowned self] in
             for s in self.sessions.values { s.connection.close() }

@@ -86,7 +86,10 @@ final class Session: TCPConnectionDelegate {
 
     /// Sends an already framed message (one chat line framed once for all its recipients).
     func send(frame: [UInt8]) {
-        if connection.write(frame) { server.counters.bytesOut += frame.count }
+        if connection.write(frame) {
+            server.counters.bytesOut += frame.count
+            server.counters.framesOut += 1
+        }
     }
 
     func connection(_ c: TCPConnection, received bytes: UnsafeRawBufferPointer) {
@@ -102,6 +105,7 @@ final class Session: TCPConnectionDelegate {
                 return
             }
             guard let body else { return }
+            server.counters.framesIn += 1
             server.perform(machine.received(body, nowMillis: server.loop.nowMillis), for: self)
         }
     }

@@ -18,6 +18,11 @@ final class ChildServer {
     let process = Process()
     let logPath: String
     private(set) var port: UInt16 = 0
+    /// The admin side's port, once it says where it listens (0 with --no-admin).
+    var adminPort: UInt16 {
+        guard let range = log.range(of: #"http=http://127\.0\.0\.1:(\d+)/"#, options: .regularExpression) else { return 0 }
+        return UInt16(log[range].dropFirst("http=http://127.0.0.1:".count).dropLast())!
+    }
 
     /// The `seoulworld` binary built beside the test bundle (`swift build` puts every product there).
     static var binary: String {
@@ -28,7 +33,8 @@ final class ChildServer {
         self.logPath = logPath
         FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--port", "0", "--log-level", "info"] + arguments
+        // The admin side on a free port too: tests run side by side, and beside a developer's server.
+        process.arguments = ["serve", "--port", "0", "--admin-port", "0", "--log-level", "info"] + arguments
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.standardOutput = FileHandle.nullDevice
         try process.run()

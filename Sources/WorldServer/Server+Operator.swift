@@ -1,0 +1,231 @@
+// The loop thread's side of the operator's view (OperatorView.swift): publishing the view a
+// few times a second, and carrying out what operators ask through the admin API.
+
+import CLibUV
+import Foundation
+import NetProto
+import Services
+import Store
+import WorldCore
+
+extension Server {
+    // MARK: Publishing
+
+    func startPublishing() {
+        guard configuration.operatorBoard != nil else { return }
+        let every = UInt64(max(50, configuration.publishEveryMillis))
+        publishTimer = try? UVTimer(loop: loop) { [unowned self] in self.publishView() }
+        publishTimer?.start(afterMillis: 0, repeatMillis: every)
+    }
+
+    /// Called at the end of every tick: keeps its duration for the next view.
+    func noteTickForOperator(_ nanos: UInt64) {
+        guard configuration.operatorBoard != nil, operatorTickNanos.count < OperatorView.newTicksMax else { return }
+        operatorTickNanos.append(nanos)
+    }
+
+    func publishView() {
+        guard let board = configuration.operatorBoard else { return }
+        publishedViews += 1
+        let view = OperatorView(
+            sequence: publishedViews, atMillis: Self.nowUnixMillis(), uptimeSeconds: Double(uv_hrtime() - startedAt) / 1e9,
+            serverVersion: Self.version, tickRateHertz: configuration.tickRateHertz, newTickNanos: operatorTickNanos,
+            counters: counters, udpDroppedByReason: udpDroppedByReason, clients: clientCounts(),
+            spaces: spaceFigures(), rooms: roomFigures(), desks: deskFigures(), store: records?.writer.figures(), stopping: stopping)
+        operatorTickNanos.removeAll(keepingCapacity: true)
+        board.publish(view)
+    }
+
+    func clientCounts() -> [ClientCount] {
+        var counts: [ClientCount: Int] = [:]
+        for s in sessions.values where s.machine.state == .active {
+            let role: String
+            if s.accountID == nil { role = "guest" }
+            else if s.isStaff { role = "staff" }
+            else if s.roles.contains(.mentor) { role = "mentor" }
+            else if s.roles.contains(.mentee) { role = "mentee" }
+            else { role = "member" }
+            let key = ClientCount(role: role, transport: s.binding.boundAddress == nil ? "tcp" : "udp", count: 0)
+            counts[key, default: 0] += 1
+        }
+        return counts.map { ClientCount(role: $0.key.role, transport: $0.key.transport, count: $0.value) }
+            .sorted { ($0.role, $0.transport) < ($1.role, $1.transport) }
+    }
+
+    static func roleCode(_ s: Session) -> UInt8 {
+        if s.accountID == nil { return 0 }
+        if s.isStaff { return 4 }
+        if s.roles.contains(.mentor) { return 3 }
+        if s.roles.contains(.mentee) { return 2 }
+        return 1
+    }
+
+    func spaceFigures() -> [SpaceFigures] {
+        spaceOrder.compactMap { id -> SpaceFigures? in
+            guard let space = spaces[id] else { return nil }
+            let world = space.world
+            var dots = AvatarDots()
+            let avatars = world.avatars
+            dots.entity.reserveCapacity(avatars.count)
+            dots.x.reserveCapacity(avatars.count)
+            dots.y.reserveCapacity(avatars.count)
+            dots.floor.reserveCapacity(avatars.count)
+            dots.role.reserveCapacity(avatars.count)
+            dots.name.reserveCapacity(avatars.count)
+            for a in avatars {
+                dots.entity.append(SnapshotFeed.entity(a.id))
+                dots.x.append(a.position.x)
+                dots.y.append(a.position.y)
+                dots.floor.append(UInt8(truncatingIfNeeded: a.floor))
+                let s = space.sessionBySlot[a.id.slot]
+                dots.role.append(s.map(Self.roleCode) ?? 0)
+                dots.name.append(s?.accountID == nil ? "" : s!.displayName)
+            }
+            return SpaceFigures(id: id, kind: rooms.room(spaceID: id) == nil ? "public" : "room", population: avatars.count,
+                                capacity: world.definition.capacity, floorCount: world.definition.floors.count, avatars: dots)
+        }
+    }
+
+    func roomFigures() -> [RoomFigures] {
+        rooms.rooms.values.sorted { $0.id < $1.id }.map { r in
+            let access: String
+            switch r.access {
+            case .open: access = "open"
+            case .invited: access = "invited"
+            case .code: access = "code"
+            }
+            return RoomFigures(id: r.id, spaceID: r.spaceID, template: r.template, title: r.title, access: access,
+                               population: spaces[r.spaceID]?.world.population ?? 0, capacity: r.capacity)
+        }
+    }
+
+    func deskFigures() -> [DeskFigures] {
+        let now = configuration.wallClock()
+        return deskOrder.compactMap { id -> DeskFigures? in
+            guard let d = desks[id] else { return nil }
+            let oldest = d.queue.waiting.map(\.joinedAtMillis).min()
+            return DeskFigures(id: id, name: d.desk.en, space: d.desk.space, open: d.desk.hours.isOpen(atUnixMillis: now),
+                               serving: d.queue.onDuty.count, inSession: d.queue.sessions.count, waiting: d.queue.waiting.count,
+                               longestWaitMillis: oldest.map { max(0, now - $0) } ?? 0, medianSessionMillis: d.queue.medianSessionMillis)
+        }
+    }
+
+    // MARK: Operators' requests
+
+    /// Carries out an operator's request on the loop thread and answers through `reply` (on the
+    /// loop thread, after the store committed what it records). Safe from any thread; after the
+    /// server stopped, the reply is never called, so callers wait with a timeout.
+    public func perform(_ action: OperatorAction, actor: String, reply: @escaping @Sendable (OperatorReply) -> Void) {
+        let task: () -> Void = { [unowned self] in self.carryOut(action, actor: actor, reply: reply) }
+        mailboxLock.withLock { mailbox.append(task) }
+        wakeFromAnyThread()
+    }
+
+    func carryOut(_ action: OperatorAction, actor: String, reply: @escaping @Sendable (OperatorReply) -> Void) {
+        guard !stopping else { return reply(OperatorReply(status: 503, message: "the server is stopping")) }
+        let now = Self.nowUnixMillis()
+        func clean(_ text: String) -> String { text.trimmingCharacters(in: .whitespacesAndNewlines) }
+        switch action {
+        case .notice(let raw, let spaceID):
+            guard case .success(let text) = ChatText.normalise(raw) else {
+                return reply(OperatorReply(status: 400, message: "a notice is 1 to \(ChatText.charactersMax) characters of text"))
+            }
+            let targets: [Session]
+            if let spaceID {
+                guard let space = spaces[spaceID] else { return reply(OperatorReply(status: 404, message: "no space '\(spaceID)' is served now")) }
+                targets = space.members.values.sorted { $0.id < $1.id }
+            } else {
+                targets = sessions.values.filter { $0.machine.state == .active }.sorted { $0.id < $1.id }
+            }
+            let frame = Framing.frame(ServerMessage.chat(channel: .announcement, senderEntity: 0, senderName: Self.operatorName,
+                                                         serverTimeMillis: UInt64(now), text: text).encode())
+            for t in targets { t.send(frame: frame) }
+            counters.chatMessages += 1
+            counters.chatDeliveries += targets.count
+            counters.staffActions += 1
+            for id in spaceID.map({ [$0] }) ?? spaceOrder {
+                spaces[id]?.chatLog.append(ChatLine(atMillis: now, tick: spaces[id]?.world.tick ?? 0, channel: ChatChannel.announcement.rawValue,
+                                                    senderSession: 0, senderAccount: actor, senderName: Self.operatorName, recipients: [],
+                                                    sent: text, delivered: text))
+            }
+            logger.notice("operator notice", metadata: ["actor": "\(actor)", "space": "\(spaceID ?? "everywhere")", "recipients": "\(targets.count)", "text": "\(text)"])
+            reply(OperatorReply(status: 200, message: "the notice reached \(targets.count) \(targets.count == 1 ? "person" : "people")", sessions: targets.count))
+        case .kick(let account, let reason):
+            let why = clean(reason)
+            guard !why.isEmpty else { return reply(Self.reasonNeeded) }
+            let targets = sessionsOf(account)
+            guard !targets.isEmpty else { return reply(OperatorReply(status: 404, message: "'\(account)' is not online")) }
+            for t in targets { kick(t, code: .kicked, text: "removed by an operator: \(why)") }
+            counters.staffActions += 1
+            record(.audit(AuditEntry(atMillis: now, actor: actor, action: .kick, targetAccount: account, reason: why)), sessions: targets.count,
+                   done: "kicked '\(account)' (\(targets.count) \(targets.count == 1 ? "session" : "sessions"))", reply: reply)
+        case .mute(let account, let seconds, let reason):
+            let why = clean(reason)
+            guard !why.isEmpty else { return reply(Self.reasonNeeded) }
+            guard (1...Int(Self.muteSecondsMax)).contains(seconds) else {
+                return reply(OperatorReply(status: 400, message: "a mute lasts 1 s to 30 days; \(seconds) s was asked"))
+            }
+            let until = now + Int64(seconds) * 1_000
+            let targets = sessionsOf(account)
+            applyMute(to: targets, untilMillis: until, reason: why)
+            counters.staffActions += 1
+            record(.sanction(Sanction(accountID: account, kind: .mute, startsAtMillis: now, endsAtMillis: until, reason: why, actor: actor)),
+                   sessions: targets.count, done: "muted '\(account)' \(Self.describeUntil(until))", reply: reply)
+        case .ban(let account, let seconds, let reason):
+            let why = clean(reason)
+            guard !why.isEmpty else { return reply(Self.reasonNeeded) }
+            guard (0...Int(Self.banSecondsMax)).contains(seconds) else {
+                return reply(OperatorReply(status: 400, message: "a ban lasts at most 10 years, or 0 s for good; \(seconds) s was asked"))
+            }
+            guard records != nil else { return reply(Self.noStore) }
+            let until: Int64? = seconds == 0 ? nil : now + Int64(seconds) * 1_000
+            let targets = sessionsOf(account)
+            for t in targets { kick(t, code: .banned, text: "this account is banned \(Self.describeUntil(until)): \(why)") }
+            counters.staffActions += 1
+            record(.sanction(Sanction(accountID: account, kind: .ban, startsAtMillis: now, endsAtMillis: until, reason: why, actor: actor)),
+                   sessions: targets.count, done: "banned '\(account)' \(Self.describeUntil(until))", reply: reply)
+        case .resolveReport(let id, let resolution):
+            let why = clean(resolution)
+            guard !why.isEmpty else { return reply(OperatorReply(status: 400, message: "say how the report was resolved: it goes into the audit trail")) }
+            guard records != nil else { return reply(Self.noStore) }
+            counters.staffActions += 1
+            record(.resolveReport(reportID: id, actor: actor, resolution: why, atMillis: now), sessions: 0, done: "report \(id) resolved", reply: reply,
+                   unchanged: "no open report \(id) (unknown, or already resolved)")
+        }
+    }
+
+    /// Commits `write` and then answers; without a store, a kick or a mute still happened and
+    /// says that it is not recorded.
+    func record(_ write: StoreWrite, sessions: Int, done: String, reply: @escaping @Sendable (OperatorReply) -> Void, unchanged: String? = nil) {
+        guard let records else {
+            return reply(OperatorReply(status: 200, message: done + " (not recorded: this server keeps no records)", sessions: sessions))
+        }
+        let ticket = records.nextTicket
+        records.nextTicket += 1
+        guard records.writer.submit(write, ticket: ticket) else {
+            return reply(OperatorReply(status: 503, message: done + ", but the store's queue is full and it is not recorded; it ends when the server restarts",
+                                       sessions: sessions))
+        }
+        records.waiting[ticket] = .operatorAction(OperatorWaiter(done: done, unchanged: unchanged, sessions: sessions, reply: reply))
+    }
+
+    func operatorActionCommitted(_ w: OperatorWaiter, _ result: Result<StoreOutcome, StoreError>) {
+        switch result {
+        case .success(.count(0)) where w.unchanged != nil: w.reply(OperatorReply(status: 404, message: w.unchanged!))
+        case .success: w.reply(OperatorReply(status: 200, message: w.done, sessions: w.sessions))
+        case .failure(let error): w.reply(OperatorReply(status: 500, message: w.done + ", but the store could not record it: \(error.description)", sessions: w.sessions))
+        }
+    }
+
+    static let operatorName = "서울시 운영자 · City operator"
+    static let reasonNeeded = OperatorReply(status: 400, message: "give a reason: it goes into the audit trail and to the person")
+    static let noStore = OperatorReply(status: 409, message: "this server keeps no records (started without a store): bans and reports need them")
+}
+
+/// An operator's request waiting for the store's commit.
+struct OperatorWaiter {
+    var done: String
+    var unchanged: String?
+    var sessions: Int
+    var reply: @Sendable (OperatorReply) -> Void
+}

@@ -1,0 +1,296 @@
+// The admin side (Sources/Admin) through the real `seoulworld serve`, as an operator's tools
+// see it: /metrics checked by Prometheus' own promtool, health and readiness, the JSON API
+// against what the clients were told, the live map's frames, and the operator token on
+// every change. The server runs as a child process so that its HTTP threads never compete
+// with the test runner's.
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Admin
+import CLibUV
+import Foundation
+import NetProto
+import Store
+import Testing
+import WorldClient
+@testable import WorldServer
+
+/// A plain HTTP exchange with a bounded wait (URLSession, on its own threads).
+func fetch(_ url: String, method: String = "GET", token: String? = nil, body: String? = nil) -> (status: Int, headers: [String: String], body: Data) {
+    var request = URLRequest(url: URL(string: url)!, timeoutInterval: 10)
+    request.httpMethod = method
+    if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+    if let body {
+        request.httpBody = Data(body.utf8)
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+    }
+    let done = DispatchSemaphore(value: 0)
+    nonisolated(unsafe) var result: (Int, [String: String], Data) = (0, [:], Data())
+    URLSession.shared.dataTask(with: request) { data, response, _ in
+        let http = response as? HTTPURLResponse
+        var headers: [String: String] = [:]
+        for (k, v) in http?.allHeaderFields ?? [:] { headers[String(describing: k).lowercased()] = String(describing: v) }
+        result = (http?.statusCode ?? 0, headers, data ?? Data())
+        done.signal()
+    }.resume()
+    _ = done.wait(timeout: .now() + 15)
+    return result
+}
+
+func json(_ data: Data) -> Any? { try? JSONSerialization.jsonObject(with: data) }
+
+@Suite(.serialized) struct AdminServerTests {
+    static let token = "operator-token-for-the-tests-2026"
+
+    /// A child server with its admin side and a store, and `accounts` signed in and entered
+    /// into Seoul Plaza (names starting "guest" as guests).
+    static func start(_ accounts: [String]) throws -> (ChildServer, String, UVLoop, [WorldClient], String) {
+        let directory = NSTemporaryDirectory() + "seoulworld-admin-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try (token + "\n").write(toFile: directory + "/admin-token", atomically: true, encoding: .utf8)
+        try encodeHexForTests(Shipped.secret).write(toFile: directory + "/secret", atomically: true, encoding: .utf8)
+        let child = try ChildServer(arguments: ["--data", directory + "/records.sqlite", "--admin-token-file", directory + "/admin-token",
+                                                "--token-secret-file", directory + "/secret", "--worlds", Shipped.worlds.path], logPath: directory + "/server.log")
+        try #require(child.port != 0, "the server did not start: \(child.log)")
+        let deadline = Date().addingTimeInterval(10)
+        while child.adminPort == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        try #require(child.adminPort != 0, "the admin side did not say where it listens: \(child.log)")
+        let loop = try UVLoop()
+        let clients = try accounts.map { a in
+            try WorldClient(loop: loop, server: SocketAddress(host: "127.0.0.1", port: child.port),
+                            credentials: a.hasPrefix("guest") ? .guest(displayName: a) : .member(token: ChatServerTests.token(a)))
+        }
+        drive(loop, clients, seconds: 15) { clients.allSatisfy { $0.welcome != nil } }
+        for c in clients { c.enter("seoul-plaza") }
+        drive(loop, clients, seconds: 15) { clients.allSatisfy { $0.space != nil } }
+        try #require(clients.allSatisfy { $0.space == "seoul-plaza" })
+        return (child, "http://127.0.0.1:\(child.adminPort)", loop, clients, directory)
+    }
+
+    static func encodeHexForTests(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+
+    /// Waits (bounded) until the published view shows `n` avatars in the plaza.
+    static func waitForPlaza(_ base: String, _ n: Int, loop: UVLoop, clients: [WorldClient]) -> [[String: Any]] {
+        var spaces: [[String: Any]] = []
+        drive(loop, clients, seconds: 10) {
+            spaces = json(fetch(base + "/api/spaces").body) as? [[String: Any]] ?? []
+            return spaces.first { $0["id"] as? String == "seoul-plaza" }?["population"] as? Int == n
+        }
+        return spaces
+    }
+
+    @Test func metricsHealthAndTheAPIShowWhatTheServerHas() throws {
+        let accounts = ["guest-a", "guest-b", "guest-c", "citizen-1", "citizen-2"]
+        let (child, base, loop, clients, _) = try Self.start(accounts)
+        defer { child.kill(SIGINT); loop.closeAll() }
+
+        #expect(fetch(base + "/healthz").status == 200)
+        let spaces = Self.waitForPlaza(base, 5, loop: loop, clients: clients)
+        let plaza = try #require(spaces.first { $0["id"] as? String == "seoul-plaza" })
+        #expect(plaza["population"] as? Int == 5)
+        #expect(plaza["capacity"] as? Int == Shipped.catalog.space("seoul-plaza")!.definition.capacity)
+        #expect(spaces.count == Shipped.catalog.publicSpaces.count, "every public space is listed")
+        let cityHall = try #require(spaces.first { $0["id"] as? String == "city-hall" })
+        #expect((cityHall["floors"] as? [Any])?.count == Shipped.catalog.space("city-hall")!.definition.floors.count)
+
+        // The avatars: the entities the clients were given, members named, guests not.
+        let avatars = try #require((json(fetch(base + "/api/spaces/seoul-plaza/avatars").body) as? [String: Any])?["avatars"] as? [[String: Any]])
+        #expect(Set(avatars.compactMap { $0["entity"] as? Int }) == Set(clients.map { Int($0.entity!) }))
+        for a in avatars {
+            if a["role"] as? String == "guest" { #expect(a["name"] == nil, "a guest's name is never shown") }
+            else { #expect((a["name"] as? String)?.hasPrefix("시민 citizen-") == true) }
+        }
+        #expect(avatars.filter { $0["role"] as? String == "guest" }.count == 3)
+
+        // The live map's stream: one frame with every avatar where /avatars has it.
+        let frame = try #require(try Self.firstFrame(base + "/api/spaces/seoul-plaza/stream"))
+        let decoded = try #require(PositionFrame.decode(frame))
+        #expect(decoded.points.count == 5)
+        let fromFrame = Set(decoded.points.map { "\($0.x / 10),\($0.y / 10)" })
+        let fromAPI = Set(avatars.map { "\(Int32((($0["x"] as! Double) * 100).rounded()) / 10),\(Int32((($0["y"] as! Double) * 100).rounded()) / 10)" })
+        #expect(fromFrame == fromAPI, "the map's dots stand where the API says, to the decimetre")
+
+        // /metrics: Prometheus' checker finds nothing wrong, and the figures are the server's.
+        let metrics = fetch(base + "/metrics")
+        #expect(metrics.status == 200)
+        #expect(metrics.headers["content-type"]?.hasPrefix("text/plain; version=0.0.4") == true)
+        let text = String(decoding: metrics.body, as: UTF8.self)
+        let (status, output) = try Self.promtool(metrics.body)
+        #expect(status == 0, "promtool check metrics: \(output)")
+        func value(_ line: String) -> Double? {
+            text.split(separator: "\n").first { $0.hasPrefix(line + " ") }.flatMap { Double($0.split(separator: " ").last!) }
+        }
+        #expect(value("seoulworld_space_avatars{space=\"seoul-plaza\"}") == 5)
+        let clientsTotal = text.split(separator: "\n").filter { $0.hasPrefix("seoulworld_clients{") }.compactMap { Double($0.split(separator: " ").last!) }.reduce(0, +)
+        #expect(clientsTotal == 5)
+        #expect((value("seoulworld_tick_duration_seconds_count") ?? 0) > 0)
+        #expect((value("seoulworld_connections_accepted_total") ?? 0) >= 5)
+        #expect(text.contains("seoulworld_udp_dropped_datagrams_total{reason=\"malformed\"}"))
+
+        // Readiness answers in an orchestrator's terms: 200 and ready, or 503 with the reasons.
+        let ready = fetch(base + "/readyz")
+        let readiness = try #require(json(ready.body) as? [String: Any])
+        if ready.status == 200 {
+            #expect(readiness["ready"] as? Bool == true)
+        } else {
+            // A loaded test machine may run a debug build's ticks over budget; that is the only excuse.
+            #expect(ready.status == 503)
+            let problems = readiness["problems"] as? [String] ?? []
+            #expect(problems.allSatisfy { $0.contains("over budget") || $0.contains("skipped") }, "\(problems)")
+        }
+        // The page is served, and a missing file is a 404.
+        #expect(String(decoding: fetch(base + "/").body, as: UTF8.self).contains("<canvas id=\"map\">"))
+        #expect(fetch(base + "/no-such-file.js").status == 404)
+        #expect(fetch(base + "/api/spaces/no-such-space/avatars").status == 404)
+    }
+
+    @Test func changesNeedTheOperatorTokenAndThenReachPeople() throws {
+        let (child, base, loop, clients, directory) = try Self.start(["guest-x", "citizen-7", "citizen-8"])
+        defer { child.kill(SIGINT); loop.closeAll() }
+        let notice = #"{"text": "광장 행사는 22시에 끝납니다. The plaza event ends at 22:00.", "space": "seoul-plaza"}"#
+
+        let missing = fetch(base + "/api/notice", method: "POST", body: notice)
+        #expect(missing.status == 401)
+        #expect(missing.headers["www-authenticate"]?.hasPrefix("Bearer") == true)
+        #expect(fetch(base + "/api/notice", method: "POST", token: "not-the-token-at-all", body: notice).status == 401)
+        drive(loop, clients, seconds: 0.5)
+        #expect(clients.allSatisfy { $0.chatReceived.isEmpty }, "a refused notice reaches no one")
+
+        let sent = fetch(base + "/api/notice", method: "POST", token: Self.token, body: notice)
+        #expect(sent.status == 200, "\(String(decoding: sent.body, as: UTF8.self))")
+        #expect((json(sent.body) as? [String: Any])?["sessions"] as? Int == 3)
+        drive(loop, clients, seconds: 5) { clients.allSatisfy { !$0.chatReceived.isEmpty } }
+        for c in clients {
+            #expect(c.chatReceived.first?.channel == .announcement)
+            #expect(c.chatReceived.first?.text.hasSuffix("The plaza event ends at 22:00.") == true)
+        }
+
+        // Bad requests say what is wrong.
+        let badJSON = fetch(base + "/api/mute", method: "POST", token: Self.token, body: "{account: citizen-7")
+        #expect(badJSON.status == 400)
+        let noReason = fetch(base + "/api/mute", method: "POST", token: Self.token, body: #"{"account": "citizen-7"}"#)
+        #expect(noReason.status == 400)
+        #expect(String(decoding: noReason.body, as: UTF8.self).contains("'reason' is missing"))
+        let tooLong = fetch(base + "/api/mute", method: "POST", token: Self.token, body: #"{"account": "citizen-7", "reason": "spam", "seconds": 99999999}"#)
+        #expect(tooLong.status == 400)
+        #expect(fetch(base + "/api/kick", method: "POST", token: Self.token, body: #"{"account": "nobody-online", "reason": "test"}"#).status == 404)
+
+        // A kick with the token: the member is removed, and the audit trail has it, committed
+        // before the answer.
+        let kicked = fetch(base + "/api/kick", method: "POST", token: Self.token, body: #"{"account": "citizen-7", "reason": "shouting at the bell ceremony"}"#)
+        #expect(kicked.status == 200, "\(String(decoding: kicked.body, as: UTF8.self))")
+        let store = try Store(path: directory + "/records.sqlite", readOnly: true)
+        let audit = try store.auditEntries(account: "citizen-7")
+        #expect(audit.first?.action == .kick)
+        #expect(audit.first?.actor == "admin:http")
+        drive(loop, clients, seconds: 5) { clients[1].errors.contains { $0.code == .kicked } }
+        #expect(clients[1].errors.contains { $0.code == .kicked && $0.text.contains("shouting at the bell ceremony") })
+    }
+
+    @Test func aPublicAdminAddressNeedsAToken() throws {
+        let (status, output) = try ChatServerTests.seoulworld(["serve", "--port", "0", "--admin-host", "0.0.0.0", "--admin-port", "0",
+                                                               "--worlds", Shipped.worlds.path, "--data", NSTemporaryDirectory() + "seoulworld-\(UUID().uuidString).sqlite"])
+        #expect(status == 1)
+        #expect(output.contains("--admin-token-file"), "\(output)")
+    }
+
+    /// The first `frame` event of a server-sent event stream, its positions decoded from base64.
+    static func firstFrame(_ url: String) throws -> [UInt8]? {
+        let parts = URL(string: url)!
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(parts.port!).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard connected == 0 else { return nil }
+        let request = "GET \(parts.path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while received.count < 4 << 20 {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            guard n > 0 else { return nil }
+            received += buffer[0..<n]
+            let text = String(decoding: received, as: UTF8.self)
+            guard let start = text.range(of: "event: frame\ndata: "), let end = text[start.upperBound...].range(of: "\n\n") else { continue }
+            // Chunked transfer encoding may split the line; the positions are base64, without CR or LF.
+            let data = String(text[start.upperBound..<end.lowerBound])
+            guard let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any],
+                  let positions = object["positions"] as? String, let bytes = Data(base64Encoded: positions) else { return nil }
+            return Array(bytes)
+        }
+        return nil
+    }
+
+    /// Runs `promtool check metrics` on the exposition text.
+    static func promtool(_ text: Data) throws -> (Int32, String) {
+        let candidates = ["/usr/bin/promtool", "/usr/local/bin/promtool"]
+        guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            return (-1, "promtool is not installed: `scripts/install-deps.sh --test` installs Debian's prometheus package, which has it")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["check", "metrics"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        input.fileHandleForWriting.write(text)
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
+@Suite struct AdminPieceTests {
+    @Test func positionFramesRoundTripAndClamp() {
+        var dots = AvatarDots()
+        for (i, (x, y)) in [(0, 0), (12_345, 6_789), (-500, 100), (700_000_000, 5)].enumerated() {
+            dots.entity.append(UInt32(i + 1))
+            dots.x.append(Int32(x))
+            dots.y.append(Int32(y))
+            dots.floor.append(UInt8(i))
+            dots.role.append(UInt8(i % 5))
+            dots.name.append("")
+        }
+        let bytes = PositionFrame.encode(dots, floors: 4, sequence: 77, minX: 0, minY: 0)
+        #expect(bytes.count == PositionFrame.headerBytes + 4 * PositionFrame.bytesPerAvatar)
+        let frame = PositionFrame.decode(bytes)!
+        #expect(frame.sequence == 77)
+        #expect(frame.floors == 4)
+        #expect(frame.points.map(\.x) == [0, 12_340, 0, 655_350], "decimetres, clamped into the frame's range")
+        #expect(frame.points.map(\.y) == [0, 6_780, 100, 0])
+        #expect(frame.points.map(\.floor) == [0, 1, 2, 3])
+        #expect(PositionFrame.decode(Array(bytes.dropLast())) == nil, "a short frame is refused")
+    }
+
+    @Test func tickHistoryKeepsOneEntryASecondAndForgetsTheOldest() {
+        var history = TickHistory(secondsMax: 3)
+        for second in 0..<5 {
+            history.add([2_000_000, 6_000_000], atMillis: Int64(second) * 1_000 + 100)
+            history.add([10_000_000], atMillis: Int64(second) * 1_000 + 600)
+        }
+        #expect(history.seconds.map(\.second) == [2, 3, 4])
+        #expect(history.seconds.allSatisfy { $0.ticks == 3 && $0.maxMillis == 10 && abs($0.meanMillis - 6) < 1e-9 })
+        var window = TickWindow(capacity: 4)
+        for n: UInt64 in [5, 1, 9, 7, 3, 8] { window.add(n) }
+        #expect(window.count == 4)
+        #expect(window.maximum == 9, "the latest four: 9, 7, 3, 8")
+        #expect(window.quantile(0) == 3)
+    }
+
+    @Test func tokensCompareWholeAndLoopbackIsRecognised() {
+        #expect(AdminServer.constantTimeEqual([1, 2, 3], [1, 2, 3]))
+        #expect(!AdminServer.constantTimeEqual([1, 2, 3], [1, 2, 4]))
+        #expect(!AdminServer.constantTimeEqual([1, 2, 3], [1, 2]))
+        #expect(AdminSettings.isLoopback("127.0.0.1") && AdminSettings.isLoopback("::1") && AdminSettings.isLoopback("localhost"))
+        #expect(!AdminSettings.isLoopback("0.0.0.0") && !AdminSettings.isLoopback("10.0.0.7"))
+    }
+}

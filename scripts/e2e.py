@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+"""The admin page in a real browser (`make e2e`; docs/ADMIN.md).
+
+Starts a server with its admin side and an operator token, fills Seoul Plaza with load-test
+bots, opens the page in headless Chromium and checks, from the browser's own view of the page
+(the DevTools protocol over --remote-debugging-pipe), that:
+
+  1. the spaces are listed with the populations the server has;
+  2. the live map draws one dot per avatar in the chosen space;
+  3. a multi-floor space offers its floors;
+  4. a change without the operator token is refused (401), and the same change with the
+     token typed into the page goes through and reaches the bots;
+  5. /metrics passes `promtool check metrics` while the crowd is in.
+
+Then it saves a screenshot of the map. Every wait is bounded; any failure says what was
+expected and what was seen, and exits 1.
+
+Environment: SEOULWORLD (the binary, default the debug build), BOTS (default 200), SCREENSHOT (default
+.build/e2e-map.png), CHROMIUM (default chromium), KEEP_SECONDS (hold the page open that long
+after the checks, for a look or a measurement; default 0).
+"""
+
+import base64
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+BINARY = os.environ.get("SEOULWORLD", ".build/debug/seoulworld")
+BOTS = int(os.environ.get("BOTS", "200"))
+SCREENSHOT = os.environ.get("SCREENSHOT", ".build/e2e-map.png")
+CHROMIUM = os.environ.get("CHROMIUM", "chromium")
+KEEP_SECONDS = float(os.environ.get("KEEP_SECONDS", "0"))
+SPACE = "seoul-plaza"
+MULTI_FLOOR = "city-hall"
+
+
+def fail(message):
+    print(f"e2e: FAILED: {message}", file=sys.stderr)
+    raise SystemExit(1)
+
+
+def say(message):
+    print(f"e2e: {message}", flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(url, token=None, method="GET", body=None):
+    request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode())
+    if token:
+        request.add_header("Authorization", "Bearer " + token)
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def wait_for(what, probe, seconds):
+    """Calls probe() until it returns a true value, at most `seconds`; fails naming `what`."""
+    deadline = time.monotonic() + seconds
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = probe()
+        except Exception as e:  # the thing may not be up yet
+            last = e
+        if last and not isinstance(last, Exception):
+            return last
+        time.sleep(0.25)
+    fail(f"{what}: not within {seconds} s (last seen: {last!r})")
+
+
+class Browser:
+    """Headless Chromium driven over the DevTools protocol on fds 3 (in) and 4 (out)."""
+
+    def __init__(self, profile):
+        to_chrome_r, self.to_chrome = os.pipe()
+        self.from_chrome, from_chrome_w = os.pipe()
+
+        def child_fds():
+            # Chromium reads commands on fd 3 and writes answers on fd 4. Move both ends out of
+            # the way first (either may already be 3 or 4), then into place; the fds kept
+            # open in the child are 3 and 4 (pass_fds), so nothing else leaks into it.
+            a, b = os.dup(to_chrome_r), os.dup(from_chrome_w)
+            high_a, high_b = os.dup2(a, 100), os.dup2(b, 101)
+            os.dup2(high_a, 3)
+            os.dup2(high_b, 4)
+
+        self.process = subprocess.Popen(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe", "--no-first-run",
+             "--disable-dev-shm-usage", f"--user-data-dir={profile}", "about:blank"],
+            pass_fds=(3, 4), preexec_fn=child_fds, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(to_chrome_r)
+        os.close(from_chrome_w)
+        self.buffer = b""
+        self.next_id = 0
+        self.session = None
+
+    def call(self, method, params=None, session=True, timeout=20):
+        self.next_id += 1
+        message = {"id": self.next_id, "method": method, "params": params or {}}
+        if session and self.session:
+            message["sessionId"] = self.session
+        os.write(self.to_chrome, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            while b"\0" in self.buffer:
+                raw, self.buffer = self.buffer.split(b"\0", 1)
+                reply = json.loads(raw)
+                if reply.get("id") == self.next_id:
+                    if "error" in reply:
+                        fail(f"the browser refused {method}: {reply['error']}")
+                    return reply.get("result", {})
+            import select
+            ready, _, _ = select.select([self.from_chrome], [], [], 0.5)
+            if ready:
+                chunk = os.read(self.from_chrome, 1 << 20)
+                if not chunk:
+                    fail("the browser closed its pipe (did it crash? run it by hand to see)")
+                self.buffer += chunk
+        fail(f"the browser did not answer {method} within {timeout} s")
+
+    def open(self, url, width=1500, height=1050):
+        target = self.call("Target.createTarget", {"url": "about:blank"}, session=False)["targetId"]
+        self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True}, session=False)["sessionId"]
+        self.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        self.call("Page.enable")
+        self.call("Page.navigate", {"url": url})
+
+    def js(self, expression):
+        result = self.call("Runtime.evaluate", {"expression": expression, "awaitPromise": True, "returnByValue": True})
+        if "exceptionDetails" in result:
+            fail(f"the page's script failed: {result['exceptionDetails'].get('text')} in {expression[:80]}")
+        return result["result"].get("value")
+
+    def screenshot(self, path):
+        data = self.call("Page.captureScreenshot", {"format": "png"})["data"]
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(data))
+
+    def close(self):
+        try:
+            self.call("Browser.close", session=False, timeout=5)
+        except SystemExit:
+            pass
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def main():
+    if not os.path.exists(BINARY):
+        fail(f"no server binary at {BINARY} (build it: swift build, or set SEOULWORLD)")
+    if shutil.which(CHROMIUM) is None:
+        fail(f"'{CHROMIUM}' is not installed (scripts/install-deps.sh --e2e installs Debian's chromium)")
+    work = tempfile.mkdtemp(prefix="seoulworld-e2e-")
+    token = base64.b16encode(os.urandom(16)).decode().lower()
+    with open(os.path.join(work, "admin-token"), "w") as f:
+        f.write(token + "\n")
+    game, admin = free_port(), free_port()
+    base = f"http://127.0.0.1:{admin}"
+    children = []
+    browser = None
+    try:
+        say(f"server on 127.0.0.1:{game}, admin side on {base}, {BOTS} bots into {SPACE}")
+        # One token secret for server and bots (this run's only), as in Benchmarks/load.sh.
+        os.environ["SEOULWORLD_TOKEN_SECRET"] = os.urandom(32).hex()
+        server = subprocess.Popen([BINARY, "serve", "--port", str(game), "--admin-port", str(admin),
+                                   "--admin-token-file", os.path.join(work, "admin-token"), "--data", os.path.join(work, "e2e.sqlite"),
+                                   "--log-level", "warning"])
+        children.append(server)
+        wait_for("the admin side answering /healthz", lambda: http(base + "/healthz")[0] == 200, 30)
+        bots = subprocess.Popen([BINARY, "bots", "--server", f"127.0.0.1:{game}", "--count", str(BOTS), "--world", SPACE,
+                                 "--ramp", "400", "--duration", "600", "--tcp-only-share", "0.1"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        children.append(bots)
+
+        def populations():
+            status, body = http(base + "/api/spaces")
+            return {s["id"]: s["population"] for s in json.loads(body)} if status == 200 else None
+
+        wait_for(f"all {BOTS} bots in {SPACE}", lambda: (populations() or {}).get(SPACE) == BOTS, 90)
+        say(f"the server has {BOTS} avatars in {SPACE}")
+
+        # 5. /metrics as Prometheus' own checker sees it, with the crowd in.
+        if shutil.which("promtool"):
+            status, metrics = http(base + "/metrics")
+            check = subprocess.run(["promtool", "check", "metrics"], input=metrics, capture_output=True)
+            if status != 200 or check.returncode != 0:
+                fail(f"promtool check metrics: {check.stdout.decode()} {check.stderr.decode()}")
+            say("promtool check metrics: no problems")
+        else:
+            say("promtool is not installed: the /metrics check is left to the Swift tests")
+
+        profile = os.path.join(work, "chromium")
+        browser = Browser(profile)
+        browser.open(f"{base}/?space={SPACE}")
+
+        # 1. Spaces listed with the server's populations.
+        listed = wait_for("the page listing the spaces", lambda: browser.js(
+            "Object.fromEntries([...document.querySelectorAll('#spaces tr[data-space]')].map(r => [r.dataset.space, Number(r.dataset.population)]))"),
+            20)
+        wait_for(f"the page's {SPACE} row showing {BOTS}", lambda: browser.js(
+            f"document.querySelector('#spaces tr[data-space=\"{SPACE}\"]')?.dataset.population") == str(BOTS), 20)
+        server_view = populations()
+        listed = browser.js("Object.fromEntries([...document.querySelectorAll('#spaces tr[data-space]')].map(r => [r.dataset.space, Number(r.dataset.population)]))")
+        if set(listed) != set(server_view):
+            fail(f"the page lists {sorted(listed)}, the server serves {sorted(server_view)}")
+        wrong = {k: (listed[k], server_view[k]) for k in listed if listed[k] != server_view[k]}
+        if wrong:
+            fail(f"populations differ (page, server): {wrong}")
+        say(f"the page lists all {len(listed)} spaces with the server's populations ({SPACE}: {listed[SPACE]})")
+
+        # 2. The map draws every avatar.
+        drawn = wait_for(f"the map drawing {BOTS} dots", lambda: browser.js(
+            "(() => { const c = document.getElementById('map'); return c.dataset.avatars === c.dataset.drawn ? Number(c.dataset.drawn) : null })()")
+            == BOTS, 20)
+        pixels = browser.js("""(() => { const c = document.getElementById('map'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n })()""")
+        if pixels < BOTS:
+            fail(f"the map canvas has only {pixels} painted pixels for {BOTS} avatars")
+        say(f"the map draws {BOTS} avatars ({pixels} painted pixels)")
+
+        # 3. A multi-floor space offers its floors.
+        floors = len([s for s in json.loads(http(base + "/api/spaces")[1]) if s["id"] == MULTI_FLOOR][0]["floors"])
+        browser.js(f"document.querySelector('#spaces tr[data-space=\"{MULTI_FLOOR}\"]').click()")
+        offered = wait_for(f"the floor list of {MULTI_FLOOR}", lambda: browser.js("document.getElementById('floor').options.length") == floors, 10)
+        say(f"{MULTI_FLOOR} offers its {floors} floors")
+        browser.js(f"document.querySelector('#spaces tr[data-space=\"{SPACE}\"]').click()")
+        wait_for("the map back on the crowd", lambda: browser.js("document.getElementById('map').dataset.drawn") == str(BOTS), 20)
+
+        # 4. A change without the token is refused; with it, it goes through.
+        browser.js("""(() => { document.getElementById('notice-text').value = 'The plaza closes at 22:00 tonight.';
+            document.getElementById('notice-send').click(); })()""")
+        refused = wait_for("the page's answer to a notice without the token", lambda: browser.js(
+            "(() => { const r = document.getElementById('action-result'); return r.dataset.status ? [r.dataset.status, r.textContent] : null })()"), 15)
+        if refused[0] != "401":
+            fail(f"a notice without the token was answered {refused[0]}: {refused[1]}")
+        say(f"without the token: {refused[1]}")
+        browser.js(f"""(() => {{ const t = document.getElementById('token'); t.value = '{token}'; t.dispatchEvent(new Event('change'));
+            document.getElementById('action-result').dataset.status = ''; document.getElementById('notice-send').click(); }})()""")
+        accepted = wait_for("the page's answer to a notice with the token", lambda: browser.js(
+            "(() => { const r = document.getElementById('action-result'); return r.dataset.status ? [r.dataset.status, r.textContent] : null })()"), 15)
+        if accepted[0] != "200" or f"reached {BOTS} people" not in accepted[1]:
+            fail(f"a notice with the token was answered {accepted[0]}: {accepted[1]} (expected it to reach {BOTS} people)")
+        say(f"with the token: {accepted[1]}")
+
+        time.sleep(2)  # a few frames more for the heat layer
+        os.makedirs(os.path.dirname(SCREENSHOT) or ".", exist_ok=True)
+        browser.screenshot(SCREENSHOT)
+        say(f"screenshot: {SCREENSHOT}")
+        if KEEP_SECONDS > 0:
+            say(f"holding the page open for {KEEP_SECONDS:.0f} s")
+            time.sleep(KEEP_SECONDS)
+        say("passed")
+    finally:
+        if browser:
+            browser.close()
+        for child in reversed(children):
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        for child in reversed(children):
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
