@@ -24,6 +24,12 @@ public struct FleetOptions: Sendable {
     public var bugReportsPerSecond: Double = 0
     /// How bot `index` signs in: a guest by default; members (minted tokens) to chat.
     public var credentials: @Sendable (Int) -> WorldClient.Credentials = { .guest(displayName: "bot-\($0)") }
+    /// A bad network for every bot's UDP (each bot its own seed).
+    public var network = NetworkConditions.perfect
+    /// Write every bot's view digests here at the end ("session tick digest" lines), for the
+    /// soak's desync check against the server's `--view-digests`.
+    public var viewDigestsPath: String?
+    public static let viewDigestEveryTicks: UInt32 = 20
 
     public init(server: SocketAddress, count: Int, rampPerSecond: Double = 100, durationSeconds: Double = 30,
                 tcpOnlyShare: Double = 0.1, scenario: Scenario, seed: UInt64 = 1) {
@@ -95,6 +101,7 @@ public final class BotFleet {
     var roomEntries: [UInt32: [UInt64]] = [:]
     var startedAt: UInt64 = 0
     var timer: UVTimer?
+    var networkTimer: UVTimer?
     var signal: UVSignal?
     var stopRequested = false
     var lastProgressAt: UInt64 = 0
@@ -113,6 +120,11 @@ public final class BotFleet {
         startedAt = uv_hrtime()
         timer = try UVTimer(loop: loop) { [unowned self] in self.tick() }
         timer?.start(afterMillis: 0, repeatMillis: 50)
+        if !options.network.isPerfect {
+            // The simulated network delivers what is due every 5 ms: latency finer than the tick.
+            networkTimer = try UVTimer(loop: loop) { [unowned self] in for bot in self.bots { bot.client.pumpNetwork() } }
+            networkTimer?.start(afterMillis: 5, repeatMillis: 5)
+        }
         signal = try UVSignal(loop: loop, signal: SIGINT) { [unowned self] _ in self.stopRequested = true }
         loop.run()
         let report = makeReport()
@@ -164,8 +176,9 @@ public final class BotFleet {
         let behaviour = pickBehaviour()
         let tcpOnly = Double(random.next() % 10_000) / 10_000 < options.tcpOnlyShare
         do {
-            let client = try WorldClient(loop: loop, server: options.server, credentials: options.credentials(index),
-                                         options: WorldClient.Options(tcpOnly: tcpOnly))
+            var clientOptions = WorldClient.Options(tcpOnly: tcpOnly, network: options.network, networkSeed: options.seed &* 1_000_003 &+ UInt64(index))
+            if options.viewDigestsPath != nil { clientOptions.viewDigestEveryTicks = FleetOptions.viewDigestEveryTicks }
+            let client = try WorldClient(loop: loop, server: options.server, credentials: options.credentials(index), options: clientOptions)
             bots.append(Bot(index: index, behaviour: behaviour, client: client))
         } catch {
             // A socket that cannot even be opened (out of file descriptors, say) is an attempt that failed.
@@ -260,6 +273,7 @@ public final class BotFleet {
     func finish() {
         checkContact()
         timer?.close()
+        networkTimer?.close()
         signal?.close()
         for bot in bots where !bot.client.closed {
             bot.closedByUs = true
@@ -440,7 +454,21 @@ public final class BotFleet {
         r.viewsChecked = viewsChecked
         r.rttMillis = Percentiles(rtt)
         r.snapshotIntervalMillis = Percentiles(snapshotInterval)
+        r.network = bots.reduce(NetworkFigures()) { $0 + $1.client.networkFigures }
+        r.snapshotsBaselineMissing = bots.reduce(0) { $0 + $1.client.snapshotsBaselineMissing }
+        if let path = options.viewDigestsPath { writeViewDigests(to: path) }
         return r
+    }
+
+    func writeViewDigests(to path: String) {
+        var text = ""
+        for bot in bots {
+            guard let session = bot.client.welcome?.sessionID else { continue }
+            for d in bot.client.viewDigests { text += "\(session) \(d.tick) \(d.digest)\n" }
+        }
+        do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
+            FileHandle.standardError.write(Data("bots: cannot write the view digests to \(path): \(error)\n".utf8))
+        }
     }
 
     /// The check's reach around the bot: within the server's near radius (10 m by default),
@@ -500,6 +528,10 @@ public struct BotReport: Codable, Sendable {
     public var dropped = 0
     public var droppedByReason: [String: Int] = [:]
     public var snapshots = 0
+    /// Snapshots coded against a baseline the bot no longer held (after loss): skipped, not errors.
+    public var snapshotsBaselineMissing = 0
+    /// What the simulated network did (`--loss` and the rest), all bots together.
+    public var network = NetworkFigures()
     public var protocolErrors = 0
     public var bytesDown = 0
     public var bytesUp = 0
@@ -536,7 +568,10 @@ public struct BotReport: Codable, Sendable {
         per bot               \(String(format: "%.1f", kilobitsPerSecondDownPerBot)) kbit/s down, \(String(format: "%.1f", kilobitsPerSecondUpPerBot)) kbit/s up
         snapshots             \(snapshots) received, \(protocolErrors) protocol errors
         no-contact check      \(contactViolationsSeen) pairs seen closer than 1.2 m in \(viewsChecked) views (within 5 m of each bot; must be 0)
-        """ + (bugReportsSent == 0 ? "" : """
+        """ + (network.submitted == 0 ? "" : """
+
+        simulated network     \(network.submitted) datagrams: \(network.dropped) lost, \(network.duplicated) duplicated, \(network.overtaken) overtaken by a later one, \(network.delivered) delivered; \(snapshotsBaselineMissing) snapshots skipped (baseline no longer held)
+        """) + (bugReportsSent == 0 ? "" : """
 
         bug reports           \(bugReportsSent) sent (\(String(format: "%.0f", Double(bugReportsSent) / max(durationSeconds, 0.001)))/s), \(bugReportsFiled) acknowledged, \(bugReportsBusy) busy, \(bugReportsNotSent) not sent (bots waiting)
         report latency        p50 \(bugReportLatencyMicros.p50 / 1_000) ms  p90 \(bugReportLatencyMicros.p90 / 1_000) ms  p99 \(bugReportLatencyMicros.p99 / 1_000) ms  max \(bugReportLatencyMicros.max / 1_000) ms (request to acknowledgement after the commit)

@@ -4,6 +4,7 @@ import ArgumentParser
 import Bots
 import Foundation
 import NetProto
+import WorldClient
 import WorldServer
 
 struct BotsCommand: ParsableCommand {
@@ -51,7 +52,25 @@ struct BotsCommand: ParsableCommand {
     @Option(help: "File holding the server's token secret as hex: the bots sign in as members (bot-N) instead of guests.")
     var tokenSecretFile: String?
 
+    @Option(help: "A bad network for every bot's UDP, both ways: the share of datagrams lost, in percent (0 to 100).")
+    var loss = 0.0
+
+    @Option(help: "...duplicated, in percent (0 to 100).")
+    var duplicate = 0.0
+
+    @Option(help: "...delayed by this one-way latency, milliseconds.")
+    var latencyMs = 0
+
+    @Option(help: "...give or take up to this much each (so they overtake each other), milliseconds.")
+    var jitterMs = 0
+
+    @Option(help: "For the soak (scripts/soak.sh): write every bot's view digests here at the end, to compare with the server's --view-digests.")
+    var viewDigests: String?
+
+    var network: NetworkConditions { NetworkConditions(lossPercent: loss, duplicatePercent: duplicate, latencyMillis: latencyMs, jitterMillis: jitterMs) }
+
     func validate() throws {
+        if let problem = network.problem { throw ValidationError(problem) }
         if let c = chatEverySeconds, c != 0 && !(0.5...3_600).contains(c) { throw ValidationError("--chat-every-seconds must be 0 (off) or 0.5 to 3600") }
         if let p = profaneShare, !(0...1).contains(p) { throw ValidationError("--profane-share must be 0 to 1") }
         guard (0...100_000).contains(bugReportsPerSecond) else { throw ValidationError("--bug-reports-per-second must be 0 to 100000") }
@@ -78,6 +97,8 @@ struct BotsCommand: ParsableCommand {
         var options = FleetOptions(server: address, count: count, rampPerSecond: ramp, durationSeconds: duration,
                                    tcpOnlyShare: tcpOnlyShare, scenario: chosen, seed: seed)
         options.bugReportsPerSecond = bugReportsPerSecond
+        options.network = network
+        options.viewDigestsPath = viewDigests
         if let every = chatEverySeconds {
             options.scenario.chat = every == 0 ? nil : Scenario.Chat(everySeconds: every, profaneShare: profaneShare ?? options.scenario.chat?.profaneShare ?? 0.1)
         } else if let share = profaneShare, options.scenario.chat != nil {

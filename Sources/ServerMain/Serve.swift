@@ -78,6 +78,9 @@ struct Serve: ParsableCommand {
     @Flag(help: "Run without the admin side (no HTTP listener).")
     var noAdmin = false
 
+    @Option(help: "For the soak (scripts/soak.sh): write what each client is believed to hold, every 20th tick, to this file, to compare with the bots' --view-digests.")
+    var viewDigests: String?
+
     func validate() throws {
         guard (0...65_535).contains(adminPort) else { throw ValidationError("--admin-port must be 0 to 65535, got \(adminPort)") }
         guard (1...3_600).contains(recordKeyframeSeconds) else { throw ValidationError("--record-keyframe-seconds must be 1 to 3600, got \(recordKeyframeSeconds)") }
@@ -106,6 +109,7 @@ struct Serve: ParsableCommand {
         configuration.port = port
         configuration.tickRateHertz = tickRate
         configuration.statsFile = statsFile
+        configuration.viewDigestsPath = viewDigests
         if let record {
             var settings = RecorderSettings(directory: record, serverVersion: Server.version)
             settings.keyframeIntervalTicks = recordKeyframeSeconds * tickRate

@@ -21,9 +21,17 @@ public final class WorldClient: TCPConnectionDelegate {
         public var tcpOnly = false
         /// The protocol version announced in hello (tests use others on purpose).
         public var version = WireProtocol.version
-        public init(tcpOnly: Bool = false, version: UInt16 = WireProtocol.version) {
+        /// A bad network for this client's UDP, both ways (NetworkSimulator.swift).
+        public var network = NetworkConditions.perfect
+        public var networkSeed: UInt64 = 1
+        /// Keep the digest of the decoded view of every snapshot whose tick is a multiple of
+        /// this (0: none), for the soak's desync check against the server's `--view-digests`.
+        public var viewDigestEveryTicks: UInt32 = 0
+        public init(tcpOnly: Bool = false, version: UInt16 = WireProtocol.version, network: NetworkConditions = .perfect, networkSeed: UInt64 = 1) {
             self.tcpOnly = tcpOnly
             self.version = version
+            self.network = network
+            self.networkSeed = networkSeed
         }
     }
 
@@ -34,6 +42,8 @@ public final class WorldClient: TCPConnectionDelegate {
     var connection: TCPConnection?
     var udp: UDPSocket?
     var decoder = FrameDecoder()
+    /// Set when `options.network` is not perfect: every datagram goes through it.
+    var network: NetworkSimulator?
 
     public private(set) var welcome: Welcome?
     public private(set) var errors: [(code: ErrorCode, requestID: UInt32, text: String)] = []
@@ -54,6 +64,12 @@ public final class WorldClient: TCPConnectionDelegate {
     public private(set) var names: [UInt32: String] = [:]
     public private(set) var snapshotsReceived = 0
     public private(set) var snapshotsUndecodable = 0
+    /// Snapshots coded against a baseline this client no longer holds (skipped; the next one
+    /// is coded against what it acknowledged since).
+    public private(set) var snapshotsBaselineMissing = 0
+    /// (tick, digest of the decoded view), when `options.viewDigestEveryTicks` is set; bounded.
+    public private(set) var viewDigests: [(tick: UInt32, digest: UInt64)] = []
+    public static let viewDigestsMax = 100_000
     public private(set) var bytesReceived = 0
     public private(set) var bytesSent = 0
     public private(set) var rttMillis: [UInt16] = []
@@ -106,6 +122,7 @@ public final class WorldClient: TCPConnectionDelegate {
         self.serverAddress = server
         self.credentials = credentials
         self.options = options
+        if !options.network.isPerfect { network = NetworkSimulator(conditions: options.network, seed: options.networkSeed) }
         connection = try TCPConnection.connect(loop: loop, to: server) { [weak self] c, error in
             guard let self else { return }
             if let error {
@@ -242,6 +259,7 @@ public final class WorldClient: TCPConnectionDelegate {
                 bindRetryTicks = min(bindRetryTicks * 2, 40)
             }
         }
+        pumpNetwork()
         if space != nil { sendInput() }
         // Outside a space nothing else is sent; ping so the server does not take the
         // connection for idle (its limit is 30 s).
@@ -276,9 +294,8 @@ public final class WorldClient: TCPConnectionDelegate {
                              echoServerTimeMillis: lastServerTime.time, holdMillis: UInt16(truncatingIfNeeded: now &- lastServerTime.at),
                              // Before any command: a stop with sequence 0, which the server never applies.
                              sequence: sequence, commands: recentCommands.isEmpty ? [.stop] : recentCommands)
-        if udpBound, let udp {
-            let bytes = Packet.input(sessionID: welcome.sessionID, body).encode()
-            if udp.send(bytes, to: serverAddress) { bytesSent += bytes.count }
+        if udpBound, udp != nil {
+            sendDatagram(Packet.input(sessionID: welcome.sessionID, body).encode())
         } else {
             // Without UDP (by choice, or not bound yet), inputs go over TCP: the client is never
             // silent, and its commands are not lost while the binding completes.
@@ -291,11 +308,42 @@ public final class WorldClient: TCPConnectionDelegate {
         ticksSinceBindRequest = 0
         if udp == nil {
             let local = try? SocketAddress(host: serverAddress.host.contains(":") ? "::1" : "127.0.0.1", port: 0)
-            udp = local.flatMap { try? UDPSocket(loop: loop, address: $0) { [weak self] bytes, from in self?.receive(datagram: bytes, from: from) } }
+            udp = local.flatMap { try? UDPSocket(loop: loop, address: $0) { [weak self] bytes, from in self?.arrived(datagram: bytes, from: from) } }
         }
-        let bytes = Packet.bindRequest(sessionID: welcome.sessionID).encode()
-        if udp?.send(bytes, to: serverAddress) == true { bytesSent += bytes.count }
+        sendDatagram(Packet.bindRequest(sessionID: welcome.sessionID).encode())
     }
+
+    /// Sends a datagram to the server, through the simulated network when there is one.
+    func sendDatagram(_ bytes: [UInt8]) {
+        guard let udp else { return }
+        if network != nil {
+            network!.submit(bytes, .toServer, nowNanos: uv_hrtime())
+            bytesSent += bytes.count
+        } else if udp.send(bytes, to: serverAddress) {
+            bytesSent += bytes.count
+        }
+    }
+
+    func arrived(datagram bytes: UnsafeRawBufferPointer, from: SocketAddress) {
+        guard network != nil else { return receive(datagram: bytes, from: from) }
+        guard from == serverAddress else { return }
+        network!.submit(Array(bytes), .toClient, nowNanos: uv_hrtime())
+    }
+
+    /// Delivers what the simulated network holds that is due (both ways). The owner calls it
+    /// often (every few milliseconds) for a latency finer than the tick; `tick()` calls it too.
+    public func pumpNetwork() {
+        guard network != nil, !closed else { return }
+        for (direction, bytes) in network!.due(nowNanos: uv_hrtime()) {
+            switch direction {
+            case .toServer: _ = udp?.send(bytes, to: serverAddress)
+            case .toClient: bytes.withUnsafeBytes { receive(datagram: $0, from: serverAddress) }
+            }
+        }
+    }
+
+    /// What the simulated network did to this client's datagrams (zero without one).
+    public var networkFigures: NetworkFigures { network?.figures ?? NetworkFigures() }
 
     // MARK: Receiving
 
@@ -389,8 +437,7 @@ public final class WorldClient: TCPConnectionDelegate {
         case .challenge(let session, let nonce) where session == welcome.sessionID:
             let input = BindingStateMachine<SocketAddress>.macInput(sessionID: session, nonce: nonce)
             let mac = Array(HMAC<SHA256>.authenticationCode(for: input, using: SymmetricKey(data: welcome.udpSecret)).prefix(WireProtocol.macBytes))
-            let reply = Packet.challengeResponse(sessionID: session, nonce: nonce, mac: mac).encode()
-            if udp?.send(reply, to: serverAddress) == true { bytesSent += reply.count }
+            sendDatagram(Packet.challengeResponse(sessionID: session, nonce: nonce, mac: mac).encode())
         case .bound(let session) where session == welcome.sessionID:
             udpBound = true
         case .snapshot(let body):
@@ -409,7 +456,7 @@ public final class WorldClient: TCPConnectionDelegate {
         } else if let held = held.last(where: { $0.tick == header.baselineTick }) {
             baseline = held.state
         } else {
-            snapshotsUndecodable += 1 // a baseline this client no longer holds: wait for the next
+            snapshotsBaselineMissing += 1 // a baseline this client no longer holds: wait for the next
             return
         }
         guard let (_, state) = try? SnapshotCodec.decode(body, baseline: baseline) else {
@@ -419,6 +466,9 @@ public final class WorldClient: TCPConnectionDelegate {
         snapshotsReceived += 1
         view = state
         viewTick = header.tick
+        if options.viewDigestEveryTicks > 0 && header.tick % options.viewDigestEveryTicks == 0 && viewDigests.count < Self.viewDigestsMax {
+            viewDigests.append((header.tick, EntityState.digest(state)))
+        }
         held.append((header.tick, state))
         if held.count > 32 { held.removeFirst(held.count - 32) }
         let now = loop.nowMillis

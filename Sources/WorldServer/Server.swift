@@ -58,6 +58,9 @@ public struct ServerConfiguration: Sendable {
     public var operatorBoard: OperatorBoard?
     /// How often the view is published, milliseconds (at least 50).
     public var publishEveryMillis = 200
+    /// Write what each client is believed to hold, every 20th tick, here (the soak's desync
+    /// check, ViewDigestLog.swift); nil writes nothing.
+    public var viewDigestsPath: String?
 
     public init(tokenSecret: [UInt8]) { self.tokenSecret = tokenSecret }
 }
@@ -150,6 +153,7 @@ public final class Server: @unchecked Sendable {
     var operatorTickNanos: [UInt64] = []
     var publishedViews: UInt64 = 0
     var recordingWriter: RecordingWriter?
+    var viewDigests: ViewDigestLog?
     /// The store's loop-thread side, when the server keeps records.
     var records: Records?
     /// The store writer's figures at its close, for the stats file.
@@ -205,6 +209,7 @@ public final class Server: @unchecked Sendable {
         self.spaces = spaces
         spaceOrder = spaces.keys.sorted()
         if let settings = configuration.recording { try startRecording(settings) }
+        if let path = configuration.viewDigestsPath { viewDigests = try ViewDigestLog(path: path) }
         let address = try SocketAddress(host: configuration.host, port: configuration.port)
         listener = try TCPListener(loop: loop, address: address, queuedBytesMax: configuration.writeQueueBytesMax) { [unowned self] c in
             self.accept(c)
@@ -255,6 +260,7 @@ public final class Server: @unchecked Sendable {
         loop.run()
         loop.closeAll()
         stopRecording()
+        viewDigests?.close()
         closeRecords()
         logger.info("stopped", metadata: ["ticks": "\(counters.ticks)"])
         if let path = configuration.statsFile { writeStats(to: path) }
@@ -677,6 +683,7 @@ public final class Server: @unchecked Sendable {
             let header = SnapshotHeader(tick: tick, baselineTick: 0, inputAck: s.lastSequence, echoClientTimeMillis: clientTime,
                                         holdMillis: UInt16(truncatingIfNeeded: loop.nowMillis &- heardAt), serverTimeMillis: serverTime)
             if let (body, _) = s.feed!.next(world: world, header: header) {
+                if let log = viewDigests, tick % ViewDigestLog.everyTicks == 0 { log.add(session: s.id, tick: tick, known: s.feed!.lastKnown) }
                 if let address = s.binding.boundAddress {
                     let bytes = Packet.snapshot(body).encode()
                     if udp?.send(bytes, to: address) == true {

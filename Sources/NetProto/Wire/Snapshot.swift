@@ -51,6 +51,27 @@ public struct EntityState: Hashable, Sendable {
     public static func centimetres(_ q: UInt32) -> Int32 { Int32(q) * 2 }
 }
 
+extension EntityState {
+    /// FNV-1a over the states in entity order: equal on both sides when the client holds what
+    /// the server believes it holds (the soak's desync check, `--view-digests`).
+    public static func digest(_ states: [EntityState]) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        func mix(_ value: UInt32) {
+            for shift in stride(from: 0, to: 32, by: 8) {
+                hash ^= UInt64(truncatingIfNeeded: value >> UInt32(shift)) & 0xFF
+                hash &*= 0x0000_0100_0000_01B3
+            }
+        }
+        for e in states.sorted(by: { $0.entity < $1.entity }) {
+            mix(e.entity)
+            mix(e.x)
+            mix(e.y)
+            mix(UInt32(e.floor) | UInt32(e.heading) << 8 | UInt32(e.motion) << 16)
+        }
+        return hash
+    }
+}
+
 public struct SnapshotHeader: Hashable, Sendable {
     public var tick: UInt32
     /// The tick of the snapshot this one is coded against, or 0 when coded against nothing.
