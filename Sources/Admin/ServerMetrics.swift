@@ -31,6 +31,7 @@ public final class ServerMetrics: @unchecked Sendable {
     private var udpDropped: [CoreMetrics.CounterHandler] = []
     private var lastUDPDropped: [Int]
     private let roomsOpen, roomAvatars, storeQueueDepth, uptime: CoreMetrics.RecorderHandler
+    private let residentBytes, openFDs: CoreMetrics.RecorderHandler
 
     /// The counters of `ServerCounters` exported, with their Prometheus names and help.
     nonisolated(unsafe) static let counterNames: [(KeyPath<ServerCounters, Int>, String, String)] = [
@@ -105,6 +106,9 @@ public final class ServerMetrics: @unchecked Sendable {
         roomAvatars = registry.makeGauge(name: "seoulworld_room_avatars", help: "Avatars in rooms, all rooms together.")
         storeQueueDepth = registry.makeGauge(name: "seoulworld_store_queue_depth", help: "Writes waiting for the store's writer thread.")
         uptime = registry.makeGauge(name: "seoulworld_uptime_seconds", help: "Seconds since the server started.")
+        // The process's own, under the names Prometheus' client libraries use.
+        residentBytes = registry.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory size in bytes.")
+        openFDs = registry.makeGauge(name: "process_open_fds", help: "Number of open file descriptors.")
         registry.makeGauge(name: "seoulworld_build_info", labels: [("version", Server.version)],
                            help: "The server's version, as a label; always 1.").set(to: 1.0)
     }
@@ -167,6 +171,13 @@ public final class ServerMetrics: @unchecked Sendable {
         return g
     }
 
-    /// The exposition text.
-    public func render() -> [UInt8] { registry.emitToBuffer() }
+    /// The exposition text, with the process's memory and descriptors read now (Linux /proc).
+    public func render() -> [UInt8] {
+        if let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+           let pages = statm.split(separator: " ").dropFirst().first.flatMap({ Int64($0) }) {
+            residentBytes.record(pages * Int64(sysconf(Int32(_SC_PAGESIZE))))
+        }
+        if let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") { openFDs.record(Int64(fds.count)) }
+        return registry.emitToBuffer()
+    }
 }

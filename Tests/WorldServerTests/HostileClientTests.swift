@@ -1,0 +1,102 @@
+// What people who are not playing send a public server, in bounded doses (the full-size runs
+// are `seoulworld hostile`, docs/RELIABILITY.md): a UDP flood for made-up sessions, and TCP
+// connections that never finish their hello, while a real client plays.
+
+import CLibUV
+import Foundation
+import NetProto
+import Testing
+import WorldClient
+@testable import WorldServer
+
+@Suite(.serialized) struct HostileClientTests {
+    @Test func aFloodForMadeUpSessionsCreatesNothingAndIsAnsweredWithNothing() throws {
+        let running = try RunningServer()
+        defer { running.stop() }
+        let loop = try UVLoop()
+        defer { loop.closeAll() }
+        let player = try WorldClient(loop: loop, server: running.address, credentials: .guest(displayName: "honest"))
+        drive(loop, [player], seconds: 10) { player.udpBound }
+        player.enter("seoul-plaza")
+        drive(loop, [player], seconds: 10) { player.me != nil }
+        var answered = 0
+        let attackers = try (0..<8).map { i in
+            try UDPSocket(loop: loop, address: SocketAddress(host: "127.0.0.\(i + 2)", port: 0)) { _, _ in answered += 1 }
+        }
+        let before = running.server.inspect { s in (s.sessions.count, s.counters.udpDropped, s.udpDroppedByReason) }
+        var random = SystemRandomNumberGenerator()
+        let sent = 3_000
+        for i in 0..<sent {
+            let session = UInt64.random(in: 1...UInt64.max, using: &random)
+            let packet: Packet
+            switch i % 3 {
+            case 0: packet = .bindRequest(sessionID: session)
+            case 1: packet = .challengeResponse(sessionID: session, nonce: random.next(), mac: Array(repeating: UInt8(i & 0xFF), count: WireProtocol.macBytes))
+            default: packet = .input(sessionID: session, InputBody(ackTick: 0, clientTimeMillis: 0, echoServerTimeMillis: 0, holdMillis: 0, sequence: 1, commands: [.go(heading: 0, pace: 2)]))
+            }
+            attackers[i % attackers.count].send(packet.encode(), to: running.address)
+            // 25 at a time, each batch counted before the next is sent: the socket's receive
+            // buffer never overflows, so every datagram reaches the server to be counted
+            // (`seoulworld hostile udp-flood` floods at full rate and counts the kernel's drops).
+            if i % 25 == 24 {
+                drive(loop, [player], seconds: 5) { running.server.inspect { $0.counters.udpDropped } >= before.1 + i + 1 }
+            }
+        }
+        drive(loop, [player], seconds: 10) {
+            running.server.inspect { $0.counters.udpDropped } >= before.1 + sent
+        }
+        let after = running.server.inspect { s in (s.sessions.count, s.counters.udpDropped, s.udpDroppedByReason) }
+        #expect(after.0 == before.0, "no session was created")
+        #expect(after.1 - before.1 == sent, "every datagram dropped and counted")
+        #expect(after.2[UDPDropReason.unknownSession.rawValue] - before.2[UDPDropReason.unknownSession.rawValue] == 2 * sent / 3)
+        #expect(after.2[UDPDropReason.notBound.rawValue] - before.2[UDPDropReason.notBound.rawValue] == sent / 3)
+        #expect(answered == 0, "nothing was sent back to a forged address")
+        #expect(!player.closed && player.udpBound && player.snapshotsReceived > 0)
+        for a in attackers { a.close() }
+        player.close()
+    }
+
+    @Test func connectionsThatNeverFinishTheirHelloAreClosedByTheDeadline() throws {
+        let running = try RunningServer { $0.connectionLimits = .init(handshakeMillis: 1_000, idleMillis: 30_000) }
+        defer { running.stop() }
+        var target = sockaddr_in()
+        target.sin_family = sa_family_t(AF_INET)
+        target.sin_port = running.server.port.bigEndian
+        inet_pton(AF_INET, "127.0.0.1", &target.sin_addr)
+        // 200 that send nothing, and 100 that send the first byte of a hello and no more.
+        var fds: [Int32] = []
+        defer { for fd in fds { close(fd) } }
+        let hello = Framing.frame(ClientMessage.hello(protocolID: WireProtocol.id, version: WireProtocol.version).encode())
+        for i in 0..<300 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            try #require(fd >= 0)
+            let ok = withUnsafePointer(to: &target) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            try #require(ok == 0)
+            if i >= 200 { _ = send(fd, hello, 1, Int32(MSG_NOSIGNAL)) }
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            fds.append(fd)
+        }
+        let loop = try UVLoop()
+        defer { loop.closeAll() }
+        let player = try WorldClient(loop: loop, server: running.address, credentials: .guest(displayName: "honest"))
+        var closedBy: [Int32: Bool] = [:]
+        var buffer = [UInt8](repeating: 0, count: 1_024)
+        var asked = false
+        drive(loop, [player], seconds: 10) {
+            for fd in fds where closedBy[fd] == nil {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) { closedBy[fd] = true }
+            }
+            if player.welcome != nil && !asked {
+                asked = true
+                player.enter("seoul-plaza")
+            }
+            return closedBy.count == fds.count && player.snapshotsReceived > 20
+        }
+        #expect(closedBy.count == 300, "every slow connection was closed by the server: \(closedBy.count)")
+        #expect(player.space == "seoul-plaza" && !player.closed, "the real client got in and stayed: \(player.closeReason ?? "")")
+        let sessions = running.server.inspect { $0.sessions.count }
+        #expect(sessions == 1, "only the real client remains")
+        player.close()
+    }
+}
