@@ -6,8 +6,9 @@ import CLibUV
 import Foundation
 import NetProto
 import Testing
-import WorldClient
+@testable import WorldClient
 @testable import WorldServer
+import WorldCore
 
 @Suite(.serialized) struct HostileClientTests {
     @Test func aFloodForMadeUpSessionsCreatesNothingAndIsAnsweredWithNothing() throws {
@@ -98,5 +99,85 @@ import WorldClient
         let sessions = running.server.inspect { $0.sessions.count }
         #expect(sessions == 1, "only the real client remains")
         player.close()
+    }
+}
+
+/// A modified client: it sends what the real client never would, from its own bound UDP
+/// address (so the server takes the datagrams as its own).
+@Suite(.serialized) struct CheatingClientTests {
+    static func position(_ running: RunningServer, _ entity: UInt32) -> Vec2? {
+        running.server.inspect { s in s.world("seoul-plaza")!.avatars.first { SnapshotFeed.entity($0.id) == entity }?.position }
+    }
+
+    @Test func floodsOfRunInputsMoveNoFasterThanARun() throws {
+        let running = try RunningServer()
+        defer { running.stop() }
+        let loop = try UVLoop()
+        defer { loop.closeAll() }
+        let cheat = try WorldClient(loop: loop, server: running.address, credentials: .guest(displayName: "cheat"))
+        drive(loop, [cheat], seconds: 10) { cheat.udpBound }
+        cheat.enter("seoul-plaza")
+        drive(loop, [cheat], seconds: 10) { cheat.me != nil }
+        let entity = try #require(cheat.entity)
+        let session = try #require(cheat.welcome?.sessionID)
+        let start = try #require(Self.position(running, entity))
+        let runSpeed = Double(Shipped.catalog.space("seoul-plaza")!.definition.runSpeedCentimetresPerSecond)
+        let began = uv_hrtime()
+        var sequence: UInt32 = 1
+        // Forty inputs a tick (the real client sends one), each a fresh run command, for 2 s.
+        var deadline = uv_hrtime() + 2_000_000_000
+        while uv_hrtime() < deadline {
+            for _ in 0..<40 {
+                sequence += 1
+                let input = InputBody(ackTick: 0, clientTimeMillis: 0, echoServerTimeMillis: 0, holdMillis: 0, sequence: sequence,
+                                      commands: [.go(heading: UInt16(sequence & 1) * 100, pace: 2)])
+                cheat.udp!.send(Packet.input(sessionID: session, input).encode(), to: running.address)
+            }
+            drive(loop, [], seconds: 0.05)
+        }
+        let seconds = Double(uv_hrtime() - began) / 1e9
+        let end = try #require(Self.position(running, entity))
+        let moved = Double(start.distanceSquared(to: end)).squareRoot()
+        #expect(moved <= runSpeed * (seconds + 0.2), "moved \(moved) cm in \(seconds) s; a run is \(runSpeed) cm/s")
+        #expect(moved > 0, "the inputs were applied (the cheat is bound and in the plaza)")
+
+        // A pace the protocol does not have (a byte patched to 9): dropped and counted.
+        var forged = Packet.input(sessionID: session, InputBody(ackTick: 0, clientTimeMillis: 0, echoServerTimeMillis: 0, holdMillis: 0,
+                                                                sequence: sequence + 1, commands: [.go(heading: 0, pace: 2)])).encode()
+        let paceAt = try #require(forged.lastIndex(of: 2))
+        forged[paceAt] = 9
+        let dropped = running.server.inspect { $0.udpDroppedByReason[UDPDropReason.malformed.rawValue] }
+        cheat.udp!.send(forged, to: running.address)
+        deadline = uv_hrtime() + 2_000_000_000
+        while uv_hrtime() < deadline && running.server.inspect({ $0.udpDroppedByReason[UDPDropReason.malformed.rawValue] }) == dropped {
+            drive(loop, [], seconds: 0.02)
+        }
+        #expect(running.server.inspect { $0.udpDroppedByReason[UDPDropReason.malformed.rawValue] } == dropped + 1)
+        cheat.close()
+    }
+
+    @Test func walkingToAPointInsideABuildingStopsAtItsWall() throws {
+        let running = try RunningServer()
+        defer { running.stop() }
+        let loop = try UVLoop()
+        defer { loop.closeAll() }
+        let cheat = try WorldClient(loop: loop, server: running.address, credentials: .guest(displayName: "wall-walker"))
+        drive(loop, [cheat], seconds: 10) { cheat.udpBound }
+        cheat.enter("seoul-plaza")
+        drive(loop, [cheat], seconds: 10) { cheat.me != nil }
+        let entity = try #require(cheat.entity)
+        let library = try #require(Shipped.catalog.space("seoul-plaza")!.obstacles.first { $0.id == "seoul-library" })
+        guard case .rect(let walls) = library.obstacle.shape else { Issue.record("the library is a rectangle in the world file"); return }
+        let inside = Vec2((walls.minX + walls.maxX) / 2, (walls.minY + walls.maxY) / 2)
+        let start = try #require(Self.position(running, entity))
+        cheat.move(.walkTo(x: inside.x, y: inside.y, pace: 2))
+        for _ in 0..<60 {
+            drive(loop, [cheat], seconds: 0.1)
+            let p = try #require(Self.position(running, entity))
+            #expect(!walls.contains(p), "the avatar stood inside the library at \(p)")
+        }
+        let end = try #require(Self.position(running, entity))
+        #expect(end.distanceSquared(to: inside) < start.distanceSquared(to: inside), "it walked towards the target")
+        #expect(!walls.contains(end))
     }
 }
