@@ -5,7 +5,7 @@
 // (scripts/fuzz.sh), which passes -sanitize=fuzzer,address.
 import PackageDescription
 
-let targets = ["FuzzControl", "FuzzPacket", "FuzzSnapshot", "FuzzRecording", "FuzzChatText", "FuzzToken"]
+let targets = ["FuzzControl", "FuzzPacket", "FuzzSnapshot", "FuzzRecording", "FuzzChatText", "FuzzToken", "FuzzWorldFile", "FuzzDeskFile"]
 
 let package = Package(
     name: "SeoulWorldFuzz",
@@ -19,6 +19,8 @@ let package = Package(
                 .product(name: "Recording", package: "SeoulWorld"),
                 .product(name: "Services", package: "SeoulWorld"),
                 .product(name: "WorldServerLibrary", package: "SeoulWorld"),
+                .product(name: "WorldFiles", package: "SeoulWorld"),
+                .product(name: "WorldCore", package: "SeoulWorld"),
             ],
             path: "Targets/\(name)",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
-TARGETS=${TARGETS:-"FuzzControl FuzzPacket FuzzSnapshot FuzzRecording FuzzChatText FuzzToken"}
+TARGETS=${TARGETS:-"FuzzControl FuzzPacket FuzzSnapshot FuzzRecording FuzzChatText FuzzToken FuzzWorldFile FuzzDeskFile"}
 scripts/install-deps.sh
 work="$PWD/.build-fuzz"
 mkdir -p "$work"

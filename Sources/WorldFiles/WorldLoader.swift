@@ -82,6 +82,19 @@ public enum WorldLoader {
             diagnostics.error("", "cannot be read: \(error.localizedDescription)")
             return (nil, diagnostics.errors)
         }
+        return decode(data, id: url.deletingPathExtension().lastPathComponent, diagnostics: diagnostics)
+    }
+
+    /// A world file's bytes, decoded and checked on their own (the fuzz target's entry; the
+    /// directory's cross-file checks and the walkability check are `load(directory:)`'s).
+    public static func loadBytes(_ data: Data, id: String, displayName: String) -> (Space?, [WorldFileError]) {
+        guard data.count <= fileBytesMax else {
+            return (nil, [WorldFileError(file: displayName, path: "", message: "is \(data.count) bytes, larger than the \(fileBytesMax)-byte limit for a world file")])
+        }
+        return decode(data, id: id, diagnostics: Diagnostics(file: displayName))
+    }
+
+    static func decode(_ data: Data, id: String, diagnostics: Diagnostics) -> (Space?, [WorldFileError]) {
         let root: JSONValue
         do {
             root = try JSONDecoder().decode(JSONValue.self, from: data)
@@ -89,7 +102,6 @@ public enum WorldLoader {
             diagnostics.error("", "is not valid JSON: \(jsonErrorText(error))", expected: "a JSON object as described in worlds/README.md")
             return (nil, diagnostics.errors)
         }
-        let id = url.deletingPathExtension().lastPathComponent
         let space = SpaceDecoder(diagnostics: diagnostics).decode(root, expectedID: id)
         return (space, diagnostics.errors)
     }

@@ -74,20 +74,25 @@ public struct DeskCatalog: Sendable {
                 problems.append("\(name): cannot be read")
                 continue
             }
-            do {
-                let file = try JSONDecoder().decode(File.self, from: data)
-                let (desk, found) = check(file, name: name, holidays: Set(holidays.map(\.date)))
-                problems += found
-                if let desk { desks.append(desk) }
-            } catch {
-                problems.append("\(name): not a desk file: \(error)")
-            }
+            let (desk, found) = parseDesk(data, name: name, holidays: Set(holidays.map(\.date)))
+            problems += found
+            if let desk { desks.append(desk) }
         }
         let ids = desks.map(\.id)
         for id in Set(ids) where ids.filter({ $0 == id }).count > 1 { problems.append("desk id '\(id)' is used by more than one file") }
         if desks.isEmpty && problems.isEmpty { problems.append("\(desksDirectory) holds no desk files") }
         guard problems.isEmpty else { throw LoadError(problems: problems) }
         return DeskCatalog(desks: desks)
+    }
+
+    /// One desk file's bytes, checked: the desk, or the problems (`name` is the file's name,
+    /// which must be its id with `.json`).
+    public static func parseDesk(_ data: Data, name: String, holidays: Set<LocalDate>) -> (Desk?, [String]) {
+        do {
+            return check(try JSONDecoder().decode(File.self, from: data), name: name, holidays: holidays)
+        } catch {
+            return (nil, ["\(name): not a desk file: \(error)"])
+        }
     }
 
     static func check(_ f: File, name: String, holidays: Set<LocalDate>) -> (Desk?, [String]) {

@@ -29,6 +29,11 @@ public enum Holidays {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LoadError(description: "cannot read \(path): the holidays file of the service desks (services/holidays.json)")
         }
+        return try parse(data, path: path)
+    }
+
+    /// A holidays file's bytes, checked (`path` names it in messages).
+    public static func parse(_ data: Data, path: String) throws(LoadError) -> [Holiday] {
         let file: File
         do { file = try JSONDecoder().decode(File.self, from: data) } catch {
             throw LoadError(description: "\(path) is not a holidays file: \(error)")
