@@ -7,9 +7,11 @@
 #   make fuzz                         # 60 s each
 #   FUZZ_SECONDS=3600 make fuzz       # an hour each
 #   TARGETS="FuzzControl" make fuzz   # one target
+#   FUZZ_RUNS=10000000 FUZZ_SECONDS=1800 make fuzz   # 10 million executions each, at most half an hour
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+FUZZ_RUNS=${FUZZ_RUNS:--1}
 TARGETS=${TARGETS:-"FuzzControl FuzzPacket FuzzSnapshot FuzzRecording FuzzChatText FuzzToken FuzzWorldFile FuzzDeskFile"}
 scripts/install-deps.sh
 work="$PWD/.build-fuzz"
@@ -27,7 +29,7 @@ for t in $TARGETS; do
     if [ -d "Fuzz/Corpus/$t" ]; then seeds=("Fuzz/Corpus/$t"); fi
     log="$work/$t.log"
     result=ok
-    if ! "$bin/$t" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 -artifact_prefix="$crashes/" -rss_limit_mb=4096 \
+    if ! "$bin/$t" -max_total_time="$FUZZ_SECONDS" -runs="$FUZZ_RUNS" -print_final_stats=1 -artifact_prefix="$crashes/" -rss_limit_mb=4096 \
         "$corpus" "${seeds[@]}" >"$log" 2>&1; then
         result="CRASH: see $log and $crashes"
     fi
@@ -39,6 +41,7 @@ def last(pattern, default="?"):
     return m[-1] if m else default
 execs = last(r"stat::number_of_executed_units:\s*(\d+)")
 rate = last(r"stat::average_exec_per_sec:\s*(\d+)")
+secs = last(r"Done \d+ runs in (\d+) second", secs)
 cov = last(r"cov: (\d+)")
 ft = last(r"ft: (\d+)")
 corp = last(r"corp: (\d+)")
