@@ -24,6 +24,18 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "Snapshots",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "WorldCore", package: "SeoulWorld"),
+                .product(name: "Crowd", package: "SeoulWorld"),
+                .product(name: "NetProto", package: "SeoulWorld"),
+                .product(name: "WorldServerLibrary", package: "SeoulWorld"),
+            ],
+            path: "Benchmarks/Snapshots",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "ChatFilter",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

@@ -2,7 +2,9 @@
 # The load benchmark: the real server against N load-test bots on loopback, one run per N,
 # server and bots pinned to different cores where there are two. Prints one Markdown table:
 # N, the server's own tick p50/p99, its CPU seconds per 1,000 client-ticks, its peak resident
-# memory, the bots' RTT p99, kbit/s down per bot, and connections failed or dropped.
+# memory and its resident memory per connected client (RSS with every bot in, less RSS before
+# the first, over N), the bots' RTT p99, kbit/s down per bot, connections failed or dropped,
+# and how busy the bots' core was (near 100 %: the bots, not the server, are the limit).
 #
 #   Benchmarks/load.sh                         # N = 250 500 1000 2000, 30 s each
 #   COUNTS="2000" SECONDS_EACH=300 Benchmarks/load.sh   # the five-minute soak at 2,000
@@ -67,11 +69,11 @@ if [ "$CHAT" != 0 ]; then
     chat_rule="---:|---:|---:|---:|"
 fi
 if [ "$FLOOD" = 0 ]; then
-    echo "| bots | server tick p50 | server tick p99 | server CPU s per 1,000 client-ticks | server peak RSS | RTT p99 | kbit/s down per bot | failed / dropped |$chat_header"
-    echo "|---:|---:|---:|---:|---:|---:|---:|---:|$chat_rule"
+    echo "| bots | server tick p50 | server tick p99 | server CPU s per 1,000 client-ticks | server peak RSS | RSS per client | RTT p99 | kbit/s down per bot | failed / dropped | bots' core busy |$chat_header"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|$chat_rule"
 else
-    echo "| bots | server tick p50 | server tick p99 | server CPU s per 1,000 client-ticks | server peak RSS | RTT p99 | kbit/s down per bot | failed / dropped | reports acknowledged per s | report latency p50 / p99 | busy |$chat_header"
-    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|$chat_rule"
+    echo "| bots | server tick p50 | server tick p99 | server CPU s per 1,000 client-ticks | server peak RSS | RSS per client | RTT p99 | kbit/s down per bot | failed / dropped | bots' core busy | reports acknowledged per s | report latency p50 / p99 | busy |$chat_header"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|$chat_rule"
 fi
 for n in $COUNTS; do
     duration=$(python3 -c "print($SECONDS_EACH + $n / $RAMP)")
@@ -92,18 +94,32 @@ for n in $COUNTS; do
               curl -s -o /dev/null "http://127.0.0.1:$ADMIN_PORT/metrics" || true; sleep 1; done ) &
         watchers+=($!)
     fi
+    rss_before=$(awk '/^VmRSS/ {print $2}' "/proc/$server/status")
+    # The server's resident memory with every bot in: sampled once the ramp is over and the
+    # bots have played for a few seconds (before they leave).
+    ( sleep "$(python3 -c "print($n / $RAMP + min(10, $SECONDS_EACH / 2))")"; awk '/^VmRSS/ {print $2}' "/proc/$server/status" >"$work/rss-$n.txt" 2>/dev/null ) &
+    sampler=$!
+    times >"$work/times-before-$n" # not in a pipe or $(...): a subshell has no children
     $pin_bots "$bin" bots --server "127.0.0.1:$PORT" --count "$n" --ramp "$RAMP" --duration "$duration" \
         --scenario "$SCENARIO" --bug-reports-per-second "$FLOOD" --chat-every-seconds "$CHAT" --report "$work/bots-$n.json" >"$work/bots-$n.txt" 2>/dev/null || true
+    times >"$work/times-after-$n"
+    wait "$sampler" || true
     for w in "${watchers[@]}"; do kill "$w" 2>/dev/null || true; wait "$w" 2>/dev/null || true; done
     kill -INT "$server"
     wait "$server" || true
-    python3 - "$work/server-$n.json" "$work/bots-$n.json" "$n" <<'PY'
-import json, sys
+    python3 - "$work/server-$n.json" "$work/bots-$n.json" "$n" "$rss_before" "$(cat "$work/rss-$n.txt" 2>/dev/null || echo 0)" \
+        "$(tail -1 "$work/times-before-$n")" "$(tail -1 "$work/times-after-$n")" "$duration" <<'PY'
+import json, re, sys
 server = json.load(open(sys.argv[1])); bots = json.load(open(sys.argv[2])); n = sys.argv[3]
+rss_before, rss_in = int(sys.argv[4] or 0), int(sys.argv[5] or 0)
+def seconds(times_line):  # bash `times`: "0m1.234s 0m0.567s" (children's user and system)
+    return sum(int(m) * 60 + float(s) for m, s in re.findall(r"(\d+)m([\d.]+)s", times_line))
+bots_busy = (seconds(sys.argv[7]) - seconds(sys.argv[6])) / float(sys.argv[8]) * 100
 cpu = server["cpuSeconds"] / max(1, server["clientTicks"]) * 1000
 rss = server.get("maxResidentKilobytes", 0) / 1024
-row = (f"| {n} | {server['tickP50Millis']:.2f} ms | {server['tickP99Millis']:.2f} ms | {cpu:.3f} | {rss:.0f} MB | {bots['rttMillis']['p99']} ms | "
-       f"{bots['kilobitsPerSecondDownPerBot']:.1f} | {bots['failed']} / {bots['dropped']} |")
+per_client = f"{(rss_in - rss_before) / int(n):.1f} KB" if rss_in > 0 else "?"
+row = (f"| {n} | {server['tickP50Millis']:.2f} ms | {server['tickP99Millis']:.2f} ms | {cpu:.3f} | {rss:.0f} MB | {per_client} | {bots['rttMillis']['p99']} ms | "
+       f"{bots['kilobitsPerSecondDownPerBot']:.1f} | {bots['failed']} / {bots['dropped']} | {bots_busy:.0f} % |")
 if bots.get("bugReportsSent", 0) > 0:
     lat = bots["bugReportLatencyMicros"]
     row += (f" {bots['bugReportsFiled'] / bots['durationSeconds']:.0f} | {lat['p50'] / 1000:.1f} / {lat['p99'] / 1000:.1f} ms |"

@@ -62,6 +62,7 @@ public enum SnapshotCost {
             var pendingAcks: [(arrives: Int, tick: UInt32)] = []
         }
         var clients = observed.map { Client(feed: SnapshotFeed(observer: $0)) }
+        let scratch = SnapshotScratch() // one for all clients, as the server has
         var report = SnapshotCostReport()
         report.avatars = world.population
         report.observedClients = clients.count
@@ -74,11 +75,11 @@ public enum SnapshotCost {
             for i in clients.indices {
                 // Acknowledgements that reach the server now.
                 while let first = clients[i].pendingAcks.first, first.arrives <= t {
-                    clients[i].feed.acknowledge(first.tick)
+                    clients[i].feed.acknowledge(first.tick, scratch: scratch)
                     clients[i].pendingAcks.removeFirst()
                 }
                 let header = SnapshotHeader(tick: tick, baselineTick: 0, inputAck: 0, echoClientTimeMillis: 0, holdMillis: 0, serverTimeMillis: 0)
-                guard let (body, stats) = clients[i].feed.next(world: world, header: header) else { continue }
+                guard let (body, stats) = clients[i].feed.next(world: world, header: header, scratch: scratch) else { continue }
                 report.snapshotsSent += 1
                 report.packetBytes += body.count + 5
                 report.largestPacketBytes = max(report.largestPacketBytes, body.count + 5)

@@ -286,6 +286,12 @@ enum Samples {
         let header = SnapshotHeader(tick: 1, baselineTick: 0, inputAck: 0, echoClientTimeMillis: 0, holdMillis: 0, serverTimeMillis: 0)
         let empty = SnapshotCodec.encode(header: header, current: [], baseline: [], priority: [], budgetBytes: 1_195).body
         #expect(Packet.snapshot(empty).encode().count == 27)
+        // The server's path writes the same bytes straight into the socket's batch.
+        for body in [empty, [UInt8](repeating: 0xA5, count: 1_195)] {
+            var out = [UInt8](repeating: 0, count: 2_048)
+            let n = out.withUnsafeMutableBytes { Packet.writeSnapshot(body, into: $0) }
+            #expect(Array(out[0..<n]) == Packet.snapshot(body).encode())
+        }
     }
 }
 

@@ -119,6 +119,43 @@ func spin(_ loop: UVLoop, seconds: Double = 5, until done: () -> Bool) {
         loop.closeAll()
     }
 
+    @Test func batchedDatagramsArriveWholeInOrderToEachAddress() throws {
+        // More than two batches (64 each), to two receivers, of different lengths; nothing
+        // leaves before the flush or the batch filling up. One receiver reads with recvmmsg
+        // (the server's way), the other one datagram a call (a bot's).
+        let loop = try UVLoop()
+        var got: [[[UInt8]]] = [[], []]
+        var senders: [SocketAddress] = []
+        let receivers = try (0..<2).map { r in
+            try UDPSocket(loop: loop, address: SocketAddress(host: "127.0.0.1", port: 0), receiveBatch: r == 0 ? UDPSocket.receiveBatchMax : 1) { bytes, from in
+                got[r].append(Array(bytes))
+                senders.append(from)
+            }
+        }
+        let sender = try UDPSocket(loop: loop, address: SocketAddress(host: "127.0.0.1", port: 0)) { _, _ in }
+        let addresses = try receivers.map { try #require($0.localAddress) }
+        var expected: [[[UInt8]]] = [[], []]
+        let total = 2 * UDPSocket.batchMax + 22
+        for i in 0..<total {
+            let body = [UInt8](repeating: UInt8(truncatingIfNeeded: i), count: 1 + (i * 37) % 1_100)
+            expected[i % 2].append(Packet.snapshot(body).encode())
+            sender.queue(to: addresses[i % 2]) { Packet.writeSnapshot(body, into: $0) }
+        }
+        loop.runOnce()
+        // Two full batches left as they filled; the last 22 wait for the flush.
+        #expect(got[0].count + got[1].count <= 2 * UDPSocket.batchMax)
+        let result = sender.flush()
+        #expect(result.datagrams == total && result.dropped == 0)
+        #expect(result.bytes == expected.joined().reduce(0) { $0 + $1.count })
+        spin(loop) { got[0].count + got[1].count == total }
+        #expect(got == expected)
+        #expect(Set(senders) == [try #require(sender.localAddress)])
+        #expect(sender.flush() == UDPSocket.BatchResult())
+        for r in receivers { r.close() }
+        sender.close()
+        loop.closeAll()
+    }
+
     @Test func aPeerHangingUpCannotKillTheProcess() throws {
         // Found by the load benchmark: 500 bots closing at once made the server's writes raise
         // SIGPIPE, whose default action ends the process (exit status 141).

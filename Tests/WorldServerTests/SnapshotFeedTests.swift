@@ -106,12 +106,95 @@ import WorldCore
             while entities.count < count { entities.insert(UInt32(truncatingIfNeeded: random.next())) }
             // Few distinct distances, so that ties are common; sometimes one beyond 2^46.
             var seen = entities.sorted().map { e in
-                (state: EntityState(entity: e, x: 0, y: 0, floor: 0, heading: 0, motion: 0),
-                 distance: Int64(random.next() % 8) * 10_000, due: random.next() % 3 != 0)
+                SnapshotFeed.Seen(state: EntityState(entity: e, x: 0, y: 0, floor: 0, heading: 0, motion: 0),
+                                  distance: Int64(random.next() % 8) * 10_000, due: random.next() % 3 != 0)
             }
             if round % 10 == 0 { seen[Int(random.next() % UInt64(count))].distance = 1 << 50 }
             let mine = seen[Int(random.next() % UInt64(count))].state.entity
             #expect(SnapshotFeed.priority(of: seen, mine: mine) == SnapshotFeed.priority(of: seen, mine: mine, packed: false), "round \(round)")
         }
+    }
+}
+
+@Suite struct SnapshotOrderTests {
+    /// Ordering a view along last tick's (`orderByEntity`) gives exactly what sorting it whole
+    /// and merging it with what was presented gave: members held unless due, newcomers fresh,
+    /// leavers gone; with one scratch reused across rounds, as the server reuses it.
+    @Test func orderingAlongThePresentedViewEqualsTheSortItReplaced() {
+        var random = WorldRandom(seed: 11)
+        let scratch = SnapshotScratch()
+        func state(_ e: UInt32) -> EntityState {
+            EntityState(entity: e, x: UInt32(random.next() % 1_000), y: UInt32(random.next() % 1_000), floor: 0, heading: 0, motion: 0)
+        }
+        for round in 0..<400 {
+            // Entities: a slot below 4,096 (unique) and a generation in the high bits.
+            var slots = Set<UInt32>()
+            let count = Int(random.next() % 110)
+            while slots.count < count { slots.insert(UInt32(random.next() % 4_096)) }
+            let view = slots.map { $0 | UInt32(random.next() % 4) << 20 }
+            // Last tick's presented view: most of this one (some with another generation, so a
+            // different avatar in the same slot), and some that left.
+            var presented: [EntityState] = []
+            for e in view where random.next() % 5 != 0 {
+                presented.append(state(random.next() % 8 == 0 ? (e & SnapshotFeed.slotMask) | 7 << 20 : e))
+            }
+            for _ in 0..<Int(random.next() % 6) {
+                let e = UInt32(4_096 + random.next() % 1_000)
+                if !presented.contains(where: { $0.entity == e }) { presented.append(state(e)) }
+            }
+            presented.sort { $0.entity < $1.entity }
+            let seen = view.map { SnapshotFeed.Seen(state: state($0), distance: Int64(random.next() % 100), due: random.next() % 2 == 0) }
+            for (i, item) in seen.enumerated() { scratch.seen[i] = item }
+
+            // What the full sort and merge gave.
+            let sorted = seen.sorted { $0.state.entity < $1.state.entity }
+            var expected: [EntityState] = []
+            var p = 0
+            for item in sorted {
+                while p < presented.count && presented[p].entity < item.state.entity { p += 1 }
+                let held = p < presented.count && presented[p].entity == item.state.entity ? presented[p] : nil
+                expected.append(item.due || held == nil ? item.state : held!)
+            }
+
+            SnapshotFeed.orderByEntity(presented: presented, count: seen.count, scratch: scratch)
+            #expect(UnsafeBufferPointer(start: scratch.sorted, count: seen.count).map(\.state) == sorted.map(\.state), "round \(round)")
+            #expect(Array(UnsafeBufferPointer(start: scratch.current, count: seen.count)) == expected, "round \(round)")
+            #expect(UnsafeBufferPointer(start: scratch.slotMarks, count: scratch.slotMarksCount).allSatisfy { $0 == 0 },
+                    "marks are cleared for the next view")
+        }
+    }
+
+    /// When every change fits, the codec does not ask for a priority, and its bytes are those
+    /// of any priority; when they do not, it asks, and follows it.
+    @Test func thePriorityIsAskedForOnlyWhenNotEverythingFits() {
+        var random = WorldRandom(seed: 12)
+        let header = SnapshotHeader(tick: 9, baselineTick: 8, inputAck: 0, echoClientTimeMillis: 0, holdMillis: 0, serverTimeMillis: 0)
+        var fitted = 0, asked = 0
+        let scratch = SnapshotCodec.EncodeScratch()
+        for round in 0..<300 {
+            func states(_ n: Int) -> [EntityState] {
+                var ids = Set<UInt32>()
+                while ids.count < n { ids.insert(UInt32(random.next() % 400)) }
+                return ids.sorted().map {
+                    EntityState(entity: $0, x: UInt32(random.next() % 2_000), y: UInt32(random.next() % 2_000),
+                                floor: UInt8(random.next() % 2), heading: UInt8(random.next() % 256), motion: UInt8(random.next() % 3))
+                }
+            }
+            let current = states(Int(random.next() % 160)), baseline = states(Int(random.next() % 160))
+            var shuffled = current.map(\.entity)
+            for i in shuffled.indices.reversed() where i > 0 { shuffled.swapAt(i, Int(random.next() % UInt64(i + 1))) }
+            let reference = SnapshotCodec.encode(header: header, current: current, baseline: baseline, priority: shuffled, budgetBytes: 1_195)
+            var called = false
+            var known: [EntityState] = []
+            let stats = SnapshotCodec.encode(header: header, current: current, baseline: baseline,
+                                             priority: { called = true; $0 = shuffled }, budgetBytes: 1_195, scratch: scratch, known: &known)
+            #expect(scratch.body == reference.body, "round \(round)")
+            #expect(known == reference.known, "round \(round)")
+            if called { asked += 1 } else {
+                fitted += 1
+                #expect(stats.deferred == 0)
+            }
+        }
+        #expect(fitted > 50 && asked > 50)
     }
 }

@@ -1,5 +1,5 @@
-// TCP: a listener that accepts connections, and a connection that reads into a fixed buffer
-// and writes through a queue with a byte limit (a peer that does not read is closed, never
+// TCP: a listener that accepts connections, and a connection that reads into its loop's one
+// read buffer and writes through a queue with a byte limit (a peer that does not read is closed, never
 // allowed to grow the server's memory).
 
 import CLibUV
@@ -24,18 +24,16 @@ public final class TCPConnection: Closable {
     /// for the disconnection, in the protocol's words). The queue itself is full by then, so
     /// this bypasses it with a non-blocking write and is best effort.
     public var lastWordsOnOverflow: [UInt8]?
-    let readBuffer: UnsafeMutableRawBufferPointer
+    /// The loop's shared read buffer (`UVLoop.tcpReadBuffer`); the loop outlives its connections.
+    let loop: UVLoop
     var onConnect: ((UVError?) -> Void)?
-
-    static let readBufferBytes = 65_536
 
     init(loop: UVLoop, queuedBytesMax: Int) throws(UVError) {
         raw = .allocate(capacity: 1)
-        readBuffer = .allocate(byteCount: Self.readBufferBytes, alignment: 16)
+        self.loop = loop
         self.queuedBytesMax = queuedBytesMax
         do { try uvCheck(uv_tcp_init(loop.raw, raw), "uv_tcp_init") } catch {
             raw.deallocate()
-            readBuffer.deallocate()
             throw error
         }
         raw.pointee.data = Unmanaged.passRetained(self as AnyObject).toOpaque()
@@ -71,7 +69,8 @@ public final class TCPConnection: Closable {
     func startReading() {
         uv_read_start(stream(raw), { h, _, buf in
             let c = owner(h, as: TCPConnection.self)
-            buf!.pointee = uv_buf_init(c.readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(c.readBuffer.count))
+            let shared = c.loop.tcpReadBuffer
+            buf!.pointee = uv_buf_init(shared.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(shared.count))
         }, { s, nread, _ in
             let c = owner(handle(s!), as: TCPConnection.self)
             c.didRead(nread)
@@ -81,7 +80,8 @@ public final class TCPConnection: Closable {
     func didRead(_ nread: Int) {
         if nread > 0 {
             bytesRead += nread
-            delegate?.connection(self, received: UnsafeRawBufferPointer(rebasing: readBuffer[0..<nread]))
+            // The delegate must not keep the buffer: the next read on any connection reuses it.
+            delegate?.connection(self, received: UnsafeRawBufferPointer(rebasing: loop.tcpReadBuffer[0..<nread]))
         } else if nread < 0 {
             close(error: nread == Int(UV_EOF.rawValue) ? nil : UVError(code: Int32(nread), operation: "read"))
         }
@@ -149,7 +149,6 @@ public final class TCPConnection: Closable {
         onConnect = nil
         d?.connectionClosed(self, error: closeError)
         raw.deallocate()
-        readBuffer.deallocate()
     }
 }
 

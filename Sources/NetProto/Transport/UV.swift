@@ -45,6 +45,12 @@ func owner<T: AnyObject>(_ h: UnsafeMutablePointer<uv_handle_t>?, as: T.Type) ->
 /// A loop and the thread that runs it.
 public final class UVLoop: @unchecked Sendable {
     public let raw: UnsafeMutablePointer<uv_loop_t>
+    /// The one buffer every TCP connection of this loop reads into. A read callback hands the
+    /// bytes to its delegate, which consumes or copies them before returning, and callbacks
+    /// never overlap on the loop's thread; so one buffer serves thousands of connections (a
+    /// buffer each was 64 KiB per client, most of a client's memory).
+    let tcpReadBuffer: UnsafeMutableRawBufferPointer
+    static let tcpReadBufferBytes = 65_536
 
     public init() throws(UVError) {
         // A write to a socket whose peer has gone raises SIGPIPE, which ends the process by
@@ -58,6 +64,7 @@ public final class UVLoop: @unchecked Sendable {
             raw.deallocate()
             throw error
         }
+        tcpReadBuffer = .allocate(byteCount: Self.tcpReadBufferBytes, alignment: 16)
     }
 
     static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
@@ -81,7 +88,10 @@ public final class UVLoop: @unchecked Sendable {
         uv_loop_close(raw)
     }
 
-    deinit { raw.deallocate() }
+    deinit {
+        raw.deallocate()
+        tcpReadBuffer.deallocate()
+    }
 }
 
 /// The close callback of every handle type here: `data` points at a `Closable` owner.

@@ -155,13 +155,82 @@ public struct ByteReader: Sendable {
 }
 
 /// Bits written least-significant first into bytes, for snapshots.
-public struct BitWriter: Sendable {
+/// Where bits are written, least significant first (`BitWriter`, and the encoder's
+/// `BitBuffer`): the codec's field writers take either.
+public protocol BitSink {
+    mutating func write(_ value: UInt64, bits: Int)
+    var bitCount: Int { get }
+}
+
+extension BitSink {
+    public mutating func bool(_ v: Bool) { write(v ? 1 : 0, bits: 1) }
+
+    /// A signed value in `bits` bits, two's complement.
+    public mutating func signed(_ v: Int64, bits: Int) {
+        write(UInt64(bitPattern: v) & ((1 << UInt64(bits)) - 1), bits: bits)
+    }
+}
+
+/// Bits into memory the caller owns, four bytes at a time: the snapshot encoder's writer
+/// (`BitWriter` appends to an array a byte at a time). Writes the same bytes as `BitWriter`.
+public struct BitBuffer: BitSink {
+    let base: UnsafeMutableRawPointer
+    let capacity: Int
+    var byteCount: Int
+    var accumulator: UInt64 = 0
+    var accumulated = 0
+    let startByte: Int
+
+    /// Writes from byte `offset` of `base`, never past `capacity` bytes.
+    public init(base: UnsafeMutableRawPointer, capacity: Int, offset: Int) {
+        precondition(offset >= 0 && offset <= capacity)
+        self.base = base
+        self.capacity = capacity
+        self.byteCount = offset
+        self.startByte = offset
+    }
+
+    public var bitCount: Int { (byteCount - startByte) * 8 + accumulated }
+
+    @inline(__always)
+    public mutating func write(_ value: UInt64, bits: Int) {
+        precondition(bits >= 0 && bits <= 32 && value >> UInt64(bits) == 0, "value does not fit its bits")
+        accumulator |= value << UInt64(accumulated)
+        accumulated += bits
+        if accumulated >= 32 {
+            precondition(byteCount + 4 <= capacity, "bit buffer full")
+            base.storeBytes(of: UInt32(truncatingIfNeeded: accumulator).littleEndian, toByteOffset: byteCount, as: UInt32.self)
+            byteCount += 4
+            accumulator >>= 32
+            accumulated -= 32
+        }
+    }
+
+    /// Writes what is left (the last byte padded with zero bits); returns the bytes written in
+    /// all, from the start of `base`.
+    public mutating func finish() -> Int {
+        while accumulated > 0 {
+            precondition(byteCount < capacity, "bit buffer full")
+            base.storeBytes(of: UInt8(truncatingIfNeeded: accumulator), toByteOffset: byteCount, as: UInt8.self)
+            byteCount += 1
+            accumulator >>= 8
+            accumulated = max(0, accumulated - 8)
+        }
+        return byteCount
+    }
+}
+
+public struct BitWriter: BitSink, Sendable {
     public private(set) var bytes: [UInt8] = []
     var scratch: UInt64 = 0
     var scratchBits = 0
     public private(set) var bitCount = 0
 
     public init() {}
+
+    /// Appends to `bytes` (already holding, for example, a header), so that one reserved array
+    /// takes the whole message; `bitCount` counts only what is written here.
+    public init(appendingTo bytes: [UInt8]) { self.bytes = bytes }
 
     public mutating func write(_ value: UInt64, bits: Int) {
         precondition(bits >= 0 && bits <= 32 && (bits == 64 || value >> UInt64(bits) == 0), "value does not fit its bits")
@@ -175,18 +244,17 @@ public struct BitWriter: Sendable {
         }
     }
 
-    public mutating func bool(_ v: Bool) { write(v ? 1 : 0, bits: 1) }
-
-    /// A signed value in `bits` bits, two's complement.
-    public mutating func signed(_ v: Int64, bits: Int) {
-        write(UInt64(bitPattern: v) & ((1 << UInt64(bits)) - 1), bits: bits)
-    }
-
     /// The bytes, with the last one padded with zero bits.
     public func finished() -> [UInt8] {
         var out = bytes
         if scratchBits > 0 { out.append(UInt8(truncatingIfNeeded: scratch)) }
         return out
+    }
+
+    /// The bytes, with the last one padded with zero bits, without a copy (the writer is spent).
+    public consuming func finish() -> [UInt8] {
+        if scratchBits > 0 { bytes.append(UInt8(truncatingIfNeeded: scratch)) }
+        return bytes
     }
 }
 

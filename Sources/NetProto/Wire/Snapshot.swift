@@ -121,7 +121,7 @@ public enum SnapshotCodec {
 
     // MARK: Gap codes: baseline indexes in increasing order, each as the gap from the last.
 
-    static func writeGap(_ gap: Int, _ w: inout BitWriter) {
+    static func writeGap<W: BitSink>(_ gap: Int, _ w: inout W) {
         precondition(gap >= 1 && gap <= 1 + 4 + 16 + 1_024)
         if gap == 1 {
             w.write(1, bits: 1)
@@ -150,133 +150,223 @@ public enum SnapshotCodec {
 
     /// Encodes `current` against `baseline` within `budgetBytes` (header included).
     ///
-    /// - `priority`: the entities whose changes the caller wants sent this tick, most
-    ///   important first (for example: due updates, nearest first). Added entities are
-    ///   taken in this order too; an entity new to the client but missing from `priority`
-    ///   is added after the listed ones. Removals always go first.
+    /// - `priority`: the order in which the changes (updates and additions) are offered to
+    ///   the budget, most important first (for example: due updates, nearest first); an
+    ///   entity of `current` missing from it is offered after the listed ones, in entity
+    ///   order. Removals always go first. Every change is sent that fits.
     /// - Returns the snapshot body, what the client will hold after it, and statistics.
     public static func encode(header: SnapshotHeader, current: [EntityState], baseline: [EntityState], priority: [UInt32],
                               budgetBytes: Int) -> (body: [UInt8], known: [EntityState], statistics: SnapshotStatistics) {
+        let scratch = EncodeScratch()
+        var known: [EntityState] = []
+        let stats = encode(header: header, current: current, baseline: baseline, priority: { $0 = priority }, budgetBytes: budgetBytes,
+                           scratch: scratch, known: &known)
+        return (scratch.body, known, stats)
+    }
+
+    /// The working memory of `encode`, allocated once at its largest (`entitiesMax` entities,
+    /// `bodyBytesMax` bytes) and kept by a caller that encodes for many clients (the server:
+    /// one for all its clients), so that an encoding allocates nothing. `body` is the last
+    /// snapshot encoded; the next call overwrites it.
+    public final class EncodeScratch {
+        public static let bodyBytesMax = 2_048
+        public internal(set) var body: [UInt8] = []
+        /// Per current entity: its index in the baseline, or -1.
+        let baselineOfCurrent: UnsafeMutablePointer<Int32>
+        /// Per baseline entity: its index in current, -1 if gone, -2 if its removal is sent.
+        let currentOfBaseline: UnsafeMutablePointer<Int32>
+        /// Per current entity: listed by the priority already; sent as an addition.
+        let listed: UnsafeMutablePointer<Bool>
+        let added: UnsafeMutablePointer<Bool>
+        /// Per baseline entity: its update is sent.
+        let updated: UnsafeMutablePointer<Bool>
+        let bytes: UnsafeMutableRawPointer
+        var priority: [UInt32] = []
+
+        public init() {
+            let n = SnapshotCodec.entitiesMax + 1
+            baselineOfCurrent = .allocate(capacity: n)
+            currentOfBaseline = .allocate(capacity: n)
+            listed = .allocate(capacity: n)
+            added = .allocate(capacity: n)
+            updated = .allocate(capacity: n)
+            bytes = .allocate(byteCount: Self.bodyBytesMax, alignment: 16)
+            body.reserveCapacity(Self.bodyBytesMax)
+        }
+
+        deinit {
+            baselineOfCurrent.deallocate()
+            currentOfBaseline.deallocate()
+            listed.deallocate()
+            added.deallocate()
+            updated.deallocate()
+            bytes.deallocate()
+        }
+    }
+
+    /// `encode` into reused memory: the body in `scratch.body`, what the client will hold
+    /// after it in `known` (emptied first; its capacity is reused).
+    ///
+    /// `priority` fills in the entities in the order their changes should be offered (see
+    /// above); it is called only when not every change fits the budget. When they all fit
+    /// (each removal, update and addition charged its most expensive case), the order cannot
+    /// change what is sent or its bytes (the body lists each kind in entity order), so none is
+    /// needed; with the 100 avatars a view holds, they nearly always fit.
+    public static func encode(header: SnapshotHeader, current: [EntityState], baseline: [EntityState],
+                              priority: (inout [UInt32]) -> Void, budgetBytes: Int,
+                              scratch s: EncodeScratch, known: inout [EntityState]) -> SnapshotStatistics {
         precondition(current.count <= entitiesMax && baseline.count <= entitiesMax)
-        precondition(budgetBytes >= SnapshotHeader.bytes + 4)
+        precondition(budgetBytes >= SnapshotHeader.bytes + 4 && budgetBytes <= EncodeScratch.bodyBytesMax)
         assert(isSortedUnique(current) && isSortedUnique(baseline), "entity lists must be sorted by id without duplicates")
         var stats = SnapshotStatistics()
         var budgetBits = (budgetBytes - SnapshotHeader.bytes) * 8 - 3 * countBits
+        let nc = current.count, nb = baseline.count
+        let boc = s.baselineOfCurrent, cob = s.currentOfBaseline, listed = s.listed, added = s.added, updated = s.updated
 
-        // Match current and baseline by merging (both are sorted by entity): no hashing, since
-        // this runs for every client on every tick.
-        var baselineOfCurrent = [Int](repeating: -1, count: current.count)
-        var currentOfBaseline = [Int](repeating: -1, count: baseline.count)
-        var b = 0
-        for (i, e) in current.enumerated() {
-            while b < baseline.count && baseline[b].entity < e.entity { b += 1 }
-            if b < baseline.count && baseline[b].entity == e.entity {
-                baselineOfCurrent[i] = b
-                currentOfBaseline[b] = i
+        current.withUnsafeBufferPointer { cur in
+        baseline.withUnsafeBufferPointer { base in
+            // Match current and baseline by merging (both are sorted by entity): no hashing,
+            // since this runs for every client on every tick.
+            for i in 0..<nb {
+                cob[i] = -1
+                updated[i] = false
             }
-        }
+            var b = 0
+            for i in 0..<nc {
+                boc[i] = -1
+                added[i] = false
+                let e = cur[i].entity
+                while b < nb && base[b].entity < e { b += 1 }
+                if b < nb && base[b].entity == e {
+                    boc[i] = Int32(b)
+                    cob[b] = Int32(i)
+                }
+            }
 
-        // 1. Removals, in baseline order, as many as fit.
-        var removed: [Int] = []
-        for i in baseline.indices where currentOfBaseline[i] < 0 {
-            if budgetBits >= 13 {
-                removed.append(i)
-                budgetBits -= 13
-            } else {
-                stats.deferred += 1
-            }
-        }
-        // 2. Updates and additions by priority, each charged its most expensive case; entities
-        //    new to the client and not listed come after the listed ones.
-        var listed = [Bool](repeating: false, count: current.count)
-        var order: [Int] = []
-        order.reserveCapacity(current.count)
-        for id in priority {
-            if let i = index(of: id, in: current), !listed[i] {
-                listed[i] = true
-                order.append(i)
-            }
-        }
-        for i in current.indices where baselineOfCurrent[i] < 0 && !listed[i] {
-            listed[i] = true
-            order.append(i)
-        }
-        var updates: [Int] = []
-        var additions: [EntityState] = []
-        for i in order {
-            let now = current[i]
-            let bi = baselineOfCurrent[i]
-            if bi >= 0 {
-                guard baseline[bi] != now else { continue }
-                if budgetBits >= updateBitsMax {
-                    updates.append(bi)
-                    budgetBits -= updateBitsMax
+            // 1. Removals, in baseline order, as many as fit.
+            var removedCount = 0
+            for i in 0..<nb where cob[i] == -1 {
+                if budgetBits >= 13 {
+                    cob[i] = -2
+                    removedCount += 1
+                    budgetBits -= 13
                 } else {
                     stats.deferred += 1
                 }
-            } else if additions.count < entitiesMax && budgetBits >= addedBits {
-                additions.append(now)
-                budgetBits -= addedBits
+            }
+            // 2. Updates and additions. Each charged its most expensive case: if all of them
+            //    fit, all are sent; otherwise they are offered by priority, the entities it
+            //    does not list after the listed ones.
+            var changedBits = 0
+            for i in 0..<nc {
+                let bi = Int(boc[i])
+                if bi < 0 { changedBits += addedBits } else if base[bi] != cur[i] { changedBits += updateBitsMax }
+            }
+            if changedBits <= budgetBits {
+                for i in 0..<nc {
+                    let bi = Int(boc[i])
+                    if bi < 0 {
+                        added[i] = true
+                        stats.added += 1
+                    } else if base[bi] != cur[i] {
+                        updated[bi] = true
+                        stats.updated += 1
+                    }
+                }
             } else {
-                stats.deferred += 1
+                func offer(_ i: Int) {
+                    let bi = Int(boc[i])
+                    if bi >= 0 {
+                        guard base[bi] != cur[i] else { return }
+                        if budgetBits >= updateBitsMax {
+                            updated[bi] = true
+                            stats.updated += 1
+                            budgetBits -= updateBitsMax
+                        } else {
+                            stats.deferred += 1
+                        }
+                    } else if stats.added < entitiesMax && budgetBits >= addedBits {
+                        added[i] = true
+                        stats.added += 1
+                        budgetBits -= addedBits
+                    } else {
+                        stats.deferred += 1
+                    }
+                }
+                for i in 0..<nc { listed[i] = false }
+                priority(&s.priority)
+                for id in s.priority {
+                    if let i = index(of: id, in: cur), !listed[i] {
+                        listed[i] = true
+                        offer(i)
+                    }
+                }
+                for i in 0..<nc where !listed[i] {
+                    listed[i] = true
+                    offer(i)
+                }
             }
-        }
-        updates.sort()
-        additions.sort { $0.entity < $1.entity }
 
-        // 3. Write, in baseline order.
-        var w = ByteWriter(capacity: budgetBytes)
-        w.u32(header.tick)
-        w.u32(header.baselineTick)
-        w.u32(header.inputAck)
-        w.u16(header.echoClientTimeMillis)
-        w.u16(header.holdMillis)
-        w.u16(header.serverTimeMillis)
-        var bits = BitWriter()
-        bits.write(UInt64(removed.count), bits: countBits)
-        var last = -1
-        for i in removed {
-            writeGap(i - last, &bits)
-            last = i
-        }
-        bits.write(UInt64(updates.count), bits: countBits)
-        last = -1
-        for i in updates {
-            let before = bits.bitCount
-            writeGap(i - last, &bits)
-            last = i
-            let moved = writeChanges(from: baseline[i], to: current[currentOfBaseline[i]], &bits)
-            stats.updated += 1
-            if moved {
-                stats.moved += 1
-                stats.movedBits += bits.bitCount - before
+            // 3. Write: the header, then removals, updates and additions, each in entity order.
+            let out = s.bytes
+            out.storeBytes(of: header.tick.littleEndian, toByteOffset: 0, as: UInt32.self)
+            out.storeBytes(of: header.baselineTick.littleEndian, toByteOffset: 4, as: UInt32.self)
+            out.storeBytes(of: header.inputAck.littleEndian, toByteOffset: 8, as: UInt32.self)
+            out.storeBytes(of: header.echoClientTimeMillis.littleEndian, toByteOffset: 12, as: UInt16.self)
+            out.storeBytes(of: header.holdMillis.littleEndian, toByteOffset: 14, as: UInt16.self)
+            out.storeBytes(of: header.serverTimeMillis.littleEndian, toByteOffset: 16, as: UInt16.self)
+            var bits = BitBuffer(base: out, capacity: EncodeScratch.bodyBytesMax, offset: SnapshotHeader.bytes)
+            bits.write(UInt64(removedCount), bits: countBits)
+            var last = -1
+            for i in 0..<nb where cob[i] == -2 {
+                writeGap(i - last, &bits)
+                last = i
             }
-        }
-        bits.write(UInt64(additions.count), bits: countBits)
-        for e in additions { writeFull(e, &bits) }
-        w.raw(bits.finished())
-        precondition(w.bytes.count <= budgetBytes, "snapshot over its budget")
+            bits.write(UInt64(stats.updated), bits: countBits)
+            last = -1
+            for i in 0..<nb where updated[i] {
+                let before = bits.bitCount
+                writeGap(i - last, &bits)
+                last = i
+                if writeChanges(from: base[i], to: cur[Int(cob[i])], &bits) {
+                    stats.moved += 1
+                    stats.movedBits += bits.bitCount - before
+                }
+            }
+            bits.write(UInt64(stats.added), bits: countBits)
+            for i in 0..<nc where added[i] { writeFull(cur[i], &bits) }
+            let count = bits.finish()
+            precondition(count <= budgetBytes, "snapshot over its budget")
+            s.body.removeAll(keepingCapacity: true)
+            s.body.append(contentsOf: UnsafeRawBufferPointer(start: out, count: count))
 
-        // 4. What the client will hold.
-        var isRemoved = [Bool](repeating: false, count: baseline.count)
-        for i in removed { isRemoved[i] = true }
-        var isUpdated = [Bool](repeating: false, count: baseline.count)
-        for i in updates { isUpdated[i] = true }
-        var known: [EntityState] = []
-        known.reserveCapacity(baseline.count + additions.count)
-        for (i, e) in baseline.enumerated() where !isRemoved[i] {
-            known.append(isUpdated[i] ? current[currentOfBaseline[i]] : e)
+            // 4. What the client will hold: the baseline less the removed, with the updated
+            //    taken from current, merged with the additions (both in entity order).
+            known.removeAll(keepingCapacity: true)
+            known.reserveCapacity(nb - removedCount + stats.added)
+            var a = 0
+            for i in 0..<nb where cob[i] != -2 {
+                let e = base[i]
+                while a < nc && (!added[a] || cur[a].entity < e.entity) {
+                    if added[a] { known.append(cur[a]) }
+                    a += 1
+                }
+                known.append(updated[i] ? cur[Int(cob[i])] : e)
+            }
+            while a < nc {
+                if added[a] { known.append(cur[a]) }
+                a += 1
+            }
+            stats.removed = removedCount
+            stats.bytes = count
         }
-        known += additions
-        known.sort { $0.entity < $1.entity }
-        stats.removed = removed.count
-        stats.added = additions.count
-        stats.bytes = w.bytes.count
-        return (w.bytes, known, stats)
+        }
+        assert(isSortedUnique(known))
+        return stats
     }
 
     /// Binary search in a list sorted by entity.
-    static func index(of entity: UInt32, in list: [EntityState]) -> Int? {
+    static func index(of entity: UInt32, in list: UnsafeBufferPointer<EntityState>) -> Int? {
         var lo = 0, hi = list.count
         while lo < hi {
             let mid = (lo + hi) / 2
@@ -290,7 +380,7 @@ public enum SnapshotCodec {
     }
 
     /// Writes what changed between `a` and `b`; returns whether the position changed.
-    static func writeChanges(from a: EntityState, to b: EntityState, _ w: inout BitWriter) -> Bool {
+    static func writeChanges<W: BitSink>(from a: EntityState, to b: EntityState, _ w: inout W) -> Bool {
         let dx = Int64(b.x) - Int64(a.x), dy = Int64(b.y) - Int64(a.y)
         let moved: Bool
         if dx == 0 && dy == 0 && a.floor == b.floor {
@@ -320,7 +410,7 @@ public enum SnapshotCodec {
         return moved
     }
 
-    static func writeFull(_ e: EntityState, _ w: inout BitWriter) {
+    static func writeFull<W: BitSink>(_ e: EntityState, _ w: inout W) {
         w.write(UInt64(e.entity), bits: 32)
         w.write(UInt64(e.x), bits: coordinateBits)
         w.write(UInt64(e.y), bits: coordinateBits)
