@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Where the server's time goes under load: `seoulworld serve` pinned to core 0, N bots on
 # core 1 (the load benchmark's setup), and `perf record` on the server for SECONDS once the
-# ramp is over. Prints the top entries by self time (kernel included), symbols demangled.
+# ramp is over. Prints the share of each object (the server, libc, the kernel) and the top
+# entries by self time (kernel included), symbols demangled.
 #
 #   Benchmarks/profile.sh                      # 1,000 bots, 15 s
 #   BOTS=2000 SECONDS_EACH=20 Benchmarks/profile.sh
@@ -42,5 +43,8 @@ echo "perf record: server pid $server, $BOTS bots, $SECONDS_EACH s, $(nproc) cor
 perf record -F 999 -g -p "$server" -o "$work/perf.data" -- sleep "$SECONDS_EACH" >/dev/null 2>&1
 wait "$bots" || true
 kill -INT "$server"; wait "$server" || true
+echo "by object (the kernel is [kernel.kallsyms]):"
+perf report -i "$work/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep -E '^ +[0-9.]+%' | head -n 6 | sed -E 's/ +$//'
+echo "by symbol:"
 perf report -i "$work/perf.data" --no-children --sort symbol --percent-limit 0.5 --stdio 2>/dev/null \
     | grep -E '^ +[0-9.]+%' | head -n "$TOP" | sed -E 's/ +$//' | swift demangle --simplified

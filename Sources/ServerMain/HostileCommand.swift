@@ -174,20 +174,23 @@ extension HostileCommand {
     }
 
     struct SlowTCP: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "slow-tcp", abstract: "Connections that send nothing, or the hello a byte a second, while real clients play.")
+        static let configuration = CommandConfiguration(commandName: "slow-tcp", abstract: "Connections that send nothing, or the hello a byte a second, or never read, while real clients play.")
 
-        enum Mode: String, ExpressibleByArgument, CaseIterable { case idle, trickle }
+        enum Mode: String, ExpressibleByArgument, CaseIterable { case idle, trickle, noRead = "no-read" }
 
         @Option(help: "The server's HOST:PORT (loopback).") var server = "127.0.0.1:7777"
         @Option(help: "The server's admin side, to read /metrics before, during and after.") var admin: String?
         @Option(help: "How many slow connections (1 to 10000).") var connections = 2_000
-        @Option(help: "idle: send nothing; trickle: the hello, one byte a second.") var mode = Mode.idle
+        @Option(help: "idle: send nothing; trickle: the hello, one byte a second; no-read: sign in as a guest, enter the plaza with snapshots over TCP, and never read them (a 4 KiB receive buffer).") var mode = Mode.idle
         @Option(help: "How long to keep trying, seconds (1 to 600).") var seconds = 30.0
         @Option(help: "Real clients that connect and play meanwhile (0 to 500).") var players = 20
 
         func validate() throws {
             _ = try loopbackServer(server)
             guard (1...10_000).contains(connections) else { throw ValidationError("--connections must be 1 to 10000") }
+            if mode == .noRead && admin == nil {
+                throw ValidationError("--mode no-read needs --admin: a connection that never reads cannot see the server close it, so the server's own count is read")
+            }
             guard (1...600).contains(seconds) else { throw ValidationError("--seconds must be 1 to 600") }
             guard (0...500).contains(players) else { throw ValidationError("--players must be 0 to 500") }
         }
@@ -204,12 +207,30 @@ extension HostileCommand {
             var slow: [Slow] = []
             defer { for s in slow where s.closedAt == nil { close(s.fd) } }
             var refused = 0
+            var firstRefusal: String?
             for _ in 0..<connections {
                 let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
                 guard fd >= 0 else { refused += 1; continue }
+                if mode == .noRead {
+                    var small: Int32 = 4_096
+                    _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+                }
                 let ok = withUnsafePointer(to: &target) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-                guard ok == 0 else { close(fd); refused += 1; continue }
+                guard ok == 0 else {
+                    if firstRefusal == nil { firstRefusal = String(cString: strerror(errno)) }
+                    close(fd)
+                    refused += 1
+                    continue
+                }
                 _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+                if mode == .noRead {
+                    // Everything at once; the server reads the messages in order. Then silence.
+                    let messages: [ClientMessage] = [.hello(protocolID: WireProtocol.id, version: WireProtocol.version),
+                                                     .authenticateGuest(displayName: "no-reader"), .snapshotsOverTCP(true),
+                                                     .enterSpace(requestID: 1, spaceID: "seoul-plaza")]
+                    let bytes = messages.flatMap { Framing.frame($0.encode()) }
+                    _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                }
                 slow.append(Slow(fd: fd, openedAt: uv_hrtime()))
             }
             // The real players, on a libuv loop stepped between rounds.
@@ -218,7 +239,8 @@ extension HostileCommand {
             let clients = try (0..<players).map { try WorldClient(loop: loop, server: address, credentials: .guest(displayName: "player-\($0)")) }
             var entered = Set<Int>()
             let started = uv_hrtime()
-            var lastByte = started, lastTick = started
+            var lastByte = started, lastTick = started, lastReading = started
+            var noReadClosed = 0, noReadLastClosedAt = started
             // With every slow connection open: the server's memory at the worst.
             let during = ServerReading.read(admin)
             var buffer = [UInt8](repeating: 0, count: 4_096)
@@ -238,8 +260,23 @@ extension HostileCommand {
                         if send(slow[i].fd, [hello[slow[i].sent]], 1, Int32(MSG_NOSIGNAL)) == 1 { slow[i].sent += 1 }
                     }
                 }
-                // Which did the server close? A read of 0 (or a reset) says so.
+                // Which did the server close? A read of 0 (or a reset) says so. A connection that
+                // never reads cannot tell: the server's FIN waits behind the snapshots it never
+                // took. For those the server's own count of closed connections says it, read
+                // from /metrics once a second.
+                if mode == .noRead && now - lastReading >= 1_000_000_000 {
+                    lastReading = now
+                    if let reading = ServerReading.read(admin), let before {
+                        let closedNow = Int(reading.connectionsClosed - before.connectionsClosed)
+                        if closedNow > noReadClosed {
+                            noReadClosed = closedNow
+                            noReadLastClosedAt = now
+                        }
+                    }
+                    if noReadClosed >= slow.count && Double(now - started) / 1e9 > 10 { break }
+                }
                 for i in slow.indices where slow[i].closedAt == nil {
+                    if mode == .noRead { break }
                     let n = recv(slow[i].fd, &buffer, buffer.count, 0)
                     if n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
                         slow[i].closedAt = now
@@ -258,7 +295,17 @@ extension HostileCommand {
             usleep(500_000)
             let after = ServerReading.read(admin)
             func p(_ q: Double) -> String { closed.isEmpty ? "-" : String(format: "%.1f s", closed[min(closed.count - 1, Int(q * Double(closed.count)))]) }
-            print("slow-tcp (\(mode.rawValue)): \(slow.count) connections opened (\(refused) refused by this machine); closed by the server \(closed.count), "
+            if mode == .noRead {
+                print("slow-tcp (no-read): \(slow.count) connections entered the plaza with snapshots over TCP and never read (\(refused) refused by this machine\(firstRefusal.map { ": \($0)" } ?? "")); "
+                      + "closed by the server (its count) \(noReadClosed), the last after \(String(format: "%.1f", Double(noReadLastClosedAt - started) / 1e9)) s")
+                print("players:   \(players) real clients, \(playing) in the plaza and receiving snapshots at the end\(failures.isEmpty ? "" : "; failures: \(failures)")")
+                if let before, let during, let after {
+                    print("server:    resident \(String(format: "%.1f", before.residentMegabytes)) MB before, \(String(format: "%.1f", during.residentMegabytes)) MB with them all open, \(String(format: "%.1f", after.residentMegabytes)) MB after")
+                }
+                if noReadClosed < slow.count || playing < players { throw ExitCode(1) }
+                return
+            }
+            print("slow-tcp (\(mode.rawValue)): \(slow.count) connections opened (\(refused) refused by this machine\(firstRefusal.map { ": \($0)" } ?? "")); closed by the server \(closed.count), "
                   + "after p50 \(p(0.5)), max \(p(1)); still open after \(String(format: "%.0f", Double(uv_hrtime() - started) / 1e9)) s: \(slow.count - closed.count)")
             print("players:   \(players) real clients, \(playing) in the plaza and receiving snapshots at the end\(failures.isEmpty ? "" : "; failures: \(failures)")")
             if let before, let during, let after {

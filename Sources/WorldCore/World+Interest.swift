@@ -191,6 +191,23 @@ extension World {
         }
     }
 
+    /// `forEachVisible` with each member's state: one look-up per member where
+    /// `forEachVisible` and then `avatar(_:)` make two (the snapshot path's loop, for every
+    /// client on every tick).
+    public func forEachVisibleAvatar(of observer: AvatarID, _ body: (AvatarState, Int) -> Void) {
+        let o = Int(observer.slot)
+        guard o < slotHighWater, alive[o], generation[o] == observer.generation else { return }
+        let v = views.storage
+        let base = o * visibleMax
+        for i in 0..<Int(v.counts[o]) {
+            let e = v.ids[base + i]
+            let s = Int(e & Self.entrySlotMask)
+            if presence[s] & (Self.entryGenerationMask | 1) == (e & Self.entryGenerationMask) | 1 {
+                body(avatarState(slot: s), Int(v.bands[base + i]))
+            }
+        }
+    }
+
     /// Calls `body` with the members of `observer`'s view that are due an update on the
     /// current tick: the near band every tick, the middle band every second tick, the far
     /// band every fourth, phased by the subject's slot so that updates spread over ticks.

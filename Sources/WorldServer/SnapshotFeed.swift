@@ -128,8 +128,9 @@ public struct SnapshotFeed: Sendable {
             // (state now, squared distance, due) per visible avatar.
             seen[0] = Seen(state: own, distance: 0, due: true)
             count = 1
-            world.forEachVisible(of: observer) { id, band in
-                guard let a = world.avatar(id), count < SnapshotScratch.capacity else { return }
+            world.forEachVisibleAvatar(of: observer) { a, band in
+                guard count < SnapshotScratch.capacity else { return }
+                let id = a.id
                 let d2 = a.position.distanceSquared(to: me.position)
                 // Due by WorldCore's bands (near every tick, middle every second, far every fourth,
                 // phased by slot), and always within the near radius as measured now, so that

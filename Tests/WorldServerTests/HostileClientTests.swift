@@ -156,6 +156,41 @@ import WorldCore
         cheat.close()
     }
 
+    @Test func inputsForAnotherSessionsAvatarMoveNothing() throws {
+        // A citizen stands still; a cheat who learned the citizen's session id sends run
+        // inputs for it from its own address. The session is bound to the citizen's address:
+        // every one is dropped and counted, and the citizen's avatar stays where it stood.
+        let running = try RunningServer()
+        defer { running.stop() }
+        let loop = try UVLoop()
+        defer { loop.closeAll() }
+        let citizen = try WorldClient(loop: loop, server: running.address, credentials: .guest(displayName: "citizen"))
+        drive(loop, [citizen], seconds: 10) { citizen.udpBound }
+        citizen.enter("seoul-plaza")
+        drive(loop, [citizen], seconds: 10) { citizen.me != nil }
+        let entity = try #require(citizen.entity)
+        let session = try #require(citizen.welcome?.sessionID)
+        let start = try #require(Self.position(running, entity))
+        let cheat = try UDPSocket(loop: loop, address: SocketAddress(host: "127.0.0.1", port: 0)) { _, _ in }
+        let before = running.server.inspect { $0.udpDroppedByReason[UDPDropReason.notBound.rawValue] }
+        let sent = 200
+        for i in 0..<sent {
+            let input = InputBody(ackTick: 0, clientTimeMillis: 0, echoServerTimeMillis: 0, holdMillis: 0, sequence: UInt32(1_000 + i),
+                                  commands: [.go(heading: 0, pace: 2)])
+            cheat.send(Packet.input(sessionID: session, input).encode(), to: running.address)
+            if i % 20 == 19 { drive(loop, [citizen], seconds: 0.05) }
+        }
+        drive(loop, [citizen], seconds: 5) {
+            running.server.inspect { $0.udpDroppedByReason[UDPDropReason.notBound.rawValue] } >= before + sent
+        }
+        drive(loop, [citizen], seconds: 0.5)
+        #expect(running.server.inspect { $0.udpDroppedByReason[UDPDropReason.notBound.rawValue] } - before == sent)
+        #expect(Self.position(running, entity) == start, "the citizen's avatar did not move")
+        #expect(!citizen.closed && citizen.udpBound)
+        cheat.close()
+        citizen.close()
+    }
+
     @Test func walkingToAPointInsideABuildingStopsAtItsWall() throws {
         let running = try RunningServer()
         defer { running.stop() }

@@ -19,6 +19,8 @@ final class FeedFixture: @unchecked Sendable {
     var crowd: Wanderers?
     var feeds: [SnapshotFeed] = []
     var sent: [[UInt32]] = []
+    /// One for every client, as the server has.
+    let scratch = SnapshotScratch()
 
     func build(avatars: Int, squareMetresPerAvatar: Int) throws {
         let definition = SyntheticWorlds.forCrowd(avatars: avatars, squareMetresPerAvatar: squareMetresPerAvatar)
@@ -47,12 +49,12 @@ final class FeedFixture: @unchecked Sendable {
         let header = SnapshotHeader(tick: tick, baselineTick: 0, inputAck: 0, echoClientTimeMillis: 0, holdMillis: 0, serverTimeMillis: 0)
         benchmark?.startMeasurement()
         for i in feeds.indices {
-            if let (body, _) = feeds[i].next(world: world, header: header) { blackHole(body.count) }
+            if let (body, _) = feeds[i].next(world: world, header: header, scratch: scratch) { blackHole(body.count) }
         }
         benchmark?.stopMeasurement()
         for i in feeds.indices {
             sent[i].append(tick)
-            if sent[i].count > 2 { feeds[i].acknowledge(sent[i].removeFirst()) }
+            if sent[i].count > 2 { feeds[i].acknowledge(sent[i].removeFirst(), scratch: scratch) }
         }
         self.world = world
         self.crowd = crowd
