@@ -213,13 +213,29 @@ public final class Server: @unchecked Sendable {
         if let settings = configuration.recording { try startRecording(settings) }
         if let path = configuration.viewDigestsPath { viewDigests = try ViewDigestLog(path: path) }
         let address = try SocketAddress(host: configuration.host, port: configuration.port)
-        listener = try TCPListener(loop: loop, address: address, queuedBytesMax: configuration.writeQueueBytesMax) { [unowned self] c in
-            self.accept(c)
-        }
-        let bound = listener!.localAddress!
-        udp = try UDPSocket(loop: loop, address: SocketAddress(host: configuration.host, port: bound.port),
-                            receiveBatch: UDPSocket.receiveBatchMax) { [unowned self] bytes, from in
-            self.receive(datagram: bytes, from: from)
+        // TCP and UDP share one port. With port 0 the system picks a free TCP port, which
+        // another program may hold for UDP (a load test's thousands of bots do): then another
+        // port is picked, a bounded number of times.
+        var attempt = 0
+        while listener == nil {
+            attempt += 1
+            let tcp = try TCPListener(loop: loop, address: address, queuedBytesMax: configuration.writeQueueBytesMax) { [unowned self] c in
+                self.accept(c)
+            }
+            let port = tcp.localAddress!.port
+            let socket: UDPSocket
+            do {
+                socket = try UDPSocket(loop: loop, address: SocketAddress(host: configuration.host, port: port),
+                                       receiveBatch: UDPSocket.receiveBatchMax) { [unowned self] bytes, from in
+                    self.receive(datagram: bytes, from: from)
+                }
+            } catch {
+                tcp.close()
+                guard configuration.port == 0, error.code == Int32(UV_EADDRINUSE.rawValue), attempt < 20 else { throw error }
+                continue
+            }
+            listener = tcp
+            udp = socket
         }
         wake = try UVAsync(loop: loop) { [unowned self] in self.woken() }
         wakeOpen = true
