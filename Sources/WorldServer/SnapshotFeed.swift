@@ -293,7 +293,11 @@ public struct SnapshotFeed: Sendable {
 /// history entries, kept for the next snapshots' history.
 public final class SnapshotScratch {
     static let capacity = SnapshotCodec.entitiesMax + 1
-    static let spareKnownMax = 64
+    /// Spare history arrays kept. Every client's acknowledgement frees one between ticks and
+    /// every client's snapshot takes one in the tick, so the pool must hold one per client to
+    /// save the allocation (with 64, 1,000 clients still made 936 a tick); beyond this many
+    /// clients the rest go back to the allocator.
+    static let spareKnownMax = 4_096
     let seen: UnsafeMutablePointer<SnapshotFeed.Seen>
     let sorted: UnsafeMutablePointer<SnapshotFeed.Seen>
     let held: UnsafeMutablePointer<SnapshotFeed.Seen>
