@@ -275,8 +275,7 @@ extension HostileCommand {
                     }
                     if noReadClosed >= slow.count && Double(now - started) / 1e9 > 10 { break }
                 }
-                for i in slow.indices where slow[i].closedAt == nil {
-                    if mode == .noRead { break }
+                for i in slow.indices where mode != .noRead && slow[i].closedAt == nil {
                     let n = recv(slow[i].fd, &buffer, buffer.count, 0)
                     if n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
                         slow[i].closedAt = now

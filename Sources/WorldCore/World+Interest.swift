@@ -178,23 +178,19 @@ extension World {
 
     /// Calls `body` with each live member of the view and its update band (0 near, 1 middle, 2 far).
     public func forEachVisible(of observer: AvatarID, _ body: (AvatarID, Int) -> Void) {
-        let o = Int(observer.slot)
-        guard o < slotHighWater, alive[o], generation[o] == observer.generation else { return }
-        let v = views.storage
-        let base = o * visibleMax
-        for i in 0..<Int(v.counts[o]) {
-            let e = v.ids[base + i]
-            let s = Int(e & Self.entrySlotMask)
-            if presence[s] & (Self.entryGenerationMask | 1) == (e & Self.entryGenerationMask) | 1 {
-                body(AvatarID(slot: UInt32(s), generation: generation[s]), Int(v.bands[base + i]))
-            }
-        }
+        forEachVisibleSlot(of: observer) { s, band in body(AvatarID(slot: UInt32(s), generation: generation[s]), band) }
     }
 
     /// `forEachVisible` with each member's state: one look-up per member where
     /// `forEachVisible` and then `avatar(_:)` make two (the snapshot path's loop, for every
     /// client on every tick).
     public func forEachVisibleAvatar(of observer: AvatarID, _ body: (AvatarState, Int) -> Void) {
+        forEachVisibleSlot(of: observer) { s, band in body(avatarState(slot: s), band) }
+    }
+
+    /// The slot and band of each live member of `observer`'s view (the loop of both above).
+    @inline(__always)
+    func forEachVisibleSlot(of observer: AvatarID, _ body: (Int, Int) -> Void) {
         let o = Int(observer.slot)
         guard o < slotHighWater, alive[o], generation[o] == observer.generation else { return }
         let v = views.storage
@@ -203,7 +199,7 @@ extension World {
             let e = v.ids[base + i]
             let s = Int(e & Self.entrySlotMask)
             if presence[s] & (Self.entryGenerationMask | 1) == (e & Self.entryGenerationMask) | 1 {
-                body(avatarState(slot: s), Int(v.bands[base + i]))
+                body(s, Int(v.bands[base + i]))
             }
         }
     }

@@ -174,7 +174,9 @@ public struct SnapshotFeed: Sendable {
         precondition(count <= SnapshotScratch.capacity)
         let seen = scratch.seen, sorted = scratch.sorted, current = scratch.current
         let held = scratch.held, heldStates = scratch.heldStates, fresh = scratch.fresh
-        for i in 0..<count { scratch.growMarks(toInclude: Int(seen[i].state.entity & slotMask)) }
+        var highestSlot = 0
+        for i in 0..<count { highestSlot = max(highestSlot, Int(seen[i].state.entity & slotMask)) }
+        scratch.growMarks(toInclude: highestSlot)
         let marks = scratch.slotMarks
         for i in 0..<count { marks[Int(seen[i].state.entity & slotMask)] = Int32(i + 1) }
         // Members still in view, in entity order, with their held or fresh state.

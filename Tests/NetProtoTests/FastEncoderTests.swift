@@ -168,9 +168,10 @@ enum ReferenceEncoder {
             #expect(scratch.body == reference.body, "round \(round)")
             #expect(known == reference.known, "round \(round)")
             #expect(stats == reference.statistics, "round \(round)")
-            if called { asked += 1 }
+            // The priority is asked for only when not every change fits; when it is not, nothing waits.
+            if called { asked += 1 } else { #expect(stats.deferred == 0, "round \(round)") }
             deferred += stats.deferred
         }
-        #expect(asked > 200 && deferred > 0, "both paths were taken")
+        #expect(asked > 200 && asked < 1_800 && deferred > 0, "both paths were taken")
     }
 }

@@ -163,38 +163,4 @@ import WorldCore
                     "marks are cleared for the next view")
         }
     }
-
-    /// When every change fits, the codec does not ask for a priority, and its bytes are those
-    /// of any priority; when they do not, it asks, and follows it.
-    @Test func thePriorityIsAskedForOnlyWhenNotEverythingFits() {
-        var random = WorldRandom(seed: 12)
-        let header = SnapshotHeader(tick: 9, baselineTick: 8, inputAck: 0, echoClientTimeMillis: 0, holdMillis: 0, serverTimeMillis: 0)
-        var fitted = 0, asked = 0
-        let scratch = SnapshotCodec.EncodeScratch()
-        for round in 0..<300 {
-            func states(_ n: Int) -> [EntityState] {
-                var ids = Set<UInt32>()
-                while ids.count < n { ids.insert(UInt32(random.next() % 400)) }
-                return ids.sorted().map {
-                    EntityState(entity: $0, x: UInt32(random.next() % 2_000), y: UInt32(random.next() % 2_000),
-                                floor: UInt8(random.next() % 2), heading: UInt8(random.next() % 256), motion: UInt8(random.next() % 3))
-                }
-            }
-            let current = states(Int(random.next() % 160)), baseline = states(Int(random.next() % 160))
-            var shuffled = current.map(\.entity)
-            for i in shuffled.indices.reversed() where i > 0 { shuffled.swapAt(i, Int(random.next() % UInt64(i + 1))) }
-            let reference = SnapshotCodec.encode(header: header, current: current, baseline: baseline, priority: shuffled, budgetBytes: 1_195)
-            var called = false
-            var known: [EntityState] = []
-            let stats = SnapshotCodec.encode(header: header, current: current, baseline: baseline,
-                                             priority: { called = true; $0 = shuffled }, budgetBytes: 1_195, scratch: scratch, known: &known)
-            #expect(scratch.body == reference.body, "round \(round)")
-            #expect(known == reference.known, "round \(round)")
-            if called { asked += 1 } else {
-                fitted += 1
-                #expect(stats.deferred == 0)
-            }
-        }
-        #expect(fitted > 50 && asked > 50)
-    }
 }

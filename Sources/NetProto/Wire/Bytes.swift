@@ -228,10 +228,6 @@ public struct BitWriter: BitSink, Sendable {
 
     public init() {}
 
-    /// Appends to `bytes` (already holding, for example, a header), so that one reserved array
-    /// takes the whole message; `bitCount` counts only what is written here.
-    public init(appendingTo bytes: [UInt8]) { self.bytes = bytes }
-
     public mutating func write(_ value: UInt64, bits: Int) {
         precondition(bits >= 0 && bits <= 32 && (bits == 64 || value >> UInt64(bits) == 0), "value does not fit its bits")
         scratch |= value << UInt64(scratchBits)
@@ -251,11 +247,6 @@ public struct BitWriter: BitSink, Sendable {
         return out
     }
 
-    /// The bytes, with the last one padded with zero bits, without a copy (the writer is spent).
-    public consuming func finish() -> [UInt8] {
-        if scratchBits > 0 { bytes.append(UInt8(truncatingIfNeeded: scratch)) }
-        return bytes
-    }
 }
 
 public struct BitReader: Sendable {
