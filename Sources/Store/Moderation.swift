@@ -41,9 +41,12 @@ public struct AuditEntry: Sendable, Hashable {
     public var reportID: Int64?
     public var untilMillis: Int64?
     public var reason: String
+    /// The server run that wrote the row; nil for an operator's command (`seoulworld moderation`).
+    public var runID: Int64?
 
     public init(id: Int64 = 0, atMillis: Int64, actor: String, action: Schema.AuditAction, targetAccount: String?, reportID: Int64? = nil,
-                untilMillis: Int64? = nil, reason: String) {
+                untilMillis: Int64? = nil, reason: String, runID: Int64? = nil) {
+        self.runID = runID
         self.id = id
         self.atMillis = atMillis
         self.actor = actor
@@ -123,14 +126,14 @@ public enum StoreOutcome: Sendable, Hashable {
 }
 
 extension StoreWrite {
-    func applyModeration(_ db: Database) throws -> StoreOutcome {
+    func applyModeration(_ db: Database, origin: Int64?) throws -> StoreOutcome {
         switch self {
         case .sanction(let s):
             try db.cachedStatement(sql: """
                 INSERT INTO sanctions (account_id, kind, starts_at_ms, ends_at_ms, reason, actor) VALUES (?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [s.accountID, s.kind.rawValue, s.startsAtMillis, s.endsAtMillis, s.reason, s.actor])
             let id = db.lastInsertedRowID
-            try Self.insertAudit(db, AuditEntry(atMillis: s.startsAtMillis, actor: s.actor, action: s.kind == .ban ? .ban : .mute,
+            try Self.insertAudit(db, origin: origin, AuditEntry(atMillis: s.startsAtMillis, actor: s.actor, action: s.kind == .ban ? .ban : .mute,
                                                 targetAccount: s.accountID, untilMillis: s.endsAtMillis, reason: s.reason))
             return .id(id)
         case .liftSanctions(let account, let kind, let at, let actor, let reason):
@@ -140,11 +143,11 @@ extension StoreWrite {
                 """).execute(arguments: [at, actor, account, kind.rawValue, at])
             let changed = Int64(db.changesCount)
             if changed > 0 {
-                try Self.insertAudit(db, AuditEntry(atMillis: at, actor: actor, action: kind == .ban ? .unban : .unmute, targetAccount: account, reason: reason))
+                try Self.insertAudit(db, origin: origin, AuditEntry(atMillis: at, actor: actor, action: kind == .ban ? .unban : .unmute, targetAccount: account, reason: reason))
             }
             return .count(changed)
         case .audit(let entry):
-            return .id(try Self.insertAudit(db, entry))
+            return .id(try Self.insertAudit(db, origin: origin, entry))
         case .block(let blocker, let blocked, let at):
             try db.cachedStatement(sql: "INSERT INTO blocks (blocker_account, blocked_account, created_at_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
                 .execute(arguments: [blocker, blocked, at])
@@ -168,7 +171,7 @@ extension StoreWrite {
             let changed = Int64(db.changesCount)
             if changed > 0 {
                 let target = try String.fetchOne(db, sql: "SELECT reported_account FROM user_reports WHERE id = ?", arguments: [id])
-                try Self.insertAudit(db, AuditEntry(atMillis: at, actor: actor, action: .resolveReport, targetAccount: target, reportID: id, reason: resolution))
+                try Self.insertAudit(db, origin: origin, AuditEntry(atMillis: at, actor: actor, action: .resolveReport, targetAccount: target, reportID: id, reason: resolution))
             }
             return .count(changed)
         case .filterHit(let account, let at):
@@ -188,10 +191,10 @@ extension StoreWrite {
     }
 
     @discardableResult
-    static func insertAudit(_ db: Database, _ e: AuditEntry) throws -> Int64 {
+    static func insertAudit(_ db: Database, origin: Int64?, _ e: AuditEntry) throws -> Int64 {
         try db.cachedStatement(sql: """
-            INSERT INTO audit_log (at_ms, actor, action, target_account, report_id, until_ms, reason) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [e.atMillis, e.actor, e.action.rawValue, e.targetAccount, e.reportID, e.untilMillis, e.reason])
+            INSERT INTO audit_log (at_ms, actor, action, target_account, report_id, until_ms, reason, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [e.atMillis, e.actor, e.action.rawValue, e.targetAccount, e.reportID, e.untilMillis, e.reason, origin])
         return db.lastInsertedRowID
     }
 
@@ -213,7 +216,8 @@ extension StoreWrite {
     static func audit(_ db: Database, sql: String, arguments: StatementArguments) throws -> [AuditEntry] {
         try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
             AuditEntry(id: row["id"], atMillis: row["at_ms"], actor: row["actor"], action: Schema.AuditAction(rawValue: row["action"]) ?? .warn,
-                       targetAccount: row["target_account"], reportID: row["report_id"], untilMillis: row["until_ms"], reason: row["reason"])
+                       targetAccount: row["target_account"], reportID: row["report_id"], untilMillis: row["until_ms"], reason: row["reason"],
+                       runID: row["run_id"])
         }
     }
 }

@@ -148,8 +148,10 @@ public enum StoreWrite: Sendable, Hashable {
 
     /// Applies the write inside the writer's transaction; returns the new row's id or a count
     /// where the write has one to give. Statements are prepared once per connection and cached:
-    /// preparing an INSERT costs more than running it.
-    func apply(_ db: Database) throws -> StoreOutcome {
+    /// preparing an INSERT costs more than running it. `origin` is the server run that writes
+    /// (nil for an operator's command): audit rows carry it, so that a server can tell its own
+    /// actions from those decided elsewhere when it reads the trail back.
+    func apply(_ db: Database, origin: Int64? = nil) throws -> StoreOutcome {
         switch self {
         case .heartbeat(let run, let at):
             try db.cachedStatement(sql: "UPDATE server_runs SET heartbeat_at_ms = max(heartbeat_at_ms, ?) WHERE id = ?").execute(arguments: [at, run])
@@ -189,7 +191,7 @@ public enum StoreWrite: Sendable, Hashable {
         case .prune(let before, let limit):
             return .count(try Self.prune(db, before: before, limit: limit))
         default:
-            return try applyModeration(db)
+            return try applyModeration(db, origin: origin)
         }
     }
 

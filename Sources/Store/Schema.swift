@@ -164,6 +164,13 @@ public enum Schema {
                 );
                 """)
         }
+        // The audit trail says which server run wrote each row (null for an operator's
+        // command), so that a server reading the trail for actions decided elsewhere skips its
+        // own (a mute it announced must not be announced again). No foreign key: audit rows
+        // outlive the runs that pruning deletes.
+        m.registerMigration("v3-audit-origin") { db in
+            try db.execute(sql: "ALTER TABLE audit_log ADD COLUMN run_id INTEGER")
+        }
         return m
     }()
 

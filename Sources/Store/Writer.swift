@@ -43,6 +43,8 @@ public final class StoreWriter: @unchecked Sendable {
     public let store: Store
     public let queueMax: Int
     public let batchMax: Int
+    /// The server run whose writes these are (audit rows carry it); nil for none.
+    public let origin: Int64?
     let onCompleted: @Sendable () -> Void
     let onProblem: @Sendable (String) -> Void
     let condition = NSCondition()
@@ -60,9 +62,10 @@ public final class StoreWriter: @unchecked Sendable {
     ///   - batchMax: the most writes in one transaction.
     ///   - onCompleted: called on the writer thread after completions were published.
     ///   - onProblem: called on the writer thread with a sentence for the log.
-    public init(store: Store, queueMax: Int = 65_536, batchMax: Int = 4_096,
+    public init(store: Store, queueMax: Int = 65_536, batchMax: Int = 4_096, origin: Int64? = nil,
                 onCompleted: @escaping @Sendable () -> Void, onProblem: @escaping @Sendable (String) -> Void) {
         precondition(queueMax > 0 && batchMax > 0)
+        self.origin = origin
         self.store = store
         self.queueMax = queueMax
         self.batchMax = batchMax
@@ -175,7 +178,7 @@ public final class StoreWriter: @unchecked Sendable {
     func commit(_ batch: [(write: StoreWrite, ticket: UInt64, submittedAt: UInt64)]) -> [Result<StoreOutcome, StoreError>] {
         do {
             return try store.pool.write { db in
-                try batch.map { item -> Result<StoreOutcome, StoreError> in .success(try item.write.apply(db)) }
+                try batch.map { item -> Result<StoreOutcome, StoreError> in .success(try item.write.apply(db, origin: origin)) }
             }
         } catch {
             onProblem("a group of \(batch.count) writes failed (\(error)); retrying each alone")
@@ -183,7 +186,7 @@ public final class StoreWriter: @unchecked Sendable {
         var failures = 0
         let results = batch.map { item -> Result<StoreOutcome, StoreError> in
             do {
-                return .success(try store.pool.write { db in try item.write.apply(db) })
+                return .success(try store.pool.write { db in try item.write.apply(db, origin: origin) })
             } catch {
                 failures += 1
                 if failures <= 10 { onProblem("a \(item.write.kind) write failed and is lost: \(error)") }

@@ -306,14 +306,16 @@ extension Server {
         }
     }
 
-    /// Carries out what the audit trail says was decided (by an operator's command, or by this
-    /// server, in which case it has already happened and nothing changes).
+    /// Carries out what the audit trail says was decided elsewhere (by an operator's command, or
+    /// by another server run). Rows this run wrote itself are skipped: their action was carried
+    /// out and announced when it was taken, and doing it again would announce it again (a mute
+    /// after its unmute, for a moment).
     func applyAudit(_ entries: [AuditEntry]) {
         guard let records else { return }
         let now = Self.nowUnixMillis()
         for e in entries {
             records.lastAuditID = max(records.lastAuditID, e.id)
-            guard let account = e.targetAccount else { continue }
+            guard e.runID != records.run.runID, let account = e.targetAccount else { continue }
             let targets = sessionsOf(account)
             switch e.action {
             case .ban where e.untilMillis.map({ $0 > now }) ?? true:

@@ -90,7 +90,7 @@ extension Server {
         let store = try Store(path: settings.path)
         let run = try store.beginRun(serverVersion: Self.version, nowMillis: Self.nowUnixMillis())
         let logger = self.logger
-        let writer = StoreWriter(store: store, queueMax: settings.queueMax, onCompleted: { [weak self] in
+        let writer = StoreWriter(store: store, queueMax: settings.queueMax, origin: run.runID, onCompleted: { [weak self] in
             self?.wakeFromAnyThread()
         }, onProblem: { text in
             logger.error("store", metadata: ["problem": "\(text)"])

@@ -430,6 +430,12 @@ public final class Server: @unchecked Sendable {
                 return
             }
             if replay != nil { return watch(spaceID, request: request, session: s) }
+            // Entering the space one is in would only move the avatar to a spawn area: refused.
+            // Any other space is travel (the world map), below.
+            guard s.spaceID != spaceID else {
+                s.send(.error(code: .alreadyInSpace, requestID: request, text: "already in '\(spaceID)'"))
+                return
+            }
             guard s.pendingEnter == nil else {
                 s.send(.error(code: .rateLimited, requestID: request, text: "an enter request is already pending"))
                 return
@@ -511,7 +517,8 @@ public final class Server: @unchecked Sendable {
     func receive(datagram bytes: UnsafeRawBufferPointer, from address: SocketAddress) {
         counters.bytesIn += bytes.count
         counters.datagramsIn += 1
-        guard let packet = try? Packet.decode(Array(bytes)) else {
+        // Size, protocol id and type are checked in place; only a datagram that passes is copied.
+        guard Packet.passesFirstChecks(bytes), let packet = try? Packet.decode(Array(bytes)) else {
             drop(.malformed)
             return
         }
@@ -751,8 +758,13 @@ public final class Server: @unchecked Sendable {
         if publishTimer != nil { publishView() }
         publishTimer?.close()
         // Give the notices a moment to leave, then close everything; the loop then ends.
+        // Every close by the server is preceded by an error saying why (PROTOCOL.md, 7.1): the
+        // notice above warns, this error ends.
         closerTimer = try? UVTimer(loop: loop) { [unowned self] in
-            for s in self.sessions.values { s.connection.close() }
+            for s in self.sessions.values {
+                s.send(.error(code: .shuttingDown, requestID: 0, text: "the server stopped (\(reason))"))
+                s.connection.close()
+            }
             self.udp?.close()
             self.mailboxLock.withLock { self.wakeOpen = false }
             self.wake?.close()

@@ -32,7 +32,7 @@ enum Samples {
         .staff(requestID: 21, action: .ban, subject: .account("troll"), seconds: 0, reason: "repeated insults"),
         .staff(requestID: 22, action: .resolveReport, subject: .report(.max), seconds: 0, reason: "warned"),
         .openRoom(requestID: 23, template: "conference-room", title: String(repeating: "회", count: 60), access: .open),
-        .openRoom(requestID: 24, template: "counselling-room", title: "상담", access: .invited((0..<WireProtocol.roomInvitedMax).map { "citizen-\($0)" })),
+        .openRoom(requestID: 24, template: "counselling-room", title: "상담", access: .invited((0..<32).map { "citizen-\($0)" })),
         .openRoom(requestID: 25, template: "youth-mentoring-forest", title: "숲", access: .code("7777")),
         .enterRoom(requestID: 26, roomID: 17, code: ""),
         .listRooms(requestID: 27, offset: 25),
@@ -190,8 +190,12 @@ enum Samples {
         let long = ServerMessage.notice(kind: .warning, untilUnixMillis: 0, text: String(repeating: "경고", count: 400)).encode()
         guard case .notice(_, _, let text) = try ServerMessage.decode(long) else { Issue.record("not a notice"); return }
         #expect(text.utf8.count <= WireProtocol.errorTextBytesMax && text.hasSuffix("…") && text.hasPrefix("경고경고"))
-        // Rooms: at most 32 invited, known access kinds, titles within their bytes.
-        #expect(throws: WireError.self) { _ = try ClientMessage.decode(ClientMessage.openRoom(requestID: 1, template: "t", title: "x", access: .invited([])).encode()) }
+        // Rooms: known access kinds, titles within their bytes. An invited list of any length
+        // is well-formed (the server answers a length it does not allow with invalidText).
+        for n in [0, 33] {
+            let message = ClientMessage.openRoom(requestID: 1, template: "t", title: "x", access: .invited((0..<n).map { "citizen-\($0)" }))
+            #expect(try ClientMessage.decode(message.encode()) == message)
+        }
         #expect(throws: WireError.self) { _ = try ClientMessage.decode(ClientMessage.openRoom(requestID: 1, template: "t", title: String(repeating: "a", count: 181), access: .open).encode()) }
         var room = ClientMessage.openRoom(requestID: 1, template: "t", title: "x", access: .open).encode()
         room[room.count - 1] = 3 // no such access kind

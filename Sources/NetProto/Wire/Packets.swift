@@ -62,6 +62,14 @@ public enum Packet: Hashable, Sendable {
         return count
     }
 
+    /// The checks that come before any copy of a datagram (PROTOCOL.md, section 9): its size,
+    /// the protocol id and a known type, read in place. `decode` makes them again, and the rest.
+    public static func passesFirstChecks(_ raw: UnsafeRawBufferPointer) -> Bool {
+        guard raw.count >= 5, raw.count <= WireProtocol.packetBytesMax else { return false }
+        guard raw.loadUnaligned(fromByteOffset: 0, as: UInt32.self) == WireProtocol.id.littleEndian else { return false }
+        return (0x81...0x86).contains(raw[4])
+    }
+
     public static func decode(_ bytes: [UInt8]) throws(WireError) -> Packet {
         guard bytes.count <= WireProtocol.packetBytesMax else { throw .tooLarge(length: bytes.count, maximum: WireProtocol.packetBytesMax) }
         var r = ByteReader(bytes)

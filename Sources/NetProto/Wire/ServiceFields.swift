@@ -46,6 +46,7 @@ public enum RoomAccessRule: Hashable, Sendable {
         case .open: w.u8(0)
         case .invited(let accounts):
             w.u8(1)
+            precondition(accounts.count <= Int(UInt8.max), "an access rule names at most 255 accounts on the wire")
             w.u8(UInt8(accounts.count))
             for a in accounts { w.string8(a) }
         case .code(let code):
@@ -58,8 +59,9 @@ public enum RoomAccessRule: Hashable, Sendable {
         switch try r.u8() {
         case 0: return .open
         case 1:
+            // Any count is well-formed (the frame's size bounds it); how many a room may invite is
+            // the server's rule, answered with its own code (invalidText), not a closed connection.
             let n = Int(try r.u8())
-            guard (1...WireProtocol.roomInvitedMax).contains(n) else { throw .invalid(field: "invited", reason: "\(n) accounts; 1 to \(WireProtocol.roomInvitedMax)") }
             var accounts: [String] = []
             for _ in 0..<n {
                 let a = try r.string8("account", maximum: WireProtocol.accountIDBytesMax)

@@ -40,7 +40,6 @@ public enum WireProtocol {
     /// A room's title: at most 180 bytes (the server counts at most 60 characters).
     public static let roomTitleBytesMax = 180
     public static let roomCodeBytesMax = 64
-    public static let roomInvitedMax = 32
     /// Rooms in one `roomList` message (ask again with an offset for more).
     public static let roomsPerListMax = 25
     public static let macBytes = 16
