@@ -51,7 +51,7 @@ enum Fold {
     }
 
     /// A lowercase ASCII letter or digit to its code: digits read as the letters they imitate,
-    /// and l as i.
+    /// l as i, and v as u.
     static func foldLatin(_ c: UInt8) -> UInt8 {
         switch c {
         case UInt8(ascii: "l"), UInt8(ascii: "1"): return UInt8(ascii: "i")
@@ -62,17 +62,22 @@ enum Fold {
         case UInt8(ascii: "7"): return UInt8(ascii: "t")
         case UInt8(ascii: "8"): return UInt8(ascii: "b")
         case UInt8(ascii: "9"): return UInt8(ascii: "g")
+        case UInt8(ascii: "v"): return UInt8(ascii: "u") // a look-alike letter (fvck)
         default: return c
         }
     }
 
-    /// Cyrillic and Greek letters that look like Latin ones (after lowercasing). From the
-    /// shapes themselves; Unicode's confusables.txt (UTS #39) lists these among many more.
+    /// Cyrillic and Greek letters that look like Latin ones (after lowercasing), and Latin ones
+    /// with a stroke or hook. From the shapes themselves; Unicode's confusables.txt (UTS #39)
+    /// lists these among many more.
     static let lookalikes: [UInt32: UInt8] = {
         let pairs: [(Character, Character)] = [
             ("а", "a"), ("в", "b"), ("е", "e"), ("ё", "e"), ("к", "k"), ("м", "m"), ("н", "h"), ("о", "o"), ("п", "n"),
             ("р", "p"), ("с", "c"), ("т", "t"), ("у", "y"), ("х", "x"), ("ѕ", "s"), ("і", "i"), ("ї", "i"), ("ј", "j"),
             ("ԁ", "d"), ("ԛ", "q"), ("ԝ", "w"), ("ь", "b"), ("ц", "u"), ("г", "r"),
+            // Latin letters with a stroke, bar or hook, which Unicode does not decompose.
+            ("ø", "o"), ("ł", "l"), ("đ", "d"), ("ħ", "h"), ("ŧ", "t"), ("ƀ", "b"), ("ƒ", "f"), ("ɨ", "i"), ("ʉ", "u"), ("ɍ", "r"),
+            ("ȼ", "c"), ("ɇ", "e"), ("ɉ", "j"), ("ƶ", "z"), ("ȥ", "z"), ("ɠ", "g"), ("ƙ", "k"), ("ƥ", "p"), ("ƭ", "t"), ("ɗ", "d"),
             ("α", "a"), ("β", "b"), ("γ", "y"), ("ε", "e"), ("η", "n"), ("ι", "i"), ("κ", "k"), ("ν", "v"), ("ο", "o"),
             ("ρ", "p"), ("τ", "t"), ("υ", "u"), ("χ", "x"), ("ω", "w"), ("ς", "c"), ("ζ", "z"), ("μ", "u"), ("ı", "i"),
         ]
@@ -118,6 +123,45 @@ enum Fold {
     static let finalJamo: [UInt32] = [0, 0x3131, 0x3132, 0x3133, 0x3134, 0x3135, 0x3136, 0x3137, 0x3139, 0x313A, 0x313B, 0x313C,
                                       0x313D, 0x313E, 0x313F, 0x3140, 0x3141, 0x3142, 0x3144, 0x3145, 0x3146, 0x3147, 0x3148,
                                       0x314A, 0x314B, 0x314C, 0x314D, 0x314E]
+
+    /// The code a Hangul jamo has in the variant reading (ProfanityFilter, "variants"): tense
+    /// consonants as plain ones (ㅆ as ㅅ), and vowels by sound: the y-glide dropped (ㅕ as ㅓ,
+    /// ㅠ as ㅜ), ㅔ ㅒ ㅖ and the w-vowels ㅙ ㅚ ㅞ as ㅐ, ㅘ as ㅏ, ㅝ as ㅓ, ㅟ and ㅢ as ㅣ.
+    /// Other codes are themselves.
+    static func variant(_ code: UInt32) -> UInt32 {
+        switch code {
+        case 0x3132: return 0x3131 // ㄲ ㄱ
+        case 0x3138: return 0x3137 // ㄸ ㄷ
+        case 0x3143: return 0x3142 // ㅃ ㅂ
+        case 0x3146: return 0x3145 // ㅆ ㅅ
+        case 0x3149: return 0x3148 // ㅉ ㅈ
+        case 0x3151, 0x3158: return 0x314F // ㅑ ㅘ: ㅏ
+        case 0x3155, 0x315D: return 0x3153 // ㅕ ㅝ: ㅓ
+        case 0x315B: return 0x3157 // ㅛ ㅗ
+        case 0x3160: return 0x315C // ㅠ ㅜ
+        case 0x3152, 0x3154, 0x3156, 0x3159, 0x315A, 0x315E: return 0x3150 // ㅒ ㅔ ㅖ ㅙ ㅚ ㅞ: ㅐ
+        case 0x315F, 0x3162: return 0x3163 // ㅟ ㅢ: ㅣ
+        default: return code
+        }
+    }
+
+    /// A compound consonant jamo's two parts (ㅄ is ㅂ ㅅ), or nil.
+    static func compoundParts(_ code: UInt32) -> (UInt32, UInt32)? {
+        switch code {
+        case 0x3133: return (0x3131, 0x3145) // ㄳ
+        case 0x3135: return (0x3134, 0x3148) // ㄵ
+        case 0x3136: return (0x3134, 0x314E) // ㄶ
+        case 0x313A: return (0x3139, 0x3131) // ㄺ
+        case 0x313B: return (0x3139, 0x3141) // ㄻ
+        case 0x313C: return (0x3139, 0x3142) // ㄼ
+        case 0x313D: return (0x3139, 0x3145) // ㄽ
+        case 0x313E: return (0x3139, 0x314C) // ㄾ
+        case 0x313F: return (0x3139, 0x314D) // ㄿ
+        case 0x3140: return (0x3139, 0x314E) // ㅀ
+        case 0x3144: return (0x3142, 0x3145) // ㅄ
+        default: return nil
+        }
+    }
 
     /// Whether a code is a Hangul consonant (compatibility jamo ㄱ to ㅎ).
     static func isConsonant(_ code: UInt32) -> Bool { (0x3131...0x314E).contains(code) }

@@ -39,6 +39,11 @@ public struct ProfanityFilter: Sendable {
         /// Initial consonants of a Korean entry: matches bare jamo only.
         var abbreviation: Bool
         var allow: Bool
+        /// A Korean entry's variant spellings (Readings.swift, `Fold.variant`): matched only
+        /// against text read the same way, and plain patterns only against plain text.
+        var variant: Bool
+        /// Written in Latin letters (for the rule on romanised names).
+        var latin: Bool
     }
 
     struct Node: Sendable {
@@ -64,17 +69,28 @@ public struct ProfanityFilter: Sendable {
                 let word = whole ? String(raw.dropFirst()) : raw
                 try add(word, written: raw, whole: whole, abbreviation: false, allow: false, at: "\(name):\(line)")
                 entries += 1
-                // A Korean entry of two or more syllables also matches as its initial consonants.
+                // A Korean entry of two or more syllables also matches as its initial consonants,
+                // and both by their variant spellings.
                 let syllables = word.unicodeScalars.filter { (0xAC00...0xD7A3).contains($0.value) }
                 if syllables.count >= 2 && syllables.count == word.unicodeScalars.count {
                     let initials = String(String.UnicodeScalarView(syllables.map { Unicode.Scalar(Fold.initialJamo[Int(($0.value - 0xAC00) / 588)])! }))
                     try add(initials, written: raw, whole: whole, abbreviation: true, allow: false, at: "\(name):\(line)")
+                    try add(initials, written: raw, whole: whole, abbreviation: true, allow: false, variant: true, at: "\(name):\(line)")
+                    for spelling in Self.vowelSpellings(Array(syllables)) {
+                        try add(spelling, written: raw, whole: whole, abbreviation: false, allow: false, variant: true, at: "\(name):\(line)")
+                    }
                 }
             }
         }
         for (line, raw) in Self.lines(allow.contents) {
             guard !raw.hasPrefix("=") else { throw LoadError(description: "\(allow.name):\(line): the allow-list takes plain words, not '=' entries") }
             try add(raw, written: raw, whole: false, abbreviation: false, allow: true, at: "\(allow.name):\(line)")
+            // An innocent word is innocent in its variant spellings too (씨발점 is still 시발점).
+            if raw.unicodeScalars.contains(where: Hangul.isHangul) {
+                for spelling in Self.vowelSpellings(Array(raw.unicodeScalars)) {
+                    try add(spelling, written: raw, whole: false, abbreviation: false, allow: true, variant: true, at: "\(allow.name):\(line)")
+                }
+            }
             allowEntries += 1
         }
         guard entries > 0 else { throw LoadError(description: "the word lists hold no entries: \(lists.map(\.name).joined(separator: ", "))") }
@@ -111,8 +127,29 @@ public struct ProfanityFilter: Sendable {
         return out
     }
 
-    mutating func add(_ word: String, written: String, whole: Bool, abbreviation: Bool, allow: Bool, at place: String) throws(LoadError) {
-        let skeleton = Skeleton(Array(word.unicodeScalars))
+    /// A Korean word's spellings with ㅏ and ㅓ exchanged in any syllable but the first (시발
+    /// gives 시벌; the first syllable keeps its vowel, so that 창녀 does not give 청녀, which
+    /// is inside 청년): at most 2^(syllables - 1), and the word itself among them.
+    static func vowelSpellings(_ scalars: [Unicode.Scalar]) -> [String] {
+        var spellings: [[Unicode.Scalar]] = [[]]
+        for (i, s) in scalars.enumerated() {
+            var choices = [s]
+            if i > 0, let p = Hangul.parts(s) {
+                let v = Fold.variant(0x314F + UInt32(p.vowel))
+                if v == 0x314F { choices.append(Hangul.syllable(p.initial, 4, p.final)) } // ㅏ to ㅓ
+                if v == 0x3153 { choices.append(Hangul.syllable(p.initial, 0, p.final)) } // ㅓ to ㅏ
+            }
+            spellings = spellings.flatMap { prefix in choices.map { prefix + [$0] } }
+            if spellings.count > vowelSpellingsMax { spellings = Array(spellings.prefix(vowelSpellingsMax)) }
+        }
+        return spellings.map { String(String.UnicodeScalarView($0)) }
+    }
+
+    static let vowelSpellingsMax = 16
+
+    mutating func add(_ word: String, written: String, whole: Bool, abbreviation: Bool, allow: Bool, variant: Bool = false,
+                      at place: String) throws(LoadError) {
+        let skeleton = Skeleton(Array(word.unicodeScalars), folding: variant)
         guard skeleton.tokenFirst.count == 1 else {
             throw LoadError(description: "\(place): '\(written)' is not one word once spaces and punctuation are set aside")
         }
@@ -131,48 +168,29 @@ public struct ProfanityFilter: Sendable {
                 node = n
             }
         }
-        patterns.append(Pattern(word: written, counts: skeleton.groupCount, wholeWord: whole, abbreviation: abbreviation, allow: allow))
+        patterns.append(Pattern(word: written, counts: skeleton.groupCount, wholeWord: whole, abbreviation: abbreviation, allow: allow,
+                                variant: variant, latin: word.unicodeScalars.allSatisfy { $0.isASCII }))
         nodes[Int(node)].ends.append(Int32(patterns.count - 1))
     }
 
-    /// Checks one message (already normalised by `ChatText`).
+    /// Checks one message (already normalised by `ChatText`): the text as written, and each
+    /// second reading that applies (Readings.swift), each plainly and, where it holds Hangul, by
+    /// sound (the variant patterns).
     public func check(_ text: String) -> Result {
         let scalars = Array(text.unicodeScalars)
-        let k = Skeleton(scalars)
-        var found: [(first: Int, last: Int, pattern: Int32)] = []
-        var allowed: [(first: Int, last: Int)] = []
-        let groups = k.groupCode.count
-        for start in 0..<groups {
-            let first = k.groupCode[start]
-            var node = first < 128 ? rootASCII[Int(first)] : (nodes[0].next[first] ?? -1)
-            var g = start
-            while node >= 0 {
-                for p in nodes[Int(node)].ends {
-                    if let span = accepts(patterns[Int(p)], k, startGroup: start, endGroup: g) {
-                        if patterns[Int(p)].allow { allowed.append(span) } else { found.append((span.first, span.last, p)) }
-                    }
-                }
-                g += 1
-                guard g < groups, let n = nodes[Int(node)].next[k.groupCode[g]] else { break }
-                node = n
-            }
-        }
-        if found.isEmpty { return Result(masked: text, words: []) }
-        var masked = [Bool](repeating: false, count: scalars.count)
+        var masked: [Bool] = []
         var words: [String] = []
-        for m in found where !allowed.contains(where: { $0.first <= m.first && m.last <= $0.last }) {
-            let word = patterns[Int(m.pattern)].word
-            if !words.contains(word) { words.append(word) }
-            var i = Int(k.source[m.first])
-            let last = Int(k.source[m.last])
-            while i <= last {
-                masked[i] = true
-                i += 1
-            }
-            // Marks and zero-width characters that follow the last letter belong to it.
-            while i < scalars.count && Fold.kind(scalars[i]) == .ignorable {
-                masked[i] = true
-                i += 1
+        let plain = Reading(identity: scalars)
+        var readings = [plain]
+        for r in [Readings.koreanInsertionsDropped(scalars), Readings.koreanDigitsSpoken(scalars), Readings.keyboard(scalars),
+                  Readings.latinLookalikes(scalars), Readings.englishBySound(scalars)] {
+            if let r { readings.append(r) }
+        }
+        for (n, reading) in readings.enumerated() {
+            scan(reading, folding: false, original: scalars, romanisedNamesExempt: n == 0, into: &masked, words: &words)
+            if reading.hasHangul {
+                scan(Readings.stretchedMerged(reading) ?? reading, folding: true, original: scalars, romanisedNamesExempt: false,
+                     into: &masked, words: &words)
             }
         }
         if words.isEmpty { return Result(masked: text, words: []) }
@@ -189,6 +207,61 @@ public struct ProfanityFilter: Sendable {
             }
         }
         return Result(masked: String(out), words: words)
+    }
+
+    /// Finds the patterns of one kind (plain or variant) in one reading, and marks what each
+    /// match not inside an allowed word covers in the message.
+    func scan(_ reading: Reading, folding: Bool, original scalars: [Unicode.Scalar], romanisedNamesExempt: Bool,
+              into masked: inout [Bool], words: inout [String]) {
+        let k = Skeleton(reading.scalars, folding: folding)
+        var found: [(first: Int, last: Int, pattern: Int32)] = []
+        var allowed: [(first: Int, last: Int)] = []
+        let groups = k.groupCode.count
+        for start in 0..<groups {
+            let first = k.groupCode[start]
+            var node = first < 128 ? rootASCII[Int(first)] : (nodes[0].next[first] ?? -1)
+            var g = start
+            while node >= 0 {
+                for p in nodes[Int(node)].ends where patterns[Int(p)].variant == folding {
+                    if let span = accepts(patterns[Int(p)], k, startGroup: start, endGroup: g) {
+                        if patterns[Int(p)].allow { allowed.append(span) } else { found.append((span.first, span.last, p)) }
+                    }
+                }
+                g += 1
+                guard g < groups, let n = nodes[Int(node)].next[k.groupCode[g]] else { break }
+                node = n
+            }
+        }
+        for m in found where !allowed.contains(where: { $0.first <= m.first && m.last <= $0.last }) {
+            var i = reading.firstOriginal(Int(k.source[m.first]))
+            let last = reading.lastOriginal(Int(k.source[m.last]))
+            if romanisedNamesExempt && patterns[Int(m.pattern)].latin && Self.insideRomanisedName(scalars, first: i, last: last) { continue }
+            if masked.isEmpty { masked = [Bool](repeating: false, count: scalars.count) }
+            let word = patterns[Int(m.pattern)].word
+            if !words.contains(word) { words.append(word) }
+            while i <= last {
+                masked[i] = true
+                i += 1
+            }
+            // Marks and zero-width characters that follow the last letter belong to it.
+            while i < scalars.count && Fold.kind(scalars[i]) == .ignorable {
+                masked[i] = true
+                i += 1
+            }
+        }
+    }
+
+    /// Whether a match of a Latin entry lies inside, and not across the whole of, a capitalised
+    /// word that reads as romanised Japanese of three syllables or more: a name such as
+    /// Matsushita or Fukuda, not an English word with a profanity inside it (motherfucker).
+    static func insideRomanisedName(_ s: [Unicode.Scalar], first: Int, last: Int) -> Bool {
+        var a = first, b = last
+        while a > 0 && Readings.isLatinLetter(s[a - 1]) { a -= 1 }
+        while b + 1 < s.count && Readings.isLatinLetter(s[b + 1]) { b += 1 }
+        guard a < first || b > last else { return false }
+        guard (0x41...0x5A).contains(s[a].value), (a + 1...b).allSatisfy({ (0x61...0x7A).contains(s[$0].value) }) else { return false }
+        let letters = s[a...b].map { UInt8($0.value | 0x20) }
+        return Romaji.syllables(letters).map { $0 >= 3 } ?? false
     }
 
     /// The elements a pattern's candidate match covers, if the rules in the header allow it.

@@ -22,7 +22,9 @@ struct Skeleton {
     var groupCount: [Int32] = []
     var groupFirst: [Int32] = []
 
-    init(_ scalars: [Unicode.Scalar]) {
+    /// - Parameter folding: read Hangul by sound (`Fold.variant`), for the variant patterns.
+    ///   Compound consonants (ㅄ, the final of 값) are two codes either way.
+    init(_ scalars: [Unicode.Scalar], folding: Bool = false) {
         codes.reserveCapacity(scalars.count + 8)
         var kinds: [Fold.Kind] = []
         kinds.reserveCapacity(scalars.count)
@@ -40,6 +42,8 @@ struct Skeleton {
         }
         var inToken = false
         var sawSpace = true
+        // The codes of one scalar: at most four (a syllable with a compound final).
+        var parts = [UInt32](repeating: 0, count: 4)
         for (i, kind) in kinds.enumerated() {
             var letters: (UInt32, UInt32, UInt32, Bool) = (0, 0, 0, false)
             var n = 0
@@ -89,8 +93,21 @@ struct Skeleton {
             }
             let t = Int32(tokenFirst.count - 1)
             tokenLetters[Int(t)] += 1
+            var count = 0
             for k in 0..<n {
                 let code = k == 0 ? letters.0 : (k == 1 ? letters.1 : letters.2)
+                // A compound consonant, bare or as a final, is its two consonants.
+                if (k == 2 || (k == 0 && letters.3)), let (a, b) = Fold.compoundParts(code) {
+                    parts[count] = a
+                    parts[count + 1] = b
+                    count += 2
+                } else {
+                    parts[count] = code
+                    count += 1
+                }
+            }
+            for k in 0..<count {
+                let code = folding ? Fold.variant(parts[k]) : parts[k]
                 codes.append(code)
                 source.append(Int32(i))
                 bare.append(letters.3)
@@ -101,15 +118,21 @@ struct Skeleton {
         var i = 0
         while i < codes.count {
             var j = i + 1
-            // A run stays inside a word, except across letters spaced one by one ("a s s").
+            // A run stays inside a word, except across letters spaced one by one ("a s s"); and
+            // a run of a syllable's jamo stays inside the syllable (the ㄹ of 팔 and the ㄹ of 럼
+            // in 팔럼 are two letters, not one stretched: stretched syllables are read apart).
             while j < codes.count && codes[j] == codes[i]
-                && (token[j] == token[j - 1] || (tokenLetters[Int(token[j])] == 1 && tokenLetters[Int(token[j - 1])] == 1)) { j += 1 }
+                && (token[j] == token[j - 1] || (tokenLetters[Int(token[j])] == 1 && tokenLetters[Int(token[j - 1])] == 1))
+                && (source[j] == source[j - 1] || !(Self.isSyllableJamo(codes[j], bare: bare[j]) || Self.isSyllableJamo(codes[j - 1], bare: bare[j - 1]))) { j += 1 }
             groupCode.append(codes[i])
             groupCount.append(Int32(j - i))
             groupFirst.append(Int32(i))
             i = j
         }
     }
+
+    /// A jamo that came from a syllable (not typed alone).
+    static func isSyllableJamo(_ code: UInt32, bare: Bool) -> Bool { !bare && (0x3131...0x3163).contains(code) }
 
     static func letterFollows(_ kinds: [Fold.Kind], after i: Int) -> Bool {
         var j = i + 1
