@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Crowd", targets: ["Crowd"]),
         .library(name: "WorldFiles", targets: ["WorldFiles"]),
         .library(name: "NetProto", targets: ["NetProto"]),
+        .library(name: "Transport", targets: ["Transport"]),
         .library(name: "Recording", targets: ["Recording"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Services", targets: ["Services"]),
@@ -45,6 +46,10 @@ let package = Package(
 
         .target(name: "WorldCore"),
 
+        // MARK: Civil dates and local times (standard library only; Services and Store share it)
+
+        .target(name: "CivilCalendar"),
+
         // MARK: Synthetic crowds (standard library only; used by simulate, tests and benchmarks)
 
         .target(name: "Crowd", dependencies: ["WorldCore"]),
@@ -53,9 +58,13 @@ let package = Package(
 
         .target(name: "WorldFiles", dependencies: ["WorldCore"]),
 
-        // MARK: The wire protocol: codec and session state machines (pure); libuv transport to come
+        // MARK: The wire protocol: codec and session state machines (pure: no libuv, no clock)
 
-        .target(name: "NetProto", dependencies: ["CLibUV"]),
+        .target(name: "NetProto"),
+
+        // MARK: The libuv transport and the server clock: the only module that imports CLibUV
+
+        .target(name: "Transport", dependencies: ["CLibUV"]),
 
         // MARK: Recording and replay of sessions (format, disk writer, replayer)
 
@@ -63,18 +72,18 @@ let package = Package(
 
         // MARK: The city's records: the embedded SQLite store (docs/DATA.md)
 
-        .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Store", dependencies: ["CivilCalendar", .product(name: "GRDB", package: "GRDB.swift")]),
 
         // MARK: The city's rules: chat, the profanity filter, moderation, reports (no I/O, time as an argument)
 
-        .target(name: "Services", dependencies: ["WorldCore"]),
+        .target(name: "Services", dependencies: ["WorldCore", "CivilCalendar"]),
 
         // MARK: The server library: sessions, snapshots, and (to come) the libuv server
 
         .target(
             name: "WorldServer",
             dependencies: [
-                "WorldCore", "NetProto", "WorldFiles", "Crowd", "Recording", "Store", "Services",
+                "WorldCore", "NetProto", "Transport", "WorldFiles", "Crowd", "Recording", "Store", "Services",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -98,14 +107,14 @@ let package = Package(
 
         .target(
             name: "WorldClient",
-            dependencies: ["NetProto", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["NetProto", "Transport", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
         // MARK: Load-test bots: many clients on one loop, scenarios, reports
 
         .target(
             name: "Bots",
-            dependencies: ["WorldClient", "NetProto", "WorldCore", .product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: ["WorldClient", "NetProto", "Transport", "WorldCore", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
 
         // MARK: The seoulworld command
@@ -121,11 +130,11 @@ let package = Package(
                 "WorldClient",
                 "Bots",
                 "NetProto",
+                "Transport",
                 "Recording",
                 "Store",
                 "Services",
                 .product(name: "Logging", package: "swift-log"),
-                "CLibUV",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -134,7 +143,9 @@ let package = Package(
 
         .testTarget(name: "WorldCoreTests", dependencies: ["WorldCore", "Crowd"]),
         .testTarget(name: "NetProtoTests", dependencies: ["NetProto", "WorldCore", "Crowd"]),
-        .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "Admin", "WorldClient", "Bots", "NetProto", "WorldCore", "WorldFiles", "Crowd", "Recording", "Store", "Services"]),
+        // The transport's own tests reach into libuv (handle sizes, a stopped read).
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "NetProto", "CLibUV"]),
+        .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "Admin", "WorldClient", "Bots", "NetProto", "Transport", "WorldCore", "WorldFiles", "Crowd", "Recording", "Store", "Services"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ServicesTests", dependencies: ["Services"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "WorldCore", "Crowd", "NetProto"]),

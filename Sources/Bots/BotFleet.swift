@@ -4,7 +4,7 @@
 // Bounded: at most `count` bots, at most `durationSeconds` of running (plus a short drain),
 // and every per-bot record has a fixed size (histograms, counters).
 
-import CLibUV
+import Transport
 import Foundation
 import Histogram
 import NetProto
@@ -117,7 +117,7 @@ public final class BotFleet {
     /// Runs the fleet to the end of its duration (or Ctrl-C) and returns the report.
     public func run(progress: @escaping (String) -> Void) throws -> BotReport {
         self.progress = progress
-        startedAt = uv_hrtime()
+        startedAt = Monotonic.nanoseconds()
         timer = try UVTimer(loop: loop) { [unowned self] in self.tick() }
         timer?.start(afterMillis: 0, repeatMillis: 50)
         if !options.network.isPerfect {
@@ -132,10 +132,10 @@ public final class BotFleet {
         return report
     }
 
-    var elapsedSeconds: Double { Double(uv_hrtime() - startedAt) / 1e9 }
+    var elapsedSeconds: Double { Double(Monotonic.nanoseconds() - startedAt) / 1e9 }
 
     func tick() {
-        let now = uv_hrtime()
+        let now = Monotonic.nanoseconds()
         if stopRequested || elapsedSeconds >= options.durationSeconds {
             finish()
             return

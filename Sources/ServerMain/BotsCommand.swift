@@ -4,6 +4,7 @@ import ArgumentParser
 import Bots
 import Foundation
 import NetProto
+import Transport
 import WorldClient
 import WorldServer
 

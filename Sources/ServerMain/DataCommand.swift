@@ -2,7 +2,7 @@
 // usage history for measuring `stats` (never for a city's real database).
 
 import ArgumentParser
-import CLibUV
+import Transport
 import Foundation
 import Store
 import WorldCore
@@ -63,7 +63,7 @@ struct DataCommand: ParsableCommand {
             guard !FileManager.default.fileExists(atPath: data) else {
                 throw ValidationError("\(data) exists; generate into a new file (synthetic rows never go into a real database)")
             }
-            let started = uv_hrtime()
+            let started = Monotonic.nanoseconds()
             let store = try Store(path: data)
             let end = Int64(Date().timeIntervalSince1970 * 1_000)
             var generator = SyntheticVisits(seed: seed, startMillis: end - Int64(days) * 86_400_000, days: days)
@@ -74,7 +74,7 @@ struct DataCommand: ParsableCommand {
                 done += n
             }
             let size = (try? FileManager.default.attributesOfItem(atPath: data)[.size] as? Int) ?? 0
-            print("\(visits) visits over \(days) days written to \(data) in \(format(Double(uv_hrtime() - started) / 1e9, decimals: 1)) s (\(format(Double(size) / 1_048_576, decimals: 1)) MB)")
+            print("\(visits) visits over \(days) days written to \(data) in \(format(Double(Monotonic.nanoseconds() - started) / 1e9, decimals: 1)) s (\(format(Double(size) / 1_048_576, decimals: 1)) MB)")
         }
     }
 }

@@ -12,7 +12,7 @@
 // resident memory). Loopback only, bounded in count and time.
 
 import ArgumentParser
-import CLibUV
+import Transport
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -129,7 +129,7 @@ extension HostileCommand {
                     }
                 }
             }
-            let started = uv_hrtime()
+            let started = Monotonic.nanoseconds()
             for i in 0..<packets {
                 let session = UInt64.random(in: 1...UInt64.max, using: &generator)
                 let bytes: [UInt8]
@@ -149,11 +149,11 @@ extension HostileCommand {
                 if i % 1_000 == 999 {
                     drain()
                     let due = UInt64(Double(i + 1) / rate * 1e9)
-                    let elapsed = uv_hrtime() - started
+                    let elapsed = Monotonic.nanoseconds() - started
                     if due > elapsed { usleep(UInt32(min(1_000_000, (due - elapsed) / 1_000))) }
                 }
             }
-            let seconds = Double(uv_hrtime() - started) / 1e9
+            let seconds = Double(Monotonic.nanoseconds() - started) / 1e9
             usleep(1_000_000)
             drain()
             let after = ServerReading.read(admin)
@@ -231,22 +231,22 @@ extension HostileCommand {
                     let bytes = messages.flatMap { Framing.frame($0.encode()) }
                     _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 }
-                slow.append(Slow(fd: fd, openedAt: uv_hrtime()))
+                slow.append(Slow(fd: fd, openedAt: Monotonic.nanoseconds()))
             }
             // The real players, on a libuv loop stepped between rounds.
             let loop = try UVLoop()
             let address = try SocketAddress(host: host, port: port)
             let clients = try (0..<players).map { try WorldClient(loop: loop, server: address, credentials: .guest(displayName: "player-\($0)")) }
             var entered = Set<Int>()
-            let started = uv_hrtime()
+            let started = Monotonic.nanoseconds()
             var lastByte = started, lastTick = started, lastReading = started
             var noReadClosed = 0, noReadLastClosedAt = started
             // With every slow connection open: the server's memory at the worst.
             let during = ServerReading.read(admin)
             var buffer = [UInt8](repeating: 0, count: 4_096)
-            while Double(uv_hrtime() - started) / 1e9 < seconds {
+            while Double(Monotonic.nanoseconds() - started) / 1e9 < seconds {
                 loop.runOnce(wait: false)
-                let now = uv_hrtime()
+                let now = Monotonic.nanoseconds()
                 if now - lastTick >= 50_000_000 {
                     lastTick = now
                     for (i, c) in clients.enumerated() {
@@ -305,7 +305,7 @@ extension HostileCommand {
                 return
             }
             print("slow-tcp (\(mode.rawValue)): \(slow.count) connections opened (\(refused) refused by this machine\(firstRefusal.map { ": \($0)" } ?? "")); closed by the server \(closed.count), "
-                  + "after p50 \(p(0.5)), max \(p(1)); still open after \(String(format: "%.0f", Double(uv_hrtime() - started) / 1e9)) s: \(slow.count - closed.count)")
+                  + "after p50 \(p(0.5)), max \(p(1)); still open after \(String(format: "%.0f", Double(Monotonic.nanoseconds() - started) / 1e9)) s: \(slow.count - closed.count)")
             print("players:   \(players) real clients, \(playing) in the plaza and receiving snapshots at the end\(failures.isEmpty ? "" : "; failures: \(failures)")")
             if let before, let during, let after {
                 print("server:    resident \(String(format: "%.1f", before.residentMegabytes)) MB before, \(String(format: "%.1f", during.residentMegabytes)) MB with them all open, \(String(format: "%.1f", after.residentMegabytes)) MB after; "

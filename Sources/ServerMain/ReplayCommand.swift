@@ -2,7 +2,7 @@
 // recorded state hashes, draw it, or serve it to spectators.
 
 import ArgumentParser
-import CLibUV
+import Transport
 import Foundation
 import Logging
 import Recording
@@ -96,7 +96,7 @@ struct ReplayCommand: ParsableCommand {
             throw ExitCode(64)
         }
         var map = export.map { _ in TrailMap(definition: h.definition, floor: drawFloor) }
-        let summary = replayer.run(to: to, speed: speed, clock: { Double(uv_hrtime()) / 1e9 }, sleep: { usleep(UInt32(min($0, 1) * 1e6)) }) { world in
+        let summary = replayer.run(to: to, speed: speed, clock: { Double(Monotonic.nanoseconds()) / 1e9 }, sleep: { usleep(UInt32(min($0, 1) * 1e6)) }) { world in
             map?.add(world)
         }
         let world = format(Double(summary.ticks) / Double(h.tickRateHertz), decimals: 1)

@@ -3,7 +3,7 @@
 // same hash: the quickest way to see the core's determinism with your own eyes.
 
 import ArgumentParser
-import CLibUV
+import Transport
 import Crowd
 import Foundation
 import Recording
@@ -99,23 +99,23 @@ struct Simulate: ParsableCommand {
             return (SpaceRecorder(settings: settings, writer: writer, world: state, seed: seed, nowUnixMillis: UInt64(Date().timeIntervalSince1970 * 1_000)), writer)
         }
         var viewRefreshes = 0, viewCandidates = 0, viewChanges = 0
-        let started = uv_hrtime()
+        let started = Monotonic.nanoseconds()
         for _ in 0..<ticks {
             let inputs = crowd.nextInputs()
-            let before = uv_hrtime()
+            let before = Monotonic.nanoseconds()
             state.step(inputs)
-            stepNanoseconds.append(uv_hrtime() - before)
+            stepNanoseconds.append(Monotonic.nanoseconds() - before)
             if let (recorder, _) = recording {
-                let t = uv_hrtime()
+                let t = Monotonic.nanoseconds()
                 recorder.record(state, nowUnixMillis: 0)
-                recordNanoseconds.append(uv_hrtime() - t)
+                recordNanoseconds.append(Monotonic.nanoseconds() - t)
             }
             crowd.observe(state.report)
             viewRefreshes += state.report.viewRefreshes
             viewCandidates += state.report.viewCandidates
             viewChanges += state.report.viewChanges.count
         }
-        let elapsedSeconds = Double(uv_hrtime() - started) / 1e9
+        let elapsedSeconds = Double(Monotonic.nanoseconds() - started) / 1e9
         let views = ViewStatistics(refreshes: viewRefreshes, candidates: viewCandidates, changes: viewChanges)
         print(Self.summary(definition: definition, world: state, crowd: crowd, seed: seed, stepNanoseconds: stepNanoseconds,
                            elapsedSeconds: elapsedSeconds, worldSeconds: seconds, views: views))

@@ -2,7 +2,7 @@
 // each space and service. Reads the database read-only, so it runs while the server does.
 
 import ArgumentParser
-import CLibUV
+import Transport
 import Foundation
 import Store
 
@@ -59,10 +59,10 @@ struct StatsCommand: ParsableCommand {
             printError("seoulworld stats: \(error)")
             throw ExitCode(1)
         }
-        let started = uv_hrtime()
+        let started = Monotonic.nanoseconds()
         let request = StatsRequest(fromMillis: fromDay, toMillis: toExclusive, period: by, spaceID: space, timeZone: zone, nowMillis: now)
         let report = try store.stats(request)
-        let seconds = Double(uv_hrtime() - started) / 1e9
+        let seconds = Double(Monotonic.nanoseconds() - started) / 1e9
         switch format {
         case .table: print(StatsText.report(report, seconds: seconds))
         case .csv: print(StatsText.csv(report), terminator: "")

@@ -1,7 +1,7 @@
 // `seoulworld worlds check|list|render`: the operator's view of the world files.
 
 import ArgumentParser
-import CLibUV
+import Transport
 import Foundation
 import WorldCore
 import WorldFiles
@@ -20,9 +20,9 @@ struct Worlds: ParsableCommand {
 
         func run() throws {
             let url = directory.map { URL(fileURLWithPath: $0) } ?? WorldLoader.defaultDirectory()
-            let started = uv_hrtime()
+            let started = Monotonic.nanoseconds()
             let result = WorldLoader.load(directory: url)
-            let milliseconds = Double(uv_hrtime() - started) / 1e6
+            let milliseconds = Double(Monotonic.nanoseconds() - started) / 1e6
             if result.errors.isEmpty {
                 print("\(url.path): \(result.fileCount) files, \(result.catalog.publicSpaces.count) public spaces and \(result.catalog.templates.count) room templates, all valid (checked in \(format(milliseconds, decimals: 0)) ms)")
                 return

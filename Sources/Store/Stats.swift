@@ -17,6 +17,7 @@
 // The computation is pure (`UsageStats.compute`) over rows the query reads in one pass, so it
 // is tested on hand-made intervals and runs unchanged against PostgreSQL later.
 
+import CivilCalendar
 import Foundation
 import GRDB
 
@@ -365,19 +366,9 @@ public enum UsageStats {
     // MARK: Local times, without a formatter per row
 
     static func civil(_ ms: Int64, offset: Int64) -> (y: Int, m: Int, d: Int, secondOfDay: Int) {
-        let local = (ms + offset) / 1_000 - ((ms + offset) % 1_000 < 0 ? 1 : 0)
-        let days = Int(local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
-        let second = Int(local - Int64(days) * 86_400)
-        // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d, second)
+        let local = CivilCalendar.local(unixMillis: ms, offsetMillis: offset)
+        let date = CivilCalendar.civil(day: local.day)
+        return (Int(date.year), Int(date.month), Int(date.day), Int(local.secondOfDay))
     }
 
     static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }

@@ -6,7 +6,7 @@
 // view from snapshots against the baselines it holds. Its owner calls `tick()` at the
 // server's tick rate; nothing here blocks or reads a clock other than the loop's.
 
-import CLibUV
+import Transport
 import Crypto
 import NetProto
 
@@ -152,7 +152,7 @@ public final class WorldClient: TCPConnectionDelegate {
     public func reportBug(_ description: String) -> UInt32 {
         let id = nextRequestID
         nextRequestID += 1
-        bugReportsPending[id] = uv_hrtime()
+        bugReportsPending[id] = Monotonic.nanoseconds()
         send(.reportBug(requestID: id, description: description))
         return id
     }
@@ -266,7 +266,7 @@ public final class WorldClient: TCPConnectionDelegate {
         ticksSincePing += 1
         if space == nil && ticksSincePing >= 100 {
             ticksSincePing = 0
-            send(.ping(clientTimeMicros: uv_hrtime() / 1_000))
+            send(.ping(clientTimeMicros: Monotonic.nanoseconds() / 1_000))
         }
     }
 
@@ -317,7 +317,7 @@ public final class WorldClient: TCPConnectionDelegate {
     func sendDatagram(_ bytes: [UInt8]) {
         guard let udp else { return }
         if network != nil {
-            network!.submit(bytes, .toServer, nowNanos: uv_hrtime())
+            network!.submit(bytes, .toServer, nowNanos: Monotonic.nanoseconds())
             bytesSent += bytes.count
         } else if udp.send(bytes, to: serverAddress) {
             bytesSent += bytes.count
@@ -327,14 +327,14 @@ public final class WorldClient: TCPConnectionDelegate {
     func arrived(datagram bytes: UnsafeRawBufferPointer, from: SocketAddress) {
         guard network != nil else { return receive(datagram: bytes, from: from) }
         guard from == serverAddress else { return }
-        network!.submit(Array(bytes), .toClient, nowNanos: uv_hrtime())
+        network!.submit(Array(bytes), .toClient, nowNanos: Monotonic.nanoseconds())
     }
 
     /// Delivers what the simulated network holds that is due (both ways). The owner calls it
     /// often (every few milliseconds) for a latency finer than the tick; `tick()` calls it too.
     public func pumpNetwork() {
         guard network != nil, !closed else { return }
-        for (direction, bytes) in network!.due(nowNanos: uv_hrtime()) {
+        for (direction, bytes) in network!.due(nowNanos: Monotonic.nanoseconds()) {
             switch direction {
             case .toServer: _ = udp?.send(bytes, to: serverAddress)
             case .toClient: bytes.withUnsafeBytes { receive(datagram: $0, from: serverAddress) }
@@ -388,7 +388,7 @@ public final class WorldClient: TCPConnectionDelegate {
             space = spaceID
             self.entity = entity
             enteredSpaces.append(spaceID)
-            enteredAtNanos = uv_hrtime()
+            enteredAtNanos = Monotonic.nanoseconds()
             held.removeAll()
             view = []
         case .left:
@@ -400,13 +400,13 @@ public final class WorldClient: TCPConnectionDelegate {
         case .bugReportFiled(let request, let report):
             bugReportsFiled.append((request, report))
             if let sent = bugReportsPending.removeValue(forKey: request), bugReportLatencyMicros.count < 1_000_000 {
-                bugReportLatencyMicros.append(UInt32(clamping: (uv_hrtime() - sent) / 1_000))
+                bugReportLatencyMicros.append(UInt32(clamping: (Monotonic.nanoseconds() - sent) / 1_000))
             }
         case .names(let entries): for e in entries { names[e.entity] = e.name }
         case .chat(let channel, let entity, let name, let time, let text):
             if chatReceived.count >= Self.chatKeptMax { chatReceived.removeFirst(chatReceived.count / 2) }
             chatReceived.append(ReceivedChat(channel: channel, senderEntity: entity, senderName: name, serverTimeMillis: time, text: text,
-                                             receivedAtNanos: uv_hrtime()))
+                                             receivedAtNanos: Monotonic.nanoseconds()))
         case .chatSent(let request, let filtered, let recipients, let text):
             if chatAnswers.count >= Self.chatKeptMax { chatAnswers.removeFirst(chatAnswers.count / 2) }
             chatAnswers.append((request, filtered, recipients, text))
@@ -420,7 +420,7 @@ public final class WorldClient: TCPConnectionDelegate {
             if queueStandings.count >= Self.chatKeptMax { queueStandings.removeFirst(queueStandings.count / 2) }
             queueStandings.append((desk, position, estimate))
         case .queueEnded(let desk, let reason, let text): queueEnds.append((desk, reason, text))
-        case .sessionStarted(let desk, let room, let counterpart, let field): sessionsStarted.append((desk, room, counterpart, field, uv_hrtime()))
+        case .sessionStarted(let desk, let room, let counterpart, let field): sessionsStarted.append((desk, room, counterpart, field, Monotonic.nanoseconds()))
         case .sessionEnded(let desk, let text): sessionsEnded.append((desk, text))
         case .deskList(let request, let desks): deskLists[request] = desks
         case .shuttingDown(_, let text): shutdownNotice = text
@@ -435,7 +435,7 @@ public final class WorldClient: TCPConnectionDelegate {
         guard from == serverAddress, let welcome, let packet = try? Packet.decode(Array(bytes)) else { return }
         switch packet {
         case .challenge(let session, let nonce) where session == welcome.sessionID:
-            let input = BindingStateMachine<SocketAddress>.macInput(sessionID: session, nonce: nonce)
+            let input = bindingMACInput(sessionID: session, nonce: nonce)
             let mac = Array(HMAC<SHA256>.authenticationCode(for: input, using: SymmetricKey(data: welcome.udpSecret)).prefix(WireProtocol.macBytes))
             sendDatagram(Packet.challengeResponse(sessionID: session, nonce: nonce, mac: mac).encode())
         case .bound(let session) where session == welcome.sessionID:

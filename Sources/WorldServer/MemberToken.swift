@@ -85,6 +85,6 @@ public struct MemberToken: Hashable, Sendable {
 
 /// The MAC a client computes to bind its UDP address (docs/PROTOCOL.md, section 5).
 public func bindingMAC(secret: [UInt8], sessionID: UInt64, nonce: UInt64) -> [UInt8] {
-    let input = BindingStateMachine<SocketAddress>.macInput(sessionID: sessionID, nonce: nonce)
+    let input = bindingMACInput(sessionID: sessionID, nonce: nonce)
     return Array(HMAC<SHA256>.authenticationCode(for: input, using: SymmetricKey(data: secret)).prefix(WireProtocol.macBytes))
 }

@@ -18,6 +18,7 @@
 
 import Foundation
 import NetProto
+import Transport
 import Services
 import Store
 import WorldCore

@@ -1,7 +1,7 @@
 // The loop thread's side of the operator's view (OperatorView.swift): publishing the view a
 // few times a second, and carrying out what operators ask through the admin API.
 
-import CLibUV
+import Transport
 import Foundation
 import NetProto
 import Services
@@ -28,7 +28,7 @@ extension Server {
         guard let board = configuration.operatorBoard else { return }
         publishedViews += 1
         let view = OperatorView(
-            sequence: publishedViews, atMillis: Self.nowUnixMillis(), uptimeSeconds: Double(uv_hrtime() - startedAt) / 1e9,
+            sequence: publishedViews, atMillis: Self.nowUnixMillis(), uptimeSeconds: Double(Monotonic.nanoseconds() - startedAt) / 1e9,
             serverVersion: Self.version, tickRateHertz: configuration.tickRateHertz, newTickNanos: operatorTickNanos,
             counters: counters, udpDroppedByReason: udpDroppedByReason, clients: clientCounts(),
             spaces: spaceFigures(), rooms: roomFigures(), desks: deskFigures(), store: records?.writer.figures(), stopping: stopping)

@@ -17,6 +17,7 @@
 import Foundation
 import Logging
 import NetProto
+import Transport
 import Store
 import WorldCore
 

@@ -1,7 +1,7 @@
 // What the server tells its operator: the status line, tick percentiles, and the run's figures
 // for the load benchmark.
 
-import CLibUV
+import Transport
 import Foundation
 
 extension Server {

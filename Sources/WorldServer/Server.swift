@@ -13,7 +13,7 @@
 // 3. Every client-caused failure is answered with an error code or dropped and counted;
 //    none throws out of a callback or stops the tick.
 
-import CLibUV
+import Transport
 import Crypto
 import Foundation
 import Logging
@@ -231,7 +231,7 @@ public final class Server: @unchecked Sendable {
                 }
             } catch {
                 tcp.close()
-                guard configuration.port == 0, error.code == Int32(UV_EADDRINUSE.rawValue), attempt < 20 else { throw error }
+                guard configuration.port == 0, error.isAddressInUse, attempt < 20 else { throw error }
                 continue
             }
             listener = tcp
@@ -260,7 +260,7 @@ public final class Server: @unchecked Sendable {
         sigaddset(&stopSignals, SIGINT)
         sigaddset(&stopSignals, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
-        startedAt = uv_hrtime()
+        startedAt = Monotonic.nanoseconds()
         let period = UInt64(1_000 / configuration.tickRateHertz)
         tickTimer = try? UVTimer(loop: loop) { [unowned self] in self.tickDue() }
         tickTimer?.start(afterMillis: period, repeatMillis: max(1, period / 2))
@@ -612,7 +612,7 @@ public final class Server: @unchecked Sendable {
 
     func tickDue() {
         let period = 1_000_000_000 / UInt64(configuration.tickRateHertz)
-        let due = Int((uv_hrtime() - startedAt) / period) - counters.ticks - counters.ticksSkipped
+        let due = Int((Monotonic.nanoseconds() - startedAt) / period) - counters.ticks - counters.ticksSkipped
         guard due > 0 else { return }
         let run = min(due, configuration.catchUpTicksMax)
         counters.ticksSkipped += due - run
@@ -622,7 +622,7 @@ public final class Server: @unchecked Sendable {
     }
 
     func tick() {
-        let started = uv_hrtime()
+        let started = Monotonic.nanoseconds()
         let nowUnixMillis = configuration.recording == nil ? 0 : UInt64(Date().timeIntervalSince1970 * 1_000)
         counters.ticks += 1
         let tickNumber = UInt32(truncatingIfNeeded: counters.ticks)
@@ -681,7 +681,7 @@ public final class Server: @unchecked Sendable {
             }
             sendSnapshots(space, tick: tickNumber)
         }
-        let elapsed = uv_hrtime() - started
+        let elapsed = Monotonic.nanoseconds() - started
         if tickDurations.count < Self.tickSamplesMax {
             tickDurations.append(elapsed)
         } else {

@@ -2,6 +2,7 @@
 // per-space state the loop thread keeps. Only the loop thread touches either.
 
 import NetProto
+import Transport
 import Recording
 import Services
 import Store

@@ -8,7 +8,7 @@
 import FoundationNetworking
 #endif
 import Admin
-import CLibUV
+import Transport
 import Foundation
 import NetProto
 import Store

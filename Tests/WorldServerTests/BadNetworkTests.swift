@@ -2,7 +2,7 @@
 // behind it still gets in, sees the others and holds exactly what the server believes it
 // holds (the digests the soak compares).
 
-import CLibUV
+import Transport
 import Foundation
 import NetProto
 import Testing

@@ -3,7 +3,7 @@
 // of a length the server does not allow, the error before a shutdown's close, and a mute
 // announced once however the audit trail is read back.
 
-import CLibUV
+import Transport
 import Foundation
 import NetProto
 import Services

@@ -4,7 +4,7 @@
 // SQLite's integrity check, every acknowledged id is there with its text, and each killed
 // run was closed as a crash by the start after it.
 
-import CLibUV
+import Transport
 import Foundation
 import GRDB
 import Store
@@ -92,9 +92,9 @@ final class ChildServer {
             try #require(client.welcome != nil, "round \(round): no welcome")
             client.enter("hall")
             // Report continuously, four at a time, until a random moment 0.2 to 1.5 s on.
-            let killAt = uv_hrtime() + 200_000_000 + random.next() % 1_300_000_000
+            let killAt = Monotonic.nanoseconds() + 200_000_000 + random.next() % 1_300_000_000
             var texts: [UInt32: String] = [:]
-            while uv_hrtime() < killAt {
+            while Monotonic.nanoseconds() < killAt {
                 while client.bugReportsOutstanding < 4 {
                     let text = "round \(round) report \(sent): 계단에서 떨어졌어요"
                     texts[client.reportBug(text)] = text

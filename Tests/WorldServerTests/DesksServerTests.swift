@@ -2,7 +2,7 @@
 // 1:1 room and the way back, opening hours on the server's injected clock, holds for a
 // disconnected citizen, a staff disconnect, field queues.
 
-import CLibUV
+import Transport
 import Foundation
 import NetProto
 import Services

@@ -1,7 +1,7 @@
 // The server and its clients over real loopback sockets: the server runs on its own thread
 // and loop, the clients on a loop the test steps. Every wait is bounded in time and count.
 
-import CLibUV
+import Transport
 import Foundation
 import Logging
 import NetProto
@@ -56,12 +56,12 @@ final class RunningServer: @unchecked Sendable {
 
 /// Steps the clients' loop, ticking every client at 20 Hz, until `done()` or `seconds` pass.
 func drive(_ loop: UVLoop, _ clients: [WorldClient], seconds: Double, until done: () -> Bool = { false }) {
-    let deadline = uv_hrtime() + UInt64(seconds * 1e9)
-    var nextTick = uv_hrtime()
+    let deadline = Monotonic.nanoseconds() + UInt64(seconds * 1e9)
+    var nextTick = Monotonic.nanoseconds()
     var rounds = 0
-    while !done() && uv_hrtime() < deadline && rounds < 10_000_000 {
+    while !done() && Monotonic.nanoseconds() < deadline && rounds < 10_000_000 {
         loop.runOnce()
-        if uv_hrtime() >= nextTick {
+        if Monotonic.nanoseconds() >= nextTick {
             for c in clients { c.tick() }
             nextTick += 50_000_000
         }

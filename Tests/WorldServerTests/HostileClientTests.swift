@@ -2,7 +2,7 @@
 // are `seoulworld hostile`, docs/RELIABILITY.md): a UDP flood for made-up sessions, and TCP
 // connections that never finish their hello, while a real client plays.
 
-import CLibUV
+import Transport
 import Foundation
 import NetProto
 import Testing
@@ -122,11 +122,11 @@ import WorldCore
         let session = try #require(cheat.welcome?.sessionID)
         let start = try #require(Self.position(running, entity))
         let runSpeed = Double(Shipped.catalog.space("seoul-plaza")!.definition.runSpeedCentimetresPerSecond)
-        let began = uv_hrtime()
+        let began = Monotonic.nanoseconds()
         var sequence: UInt32 = 1
         // Forty inputs a tick (the real client sends one), each a fresh run command, for 2 s.
-        var deadline = uv_hrtime() + 2_000_000_000
-        while uv_hrtime() < deadline {
+        var deadline = Monotonic.nanoseconds() + 2_000_000_000
+        while Monotonic.nanoseconds() < deadline {
             for _ in 0..<40 {
                 sequence += 1
                 let input = InputBody(ackTick: 0, clientTimeMillis: 0, echoServerTimeMillis: 0, holdMillis: 0, sequence: sequence,
@@ -135,7 +135,7 @@ import WorldCore
             }
             drive(loop, [], seconds: 0.05)
         }
-        let seconds = Double(uv_hrtime() - began) / 1e9
+        let seconds = Double(Monotonic.nanoseconds() - began) / 1e9
         let end = try #require(Self.position(running, entity))
         let moved = Double(start.distanceSquared(to: end)).squareRoot()
         #expect(moved <= runSpeed * (seconds + 0.2), "moved \(moved) cm in \(seconds) s; a run is \(runSpeed) cm/s")
@@ -148,8 +148,8 @@ import WorldCore
         forged[paceAt] = 9
         let dropped = running.server.inspect { $0.udpDroppedByReason[UDPDropReason.malformed.rawValue] }
         cheat.udp!.send(forged, to: running.address)
-        deadline = uv_hrtime() + 2_000_000_000
-        while uv_hrtime() < deadline && running.server.inspect({ $0.udpDroppedByReason[UDPDropReason.malformed.rawValue] }) == dropped {
+        deadline = Monotonic.nanoseconds() + 2_000_000_000
+        while Monotonic.nanoseconds() < deadline && running.server.inspect({ $0.udpDroppedByReason[UDPDropReason.malformed.rawValue] }) == dropped {
             drive(loop, [], seconds: 0.02)
         }
         #expect(running.server.inspect { $0.udpDroppedByReason[UDPDropReason.malformed.rawValue] } == dropped + 1)

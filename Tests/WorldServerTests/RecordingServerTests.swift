@@ -4,6 +4,7 @@
 import Bots
 import Foundation
 import NetProto
+import Transport
 import Recording
 import Testing
 import WorldClient

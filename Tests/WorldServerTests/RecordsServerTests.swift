@@ -6,6 +6,7 @@
 import Foundation
 import GRDB
 import NetProto
+import Transport
 import Store
 import Testing
 import WorldClient

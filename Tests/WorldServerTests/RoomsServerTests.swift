@@ -1,7 +1,7 @@
 // Rooms through a live server: opened from a template and entered, access and capacity, the
 // return to the spot a member came from, and a room closing once empty.
 
-import CLibUV
+import Transport
 import Foundation
 import NetProto
 import Recording

@@ -36,14 +36,6 @@ public struct BindingStateMachine<Address: Hashable & Sendable>: Sendable {
 
     public init(sessionID: UInt64) { self.sessionID = sessionID }
 
-    /// The bytes a MAC covers: "SWLD bind", the session id and the nonce, little-endian.
-    public static func macInput(sessionID: UInt64, nonce: UInt64) -> [UInt8] {
-        var w = ByteWriter()
-        w.raw(Array("SWLD bind".utf8))
-        w.u64(sessionID)
-        w.u64(nonce)
-        return w.bytes
-    }
 
     /// A bind request from `address`; `nonce` is a fresh random number from the server, used
     /// unless a challenge to this address is already pending.
@@ -85,4 +77,14 @@ public func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     var difference: UInt8 = 0
     for i in a.indices { difference |= a[i] ^ b[i] }
     return difference == 0
+}
+
+/// The bytes a binding MAC covers: "SWLD bind", the session id and the nonce, little-endian
+/// (docs/PROTOCOL.md, section 5).
+public func bindingMACInput(sessionID: UInt64, nonce: UInt64) -> [UInt8] {
+    var w = ByteWriter()
+    w.raw(Array("SWLD bind".utf8))
+    w.u64(sessionID)
+    w.u64(nonce)
+    return w.bytes
 }

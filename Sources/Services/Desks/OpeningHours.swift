@@ -1,6 +1,9 @@
 // A service desk's opening hours in Seoul time, with the public holidays it closes on.
 // Asia/Seoul is UTC+9 all year (Korea has not observed daylight saving time since 1988), so
-// local time is plain integer arithmetic: no calendar library, no clock; time is an argument.
+// local time is plain integer arithmetic (CivilCalendar): no calendar library, no clock; time
+// is an argument.
+
+import CivilCalendar
 
 public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Days since 1970-01-01.
@@ -30,26 +33,11 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     public static func < (a: LocalDate, b: LocalDate) -> Bool { a.day < b.day }
 
-    // Howard Hinnant's days_from_civil and civil_from_days (proleptic Gregorian calendar).
-    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
+    static func days(year: Int64, month: Int64, day: Int64) -> Int64 { CivilCalendar.days(year: year, month: month, day: day) }
 
-    static func civil(_ z0: Int64) -> (Int64, Int64, Int64) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    static func civil(_ day: Int64) -> (Int64, Int64, Int64) {
+        let c = CivilCalendar.civil(day: day)
+        return (c.year, c.month, c.day)
     }
 }
 

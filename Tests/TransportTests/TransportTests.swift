@@ -2,7 +2,8 @@
 
 import CLibUV
 import Testing
-@testable import NetProto
+import NetProto
+@testable import Transport
 
 final class Recorder: TCPConnectionDelegate {
     var received: [UInt8] = []

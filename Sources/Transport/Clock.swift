@@ -1,0 +1,34 @@
+// The server's clock: the one place that reads time (DESIGN.md, "Time"). Everything above the
+// transport receives a `ServerClock` as a value and reads it through its two functions, so
+// that a test can hand it a clock whose time moves only when the test moves it.
+//
+// - monotonic: nanoseconds from an arbitrary start that never go back (libuv's uv_hrtime);
+//   for durations, deadlines and the tick schedule.
+// - wall: Unix milliseconds, UTC; for what is stored and shown (records, notices, opening hours).
+
+import CLibUV
+import Foundation
+
+public struct ServerClock: Sendable {
+    public var monotonicNanos: @Sendable () -> UInt64
+    public var wallMillis: @Sendable () -> Int64
+
+    public init(monotonicNanos: @escaping @Sendable () -> UInt64, wallMillis: @escaping @Sendable () -> Int64) {
+        self.monotonicNanos = monotonicNanos
+        self.wallMillis = wallMillis
+    }
+
+    /// The machine's clocks.
+    public static let system = ServerClock(monotonicNanos: { uv_hrtime() },
+                                           wallMillis: { Int64((Date().timeIntervalSince1970 * 1_000).rounded()) })
+}
+
+/// The machine's monotonic clock, for tools and tests that time what they do.
+public enum Monotonic {
+    public static func nanoseconds() -> UInt64 { uv_hrtime() }
+}
+
+extension UVError {
+    /// The address is held by another socket (EADDRINUSE).
+    public var isAddressInUse: Bool { code == Int32(UV_EADDRINUSE.rawValue) }
+}
