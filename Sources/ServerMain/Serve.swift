@@ -136,8 +136,7 @@ struct Serve: ParsableCommand {
                 throw ValidationError("--desk-clock-start takes a Seoul date and time, such as \"2026-11-23 10:00\"; got '\(text)'")
             }
             let start = date.day * 86_400_000 - OpeningHours.seoulOffsetMillis + Int64(minutes) * 60_000
-            let realStart = Int64((Date().timeIntervalSince1970 * 1_000).rounded())
-            configuration.wallClock = { start + (Int64((Date().timeIntervalSince1970 * 1_000).rounded()) - realStart) }
+            configuration.deskClockOffsetMillis = start - configuration.clock.wallMillis()
             logger.warning("the desks' clock is set to \(text) KST (a rehearsal): opening hours follow it, not the real time")
         }
         if !noDesks {

@@ -73,7 +73,7 @@ extension Server {
             s.send(.error(code: .notInSpace, requestID: request, text: "enter a space first: this channel reaches the people around you"))
             return
         }
-        let now = Self.nowUnixMillis()
+        let now = nowUnixMillis()
         if let until = s.mutedUntilMillis {
             if until > now {
                 counters.chatRefusedMuted += 1
@@ -204,7 +204,7 @@ extension Server {
     func systemMute(_ s: Session, untilMillis: Int64) {
         applyMute(to: s.accountID.map { sessionsOf($0) } ?? [s], untilMillis: untilMillis, reason: "sent messages too fast, three times within a minute")
         if let account = s.accountID {
-            submitUsage(.sanction(Sanction(accountID: account, kind: .mute, startsAtMillis: Self.nowUnixMillis(), endsAtMillis: untilMillis,
+            submitUsage(.sanction(Sanction(accountID: account, kind: .mute, startsAtMillis: nowUnixMillis(), endsAtMillis: untilMillis,
                                            reason: "chat flood: over the rate limit three times within a minute", actor: "system")))
         }
     }
@@ -231,7 +231,7 @@ extension Server {
 
     /// Once a second per space: every avatar's place, and the chat log's old lines forgotten.
     func sampleTrail(_ space: SpaceInstance) {
-        let now = Self.nowUnixMillis()
+        let now = nowUnixMillis()
         var sample = PositionSample(tick: space.world.tick, atMillis: now)
         for a in space.world.avatars {
             sample.add(entity: SnapshotFeed.entity(a.id), floor: UInt8(truncatingIfNeeded: a.floor), x: a.position.x, y: a.position.y)

@@ -58,7 +58,7 @@ extension Server {
     }
 
     func deskEvent(_ desk: String, _ kind: String, account: String?, duration: Int64? = nil, outcome: String? = nil) {
-        submitUsage(.serviceEvent(ServiceEvent(service: desk, kind: kind, accountID: account, atMillis: Self.nowUnixMillis(),
+        submitUsage(.serviceEvent(ServiceEvent(service: desk, kind: kind, accountID: account, atMillis: nowUnixMillis(),
                                                durationMillis: duration, outcome: outcome)))
     }
 
@@ -82,7 +82,7 @@ extension Server {
 
     /// The desks for the world map: open or not, how many serve and wait, the next opening.
     func listDesks(_ s: Session, request: UInt32) {
-        let now = configuration.wallClock()
+        let now = deskNowMillis
         let entries = deskOrder.prefix(WireProtocol.desksMax).compactMap { id -> DeskEntry? in
             guard let d = desks[id] else { return nil }
             let open = d.desk.hours.isOpen(atUnixMillis: now)
@@ -105,7 +105,7 @@ extension Server {
         if !on {
             d.queue.goOffDuty(account)
             let since = d.onDutySince.removeValue(forKey: account)
-            deskEvent(deskID, "off-duty", account: account, duration: since.map { Self.nowUnixMillis() - $0 })
+            deskEvent(deskID, "off-duty", account: account, duration: since.map { nowUnixMillis() - $0 })
             s.send(.done(requestID: request))
             pushStandings(d)
             return
@@ -115,7 +115,7 @@ extension Server {
             return
         }
         if d.onDutySince[account] == nil {
-            d.onDutySince[account] = Self.nowUnixMillis()
+            d.onDutySince[account] = nowUnixMillis()
             deskEvent(deskID, "on-duty", account: account, outcome: field.isEmpty ? nil : field)
         }
         s.send(.done(requestID: request))
@@ -132,7 +132,7 @@ extension Server {
     func takeNext(_ s: Session, request: UInt32, deskID: String) {
         guard let staff = s.accountID, let d = deskNamed(deskID, s, request) else { return }
         guard let template = templates[d.desk.roomTemplate] else { return }
-        let now = configuration.wallClock()
+        let now = deskNowMillis
         let session: DeskQueue.Session
         switch d.queue.takeNext(staff, nowMillis: now) {
         case .success(let taken): session = taken
@@ -153,7 +153,7 @@ extension Server {
                                 admitsRoles: [], capacity: template.definition.capacity, title: d.desk.en, access: .invited([session.citizen]),
                                 nowMillis: monotonicMillis)
         guard case .success(let room) = opened, makeRoomWorld(room, template) else {
-            _ = d.queue.staffDisconnected(staff) // puts the citizen back at the head
+            _ = d.queue.sessionUndone(staff) // the citizen back at the head; the counsellor stays on duty
             queueOf[session.citizen] = deskID
             s.send(.error(code: .limitReached, requestID: request, text: "no room could be opened for the session just now; the citizen stays first in line"))
             pushStandings(d)
@@ -172,7 +172,7 @@ extension Server {
     /// Ends a desk session: both are told and go back where they were; the room closes now.
     func endDeskSession(_ roomID: UInt32, endedBy: Session?, request: UInt32) {
         guard let ref = deskSessions.removeValue(forKey: roomID), let d = desks[ref.desk], let room = rooms.rooms[roomID] else { return }
-        if let (_, duration) = d.queue.endSession(involving: ref.staff, nowMillis: configuration.wallClock()) {
+        if let (_, duration) = d.queue.endSession(involving: ref.staff, nowMillis: deskNowMillis) {
             deskEvent(ref.desk, "ended", account: ref.citizen, duration: duration)
         }
         for account in [ref.staff, ref.citizen] {
@@ -201,7 +201,7 @@ extension Server {
             s.send(.error(code: .limitReached, requestID: request, text: "you are already waiting at '\(other)'; one queue at a time"))
             return
         }
-        let now = configuration.wallClock()
+        let now = deskNowMillis
         guard d.desk.hours.isOpen(atUnixMillis: now) else {
             let next = d.desk.hours.nextOpening(atOrAfterUnixMillis: now).map { "; it opens at \(OpeningHours.describe($0))" } ?? ""
             s.send(.error(code: .deskClosed, requestID: request, text: "\(d.desk.en) is closed now\(next)"))
@@ -226,7 +226,7 @@ extension Server {
             return
         }
         queueOf[account] = nil
-        deskEvent(deskID, "abandoned", account: account, duration: configuration.wallClock() - w.joinedAtMillis)
+        deskEvent(deskID, "abandoned", account: account, duration: deskNowMillis - w.joinedAtMillis)
         s.send(.queueEnded(desk: deskID, reason: .left, text: "you left the queue"))
         s.send(.done(requestID: request))
         pushStandings(d)
@@ -239,7 +239,7 @@ extension Server {
     func deskSessionGone(_ s: Session) {
         guard let account = s.accountID, sessionsOf(account).count <= 1 else { return } // another session of the account stays
         if let deskID = queueOf[account], let d = desks[deskID] {
-            d.queue.disconnected(account, nowMillis: configuration.wallClock())
+            d.queue.disconnected(account, nowMillis: deskNowMillis)
             pushStandings(d)
         }
         for d in desks.values where d.queue.onDuty[account] != nil {
@@ -262,7 +262,7 @@ extension Server {
                 d.queue.goOffDuty(account)
             }
             let since = d.onDutySince.removeValue(forKey: account)
-            deskEvent(d.desk.id, "off-duty", account: account, duration: since.map { Self.nowUnixMillis() - $0 })
+            deskEvent(d.desk.id, "off-duty", account: account, duration: since.map { nowUnixMillis() - $0 })
             pushStandings(d)
         }
         if let (roomID, _) = deskSessions.first(where: { $0.value.citizen == account }) { endDeskSession(roomID, endedBy: nil, request: 0) }
@@ -280,7 +280,7 @@ extension Server {
     /// queue go.
     func deskSecond() {
         guard !desks.isEmpty else { return }
-        let now = configuration.wallClock()
+        let now = deskNowMillis
         for id in deskOrder {
             guard let d = desks[id] else { continue }
             for w in d.queue.expireHolds(nowMillis: now) {

@@ -39,7 +39,7 @@ extension Server {
         }
         let ticket = records.nextTicket
         records.nextTicket += 1
-        guard records.writer.submit(.loadStanding(accountID: account, nowMillis: Self.nowUnixMillis()), ticket: ticket) else {
+        guard records.writer.submit(.loadStanding(accountID: account, nowMillis: nowUnixMillis()), ticket: ticket) else {
             perform(s.machine.refused(.busy, "the server's store is saturated just now; try again in a few seconds"), for: s)
             return
         }
@@ -47,7 +47,7 @@ extension Server {
     }
 
     func welcomeMember(_ s: Session, standing: AccountStanding) {
-        let now = Self.nowUnixMillis()
+        let now = nowUnixMillis()
         if let ban = standing.ban, ban.isActive(at: now) {
             counters.bannedRefused += 1
             perform(s.machine.refused(.banned, "this account is banned \(Self.describeUntil(ban.endsAtMillis)): \(ban.reason)"), for: s)
@@ -96,7 +96,7 @@ extension Server {
             s.send(.error(code: .rateLimited, requestID: request, text: "\(s.userReportsPending) reports are still being stored; wait for their answers"))
             return
         }
-        let now = Self.nowUnixMillis()
+        let now = nowUnixMillis()
         let tick = space.world.tick
         let recording = space.recorder.flatMap { r in r.paths.last.map { ReportEvidence.Recording(file: $0, tick: tick) } }
         let evidence = ReportEvidence(
@@ -166,7 +166,7 @@ extension Server {
             s.send(.error(code: .limitReached, requestID: request, text: "you block \(blocksPerAccountMax) accounts already, the most allowed; unblock one first"))
             return
         }
-        let write: StoreWrite = on ? .block(blocker: me, blocked: account, atMillis: Self.nowUnixMillis()) : .unblock(blocker: me, blocked: account)
+        let write: StoreWrite = on ? .block(blocker: me, blocked: account, atMillis: nowUnixMillis()) : .unblock(blocker: me, blocked: account)
         if records != nil {
             guard submitAcknowledged(write, waiter: .done(session: s.id, requestID: request), to: s, request: request) else { return }
         }
@@ -190,7 +190,7 @@ extension Server {
             return
         }
         let actor = "staff:\(s.accountID ?? "?")"
-        let now = Self.nowUnixMillis()
+        let now = nowUnixMillis()
         // Who: the sessions it touches now, and the account it is recorded against.
         var targets: [Session] = []
         var account: String?
@@ -313,7 +313,7 @@ extension Server {
     /// after its unmute, for a moment).
     func applyAudit(_ entries: [AuditEntry]) {
         guard let records else { return }
-        let now = Self.nowUnixMillis()
+        let now = nowUnixMillis()
         for e in entries {
             records.lastAuditID = max(records.lastAuditID, e.id)
             guard e.runID != records.run.runID, let account = e.targetAccount else { continue }

@@ -28,7 +28,7 @@ extension Server {
         guard let board = configuration.operatorBoard else { return }
         publishedViews += 1
         let view = OperatorView(
-            sequence: publishedViews, atMillis: Self.nowUnixMillis(), uptimeSeconds: Double(Monotonic.nanoseconds() - startedAt) / 1e9,
+            sequence: publishedViews, atMillis: nowUnixMillis(), uptimeSeconds: Double(configuration.clock.monotonicNanos() - startedAt) / 1e9,
             serverVersion: Self.version, tickRateHertz: configuration.tickRateHertz, newTickNanos: operatorTickNanos,
             counters: counters, udpDroppedByReason: udpDroppedByReason, clients: clientCounts(),
             spaces: spaceFigures(), rooms: roomFigures(), desks: deskFigures(), store: records?.writer.figures(), stopping: stopping)
@@ -100,7 +100,7 @@ extension Server {
     }
 
     func deskFigures() -> [DeskFigures] {
-        let now = configuration.wallClock()
+        let now = deskNowMillis
         return deskOrder.compactMap { id -> DeskFigures? in
             guard let d = desks[id] else { return nil }
             let oldest = d.queue.waiting.map(\.joinedAtMillis).min()
@@ -123,7 +123,7 @@ extension Server {
 
     func carryOut(_ action: OperatorAction, actor: String, reply: @escaping @Sendable (OperatorReply) -> Void) {
         guard !stopping else { return reply(OperatorReply(status: 503, message: "the server is stopping")) }
-        let now = Self.nowUnixMillis()
+        let now = nowUnixMillis()
         func clean(_ text: String) -> String { text.trimmingCharacters(in: .whitespacesAndNewlines) }
         switch action {
         case .notice(let raw, let spaceID):

@@ -24,7 +24,7 @@ extension Server {
             logger.error("recording", metadata: ["problem": "\(text)"])
         }
         recordingWriter = writer
-        let now = UInt64(Date().timeIntervalSince1970 * 1_000)
+        let now = UInt64(nowUnixMillis())
         for id in spaceOrder {
             let space = spaces[id]!
             space.recorder = SpaceRecorder(settings: settings, writer: writer, world: space.world, seed: space.seed, nowUnixMillis: now)

@@ -82,14 +82,16 @@ final class Records {
 }
 
 extension Server {
-    /// The current time as the store keeps it: Unix milliseconds, UTC. Only the server layer
-    /// reads the clock.
-    static func nowUnixMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1_000).rounded()) }
+    /// The current time as the store keeps it: Unix milliseconds, UTC, from the server's clock.
+    func nowUnixMillis() -> Int64 { configuration.clock.wallMillis() }
+
+    /// The wall time as the desks read it (with a rehearsal's offset, if any).
+    var deskNowMillis: Int64 { nowUnixMillis() + configuration.deskClockOffsetMillis }
 
     /// Opens the database, closes what a crashed run left open, and starts the writer.
     func openRecords(_ settings: StoreSettings) throws {
         let store = try Store(path: settings.path)
-        let run = try store.beginRun(serverVersion: Self.version, nowMillis: Self.nowUnixMillis())
+        let run = try store.beginRun(serverVersion: Self.version, nowMillis: nowUnixMillis())
         let logger = self.logger
         let writer = StoreWriter(store: store, queueMax: settings.queueMax, origin: run.runID, onCompleted: { [weak self] in
             self?.wakeFromAnyThread()
@@ -110,7 +112,7 @@ extension Server {
         guard let records else { return }
         let beat = UInt64(records.settings.heartbeatSeconds * 1_000)
         records.heartbeatTimer = try? UVTimer(loop: loop) { [unowned self] in
-            self.submitUsage(.heartbeat(runID: records.run.runID, atMillis: Self.nowUnixMillis()))
+            self.submitUsage(.heartbeat(runID: records.run.runID, atMillis: nowUnixMillis()))
         }
         records.heartbeatTimer?.start(afterMillis: beat, repeatMillis: beat)
         records.pruneTimer = try? UVTimer(loop: loop) { [unowned self] in self.prune() }
@@ -138,7 +140,7 @@ extension Server {
 
     func recordAccount(_ token: MemberToken) {
         submitUsage(.accountSeen(accountID: token.accountID, displayName: token.displayName, roles: Int(token.roles.rawValue),
-                                 atMillis: Self.nowUnixMillis()))
+                                 atMillis: nowUnixMillis()))
     }
 
     func openVisit(_ s: Session, space: String) {
@@ -148,13 +150,13 @@ extension Server {
         records.nextVisitID += 1
         s.visitID = id
         submitUsage(.visitOpened(VisitOpening(visitID: id, runID: records.run.runID, sessionID: s.id, accountID: s.accountID,
-                                              role: Int(s.role), spaceID: space, enteredAtMillis: Self.nowUnixMillis())))
+                                              role: Int(s.role), spaceID: space, enteredAtMillis: nowUnixMillis())))
     }
 
     func closeVisit(_ s: Session, _ reason: Schema.EndReason) {
         guard let id = s.visitID else { return }
         s.visitID = nil
-        submitUsage(.visitClosed(visitID: id, leftAtMillis: Self.nowUnixMillis(), reason: reason))
+        submitUsage(.visitClosed(visitID: id, leftAtMillis: nowUnixMillis(), reason: reason))
     }
 
     // MARK: Bug reports
@@ -171,7 +173,7 @@ extension Server {
         }
         var report = BugReport(runID: records.run.runID, sessionID: s.id, accountID: s.accountID, role: Int(s.role), description: description,
                                spaceID: nil, floor: nil, xCentimetres: nil, yCentimetres: nil, tick: nil, serverVersion: Self.version,
-                               createdAtMillis: Self.nowUnixMillis())
+                               createdAtMillis: nowUnixMillis())
         if let spaceID = s.spaceID, let space = spaces[spaceID] {
             report.spaceID = spaceID
             report.tick = Int64(space.world.tick)
@@ -262,7 +264,7 @@ extension Server {
     /// Deletes one small batch of rows older than the keeping period, on the writer thread.
     func prune() {
         guard let records, !stopping else { return }
-        let before = Self.nowUnixMillis() - Int64(records.settings.keepDays) * 86_400_000
+        let before = nowUnixMillis() - Int64(records.settings.keepDays) * 86_400_000
         let ticket = records.nextTicket
         records.nextTicket += 1
         if records.writer.submit(.prune(beforeMillis: before, rowsMax: records.settings.pruneBatchRows), ticket: ticket) {
@@ -281,7 +283,7 @@ extension Server {
         records.heartbeatTimer?.close()
         records.pruneTimer?.close()
         records.auditTimer?.close()
-        submitUsage(.runStopped(runID: records.run.runID, atMillis: Self.nowUnixMillis()))
+        submitUsage(.runStopped(runID: records.run.runID, atMillis: nowUnixMillis()))
         let finished = records.writer.stop()
         let f = records.writer.figures()
         storeFigures = f

@@ -69,7 +69,7 @@ extension Server {
             s.send(.error(code: .internalError, requestID: request, text: "the room could not be made from '\(template)'"))
             return
         }
-        submitUsage(.serviceEvent(ServiceEvent(service: "room", kind: "opened", accountID: account, atMillis: Self.nowUnixMillis(), outcome: template)))
+        submitUsage(.serviceEvent(ServiceEvent(service: "room", kind: "opened", accountID: account, atMillis: nowUnixMillis(), outcome: template)))
         s.send(.roomOpened(requestID: request, roomID: room.id, spaceID: room.spaceID))
         moveIntoRoom(s, room, request: request)
     }
@@ -91,7 +91,7 @@ extension Server {
         instance.chatRadiusCentimetres = t.chatRadiusCentimetres
         if let writer = recordingWriter, let settings = configuration.recording {
             instance.recorder = SpaceRecorder(settings: settings, writer: writer, world: instance.world, seed: seed,
-                                              nowUnixMillis: UInt64(Self.nowUnixMillis()))
+                                              nowUnixMillis: UInt64(nowUnixMillis()))
         }
         spaces[room.spaceID] = instance
         spaceOrder.append(room.spaceID)
@@ -174,7 +174,7 @@ extension Server {
             assert(spaces[room.spaceID]?.members.isEmpty ?? true, "a room closes only when empty")
             // Someone whose entry is still on its way (within a tick) is told, not left waiting.
             removeRoomWorld(room)
-            submitUsage(.serviceEvent(ServiceEvent(service: "room", kind: "closed", accountID: room.owner, atMillis: Self.nowUnixMillis(), outcome: room.template)))
+            submitUsage(.serviceEvent(ServiceEvent(service: "room", kind: "closed", accountID: room.owner, atMillis: nowUnixMillis(), outcome: room.template)))
         }
     }
 }

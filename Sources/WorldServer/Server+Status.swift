@@ -47,8 +47,8 @@ extension Server {
     }
 
     func rttText() -> String {
-        guard !rttSamples.isEmpty else { return "none yet" }
-        let sorted = rttSamples.sorted()
+        guard !rttRing.isEmpty else { return "none yet" }
+        let sorted = rttRing.sorted()
         return "p50 \(sorted[sorted.count / 2]) ms p99 \(sorted[min(sorted.count - 1, sorted.count * 99 / 100)]) ms"
     }
 

@@ -51,9 +51,12 @@ public struct ServerConfiguration: Sendable {
     /// The service desks (services/); nil serves none.
     public var desks: DeskCatalog?
     public var deskRules = DeskRules()
-    /// The wall clock the desks' opening hours are read against, Unix milliseconds (tests set
-    /// a fixed time; only this layer reads the clock).
-    public var wallClock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1_000).rounded()) }
+    /// The server's one clock (monotonic and wall; Transport's `ServerClock`): everything in the
+    /// server reads time through it, so that a test can hand it a clock of its own.
+    public var clock = ServerClock.system
+    /// Added to the wall clock where the desks read it (opening hours, queue times): a rehearsal
+    /// of a working day at another hour (`serve --desk-clock-start`). 0 in service.
+    public var deskClockOffsetMillis: Int64 = 0
     /// Where the operator's side reads the server (OperatorView.swift); nil publishes nothing.
     public var operatorBoard: OperatorBoard?
     /// How often the view is published, milliseconds (at least 50).
@@ -139,13 +142,11 @@ public final class Server: @unchecked Sendable {
     var signals: [UVSignal] = []
     var random = SystemRandomNumberGenerator()
     public internal(set) var counters = ServerCounters()
-    /// The last `tickSamplesMax` tick durations in nanoseconds, a ring: `tickSampleNext` is
-    /// where the next one goes once it is full (no shifting of 6,000 entries every tick).
-    var tickDurations: [UInt64] = []
-    var tickSampleNext = 0
-    static let tickSamplesMax = 6_000
-    /// The latest round-trip times measured from inputs, in milliseconds (bounded).
-    public internal(set) var rttSamples: [UInt16] = []
+    /// The last 6,000 tick durations in nanoseconds (five minutes at 20 Hz).
+    var tickDurations = SampleRing<UInt64>(capacity: 6_000)
+    /// The latest round-trip times measured from inputs, in milliseconds.
+    var rttRing = SampleRing<UInt16>(capacity: 8_192)
+    public var rttSamples: [UInt16] { rttRing.values }
     /// `counters.udpDropped`, by `UDPDropReason`.
     var udpDroppedByReason = [Int](repeating: 0, count: UDPDropReason.allCases.count)
     /// The operator's view: its timer, the tick durations since the last view, the views so far.
@@ -260,7 +261,7 @@ public final class Server: @unchecked Sendable {
         sigaddset(&stopSignals, SIGINT)
         sigaddset(&stopSignals, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
-        startedAt = Monotonic.nanoseconds()
+        startedAt = configuration.clock.monotonicNanos()
         let period = UInt64(1_000 / configuration.tickRateHertz)
         tickTimer = try? UVTimer(loop: loop) { [unowned self] in self.tickDue() }
         tickTimer?.start(afterMillis: period, repeatMillis: max(1, period / 2))
@@ -387,7 +388,7 @@ public final class Server: @unchecked Sendable {
             s.displayName = name
             perform(s.machine.authenticated(welcome(for: s)), for: s)
         case .authenticateMember(let token):
-            let now = UInt64(Date().timeIntervalSince1970)
+            let now = UInt64(nowUnixMillis() / 1_000)
             switch MemberToken.verify(token, secret: configuration.tokenSecret, nowUnixSeconds: now) {
             case .success(let t):
                 s.role = replay == nil ? 1 : Self.spectatorRole
@@ -573,11 +574,8 @@ public final class Server: @unchecked Sendable {
         // the client held that snapshot (docs/PROTOCOL.md, section 6.1), all mod 65,536 ms.
         if body.echoServerTimeMillis != 0,
            let rtt = roundTripMillis(now: UInt16(truncatingIfNeeded: loop.nowMillis), echoed: body.echoServerTimeMillis, held: body.holdMillis) {
-            do {
-                s.rttMillis = rtt
-                rttSamples.append(rtt)
-                if rttSamples.count > 8_192 { rttSamples.removeFirst(rttSamples.count - 8_192) }
-            }
+            s.rttMillis = rtt
+            rttRing.add(rtt)
         }
         if body.ackTick != 0 { s.feed?.acknowledge(body.ackTick, scratch: snapshotScratch) }
         if replay != nil {
@@ -612,7 +610,7 @@ public final class Server: @unchecked Sendable {
 
     func tickDue() {
         let period = 1_000_000_000 / UInt64(configuration.tickRateHertz)
-        let due = Int((Monotonic.nanoseconds() - startedAt) / period) - counters.ticks - counters.ticksSkipped
+        let due = Int((configuration.clock.monotonicNanos() - startedAt) / period) - counters.ticks - counters.ticksSkipped
         guard due > 0 else { return }
         let run = min(due, configuration.catchUpTicksMax)
         counters.ticksSkipped += due - run
@@ -622,8 +620,8 @@ public final class Server: @unchecked Sendable {
     }
 
     func tick() {
-        let started = Monotonic.nanoseconds()
-        let nowUnixMillis = configuration.recording == nil ? 0 : UInt64(Date().timeIntervalSince1970 * 1_000)
+        let started = configuration.clock.monotonicNanos()
+        let nowUnixMillis = configuration.recording == nil ? 0 : UInt64(self.nowUnixMillis())
         counters.ticks += 1
         let tickNumber = UInt32(truncatingIfNeeded: counters.ticks)
         for id in spaceOrder {
@@ -681,13 +679,8 @@ public final class Server: @unchecked Sendable {
             }
             sendSnapshots(space, tick: tickNumber)
         }
-        let elapsed = Monotonic.nanoseconds() - started
-        if tickDurations.count < Self.tickSamplesMax {
-            tickDurations.append(elapsed)
-        } else {
-            tickDurations[tickSampleNext] = elapsed
-            tickSampleNext = (tickSampleNext + 1) % Self.tickSamplesMax
-        }
+        let elapsed = configuration.clock.monotonicNanos() - started
+        tickDurations.add(elapsed)
         noteTickForOperator(elapsed)
     }
 

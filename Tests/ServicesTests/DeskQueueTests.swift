@@ -69,6 +69,18 @@ import Testing
         #expect(desk.standing(of: "a") == .init(position: 1, estimateMillis: nil))
     }
 
+    @Test func aSessionThatCannotBeginPutsTheCitizenBackAndKeepsTheStaffOnDuty() throws {
+        var desk = DeskQueue()
+        for a in ["a", "b"] { _ = try desk.join(a, field: nil, nowMillis: 100).get() }
+        _ = desk.goOnDuty("s", field: nil)
+        _ = try desk.takeNext("s", nowMillis: 500).get()
+        #expect(desk.sessionUndone("s") == "a")
+        #expect(desk.waiting.map(\.account) == ["a", "b"] && desk.waiting[0].joinedAtMillis == 100)
+        #expect(desk.onDuty.keys.sorted() == ["s"] && desk.sessions.isEmpty)
+        #expect(desk.standing(of: "a")?.position == 1 && desk.standing(of: "a")?.estimateMillis != nil, "still served: an estimate")
+        #expect(desk.sessionUndone("s") == nil, "nothing to undo twice")
+    }
+
     @Test func closingLetsEveryoneWaitingGoAndTheQueueIsBounded() throws {
         var rules = DeskRules()
         rules.queueMax = 2

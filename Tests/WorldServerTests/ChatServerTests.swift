@@ -87,7 +87,7 @@ enum Policy {
         for c in clients.dropFirst() where heard.contains(c.entity!) {
             let m = c.takeChat()[0]
             #expect(m.channel == .nearby && m.senderEntity == speaker.entity && m.senderName == "시민 citizen-0" && m.text == "안녕하세요, 광장 분들")
-            #expect(abs(Int64(m.serverTimeMillis) - Server.nowUnixMillis()) < 10_000)
+            #expect(abs(Int64(m.serverTimeMillis) - ServerClock.system.wallMillis()) < 10_000)
         }
         speaker.chat(.room, "everyone")
         drive(loop, clients, seconds: 5) { clients.dropFirst().allSatisfy { !$0.chatReceived.isEmpty } }
@@ -187,7 +187,7 @@ enum Policy {
         #expect(fast.errors.map(\.requestID) == Array(sent[5..<8]) && fast.errors.allSatisfy { $0.code == .rateLimited })
         #expect(fast.notices.first?.kind == .muted)
         let until = try #require(fast.notices.first?.untilUnixMillis)
-        #expect((50_000...70_000).contains(Int64(until) - Server.nowUnixMillis()))
+        #expect((50_000...70_000).contains(Int64(until) - ServerClock.system.wallMillis()))
         // Muted: even after the bucket refills.
         drive(loop, clients, seconds: 1.2)
         let muted = fast.chat(.room, "let me talk")
@@ -197,7 +197,7 @@ enum Policy {
         // Recorded like a staff mute: a sanction by the system, and its audit row.
         drive(loop, clients, seconds: 0.5)
         let store = try Store(path: path, readOnly: true)
-        let standing = try store.standing(of: "fast", nowMillis: Server.nowUnixMillis())
+        let standing = try store.standing(of: "fast", nowMillis: ServerClock.system.wallMillis())
         #expect(standing.mute?.actor == "system")
         #expect(try store.auditEntries(account: "fast").first?.action == .mute)
     }

@@ -29,13 +29,17 @@ final class TestClock: @unchecked Sendable {
         try RunningServer {
             $0.desks = try! DeskCatalog.load(directory: services)
             $0.deskRules.holdMillis = hold
-            $0.wallClock = { clock.now }
+            $0.clock.wallMillis = { clock.now }
         }
     }
 
     static func client(_ loop: UVLoop, _ running: RunningServer, _ account: String, roles: MemberToken.Roles = [.member],
                        space: String? = "civil-complaint-centre-120") throws -> WorldClient {
-        let c = try WorldClient(loop: loop, server: running.address, credentials: .member(token: RoomsServerTests.token(account, roles: roles)))
+        // The server reads its tokens' expiry on its own clock, which these tests set to days
+        // around Christmas 2026: a token valid for a year covers them.
+        let token = MemberToken(accountID: account, displayName: account, roles: roles,
+                                expiresAtUnixSeconds: UInt64(Date().timeIntervalSince1970) + 365 * 86_400).signed(secret: Shipped.secret)
+        let c = try WorldClient(loop: loop, server: running.address, credentials: .member(token: token))
         drive(loop, [c], seconds: 10) { c.welcome != nil }
         if let space {
             c.enter(space)
@@ -142,6 +146,35 @@ final class TestClock: @unchecked Sendable {
         clock.advance(61_000)
         drive(loop, [second], seconds: 3) { second.queueStandings.last?.position == 1 }
         #expect(second.queueStandings.last?.position == 1)
+    }
+
+    /// No room can be opened for a session (the server holds its most rooms): the citizen stays
+    /// first in line and the counsellor stays on duty, as the desk list says.
+    @Test func aSessionWithoutARoomKeepsTheCounsellorOnDuty() throws {
+        let clock = TestClock(Self.mondayMorning)
+        let running = try RunningServer {
+            $0.desks = try! DeskCatalog.load(directory: Self.services)
+            $0.clock.wallMillis = { clock.now }
+            $0.roomRules.roomsMax = 0
+        }
+        defer { running.stop() }
+        let loop = try UVLoop()
+        defer { loop.closeAll() }
+        let staff = try Self.client(loop, running, "counsellor", roles: [.member, .staff], space: "city-hall")
+        let citizen = try Self.client(loop, running, "c1")
+        let all = [staff, citizen]
+        let duty = staff.deskDuty("counselling-120")
+        drive(loop, all, seconds: 5) { staff.done.contains(duty) }
+        citizen.joinQueue("counselling-120")
+        drive(loop, all, seconds: 5) { !citizen.queueStandings.isEmpty }
+        let take = staff.takeNext("counselling-120")
+        drive(loop, all, seconds: 5) { staff.errors.contains { $0.requestID == take } }
+        #expect(staff.errors.last?.code == .limitReached)
+        let listing = citizen.listDesks()
+        drive(loop, all, seconds: 5) { citizen.deskLists[listing] != nil }
+        let desk = try #require(citizen.deskLists[listing]?.first { $0.desk == "counselling-120" })
+        #expect(desk.serving == 1 && desk.waiting == 1, "the counsellor is still on duty: \(desk)")
+        #expect(citizen.queueStandings.last?.position == 1 && citizen.queueStandings.last?.estimateSeconds != WireProtocol.unknownEstimate)
     }
 
     @Test func aStaffDisconnectPutsTheCitizenFirstAgainAndExpertsServeTheirField() throws {

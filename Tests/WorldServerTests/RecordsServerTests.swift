@@ -75,7 +75,7 @@ import WorldClient
         }
 
         // `stats` agrees with a count made from the clients' own logs.
-        let now = Server.nowUnixMillis()
+        let now = ServerClock.system.wallMillis()
         let report = try store.stats(StatsRequest(fromMillis: now - 86_400_000, toMillis: now + 60_000, period: .month, spaceID: nil,
                                                   timeZone: TimeZone(identifier: "Asia/Seoul")!, nowMillis: now))
         var expected: [String: Int] = [:]

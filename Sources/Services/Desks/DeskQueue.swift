@@ -171,6 +171,13 @@ public struct DeskQueue: Sendable {
     /// the head of the queue (with their original join time). Returns that citizen.
     public mutating func staffDisconnected(_ staff: String) -> String? {
         onDuty[staff] = nil
+        return sessionUndone(staff)
+    }
+
+    /// The session just taken could not begin (no room for it): the citizen goes back to the
+    /// head of the queue with their original join time, and the staff member stays on duty.
+    /// Returns that citizen.
+    public mutating func sessionUndone(_ staff: String) -> String? {
         guard let s = sessions.removeValue(forKey: staff) else { return nil }
         waiting.insert(Waiting(account: s.citizen, field: s.field, joinedAtMillis: s.startedAtMillis - s.waitedMillis), at: 0)
         return s.citizen
