@@ -210,11 +210,8 @@ extension Server {
     }
 
     func applyMute(to targets: [Session], untilMillis: Int64, reason: String) {
-        for t in targets where t.mutedUntilMillis != untilMillis {
-            t.mutedUntilMillis = untilMillis
-            t.send(.notice(kind: .muted, untilUnixMillis: untilMillis == .max ? 0 : UInt64(untilMillis),
-                           text: "you are muted \(Self.describeUntil(untilMillis)): \(reason)"))
-        }
+        performModeration(Moderation.mute(targets.map(Self.moderated), until: untilMillis, reason: reason, describeUntil: Self.describeUntil),
+                          answer: .none)
     }
 
     func sessionsOf(_ account: String) -> [Session] {

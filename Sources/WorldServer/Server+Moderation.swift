@@ -26,8 +26,6 @@ import WorldCore
 extension Server {
     static let auditPollMillis: UInt64 = 2_000
     static let userReportsPendingPerSessionMax = 4
-    static let muteSecondsMax: UInt32 = 30 * 86_400
-    static let banSecondsMax: UInt32 = 3_650 * 86_400
 
     // MARK: Members coming and going
 
@@ -177,115 +175,122 @@ extension Server {
         if records == nil { s.send(.done(requestID: request)) }
     }
 
-    // MARK: Staff actions
+    // MARK: Staff actions (the rules are Services' Moderation machine)
 
-    func staffAction(_ s: Session, request: UInt32, action: StaffAction, subject: Subject, seconds: UInt32, reason: String) {
-        guard s.isStaff else {
-            s.send(.error(code: .forbidden, requestID: request, text: "staff actions need the staff role in the member token"))
-            return
-        }
-        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !why.isEmpty else {
-            s.send(.error(code: .invalidText, requestID: request, text: "a staff action needs a reason: it goes into the audit trail"))
-            return
-        }
-        let actor = "staff:\(s.accountID ?? "?")"
-        let now = nowUnixMillis()
-        // Who: the sessions it touches now, and the account it is recorded against.
-        var targets: [Session] = []
-        var account: String?
-        var reportID: Int64?
+    func staffAction(_ s: Session, request: UInt32, action wire: StaffAction, subject: Subject, seconds: UInt32, reason: String) {
+        let requester = ModerationRequester.staff(account: s.accountID ?? "?", hasStaffRole: s.isStaff)
+        var reportID: Int64 = 0
+        let facts: ModerationFacts
         switch subject {
         case .entity(let entity):
+            guard s.isStaff else { return performModeration([.refuse(.notStaff)], answer: .staff(s, request)) }
             guard let other = s.spaceID.flatMap({ spaces[$0] })?.session(forEntity: entity) else {
                 s.send(.error(code: .unknownTarget, requestID: request, text: "no one with entity \(entity) in your space"))
                 return
             }
-            account = other.accountID
-            targets = account.map { sessionsOf($0) } ?? [other]
-        case .account(let a):
-            account = a
-            targets = sessionsOf(a)
-        case .report(let id): reportID = Int64(bitPattern: id)
+            facts = other.accountID.map { moderationFacts(account: $0) }
+                ?? ModerationFacts(subject: .guest(session: other.id), online: [Self.moderated(other)], keepsRecords: records != nil)
+        case .account(let account): facts = moderationFacts(account: account)
+        case .report(let id):
+            reportID = Int64(bitPattern: id)
+            facts = ModerationFacts(subject: .report, online: [], keepsRecords: records != nil)
         }
-        if action == .resolveReport {
-            guard let reportID else {
-                s.send(.error(code: .unknownTarget, requestID: request, text: "resolving needs a report id as the subject"))
-                return
-            }
-            guard records != nil else { return noRecords(s, request) }
-            counters.staffActions += 1
-            _ = submitAcknowledged(.resolveReport(reportID: reportID, actor: actor, resolution: why, atMillis: now),
-                                   waiter: .resolved(session: s.id, requestID: request, reportID: reportID), to: s, request: request)
-            return
+        let action: ModerationAction
+        switch wire {
+        case .warn: action = .warn
+        case .kick: action = .kick
+        case .mute: action = .mute(seconds: Int64(seconds))
+        case .unmute: action = .unmute
+        case .ban: action = .ban(seconds: Int64(seconds))
+        case .unban: action = .unban
+        case .resolveReport: action = .resolve(reportID: reportID)
         }
-        guard reportID == nil else {
-            s.send(.error(code: .unknownTarget, requestID: request, text: "this action is about a person: name an entity or an account"))
-            return
-        }
-        var write: StoreWrite?
-        switch action {
-        case .warn, .kick:
-            guard !targets.isEmpty else {
-                s.send(.error(code: .unknownTarget, requestID: request, text: "'\(account ?? "?")' is not online"))
-                return
+        let effects = Moderation.handle(action, by: requester, reason: reason, facts: facts, nowMillis: nowUnixMillis(), describeUntil: Self.describeUntil)
+        performModeration(effects, answer: .staff(s, request))
+    }
+
+    func moderationFacts(account: String) -> ModerationFacts {
+        ModerationFacts(subject: .account(account), online: sessionsOf(account).map(Self.moderated), keepsRecords: records != nil)
+    }
+
+    static func moderated(_ s: Session) -> ModeratedSession { ModeratedSession(session: s.id, mutedUntilMillis: s.mutedUntilMillis) }
+
+    /// Who waits for the outcome of a moderation request, and how they are answered.
+    enum ModerationAnswer {
+        case staff(Session, UInt32)
+        case operatorAPI(done: String, unchanged: String?, sessions: Int, reply: @Sendable (OperatorReply) -> Void)
+        /// From the audit trail: nobody here asked.
+        case none
+    }
+
+    /// Carries out the moderation machine's effects in order; the answer comes after the
+    /// record's commit, or at once when there is nothing to record (or no store).
+    func performModeration(_ effects: [ModerationEffect], answer: ModerationAnswer) {
+        var record: StoreWrite?
+        for effect in effects {
+            switch effect {
+            case .refuse(let refusal): refuseModeration(refusal, answer: answer)
+            case .notice(let id, let kind, let until, let text):
+                let wire: NoticeKind = kind == .warning ? .warning : (kind == .muted ? .muted : .unmuted)
+                sessions[id]?.send(.notice(kind: wire, untilUnixMillis: until.map { UInt64($0) } ?? 0, text: text))
+            case .setMute(let id, let until): sessions[id]?.mutedUntilMillis = until
+            case .kick(let id, let banned, let text):
+                if let t = sessions[id] { kick(t, code: banned ? .banned : .kicked, text: text) }
+            case .persist(let r): record = Self.storeWrite(r)
+            case .done:
+                counters.staffActions += 1
+                answerModeration(answer, record: record)
             }
-            for t in targets {
-                if action == .warn {
-                    t.send(.notice(kind: .warning, untilUnixMillis: 0, text: "a warning from staff: \(why)"))
-                } else {
-                    kick(t, code: .kicked, text: "removed by staff: \(why)")
-                }
-            }
-            write = .audit(AuditEntry(atMillis: now, actor: actor, action: action == .warn ? .warn : .kick, targetAccount: account, reason: why))
-        case .mute:
-            guard (1...Self.muteSecondsMax).contains(seconds) else {
-                s.send(.error(code: .invalidText, requestID: request, text: "a mute lasts 1 s to 30 days; \(seconds) s was asked"))
-                return
-            }
-            let until = now + Int64(seconds) * 1_000
-            applyMute(to: targets, untilMillis: until, reason: why)
-            if let account {
-                write = .sanction(Sanction(accountID: account, kind: .mute, startsAtMillis: now, endsAtMillis: until, reason: why, actor: actor))
-            }
-        case .unmute:
-            for t in targets where t.mutedUntilMillis != nil {
-                t.mutedUntilMillis = nil
-                t.send(.notice(kind: .unmuted, untilUnixMillis: 0, text: "you may chat again"))
-            }
-            if let account { write = .liftSanctions(accountID: account, kind: .mute, atMillis: now, actor: actor, reason: why) }
-        case .ban:
-            guard let account else {
-                s.send(.error(code: .unknownTarget, requestID: request, text: "a guest has no account to ban; kick them instead"))
-                return
-            }
-            guard seconds <= Self.banSecondsMax else {
-                s.send(.error(code: .invalidText, requestID: request, text: "a ban lasts at most 10 years, or 0 s for good; \(seconds) s was asked"))
-                return
-            }
-            guard records != nil else { return noRecords(s, request) }
-            let until: Int64? = seconds == 0 ? nil : now + Int64(seconds) * 1_000
-            for t in targets { kick(t, code: .banned, text: "this account is banned \(Self.describeUntil(until)): \(why)") }
-            write = .sanction(Sanction(accountID: account, kind: .ban, startsAtMillis: now, endsAtMillis: until, reason: why, actor: actor))
-        case .unban:
-            guard let account else {
-                s.send(.error(code: .unknownTarget, requestID: request, text: "name the banned account"))
-                return
-            }
-            guard records != nil else { return noRecords(s, request) }
-            write = .liftSanctions(accountID: account, kind: .ban, atMillis: now, actor: actor, reason: why)
-        case .resolveReport: return
-        }
-        counters.staffActions += 1
-        if let write, records != nil {
-            _ = submitAcknowledged(write, waiter: .done(session: s.id, requestID: request), to: s, request: request)
-        } else {
-            s.send(.done(requestID: request))
         }
     }
 
-    func noRecords(_ s: Session, _ request: UInt32) {
-        s.send(.error(code: .internalError, requestID: request, text: "this server keeps no records (started without --data): bans and reports need them"))
+    func refuseModeration(_ refusal: ModerationRefusal, answer: ModerationAnswer) {
+        switch answer {
+        case .staff(let s, let request):
+            let code: ErrorCode
+            switch refusal {
+            case .notStaff: code = .forbidden
+            case .reasonMissing, .lengthOutOfRange: code = .invalidText
+            case .notOnline, .needsAccount, .needsReport, .needsPerson: code = .unknownTarget
+            case .needsRecords: code = .internalError
+            }
+            s.send(.error(code: code, requestID: request, text: refusal.sentence))
+        case .operatorAPI(_, _, _, let reply):
+            switch refusal {
+            case .reasonMissing: reply(Self.reasonNeeded)
+            case .needsRecords: reply(Self.noStore)
+            case .notOnline, .needsAccount: reply(OperatorReply(status: 404, message: refusal.sentence))
+            case .notStaff, .lengthOutOfRange, .needsReport, .needsPerson: reply(OperatorReply(status: 400, message: refusal.sentence))
+            }
+        case .none: break
+        }
+    }
+
+    func answerModeration(_ answer: ModerationAnswer, record: StoreWrite?) {
+        switch answer {
+        case .staff(let s, let request):
+            guard let record, records != nil else { return s.send(.done(requestID: request)) }
+            let waiter: Records.Waiter
+            if case .resolveReport(let id, _, _, _) = record { waiter = .resolved(session: s.id, requestID: request, reportID: id) } else { waiter = .done(session: s.id, requestID: request) }
+            _ = submitAcknowledged(record, waiter: waiter, to: s, request: request)
+        case .operatorAPI(let done, let unchanged, let count, let reply):
+            guard let record else { return reply(OperatorReply(status: 200, message: done, sessions: count)) }
+            self.record(record, sessions: count, done: done, reply: reply, unchanged: unchanged)
+        case .none: break
+        }
+    }
+
+    static func storeWrite(_ r: ModerationRecord) -> StoreWrite {
+        switch r {
+        case .sanction(let account, let ban, let starts, let ends, let reason, let actor):
+            return .sanction(Sanction(accountID: account, kind: ban ? .ban : .mute, startsAtMillis: starts, endsAtMillis: ends, reason: reason, actor: actor))
+        case .lift(let account, let ban, let at, let actor, let reason):
+            return .liftSanctions(accountID: account, kind: ban ? .ban : .mute, atMillis: at, actor: actor, reason: reason)
+        case .audit(let kick, let account, let at, let actor, let reason):
+            return .audit(AuditEntry(atMillis: at, actor: actor, action: kick ? .kick : .warn, targetAccount: account, reason: reason))
+        case .resolve(let id, let actor, let resolution, let at):
+            return .resolveReport(reportID: id, actor: actor, resolution: resolution, atMillis: at)
+        }
     }
 
     // MARK: Operators' actions, from the audit trail
@@ -308,30 +313,28 @@ extension Server {
     }
 
     /// Carries out what the audit trail says was decided elsewhere (by an operator's command, or
-    /// by another server run). Rows this run wrote itself are skipped: their action was carried
-    /// out and announced when it was taken, and doing it again would announce it again (a mute
-    /// after its unmute, for a moment).
+    /// by another server run), through the same machine as a request made here. Rows this run
+    /// wrote itself are skipped: their action was carried out and announced when it was taken,
+    /// and doing it again would announce it again (a mute after its unmute, for a moment).
     func applyAudit(_ entries: [AuditEntry]) {
         guard let records else { return }
         let now = nowUnixMillis()
         for e in entries {
             records.lastAuditID = max(records.lastAuditID, e.id)
             guard e.runID != records.run.runID, let account = e.targetAccount else { continue }
-            let targets = sessionsOf(account)
+            let action: TrailRow.Action
             switch e.action {
-            case .ban where e.untilMillis.map({ $0 > now }) ?? true:
-                for t in targets { kick(t, code: .banned, text: "this account is banned \(Self.describeUntil(e.untilMillis)): \(e.reason)") }
-            case .kick where e.actor.hasPrefix("operator:"):
-                for t in targets { kick(t, code: .kicked, text: "removed by an operator: \(e.reason)") }
-            case .mute where e.untilMillis.map({ $0 > now }) ?? true:
-                applyMute(to: targets, untilMillis: e.untilMillis ?? .max, reason: e.reason)
-            case .unmute:
-                for t in targets where t.mutedUntilMillis != nil {
-                    t.mutedUntilMillis = nil
-                    t.send(.notice(kind: .unmuted, untilUnixMillis: 0, text: "you may chat again"))
-                }
-            default: break
+            case .warn: action = .warn
+            case .kick: action = .kick
+            case .mute: action = .mute
+            case .unmute: action = .unmute
+            case .ban: action = .ban
+            case .unban: action = .unban
+            case .resolveReport: action = .resolve
             }
+            let row = TrailRow(action: action, actor: e.actor, untilMillis: e.untilMillis, reason: e.reason)
+            let effects = Moderation.trail(row, online: sessionsOf(account).map(Self.moderated), nowMillis: now, describeUntil: Self.describeUntil)
+            performModeration(effects, answer: .none)
         }
     }
 }

@@ -151,47 +151,34 @@ extension Server {
             logger.notice("operator notice", metadata: ["actor": "\(actor)", "space": "\(spaceID ?? "everywhere")", "recipients": "\(targets.count)", "text": "\(text)"])
             reply(OperatorReply(status: 200, message: "the notice reached \(targets.count) \(targets.count == 1 ? "person" : "people")", sessions: targets.count))
         case .kick(let account, let reason):
-            let why = clean(reason)
-            guard !why.isEmpty else { return reply(Self.reasonNeeded) }
-            let targets = sessionsOf(account)
-            guard !targets.isEmpty else { return reply(OperatorReply(status: 404, message: "'\(account)' is not online")) }
-            for t in targets { kick(t, code: .kicked, text: "removed by an operator: \(why)") }
-            counters.staffActions += 1
-            record(.audit(AuditEntry(atMillis: now, actor: actor, action: .kick, targetAccount: account, reason: why)), sessions: targets.count,
-                   done: "kicked '\(account)' (\(targets.count) \(targets.count == 1 ? "session" : "sessions"))", reply: reply)
+            let online = sessionsOf(account).count
+            moderateForOperator(.kick, account: account, reason: reason, actor: actor, reply: reply,
+                                done: "kicked '\(account)' (\(online) \(online == 1 ? "session" : "sessions"))")
         case .mute(let account, let seconds, let reason):
-            let why = clean(reason)
-            guard !why.isEmpty else { return reply(Self.reasonNeeded) }
-            guard (1...Int(Self.muteSecondsMax)).contains(seconds) else {
-                return reply(OperatorReply(status: 400, message: "a mute lasts 1 s to 30 days; \(seconds) s was asked"))
-            }
             let until = now + Int64(seconds) * 1_000
-            let targets = sessionsOf(account)
-            applyMute(to: targets, untilMillis: until, reason: why)
-            counters.staffActions += 1
-            record(.sanction(Sanction(accountID: account, kind: .mute, startsAtMillis: now, endsAtMillis: until, reason: why, actor: actor)),
-                   sessions: targets.count, done: "muted '\(account)' \(Self.describeUntil(until))", reply: reply)
+            moderateForOperator(.mute(seconds: Int64(seconds)), account: account, reason: reason, actor: actor, reply: reply,
+                                done: "muted '\(account)' \(Self.describeUntil(until))")
         case .ban(let account, let seconds, let reason):
-            let why = clean(reason)
-            guard !why.isEmpty else { return reply(Self.reasonNeeded) }
-            guard (0...Int(Self.banSecondsMax)).contains(seconds) else {
-                return reply(OperatorReply(status: 400, message: "a ban lasts at most 10 years, or 0 s for good; \(seconds) s was asked"))
-            }
-            guard records != nil else { return reply(Self.noStore) }
             let until: Int64? = seconds == 0 ? nil : now + Int64(seconds) * 1_000
-            let targets = sessionsOf(account)
-            for t in targets { kick(t, code: .banned, text: "this account is banned \(Self.describeUntil(until)): \(why)") }
-            counters.staffActions += 1
-            record(.sanction(Sanction(accountID: account, kind: .ban, startsAtMillis: now, endsAtMillis: until, reason: why, actor: actor)),
-                   sessions: targets.count, done: "banned '\(account)' \(Self.describeUntil(until))", reply: reply)
+            moderateForOperator(.ban(seconds: Int64(seconds)), account: account, reason: reason, actor: actor, reply: reply,
+                                done: "banned '\(account)' \(Self.describeUntil(until))")
         case .resolveReport(let id, let resolution):
-            let why = clean(resolution)
-            guard !why.isEmpty else { return reply(OperatorReply(status: 400, message: "say how the report was resolved: it goes into the audit trail")) }
-            guard records != nil else { return reply(Self.noStore) }
-            counters.staffActions += 1
-            record(.resolveReport(reportID: id, actor: actor, resolution: why, atMillis: now), sessions: 0, done: "report \(id) resolved", reply: reply,
-                   unchanged: "no open report \(id) (unknown, or already resolved)")
+            guard !clean(resolution).isEmpty else { return reply(OperatorReply(status: 400, message: "say how the report was resolved: it goes into the audit trail")) }
+            let effects = Moderation.handle(.resolve(reportID: id), by: .operatorAPI(actor: actor), reason: resolution,
+                                            facts: ModerationFacts(subject: .report, online: [], keepsRecords: records != nil),
+                                            nowMillis: now, describeUntil: Self.describeUntil)
+            performModeration(effects, answer: .operatorAPI(done: "report \(id) resolved", unchanged: "no open report \(id) (unknown, or already resolved)",
+                                                            sessions: 0, reply: reply))
         }
+    }
+
+    /// An operator's kick, mute or ban of an account, through the one moderation machine.
+    func moderateForOperator(_ action: ModerationAction, account: String, reason: String, actor: String,
+                             reply: @escaping @Sendable (OperatorReply) -> Void, done: String) {
+        let facts = moderationFacts(account: account)
+        let effects = Moderation.handle(action, by: .operatorAPI(actor: actor), reason: reason, facts: facts, nowMillis: nowUnixMillis(),
+                                        describeUntil: Self.describeUntil)
+        performModeration(effects, answer: .operatorAPI(done: done, unchanged: nil, sessions: facts.online.count, reply: reply))
     }
 
     /// Commits `write` and then answers; without a store, a kick or a mute still happened and
