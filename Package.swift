@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Recording", targets: ["Recording"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Services", targets: ["Services"]),
+        .library(name: "ServiceFiles", targets: ["ServiceFiles"]),
         // For the fuzz targets (Fuzz/): the server library's token verification.
         .library(name: "WorldServerLibrary", targets: ["WorldServer"]),
     ],
@@ -78,6 +79,10 @@ let package = Package(
 
         .target(name: "Services", dependencies: ["WorldCore", "CivilCalendar"]),
 
+        // MARK: The service data read from disk (policy/, services/), for the pure rules above
+
+        .target(name: "ServiceFiles", dependencies: ["Services"]),
+
         // MARK: The server library: sessions, snapshots, and (to come) the libuv server
 
         .target(
@@ -134,6 +139,7 @@ let package = Package(
                 "Recording",
                 "Store",
                 "Services",
+                "ServiceFiles",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -145,9 +151,9 @@ let package = Package(
         .testTarget(name: "NetProtoTests", dependencies: ["NetProto", "WorldCore", "Crowd"]),
         // The transport's own tests reach into libuv (handle sizes, a stopped read).
         .testTarget(name: "TransportTests", dependencies: ["Transport", "NetProto", "CLibUV"]),
-        .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "Admin", "WorldClient", "Bots", "NetProto", "Transport", "WorldCore", "WorldFiles", "Crowd", "Recording", "Store", "Services"]),
+        .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "Admin", "WorldClient", "Bots", "NetProto", "Transport", "WorldCore", "WorldFiles", "Crowd", "Recording", "Store", "Services", "ServiceFiles"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "ServicesTests", dependencies: ["Services"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ServicesTests", dependencies: ["Services", "ServiceFiles"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "WorldCore", "Crowd", "NetProto"]),
         .testTarget(name: "WorldFilesTests", dependencies: ["WorldFiles", "WorldCore", "Crowd"], resources: [.copy("Fixtures")]),
     ]

@@ -18,6 +18,7 @@ let package = Package(
                 .product(name: "NetProto", package: "SeoulWorld"),
                 .product(name: "Recording", package: "SeoulWorld"),
                 .product(name: "Services", package: "SeoulWorld"),
+                .product(name: "ServiceFiles", package: "SeoulWorld"),
                 .product(name: "WorldServerLibrary", package: "SeoulWorld"),
                 .product(name: "WorldFiles", package: "SeoulWorld"),
                 .product(name: "WorldCore", package: "SeoulWorld"),

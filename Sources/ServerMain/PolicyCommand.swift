@@ -4,6 +4,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import ServiceFiles
 import Services
 
 struct PolicyCommand: ParsableCommand {

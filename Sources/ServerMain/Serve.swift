@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Recording
+import ServiceFiles
 import Services
 import WorldFiles
 import WorldServer

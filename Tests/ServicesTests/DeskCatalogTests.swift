@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ServiceFiles
 @testable import Services
 
 @Suite struct DeskCatalogTests {

@@ -1,4 +1,5 @@
 import Testing
+import ServiceFiles
 @testable import Services
 
 @Suite struct OpeningHoursTests {

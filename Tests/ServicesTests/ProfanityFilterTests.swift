@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ServiceFiles
 @testable import Services
 
 /// The repository's policy folder and the labelled set, found from this file's place.

@@ -6,6 +6,7 @@ import Foundation
 import GRDB
 import NetProto
 import Recording
+import ServiceFiles
 import Services
 import Store
 import Testing

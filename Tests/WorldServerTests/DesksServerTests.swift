@@ -5,6 +5,7 @@
 import Transport
 import Foundation
 import NetProto
+import ServiceFiles
 import Services
 import Testing
 import WorldClient

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceFiles
 import Services
 import Testing
 import WorldFiles

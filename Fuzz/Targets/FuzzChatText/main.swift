@@ -2,6 +2,7 @@
 // filter. Masking never lengthens a text, and a clean text comes back unchanged.
 import FuzzSupport
 import Foundation
+import ServiceFiles
 import Services
 
 let filter: ProfanityFilter = {

@@ -56,21 +56,13 @@ public struct DeskCatalog: Sendable {
         var fields: [Field]?
     }
 
-    /// Loads `directory/desks/*.json` with `directory/holidays.json`.
-    public static func load(directory: String) throws(LoadError) -> DeskCatalog {
-        let holidays: [Holiday]
-        do { holidays = try Holidays.load(path: (directory as NSString).appendingPathComponent("holidays.json")) } catch {
-            throw LoadError(problems: [error.description])
-        }
-        let desksDirectory = (directory as NSString).appendingPathComponent("desks")
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: desksDirectory) else {
-            throw LoadError(problems: ["cannot read \(desksDirectory): pass --services with the folder holding holidays.json and desks/"])
-        }
+    /// The desk files' bytes, by file name, checked together against the holidays: the catalog,
+    /// or every problem found (`desksDirectory` names the folder in messages).
+    public static func parse(desks files: [(name: String, data: Data?)], holidays: [Holiday], desksDirectory: String) throws(LoadError) -> DeskCatalog {
         var desks: [Desk] = []
         var problems: [String] = []
-        for name in names.filter({ $0.hasSuffix(".json") }).sorted() {
-            let path = (desksDirectory as NSString).appendingPathComponent(name)
-            guard let data = FileManager.default.contents(atPath: path) else {
+        for (name, data) in files.sorted(by: { $0.name < $1.name }) where name.hasSuffix(".json") {
+            guard let data else {
                 problems.append("\(name): cannot be read")
                 continue
             }

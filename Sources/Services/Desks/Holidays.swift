@@ -12,6 +12,7 @@ public struct Holiday: Sendable, Hashable {
 public enum Holidays {
     public struct LoadError: Error, CustomStringConvertible, Sendable {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     struct File: Decodable {
@@ -23,13 +24,6 @@ public enum Holidays {
         var timeZone: String
         var sources: [String]
         var holidays: [Entry]
-    }
-
-    public static func load(path: String) throws(LoadError) -> [Holiday] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LoadError(description: "cannot read \(path): the holidays file of the service desks (services/holidays.json)")
-        }
-        return try parse(data, path: path)
     }
 
     /// A holidays file's bytes, checked (`path` names it in messages).

@@ -30,6 +30,7 @@ public struct ProfanityFilter: Sendable {
 
     public struct LoadError: Error, CustomStringConvertible, Sendable {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     struct Pattern: Sendable {
@@ -94,27 +95,6 @@ public struct ProfanityFilter: Sendable {
             allowEntries += 1
         }
         guard entries > 0 else { throw LoadError(description: "the word lists hold no entries: \(lists.map(\.name).joined(separator: ", "))") }
-    }
-
-    /// Loads `profanity-*.txt` and `allow.txt` from a policy directory.
-    public static func load(directory: String) throws(LoadError) -> ProfanityFilter {
-        let fm = FileManager.default
-        guard let names = try? fm.contentsOfDirectory(atPath: directory) else {
-            throw LoadError(description: "cannot read the policy directory \(directory): pass --policy with the folder holding profanity-*.txt and allow.txt")
-        }
-        func read(_ name: String) throws(LoadError) -> String {
-            let path = (directory as NSString).appendingPathComponent(name)
-            guard let data = fm.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-                throw LoadError(description: "cannot read \(path) as UTF-8 text")
-            }
-            return text
-        }
-        let listNames = names.filter { $0.hasPrefix("profanity-") && $0.hasSuffix(".txt") }.sorted()
-        guard !listNames.isEmpty else { throw LoadError(description: "no profanity-*.txt word list in \(directory)") }
-        guard names.contains("allow.txt") else { throw LoadError(description: "no allow.txt in \(directory) (it may be empty, but it must exist)") }
-        var lists: [(String, String)] = []
-        for name in listNames { lists.append((name, try read(name))) }
-        return try ProfanityFilter(lists: lists, allow: ("allow.txt", try read("allow.txt")))
     }
 
     static func lines(_ contents: String) -> [(Int, String)] {
