@@ -120,11 +120,8 @@ extension Server {
         }
         s.send(.done(requestID: request))
         // Stand at the desk: the free spot nearest its point.
-        if s.pendingEnter == nil, let space = spaces[d.desk.space] {
-            leaveCurrentSpace(s, .travel)
-            s.origin = nil
-            s.pendingEnter = (request, d.desk.space)
-            space.inputs.append(.enter(EnterRequest(tag: s.id, near: d.spot)))
+        if s.presence.pendingSpace == nil, spaces[d.desk.space] != nil {
+            carryOut(s.presence.enter(d.desk.space, request: request, to: .desk, near: d.spot), for: s)
         }
         pushStandings(d)
     }
@@ -164,8 +161,8 @@ extension Server {
         let field = session.field ?? ""
         s.send(.sessionStarted(desk: deskID, roomID: room.id, counterpart: citizen.displayName, field: field))
         citizen.send(.sessionStarted(desk: deskID, roomID: room.id, counterpart: s.displayName, field: field))
-        moveIntoRoom(s, room, request: request)
-        moveIntoRoom(citizen, room, request: 0)
+        moveIntoRoom(s, room, request: request, overriding: true)
+        moveIntoRoom(citizen, room, request: 0, overriding: true)
         pushStandings(d)
     }
 
@@ -179,7 +176,7 @@ extension Server {
             for s in sessionsOf(account) where s.spaceID == room.spaceID && !s.connection.isClosed {
                 let mine = s === endedBy
                 s.send(.sessionEnded(desk: ref.desk, text: mine ? "you ended the session" : "the session has ended"))
-                leaveCurrentSpace(s, .leave)
+                carryOut(s.presence.leave(.leave), for: s)
                 s.send(.left(requestID: mine ? request : 0))
                 returnToOrigin(s, request: mine ? request : 0)
             }
@@ -251,7 +248,7 @@ extension Server {
                 if let room = rooms.rooms[roomID] {
                     for c in sessionsOf(ref.citizen) where c.spaceID == room.spaceID && !c.connection.isClosed {
                         c.send(.sessionEnded(desk: ref.desk, text: "the counsellor was disconnected: you are first in line again"))
-                        leaveCurrentSpace(c, .leave)
+                        carryOut(c.presence.leave(.leave), for: c)
                         c.send(.left(requestID: 0))
                         returnToOrigin(c, request: 0)
                     }

@@ -7,8 +7,8 @@
 // Invariants:
 // 1. A room's world exists (in `spaces` and `spaceOrder`) exactly while RoomBook has the room.
 // 2. RoomBook's population of a room is the number of sessions whose avatar is placed in it.
-// 3. `Session.origin` is a public space: set when a member goes from a public space into a
-//    room, kept while moving between rooms, cleared on travel, on return and on disconnect.
+// 3. Where each session is, and where a room's leaver goes back to, is its Presence's alone
+//    (Presence.swift); this file asks it, and carries out what it answers.
 
 import Foundation
 import NetProto
@@ -27,27 +27,13 @@ struct RoomTemplate {
 extension Server {
     var monotonicMillis: Int64 { Int64(loop.nowMillis) }
 
-    /// Takes the session's avatar out of its space (if any), closing its visit with `reason`.
-    func leaveCurrentSpace(_ s: Session, _ reason: Schema.EndReason) {
-        guard let current = s.spaceID else { return }
-        closeVisit(s, reason)
-        if let avatar = s.avatar {
-            spaces[current]?.inputs.append(.leave(avatar))
-            if let room = rooms.room(spaceID: current) { rooms.left(room.id, nowMillis: monotonicMillis) }
-        }
-        spaces[current]?.members[s.id] = nil
-        s.avatar = nil
-        s.spaceID = nil
-        s.feed = nil
-    }
-
     func openRoom(_ s: Session, request: UInt32, template: String, title: String, access wire: RoomAccessRule) {
         guard let account = s.accountID, replay == nil else { return }
         guard let t = templates[template] else {
             s.send(.error(code: .unknownSpace, requestID: request, text: "no room template '\(template)'"))
             return
         }
-        guard s.pendingEnter == nil else {
+        guard s.presence.pendingSpace == nil else {
             s.send(.error(code: .rateLimited, requestID: request, text: "an enter request is already pending"))
             return
         }
@@ -104,10 +90,7 @@ extension Server {
         guard let space = spaces.removeValue(forKey: room.spaceID) else { return }
         spaceOrder.removeAll { $0 == room.spaceID }
         space.recorder?.finish(world: space.world)
-        for s in sessions.values where s.pendingEnter?.spaceID == room.spaceID {
-            s.send(.error(code: .unknownSpace, requestID: s.pendingEnter!.requestID, text: "room \(room.id) closed before you were placed in it"))
-            s.pendingEnter = nil
-        }
+        for s in sessions.values where s.presence.pendingSpace == room.spaceID { carryOut(s.presence.closed(room.spaceID), for: s) }
     }
 
     static func errorCode(_ refusal: RoomRefusal) -> ErrorCode {
@@ -122,42 +105,27 @@ extension Server {
 
     func enterRoom(_ s: Session, request: UInt32, roomID: UInt32, code: String) {
         guard let account = s.accountID, replay == nil else { return }
-        guard s.pendingEnter == nil else {
+        guard s.presence.pendingSpace == nil else {
             s.send(.error(code: .rateLimited, requestID: request, text: "an enter request is already pending"))
             return
         }
         switch rooms.admits(roomID, account: account, roles: s.roles.names, isStaff: s.isStaff, code: code) {
-        case .success(let room):
-            guard s.spaceID != room.spaceID else {
-                s.send(.error(code: .alreadyInSpace, requestID: request, text: "already in room \(roomID)"))
-                return
-            }
-            moveIntoRoom(s, room, request: request)
+        case .success(let room): moveIntoRoom(s, room, request: request) // the room one is in: 11, from Presence
         case .failure(let refusal):
             s.send(.error(code: Self.errorCode(refusal), requestID: request, text: "cannot enter room \(roomID): \(refusal.sentence)"))
         }
     }
 
-    /// Leaves where the member is (remembering the spot, when it is a public space) and asks the
-    /// room's world to place them; `entered` follows from the tick.
-    func moveIntoRoom(_ s: Session, _ room: Room, request: UInt32) {
-        guard let target = spaces[room.spaceID] else { return }
-        if let current = s.spaceID, rooms.room(spaceID: current) == nil, let avatar = s.avatar,
-           let a = spaces[current]?.world.avatar(avatar) {
-            s.origin = (current, Spot(floor: a.floor, position: a.position))
-        }
-        leaveCurrentSpace(s, .travel)
-        s.pendingEnter = (request, room.spaceID)
-        target.inputs.append(.enter(EnterRequest(tag: s.id)))
+    /// Into a room (remembering the spot left, when it was a public space); `entered` follows from
+    /// the tick. `overriding` when the server moves the session (a desk's session), replacing an
+    /// entry still pending.
+    func moveIntoRoom(_ s: Session, _ room: Room, request: UInt32, overriding: Bool = false) {
+        carryOut(s.presence.enter(room.spaceID, request: request, to: .room, standing: standing(s), overriding: overriding), for: s)
     }
 
-    /// After leaving a room: back to the space and spot the member came from (an `entered` with
-    /// the same request id), if they came from one.
+    /// After leaving a room: back to the space and spot the member came from, if they came from one.
     func returnToOrigin(_ s: Session, request: UInt32) {
-        guard let origin = s.origin, let space = spaces[origin.spaceID] else { return }
-        s.origin = nil
-        s.pendingEnter = (request, origin.spaceID)
-        space.inputs.append(.enter(EnterRequest(tag: s.id, near: origin.spot)))
+        carryOut(s.presence.returnToOrigin(request: request), for: s)
     }
 
     func listRooms(_ s: Session, request: UInt32, offset: UInt16) {

@@ -365,8 +365,7 @@ public final class Server: @unchecked Sendable {
 
     func sessionClosed(_ s: Session, error: UVError?) {
         deskSessionGone(s)
-        leaveCurrentSpace(s, s.endReason)
-        s.origin = nil
+        carryOut(s.presence.disconnected(s.endReason), for: s)
         sessions[s.id] = nil
         forgetAccount(s)
         counters.connectionsClosed += 1
@@ -418,7 +417,7 @@ public final class Server: @unchecked Sendable {
         }
         switch message {
         case .enterSpace(let request, let spaceID):
-            guard let target = spaces[spaceID], rooms.room(spaceID: spaceID) == nil else {
+            guard spaces[spaceID] != nil, rooms.room(spaceID: spaceID) == nil else {
                 let text: String
                 if templateIDs.contains(spaceID) {
                     text = "'\(spaceID)' is a room template: open a room from it (openRoom), or enter an open one (enterRoom)"
@@ -430,28 +429,13 @@ public final class Server: @unchecked Sendable {
                 s.send(.error(code: .unknownSpace, requestID: request, text: text))
                 return
             }
-            if replay != nil { return watch(spaceID, request: request, session: s) }
-            // Entering the space one is in would only move the avatar to a spawn area: refused.
-            // Any other space is travel (the world map), below.
-            guard s.spaceID != spaceID else {
-                s.send(.error(code: .alreadyInSpace, requestID: request, text: "already in '\(spaceID)'"))
-                return
-            }
-            guard s.pendingEnter == nil else {
-                s.send(.error(code: .rateLimited, requestID: request, text: "an enter request is already pending"))
-                return
-            }
-            // Travel through the world map: leave the current space in the same tick. A member
-            // travelling on from a room does not come back to where they entered it.
-            leaveCurrentSpace(s, .travel)
-            s.origin = nil
-            s.pendingEnter = (request, spaceID)
-            target.inputs.append(.enter(EnterRequest(tag: s.id)))
+            if replay != nil { return carryOut(s.presence.watch(spaceID, request: request), for: s) }
+            // Travel through the world map (the space one is in is refused with 11, another
+            // pending entry with 18: Presence decides).
+            carryOut(s.presence.enter(spaceID, request: request, to: .publicSpace), for: s)
         case .leaveSpace(let request):
-            if replay != nil, let current = s.spaceID {
-                spaces[current]?.members[s.id] = nil
-                s.spaceID = nil
-                s.feed = nil
+            if replay != nil, s.spaceID != nil {
+                carryOut(s.presence.leave(.leave), for: s)
                 s.send(.left(requestID: request))
                 return
             }
@@ -464,10 +448,11 @@ public final class Server: @unchecked Sendable {
                 endDeskSession(room.id, endedBy: s, request: request)
                 return
             }
-            leaveCurrentSpace(s, .leave)
+            let wasRoom = s.presence.inRoom
+            carryOut(s.presence.leave(.leave), for: s)
             s.send(.left(requestID: request))
             // Leaving a room: back to where the member entered it from.
-            if rooms.room(spaceID: current) != nil { returnToOrigin(s, request: request) }
+            if wasRoom { carryOut(s.presence.returnToOrigin(request: request), for: s) }
         case .snapshotsOverTCP(let on): s.snapshotsOverTCP = on
         case .ping(let t): s.send(.pong(clientTimeMicros: t, serverTick: UInt64(counters.ticks)))
         case .input(let body): apply(body, from: s)
@@ -496,18 +481,6 @@ public final class Server: @unchecked Sendable {
             s.send(.done(requestID: request))
         case .hello, .authenticateGuest, .authenticateMember, .goodbye: break // handled by the state machine
         }
-    }
-
-    /// A spectator's enterSpace, when serving a recording: watch from the first spawn area.
-    func watch(_ spaceID: String, request: UInt32, session s: Session) {
-        guard let space = spaces[spaceID] else { return }
-        if let current = s.spaceID { spaces[current]?.members[s.id] = nil }
-        let area = space.world.definition.spawnAreas[0]
-        let camera = Vec2(area.area.minX / 2 + area.area.maxX / 2, area.area.minY / 2 + area.area.maxY / 2)
-        s.spaceID = spaceID
-        s.feed = SnapshotFeed(camera: camera, floor: area.floor, budgetBytes: WireProtocol.packetBytesMax - 5)
-        space.members[s.id] = s
-        s.send(.entered(requestID: request, spaceID: spaceID, entity: SnapshotFeed.spectatorEntity, x: camera.x, y: camera.y, floor: UInt8(area.floor)))
     }
 
     /// The `welcome` role of every client of a recording.
@@ -647,34 +620,15 @@ public final class Server: @unchecked Sendable {
                 }
             }
             for result in space.world.report.enterResults {
-                // The client left before its avatar was placed, or was sent somewhere else
-                // meanwhile (a desk took it into a room): take the avatar out again, so that a
-                // session never has two.
-                guard let s = sessions[result.tag], s.pendingEnter?.spaceID == id else {
+                // A client that closed before its avatar was placed: take the avatar out again.
+                // One sent elsewhere meanwhile is Presence's stray, taken out the same way.
+                guard let s = sessions[result.tag] else {
                     if case .success(let avatar) = result.outcome { space.inputs.append(.leave(avatar)) }
                     continue
                 }
-                let request = s.pendingEnter?.requestID ?? 0
-                s.pendingEnter = nil
                 switch result.outcome {
-                case .success(let avatar):
-                    s.spaceID = id
-                    s.avatar = avatar
-                    s.feed = SnapshotFeed(observer: avatar, budgetBytes: WireProtocol.packetBytesMax - 5)
-                    s.namesSent.removeAll()
-                    space.members[s.id] = s
-                    space.sessionBySlot[avatar.slot] = s
-                    if let room = rooms.room(spaceID: id) {
-                        rooms.entered(room.id)
-                        openVisit(s, space: room.template) // usage is counted per template, not per room
-                    } else {
-                        openVisit(s, space: id)
-                    }
-                    let a = space.world.avatar(avatar)!
-                    s.send(.entered(requestID: request, spaceID: id, entity: SnapshotFeed.entity(avatar), x: a.position.x, y: a.position.y, floor: UInt8(a.floor)))
-                case .failure(let refusal):
-                    let code: ErrorCode = refusal == .worldFull ? .spaceFull : .noFreeSpot
-                    s.send(.error(code: code, requestID: request, text: "cannot enter '\(id)': \(refusal.rawValue)"))
+                case .success(let avatar): carryOut(s.presence.placed(in: id, avatar: avatar), for: s)
+                case .failure(let refusal): carryOut(s.presence.refused(in: id, refusal), for: s)
                 }
             }
             sendSnapshots(space, tick: tickNumber)

@@ -44,9 +44,10 @@ final class Session: TCPConnectionDelegate {
     var binding: BindingStateMachine<SocketAddress>
     var role: UInt8 = 0
     var displayName = ""
-    var spaceID: String?
-    var avatar: AvatarID?
-    var pendingEnter: (requestID: UInt32, spaceID: String)?
+    /// Where the session is: its space, avatar, pending entry and return spot (Presence.swift).
+    var presence = Presence()
+    var spaceID: String? { presence.spaceID }
+    var avatar: AvatarID? { presence.avatar }
     var feed: SnapshotFeed?
     var snapshotsOverTCP = false
     var lastSequence: UInt32 = 0
@@ -69,8 +70,6 @@ final class Session: TCPConnectionDelegate {
     /// The accounts this member blocks: no chat either way.
     var blocked = Set<String>()
     var userReportsPending = 0
-    /// Where the member stood before entering a room: where leaving the room brings them back.
-    var origin: (spaceID: String, spot: Spot)?
 
     var isStaff: Bool { roles.contains(.staff) }
 
