@@ -3,12 +3,14 @@
 // long the wait is, staff take the next citizen into a fresh 1:1 room, and either ends the
 // session, both going back where they were. The rules are DeskQueue's and OpeningHours'
 // (Services); this file moves sessions, makes the rooms, pushes standings and writes the
-// service events. Time for the opening hours comes from `configuration.wallClock`.
+// service events. Time comes from the server's clock (`deskNowMillis`, with a rehearsal's offset).
 //
 // Invariants:
-// 1. `queueOf[account]` names the desk whose queue holds the account, and only then.
-// 2. A desk session's room exists exactly while `deskSessions` holds it; it is closed at once
-//    when the session ends (no minute's wait, unlike rooms members open).
+// 1. Who waits where, and which session is held in which room, is the desks' queues' alone
+//    (DeskQueue): `waitingDesk(of:)` and `deskSession(inRoom:)` read them; nothing keeps a
+//    second copy in step.
+// 2. A desk session's room exists exactly while its queue holds the session; it is closed at
+//    once when the session ends (no minute's wait, unlike rooms members open).
 // 3. A closed desk has nobody waiting, after each second's check.
 // 4. Every standing a citizen was last sent is the one the desk computes now, after each change
 //    (`pushStandings`).
@@ -36,12 +38,6 @@ final class DeskState {
     }
 }
 
-struct DeskSessionRef {
-    var desk: String
-    var staff: String
-    var citizen: String
-}
-
 extension Server {
     /// Checks the desks against the world files and sets them up; a desk naming what the world
     /// files lack stops the start, every such problem named.
@@ -55,6 +51,23 @@ extension Server {
             desks[d.id] = DeskState(desk: d, spot: Spot(floor: point.floor, position: point.position), rules: configuration.deskRules)
         }
         deskOrder = desks.keys.sorted()
+    }
+
+    /// The desk whose queue holds `account` waiting (one at a time), from the queues themselves.
+    func waitingDesk(of account: String) -> DeskState? {
+        deskOrder.lazy.compactMap { self.desks[$0] }.first { $0.queue.isWaiting(account) }
+    }
+
+    /// The desk session held in a room, with its desk.
+    func deskSession(inRoom roomID: UInt32) -> (desk: DeskState, session: DeskQueue.Session)? {
+        for id in deskOrder { if let d = desks[id], let session = d.queue.session(inRoom: roomID) { return (d, session) } }
+        return nil
+    }
+
+    /// The desk session (held in a room) this account is in, as staff or citizen.
+    func deskSession(of account: String) -> (desk: DeskState, session: DeskQueue.Session)? {
+        for id in deskOrder { if let d = desks[id], let session = d.queue.session(involving: account), session.roomID != nil { return (d, session) } }
+        return nil
     }
 
     func deskEvent(_ desk: String, _ kind: String, account: String?, duration: Int64? = nil, outcome: String? = nil) {
@@ -137,7 +150,6 @@ extension Server {
             s.send(.error(code: refusal == .notOnDuty ? .forbidden : .unknownTarget, requestID: request, text: refusal.sentence))
             return
         }
-        queueOf[session.citizen] = nil
         deskEvent(deskID, "served", account: session.citizen, duration: session.waitedMillis, outcome: session.field)
         guard let citizen = sessionsOf(session.citizen).first else {
             // Taken only when present (holds are passed over); gone in between: end at once.
@@ -151,12 +163,11 @@ extension Server {
                                 nowMillis: monotonicMillis)
         guard case .success(let room) = opened, makeRoomWorld(room, template) else {
             _ = d.queue.sessionUndone(staff) // the citizen back at the head; the counsellor stays on duty
-            queueOf[session.citizen] = deskID
             s.send(.error(code: .limitReached, requestID: request, text: "no room could be opened for the session just now; the citizen stays first in line"))
             pushStandings(d)
             return
         }
-        deskSessions[room.id] = DeskSessionRef(desk: deskID, staff: staff, citizen: session.citizen)
+        d.queue.held(in: room.id, staff: staff)
         citizen.send(.queueEnded(desk: deskID, reason: .served, text: "your turn: \(s.displayName) will see you now"))
         let field = session.field ?? ""
         s.send(.sessionStarted(desk: deskID, roomID: room.id, counterpart: citizen.displayName, field: field))
@@ -168,14 +179,14 @@ extension Server {
 
     /// Ends a desk session: both are told and go back where they were; the room closes now.
     func endDeskSession(_ roomID: UInt32, endedBy: Session?, request: UInt32) {
-        guard let ref = deskSessions.removeValue(forKey: roomID), let d = desks[ref.desk], let room = rooms.rooms[roomID] else { return }
+        guard let (d, ref) = deskSession(inRoom: roomID), let room = rooms.rooms[roomID] else { return }
         if let (_, duration) = d.queue.endSession(involving: ref.staff, nowMillis: deskNowMillis) {
-            deskEvent(ref.desk, "ended", account: ref.citizen, duration: duration)
+            deskEvent(d.desk.id, "ended", account: ref.citizen, duration: duration)
         }
         for account in [ref.staff, ref.citizen] {
             for s in sessionsOf(account) where s.spaceID == room.spaceID && !s.connection.isClosed {
                 let mine = s === endedBy
-                s.send(.sessionEnded(desk: ref.desk, text: mine ? "you ended the session" : "the session has ended"))
+                s.send(.sessionEnded(desk: d.desk.id, text: mine ? "you ended the session" : "the session has ended"))
                 carryOut(s.presence.leave(.leave), for: s)
                 s.send(.left(requestID: mine ? request : 0))
                 returnToOrigin(s, request: mine ? request : 0)
@@ -194,8 +205,8 @@ extension Server {
             s.send(.error(code: .forbidden, requestID: request, text: "this desk serves \(d.desk.citizenRoles.joined(separator: " and ")) only"))
             return
         }
-        if let other = queueOf[account] {
-            s.send(.error(code: .limitReached, requestID: request, text: "you are already waiting at '\(other)'; one queue at a time"))
+        if let other = waitingDesk(of: account) {
+            s.send(.error(code: .limitReached, requestID: request, text: "you are already waiting at '\(other.desk.id)'; one queue at a time"))
             return
         }
         let now = deskNowMillis
@@ -206,7 +217,6 @@ extension Server {
         }
         switch d.queue.join(account, field: field.isEmpty ? nil : field, nowMillis: now) {
         case .success:
-            queueOf[account] = deskID
             deskEvent(deskID, "joined", account: account, outcome: field.isEmpty ? nil : field)
             s.send(.done(requestID: request))
             pushStandings(d)
@@ -222,7 +232,6 @@ extension Server {
             s.send(.error(code: .unknownTarget, requestID: request, text: "you are not waiting at '\(deskID)'"))
             return
         }
-        queueOf[account] = nil
         deskEvent(deskID, "abandoned", account: account, duration: deskNowMillis - w.joinedAtMillis)
         s.send(.queueEnded(desk: deskID, reason: .left, text: "you left the queue"))
         s.send(.done(requestID: request))
@@ -235,19 +244,17 @@ extension Server {
     /// ends (a staff member's citizen goes back to the head of the queue).
     func deskSessionGone(_ s: Session) {
         guard let account = s.accountID, sessionsOf(account).count <= 1 else { return } // another session of the account stays
-        if let deskID = queueOf[account], let d = desks[deskID] {
+        if let d = waitingDesk(of: account) {
             d.queue.disconnected(account, nowMillis: deskNowMillis)
             pushStandings(d)
         }
         for d in desks.values where d.queue.onDuty[account] != nil {
-            if let (roomID, ref) = deskSessions.first(where: { $0.value.staff == account }) {
-                deskSessions[roomID] = nil
+            if let ref = d.queue.sessions[account], let roomID = ref.roomID {
                 _ = d.queue.staffDisconnected(account)
-                queueOf[ref.citizen] = ref.desk
-                deskEvent(ref.desk, "requeued", account: ref.citizen)
+                deskEvent(d.desk.id, "requeued", account: ref.citizen)
                 if let room = rooms.rooms[roomID] {
                     for c in sessionsOf(ref.citizen) where c.spaceID == room.spaceID && !c.connection.isClosed {
-                        c.send(.sessionEnded(desk: ref.desk, text: "the counsellor was disconnected: you are first in line again"))
+                        c.send(.sessionEnded(desk: d.desk.id, text: "the counsellor was disconnected: you are first in line again"))
                         carryOut(c.presence.leave(.leave), for: c)
                         c.send(.left(requestID: 0))
                         returnToOrigin(c, request: 0)
@@ -262,12 +269,12 @@ extension Server {
             deskEvent(d.desk.id, "off-duty", account: account, duration: since.map { nowUnixMillis() - $0 })
             pushStandings(d)
         }
-        if let (roomID, _) = deskSessions.first(where: { $0.value.citizen == account }) { endDeskSession(roomID, endedBy: nil, request: 0) }
+        if let (_, ref) = deskSession(of: account), ref.citizen == account, let roomID = ref.roomID { endDeskSession(roomID, endedBy: nil, request: 0) }
     }
 
     /// A member signed in again: a place kept for them resumes.
     func deskReconnected(_ s: Session) {
-        guard let account = s.accountID, let deskID = queueOf[account], let d = desks[deskID] else { return }
+        guard let account = s.accountID, let d = waitingDesk(of: account) else { return }
         _ = d.queue.reconnected(account)
         d.lastStandings[account] = nil // push it to the new connection
         pushStandings(d)
@@ -281,7 +288,6 @@ extension Server {
         for id in deskOrder {
             guard let d = desks[id] else { continue }
             for w in d.queue.expireHolds(nowMillis: now) {
-                queueOf[w.account] = nil
                 deskEvent(id, "skipped", account: w.account, duration: now - w.joinedAtMillis)
                 for s in sessionsOf(w.account) { s.send(.queueEnded(desk: id, reason: .skipped, text: "you were away for more than a minute; join again")) }
             }
@@ -290,7 +296,6 @@ extension Server {
             if !open && !d.queue.waiting.isEmpty {
                 let next = d.desk.hours.nextOpening(atOrAfterUnixMillis: now).map { " It opens again at \(OpeningHours.describe($0))." } ?? ""
                 for w in d.queue.close() {
-                    queueOf[w.account] = nil
                     deskEvent(id, "closed", account: w.account, duration: now - w.joinedAtMillis)
                     for s in sessionsOf(w.account) { s.send(.queueEnded(desk: id, reason: .closed, text: "\(d.desk.en) has closed for today.\(next)")) }
                 }

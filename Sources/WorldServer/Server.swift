@@ -122,10 +122,6 @@ public final class Server: @unchecked Sendable {
     /// The service desks and their queues (Server+Desks.swift).
     var desks: [String: DeskState] = [:]
     var deskOrder: [String] = []
-    /// The desk each account waits at (one queue at a time per account).
-    var queueOf: [String: String] = [:]
-    /// The desk session held in each session room.
-    var deskSessions: [UInt32: DeskSessionRef] = [:]
     /// Set when serving a recording: the worlds step from it, and every client is a spectator.
     let replay: ReplaySource?
     let loop: UVLoop
@@ -444,7 +440,7 @@ public final class Server: @unchecked Sendable {
                 return
             }
             // Leaving a desk session's room ends the session, for both.
-            if let room = rooms.room(spaceID: current), deskSessions[room.id] != nil {
+            if let room = rooms.room(spaceID: current), deskSession(inRoom: room.id) != nil {
                 endDeskSession(room.id, endedBy: s, request: request)
                 return
             }
@@ -473,7 +469,7 @@ public final class Server: @unchecked Sendable {
         case .takeNext(let request, let desk): takeNext(s, request: request, deskID: desk)
         case .listDesks(let request): listDesks(s, request: request)
         case .endSession(let request):
-            guard let (roomID, _) = deskSessions.first(where: { $0.value.staff == s.accountID || $0.value.citizen == s.accountID }) else {
+            guard let account = s.accountID, let roomID = deskSession(of: account)?.session.roomID else {
                 s.send(.error(code: .unknownTarget, requestID: request, text: "you are in no desk session"))
                 return
             }

@@ -81,6 +81,20 @@ import Testing
         #expect(desk.sessionUndone("s") == nil, "nothing to undo twice")
     }
 
+    /// Which session a room holds is the queue's to say (the server keeps no copy).
+    @Test func aSessionIsFoundByItsRoomAndByEitherParty() throws {
+        var desk = DeskQueue()
+        _ = try desk.join("a", field: nil, nowMillis: 100).get()
+        _ = desk.goOnDuty("s", field: nil)
+        _ = try desk.takeNext("s", nowMillis: 500).get()
+        #expect(desk.session(inRoom: 9) == nil && desk.session(involving: "a")?.roomID == nil)
+        desk.held(in: 9, staff: "s")
+        #expect(desk.session(inRoom: 9)?.citizen == "a" && desk.session(involving: "s")?.roomID == 9 && desk.session(involving: "a")?.staff == "s")
+        #expect(!desk.isWaiting("a"))
+        _ = desk.endSession(involving: "a", nowMillis: 900)
+        #expect(desk.session(inRoom: 9) == nil)
+    }
+
     @Test func closingLetsEveryoneWaitingGoAndTheQueueIsBounded() throws {
         var rules = DeskRules()
         rules.queueMax = 2

@@ -65,6 +65,8 @@ public struct DeskQueue: Sendable {
         public var startedAtMillis: Int64
         /// How long the citizen waited (join to taken).
         public var waitedMillis: Int64
+        /// The room the session is held in, once the caller has opened it.
+        public var roomID: UInt32?
     }
 
     public struct Standing: Sendable, Equatable {
@@ -155,6 +157,20 @@ public struct DeskQueue: Sendable {
         assert(!waiting.contains { $0.account == w.account })
         return .success(session)
     }
+
+    /// The room where the session this staff member just took is held.
+    public mutating func held(in roomID: UInt32, staff: String) {
+        assert(sessions[staff] != nil, "hold a session that was taken")
+        sessions[staff]?.roomID = roomID
+    }
+
+    /// The session held in `roomID`, if any.
+    public func session(inRoom roomID: UInt32) -> Session? { sessions.values.first { $0.roomID == roomID } }
+
+    /// The session this account is in, as staff or as citizen, if any.
+    public func session(involving account: String) -> Session? { sessions.values.first { $0.staff == account || $0.citizen == account } }
+
+    public func isWaiting(_ account: String) -> Bool { waiting.contains { $0.account == account } }
 
     /// The session of this staff member, or the one this citizen is in, ends (either left, or
     /// staff closed it); its length counts for the estimates.
