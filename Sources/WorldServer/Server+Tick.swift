@@ -1,0 +1,159 @@
+// The tick: the due ticks run by the clock with a bounded catch-up; per space, in id order, the
+// inputs stepped, the placements answered (through each session's Presence), the snapshots and
+// names sent; and the shutdown that ends the loop.
+
+import Transport
+import Crypto
+import Foundation
+import Logging
+import NetProto
+import Recording
+import Services
+import Store
+import WorldCore
+import WorldFiles
+
+extension Server {
+    // MARK: The tick
+
+    func tickDue() {
+        let period = 1_000_000_000 / UInt64(configuration.tickRateHertz)
+        let due = Int((configuration.clock.monotonicNanos() - startedAt) / period) - counters.ticks - counters.ticksSkipped
+        guard due > 0 else { return }
+        let run = min(due, configuration.catchUpTicksMax)
+        counters.ticksSkipped += due - run
+        for _ in 0..<run { tick() }
+        let now = loop.nowMillis
+        for s in sessions.values { perform(s.machine.timePassed(nowMillis: now), for: s) }
+    }
+
+    func tick() {
+        let started = configuration.clock.monotonicNanos()
+        let nowUnixMillis = configuration.recording == nil ? 0 : UInt64(self.nowUnixMillis())
+        counters.ticks += 1
+        let tickNumber = UInt32(truncatingIfNeeded: counters.ticks)
+        for id in spaceOrder {
+            guard let space = spaces[id] else { continue }
+            counters.clientTicks += space.members.count
+            if let replay {
+                guard let world = replay.next() else {
+                    beginShutdown(reason: "the recording ended at tick \(space.world.tick)")
+                    return
+                }
+                space.world = world
+                sendSnapshots(space, tick: tickNumber)
+                continue
+            }
+            space.world.step(space.inputs)
+            space.inputs.removeAll(keepingCapacity: true)
+            if space.world.tick % UInt64(configuration.tickRateHertz) == 0 { sampleTrail(space) }
+            if let recorder = space.recorder {
+                recorder.record(space.world, nowUnixMillis: nowUnixMillis)
+                if let why = recorder.stopped {
+                    logger.error("recording stopped", metadata: ["space": "\(id)", "reason": "\(why)"])
+                    space.recorder = nil
+                }
+            }
+            for result in space.world.report.enterResults {
+                // A client that closed before its avatar was placed: take the avatar out again.
+                // One sent elsewhere meanwhile is Presence's stray, taken out the same way.
+                guard let s = sessions[result.tag] else {
+                    if case .success(let avatar) = result.outcome { space.inputs.append(.leave(avatar)) }
+                    continue
+                }
+                switch result.outcome {
+                case .success(let avatar): carryOut(s.presence.placed(in: id, avatar: avatar), for: s)
+                case .failure(let refusal): carryOut(s.presence.refused(in: id, refusal), for: s)
+                }
+            }
+            sendSnapshots(space, tick: tickNumber)
+        }
+        let elapsed = configuration.clock.monotonicNanos() - started
+        tickDurations.add(elapsed)
+        noteTickForOperator(elapsed)
+    }
+
+    func sendSnapshots(_ space: SpaceInstance, tick: UInt32) {
+        let world = space.world
+        // Names of avatars entering each member's view, from this tick's view changes.
+        var newlySeen: [UInt64: [AvatarID]] = [:]
+        for change in world.report.viewChanges where change.entered {
+            if let observer = space.sessionBySlot[change.observer.slot], observer.avatar == change.observer {
+                newlySeen[observer.id, default: []].append(change.subject)
+            }
+        }
+        let serverTime = UInt16(truncatingIfNeeded: loop.nowMillis)
+        for s in space.members.values {
+            // The feed is advanced in place in its session: a local copy would share its arrays
+            // with the session's, and every mutation of them would copy them, per client per tick.
+            guard s.feed != nil else { continue }
+            let (clientTime, heardAt) = s.lastInput
+            let header = SnapshotHeader(tick: tick, baselineTick: 0, inputAck: s.lastSequence, echoClientTimeMillis: clientTime,
+                                        holdMillis: UInt16(truncatingIfNeeded: loop.nowMillis &- heardAt), serverTimeMillis: serverTime)
+            if let (body, _) = s.feed!.next(world: world, header: header, scratch: snapshotScratch) {
+                if let log = viewDigests, tick % ViewDigestLog.everyTicks == 0 { log.add(session: s.id, tick: tick, known: s.feed!.lastKnown) }
+                if let address = s.binding.boundAddress, let udp {
+                    // Batched: one sendmmsg per 64 clients (counted when sent, below).
+                    udp.queue(to: address) { Packet.writeSnapshot(body, into: $0) }
+                } else if s.snapshotsOverTCP {
+                    s.send(.snapshot(body))
+                    counters.snapshotsSent += 1
+                }
+            }
+            if let seen = newlySeen[s.id] {
+                var names: [(entity: UInt32, name: String)] = []
+                for subject in seen where !s.namesSent.contains(SnapshotFeed.entity(subject)) {
+                    guard let other = space.sessionBySlot[subject.slot], other.avatar == subject else { continue }
+                    s.namesSent.insert(SnapshotFeed.entity(subject))
+                    names.append((SnapshotFeed.entity(subject), other.displayName))
+                    if names.count == WireProtocol.namesPerMessageMax {
+                        s.send(.names(names))
+                        names.removeAll()
+                    }
+                }
+                if !names.isEmpty { s.send(.names(names)) }
+            }
+        }
+        if let sent = udp?.flush() {
+            counters.bytesOut += sent.bytes
+            counters.datagramsOut += sent.datagrams
+            counters.snapshotsSent += sent.datagrams
+        }
+    }
+
+
+    // MARK: Shutdown
+
+    func beginShutdown(reason: String) {
+        guard !stopping else { return }
+        stopping = true
+        logger.info("shutting down", metadata: ["reason": "\(reason)", "clients": "\(sessions.count)"])
+        closeAllVisits()
+        records?.heartbeatTimer?.close()
+        records?.pruneTimer?.close()
+        records?.auditTimer?.close()
+        for s in sessions.values { s.send(.shuttingDown(seconds: 0, text: "the server is stopping (\(reason))")) }
+        listener?.close()
+        tickTimer?.close()
+        statusTimer?.close()
+        roomTimer?.close()
+        // The last view says so: /readyz answers "shutting down" until the process ends.
+        if publishTimer != nil { publishView() }
+        publishTimer?.close()
+        // Give the notices a moment to leave, then close everything; the loop then ends.
+        // Every close by the server is preceded by an error saying why (PROTOCOL.md, 7.1): the
+        // notice above warns, this error ends.
+        closerTimer = try? UVTimer(loop: loop) { [unowned self] in
+            for s in self.sessions.values {
+                s.send(.error(code: .shuttingDown, requestID: 0, text: "the server stopped (\(reason))"))
+                s.connection.close()
+            }
+            self.udp?.close()
+            self.mailboxLock.withLock { self.wakeOpen = false }
+            self.wake?.close()
+            for signal in self.signals { signal.close() }
+            self.closerTimer?.close()
+        }
+        closerTimer?.start(afterMillis: 200, repeatMillis: 0)
+    }
+}
