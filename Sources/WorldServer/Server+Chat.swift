@@ -62,50 +62,26 @@ extension Server {
     // MARK: Chat
 
     func chat(_ s: Session, request: UInt32, to target: ChatTarget, text raw: String) {
-        let announcing: Bool = { if case .announceSpace = target { return true }; if case .announceAll = target { return true }; return false }()
-        if announcing && !s.isStaff {
-            s.send(.error(code: .forbidden, requestID: request, text: "announcements are for staff; use nearby, room or direct chat"))
-            return
+        let channel: ChatGate.Channel
+        switch target {
+        case .nearby: channel = .nearby
+        case .room: channel = .room
+        case .directEntity: channel = .directEntity
+        case .directAccount: channel = .directAccount
+        case .announceSpace: channel = .announceSpace
+        case .announceAll: channel = .announceAll
         }
         let space = s.spaceID.flatMap { spaces[$0] }
-        let needsSpace: Bool = { if case .directAccount = target { return false }; if case .announceAll = target { return false }; return true }()
-        if needsSpace && (space == nil || s.avatar == nil) {
-            s.send(.error(code: .notInSpace, requestID: request, text: "enter a space first: this channel reaches the people around you"))
-            return
-        }
         let now = nowUnixMillis()
-        if let until = s.mutedUntilMillis {
-            if until > now {
-                counters.chatRefusedMuted += 1
-                s.send(.error(code: .muted, requestID: request, text: "you are muted \(Self.describeUntil(until)); the message was not sent"))
-                return
-            }
-            s.mutedUntilMillis = nil
-        }
+        let sender = ChatGate.Sender(isStaff: s.isStaff, inSpace: space != nil && s.avatar != nil, mutedUntilMillis: s.mutedUntilMillis)
         let text: String
-        switch ChatText.normalise(raw) {
-        case .success(let t): text = t
-        case .failure(let refusal):
-            s.send(.error(code: .invalidText, requestID: request, text: refusal.sentence))
-            return
-        }
-        if !s.isStaff {
-            let monotonic = Int64(loop.nowMillis)
-            if s.chatLimit == nil { s.chatLimit = ChatRateLimit(rules: configuration.chatRateRules, nowMillis: monotonic) }
-            switch s.chatLimit!.attempt(nowMillis: monotonic) {
-            case .allowed: break
-            case .rateLimited:
-                counters.chatRateLimited += 1
-                s.send(.error(code: .rateLimited, requestID: request, text: "too many messages: about one a second, five at once; this one was not sent"))
-                return
-            case .muteNow(let untilMonotonic):
-                counters.chatRateLimited += 1
-                counters.systemMutes += 1
-                let until = now + (untilMonotonic - monotonic)
-                s.send(.error(code: .rateLimited, requestID: request, text: "too many messages: this one was not sent"))
-                systemMute(s, untilMillis: until)
-                return
-            }
+        switch ChatGate.check(channel, text: raw, sender: sender, limit: &s.chatLimit, rules: configuration.chatRateRules,
+                              nowMillis: now, monotonicMillis: Int64(loop.nowMillis)) {
+        case .pass(let t, let muteEnded):
+            text = t
+            if muteEnded { s.mutedUntilMillis = nil }
+        case .refuse(let refusal):
+            return refuseChat(refusal, s, request)
         }
         var delivered = text
         var filtered = false
@@ -191,6 +167,28 @@ extension Server {
         }
         // A block is not revealed: the message simply reaches no one.
         return (.direct, mayTalk(s, other) ? [other] : [])
+    }
+
+    /// A refused chat: its error (and, for flooding, the system's mute), counted.
+    func refuseChat(_ refusal: ChatGate.Refusal, _ s: Session, _ request: UInt32) {
+        switch refusal {
+        case .announcementsAreForStaff:
+            s.send(.error(code: .forbidden, requestID: request, text: "announcements are for staff; use nearby, room or direct chat"))
+        case .notInSpace:
+            s.send(.error(code: .notInSpace, requestID: request, text: "enter a space first: this channel reaches the people around you"))
+        case .muted(let until):
+            counters.chatRefusedMuted += 1
+            s.send(.error(code: .muted, requestID: request, text: "you are muted \(Self.describeUntil(until)); the message was not sent"))
+        case .invalidText(let why): s.send(.error(code: .invalidText, requestID: request, text: why.sentence))
+        case .rateLimited:
+            counters.chatRateLimited += 1
+            s.send(.error(code: .rateLimited, requestID: request, text: "too many messages: about one a second, five at once; this one was not sent"))
+        case .flooding(let until):
+            counters.chatRateLimited += 1
+            counters.systemMutes += 1
+            s.send(.error(code: .rateLimited, requestID: request, text: "too many messages: this one was not sent"))
+            systemMute(s, untilMillis: until)
+        }
     }
 
     /// Whether chat may pass between two sessions: neither blocks the other's account.
