@@ -10,13 +10,13 @@ public protocol TCPConnectionDelegate: AnyObject {
     func connectionClosed(_ c: TCPConnection, error: UVError?)
 }
 
-public final class TCPConnection: Closable {
-    let raw: UnsafeMutablePointer<uv_tcp_t>
+public final class TCPConnection: UVHandle<uv_tcp_t> {
     public weak var delegate: TCPConnectionDelegate?
     /// Bytes handed to libuv and not yet written.
     public private(set) var queuedBytes = 0
     public let queuedBytesMax: Int
-    public private(set) var isClosed = false
+    /// Closed, or closing: nothing more is written or read.
+    public var isClosed: Bool { closeRequested }
     public private(set) var bytesRead = 0
     public private(set) var bytesWritten = 0
     var closeError: UVError?
@@ -29,14 +29,10 @@ public final class TCPConnection: Closable {
     var onConnect: ((UVError?) -> Void)?
 
     init(loop: UVLoop, queuedBytesMax: Int) throws(UVError) {
-        raw = .allocate(capacity: 1)
         self.loop = loop
         self.queuedBytesMax = queuedBytesMax
-        do { try uvCheck(uv_tcp_init(loop.raw, raw), "uv_tcp_init") } catch {
-            raw.deallocate()
-            throw error
-        }
-        raw.pointee.data = Unmanaged.passRetained(self as AnyObject).toOpaque()
+        try super.init("uv_tcp_init") { uv_tcp_init(loop.raw, $0) }
+        retainAsData()
     }
 
     /// Connects to `address`; `completion` runs on the loop when connected or failed.
@@ -128,12 +124,11 @@ public final class TCPConnection: Closable {
         return true
     }
 
-    /// Closes the connection; the delegate hears of it once, from the close callback.
-    public func close(error: UVError? = nil) {
-        guard !isClosed else { return }
-        isClosed = true
+    /// Closes the connection for `error`; the delegate hears of it once, from the close callback.
+    public func close(error: UVError?) {
+        guard !closeRequested else { return }
         closeError = error
-        if uv_is_closing(handle(raw)) == 0 { closeAny(handle(raw)) }
+        close()
     }
 
     /// The peer's address, if known.
@@ -141,19 +136,16 @@ public final class TCPConnection: Closable {
         SocketAddress.read { uv_tcp_getpeername(raw, $0, $1) }
     }
 
-    func handleClosed() {
-        isClosed = true
+    override func released() {
         let d = delegate
         delegate = nil
         onConnect?(UVError(code: Int32(UV_ECANCELED.rawValue), operation: "connect"))
         onConnect = nil
         d?.connectionClosed(self, error: closeError)
-        raw.deallocate()
     }
 }
 
-public final class TCPListener: Closable {
-    let raw: UnsafeMutablePointer<uv_tcp_t>
+public final class TCPListener: UVHandle<uv_tcp_t> {
     let loop: UVLoop
     var onAccept: (TCPConnection) -> Void
     let queuedBytesMax: Int
@@ -163,15 +155,11 @@ public final class TCPListener: Closable {
     /// which must set its delegate.
     public init(loop: UVLoop, address: SocketAddress, backlog: Int32 = 511, queuedBytesMax: Int = 256 * 1_024,
                 onAccept: @escaping (TCPConnection) -> Void) throws(UVError) {
-        raw = .allocate(capacity: 1)
         self.loop = loop
         self.onAccept = onAccept
         self.queuedBytesMax = queuedBytesMax
-        do { try uvCheck(uv_tcp_init(loop.raw, raw), "uv_tcp_init") } catch {
-            raw.deallocate()
-            throw error
-        }
-        raw.pointee.data = Unmanaged.passRetained(self as AnyObject).toOpaque()
+        try super.init("uv_tcp_init") { uv_tcp_init(loop.raw, $0) }
+        retainAsData()
         do {
             try uvCheck(address.withSockaddr { uv_tcp_bind(raw, $0, 0) }, "bind TCP \(address)")
             try uvCheck(uv_listen(stream(raw), backlog) { s, status in owner(handle(s!), as: TCPListener.self).accept(status) }, "listen on TCP \(address)")
@@ -201,17 +189,5 @@ public final class TCPListener: Closable {
         SocketAddress.read { uv_tcp_getsockname(raw, $0, $1) }
     }
 
-    /// Set by the first `close` (or by libuv's close callback, after `UVLoop.closeAll`): the
-    /// handle's memory is freed once closed, so a second `close` must not read it.
-    var closeRequested = false
-    public func close() {
-        guard !closeRequested else { return }
-        closeRequested = true
-        if uv_is_closing(handle(raw)) == 0 { closeAny(handle(raw)) }
-    }
-    func handleClosed() {
-        closeRequested = true
-        onAccept = { _ in }
-        raw.deallocate()
-    }
+    override func released() { onAccept = { _ in } }
 }

@@ -8,8 +8,7 @@ import CLibUV
 import Glibc
 #endif
 
-public final class UDPSocket: Closable {
-    let raw: UnsafeMutablePointer<uv_udp_t>
+public final class UDPSocket: UVHandle<uv_udp_t> {
     var onReceive: (UnsafeRawBufferPointer, SocketAddress) -> Void
     let readBuffer: UnsafeMutableRawBufferPointer
     public private(set) var sendFailures = 0
@@ -36,16 +35,16 @@ public final class UDPSocket: Closable {
     public init(loop: UVLoop, address: SocketAddress, receiveBatch: Int = 1,
                 onReceive: @escaping (UnsafeRawBufferPointer, SocketAddress) -> Void) throws(UVError) {
         precondition((1...Self.receiveBatchMax).contains(receiveBatch))
-        raw = .allocate(capacity: 1)
-        readBuffer = .allocate(byteCount: receiveBatch == 1 ? Self.readBufferBytes : receiveBatch * Self.receiveChunkBytes, alignment: 16)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: receiveBatch == 1 ? Self.readBufferBytes : receiveBatch * Self.receiveChunkBytes,
+                                                            alignment: 16)
+        readBuffer = buffer
         self.onReceive = onReceive
         let flags = receiveBatch > 1 ? UInt32(UV_UDP_RECVMMSG.rawValue) : 0
-        do { try uvCheck(uv_udp_init_ex(loop.raw, raw, flags | UInt32(AF_UNSPEC)), "uv_udp_init_ex") } catch {
-            raw.deallocate()
-            readBuffer.deallocate()
+        do { try super.init("uv_udp_init_ex") { uv_udp_init_ex(loop.raw, $0, flags | UInt32(AF_UNSPEC)) } } catch {
+            buffer.deallocate()
             throw error
         }
-        raw.pointee.data = Unmanaged.passRetained(self as AnyObject).toOpaque()
+        retainAsData()
         do {
             try uvCheck(address.withSockaddr { uv_udp_bind(raw, $0, 0) }, "bind UDP \(address)")
             try uvCheck(uv_udp_recv_start(raw, { h, _, buf in
@@ -167,18 +166,8 @@ public final class UDPSocket: Closable {
         SocketAddress.read { uv_udp_getsockname(raw, $0, $1) }
     }
 
-    /// Set by the first `close` (or by libuv's close callback, after `UVLoop.closeAll`): the
-    /// handle's memory is freed once closed, so a second `close` must not read it.
-    var closeRequested = false
-    public func close() {
-        guard !closeRequested else { return }
-        closeRequested = true
-        if uv_is_closing(handle(raw)) == 0 { closeAny(handle(raw)) }
-    }
-    func handleClosed() {
-        closeRequested = true
+    override func released() {
         onReceive = { _, _ in }
-        raw.deallocate()
         readBuffer.deallocate()
     }
 }

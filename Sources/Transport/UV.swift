@@ -99,6 +99,45 @@ protocol Closable: AnyObject {
     func handleClosed()
 }
 
+/// The one copy of the code that owns a libuv handle (STYLE.md): the handle allocated and
+/// initialised (and freed again if that fails), the owner stored in its `data` once the
+/// subclass is ready (`retainAsData`), and the close: requested once, then, in libuv's close
+/// callback and only there, the subclass drops its callbacks (`released`), the reference in
+/// `data` is let go and the memory freed.
+public class UVHandle<Raw>: Closable {
+    let raw: UnsafeMutablePointer<Raw>
+    /// Set by the first `close` (or by libuv's close callback, after `UVLoop.closeAll`): the
+    /// handle's memory is freed once closed, so a second `close` must not read it.
+    var closeRequested = false
+
+    init(_ operation: @autoclosure () -> String, _ initialise: (UnsafeMutablePointer<Raw>) -> Int32) throws(UVError) {
+        raw = .allocate(capacity: 1)
+        do { try uvCheck(initialise(raw), operation()) } catch {
+            raw.deallocate()
+            throw error
+        }
+    }
+
+    /// Stores the owner in the handle's `data`: from here libuv may call it, and it lives until
+    /// the close callback.
+    func retainAsData() { handle(raw).pointee.data = Unmanaged.passRetained(self as AnyObject).toOpaque() }
+
+    public func close() {
+        guard !closeRequested else { return }
+        closeRequested = true
+        if uv_is_closing(handle(raw)) == 0 { closeAny(handle(raw)) }
+    }
+
+    func handleClosed() {
+        closeRequested = true
+        released()
+        raw.deallocate()
+    }
+
+    /// What the owner drops when its handle is gone (its callbacks, its own buffers).
+    func released() {}
+}
+
 func closeAny(_ h: UnsafeMutablePointer<uv_handle_t>) {
     uv_close(h) { h in
         let box = Unmanaged<AnyObject>.fromOpaque(h!.pointee.data!)

@@ -2,18 +2,13 @@
 
 import CLibUV
 
-public final class UVTimer: Closable {
-    let raw: UnsafeMutablePointer<uv_timer_t>
+public final class UVTimer: UVHandle<uv_timer_t> {
     var onFire: () -> Void
 
     public init(loop: UVLoop, _ onFire: @escaping () -> Void) throws(UVError) {
-        raw = .allocate(capacity: 1)
         self.onFire = onFire
-        do { try uvCheck(uv_timer_init(loop.raw, raw), "uv_timer_init") } catch {
-            raw.deallocate()
-            throw error
-        }
-        raw.pointee.data = Unmanaged.passRetained(self as AnyObject).toOpaque()
+        try super.init("uv_timer_init") { uv_timer_init(loop.raw, $0) }
+        retainAsData()
     }
 
     /// Fires after `afterMillis`, then every `repeatMillis` (0: once).
@@ -22,34 +17,18 @@ public final class UVTimer: Closable {
     }
 
     public func stop() { uv_timer_stop(raw) }
-    /// Set by the first `close` (or by libuv's close callback, after `UVLoop.closeAll`): the
-    /// handle's memory is freed once closed, so a second `close` must not read it.
-    var closeRequested = false
-    public func close() {
-        guard !closeRequested else { return }
-        closeRequested = true
-        if uv_is_closing(handle(raw)) == 0 { closeAny(handle(raw)) }
-    }
-    func handleClosed() {
-        closeRequested = true
-        onFire = {}
-        raw.deallocate()
-    }
+
+    override func released() { onFire = {} }
 }
 
 /// Calls back on the loop's thread when the process gets a signal (SIGINT, SIGTERM).
-public final class UVSignal: Closable {
-    let raw: UnsafeMutablePointer<uv_signal_t>
+public final class UVSignal: UVHandle<uv_signal_t> {
     var onSignal: (Int32) -> Void
 
     public init(loop: UVLoop, signal: Int32, _ onSignal: @escaping (Int32) -> Void) throws(UVError) {
-        raw = .allocate(capacity: 1)
         self.onSignal = onSignal
-        do { try uvCheck(uv_signal_init(loop.raw, raw), "uv_signal_init") } catch {
-            raw.deallocate()
-            throw error
-        }
-        raw.pointee.data = Unmanaged.passRetained(self as AnyObject).toOpaque()
+        try super.init("uv_signal_init") { uv_signal_init(loop.raw, $0) }
+        retainAsData()
         do {
             try uvCheck(uv_signal_start(raw, { s, signum in owner(handle(s!), as: UVSignal.self).onSignal(signum) }, signal), "uv_signal_start")
         } catch {
@@ -58,51 +37,21 @@ public final class UVSignal: Closable {
         }
     }
 
-    /// Set by the first `close` (or by libuv's close callback, after `UVLoop.closeAll`): the
-    /// handle's memory is freed once closed, so a second `close` must not read it.
-    var closeRequested = false
-    public func close() {
-        guard !closeRequested else { return }
-        closeRequested = true
-        if uv_is_closing(handle(raw)) == 0 { closeAny(handle(raw)) }
-    }
-    func handleClosed() {
-        closeRequested = true
-        onSignal = { _ in }
-        raw.deallocate()
-    }
+    override func released() { onSignal = { _ in } }
 }
 
 /// Wakes the loop from another thread: `send()` is libuv's one thread-safe call.
-public final class UVAsync: Closable, @unchecked Sendable {
-    let raw: UnsafeMutablePointer<uv_async_t>
+public final class UVAsync: UVHandle<uv_async_t>, @unchecked Sendable {
     var onWake: () -> Void
 
     public init(loop: UVLoop, _ onWake: @escaping () -> Void) throws(UVError) {
-        raw = .allocate(capacity: 1)
         self.onWake = onWake
-        do {
-            try uvCheck(uv_async_init(loop.raw, raw, { a in owner(handle(a!), as: UVAsync.self).onWake() }), "uv_async_init")
-        } catch {
-            raw.deallocate()
-            throw error
-        }
-        raw.pointee.data = Unmanaged.passRetained(self as AnyObject).toOpaque()
+        try super.init("uv_async_init") { uv_async_init(loop.raw, $0, { a in owner(handle(a!), as: UVAsync.self).onWake() }) }
+        retainAsData()
     }
 
     /// Safe from any thread; several sends before the loop wakes call back once.
     public func send() { uv_async_send(raw) }
-    /// Set by the first `close` (or by libuv's close callback, after `UVLoop.closeAll`): the
-    /// handle's memory is freed once closed, so a second `close` must not read it.
-    var closeRequested = false
-    public func close() {
-        guard !closeRequested else { return }
-        closeRequested = true
-        if uv_is_closing(handle(raw)) == 0 { closeAny(handle(raw)) }
-    }
-    func handleClosed() {
-        closeRequested = true
-        onWake = {}
-        raw.deallocate()
-    }
+
+    override func released() { onWake = {} }
 }

@@ -152,15 +152,15 @@ extension Server {
             reply(OperatorReply(status: 200, message: "the notice reached \(targets.count) \(targets.count == 1 ? "person" : "people")", sessions: targets.count))
         case .kick(let account, let reason):
             let online = sessionsOf(account).count
-            moderateForOperator(.kick, account: account, reason: reason, actor: actor, reply: reply,
+            moderateForOperator(.kick, account: account, reason: reason, actor: actor, now: now, reply: reply,
                                 done: "kicked '\(account)' (\(online) \(online == 1 ? "session" : "sessions"))")
         case .mute(let account, let seconds, let reason):
             let until = now + Int64(seconds) * 1_000
-            moderateForOperator(.mute(seconds: Int64(seconds)), account: account, reason: reason, actor: actor, reply: reply,
+            moderateForOperator(.mute(seconds: Int64(seconds)), account: account, reason: reason, actor: actor, now: now, reply: reply,
                                 done: "muted '\(account)' \(Self.describeUntil(until))")
         case .ban(let account, let seconds, let reason):
             let until: Int64? = seconds == 0 ? nil : now + Int64(seconds) * 1_000
-            moderateForOperator(.ban(seconds: Int64(seconds)), account: account, reason: reason, actor: actor, reply: reply,
+            moderateForOperator(.ban(seconds: Int64(seconds)), account: account, reason: reason, actor: actor, now: now, reply: reply,
                                 done: "banned '\(account)' \(Self.describeUntil(until))")
         case .resolveReport(let id, let resolution):
             guard !clean(resolution).isEmpty else { return reply(OperatorReply(status: 400, message: "say how the report was resolved: it goes into the audit trail")) }
@@ -173,10 +173,10 @@ extension Server {
     }
 
     /// An operator's kick, mute or ban of an account, through the one moderation machine.
-    func moderateForOperator(_ action: ModerationAction, account: String, reason: String, actor: String,
+    func moderateForOperator(_ action: ModerationAction, account: String, reason: String, actor: String, now: Int64,
                              reply: @escaping @Sendable (OperatorReply) -> Void, done: String) {
         let facts = moderationFacts(account: account)
-        let effects = Moderation.handle(action, by: .operatorAPI(actor: actor), reason: reason, facts: facts, nowMillis: nowUnixMillis(),
+        let effects = Moderation.handle(action, by: .operatorAPI(actor: actor), reason: reason, facts: facts, nowMillis: now,
                                         describeUntil: Self.describeUntil)
         performModeration(effects, answer: .operatorAPI(done: done, unchanged: nil, sessions: facts.online.count, reply: reply))
     }
