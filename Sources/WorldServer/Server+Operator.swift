@@ -14,8 +14,8 @@ extension Server {
     func startPublishing() {
         guard configuration.operatorBoard != nil else { return }
         let every = UInt64(max(50, configuration.publishEveryMillis))
-        publishTimer = try? UVTimer(loop: loop) { [unowned self] in self.publishView() }
-        publishTimer?.start(afterMillis: 0, repeatMillis: every)
+        timers.publish = try? UVTimer(loop: loop) { [unowned self] in self.publishView() }
+        timers.publish?.start(afterMillis: 0, repeatMillis: every)
     }
 
     /// Called at the end of every tick: keeps its duration for the next view.
@@ -117,8 +117,7 @@ extension Server {
     /// server stopped, the reply is never called, so callers wait with a timeout.
     public func perform(_ action: OperatorAction, actor: String, reply: @escaping @Sendable (OperatorReply) -> Void) {
         let task: () -> Void = { [unowned self] in self.carryOut(action, actor: actor, reply: reply) }
-        mailboxLock.withLock { mailbox.append(task) }
-        wakeFromAnyThread()
+        mailbox?.post(task)
     }
 
     func carryOut(_ action: OperatorAction, actor: String, reply: @escaping @Sendable (OperatorReply) -> Void) {

@@ -134,26 +134,25 @@ extension Server {
         records?.auditTimer?.close()
         for s in sessions.values { s.send(.shuttingDown(seconds: 0, text: "the server is stopping (\(reason))")) }
         listener?.close()
-        tickTimer?.close()
-        statusTimer?.close()
-        roomTimer?.close()
+        timers.tick?.close()
+        timers.status?.close()
+        timers.everySecond?.close()
         // The last view says so: /readyz answers "shutting down" until the process ends.
-        if publishTimer != nil { publishView() }
-        publishTimer?.close()
+        if timers.publish != nil { publishView() }
+        timers.publish?.close()
         // Give the notices a moment to leave, then close everything; the loop then ends.
         // Every close by the server is preceded by an error saying why (PROTOCOL.md, 7.1): the
         // notice above warns, this error ends.
-        closerTimer = try? UVTimer(loop: loop) { [unowned self] in
+        timers.closer = try? UVTimer(loop: loop) { [unowned self] in
             for s in self.sessions.values {
                 s.send(.error(code: .shuttingDown, requestID: 0, text: "the server stopped (\(reason))"))
                 s.connection.close()
             }
             self.udp?.close()
-            self.mailboxLock.withLock { self.wakeOpen = false }
-            self.wake?.close()
-            for signal in self.signals { signal.close() }
-            self.closerTimer?.close()
+            self.mailbox?.close()
+            for signal in self.timers.signals { signal.close() }
+            self.timers.closer?.close()
         }
-        closerTimer?.start(afterMillis: 200, repeatMillis: 0)
+        timers.closer?.start(afterMillis: 200, repeatMillis: 0)
     }
 }

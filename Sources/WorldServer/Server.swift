@@ -38,7 +38,6 @@ public final class Server: @unchecked Sendable {
     var templates: [String: RoomTemplate] = [:]
     /// The rooms open now (Server+Rooms.swift).
     var rooms: RoomBook
-    var roomTimer: UVTimer?
     /// The service desks and their queues (Server+Desks.swift).
     var desks: [String: DeskState] = [:]
     var deskOrder: [String] = []
@@ -53,9 +52,8 @@ public final class Server: @unchecked Sendable {
     var sessionsByAccount: [String: [UInt64]] = [:]
     var listener: TCPListener?
     var udp: UDPSocket?
-    var tickTimer: UVTimer?
-    var statusTimer: UVTimer?
-    var signals: [UVSignal] = []
+    /// The loop's timers and signal handlers, closed together at shutdown.
+    var timers = LoopTimers()
     var random = SystemRandomNumberGenerator()
     public internal(set) var counters = ServerCounters()
     /// The last 6,000 tick durations in nanoseconds (five minutes at 20 Hz).
@@ -65,8 +63,6 @@ public final class Server: @unchecked Sendable {
     public var rttSamples: [UInt16] { rttRing.values }
     /// `counters.udpDropped`, by `UDPDropReason`.
     var udpDroppedByReason = [Int](repeating: 0, count: UDPDropReason.allCases.count)
-    /// The operator's view: its timer, the tick durations since the last view, the views so far.
-    var publishTimer: UVTimer?
     var operatorTickNanos: [UInt64] = []
     var publishedViews: UInt64 = 0
     var recordingWriter: RecordingWriter?
@@ -79,8 +75,8 @@ public final class Server: @unchecked Sendable {
     var storeFigures: StoreWriter.Figures?
     var startedAt: UInt64 = 0
     var stopping = false
-    /// Closes every connection a moment after the shutdown notices (Server+Tick.swift).
-    var closerTimer: UVTimer?
+    /// Tasks and the stop request from other threads (set once the loop exists).
+    var mailbox: LoopMailbox?
     var lastStatus = ServerCounters()
 
     /// A live server: every public space of `catalog`, entered and moved by its clients.
@@ -156,11 +152,10 @@ public final class Server: @unchecked Sendable {
             listener = tcp
             udp = socket
         }
-        wake = try UVAsync(loop: loop) { [unowned self] in self.woken() }
-        wakeOpen = true
+        mailbox = try LoopMailbox(loop: loop) { [unowned self] tasks, stop in self.woken(tasks, stop: stop) }
         if let settings = configuration.store { try openRecords(settings) }
         for signal in [SIGINT, SIGTERM] {
-            signals.append(try UVSignal(loop: loop, signal: signal) { [unowned self] n in
+            timers.signals.append(try UVSignal(loop: loop, signal: signal) { [unowned self] n in
                 self.beginShutdown(reason: n == SIGINT ? "SIGINT" : "SIGTERM")
             })
         }
@@ -181,17 +176,17 @@ public final class Server: @unchecked Sendable {
         pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         startedAt = configuration.clock.monotonicNanos()
         let period = UInt64(1_000 / configuration.tickRateHertz)
-        tickTimer = try? UVTimer(loop: loop) { [unowned self] in self.tickDue() }
-        tickTimer?.start(afterMillis: period, repeatMillis: max(1, period / 2))
-        statusTimer = try? UVTimer(loop: loop) { [unowned self] in self.logStatus() }
+        timers.tick = try? UVTimer(loop: loop) { [unowned self] in self.tickDue() }
+        timers.tick?.start(afterMillis: period, repeatMillis: max(1, period / 2))
+        timers.status = try? UVTimer(loop: loop) { [unowned self] in self.logStatus() }
         let every = UInt64(configuration.statusEverySeconds * 1_000)
-        statusTimer?.start(afterMillis: every, repeatMillis: every)
+        timers.status?.start(afterMillis: every, repeatMillis: every)
         startRecordTimers()
-        roomTimer = try? UVTimer(loop: loop) { [unowned self] in
+        timers.everySecond = try? UVTimer(loop: loop) { [unowned self] in
             self.closeEmptyRooms()
             self.deskSecond()
         }
-        roomTimer?.start(afterMillis: 1_000, repeatMillis: 1_000)
+        timers.everySecond?.start(afterMillis: 1_000, repeatMillis: 1_000)
         startPublishing()
         logger.info("listening", metadata: ["tcp": "\(configuration.host):\(port)", "udp": "\(configuration.host):\(port)",
                                             "spaces": "\(spaces.count)", "tickRateHertz": "\(configuration.tickRateHertz)"])
@@ -212,26 +207,13 @@ public final class Server: @unchecked Sendable {
 
     // MARK: Other threads
 
-    // The only state other threads touch: a mailbox of tasks and a stop flag, behind a lock,
-    // delivered by waking the loop through `wake` (libuv's one thread-safe call).
-    let mailboxLock = NSLock()
-    nonisolated(unsafe) var mailbox: [() -> Void] = []
-    nonisolated(unsafe) var stopRequested = false
-    /// Whether `wake` may be sent to (guarded by `mailboxLock`): after it is closed, its memory
-    /// is gone, and a late wake from another thread must not touch it.
-    nonisolated(unsafe) var wakeOpen = false
-    var wake: UVAsync?
+    // The only state other threads touch: the loop's mailbox (Transport's LoopMailbox).
 
     /// Wakes the loop thread. Safe from any thread, also after shutdown.
-    func wakeFromAnyThread() {
-        mailboxLock.withLock { if wakeOpen { wake?.send() } }
-    }
+    func wakeFromAnyThread() { mailbox?.wakeUp() }
 
     /// Asks the server to shut down gracefully. Safe from any thread.
-    public func requestStop() {
-        mailboxLock.withLock { stopRequested = true }
-        wakeFromAnyThread()
-    }
+    public func requestStop() { mailbox?.requestStop() }
 
     /// Runs `body` on the loop thread and waits for its result: for tests and tools that
     /// inspect state. Must not be called on the loop thread, nor after the server stopped.
@@ -242,17 +224,12 @@ public final class Server: @unchecked Sendable {
             result = body(self)
             done.signal()
         }
-        mailboxLock.withLock { mailbox.append(task) }
-        wakeFromAnyThread()
+        mailbox?.post(task)
         done.wait()
         return result!
     }
 
-    func woken() {
-        let (tasks, stop) = mailboxLock.withLock { () -> ([() -> Void], Bool) in
-            defer { mailbox.removeAll() }
-            return (mailbox, stopRequested)
-        }
+    func woken(_ tasks: [() -> Void], stop: Bool) {
         storeCompleted()
         for task in tasks { task() }
         if stop { beginShutdown(reason: "stop requested") }
