@@ -20,19 +20,19 @@ extension Server {
 
     /// Called at the end of every tick: keeps its duration for the next view.
     func noteTickForOperator(_ nanos: UInt64) {
-        guard configuration.operatorBoard != nil, operatorTickNanos.count < OperatorView.newTicksMax else { return }
-        operatorTickNanos.append(nanos)
+        guard configuration.operatorBoard != nil, figures.operatorTickNanos.count < OperatorView.newTicksMax else { return }
+        figures.operatorTickNanos.append(nanos)
     }
 
     func publishView() {
         guard let board = configuration.operatorBoard else { return }
-        publishedViews += 1
+        figures.publishedViews += 1
         let view = OperatorView(
-            sequence: publishedViews, atMillis: nowUnixMillis(), uptimeSeconds: Double(configuration.clock.monotonicNanos() - startedAt) / 1e9,
-            serverVersion: Self.version, tickRateHertz: configuration.tickRateHertz, newTickNanos: operatorTickNanos,
-            counters: counters, udpDroppedByReason: udpDroppedByReason, clients: clientCounts(),
+            sequence: figures.publishedViews, atMillis: nowUnixMillis(), uptimeSeconds: Double(configuration.clock.monotonicNanos() - figures.startedAt) / 1e9,
+            serverVersion: Self.version, tickRateHertz: configuration.tickRateHertz, newTickNanos: figures.operatorTickNanos,
+            counters: counters, udpDroppedByReason: figures.udpDroppedByReason, clients: clientCounts(),
             spaces: spaceFigures(), rooms: roomFigures(), desks: deskFigures(), store: records?.writer.figures(), stopping: stopping)
-        operatorTickNanos.removeAll(keepingCapacity: true)
+        figures.operatorTickNanos.removeAll(keepingCapacity: true)
         board.publish(view)
     }
 

@@ -53,7 +53,7 @@ extension Server {
 
     func drop(_ reason: UDPDropReason) {
         counters.udpDropped += 1
-        udpDroppedByReason[reason.rawValue] += 1
+        figures.udpDroppedByReason[reason.rawValue] += 1
     }
 
     func send(_ action: BindingStateMachine<SocketAddress>.Action) {
@@ -75,7 +75,7 @@ extension Server {
         if body.echoServerTimeMillis != 0,
            let rtt = roundTripMillis(now: UInt16(truncatingIfNeeded: loop.nowMillis), echoed: body.echoServerTimeMillis, held: body.holdMillis) {
             s.rttMillis = rtt
-            rttRing.add(rtt)
+            figures.rtt.add(rtt)
         }
         if body.ackTick != 0 { s.feed?.acknowledge(body.ackTick, scratch: snapshotScratch) }
         if replay != nil {

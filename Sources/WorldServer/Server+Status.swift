@@ -9,8 +9,8 @@ extension Server {
 
     /// Tick time percentiles over the last minute of ticks, in milliseconds.
     public func tickMillis(percentile q: Double) -> Double {
-        guard !tickDurations.isEmpty else { return 0 }
-        let sorted = tickDurations.sorted()
+        guard !figures.tickDurations.isEmpty else { return 0 }
+        let sorted = figures.tickDurations.sorted()
         return Double(sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))]) / 1e6
     }
 
@@ -47,8 +47,8 @@ extension Server {
     }
 
     func rttText() -> String {
-        guard !rttRing.isEmpty else { return "none yet" }
-        let sorted = rttRing.sorted()
+        guard !figures.rtt.isEmpty else { return "none yet" }
+        let sorted = figures.rtt.sorted()
         return "p50 \(sorted[sorted.count / 2]) ms p99 \(sorted[min(sorted.count - 1, sorted.count * 99 / 100)]) ms"
     }
 
@@ -65,10 +65,10 @@ extension Server {
             "tick": "p50 \(String(format: "%.2f", tickMillis(percentile: 0.5))) ms p99 \(String(format: "%.2f", tickMillis(percentile: 0.99))) ms",
             "skipped": "\(counters.ticksSkipped)",
             "rtt": "\(rttText())",
-            "in": "\(Int(Double(counters.bytesIn - lastStatus.bytesIn) / seconds / 1_000)) kB/s",
-            "out": "\(Int(Double(counters.bytesOut - lastStatus.bytesOut) / seconds / 1_000)) kB/s",
+            "in": "\(Int(Double(counters.bytesIn - figures.lastStatus.bytesIn) / seconds / 1_000)) kB/s",
+            "out": "\(Int(Double(counters.bytesOut - figures.lastStatus.bytesOut) / seconds / 1_000)) kB/s",
             "udpDropped": "\(counters.udpDropped)",
         ])
-        lastStatus = counters
+        figures.lastStatus = counters
     }
 }

@@ -18,7 +18,7 @@ extension Server {
 
     func tickDue() {
         let period = 1_000_000_000 / UInt64(configuration.tickRateHertz)
-        let due = Int((configuration.clock.monotonicNanos() - startedAt) / period) - counters.ticks - counters.ticksSkipped
+        let due = Int((configuration.clock.monotonicNanos() - figures.startedAt) / period) - counters.ticks - counters.ticksSkipped
         guard due > 0 else { return }
         let run = min(due, configuration.catchUpTicksMax)
         counters.ticksSkipped += due - run
@@ -69,7 +69,7 @@ extension Server {
             sendSnapshots(space, tick: tickNumber)
         }
         let elapsed = configuration.clock.monotonicNanos() - started
-        tickDurations.add(elapsed)
+        figures.tickDurations.add(elapsed)
         noteTickForOperator(elapsed)
     }
 

@@ -56,15 +56,9 @@ public final class Server: @unchecked Sendable {
     var timers = LoopTimers()
     var random = SystemRandomNumberGenerator()
     public internal(set) var counters = ServerCounters()
-    /// The last 6,000 tick durations in nanoseconds (five minutes at 20 Hz).
-    var tickDurations = SampleRing<UInt64>(capacity: 6_000)
-    /// The latest round-trip times measured from inputs, in milliseconds.
-    var rttRing = SampleRing<UInt16>(capacity: 8_192)
-    public var rttSamples: [UInt16] { rttRing.values }
-    /// `counters.udpDropped`, by `UDPDropReason`.
-    var udpDroppedByReason = [Int](repeating: 0, count: UDPDropReason.allCases.count)
-    var operatorTickNanos: [UInt64] = []
-    var publishedViews: UInt64 = 0
+    /// The figures measured as the server runs, beside the counters (ServerFigures.swift).
+    var figures = ServerFigures()
+    public var rttSamples: [UInt16] { figures.rtt.values }
     var recordingWriter: RecordingWriter?
     var viewDigests: ViewDigestLog?
     /// The snapshot path's working memory, shared by every client (the loop thread's own).
@@ -73,11 +67,9 @@ public final class Server: @unchecked Sendable {
     var records: Records?
     /// The store writer's figures at its close, for the stats file.
     var storeFigures: StoreWriter.Figures?
-    var startedAt: UInt64 = 0
     var stopping = false
     /// Tasks and the stop request from other threads (set once the loop exists).
     var mailbox: LoopMailbox?
-    var lastStatus = ServerCounters()
 
     /// A live server: every public space of `catalog`, entered and moved by its clients.
     public convenience init(configuration: ServerConfiguration, catalog: WorldCatalog, logger: Logger) throws {
@@ -174,7 +166,7 @@ public final class Server: @unchecked Sendable {
         sigaddset(&stopSignals, SIGINT)
         sigaddset(&stopSignals, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
-        startedAt = configuration.clock.monotonicNanos()
+        figures.startedAt = configuration.clock.monotonicNanos()
         let period = UInt64(1_000 / configuration.tickRateHertz)
         timers.tick = try? UVTimer(loop: loop) { [unowned self] in self.tickDue() }
         timers.tick?.start(afterMillis: period, repeatMillis: max(1, period / 2))

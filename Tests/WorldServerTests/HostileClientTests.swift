@@ -24,7 +24,7 @@ import WorldCore
         let attackers = try (0..<8).map { i in
             try UDPSocket(loop: loop, address: SocketAddress(host: "127.0.0.\(i + 2)", port: 0)) { _, _ in answered += 1 }
         }
-        let before = running.server.inspect { s in (s.sessions.count, s.counters.udpDropped, s.udpDroppedByReason) }
+        let before = running.server.inspect { s in (s.sessions.count, s.counters.udpDropped, s.figures.udpDroppedByReason) }
         var random = SystemRandomNumberGenerator()
         let sent = 3_000
         for i in 0..<sent {
@@ -46,7 +46,7 @@ import WorldCore
         drive(loop, [player], seconds: 10) {
             running.server.inspect { $0.counters.udpDropped } >= before.1 + sent
         }
-        let after = running.server.inspect { s in (s.sessions.count, s.counters.udpDropped, s.udpDroppedByReason) }
+        let after = running.server.inspect { s in (s.sessions.count, s.counters.udpDropped, s.figures.udpDroppedByReason) }
         #expect(after.0 == before.0, "no session was created")
         #expect(after.1 - before.1 == sent, "every datagram dropped and counted")
         #expect(after.2[UDPDropReason.unknownSession.rawValue] - before.2[UDPDropReason.unknownSession.rawValue] == 2 * sent / 3)
@@ -146,13 +146,13 @@ import WorldCore
                                                                 sequence: sequence + 1, commands: [.go(heading: 0, pace: 2)])).encode()
         let paceAt = try #require(forged.lastIndex(of: 2))
         forged[paceAt] = 9
-        let dropped = running.server.inspect { $0.udpDroppedByReason[UDPDropReason.malformed.rawValue] }
+        let dropped = running.server.inspect { $0.figures.udpDroppedByReason[UDPDropReason.malformed.rawValue] }
         cheat.udp!.send(forged, to: running.address)
         deadline = Monotonic.nanoseconds() + 2_000_000_000
-        while Monotonic.nanoseconds() < deadline && running.server.inspect({ $0.udpDroppedByReason[UDPDropReason.malformed.rawValue] }) == dropped {
+        while Monotonic.nanoseconds() < deadline && running.server.inspect({ $0.figures.udpDroppedByReason[UDPDropReason.malformed.rawValue] }) == dropped {
             drive(loop, [], seconds: 0.02)
         }
-        #expect(running.server.inspect { $0.udpDroppedByReason[UDPDropReason.malformed.rawValue] } == dropped + 1)
+        #expect(running.server.inspect { $0.figures.udpDroppedByReason[UDPDropReason.malformed.rawValue] } == dropped + 1)
         cheat.close()
     }
 
@@ -172,7 +172,7 @@ import WorldCore
         let session = try #require(citizen.welcome?.sessionID)
         let start = try #require(Self.position(running, entity))
         let cheat = try UDPSocket(loop: loop, address: SocketAddress(host: "127.0.0.1", port: 0)) { _, _ in }
-        let before = running.server.inspect { $0.udpDroppedByReason[UDPDropReason.notBound.rawValue] }
+        let before = running.server.inspect { $0.figures.udpDroppedByReason[UDPDropReason.notBound.rawValue] }
         let sent = 200
         for i in 0..<sent {
             let input = InputBody(ackTick: 0, clientTimeMillis: 0, echoServerTimeMillis: 0, holdMillis: 0, sequence: UInt32(1_000 + i),
@@ -181,10 +181,10 @@ import WorldCore
             if i % 20 == 19 { drive(loop, [citizen], seconds: 0.05) }
         }
         drive(loop, [citizen], seconds: 5) {
-            running.server.inspect { $0.udpDroppedByReason[UDPDropReason.notBound.rawValue] } >= before + sent
+            running.server.inspect { $0.figures.udpDroppedByReason[UDPDropReason.notBound.rawValue] } >= before + sent
         }
         drive(loop, [citizen], seconds: 0.5)
-        #expect(running.server.inspect { $0.udpDroppedByReason[UDPDropReason.notBound.rawValue] } - before == sent)
+        #expect(running.server.inspect { $0.figures.udpDroppedByReason[UDPDropReason.notBound.rawValue] } - before == sent)
         #expect(Self.position(running, entity) == start, "the citizen's avatar did not move")
         #expect(!citizen.closed && citizen.udpBound)
         cheat.close()
