@@ -1,6 +1,8 @@
 // The profanity filter (Korean and English): word lists and an allow-list of innocent words
-// that contain a listed one, loaded from `policy/` at start (docs/POLICY.md), and a matcher
-// that sees through the usual evasions (Folding.swift) and masks what it finds.
+// that contain a listed one (read by ServiceFiles from `policy/`; docs/POLICY.md), and a
+// matcher that sees through the usual evasions (Folding.swift), reads the message a second
+// way for the evasions that change more than a letter (Readings.swift), and masks what it
+// finds in the text as typed.
 //
 // A listed word matches the text's letter codes, run by run: each run of one code in the word
 // must meet a run of the same code at least as long in the text (so fuuuck matches fuck, and
@@ -13,9 +15,12 @@
 // - a Korean entry's initial consonants (시발 gives ㅅㅂ) match only consonants typed bare;
 // - it must begin at the start of a character (not inside a Hangul syllable).
 // A match that lies inside a match of an allow-listed word (시발점, Scunthorpe) is dropped.
+// Korean entries of two or more syllables are also matched by sound (`variant` patterns,
+// against text folded the same way); plain patterns only ever meet plain text.
 //
 // Invariants: the filter is immutable after loading (shared by every thread that reads it);
-// `check` never throws and its cost is linear in the text times the longest entry.
+// `check` never throws and its cost is linear in the text times the longest entry, times the
+// readings that apply (at most six, each read plainly and, with Hangul, by sound).
 
 import Foundation
 
