@@ -147,7 +147,7 @@ extension Server {
             }
             return direct(s, to: other, request: request)
         case .directAccount(let account):
-            guard let id = sessionsByAccount[account]?.first, let other = sessions[id], other !== s else {
+            guard let other = sessions.of(account: account).first, other !== s else {
                 s.send(.error(code: .unknownTarget, requestID: request, text: "the account '\(account)' is not online"))
                 return nil
             }
@@ -213,7 +213,7 @@ extension Server {
     }
 
     func sessionsOf(_ account: String) -> [Session] {
-        (sessionsByAccount[account] ?? []).compactMap { sessions[$0] }
+        sessions.of(account: account)
     }
 
     /// "until 2026-11-22 21:05:00 KST", or "for good".

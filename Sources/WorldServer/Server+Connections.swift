@@ -23,23 +23,21 @@ extension Server {
             c.close()
             return
         }
-        var id: UInt64
-        repeat { id = random.next() } while id == 0 || sessions[id] != nil
+        let id = sessions.newID(using: &random)
         var secret = [UInt8](repeating: 0, count: WireProtocol.udpSecretBytes)
         for i in secret.indices { secret[i] = UInt8.random(in: 0...255, using: &random) }
         let session = Session(id: id, connection: c, server: self, secret: secret, nowMillis: loop.nowMillis, limits: configuration.connectionLimits)
         c.delegate = session
         c.lastWordsOnOverflow = Framing.frame(ServerMessage.error(code: .tooSlow, requestID: 0,
                                                                   text: "disconnected: this client did not read its messages fast enough").encode())
-        sessions[id] = session
+        sessions.add(session)
         counters.connectionsAccepted += 1
     }
 
     func sessionClosed(_ s: Session, error: UVError?) {
         deskSessionGone(s)
         carryOut(s.presence.disconnected(s.endReason), for: s)
-        sessions[s.id] = nil
-        forgetAccount(s)
+        sessions.remove(s)
         counters.connectionsClosed += 1
         if let error { logger.debug("connection closed", metadata: ["session": "\(s.id)", "error": "\(error)"]) }
     }

@@ -13,7 +13,8 @@
 //   about two seconds.
 //
 // Invariants:
-// 1. `sessionsByAccount` lists exactly the authenticated members' sessions.
+// 1. A member's session is admitted to its account's sessions (SessionTable) only once
+//    its standing allows it.
 // 2. Every acknowledged request is answered once: after its commit, or with an error.
 
 import Foundation
@@ -53,7 +54,7 @@ extension Server {
         }
         s.blocked = Set(standing.blocked)
         if let mute = standing.mute, mute.isActive(at: now) { s.mutedUntilMillis = mute.endsAtMillis ?? .max }
-        if let account = s.accountID { sessionsByAccount[account, default: []].append(s.id) }
+        if let account = s.accountID { sessions.admit(s, account: account) }
         perform(s.machine.authenticated(welcome(for: s)), for: s)
         deskReconnected(s)
         if let until = s.mutedUntilMillis, let mute = standing.mute {
@@ -61,11 +62,6 @@ extension Server {
         }
     }
 
-    func forgetAccount(_ s: Session) {
-        guard let account = s.accountID, var ids = sessionsByAccount[account] else { return }
-        ids.removeAll { $0 == s.id }
-        sessionsByAccount[account] = ids.isEmpty ? nil : ids
-    }
 
     /// Removes a client with a reason it is told (`kicked`, or `banned`).
     func kick(_ s: Session, code: ErrorCode, text: String) {

@@ -47,9 +47,8 @@ public final class Server: @unchecked Sendable {
     var logger: Logger
     var spaces: [String: SpaceInstance] = [:]
     var spaceOrder: [String] = []
-    var sessions: [UInt64: Session] = [:]
-    /// The sessions of each authenticated member's account (one account may connect twice).
-    var sessionsByAccount: [String: [UInt64]] = [:]
+    /// Every session, by id and by member account (SessionTable.swift).
+    let sessions = SessionTable()
     var listener: TCPListener?
     var udp: UDPSocket?
     /// The loop's timers and signal handlers, closed together at shutdown.
