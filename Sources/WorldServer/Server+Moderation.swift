@@ -179,6 +179,7 @@ extension Server {
         let facts: ModerationFacts
         switch subject {
         case .entity(let entity):
+            // The machine checks the role first; so must this look-up, which can refuse too.
             guard s.isStaff else { return performModeration([.refuse(.notStaff)], answer: .staff(s, request)) }
             guard let other = s.spaceID.flatMap({ spaces[$0] })?.session(forEntity: entity) else {
                 s.send(.error(code: .unknownTarget, requestID: request, text: "no one with entity \(entity) in your space"))

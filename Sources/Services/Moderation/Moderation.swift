@@ -171,7 +171,7 @@ public enum Moderation {
         switch action {
         case .warn, .kick:
             guard !facts.online.isEmpty else { return [.refuse(.notOnline("'\(account ?? "?")' is not online"))] }
-            effects = warnOrKick(kick: action == .kick, facts.online, removedBy: requester.removedBy, reason: why)
+            effects = warnOrKick(kick: action == .kick, facts.online, removedBy: removedBy(actor), reason: why)
             effects.append(.persist(.audit(kick: action == .kick, account: account, atMillis: nowMillis, actor: actor, reason: why)))
         case .mute(let seconds):
             guard (1...muteSecondsMax).contains(seconds) else {
@@ -206,9 +206,8 @@ public enum Moderation {
     /// on the sessions as the request had where it was made, and no record (it is recorded)
     /// and no answer (nobody here asked). A mute or ban that has already ended does nothing.
     public static func trail(_ row: TrailRow, online: [ModeratedSession], nowMillis: Int64, describeUntil: (Int64?) -> String) -> [ModerationEffect] {
-        let removedBy = row.actor.hasPrefix("staff:") ? "removed by staff" : "removed by an operator"
         switch row.action {
-        case .warn, .kick: return warnOrKick(kick: row.action == .kick, online, removedBy: removedBy, reason: row.reason)
+        case .warn, .kick: return warnOrKick(kick: row.action == .kick, online, removedBy: removedBy(row.actor), reason: row.reason)
         case .mute:
             let until = row.untilMillis ?? .max
             return until > nowMillis ? mute(online, until: until, reason: row.reason, describeUntil: describeUntil) : []
@@ -221,6 +220,10 @@ public enum Moderation {
     }
 
     // MARK: Effects on the sessions, the same from every requester
+
+    /// How a kicked person is told who removed them, from the recorded actor ("staff:<account>",
+    /// or an operator's name).
+    static func removedBy(_ actor: String) -> String { actor.hasPrefix("staff:") ? "removed by staff" : "removed by an operator" }
 
     static func warnOrKick(kick: Bool, _ online: [ModeratedSession], removedBy: String, reason: String) -> [ModerationEffect] {
         online.map { t in
@@ -248,14 +251,5 @@ public enum Moderation {
 
     static func ban(_ online: [ModeratedSession], until: Int64?, reason: String, describeUntil: (Int64?) -> String) -> [ModerationEffect] {
         online.map { .kick(session: $0.session, banned: true, text: "this account is banned \(describeUntil(until)): \(reason)") }
-    }
-}
-
-extension ModerationRequester {
-    var removedBy: String {
-        switch self {
-        case .staff: return "removed by staff"
-        case .operatorAPI: return "removed by an operator"
-        }
     }
 }
