@@ -42,32 +42,48 @@ public struct InterestIndex: Sendable {
     @inline(__always) func column(_ x: Int32) -> Int32 { min(max((x &- origin.x) / cellSizeCentimetres, 0), columns &- 1) }
     @inline(__always) func row(_ y: Int32) -> Int32 { min(max((y &- origin.y) / cellSizeCentimetres, 0), rows &- 1) }
 
-    /// Re-sorts every live avatar into its cell.
+    /// Re-sorts every live avatar into its cell. The passes over every cell (clear, prefix sum,
+    /// shift) run over the raw buffer, as memset, one loop and memmove: a large space with few
+    /// people pays little for its empty cells, also in a debug build.
     mutating func rebuild(alive: [Bool], position: [Vec2], floor: [Int32], slotHighWater: Int) {
         let cellCount = cellStart.count - 1
         var start = cellStart
         cellStart = [] // keep `start` uniquely referenced, so the writes below do not copy
-        for i in 0...cellCount { start[i] = 0 }
         var live = 0
-        for s in 0..<slotHighWater where alive[s] {
-            let p = position[s]
-            let c = (floor[s] &* rows &+ row(p.y)) &* columns &+ column(p.x)
-            cellOfSlot[s] = c
-            start[Int(c) + 1] &+= 1
-            live += 1
+        start.withUnsafeMutableBufferPointer { start in
+            start.update(repeating: 0)
+            for s in 0..<slotHighWater where alive[s] {
+                let p = position[s]
+                let c = (floor[s] &* rows &+ row(p.y)) &* columns &+ column(p.x)
+                cellOfSlot[s] = c
+                start[Int(c) + 1] &+= 1
+                live += 1
+            }
+            guard live > 0 else { return }
+            var sum: Int32 = 0
+            for i in 1...cellCount {
+                sum &+= start[i]
+                start[i] = sum
+            }
         }
-        for i in 0..<cellCount { start[i + 1] &+= start[i] }
         entries.removeAll(keepingCapacity: true)
+        guard live > 0 else {
+            cellStart = start
+            return
+        }
         entries.append(contentsOf: repeatElement(Entry(x: 0, y: 0, slot: -1), count: live))
         // Fill each cell from its start, advancing the start; then shift the starts back.
-        for s in 0..<slotHighWater where alive[s] {
-            let c = Int(cellOfSlot[s])
-            let p = position[s]
-            entries[Int(start[c])] = Entry(x: p.x, y: p.y, slot: Int32(s))
-            start[c] &+= 1
+        start.withUnsafeMutableBufferPointer { start in
+            for s in 0..<slotHighWater where alive[s] {
+                let c = Int(cellOfSlot[s])
+                let p = position[s]
+                entries[Int(start[c])] = Entry(x: p.x, y: p.y, slot: Int32(s))
+                start[c] &+= 1
+            }
+            let base = start.baseAddress!
+            UnsafeMutableRawPointer(base + 1).copyMemory(from: base, byteCount: cellCount * MemoryLayout<Int32>.stride)
+            start[0] = 0
         }
-        for i in stride(from: cellCount, to: 0, by: -1) { start[i] = start[i - 1] }
-        start[0] = 0
         cellStart = start
     }
 

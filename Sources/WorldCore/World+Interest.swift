@@ -53,12 +53,16 @@ extension World {
 
     mutating func refreshViews() {
         let period = UInt64(definition.interest.refreshPeriodTicks)
-        if spatialIndex == .grid {
-            interestIndex.rebuild(alive: alive, position: position, floor: floor, slotHighWater: slotHighWater)
-        }
+        // The grid is read only by the refreshes: a tick in which no observer refreshes (an
+        // empty space, or a small crowd between its turns) does not rebuild it.
+        var indexed = spatialIndex != .grid
         let v = views.writable()
         for o in 0..<slotHighWater where alive[o] {
             if enteredTick[o] == tick || Self.isRefreshTick(tick, slot: o, period: period) {
+                if !indexed {
+                    interestIndex.rebuild(alive: alive, position: position, floor: floor, slotHighWater: slotHighWater)
+                    indexed = true
+                }
                 refreshView(of: o, in: v)
             }
         }
