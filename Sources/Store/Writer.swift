@@ -53,6 +53,8 @@ public final class StoreWriter: @unchecked Sendable {
     var completed: [Completion] = []
     var stopping = false
     var finished = false
+    /// A batch taken from the queue and not yet published.
+    var committing = false
     var figuresState = Figures()
     static let commitSamplesMax = 4_096
 
@@ -89,7 +91,7 @@ public final class StoreWriter: @unchecked Sendable {
         queue.append((write, ticket, DispatchTime.now().uptimeNanoseconds))
         figuresState.submitted += 1
         figuresState.queueDepthMax = max(figuresState.queueDepthMax, queue.count)
-        if queue.count == 1 { condition.signal() }
+        if queue.count == 1 { condition.broadcast() } // the writer, and not only a waitUntilIdle
         return true
     }
 
@@ -107,6 +109,20 @@ public final class StoreWriter: @unchecked Sendable {
         var f = figuresState
         f.queueDepth = queue.count
         return f
+    }
+
+    /// Waits until everything submitted so far is committed and its completions published (at
+    /// most `secondsMax`): a virtual-time driver's step ends here, so that what a step wrote is
+    /// answered in that step. Returns false if the writer was still busy at the deadline.
+    @discardableResult
+    public func waitUntilIdle(secondsMax: Double = 30) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        let deadline = Date().addingTimeInterval(secondsMax)
+        while !queue.isEmpty || committing {
+            if !condition.wait(until: deadline) { return false }
+        }
+        return true
     }
 
     /// Commits everything queued, then ends the thread; waits for it (at most `secondsMax`).
@@ -139,6 +155,7 @@ public final class StoreWriter: @unchecked Sendable {
                 condition.unlock()
                 return
             }
+            committing = true
             if queue.count <= batchMax {
                 swap(&batch, &queue) // the common case: take the whole queue without copying it
             } else {
@@ -169,6 +186,10 @@ public final class StoreWriter: @unchecked Sendable {
             }
             condition.unlock()
             if published { onCompleted() }
+            condition.lock()
+            committing = false
+            condition.broadcast()
+            condition.unlock()
             batch.removeAll(keepingCapacity: true)
         }
     }

@@ -18,6 +18,9 @@ public struct ServerClock: Sendable {
         self.wallMillis = wallMillis
     }
 
+    /// The monotonic time in milliseconds.
+    public func monotonicMillis() -> UInt64 { monotonicNanos() / 1_000_000 }
+
     /// The machine's clocks.
     public static let system = ServerClock(monotonicNanos: { uv_hrtime() },
                                            wallMillis: { Int64((Date().timeIntervalSince1970 * 1_000).rounded()) })
@@ -31,4 +34,29 @@ public enum Monotonic {
 extension UVError {
     /// The address is held by another socket (EADDRINUSE).
     public var isAddressInUse: Bool { code == Int32(UV_EADDRINUSE.rawValue) }
+}
+
+/// A clock whose time moves only when its owner moves it: the virtual time of tests and of the
+/// whole-server simulation. Read from any thread; set by one.
+public final class VirtualClock: @unchecked Sendable {
+    let lock = NSLock()
+    var nanos: UInt64
+    let wallStartMillis: Int64
+
+    /// Starts at monotonic 0 and at `wallStartMillis` on the wall.
+    public init(wallStartMillis: Int64) {
+        nanos = 0
+        self.wallStartMillis = wallStartMillis
+    }
+
+    public var monotonicNanos: UInt64 { lock.withLock { nanos } }
+
+    /// Moves the time forward by `millis` (never back).
+    public func advance(millis: UInt64) { lock.withLock { nanos += millis * 1_000_000 } }
+
+    /// The `ServerClock` that reads this clock.
+    public var serverClock: ServerClock {
+        ServerClock(monotonicNanos: { self.monotonicNanos },
+                    wallMillis: { self.wallStartMillis + Int64(self.monotonicNanos / 1_000_000) })
+    }
 }

@@ -76,7 +76,7 @@ extension Server {
         let sender = ChatGate.Sender(isStaff: s.isStaff, inSpace: space != nil && s.avatar != nil, mutedUntilMillis: s.mutedUntilMillis)
         let text: String
         switch ChatGate.check(channel, text: raw, sender: sender, limit: &s.chatLimit, rules: configuration.chatRateRules,
-                              nowMillis: now, monotonicMillis: Int64(loop.nowMillis)) {
+                              nowMillis: now, monotonicMillis: Int64(clockMillis)) {
         case .pass(let t, let muteEnded):
             text = t
             if muteEnded { s.mutedUntilMillis = nil }

@@ -17,21 +17,28 @@ extension Server {
     // MARK: Connections
 
     func accept(_ c: TCPConnection) {
+        guard let session = admit(c) else { return }
+        c.delegate = session
+        c.lastWordsOnOverflow = Framing.frame(ServerMessage.error(code: .tooSlow, requestID: 0,
+                                                                  text: "disconnected: this client did not read its messages fast enough").encode())
+    }
+
+    /// A new client's session on `channel`, or nil (and the channel told why and closed) when
+    /// the server is stopping or full.
+    func admit(_ channel: any ByteChannel) -> Session? {
         guard !stopping, sessions.count < configuration.sessionsMax else {
-            c.write(Framing.frame(ServerMessage.error(code: stopping ? .shuttingDown : .rateLimited, requestID: 0,
-                                                      text: stopping ? "the server is stopping" : "the server is full").encode()))
-            c.close()
-            return
+            channel.write(Framing.frame(ServerMessage.error(code: stopping ? .shuttingDown : .rateLimited, requestID: 0,
+                                                            text: stopping ? "the server is stopping" : "the server is full").encode()))
+            channel.close()
+            return nil
         }
         let id = sessions.newID(using: &random)
         var secret = [UInt8](repeating: 0, count: WireProtocol.udpSecretBytes)
         for i in secret.indices { secret[i] = UInt8.random(in: 0...255, using: &random) }
-        let session = Session(id: id, connection: c, server: self, secret: secret, nowMillis: loop.nowMillis, limits: configuration.connectionLimits)
-        c.delegate = session
-        c.lastWordsOnOverflow = Framing.frame(ServerMessage.error(code: .tooSlow, requestID: 0,
-                                                                  text: "disconnected: this client did not read its messages fast enough").encode())
+        let session = Session(id: id, connection: channel, server: self, secret: secret, nowMillis: clockMillis, limits: configuration.connectionLimits)
         sessions.add(session)
         counters.connectionsAccepted += 1
+        return session
     }
 
     func sessionClosed(_ s: Session, error: UVError?) {

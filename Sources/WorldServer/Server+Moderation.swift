@@ -295,8 +295,7 @@ extension Server {
     func startAuditPoll() {
         guard let records else { return }
         records.lastAuditID = (try? records.store.lastAuditID()) ?? 0
-        records.auditTimer = try? UVTimer(loop: loop) { [unowned self] in self.pollAudit() }
-        records.auditTimer?.start(afterMillis: Self.auditPollMillis, repeatMillis: Self.auditPollMillis)
+        startTimer(.audit, afterMillis: Self.auditPollMillis, everyMillis: Self.auditPollMillis) { [unowned self] in self.pollAudit() }
     }
 
     func pollAudit() {

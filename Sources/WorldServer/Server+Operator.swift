@@ -14,8 +14,7 @@ extension Server {
     func startPublishing() {
         guard configuration.operatorBoard != nil else { return }
         let every = UInt64(max(50, configuration.publishEveryMillis))
-        timers.publish = try? UVTimer(loop: loop) { [unowned self] in self.publishView() }
-        timers.publish?.start(afterMillis: 0, repeatMillis: every)
+        startTimer(.publish, afterMillis: 0, everyMillis: every) { [unowned self] in self.publishView() }
     }
 
     /// Called at the end of every tick: keeps its duration for the next view.

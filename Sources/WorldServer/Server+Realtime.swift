@@ -44,7 +44,7 @@ extension Server {
                 drop(.notBound)
                 return
             }
-            s.machine.heard(nowMillis: loop.nowMillis)
+            s.machine.heard(nowMillis: clockMillis)
             apply(body, from: s)
         case .challenge, .bound, .snapshot:
             drop(.wrongDirection) // server-to-client packets are never accepted
@@ -69,11 +69,11 @@ extension Server {
     }
 
     func apply(_ body: InputBody, from s: Session) {
-        s.lastInput = (body.clientTimeMillis, loop.nowMillis)
+        s.lastInput = (body.clientTimeMillis, clockMillis)
         // The server's round trip: now, less the snapshot time the client echoes, less how long
         // the client held that snapshot (docs/PROTOCOL.md, section 6.1), all mod 65,536 ms.
         if body.echoServerTimeMillis != 0,
-           let rtt = roundTripMillis(now: UInt16(truncatingIfNeeded: loop.nowMillis), echoed: body.echoServerTimeMillis, held: body.holdMillis) {
+           let rtt = roundTripMillis(now: UInt16(truncatingIfNeeded: clockMillis), echoed: body.echoServerTimeMillis, held: body.holdMillis) {
             s.rttMillis = rtt
             figures.rtt.add(rtt)
         }
@@ -85,8 +85,8 @@ extension Server {
             s.lastSequence = body.sequence
             counters.spectatorInputsRefused += 1
             // Said once a second at most: a client sends inputs every tick.
-            if loop.nowMillis >= s.refusedNoticeAtMillis + 1_000 {
-                s.refusedNoticeAtMillis = loop.nowMillis
+            if clockMillis >= s.refusedNoticeAtMillis + 1_000 {
+                s.refusedNoticeAtMillis = clockMillis
                 s.send(.error(code: .spectatorOnly, requestID: 0, text: "this server plays a recording: spectators only, inputs are refused"))
             }
             return

@@ -51,9 +51,6 @@ final class Records {
     var dropped = 0
     var droppedLogged = 0
     var droppedLoggedAtMillis: UInt64 = 0
-    var heartbeatTimer: UVTimer?
-    var pruneTimer: UVTimer?
-    var auditTimer: UVTimer?
     /// The newest audit row the server has seen, and whether a read of newer ones is queued.
     var lastAuditID: Int64 = 0
     var auditPollPending = false
@@ -111,12 +108,10 @@ extension Server {
     func startRecordTimers() {
         guard let records else { return }
         let beat = UInt64(records.settings.heartbeatSeconds * 1_000)
-        records.heartbeatTimer = try? UVTimer(loop: loop) { [unowned self] in
+        startTimer(.heartbeat, afterMillis: beat, everyMillis: beat) { [unowned self] in
             self.submitUsage(.heartbeat(runID: records.run.runID, atMillis: nowUnixMillis()))
         }
-        records.heartbeatTimer?.start(afterMillis: beat, repeatMillis: beat)
-        records.pruneTimer = try? UVTimer(loop: loop) { [unowned self] in self.prune() }
-        records.pruneTimer?.start(afterMillis: 10_000, repeatMillis: UInt64(records.settings.pruneEverySeconds * 1_000))
+        startTimer(.prune, afterMillis: 10_000, everyMillis: UInt64(records.settings.pruneEverySeconds * 1_000)) { [unowned self] in self.prune() }
         startAuditPoll()
     }
 
@@ -125,7 +120,7 @@ extension Server {
         guard let records else { return }
         if records.writer.submit(write) { return }
         records.dropped += 1
-        let now = loop.nowMillis
+        let now = clockMillis
         if now >= records.droppedLoggedAtMillis + 10_000 {
             logger.error("store queue full: usage records dropped", metadata: [
                 "dropped": "\(records.dropped - records.droppedLogged)", "droppedTotal": "\(records.dropped)",
@@ -280,9 +275,9 @@ extension Server {
     /// Ends the run in the store and waits for the writer to commit everything queued.
     func closeRecords() {
         guard let records else { return }
-        records.heartbeatTimer?.close()
-        records.pruneTimer?.close()
-        records.auditTimer?.close()
+        timers.stop(.heartbeat)
+        timers.stop(.prune)
+        timers.stop(.audit)
         submitUsage(.runStopped(runID: records.run.runID, atMillis: nowUnixMillis()))
         let finished = records.writer.stop()
         let f = records.writer.figures()

@@ -25,7 +25,7 @@ struct RoomTemplate {
 }
 
 extension Server {
-    var monotonicMillis: Int64 { Int64(loop.nowMillis) }
+    var monotonicMillis: Int64 { Int64(clockMillis) }
 
     func openRoom(_ s: Session, request: UInt32, template: String, title: String, access wire: RoomAccessRule) {
         guard let account = s.accountID, replay == nil else { return }

@@ -23,7 +23,7 @@ extension Server {
         let run = min(due, configuration.catchUpTicksMax)
         counters.ticksSkipped += due - run
         for _ in 0..<run { tick() }
-        let now = loop.nowMillis
+        let now = clockMillis
         for s in sessions.values { perform(s.machine.timePassed(nowMillis: now), for: s) }
     }
 
@@ -82,14 +82,14 @@ extension Server {
                 newlySeen[observer.id, default: []].append(change.subject)
             }
         }
-        let serverTime = UInt16(truncatingIfNeeded: loop.nowMillis)
+        let serverTime = UInt16(truncatingIfNeeded: clockMillis)
         for s in space.members.values {
             // The feed is advanced in place in its session: a local copy would share its arrays
             // with the session's, and every mutation of them would copy them, per client per tick.
             guard s.feed != nil else { continue }
             let (clientTime, heardAt) = s.lastInput
             let header = SnapshotHeader(tick: tick, baselineTick: 0, inputAck: s.lastSequence, echoClientTimeMillis: clientTime,
-                                        holdMillis: UInt16(truncatingIfNeeded: loop.nowMillis &- heardAt), serverTimeMillis: serverTime)
+                                        holdMillis: UInt16(truncatingIfNeeded: clockMillis &- heardAt), serverTimeMillis: serverTime)
             if let (body, _) = s.feed!.next(world: world, header: header, scratch: snapshotScratch) {
                 if let log = viewDigests, tick % ViewDigestLog.everyTicks == 0 { log.add(session: s.id, tick: tick, known: s.feed!.lastKnown) }
                 if let address = s.binding.boundAddress, let udp {
@@ -129,21 +129,15 @@ extension Server {
         stopping = true
         logger.info("shutting down", metadata: ["reason": "\(reason)", "clients": "\(sessions.count)"])
         closeAllVisits()
-        records?.heartbeatTimer?.close()
-        records?.pruneTimer?.close()
-        records?.auditTimer?.close()
         for s in sessions.values { s.send(.shuttingDown(seconds: 0, text: "the server is stopping (\(reason))")) }
         listener?.close()
-        timers.tick?.close()
-        timers.status?.close()
-        timers.everySecond?.close()
+        timers.stopAll()
         // The last view says so: /readyz answers "shutting down" until the process ends.
-        if timers.publish != nil { publishView() }
-        timers.publish?.close()
+        if configuration.operatorBoard != nil { publishView() }
         // Give the notices a moment to leave, then close everything; the loop then ends.
         // Every close by the server is preceded by an error saying why (PROTOCOL.md, 7.1): the
         // notice above warns, this error ends.
-        timers.closer = try? UVTimer(loop: loop) { [unowned self] in
+        startTimer(.closer, afterMillis: 200, everyMillis: 0) { [unowned self] in
             for s in self.sessions.values {
                 s.send(.error(code: .shuttingDown, requestID: 0, text: "the server stopped (\(reason))"))
                 s.connection.close()
@@ -151,8 +145,7 @@ extension Server {
             self.udp?.close()
             self.mailbox?.close()
             for signal in self.timers.signals { signal.close() }
-            self.timers.closer?.close()
+            self.timers.stop(.closer)
         }
-        timers.closer?.start(afterMillis: 200, repeatMillis: 0)
     }
 }

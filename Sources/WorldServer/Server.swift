@@ -51,9 +51,10 @@ public final class Server: @unchecked Sendable {
     let sessions = SessionTable()
     var listener: TCPListener?
     var udp: UDPSocket?
-    /// The loop's timers and signal handlers, closed together at shutdown.
-    var timers = LoopTimers()
-    var random = SystemRandomNumberGenerator()
+    /// The loop's timers and signal handlers, on libuv's clock or a virtual one (LoopTimers.swift).
+    let timers: LoopTimers
+    /// Session ids and UDP secrets: the system's randomness, or a simulation's seed.
+    var random: ServerRandom
     public internal(set) var counters = ServerCounters()
     /// The figures measured as the server runs, beside the counters (ServerFigures.swift).
     var figures = ServerFigures()
@@ -107,6 +108,8 @@ public final class Server: @unchecked Sendable {
     init(configuration: ServerConfiguration, spaces: [String: SpaceInstance], entries: [SpaceEntry], templates: Set<String>,
          replay: ReplaySource?, logger: Logger) throws {
         precondition(configuration.tokenSecret.count >= MemberToken.secretBytesMin)
+        var configuration = configuration
+        if let virtual = configuration.virtualTime { configuration.clock = virtual.serverClock }
         self.configuration = configuration
         self.spaceEntries = entries
         self.templateIDs = templates
@@ -114,10 +117,20 @@ public final class Server: @unchecked Sendable {
         self.logger = logger
         rooms = RoomBook(rules: configuration.roomRules)
         loop = try UVLoop()
+        timers = LoopTimers(loop: configuration.virtualTime == nil ? loop : nil)
+        random = ServerRandom(seed: configuration.randomSeed)
         self.spaces = spaces
         spaceOrder = spaces.keys.sorted()
         if let settings = configuration.recording { try startRecording(settings) }
         if let path = configuration.viewDigestsPath { viewDigests = try ViewDigestLog(path: path) }
+        mailbox = try LoopMailbox(loop: loop) { [unowned self] tasks, stop in self.woken(tasks, stop: stop) }
+        if let settings = configuration.store { try openRecords(settings) }
+        // On virtual time nothing listens: a VirtualDriver connects its clients in memory.
+        if configuration.virtualTime == nil { try listen() }
+    }
+
+    /// Opens the TCP listener and the UDP socket on one port, and the stop signals' handlers.
+    private func listen() throws {
         let address = try SocketAddress(host: configuration.host, port: configuration.port)
         // TCP and UDP share one port. With port 0 the system picks a free TCP port, which
         // another program may hold for UDP (a load test's thousands of bots do): then another
@@ -143,8 +156,6 @@ public final class Server: @unchecked Sendable {
             listener = tcp
             udp = socket
         }
-        mailbox = try LoopMailbox(loop: loop) { [unowned self] tasks, stop in self.woken(tasks, stop: stop) }
-        if let settings = configuration.store { try openRecords(settings) }
         for signal in [SIGINT, SIGTERM] {
             timers.signals.append(try UVSignal(loop: loop, signal: signal) { [unowned self] n in
                 self.beginShutdown(reason: n == SIGINT ? "SIGINT" : "SIGTERM")
@@ -165,23 +176,38 @@ public final class Server: @unchecked Sendable {
         sigaddset(&stopSignals, SIGINT)
         sigaddset(&stopSignals, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
-        figures.startedAt = configuration.clock.monotonicNanos()
-        let period = UInt64(1_000 / configuration.tickRateHertz)
-        timers.tick = try? UVTimer(loop: loop) { [unowned self] in self.tickDue() }
-        timers.tick?.start(afterMillis: period, repeatMillis: max(1, period / 2))
-        timers.status = try? UVTimer(loop: loop) { [unowned self] in self.logStatus() }
-        let every = UInt64(configuration.statusEverySeconds * 1_000)
-        timers.status?.start(afterMillis: every, repeatMillis: every)
-        startRecordTimers()
-        timers.everySecond = try? UVTimer(loop: loop) { [unowned self] in
-            self.closeEmptyRooms()
-            self.deskSecond()
-        }
-        timers.everySecond?.start(afterMillis: 1_000, repeatMillis: 1_000)
-        startPublishing()
+        start()
         logger.info("listening", metadata: ["tcp": "\(configuration.host):\(port)", "udp": "\(configuration.host):\(port)",
                                             "spaces": "\(spaces.count)", "tickRateHertz": "\(configuration.tickRateHertz)"])
         loop.run()
+        finish()
+    }
+
+    /// Starts the timers: what `run` does before the loop runs (a VirtualDriver calls it itself).
+    func start() {
+        figures.startedAt = configuration.clock.monotonicNanos()
+        let period = UInt64(1_000 / configuration.tickRateHertz)
+        startTimer(.tick, afterMillis: period, everyMillis: max(1, period / 2)) { [unowned self] in self.tickDue() }
+        let every = UInt64(configuration.statusEverySeconds * 1_000)
+        startTimer(.status, afterMillis: every, everyMillis: every) { [unowned self] in self.logStatus() }
+        startRecordTimers()
+        startTimer(.everySecond, afterMillis: 1_000, everyMillis: 1_000) { [unowned self] in
+            self.closeEmptyRooms()
+            self.deskSecond()
+        }
+        startPublishing()
+    }
+
+    /// Starts (or restarts) one of the loop's timers, on the server's clock.
+    func startTimer(_ name: LoopTimers.Name, afterMillis: UInt64, everyMillis: UInt64, _ action: @escaping () -> Void) {
+        timers.start(name, afterMillis: afterMillis, everyMillis: everyMillis, nowMillis: clockMillis, action)
+    }
+
+    /// The server clock's monotonic time in milliseconds: deadlines, rates and idle times.
+    var clockMillis: UInt64 { configuration.clock.monotonicMillis() }
+
+    /// What `run` does once the loop has ended: closes the recording, the digests, the store.
+    func finish() {
         loop.closeAll()
         stopRecording()
         viewDigests?.close()

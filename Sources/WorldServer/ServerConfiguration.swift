@@ -45,6 +45,12 @@ public struct ServerConfiguration: Sendable {
     /// Added to the wall clock where the desks read it (opening hours, queue times): a rehearsal
     /// of a working day at another hour (`serve --desk-clock-start`). 0 in service.
     public var deskClockOffsetMillis: Int64 = 0
+    /// Set by a VirtualDriver: the server opens no sockets and no signal handlers, its timers run
+    /// when the driver moves this clock, and `clock` reads it. nil in service.
+    public var virtualTime: VirtualClock?
+    /// Session ids and UDP secrets from this seed (the simulation replays a seed exactly); nil
+    /// in service: the system's randomness.
+    public var randomSeed: UInt64?
     /// Where the operator's side reads the server (OperatorView.swift); nil publishes nothing.
     public var operatorBoard: OperatorBoard?
     /// How often the view is published, milliseconds (at least 50).

@@ -36,7 +36,8 @@ final class SpaceInstance {
 
 final class Session: TCPConnectionDelegate {
     let id: UInt64
-    let connection: TCPConnection
+    /// The client's byte stream: a TCP connection, or a VirtualDriver's in-memory one.
+    let connection: any ByteChannel
     unowned let server: Server
     let secret: [UInt8]
     var machine: ConnectionStateMachine
@@ -73,7 +74,7 @@ final class Session: TCPConnectionDelegate {
 
     var isStaff: Bool { roles.contains(.staff) }
 
-    init(id: UInt64, connection: TCPConnection, server: Server, secret: [UInt8], nowMillis: UInt64, limits: ConnectionStateMachine.Limits) {
+    init(id: UInt64, connection: any ByteChannel, server: Server, secret: [UInt8], nowMillis: UInt64, limits: ConnectionStateMachine.Limits) {
         self.id = id
         self.connection = connection
         self.server = server
@@ -92,7 +93,12 @@ final class Session: TCPConnectionDelegate {
         }
     }
 
-    func connection(_ c: TCPConnection, received bytes: UnsafeRawBufferPointer) {
+    func connection(_ c: TCPConnection, received bytes: UnsafeRawBufferPointer) { received(bytes) }
+
+    func connectionClosed(_ c: TCPConnection, error: UVError?) { server.sessionClosed(self, error: error) }
+
+    /// Bytes from the client: framed, decoded and handed to the connection's state machine.
+    func received(_ bytes: UnsafeRawBufferPointer) {
         server.counters.bytesIn += bytes.count
         decoder.append(bytes)
         while machine.state != .closed {
@@ -106,12 +112,8 @@ final class Session: TCPConnectionDelegate {
             }
             guard let body else { return }
             server.counters.framesIn += 1
-            server.perform(machine.received(body, nowMillis: server.loop.nowMillis), for: self)
+            server.perform(machine.received(body, nowMillis: server.clockMillis), for: self)
         }
-    }
-
-    func connectionClosed(_ c: TCPConnection, error: UVError?) {
-        server.sessionClosed(self, error: error)
     }
 }
 

@@ -16,7 +16,7 @@ final class SessionTable {
     var count: Int { byID.count }
 
     /// A fresh id, not 0 and not in use.
-    func newID(using random: inout SystemRandomNumberGenerator) -> UInt64 {
+    func newID(using random: inout ServerRandom) -> UInt64 {
         var id: UInt64
         repeat { id = random.next() } while id == 0 || byID[id] != nil
         return id
@@ -43,4 +43,22 @@ final class SessionTable {
 
     /// The sessions of an account, in the order they were admitted.
     func of(account: String) -> [Session] { (byAccount[account] ?? []).compactMap { byID[$0] } }
+}
+
+/// The server's randomness (session ids, UDP secrets, binding nonces): the system's in service;
+/// SplitMix64 from a seed on virtual time, so that a simulation's seed decides every number.
+struct ServerRandom: RandomNumberGenerator {
+    private var state: UInt64?
+    private var system = SystemRandomNumberGenerator()
+
+    init(seed: UInt64?) { state = seed }
+
+    mutating func next() -> UInt64 {
+        guard var z = state else { return system.next() }
+        z &+= 0x9E37_79B9_7F4A_7C15
+        state = z
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }

@@ -150,6 +150,12 @@ public struct RoomBook: Sendable {
     /// The listed rooms, by id.
     public var publicRooms: [Room] { rooms.values.filter(\.isPublic).sorted { $0.id < $1.id } }
 
+    /// The room `id`, if open.
+    public func room(id: UInt32) -> Room? { rooms[id] }
+
+    /// Every open room, by id.
+    public var all: [Room] { rooms.values.sorted { $0.id < $1.id } }
+
     /// The room a space id names ("room-17"), if open.
     public func room(spaceID: String) -> Room? {
         guard spaceID.hasPrefix("room-"), let id = UInt32(spaceID.dropFirst(5)) else { return nil }

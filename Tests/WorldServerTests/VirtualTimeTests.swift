@@ -1,0 +1,142 @@
+// The real server on virtual time (VirtualDriver): the city's timed rules at their real
+// lengths (a minute's hold, a minute's empty room, thirty seconds' silence), each checked in
+// the milliseconds the work takes rather than shrunk and waited for.
+
+import Foundation
+import Logging
+import NetProto
+import ServiceFiles
+import Services
+import Testing
+@testable import WorldServer
+
+@Suite(.serialized) struct VirtualTimeTests {
+    static func driver(desks: Bool = false) throws -> (VirtualDriver, String) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("virtual-\(UUID().uuidString)").path
+        var configuration = ServerConfiguration(tokenSecret: CitySimulation.secret)
+        configuration.statusEverySeconds = 3_600
+        configuration.randomSeed = 1
+        configuration.store = StoreSettings(path: folder + "/city.sqlite")
+        if desks { configuration.desks = try DeskCatalog.load(directory: CitySimulationTests.services) }
+        var logger = Logger(label: "virtual")
+        logger.logLevel = .critical
+        let driver = try VirtualDriver(configuration: configuration, catalog: Shipped.catalog, logger: logger,
+                                       wallStartMillis: CitySimulation.startWallMillis)
+        return (driver, folder)
+    }
+
+    /// A client connected and welcomed, in `space` if given.
+    static func client(_ driver: VirtualDriver, _ index: Int, _ kind: SimulatedClient.Kind = .member, space: String? = nil) -> SimulatedClient {
+        let c = SimulatedClient(index: index, kind: kind)
+        c.keepsMessages = true
+        c.connect(driver, token: CitySimulation.token(for: c))
+        settle(driver, [c])
+        if let space {
+            c.send(.enterSpace(requestID: c.request(), spaceID: space))
+            settle(driver, [c])
+        }
+        return c
+    }
+
+    /// Runs `millis` of virtual time, a second at a time, the clients reading and (as a real
+    /// client's heartbeat does) pinging each second so that the idle rule leaves them alone.
+    static func settle(_ driver: VirtualDriver, _ clients: [SimulatedClient], millis: UInt64 = 200) {
+        var left = millis
+        var problems: [String] = []
+        while left > 0 {
+            let step = min(left, 1_000)
+            driver.advance(millis: step)
+            left -= step
+            for c in clients {
+                c.readMessages(problems: &problems)
+                if left > 0 { c.send(.ping(clientTimeMicros: driver.nowMillis * 1_000)) }
+            }
+        }
+        #expect(problems.isEmpty, "\(problems)")
+    }
+
+    @Test func anEmptyRoomClosesAfterItsMinuteNotBefore() throws {
+        let (driver, folder) = try Self.driver()
+        defer {
+            driver.stop()
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        let started = Date()
+        let host = Self.client(driver, 1, space: "seoul-plaza")
+        host.send(.openRoom(requestID: host.request(), template: "conference-room", title: "brief", access: .open))
+        Self.settle(driver, [host])
+        let room = try #require(host.space)
+        #expect(room.hasPrefix("room-"))
+        host.send(.leaveSpace(requestID: host.request()))
+        Self.settle(driver, [host])
+        #expect(host.space == "seoul-plaza")
+        // The rule's own minute (RoomRules.emptyCloseMillis, 60 s), not a shrunk one.
+        Self.settle(driver, [host], millis: 58_000)
+        #expect(driver.server.spaces[room] != nil)
+        Self.settle(driver, [host], millis: 3_000)
+        #expect(driver.server.spaces[room] == nil && driver.server.rooms.all.isEmpty)
+        #expect(Date().timeIntervalSince(started) < 30, "a minute of virtual time took \(Date().timeIntervalSince(started)) s")
+    }
+
+    @Test func aSilentClientIsClosedAfterThirtySecondsWithItsReason() throws {
+        let (driver, folder) = try Self.driver()
+        defer {
+            driver.stop()
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        let quiet = Self.client(driver, 1, space: "city-hall")
+        let talker = Self.client(driver, 2, space: "city-hall")
+        // The talker pings each second (settle does); the quiet one only reads.
+        Self.settle(driver, [talker], millis: 29_000)
+        Self.settle(driver, [quiet], millis: 0)
+        #expect(quiet.isConnected && driver.server.sessions.count == 2)
+        Self.settle(driver, [talker], millis: 2_000)
+        var problems: [String] = []
+        quiet.readMessages(problems: &problems)
+        #expect(!quiet.isConnected && talker.isConnected && driver.server.sessions.count == 1)
+        #expect(quiet.messages.contains { if case .error(.idleTimeout, _, _) = $0 { return true } else { return false } })
+    }
+
+    @Test func aCitizenInADeskSessionCannotQueueAtAnotherDesk() throws {
+        let (driver, folder) = try Self.driver(desks: true)
+        defer {
+            driver.stop()
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        let counsellor = Self.client(driver, 1, .staff)
+        counsellor.send(.deskDuty(requestID: counsellor.request(), desk: "counselling-120", on: true, field: ""))
+        let citizen = Self.client(driver, 2, space: "civil-complaint-centre-120")
+        citizen.send(.joinQueue(requestID: citizen.request(), desk: "counselling-120", field: ""))
+        Self.settle(driver, [counsellor, citizen])
+        counsellor.send(.takeNext(requestID: counsellor.request(), desk: "counselling-120"))
+        Self.settle(driver, [counsellor, citizen])
+        #expect(citizen.deskRoom != nil && citizen.space?.hasPrefix("room-") == true)
+        // The simulation's seed 2 found this: the citizen queued at a second desk while in a
+        // session, and the invariant "in one queue or one session" broke.
+        let request = citizen.request()
+        citizen.send(.joinQueue(requestID: request, desk: "tax-counselling", field: ""))
+        Self.settle(driver, [counsellor, citizen])
+        #expect(citizen.messages.contains { if case .error(.limitReached, request, _) = $0 { return true } else { return false } })
+        #expect(!driver.server.desks["tax-counselling"]!.queue.isWaiting(citizen.account!))
+    }
+
+    @Test func aDisconnectedCitizenKeepsThePlaceForTheWholeMinuteThenIsSkipped() throws {
+        let (driver, folder) = try Self.driver(desks: true)
+        defer {
+            driver.stop()
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        let first = Self.client(driver, 1, space: "civil-complaint-centre-120")
+        let second = Self.client(driver, 2, space: "civil-complaint-centre-120")
+        for c in [first, second] {
+            c.send(.joinQueue(requestID: c.request(), desk: "counselling-120", field: ""))
+            Self.settle(driver, [first, second])
+        }
+        first.connection?.hangUp()
+        Self.settle(driver, [second], millis: 59_000)
+        #expect(driver.server.desks["counselling-120"]!.queue.waiting.map(\.account) == ["member-1", "member-2"])
+        Self.settle(driver, [second], millis: 2_000)
+        #expect(driver.server.desks["counselling-120"]!.queue.waiting.map(\.account) == ["member-2"])
+        #expect(second.messages.contains { if case .queueStanding(_, 1, _) = $0 { return true } else { return false } }, "\(second.messages.filter { "\($0)".hasPrefix("queue") })")
+    }
+}
