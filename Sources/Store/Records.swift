@@ -308,6 +308,14 @@ extension Store {
         }
     }
 
+    /// The ids of every bug report and user report kept: the whole-server simulation checks that
+    /// each id a client was told is among them.
+    public func reportIDs() throws -> (bugReports: Set<Int64>, userReports: Set<Int64>) {
+        try pool.read { db in
+            (Set(try Int64.fetchAll(db, sql: "SELECT id FROM bug_reports")), Set(try Int64.fetchAll(db, sql: "SELECT id FROM user_reports")))
+        }
+    }
+
     /// Row counts of every table, for `seoulworld data check`.
     public func rowCounts() throws -> [(table: String, rows: Int)] {
         try pool.read { db in

@@ -209,6 +209,12 @@ extension Server {
             s.send(.error(code: .limitReached, requestID: request, text: "you are already waiting at '\(other.desk.id)'; one queue at a time"))
             return
         }
+        // In a session at one desk, waiting at another would let its staff take the citizen
+        // out of the first session's room (found by the whole-server simulation, seed 2).
+        if let busy = deskOrder.lazy.compactMap({ self.desks[$0] }).first(where: { $0.queue.session(involving: account) != nil }) {
+            s.send(.error(code: .limitReached, requestID: request, text: "you are in a session at '\(busy.desk.id)'; end it before you queue again"))
+            return
+        }
         let now = deskNowMillis
         guard d.desk.hours.isOpen(atUnixMillis: now) else {
             let next = d.desk.hours.nextOpening(atOrAfterUnixMillis: now).map { "; it opens at \(OpeningHours.describe($0))" } ?? ""

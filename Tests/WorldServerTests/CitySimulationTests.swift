@@ -1,0 +1,58 @@
+// The whole-server simulation in `make test`: a few seeds, each some simulated minutes of
+// hundreds of clients on virtual time; and the check that one seed is one run. Many seeds and
+// longer runs are `seoulworld simulate-city` (README, "The whole-server simulation").
+
+import Foundation
+import ServiceFiles
+import Services
+import Testing
+@testable import WorldServer
+
+@Suite(.serialized) struct CitySimulationTests {
+    static let services = Shipped.worlds.deletingLastPathComponent().appendingPathComponent("services").path
+
+    static func settings(seed: UInt64, minutes: UInt64, clients: Int, actPerMille: UInt64 = 25) throws -> CitySimulation.Settings {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sim-\(seed)-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var s = CitySimulation.Settings(seed: seed, folder: folder)
+        s.clients = clients
+        s.durationMillis = minutes * 60_000
+        s.actPerMille = actPerMille
+        s.desks = try DeskCatalog.load(directory: services)
+        s.profanity = try ProfanityFilter.load(directory: Shipped.worlds.deletingLastPathComponent().appendingPathComponent("policy").path)
+        return s
+    }
+
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func theInvariantsHoldForASeed(seed: UInt64) throws {
+        let settings = try Self.settings(seed: seed, minutes: 2, clients: 60)
+        defer { try? FileManager.default.removeItem(atPath: settings.folder) }
+        let outcome = try CitySimulation.run(settings, catalog: Shipped.catalog)
+        #expect(outcome.failure == nil, "\(outcome.failure ?? "")")
+        // The run did what it says: people entered, chatted, queued, were taken and reported.
+        for action in ["connect", "enter", "move", "chat", "travel", "open room", "join queue", "take next", "report user", "report bug", "hang up"] {
+            #expect(outcome.actions[action, default: 0] > 0, "no '\(action)' in seed \(seed)")
+        }
+        #expect(outcome.reportsChecked > 0)
+        for message in ["welcome", "entered", "chat", "roomOpened", "queueStanding", "sessionStarted", "bugReportFiled", "userReportFiled"] {
+            #expect(outcome.received[message, default: 0] > 0, "no '\(message)' received in seed \(seed)")
+        }
+        #expect(outcome.simulatedMillis >= 2 * 60_000)
+    }
+
+    @Test func oneSeedIsOneRun() throws {
+        let a = try Self.settings(seed: 7, minutes: 1, clients: 40, actPerMille: 60)
+        let b = try Self.settings(seed: 7, minutes: 1, clients: 40, actPerMille: 60)
+        defer {
+            try? FileManager.default.removeItem(atPath: a.folder)
+            try? FileManager.default.removeItem(atPath: b.folder)
+        }
+        let first = try CitySimulation.run(a, catalog: Shipped.catalog)
+        let second = try CitySimulation.run(b, catalog: Shipped.catalog)
+        #expect(first.failure == nil && second.failure == nil)
+        #expect(first.actions == second.actions)
+        #expect(first.digest == second.digest)
+        let other = try CitySimulation.run(try Self.settings(seed: 8, minutes: 1, clients: 40, actPerMille: 60), catalog: Shipped.catalog)
+        #expect(other.digest != first.digest)
+    }
+}
