@@ -4,7 +4,7 @@
 SWIFT ?= swift
 ARGS ?=
 
-.PHONY: deps build run simulate test e2e bench fuzz clean
+.PHONY: deps build run simulate simulate-city test e2e bench fuzz clean
 
 deps:
 	@scripts/install-deps.sh
@@ -21,6 +21,13 @@ run: deps
 # A simulated crowd in process, no network.
 simulate: deps
 	$(SWIFT) run -c release seoulworld simulate $(ARGS)
+
+# The whole server on virtual time with simulated citizens, staff and an operator, the
+# invariants checked after every step (README, "The whole server on virtual time"): SEEDS
+# seeds (default 100) of MINUTES simulated minutes (default 60). Not part of `make test`, which
+# runs three short seeds.
+simulate-city: deps
+	$(SWIFT) run -c release seoulworld simulate-city --seeds $${SEEDS:-100} --minutes $${MINUTES:-60} $(ARGS)
 
 # The whole test suite (Swift Testing). The build comes first so that the seoulworld binary
 # exists: the crash test runs it as a child process and kills it.

@@ -112,7 +112,7 @@ public struct CitySimulation {
         }
         for c in clients { c.readMessages(problems: &problems) }
         var digest: UInt64 = 0
-        for id in driver.server.spaceOrder { digest = (digest ^ (driver.server.spaces[id]?.world.stateHash() ?? 0)) &* 0x100_0000_01B3 }
+        for id in driver.server.host.spaceOrder { digest = (digest ^ (driver.server.host.spaces[id]?.world.stateHash() ?? 0)) &* 0x100_0000_01B3 }
         for c in clients { digest = (digest ^ c.digest) &* 0x100_0000_01B3 }
         outcome.digest = digest
         let counters = driver.server.counters
@@ -161,15 +161,15 @@ public struct CitySimulation {
         var out: [String] = []
         for s in server.sessions.values {
             guard case .present(let spaceID, let avatar, _) = s.presence.state else { continue }
-            guard let space = server.spaces[spaceID] else {
+            guard let space = server.host.spaces[spaceID] else {
                 out.append("session \(s.id) is present in '\(spaceID)', which is not open")
                 continue
             }
             if space.members[s.id] !== s { out.append("session \(s.id) is present in '\(spaceID)' but not among its members") }
             if space.world.avatar(avatar) == nil { out.append("session \(s.id)'s avatar \(avatar) is not alive in '\(spaceID)'") }
         }
-        for id in server.spaceOrder {
-            guard let space = server.spaces[id] else { continue }
+        for id in server.host.spaceOrder {
+            guard let space = server.host.spaces[id] else { continue }
             let leaving = Set(space.inputs.compactMap { if case .leave(let a) = $0 { return a } else { return nil } })
             var owners: [AvatarID: UInt64] = [:]
             for (sid, m) in space.members {
@@ -199,7 +199,7 @@ public struct CitySimulation {
         }
         for (account, desk) in waiting where inSession.contains(account) { out.append("\(account) waits at \(desk) while in a desk session") }
         for room in server.rooms.all {
-            guard let space = server.spaces[room.spaceID] else {
+            guard let space = server.host.spaces[room.spaceID] else {
                 out.append("room \(room.id) is open but its space \(room.spaceID) is not hosted")
                 continue
             }

@@ -71,15 +71,15 @@ extension Server {
         case .announceSpace: channel = .announceSpace
         case .announceAll: channel = .announceAll
         }
-        let space = s.spaceID.flatMap { spaces[$0] }
+        let space = s.spaceID.flatMap { host.spaces[$0] }
         let now = nowUnixMillis()
-        let sender = ChatGate.Sender(isStaff: s.isStaff, inSpace: space != nil && s.avatar != nil, mutedUntilMillis: s.mutedUntilMillis)
+        let sender = ChatGate.Sender(isStaff: s.isStaff, inSpace: space != nil && s.avatar != nil, mutedUntilMillis: s.chat.mutedUntilMillis)
         let text: String
-        switch ChatGate.check(channel, text: raw, sender: sender, limit: &s.chatLimit, rules: configuration.chatRateRules,
+        switch ChatGate.check(channel, text: raw, sender: sender, limit: &s.chat.chatLimit, rules: configuration.chatRateRules,
                               nowMillis: now, monotonicMillis: Int64(clockMillis)) {
         case .pass(let t, let muteEnded):
             text = t
-            if muteEnded { s.mutedUntilMillis = nil }
+            if muteEnded { s.chat.mutedUntilMillis = nil }
         case .refuse(let refusal):
             return refuseChat(refusal, s, request)
         }
@@ -117,7 +117,7 @@ extension Server {
         if let space { space.chatLog.append(line) }
         // A direct message to someone in another space is kept in their space's log too, so that
         // a report from either side finds it.
-        if channel == .direct, let r = recipients.first, r.spaceID != s.spaceID, let theirs = r.spaceID.flatMap({ spaces[$0] }) {
+        if channel == .direct, let r = recipients.first, r.spaceID != s.spaceID, let theirs = r.spaceID.flatMap({ host.spaces[$0] }) {
             theirs.chatLog.append(line)
         }
         s.send(.chatSent(requestID: request, filtered: filtered, recipients: UInt32(recipients.count), text: delivered))
@@ -127,7 +127,7 @@ extension Server {
     func recipients(of s: Session, target: ChatTarget, request: UInt32) -> (ChatChannel, [Session])? {
         switch target {
         case .nearby:
-            guard let space = s.spaceID.flatMap({ spaces[$0] }), let me = s.avatar.flatMap({ space.world.avatar($0) }) else { return (.nearby, []) }
+            guard let space = s.spaceID.flatMap({ host.spaces[$0] }), let me = s.avatar.flatMap({ space.world.avatar($0) }) else { return (.nearby, []) }
             var out: [Session] = []
             for other in space.members.values where other !== s && mayTalk(s, other) {
                 guard let a = other.avatar.flatMap({ space.world.avatar($0) }) else { continue }
@@ -138,10 +138,10 @@ extension Server {
             }
             return (.nearby, out.sorted { $0.id < $1.id })
         case .room:
-            guard let space = s.spaceID.flatMap({ spaces[$0] }) else { return (.room, []) }
+            guard let space = s.spaceID.flatMap({ host.spaces[$0] }) else { return (.room, []) }
             return (.room, space.members.values.filter { $0 !== s && $0.avatar != nil && mayTalk(s, $0) }.sorted { $0.id < $1.id })
         case .directEntity(let entity):
-            guard let space = s.spaceID.flatMap({ spaces[$0] }), let other = space.session(forEntity: entity), other !== s else {
+            guard let space = s.spaceID.flatMap({ host.spaces[$0] }), let other = space.session(forEntity: entity), other !== s else {
                 s.send(.error(code: .unknownTarget, requestID: request, text: "no one with entity \(entity) in this space"))
                 return nil
             }
@@ -153,7 +153,7 @@ extension Server {
             }
             return direct(s, to: other, request: request)
         case .announceSpace:
-            guard let space = s.spaceID.flatMap({ spaces[$0] }) else { return (.announcement, []) }
+            guard let space = s.spaceID.flatMap({ host.spaces[$0] }) else { return (.announcement, []) }
             return (.announcement, space.members.values.filter { $0 !== s }.sorted { $0.id < $1.id })
         case .announceAll:
             return (.announcement, sessions.values.filter { $0 !== s && $0.machine.state == .active }.sorted { $0.id < $1.id })
@@ -193,8 +193,8 @@ extension Server {
 
     /// Whether chat may pass between two sessions: neither blocks the other's account.
     func mayTalk(_ a: Session, _ b: Session) -> Bool {
-        if let account = b.accountID, a.blocked.contains(account) { return false }
-        if let account = a.accountID, b.blocked.contains(account) { return false }
+        if let account = b.accountID, a.chat.blocked.contains(account) { return false }
+        if let account = a.accountID, b.chat.blocked.contains(account) { return false }
         return true
     }
 

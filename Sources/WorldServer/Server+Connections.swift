@@ -32,9 +32,9 @@ extension Server {
             channel.close()
             return nil
         }
-        let id = sessions.newID(using: &random)
+        let id = sessions.newID()
         var secret = [UInt8](repeating: 0, count: WireProtocol.udpSecretBytes)
-        for i in secret.indices { secret[i] = UInt8.random(in: 0...255, using: &random) }
+        for i in secret.indices { secret[i] = UInt8.random(in: 0...255, using: &sessions.random) }
         let session = Session(id: id, connection: channel, server: self, secret: secret, nowMillis: clockMillis, limits: configuration.connectionLimits)
         sessions.add(session)
         counters.connectionsAccepted += 1
@@ -43,7 +43,7 @@ extension Server {
 
     func sessionClosed(_ s: Session, error: UVError?) {
         deskSessionGone(s)
-        carryOut(s.presence.disconnected(s.endReason), for: s)
+        carryOut(s.presence.disconnected(s.records.endReason), for: s)
         sessions.remove(s)
         counters.connectionsClosed += 1
         if let error { logger.debug("connection closed", metadata: ["session": "\(s.id)", "error": "\(error)"]) }
@@ -55,7 +55,7 @@ extension Server {
         case .none: break
         case .send(let message): s.send(message)
         case .close(let code, let text):
-            if code == .idleTimeout { s.endReason = .idleTimeout }
+            if code == .idleTimeout { s.records.endReason = .idleTimeout }
             s.send(.error(code: code, requestID: 0, text: text))
             s.connection.close()
         case .closeQuietly: s.connection.close()
@@ -84,7 +84,7 @@ extension Server {
 
     func welcome(for s: Session) -> Welcome {
         Welcome(sessionID: s.id, udpSecret: s.secret, tickRateHertz: UInt16(configuration.tickRateHertz), role: s.role,
-                displayName: s.displayName, spaces: spaceEntries)
+                displayName: s.displayName, spaces: host.entries)
     }
 
     func handle(_ message: ClientMessage, from s: Session) {
@@ -94,9 +94,9 @@ extension Server {
         }
         switch message {
         case .enterSpace(let request, let spaceID):
-            guard spaces[spaceID] != nil, rooms.room(spaceID: spaceID) == nil else {
+            guard host.spaces[spaceID] != nil, rooms.room(spaceID: spaceID) == nil else {
                 let text: String
-                if templateIDs.contains(spaceID) {
+                if host.templateIDs.contains(spaceID) {
                     text = "'\(spaceID)' is a room template: open a room from it (openRoom), or enter an open one (enterRoom)"
                 } else if rooms.room(spaceID: spaceID) != nil {
                     text = "'\(spaceID)' is a room: enter it with enterRoom, so that its access rule applies"
@@ -130,7 +130,7 @@ extension Server {
             s.send(.left(requestID: request))
             // Leaving a room: back to where the member entered it from.
             if wasRoom { carryOut(s.presence.returnToOrigin(request: request), for: s) }
-        case .snapshotsOverTCP(let on): s.snapshotsOverTCP = on
+        case .snapshotsOverTCP(let on): s.realtime.snapshotsOverTCP = on
         case .ping(let t): s.send(.pong(clientTimeMicros: t, serverTick: UInt64(counters.ticks)))
         case .input(let body): apply(body, from: s)
         case .reportBug(let request, let description): fileBugReport(s, request: request, description: description)
@@ -138,7 +138,7 @@ extension Server {
         case .reportUser(let request, let entity, let reason, let description):
             reportUser(s, request: request, entity: entity, reason: reason, description: description)
         case .block(let request, let subject, let on): block(s, request: request, subject: subject, on: on)
-        case .listBlocks(let request): s.send(.blockList(requestID: request, accounts: s.blocked.sorted()))
+        case .listBlocks(let request): s.send(.blockList(requestID: request, accounts: s.chat.blocked.sorted()))
         case .staff(let request, let action, let subject, let seconds, let reason):
             staffAction(s, request: request, action: action, subject: subject, seconds: seconds, reason: reason)
         case .openRoom(let request, let template, let title, let access): openRoom(s, request: request, template: template, title: title, access: access)

@@ -133,7 +133,7 @@ extension Server {
         }
         s.send(.done(requestID: request))
         // Stand at the desk: the free spot nearest its point.
-        if s.presence.pendingSpace == nil, spaces[d.desk.space] != nil {
+        if s.presence.pendingSpace == nil, host.spaces[d.desk.space] != nil {
             carryOut(s.presence.enter(d.desk.space, request: request, to: .desk, near: d.spot), for: s)
         }
         pushStandings(d)
@@ -141,7 +141,7 @@ extension Server {
 
     func takeNext(_ s: Session, request: UInt32, deskID: String) {
         guard let staff = s.accountID, let d = deskNamed(deskID, s, request) else { return }
-        guard let template = templates[d.desk.roomTemplate] else { return }
+        guard let template = host.templates[d.desk.roomTemplate] else { return }
         let now = deskNowMillis
         let session: DeskQueue.Session
         switch d.queue.takeNext(staff, nowMillis: now) {

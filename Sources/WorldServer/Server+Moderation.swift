@@ -52,12 +52,12 @@ extension Server {
             perform(s.machine.refused(.banned, "this account is banned \(Self.describeUntil(ban.endsAtMillis)): \(ban.reason)"), for: s)
             return
         }
-        s.blocked = Set(standing.blocked)
-        if let mute = standing.mute, mute.isActive(at: now) { s.mutedUntilMillis = mute.endsAtMillis ?? .max }
+        s.chat.blocked = Set(standing.blocked)
+        if let mute = standing.mute, mute.isActive(at: now) { s.chat.mutedUntilMillis = mute.endsAtMillis ?? .max }
         if let account = s.accountID { sessions.admit(s, account: account) }
         perform(s.machine.authenticated(welcome(for: s)), for: s)
         deskReconnected(s)
-        if let until = s.mutedUntilMillis, let mute = standing.mute {
+        if let until = s.chat.mutedUntilMillis, let mute = standing.mute {
             s.send(.notice(kind: .muted, untilUnixMillis: until == .max ? 0 : UInt64(until), text: "you are muted \(Self.describeUntil(until)): \(mute.reason)"))
         }
     }
@@ -66,7 +66,7 @@ extension Server {
     /// Removes a client with a reason it is told (`kicked`, or `banned`).
     func kick(_ s: Session, code: ErrorCode, text: String) {
         counters.kicks += 1
-        s.endReason = .kicked
+        s.records.endReason = .kicked
         s.send(.error(code: code, requestID: 0, text: text))
         s.connection.close()
     }
@@ -74,7 +74,7 @@ extension Server {
     // MARK: Reports
 
     func reportUser(_ s: Session, request: UInt32, entity: UInt32, reason: ReportReasonCode, description: String) {
-        guard let spaceID = s.spaceID, let space = spaces[spaceID] else {
+        guard let spaceID = s.spaceID, let space = host.spaces[spaceID] else {
             s.send(.error(code: .notInSpace, requestID: request, text: "enter the space where it happens: a report names someone there by entity"))
             return
         }
@@ -86,8 +86,8 @@ extension Server {
             s.send(.error(code: .internalError, requestID: request, text: "this server keeps no records (started without --data); the report was not stored"))
             return
         }
-        guard s.userReportsPending < Self.userReportsPendingPerSessionMax else {
-            s.send(.error(code: .rateLimited, requestID: request, text: "\(s.userReportsPending) reports are still being stored; wait for their answers"))
+        guard s.records.userReportsPending < Self.userReportsPendingPerSessionMax else {
+            s.send(.error(code: .rateLimited, requestID: request, text: "\(s.records.userReportsPending) reports are still being stored; wait for their answers"))
             return
         }
         let now = nowUnixMillis()
@@ -105,7 +105,7 @@ extension Server {
                                 tick: Int64(tick), recordingFile: recording?.file, recordingTick: recording.map { Int64($0.tick) },
                                 evidenceJSON: evidence.json(), createdAtMillis: now)
         guard submitAcknowledged(.userReport(report), waiter: .userReport(session: s.id, requestID: request), to: s, request: request) else { return }
-        s.userReportsPending += 1
+        s.records.userReportsPending += 1
         submitUsage(.serviceEvent(ServiceEvent(service: "user-report", kind: "filed", accountID: s.accountID, atMillis: now, outcome: report.reason.rawValue)))
     }
 
@@ -140,7 +140,7 @@ extension Server {
         let account: String
         switch subject {
         case .entity(let entity):
-            guard let other = s.spaceID.flatMap({ spaces[$0] })?.session(forEntity: entity) else {
+            guard let other = s.spaceID.flatMap({ host.spaces[$0] })?.session(forEntity: entity) else {
                 s.send(.error(code: .unknownTarget, requestID: request, text: "no one with entity \(entity) in this space"))
                 return
             }
@@ -156,7 +156,7 @@ extension Server {
             s.send(.error(code: .unknownTarget, requestID: request, text: "you cannot block your own account"))
             return
         }
-        if on && !s.blocked.contains(account) && s.blocked.count >= blocksPerAccountMax {
+        if on && !s.chat.blocked.contains(account) && s.chat.blocked.count >= blocksPerAccountMax {
             s.send(.error(code: .limitReached, requestID: request, text: "you block \(blocksPerAccountMax) accounts already, the most allowed; unblock one first"))
             return
         }
@@ -166,7 +166,7 @@ extension Server {
         }
         // Effective at once, on every session of the account.
         for mine in sessionsOf(me) {
-            if on { mine.blocked.insert(account) } else { mine.blocked.remove(account) }
+            if on { mine.chat.blocked.insert(account) } else { mine.chat.blocked.remove(account) }
         }
         if records == nil { s.send(.done(requestID: request)) }
     }
@@ -181,7 +181,7 @@ extension Server {
         case .entity(let entity):
             // The machine checks the role first; so must this look-up, which can refuse too.
             guard s.isStaff else { return performModeration([.refuse(.notStaff)], answer: .staff(s, request)) }
-            guard let other = s.spaceID.flatMap({ spaces[$0] })?.session(forEntity: entity) else {
+            guard let other = s.spaceID.flatMap({ host.spaces[$0] })?.session(forEntity: entity) else {
                 s.send(.error(code: .unknownTarget, requestID: request, text: "no one with entity \(entity) in your space"))
                 return
             }
@@ -210,7 +210,7 @@ extension Server {
         ModerationFacts(subject: .account(account), online: sessionsOf(account).map(Self.moderated), keepsRecords: records != nil)
     }
 
-    static func moderated(_ s: Session) -> ModeratedSession { ModeratedSession(session: s.id, mutedUntilMillis: s.mutedUntilMillis) }
+    static func moderated(_ s: Session) -> ModeratedSession { ModeratedSession(session: s.id, mutedUntilMillis: s.chat.mutedUntilMillis) }
 
     /// Who waits for the outcome of a moderation request, and how they are answered.
     enum ModerationAnswer {
@@ -230,7 +230,7 @@ extension Server {
             case .notice(let id, let kind, let until, let text):
                 let wire: NoticeKind = kind == .warning ? .warning : (kind == .muted ? .muted : .unmuted)
                 sessions[id]?.send(.notice(kind: wire, untilUnixMillis: until.map { UInt64($0) } ?? 0, text: text))
-            case .setMute(let id, let until): sessions[id]?.mutedUntilMillis = until
+            case .setMute(let id, let until): sessions[id]?.chat.mutedUntilMillis = until
             case .kick(let id, let banned, let text):
                 if let t = sessions[id] { kick(t, code: banned ? .banned : .kicked, text: text) }
             case .persist(let r): record = Self.storeWrite(r)

@@ -44,7 +44,7 @@ extension Server {
             else if s.roles.contains(.mentor) { role = "mentor" }
             else if s.roles.contains(.mentee) { role = "mentee" }
             else { role = "member" }
-            let key = ClientCount(role: role, transport: s.binding.boundAddress == nil ? "tcp" : "udp", count: 0)
+            let key = ClientCount(role: role, transport: s.realtime.binding.boundAddress == nil ? "tcp" : "io.udp", count: 0)
             counts[key, default: 0] += 1
         }
         return counts.map { ClientCount(role: $0.key.role, transport: $0.key.transport, count: $0.value) }
@@ -60,8 +60,8 @@ extension Server {
     }
 
     func spaceFigures() -> [SpaceFigures] {
-        spaceOrder.compactMap { id -> SpaceFigures? in
-            guard let space = spaces[id] else { return nil }
+        host.spaceOrder.compactMap { id -> SpaceFigures? in
+            guard let space = host.spaces[id] else { return nil }
             let world = space.world
             var dots = AvatarDots()
             let avatars = world.avatars
@@ -94,7 +94,7 @@ extension Server {
             case .code: access = "code"
             }
             return RoomFigures(id: r.id, spaceID: r.spaceID, template: r.template, title: r.title, access: access,
-                               population: spaces[r.spaceID]?.world.population ?? 0, capacity: r.capacity)
+                               population: host.spaces[r.spaceID]?.world.population ?? 0, capacity: r.capacity)
         }
     }
 
@@ -116,7 +116,7 @@ extension Server {
     /// server stopped, the reply is never called, so callers wait with a timeout.
     public func perform(_ action: OperatorAction, actor: String, reply: @escaping @Sendable (OperatorReply) -> Void) {
         let task: () -> Void = { [unowned self] in self.carryOut(action, actor: actor, reply: reply) }
-        mailbox?.post(task)
+        io.mailbox?.post(task)
     }
 
     func carryOut(_ action: OperatorAction, actor: String, reply: @escaping @Sendable (OperatorReply) -> Void) {
@@ -130,7 +130,7 @@ extension Server {
             }
             let targets: [Session]
             if let spaceID {
-                guard let space = spaces[spaceID] else { return reply(OperatorReply(status: 404, message: "no space '\(spaceID)' is served now")) }
+                guard let space = host.spaces[spaceID] else { return reply(OperatorReply(status: 404, message: "no space '\(spaceID)' is served now")) }
                 targets = space.members.values.sorted { $0.id < $1.id }
             } else {
                 targets = sessions.values.filter { $0.machine.state == .active }.sorted { $0.id < $1.id }
@@ -141,8 +141,8 @@ extension Server {
             counters.chatMessages += 1
             counters.chatDeliveries += targets.count
             counters.staffActions += 1
-            for id in spaceID.map({ [$0] }) ?? spaceOrder {
-                spaces[id]?.chatLog.append(ChatLine(atMillis: now, tick: spaces[id]?.world.tick ?? 0, channel: ChatChannel.announcement.rawValue,
+            for id in spaceID.map({ [$0] }) ?? host.spaceOrder {
+                host.spaces[id]?.chatLog.append(ChatLine(atMillis: now, tick: host.spaces[id]?.world.tick ?? 0, channel: ChatChannel.announcement.rawValue,
                                                     senderSession: 0, senderAccount: actor, senderName: Self.operatorName, recipients: [],
                                                     sent: text, delivered: text))
             }

@@ -13,24 +13,24 @@ extension Server {
             switch action {
             case .takeOut(let space, let avatar, _, let reason):
                 closeVisit(s, reason)
-                if let instance = spaces[space] {
+                if let instance = host.spaces[space] {
                     instance.inputs.append(.leave(avatar))
                     instance.members[s.id] = nil
                 }
                 if let room = rooms.room(spaceID: space) { rooms.left(room.id, nowMillis: monotonicMillis) }
-                s.feed = nil
+                s.realtime.feed = nil
             case .requestPlace(let space, let near):
-                guard let instance = spaces[space] else {
+                guard let instance = host.spaces[space] else {
                     carryOut(s.presence.closed(space), for: s)
                     continue
                 }
                 instance.inputs.append(.enter(EnterRequest(tag: s.id, near: near)))
             case .entered(let space, let avatar, _, let request): placed(s, avatar, in: space, request: request)
-            case .removeStray(let space, let avatar): spaces[space]?.inputs.append(.leave(avatar))
+            case .removeStray(let space, let avatar): host.spaces[space]?.inputs.append(.leave(avatar))
             case .refuse(let refusal, let space, let request): s.send(Self.refusal(refusal, space: space, request: request, room: rooms.room(spaceID: space)?.id))
             case .stopWatching(let space):
-                spaces[space]?.members[s.id] = nil
-                s.feed = nil
+                host.spaces[space]?.members[s.id] = nil
+                s.realtime.feed = nil
             case .watch(let space, let request): watch(space, request: request, session: s)
             }
         }
@@ -38,9 +38,9 @@ extension Server {
 
     /// An avatar is placed: its feed, the space's tables, the visit, and `entered`.
     func placed(_ s: Session, _ avatar: AvatarID, in id: String, request: UInt32) {
-        guard let space = spaces[id], let a = space.world.avatar(avatar) else { return }
-        s.feed = SnapshotFeed(observer: avatar, budgetBytes: WireProtocol.packetBytesMax - 5)
-        s.namesSent.removeAll()
+        guard let space = host.spaces[id], let a = space.world.avatar(avatar) else { return }
+        s.realtime.feed = SnapshotFeed(observer: avatar, budgetBytes: WireProtocol.packetBytesMax - 5)
+        s.realtime.namesSent.removeAll()
         space.members[s.id] = s
         space.sessionBySlot[avatar.slot] = s
         if let room = rooms.room(spaceID: id) {
@@ -65,17 +65,17 @@ extension Server {
 
     /// A spectator's camera, when serving a recording: the first spawn area's centre.
     func watch(_ spaceID: String, request: UInt32, session s: Session) {
-        guard let space = spaces[spaceID] else { return }
+        guard let space = host.spaces[spaceID] else { return }
         let area = space.world.definition.spawnAreas[0]
         let camera = Vec2(area.area.minX / 2 + area.area.maxX / 2, area.area.minY / 2 + area.area.maxY / 2)
-        s.feed = SnapshotFeed(camera: camera, floor: area.floor, budgetBytes: WireProtocol.packetBytesMax - 5)
+        s.realtime.feed = SnapshotFeed(camera: camera, floor: area.floor, budgetBytes: WireProtocol.packetBytesMax - 5)
         space.members[s.id] = s
         s.send(.entered(requestID: request, spaceID: spaceID, entity: SnapshotFeed.spectatorEntity, x: camera.x, y: camera.y, floor: UInt8(area.floor)))
     }
 
     /// Where the session's avatar stands now (for a room's return spot).
     func standing(_ s: Session) -> Spot? {
-        guard let id = s.spaceID, let avatar = s.avatar, let a = spaces[id]?.world.avatar(avatar) else { return nil }
+        guard let id = s.spaceID, let avatar = s.avatar, let a = host.spaces[id]?.world.avatar(avatar) else { return nil }
         return Spot(floor: a.floor, position: a.position)
     }
 }

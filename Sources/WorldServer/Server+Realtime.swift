@@ -29,18 +29,18 @@ extension Server {
                 drop(.unknownSession)
                 return
             }
-            send(s.binding.bindRequested(from: address, nonce: random.next()))
+            send(s.realtime.binding.bindRequested(from: address, nonce: sessions.random.next()))
         case .challengeResponse(let sessionID, let nonce, let mac):
             guard let s = sessions[sessionID] else {
                 drop(.unknownSession)
                 return
             }
             let expected = bindingMAC(secret: s.secret, sessionID: sessionID, nonce: nonce)
-            let action = s.binding.challengeAnswered(from: address, nonce: nonce, mac: mac, expectedMAC: expected)
+            let action = s.realtime.binding.challengeAnswered(from: address, nonce: nonce, mac: mac, expectedMAC: expected)
             if case .none = action { drop(.challengeFailed) } else { counters.udpBound += 1 }
             send(action)
         case .input(let sessionID, let body):
-            guard let s = sessions[sessionID], s.binding.accepts(from: address) else {
+            guard let s = sessions[sessionID], s.realtime.binding.accepts(from: address) else {
                 drop(.notBound)
                 return
             }
@@ -61,7 +61,7 @@ extension Server {
         case .none: break
         case .reply(let packet, let to), .bind(let to, let packet):
             let bytes = packet.encode()
-            if udp?.send(bytes, to: to) == true {
+            if io.udp?.send(bytes, to: to) == true {
                 counters.bytesOut += bytes.count
                 counters.datagramsOut += 1
             }
@@ -69,34 +69,34 @@ extension Server {
     }
 
     func apply(_ body: InputBody, from s: Session) {
-        s.lastInput = (body.clientTimeMillis, clockMillis)
+        s.realtime.lastInput = (body.clientTimeMillis, clockMillis)
         // The server's round trip: now, less the snapshot time the client echoes, less how long
         // the client held that snapshot (docs/PROTOCOL.md, section 6.1), all mod 65,536 ms.
         if body.echoServerTimeMillis != 0,
            let rtt = roundTripMillis(now: UInt16(truncatingIfNeeded: clockMillis), echoed: body.echoServerTimeMillis, held: body.holdMillis) {
-            s.rttMillis = rtt
+            s.realtime.rttMillis = rtt
             figures.rtt.add(rtt)
         }
-        if body.ackTick != 0 { s.feed?.acknowledge(body.ackTick, scratch: snapshotScratch) }
+        if body.ackTick != 0 { s.realtime.feed?.acknowledge(body.ackTick, scratch: host.snapshotScratch) }
         if replay != nil {
             // A command is new when its sequence is past the last one seen (a client repeats
             // its recent commands, and sends sequence 0 before any); every new one is refused.
-            guard body.sequence > s.lastSequence else { return }
-            s.lastSequence = body.sequence
+            guard body.sequence > s.realtime.lastSequence else { return }
+            s.realtime.lastSequence = body.sequence
             counters.spectatorInputsRefused += 1
             // Said once a second at most: a client sends inputs every tick.
-            if clockMillis >= s.refusedNoticeAtMillis + 1_000 {
-                s.refusedNoticeAtMillis = clockMillis
+            if clockMillis >= s.realtime.refusedNoticeAtMillis + 1_000 {
+                s.realtime.refusedNoticeAtMillis = clockMillis
                 s.send(.error(code: .spectatorOnly, requestID: 0, text: "this server plays a recording: spectators only, inputs are refused"))
             }
             return
         }
-        guard let spaceID = s.spaceID, let avatar = s.avatar, let space = spaces[spaceID] else { return }
+        guard let spaceID = s.spaceID, let avatar = s.avatar, let space = host.spaces[spaceID] else { return }
         // Commands are newest first; apply, oldest first, those not applied before.
         for (i, command) in body.commands.enumerated().reversed() {
             let sequence = body.sequence &- UInt32(i)
-            guard sequence > s.lastSequence else { continue }
-            s.lastSequence = sequence
+            guard sequence > s.realtime.lastSequence else { continue }
+            s.realtime.lastSequence = sequence
             counters.inputsApplied += 1
             switch command {
             case .stop: space.inputs.append(.move(avatar, .stop))

@@ -23,28 +23,28 @@ extension Server {
         let writer = RecordingWriter(queueBytesMax: settings.queueBytesMax) { text in
             logger.error("recording", metadata: ["problem": "\(text)"])
         }
-        recordingWriter = writer
+        host.recordingWriter = writer
         let now = UInt64(nowUnixMillis())
-        for id in spaceOrder {
-            let space = spaces[id]!
+        for id in host.spaceOrder {
+            let space = host.spaces[id]!
             space.recorder = SpaceRecorder(settings: settings, writer: writer, world: space.world, seed: space.seed, nowUnixMillis: now)
         }
-        logger.info("recording", metadata: ["directory": "\(settings.directory)", "spaces": "\(spaceOrder.count)",
+        logger.info("recording", metadata: ["directory": "\(settings.directory)", "host.spaces": "\(host.spaceOrder.count)",
                                             "keyframeEveryTicks": "\(settings.keyframeIntervalTicks)"])
     }
 
     /// Ends every space's recording in good order and waits for the disk.
     func stopRecording() {
-        guard let writer = recordingWriter else { return }
-        for id in spaceOrder {
-            guard let space = spaces[id], let recorder = space.recorder else { continue }
+        guard let writer = host.recordingWriter else { return }
+        for id in host.spaceOrder {
+            guard let space = host.spaces[id], let recorder = space.recorder else { continue }
             recorder.finish(world: space.world)
         }
         writer.stop()
-        recordingWriter = nil
+        host.recordingWriter = nil
         logger.info("recording closed", metadata: ["bytes": "\(writer.bytesWritten)"])
     }
 
     /// The recording files written so far, every space's, in space order.
-    public var recordingPaths: [String] { spaceOrder.flatMap { spaces[$0]?.recorder?.paths ?? [] } }
+    public var recordingPaths: [String] { host.spaceOrder.flatMap { host.spaces[$0]?.recorder?.paths ?? [] } }
 }

@@ -140,17 +140,17 @@ extension Server {
 
     func openVisit(_ s: Session, space: String) {
         guard let records else { return }
-        precondition(s.visitID == nil, "a session has at most one open visit")
+        precondition(s.records.visitID == nil, "a session has at most one open visit")
         let id = records.nextVisitID
         records.nextVisitID += 1
-        s.visitID = id
+        s.records.visitID = id
         submitUsage(.visitOpened(VisitOpening(visitID: id, runID: records.run.runID, sessionID: s.id, accountID: s.accountID,
                                               role: Int(s.role), spaceID: space, enteredAtMillis: nowUnixMillis())))
     }
 
     func closeVisit(_ s: Session, _ reason: Schema.EndReason) {
-        guard let id = s.visitID else { return }
-        s.visitID = nil
+        guard let id = s.records.visitID else { return }
+        s.records.visitID = nil
         submitUsage(.visitClosed(visitID: id, leftAtMillis: nowUnixMillis(), reason: reason))
     }
 
@@ -161,15 +161,15 @@ extension Server {
             s.send(.error(code: .internalError, requestID: request, text: "this server keeps no records (it plays a recording); the report was not stored"))
             return
         }
-        guard s.bugReportsPending < records.settings.bugReportsPendingPerSessionMax else {
+        guard s.records.bugReportsPending < records.settings.bugReportsPendingPerSessionMax else {
             s.send(.error(code: .rateLimited, requestID: request,
-                          text: "\(s.bugReportsPending) bug reports are still being stored; wait for their answers, then send again"))
+                          text: "\(s.records.bugReportsPending) bug reports are still being stored; wait for their answers, then send again"))
             return
         }
         var report = BugReport(runID: records.run.runID, sessionID: s.id, accountID: s.accountID, role: Int(s.role), description: description,
                                spaceID: nil, floor: nil, xCentimetres: nil, yCentimetres: nil, tick: nil, serverVersion: Self.version,
                                createdAtMillis: nowUnixMillis())
-        if let spaceID = s.spaceID, let space = spaces[spaceID] {
+        if let spaceID = s.spaceID, let space = host.spaces[spaceID] {
             report.spaceID = spaceID
             report.tick = Int64(space.world.tick)
             if let avatar = s.avatar, let a = space.world.avatar(avatar) {
@@ -186,7 +186,7 @@ extension Server {
             return
         }
         records.waiting[ticket] = .bugReport(session: s.id, requestID: request)
-        s.bugReportsPending += 1
+        s.records.bugReportsPending += 1
         submitUsage(.serviceEvent(ServiceEvent(service: "bug-report", kind: "filed", accountID: s.accountID, atMillis: report.createdAtMillis)))
     }
 
@@ -202,7 +202,7 @@ extension Server {
             case .bugReport(let sessionID, let request):
                 // The sender may have left meanwhile: the report is stored all the same.
                 guard let s = sessions[sessionID] else { continue }
-                s.bugReportsPending -= 1
+                s.records.bugReportsPending -= 1
                 switch completion.result {
                 case .success(.id(let id)):
                     counters.bugReportsFiled += 1
@@ -225,7 +225,7 @@ extension Server {
                 }
             case .userReport(let sessionID, let request):
                 guard let s = sessions[sessionID] else { continue }
-                s.userReportsPending -= 1
+                s.records.userReportsPending -= 1
                 if case .success(.id(let id)) = completion.result {
                     counters.userReportsFiled += 1
                     s.send(.userReportFiled(requestID: request, reportID: UInt64(id)))
@@ -281,7 +281,7 @@ extension Server {
         submitUsage(.runStopped(runID: records.run.runID, atMillis: nowUnixMillis()))
         let finished = records.writer.stop()
         let f = records.writer.figures()
-        storeFigures = f
+        figures.store = f
         logger.info("store closed", metadata: ["committed": "\(f.committed)", "transactions": "\(f.transactions)",
                                                "failed": "\(f.failed)", "dropped": "\(records.dropped)", "finished": "\(finished)"])
         self.records = nil

@@ -5,7 +5,7 @@
 // and removes the rooms' worlds and moves the sessions.
 //
 // Invariants:
-// 1. A room's world exists (in `spaces` and `spaceOrder`) exactly while RoomBook has the room.
+// 1. A room's world exists (in SpaceHost) exactly while RoomBook has the room.
 // 2. RoomBook's population of a room is the number of sessions whose avatar is placed in it.
 // 3. Where each session is, and where a room's leaver goes back to, is its Presence's alone
 //    (Presence.swift); this file asks it, and carries out what it answers.
@@ -29,7 +29,7 @@ extension Server {
 
     func openRoom(_ s: Session, request: UInt32, template: String, title: String, access wire: RoomAccessRule) {
         guard let account = s.accountID, replay == nil else { return }
-        guard let t = templates[template] else {
+        guard let t = host.templates[template] else {
             s.send(.error(code: .unknownSpace, requestID: request, text: "no room template '\(template)'"))
             return
         }
@@ -75,20 +75,17 @@ extension Server {
             return false
         }
         instance.chatRadiusCentimetres = t.chatRadiusCentimetres
-        if let writer = recordingWriter, let settings = configuration.recording {
+        if let writer = host.recordingWriter, let settings = configuration.recording {
             instance.recorder = SpaceRecorder(settings: settings, writer: writer, world: instance.world, seed: seed,
                                               nowUnixMillis: UInt64(nowUnixMillis()))
         }
-        spaces[room.spaceID] = instance
-        spaceOrder.append(room.spaceID)
-        spaceOrder.sort()
+        host.add(room.spaceID, instance)
         return true
     }
 
     /// Removes a closed room's world from the tick, finishing its recording.
     func removeRoomWorld(_ room: Room) {
-        guard let space = spaces.removeValue(forKey: room.spaceID) else { return }
-        spaceOrder.removeAll { $0 == room.spaceID }
+        guard let space = host.remove(room.spaceID) else { return }
         space.recorder?.finish(world: space.world)
         for s in sessions.values where s.presence.pendingSpace == room.spaceID { carryOut(s.presence.closed(room.spaceID), for: s) }
     }
@@ -139,7 +136,7 @@ extension Server {
     /// Once a second: rooms empty for long enough close, and their worlds go.
     func closeEmptyRooms() {
         for room in rooms.closeDue(nowMillis: monotonicMillis) {
-            assert(spaces[room.spaceID]?.members.isEmpty ?? true, "a room closes only when empty")
+            assert(host.spaces[room.spaceID]?.members.isEmpty ?? true, "a room closes only when empty")
             // Someone whose entry is still on its way (within a tick) is told, not left waiting.
             removeRoomWorld(room)
             submitUsage(.serviceEvent(ServiceEvent(service: "room", kind: "closed", accountID: room.owner, atMillis: nowUnixMillis(), outcome: room.template)))

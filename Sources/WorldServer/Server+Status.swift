@@ -31,7 +31,7 @@ extension Server {
             "userReportsFiled": counters.userReportsFiled, "staffActions": counters.staffActions, "kicks": counters.kicks,
             "bannedRefused": counters.bannedRefused, "roomsOpen": rooms.rooms.count,
         ]
-        if let f = storeFigures {
+        if let f = figures.store {
             stats["storeCommitted"] = f.committed
             stats["storeTransactions"] = f.transactions
             stats["storeFailed"] = f.failed
@@ -54,14 +54,14 @@ extension Server {
 
     func logStatus() {
         let seconds = Double(configuration.statusEverySeconds)
-        let populated = spaceOrder.compactMap { id -> String? in
-            let n = spaces[id]!.world.population
+        let populated = host.spaceOrder.compactMap { id -> String? in
+            let n = host.spaces[id]!.world.population
             return n > 0 ? "\(id) \(n)" : nil
         }
-        let bound = sessions.values.filter { $0.binding.boundAddress != nil }.count
+        let bound = sessions.values.filter { $0.realtime.binding.boundAddress != nil }.count
         logger.info("status", metadata: [
-            "clients": "\(sessions.count) (udp \(bound))",
-            "spaces": "\(populated.isEmpty ? "empty" : populated.joined(separator: ", "))",
+            "clients": "\(sessions.count) (io.udp \(bound))",
+            "host.spaces": "\(populated.isEmpty ? "empty" : populated.joined(separator: ", "))",
             "tick": "p50 \(String(format: "%.2f", tickMillis(percentile: 0.5))) ms p99 \(String(format: "%.2f", tickMillis(percentile: 0.99))) ms",
             "skipped": "\(counters.ticksSkipped)",
             "rtt": "\(rttText())",

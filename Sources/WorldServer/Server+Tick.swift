@@ -32,8 +32,8 @@ extension Server {
         let nowUnixMillis = configuration.recording == nil ? 0 : UInt64(self.nowUnixMillis())
         counters.ticks += 1
         let tickNumber = UInt32(truncatingIfNeeded: counters.ticks)
-        for id in spaceOrder {
-            guard let space = spaces[id] else { continue }
+        for id in host.spaceOrder {
+            guard let space = host.spaces[id] else { continue }
             counters.clientTicks += space.members.count
             if let replay {
                 guard let world = replay.next() else {
@@ -86,25 +86,25 @@ extension Server {
         for s in space.members.values {
             // The feed is advanced in place in its session: a local copy would share its arrays
             // with the session's, and every mutation of them would copy them, per client per tick.
-            guard s.feed != nil else { continue }
-            let (clientTime, heardAt) = s.lastInput
-            let header = SnapshotHeader(tick: tick, baselineTick: 0, inputAck: s.lastSequence, echoClientTimeMillis: clientTime,
+            guard s.realtime.feed != nil else { continue }
+            let (clientTime, heardAt) = s.realtime.lastInput
+            let header = SnapshotHeader(tick: tick, baselineTick: 0, inputAck: s.realtime.lastSequence, echoClientTimeMillis: clientTime,
                                         holdMillis: UInt16(truncatingIfNeeded: clockMillis &- heardAt), serverTimeMillis: serverTime)
-            if let (body, _) = s.feed!.next(world: world, header: header, scratch: snapshotScratch) {
-                if let log = viewDigests, tick % ViewDigestLog.everyTicks == 0 { log.add(session: s.id, tick: tick, known: s.feed!.lastKnown) }
-                if let address = s.binding.boundAddress, let udp {
+            if let (body, _) = s.realtime.feed!.next(world: world, header: header, scratch: host.snapshotScratch) {
+                if let log = host.viewDigests, tick % ViewDigestLog.everyTicks == 0 { log.add(session: s.id, tick: tick, known: s.realtime.feed!.lastKnown) }
+                if let address = s.realtime.binding.boundAddress, let udp = io.udp {
                     // Batched: one sendmmsg per 64 clients (counted when sent, below).
                     udp.queue(to: address) { Packet.writeSnapshot(body, into: $0) }
-                } else if s.snapshotsOverTCP {
+                } else if s.realtime.snapshotsOverTCP {
                     s.send(.snapshot(body))
                     counters.snapshotsSent += 1
                 }
             }
             if let seen = newlySeen[s.id] {
                 var names: [(entity: UInt32, name: String)] = []
-                for subject in seen where !s.namesSent.contains(SnapshotFeed.entity(subject)) {
+                for subject in seen where !s.realtime.namesSent.contains(SnapshotFeed.entity(subject)) {
                     guard let other = space.sessionBySlot[subject.slot], other.avatar == subject else { continue }
-                    s.namesSent.insert(SnapshotFeed.entity(subject))
+                    s.realtime.namesSent.insert(SnapshotFeed.entity(subject))
                     names.append((SnapshotFeed.entity(subject), other.displayName))
                     if names.count == WireProtocol.namesPerMessageMax {
                         s.send(.names(names))
@@ -114,7 +114,7 @@ extension Server {
                 if !names.isEmpty { s.send(.names(names)) }
             }
         }
-        if let sent = udp?.flush() {
+        if let sent = io.udp?.flush() {
             counters.bytesOut += sent.bytes
             counters.datagramsOut += sent.datagrams
             counters.snapshotsSent += sent.datagrams
@@ -130,7 +130,7 @@ extension Server {
         logger.info("shutting down", metadata: ["reason": "\(reason)", "clients": "\(sessions.count)"])
         closeAllVisits()
         for s in sessions.values { s.send(.shuttingDown(seconds: 0, text: "the server is stopping (\(reason))")) }
-        listener?.close()
+        io.listener?.close()
         timers.stopAll()
         // The last view says so: /readyz answers "shutting down" until the process ends.
         if configuration.operatorBoard != nil { publishView() }
@@ -142,8 +142,8 @@ extension Server {
                 s.send(.error(code: .shuttingDown, requestID: 0, text: "the server stopped (\(reason))"))
                 s.connection.close()
             }
-            self.udp?.close()
-            self.mailbox?.close()
+            self.io.udp?.close()
+            self.io.mailbox?.close()
             for signal in self.timers.signals { signal.close() }
             self.timers.stop(.closer)
         }

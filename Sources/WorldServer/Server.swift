@@ -7,10 +7,13 @@
 // collected since the last tick are stepped, enter results are answered, and each client is
 // sent its snapshot (UDP when bound, else TCP if it asked) and the names of avatars new to it.
 //
-// Where the rest is: connections and message routing (Server+Connections), UDP and inputs
-// (Server+Realtime), the tick, snapshots and shutdown (Server+Tick), where each session is
-// (Presence, Server+Presence), chat, moderation, rooms, desks, records, recording, the
-// operator's view and status (one Server+ file each); the rules are Services' machines.
+// Where the rest is: the state, by owner: the sessions (SessionTable), the worlds and room
+// templates (SpaceHost), the loop and sockets (LoopIO), the timers (LoopTimers, on libuv or
+// on a VirtualDriver's clock), where each session is (Presence). The work, by concern:
+// connections and message routing (Server+Connections), UDP and inputs (Server+Realtime), the
+// tick, snapshots and shutdown (Server+Tick), chat, moderation, rooms, desks, records,
+// recording, the operator's view and status (one Server+ file each); the rules are Services'
+// machines.
 //
 // Invariants:
 // 1. Only the loop thread touches server state; `requestStop` (any thread) goes through UVAsync.
@@ -31,11 +34,8 @@ import WorldFiles
 
 public final class Server: @unchecked Sendable {
     public let configuration: ServerConfiguration
-    /// The spaces listed in `welcome`, and which of them are room templates (not served yet).
-    let spaceEntries: [SpaceEntry]
-    let templateIDs: Set<String>
-    /// The room templates, by id: what a room opened from each is made of.
-    var templates: [String: RoomTemplate] = [:]
+    /// The worlds served, in tick order, and the room templates (SpaceHost.swift).
+    let host: SpaceHost
     /// The rooms open now (Server+Rooms.swift).
     var rooms: RoomBook
     /// The service desks and their queues (Server+Desks.swift).
@@ -43,33 +43,21 @@ public final class Server: @unchecked Sendable {
     var deskOrder: [String] = []
     /// Set when serving a recording: the worlds step from it, and every client is a spectator.
     let replay: ReplaySource?
-    let loop: UVLoop
+    /// The loop, the sockets and the mailbox (LoopIO.swift).
+    let io: LoopIO
     var logger: Logger
-    var spaces: [String: SpaceInstance] = [:]
-    var spaceOrder: [String] = []
-    /// Every session, by id and by member account (SessionTable.swift).
-    let sessions = SessionTable()
-    var listener: TCPListener?
-    var udp: UDPSocket?
+    /// Every session, by id and by member account, and the randomness of their ids and secrets
+    /// (SessionTable.swift).
+    let sessions: SessionTable
     /// The loop's timers and signal handlers, on libuv's clock or a virtual one (LoopTimers.swift).
     let timers: LoopTimers
-    /// Session ids and UDP secrets: the system's randomness, or a simulation's seed.
-    var random: ServerRandom
     public internal(set) var counters = ServerCounters()
     /// The figures measured as the server runs, beside the counters (ServerFigures.swift).
     var figures = ServerFigures()
     public var rttSamples: [UInt16] { figures.rtt.values }
-    var recordingWriter: RecordingWriter?
-    var viewDigests: ViewDigestLog?
-    /// The snapshot path's working memory, shared by every client (the loop thread's own).
-    let snapshotScratch = SnapshotScratch()
     /// The store's loop-thread side, when the server keeps records.
     var records: Records?
-    /// The store writer's figures at its close, for the stats file.
-    var storeFigures: StoreWriter.Figures?
     var stopping = false
-    /// Tasks and the stop request from other threads (set once the loop exists).
-    var mailbox: LoopMailbox?
 
     /// A live server: every public space of `catalog`, entered and moved by its clients.
     public convenience init(configuration: ServerConfiguration, catalog: WorldCatalog, logger: Logger) throws {
@@ -88,7 +76,7 @@ public final class Server: @unchecked Sendable {
         for t in catalog.templates {
             var definition = t.definition
             definition.tickRateHertz = configuration.tickRateHertz
-            templates[t.id] = RoomTemplate(definition: definition, admitsRoles: t.admitsRoles, chatRadiusCentimetres: t.chatRadiusCentimetres)
+            host.templates[t.id] = RoomTemplate(definition: definition, admitsRoles: t.admitsRoles, chatRadiusCentimetres: t.chatRadiusCentimetres)
         }
         if let desks = configuration.desks { try openDesks(desks, catalog: catalog) }
     }
@@ -111,19 +99,17 @@ public final class Server: @unchecked Sendable {
         var configuration = configuration
         if let virtual = configuration.virtualTime { configuration.clock = virtual.serverClock }
         self.configuration = configuration
-        self.spaceEntries = entries
-        self.templateIDs = templates
+        host = SpaceHost(spaces: spaces, entries: entries, templateIDs: templates)
         self.replay = replay
         self.logger = logger
         rooms = RoomBook(rules: configuration.roomRules)
-        loop = try UVLoop()
+        let loop = try UVLoop()
+        io = LoopIO(loop: loop)
         timers = LoopTimers(loop: configuration.virtualTime == nil ? loop : nil)
-        random = ServerRandom(seed: configuration.randomSeed)
-        self.spaces = spaces
-        spaceOrder = spaces.keys.sorted()
+        sessions = SessionTable(random: ServerRandom(seed: configuration.randomSeed))
         if let settings = configuration.recording { try startRecording(settings) }
-        if let path = configuration.viewDigestsPath { viewDigests = try ViewDigestLog(path: path) }
-        mailbox = try LoopMailbox(loop: loop) { [unowned self] tasks, stop in self.woken(tasks, stop: stop) }
+        if let path = configuration.viewDigestsPath { host.viewDigests = try ViewDigestLog(path: path) }
+        io.mailbox = try LoopMailbox(loop: io.loop) { [unowned self] tasks, stop in self.woken(tasks, stop: stop) }
         if let settings = configuration.store { try openRecords(settings) }
         // On virtual time nothing listens: a VirtualDriver connects its clients in memory.
         if configuration.virtualTime == nil { try listen() }
@@ -136,15 +122,15 @@ public final class Server: @unchecked Sendable {
         // another program may hold for UDP (a load test's thousands of bots do): then another
         // port is picked, a bounded number of times.
         var attempt = 0
-        while listener == nil {
+        while io.listener == nil {
             attempt += 1
-            let tcp = try TCPListener(loop: loop, address: address, queuedBytesMax: configuration.writeQueueBytesMax) { [unowned self] c in
+            let tcp = try TCPListener(loop: io.loop, address: address, queuedBytesMax: configuration.writeQueueBytesMax) { [unowned self] c in
                 self.accept(c)
             }
             let port = tcp.localAddress!.port
             let socket: UDPSocket
             do {
-                socket = try UDPSocket(loop: loop, address: SocketAddress(host: configuration.host, port: port),
+                socket = try UDPSocket(loop: io.loop, address: SocketAddress(host: configuration.host, port: port),
                                        receiveBatch: UDPSocket.receiveBatchMax) { [unowned self] bytes, from in
                     self.receive(datagram: bytes, from: from)
                 }
@@ -153,18 +139,18 @@ public final class Server: @unchecked Sendable {
                 guard configuration.port == 0, error.isAddressInUse, attempt < 20 else { throw error }
                 continue
             }
-            listener = tcp
-            udp = socket
+            io.listener = tcp
+            io.udp = socket
         }
         for signal in [SIGINT, SIGTERM] {
-            timers.signals.append(try UVSignal(loop: loop, signal: signal) { [unowned self] n in
+            timers.signals.append(try UVSignal(loop: io.loop, signal: signal) { [unowned self] n in
                 self.beginShutdown(reason: n == SIGINT ? "SIGINT" : "SIGTERM")
             })
         }
     }
 
     /// The port TCP and UDP listen on.
-    public var port: UInt16 { listener?.localAddress?.port ?? 0 }
+    public var port: UInt16 { io.listener?.localAddress?.port ?? 0 }
 
     /// Runs the loop until the server has shut down. Call on the thread that owns the server.
     public func run() {
@@ -177,9 +163,9 @@ public final class Server: @unchecked Sendable {
         sigaddset(&stopSignals, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         start()
-        logger.info("listening", metadata: ["tcp": "\(configuration.host):\(port)", "udp": "\(configuration.host):\(port)",
-                                            "spaces": "\(spaces.count)", "tickRateHertz": "\(configuration.tickRateHertz)"])
-        loop.run()
+        logger.info("listening", metadata: ["tcp": "\(configuration.host):\(port)", "io.udp": "\(configuration.host):\(port)",
+                                            "host.spaces": "\(host.spaces.count)", "tickRateHertz": "\(configuration.tickRateHertz)"])
+        io.loop.run()
         finish()
     }
 
@@ -208,9 +194,9 @@ public final class Server: @unchecked Sendable {
 
     /// What `run` does once the loop has ended: closes the recording, the digests, the store.
     func finish() {
-        loop.closeAll()
+        io.loop.closeAll()
         stopRecording()
-        viewDigests?.close()
+        host.viewDigests?.close()
         closeRecords()
         logger.info("stopped", metadata: ["ticks": "\(counters.ticks)"])
         if let path = configuration.statsFile { writeStats(to: path) }
@@ -227,10 +213,10 @@ public final class Server: @unchecked Sendable {
     // The only state other threads touch: the loop's mailbox (Transport's LoopMailbox).
 
     /// Wakes the loop thread. Safe from any thread, also after shutdown.
-    func wakeFromAnyThread() { mailbox?.wakeUp() }
+    func wakeFromAnyThread() { io.mailbox?.wakeUp() }
 
     /// Asks the server to shut down gracefully. Safe from any thread.
-    public func requestStop() { mailbox?.requestStop() }
+    public func requestStop() { io.mailbox?.requestStop() }
 
     /// Runs `body` on the loop thread and waits for its result: for tests and tools that
     /// inspect state. Must not be called on the loop thread, nor after the server stopped.
@@ -241,7 +227,7 @@ public final class Server: @unchecked Sendable {
             result = body(self)
             done.signal()
         }
-        mailbox?.post(task)
+        io.mailbox?.post(task)
         done.wait()
         return result!
     }
@@ -252,5 +238,5 @@ public final class Server: @unchecked Sendable {
         if stop { beginShutdown(reason: "stop requested") }
     }
 
-    public func world(_ spaceID: String) -> World? { spaces[spaceID]?.world }
+    public func world(_ spaceID: String) -> World? { host.spaces[spaceID]?.world }
 }

@@ -2,6 +2,8 @@
 // (rings, for the status line's and the stats file's percentiles), UDP drops by reason, what
 // the operator's view has not yet seen, and when the run started. One owner; the loop thread's.
 
+import Store
+
 struct ServerFigures {
     /// The last 6,000 tick durations in nanoseconds (five minutes at 20 Hz).
     var tickDurations = SampleRing<UInt64>(capacity: 6_000)
@@ -16,4 +18,6 @@ struct ServerFigures {
     var lastStatus = ServerCounters()
     /// The monotonic time the loop started, nanoseconds.
     var startedAt: UInt64 = 0
+    /// The store writer's figures at its close, for the stats file.
+    var store: StoreWriter.Figures?
 }

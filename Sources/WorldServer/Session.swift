@@ -42,35 +42,22 @@ final class Session: TCPConnectionDelegate {
     let secret: [UInt8]
     var machine: ConnectionStateMachine
     var decoder = FrameDecoder()
-    var binding: BindingStateMachine<SocketAddress>
     var role: UInt8 = 0
     var displayName = ""
+    /// The member's account, nil for a guest.
+    var accountID: String?
+    /// The member token's roles (staff may moderate).
+    var roles: MemberToken.Roles = []
     /// Where the session is: its space, avatar, pending entry and return spot (Presence.swift).
     var presence = Presence()
     var spaceID: String? { presence.spaceID }
     var avatar: AvatarID? { presence.avatar }
-    var feed: SnapshotFeed?
-    var snapshotsOverTCP = false
-    var lastSequence: UInt32 = 0
-    var lastInput: (clientTime: UInt16, heardAtMillis: UInt64) = (0, 0)
-    var namesSent = Set<UInt32>()
-    var rttMillis: UInt16?
-    var refusedNoticeAtMillis: UInt64 = 0
-    /// The member's account, nil for a guest.
-    var accountID: String?
-    /// The open visit's row id in the store, while in a space (and the server keeps records).
-    var visitID: Int64?
-    /// Why the visit will end if the connection closes now.
-    var endReason = Schema.EndReason.disconnect
-    var bugReportsPending = 0
-    /// The member token's roles (staff may moderate).
-    var roles: MemberToken.Roles = []
-    var chatLimit: ChatRateLimit?
-    /// Muted until this Unix time in milliseconds (`Int64.max`: for good); nil when not muted.
-    var mutedUntilMillis: Int64?
-    /// The accounts this member blocks: no chat either way.
-    var blocked = Set<String>()
-    var userReportsPending = 0
+    /// UDP, snapshots, inputs and round trips (Server+Realtime.swift, Server+Tick.swift).
+    var realtime: RealtimeState
+    /// The rate, the mute and the blocks (Server+Chat.swift, Server+Moderation.swift).
+    var chat = ChatState()
+    /// The open visit and the reports waiting for the store (Server+Records.swift).
+    var records = RecordsState()
 
     var isStaff: Bool { roles.contains(.staff) }
 
@@ -80,7 +67,7 @@ final class Session: TCPConnectionDelegate {
         self.server = server
         self.secret = secret
         machine = ConnectionStateMachine(nowMillis: nowMillis, limits: limits)
-        binding = BindingStateMachine(sessionID: id)
+        realtime = RealtimeState(binding: BindingStateMachine(sessionID: id))
     }
 
     func send(_ message: ServerMessage) { send(frame: Framing.frame(message.encode())) }
@@ -115,6 +102,38 @@ final class Session: TCPConnectionDelegate {
             server.perform(machine.received(body, nowMillis: server.clockMillis), for: self)
         }
     }
+}
+
+/// A session's realtime channel: its UDP binding, its snapshot feed (or snapshots over TCP),
+/// the order of its inputs, the names it was sent, and its round trip.
+struct RealtimeState {
+    var binding: BindingStateMachine<SocketAddress>
+    var feed: SnapshotFeed?
+    var snapshotsOverTCP = false
+    var lastSequence: UInt32 = 0
+    var lastInput: (clientTime: UInt16, heardAtMillis: UInt64) = (0, 0)
+    var namesSent = Set<UInt32>()
+    var rttMillis: UInt16?
+    var refusedNoticeAtMillis: UInt64 = 0
+}
+
+/// A session's chat: its rate limit, its mute, and the accounts it blocks.
+struct ChatState {
+    var chatLimit: ChatRateLimit?
+    /// Muted until this Unix time in milliseconds (`Int64.max`: for good); nil when not muted.
+    var mutedUntilMillis: Int64?
+    /// The accounts this member blocks: no chat either way.
+    var blocked = Set<String>()
+}
+
+/// A session's records: its open visit, and the reports waiting for the store's commit.
+struct RecordsState {
+    /// The open visit's row id in the store, while in a space (and the server keeps records).
+    var visitID: Int64?
+    /// Why the visit will end if the connection closes now.
+    var endReason = Schema.EndReason.disconnect
+    var bugReportsPending = 0
+    var userReportsPending = 0
 }
 
 extension BindingStateMachine {

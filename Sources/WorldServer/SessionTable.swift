@@ -10,13 +10,17 @@
 final class SessionTable {
     private(set) var byID: [UInt64: Session] = [:]
     private var byAccount: [String: [UInt64]] = [:]
+    /// Session ids, UDP secrets and binding nonces: the system's randomness, or a simulation's seed.
+    var random: ServerRandom
+
+    init(random: ServerRandom) { self.random = random }
 
     subscript(id: UInt64) -> Session? { byID[id] }
     var values: Dictionary<UInt64, Session>.Values { byID.values }
     var count: Int { byID.count }
 
     /// A fresh id, not 0 and not in use.
-    func newID(using random: inout ServerRandom) -> UInt64 {
+    func newID() -> UInt64 {
         var id: UInt64
         repeat { id = random.next() } while id == 0 || byID[id] != nil
         return id

@@ -72,7 +72,7 @@ public final class VirtualDriver {
             records.writer.waitUntilIdle()
             server.storeCompleted()
         }
-        server.loop.runOnce()
+        server.io.loop.runOnce()
         deliver()
     }
 

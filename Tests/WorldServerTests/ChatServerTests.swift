@@ -77,7 +77,7 @@ enum Policy {
         }
         let others = clients.dropFirst().map { distances[$0.entity!]! }.sorted()
         let radius = Int32((others[3] + others[4]) / 2)
-        running.server.inspect { $0.spaces["seoul-plaza"]!.chatRadiusCentimetres = radius }
+        running.server.inspect { $0.host.spaces["seoul-plaza"]!.chatRadiusCentimetres = radius }
         let request = speaker.chat(.nearby, "안녕하세요, 광장 분들")
         drive(loop, clients, seconds: 5) { speaker.chatAnswers.contains { $0.requestID == request } }
         drive(loop, clients, seconds: 0.3)

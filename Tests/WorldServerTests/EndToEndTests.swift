@@ -115,7 +115,7 @@ func drive(_ loop: UVLoop, _ clients: [WorldClient], seconds: Double, until done
         let believed: [UInt32: [EntityState]] = running.server.inspect { server in
             var out: [UInt32: [EntityState]] = [:]
             for session in server.sessions.values {
-                if let e = session.avatar, let t = ticksOfViews[SnapshotFeed.entity(e)] { out[SnapshotFeed.entity(e)] = session.feed?.known(atTick: t) }
+                if let e = session.avatar, let t = ticksOfViews[SnapshotFeed.entity(e)] { out[SnapshotFeed.entity(e)] = session.realtime.feed?.known(atTick: t) }
             }
             return out
         }

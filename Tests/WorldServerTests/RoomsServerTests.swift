@@ -114,8 +114,8 @@ import WorldCore
         host.leave()
         drive(loop, clients, seconds: 5) { host.space == "seoul-plaza" }
         // Empty: within the half second plus the once-a-second check, it is gone.
-        drive(loop, clients, seconds: 3) { running.server.inspect { $0.spaces[room.spaceID] == nil } }
-        #expect(running.server.inspect { $0.spaces[room.spaceID] == nil && !$0.spaceOrder.contains(room.spaceID) })
+        drive(loop, clients, seconds: 3) { running.server.inspect { $0.host.spaces[room.spaceID] == nil } }
+        #expect(running.server.inspect { $0.host.spaces[room.spaceID] == nil && !$0.host.spaceOrder.contains(room.spaceID) })
         let tooLate = late.enterRoom(room.roomID)
         let listing = late.listRooms()
         drive(loop, clients, seconds: 5) { late.errors.contains { $0.requestID == tooLate } && late.roomLists[listing] != nil }

@@ -72,9 +72,9 @@ import Testing
         #expect(host.space == "seoul-plaza")
         // The rule's own minute (RoomRules.emptyCloseMillis, 60 s), not a shrunk one.
         Self.settle(driver, [host], millis: 58_000)
-        #expect(driver.server.spaces[room] != nil)
+        #expect(driver.server.host.spaces[room] != nil)
         Self.settle(driver, [host], millis: 3_000)
-        #expect(driver.server.spaces[room] == nil && driver.server.rooms.all.isEmpty)
+        #expect(driver.server.host.spaces[room] == nil && driver.server.rooms.all.isEmpty)
         #expect(Date().timeIntervalSince(started) < 30, "a minute of virtual time took \(Date().timeIntervalSince(started)) s")
     }
 
