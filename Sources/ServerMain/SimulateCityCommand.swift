@@ -72,7 +72,7 @@ struct SimulateCityCommand: ParsableCommand {
                 print("seed \(seed): FAILED: \(failure)")
                 print("  again: seoulworld simulate-city --seed \(seed) --seeds 1 --clients \(clients) --minutes \(minutes)")
             } else {
-                print(String(format: "seed %llu: ok  %d steps, %d actions, %d reports checked, digest %016llx, %.1f simulated hours/s",
+                print(String(format: "seed %llu: ok  %d steps, %d actions, %d reports checked, digest %016llx, %.3f simulated hours/s",
                              seed, o.steps, acts, o.reportsChecked, o.digest, o.simulatedHoursPerSecond))
             }
             if verbose {
@@ -81,8 +81,9 @@ struct SimulateCityCommand: ParsableCommand {
                 print("  errors:   " + o.errors.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))
             }
         }
-        print(String(format: "%d of %d seeds passed; %.2f simulated hours in %.1f s (%.2f simulated hours/s)",
-                     seeds - failed.count, seeds, Double(simulatedMillis) / 3_600_000, wall, Double(simulatedMillis) / 3_600_000 / max(wall, 1e-9)))
+        print(String(format: "%d of %d seeds passed; %.2f simulated hours in %.1f s (%.3f simulated hours/s, %.0fx real time)",
+                     seeds - failed.count, seeds, Double(simulatedMillis) / 3_600_000, wall, Double(simulatedMillis) / 3_600_000 / max(wall, 1e-9),
+                     Double(simulatedMillis) / 1_000 / max(wall, 1e-9)))
         if !failed.isEmpty {
             print("failing seeds: " + failed.map(String.init).joined(separator: " "))
             throw ExitCode(1)

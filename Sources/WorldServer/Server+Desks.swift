@@ -183,6 +183,10 @@ extension Server {
         if let (_, duration) = d.queue.endSession(involving: ref.staff, nowMillis: deskNowMillis) {
             deskEvent(d.desk.id, "ended", account: ref.citizen, duration: duration)
         }
+        // Ended by leaving the room some other way (travel): that session is told here.
+        if let s = endedBy, s.spaceID != room.spaceID {
+            s.send(.sessionEnded(desk: d.desk.id, text: "you left the session's room: the session has ended"))
+        }
         for account in [ref.staff, ref.citizen] {
             for s in sessionsOf(account) where s.spaceID == room.spaceID && !s.connection.isClosed {
                 let mine = s === endedBy

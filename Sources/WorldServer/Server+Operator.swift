@@ -44,7 +44,7 @@ extension Server {
             else if s.roles.contains(.mentor) { role = "mentor" }
             else if s.roles.contains(.mentee) { role = "mentee" }
             else { role = "member" }
-            let key = ClientCount(role: role, transport: s.realtime.binding.boundAddress == nil ? "tcp" : "io.udp", count: 0)
+            let key = ClientCount(role: role, transport: s.realtime.binding.boundAddress == nil ? "tcp" : "udp", count: 0)
             counts[key, default: 0] += 1
         }
         return counts.map { ClientCount(role: $0.key.role, transport: $0.key.transport, count: $0.value) }

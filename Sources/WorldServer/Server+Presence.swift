@@ -17,8 +17,15 @@ extension Server {
                     instance.inputs.append(.leave(avatar))
                     instance.members[s.id] = nil
                 }
-                if let room = rooms.room(spaceID: space) { rooms.left(room.id, nowMillis: monotonicMillis) }
                 s.realtime.feed = nil
+                if let room = rooms.room(spaceID: space) {
+                    rooms.left(room.id, nowMillis: monotonicMillis)
+                    // Out of a desk session's room by any other way than ending the session
+                    // (travel, going on duty elsewhere): the session ends for both, as leaveSpace
+                    // ends it; else its room would empty and close under a session still held
+                    // (found by the whole-server simulation, seeds 11 and 12).
+                    if deskSession(inRoom: room.id) != nil { endDeskSession(room.id, endedBy: s, request: 0) }
+                }
             case .requestPlace(let space, let near):
                 guard let instance = host.spaces[space] else {
                     carryOut(s.presence.closed(space), for: s)

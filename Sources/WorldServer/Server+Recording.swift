@@ -29,7 +29,7 @@ extension Server {
             let space = host.spaces[id]!
             space.recorder = SpaceRecorder(settings: settings, writer: writer, world: space.world, seed: space.seed, nowUnixMillis: now)
         }
-        logger.info("recording", metadata: ["directory": "\(settings.directory)", "host.spaces": "\(host.spaceOrder.count)",
+        logger.info("recording", metadata: ["directory": "\(settings.directory)", "spaces": "\(host.spaceOrder.count)",
                                             "keyframeEveryTicks": "\(settings.keyframeIntervalTicks)"])
     }
 

@@ -61,7 +61,7 @@ extension Server {
         let bound = sessions.values.filter { $0.realtime.binding.boundAddress != nil }.count
         logger.info("status", metadata: [
             "clients": "\(sessions.count) (io.udp \(bound))",
-            "host.spaces": "\(populated.isEmpty ? "empty" : populated.joined(separator: ", "))",
+            "spaces": "\(populated.isEmpty ? "empty" : populated.joined(separator: ", "))",
             "tick": "p50 \(String(format: "%.2f", tickMillis(percentile: 0.5))) ms p99 \(String(format: "%.2f", tickMillis(percentile: 0.99))) ms",
             "skipped": "\(counters.ticksSkipped)",
             "rtt": "\(rttText())",

@@ -163,8 +163,8 @@ public final class Server: @unchecked Sendable {
         sigaddset(&stopSignals, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         start()
-        logger.info("listening", metadata: ["tcp": "\(configuration.host):\(port)", "io.udp": "\(configuration.host):\(port)",
-                                            "host.spaces": "\(host.spaces.count)", "tickRateHertz": "\(configuration.tickRateHertz)"])
+        logger.info("listening", metadata: ["tcp": "\(configuration.host):\(port)", "udp": "\(configuration.host):\(port)",
+                                            "spaces": "\(host.spaces.count)", "tickRateHertz": "\(configuration.tickRateHertz)"])
         io.loop.run()
         finish()
     }

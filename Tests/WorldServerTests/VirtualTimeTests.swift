@@ -120,6 +120,35 @@ import Testing
         #expect(!driver.server.desks["tax-counselling"]!.queue.isWaiting(citizen.account!))
     }
 
+    @Test func travellingOutOfADeskSessionsRoomEndsTheSessionForBoth() throws {
+        let (driver, folder) = try Self.driver(desks: true)
+        defer {
+            driver.stop()
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        let counsellor = Self.client(driver, 1, .staff)
+        counsellor.send(.deskDuty(requestID: counsellor.request(), desk: "counselling-120", on: true, field: ""))
+        let citizen = Self.client(driver, 2, space: "civil-complaint-centre-120")
+        citizen.send(.joinQueue(requestID: citizen.request(), desk: "counselling-120", field: ""))
+        Self.settle(driver, [counsellor, citizen])
+        counsellor.send(.takeNext(requestID: counsellor.request(), desk: "counselling-120"))
+        Self.settle(driver, [counsellor, citizen])
+        let room = try #require(citizen.space)
+        #expect(room.hasPrefix("room-") && counsellor.space == room)
+        // The simulation's seeds 11 and 12 found this: travel out of the room left the session
+        // held by the desk while its room emptied and, a minute later, closed under it.
+        citizen.send(.enterSpace(requestID: citizen.request(), spaceID: "seoul-plaza"))
+        Self.settle(driver, [counsellor, citizen], millis: 500)
+        #expect(citizen.space == "seoul-plaza" && counsellor.space == "civil-complaint-centre-120")
+        for c in [citizen, counsellor] {
+            #expect(c.messages.contains { if case .sessionEnded = $0 { return true } else { return false } })
+        }
+        #expect(driver.server.desks["counselling-120"]!.queue.sessions.isEmpty && driver.server.rooms.all.isEmpty)
+        #expect(driver.server.host.spaces[room] == nil)
+        // The counsellor is free to take the next.
+        #expect(driver.server.desks["counselling-120"]!.queue.onDuty["staff-1"] != nil)
+    }
+
     @Test func aDisconnectedCitizenKeepsThePlaceForTheWholeMinuteThenIsSkipped() throws {
         let (driver, folder) = try Self.driver(desks: true)
         defer {
