@@ -50,7 +50,7 @@ final class SessionTable {
 }
 
 /// The server's randomness (session ids, UDP secrets, binding nonces): the system's in service;
-/// SplitMix64 from a seed on virtual time, so that a simulation's seed decides every number.
+/// SplitMix64 from a seed when one is given, so that a simulation's seed decides every number.
 struct ServerRandom: RandomNumberGenerator {
     private var state: UInt64?
     private var system = SystemRandomNumberGenerator()

@@ -55,6 +55,18 @@ import Testing
         #expect(problems.isEmpty, "\(problems)")
     }
 
+    /// A counsellor on duty at the 120 desk who has taken a citizen into a session's room.
+    static func deskSession(_ driver: VirtualDriver) -> (counsellor: SimulatedClient, citizen: SimulatedClient) {
+        let counsellor = client(driver, 1, .staff)
+        counsellor.send(.deskDuty(requestID: counsellor.request(), desk: "counselling-120", on: true, field: ""))
+        let citizen = client(driver, 2, space: "civil-complaint-centre-120")
+        citizen.send(.joinQueue(requestID: citizen.request(), desk: "counselling-120", field: ""))
+        settle(driver, [counsellor, citizen])
+        counsellor.send(.takeNext(requestID: counsellor.request(), desk: "counselling-120"))
+        settle(driver, [counsellor, citizen])
+        return (counsellor, citizen)
+    }
+
     @Test func anEmptyRoomClosesAfterItsMinuteNotBefore() throws {
         let (driver, folder) = try Self.driver()
         defer {
@@ -103,13 +115,7 @@ import Testing
             driver.stop()
             try? FileManager.default.removeItem(atPath: folder)
         }
-        let counsellor = Self.client(driver, 1, .staff)
-        counsellor.send(.deskDuty(requestID: counsellor.request(), desk: "counselling-120", on: true, field: ""))
-        let citizen = Self.client(driver, 2, space: "civil-complaint-centre-120")
-        citizen.send(.joinQueue(requestID: citizen.request(), desk: "counselling-120", field: ""))
-        Self.settle(driver, [counsellor, citizen])
-        counsellor.send(.takeNext(requestID: counsellor.request(), desk: "counselling-120"))
-        Self.settle(driver, [counsellor, citizen])
+        let (counsellor, citizen) = Self.deskSession(driver)
         #expect(citizen.deskRoom != nil && citizen.space?.hasPrefix("room-") == true)
         // The simulation's seed 2 found this: the citizen queued at a second desk while in a
         // session, and the invariant "in one queue or one session" broke.
@@ -126,13 +132,7 @@ import Testing
             driver.stop()
             try? FileManager.default.removeItem(atPath: folder)
         }
-        let counsellor = Self.client(driver, 1, .staff)
-        counsellor.send(.deskDuty(requestID: counsellor.request(), desk: "counselling-120", on: true, field: ""))
-        let citizen = Self.client(driver, 2, space: "civil-complaint-centre-120")
-        citizen.send(.joinQueue(requestID: citizen.request(), desk: "counselling-120", field: ""))
-        Self.settle(driver, [counsellor, citizen])
-        counsellor.send(.takeNext(requestID: counsellor.request(), desk: "counselling-120"))
-        Self.settle(driver, [counsellor, citizen])
+        let (counsellor, citizen) = Self.deskSession(driver)
         let room = try #require(citizen.space)
         #expect(room.hasPrefix("room-") && counsellor.space == room)
         // The simulation's seeds 11 and 12 found this: travel out of the room left the session
