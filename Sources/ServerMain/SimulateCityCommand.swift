@@ -27,6 +27,9 @@ struct SimulateCityCommand: ParsableCommand {
     @Option(help: "Simulated minutes per run (1 to 10,080).")
     var minutes = 30
 
+    @Option(help: "When the simulated day starts, a Seoul date and time (default \"2026-11-23 10:00\", a Monday; \"2026-11-23 17:55\" runs the desks' closing).")
+    var start = "2026-11-23 10:00"
+
     @Flag(help: "Print each run's actions, the messages its clients received, and the errors the server answered.")
     var verbose = false
 
@@ -40,6 +43,10 @@ struct SimulateCityCommand: ParsableCommand {
     }
 
     func run() throws {
+        let parts = start.split(separator: " ")
+        guard parts.count == 2, let date = LocalDate(String(parts[0])), let startMinute = DeskCatalog.minutes(String(parts[1])) else {
+            throw ValidationError("--start takes a Seoul date and time, such as \"2026-11-23 17:55\"; got '\(start)'")
+        }
         let catalog = try loadCatalog(worlds)
         let policy = defaultPolicyDirectory(worlds: worlds)
         let services = URL(fileURLWithPath: policy).deletingLastPathComponent().appendingPathComponent("services").path
@@ -63,6 +70,7 @@ struct SimulateCityCommand: ParsableCommand {
             settings.durationMillis = UInt64(minutes) * 60_000
             settings.desks = desks
             settings.profanity = profanity
+            settings.startWallMillis = CitySimulation.seoulMillis(date, minutes: startMinute)
             let o = try CitySimulation.run(settings, catalog: catalog)
             simulatedMillis += o.simulatedMillis
             wall += o.wallSeconds
@@ -70,7 +78,7 @@ struct SimulateCityCommand: ParsableCommand {
             if let failure = o.failure {
                 failed.append(seed)
                 print("seed \(seed): FAILED: \(failure)")
-                print("  again: seoulworld simulate-city --seed \(seed) --seeds 1 --clients \(clients) --minutes \(minutes)")
+                print("  again: seoulworld simulate-city --seed \(seed) --seeds 1 --clients \(clients) --minutes \(minutes) --start \"\(start)\"")
             } else {
                 print(String(format: "seed %llu: ok  %d steps, %d actions, %d reports checked, digest %016llx, %.3f simulated hours/s",
                              seed, o.steps, acts, o.reportsChecked, o.digest, o.simulatedHoursPerSecond))

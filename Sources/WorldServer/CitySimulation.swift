@@ -41,6 +41,9 @@ public struct CitySimulation {
         public var folder: String
         public var desks: DeskCatalog?
         public var profanity: ProfanityFilter?
+        /// When the simulated day starts, Unix milliseconds (default: a Monday, 10:00 in Seoul;
+        /// a start just before 18:00 runs the desks' closing with people waiting and in session).
+        public var startWallMillis = CitySimulation.startWallMillis
 
         public init(seed: UInt64, folder: String) {
             self.seed = seed
@@ -68,7 +71,12 @@ public struct CitySimulation {
 
     /// Monday 23 November 2026, 10:00 in Seoul: the desks are open (and close at 18:00, eight
     /// simulated hours in).
-    public static let startWallMillis: Int64 = LocalDate("2026-11-23")!.day * 86_400_000 - OpeningHours.seoulOffsetMillis + 10 * 3_600_000
+    public static let startWallMillis = seoulMillis(LocalDate("2026-11-23")!, minutes: 10 * 60)
+
+    /// A Seoul date and minute of the day as Unix milliseconds.
+    public static func seoulMillis(_ date: LocalDate, minutes: Int) -> Int64 {
+        date.day * 86_400_000 - OpeningHours.seoulOffsetMillis + Int64(minutes) * 60_000
+    }
     static let secret = [UInt8](repeating: 0x51, count: 32)
 
     /// Runs one seed to its end (or to its first broken invariant).
@@ -83,7 +91,7 @@ public struct CitySimulation {
         configuration.store = StoreSettings(path: settings.folder + "/city.sqlite")
         var logger = Logger(label: "simulation")
         logger.logLevel = .critical
-        let driver = try VirtualDriver(configuration: configuration, catalog: catalog, logger: logger, wallStartMillis: startWallMillis)
+        let driver = try VirtualDriver(configuration: configuration, catalog: catalog, logger: logger, wallStartMillis: settings.startWallMillis)
         var random = WorldRandom(seed: settings.seed)
         let clients = (0..<settings.clients).map { i in
             SimulatedClient(index: i, kind: i % 20 == 0 ? .staff : i % 4 == 0 ? .guest : .member)

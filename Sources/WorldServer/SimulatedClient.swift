@@ -112,7 +112,9 @@ final class SimulatedClient {
         case .error(let code, _, _): errors[code.rawValue, default: 0] += 1
         case .bugReportFiled(_, let id): bugReportsAcknowledged.append(Int64(id))
         case .userReportFiled(_, let id): userReportsAcknowledged.append(Int64(id))
-        case .queueEnded: queuedAt = nil
+        case .queueEnded(_, let reason, _):
+            queuedAt = nil
+            received["queueEnded \(reason)", default: 0] += 1
         case .sessionStarted(_, let room, _, _):
             queuedAt = nil
             deskRoom = room

@@ -3,6 +3,7 @@
 // longer runs are `seoulworld simulate-city` (README, "The whole-server simulation").
 
 import Foundation
+import NetProto
 import ServiceFiles
 import Services
 import Testing
@@ -23,9 +24,12 @@ import Testing
         return s
     }
 
-    @Test(arguments: [1, 2, 3] as [UInt64])
-    func theInvariantsHoldForASeed(seed: UInt64) throws {
-        let settings = try Self.settings(seed: seed, minutes: 2, clients: 60)
+    /// Seeds 1 and 2 on a Monday morning; seed 3 from 17:59, through the desks' closing at 18:00
+    /// with citizens waiting and in session.
+    @Test(arguments: [(1, 10 * 60), (2, 10 * 60), (3, 17 * 60 + 59)] as [(UInt64, Int)])
+    func theInvariantsHoldForASeed(seed: UInt64, startMinute: Int) throws {
+        var settings = try Self.settings(seed: seed, minutes: 2, clients: 60)
+        settings.startWallMillis = CitySimulation.seoulMillis(LocalDate("2026-11-23")!, minutes: startMinute)
         defer { try? FileManager.default.removeItem(atPath: settings.folder) }
         let outcome = try CitySimulation.run(settings, catalog: Shipped.catalog)
         #expect(outcome.failure == nil, "\(outcome.failure ?? "")")
@@ -38,6 +42,11 @@ import Testing
             #expect(outcome.received[message, default: 0] > 0, "no '\(message)' received in seed \(seed)")
         }
         #expect(outcome.simulatedMillis >= 2 * 60_000)
+        if startMinute > 17 * 60 {
+            // The desks closed with people waiting: told so, and refused after.
+            #expect(outcome.received["queueEnded closed", default: 0] > 0)
+            #expect(outcome.errors[ErrorCode.deskClosed.rawValue, default: 0] > 0)
+        }
     }
 
     @Test func oneSeedIsOneRun() throws {
