@@ -194,8 +194,8 @@ public struct CitySimulation {
         }
         var waiting: [String: String] = [:]
         var inSession = Set<String>()
-        for deskID in server.deskOrder {
-            guard let desk = server.desks[deskID] else { continue }
+        for desk in server.desks.all {
+            let deskID = desk.desk.id
             for s in desk.queue.sessions.values {
                 inSession.insert(s.citizen)
                 if let room = s.roomID, server.rooms.room(id: room) == nil { out.append("desk \(deskID)'s session with \(s.citizen) names room \(room), which is closed") }

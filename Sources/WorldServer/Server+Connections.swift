@@ -121,7 +121,7 @@ extension Server {
                 return
             }
             // Leaving a desk session's room ends the session, for both.
-            if let room = rooms.room(spaceID: current), deskSession(inRoom: room.id) != nil {
+            if let room = rooms.room(spaceID: current), desks.session(inRoom: room.id) != nil {
                 endDeskSession(room.id, endedBy: s, request: request)
                 return
             }
@@ -150,7 +150,7 @@ extension Server {
         case .takeNext(let request, let desk): takeNext(s, request: request, deskID: desk)
         case .listDesks(let request): listDesks(s, request: request)
         case .endSession(let request):
-            guard let account = s.accountID, let roomID = deskSession(of: account)?.session.roomID else {
+            guard let account = s.accountID, let roomID = desks.session(of: account)?.session.roomID else {
                 s.send(.error(code: .unknownTarget, requestID: request, text: "you are in no desk session"))
                 return
             }

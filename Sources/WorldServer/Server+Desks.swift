@@ -7,7 +7,7 @@
 //
 // Invariants:
 // 1. Who waits where, and which session is held in which room, is the desks' queues' alone
-//    (DeskQueue): `waitingDesk(of:)` and `deskSession(inRoom:)` read them; nothing keeps a
+//    (DeskQueue): DeskBoard's `waiting(of:)` and `session(inRoom:)` read them; nothing keeps a
 //    second copy in step.
 // 2. A desk session's room exists exactly while its queue holds the session; it is closed at
 //    once when the session ends (no minute's wait, unlike rooms members open).
@@ -22,22 +22,6 @@ import Store
 import WorldCore
 import WorldFiles
 
-final class DeskState {
-    let desk: Desk
-    let spot: Spot
-    var queue: DeskQueue
-    var lastStandings: [String: DeskQueue.Standing] = [:]
-    var onDutySince: [String: Int64] = [:]
-
-    init(desk: Desk, spot: Spot, rules: DeskRules) {
-        self.desk = desk
-        self.spot = spot
-        var rules = rules
-        rules.queueMax = desk.queueMax
-        queue = DeskQueue(fields: desk.fields.map(\.id), rules: rules)
-    }
-}
-
 extension Server {
     /// Checks the desks against the world files and sets them up; a desk naming what the world
     /// files lack stops the start, every such problem named.
@@ -48,26 +32,8 @@ extension Server {
         guard problems.isEmpty else { throw DeskCatalog.LoadError(problems: problems) }
         for d in catalog.desks {
             let point = world.space(d.space)!.pointsOfInterest.first { $0.id == d.point }!
-            desks[d.id] = DeskState(desk: d, spot: Spot(floor: point.floor, position: point.position), rules: configuration.deskRules)
+            desks.add(DeskState(desk: d, spot: Spot(floor: point.floor, position: point.position), rules: configuration.deskRules))
         }
-        deskOrder = desks.keys.sorted()
-    }
-
-    /// The desk whose queue holds `account` waiting (one at a time), from the queues themselves.
-    func waitingDesk(of account: String) -> DeskState? {
-        deskOrder.lazy.compactMap { self.desks[$0] }.first { $0.queue.isWaiting(account) }
-    }
-
-    /// The desk session held in a room, with its desk.
-    func deskSession(inRoom roomID: UInt32) -> (desk: DeskState, session: DeskQueue.Session)? {
-        for id in deskOrder { if let d = desks[id], let session = d.queue.session(inRoom: roomID) { return (d, session) } }
-        return nil
-    }
-
-    /// The desk session (held in a room) this account is in, as staff or citizen.
-    func deskSession(of account: String) -> (desk: DeskState, session: DeskQueue.Session)? {
-        for id in deskOrder { if let d = desks[id], let session = d.queue.session(involving: account), session.roomID != nil { return (d, session) } }
-        return nil
     }
 
     func deskEvent(_ desk: String, _ kind: String, account: String?, duration: Int64? = nil, outcome: String? = nil) {
@@ -87,7 +53,7 @@ extension Server {
 
     func deskNamed(_ id: String, _ s: Session, _ request: UInt32) -> DeskState? {
         guard let d = desks[id] else {
-            s.send(.error(code: .unknownTarget, requestID: request, text: "no desk '\(id)'; desks: \(deskOrder.joined(separator: ", "))"))
+            s.send(.error(code: .unknownTarget, requestID: request, text: "no desk '\(id)'; desks: \(desks.order.joined(separator: ", "))"))
             return nil
         }
         return d
@@ -96,11 +62,10 @@ extension Server {
     /// The desks for the world map: open or not, how many serve and wait, the next opening.
     func listDesks(_ s: Session, request: UInt32) {
         let now = deskNowMillis
-        let entries = deskOrder.prefix(WireProtocol.desksMax).compactMap { id -> DeskEntry? in
-            guard let d = desks[id] else { return nil }
+        let entries = desks.all.prefix(WireProtocol.desksMax).map { d -> DeskEntry in
             let open = d.desk.hours.isOpen(atUnixMillis: now)
             let next = open ? 0 : UInt64(max(0, d.desk.hours.nextOpening(atOrAfterUnixMillis: now) ?? 0))
-            return DeskEntry(desk: id, open: open, serving: UInt16(clamping: d.queue.onDuty.count), waiting: UInt16(clamping: d.queue.waiting.count),
+            return DeskEntry(desk: d.desk.id, open: open, serving: UInt16(clamping: d.queue.onDuty.count), waiting: UInt16(clamping: d.queue.waiting.count),
                              nextOpeningUnixMillis: next)
         }
         s.send(.deskList(requestID: request, desks: entries))
@@ -179,7 +144,7 @@ extension Server {
 
     /// Ends a desk session: both are told and go back where they were; the room closes now.
     func endDeskSession(_ roomID: UInt32, endedBy: Session?, request: UInt32) {
-        guard let (d, ref) = deskSession(inRoom: roomID), let room = rooms.rooms[roomID] else { return }
+        guard let (d, ref) = desks.session(inRoom: roomID), let room = rooms.rooms[roomID] else { return }
         if let (_, duration) = d.queue.endSession(involving: ref.staff, nowMillis: deskNowMillis) {
             deskEvent(d.desk.id, "ended", account: ref.citizen, duration: duration)
         }
@@ -209,13 +174,13 @@ extension Server {
             s.send(.error(code: .forbidden, requestID: request, text: "this desk serves \(d.desk.citizenRoles.joined(separator: " and ")) only"))
             return
         }
-        if let other = waitingDesk(of: account) {
+        if let other = desks.waiting(of: account) {
             s.send(.error(code: .limitReached, requestID: request, text: "you are already waiting at '\(other.desk.id)'; one queue at a time"))
             return
         }
         // In a session at one desk, waiting at another would let its staff take the citizen
         // out of the first session's room (found by the whole-server simulation, seed 2).
-        if let busy = deskOrder.lazy.compactMap({ self.desks[$0] }).first(where: { $0.queue.session(involving: account) != nil }) {
+        if let busy = desks.all.first(where: { $0.queue.session(involving: account) != nil }) {
             s.send(.error(code: .limitReached, requestID: request, text: "you are in a session at '\(busy.desk.id)'; end it before you queue again"))
             return
         }
@@ -254,11 +219,11 @@ extension Server {
     /// ends (a staff member's citizen goes back to the head of the queue).
     func deskSessionGone(_ s: Session) {
         guard let account = s.accountID, sessionsOf(account).count <= 1 else { return } // another session of the account stays
-        if let d = waitingDesk(of: account) {
+        if let d = desks.waiting(of: account) {
             d.queue.disconnected(account, nowMillis: deskNowMillis)
             pushStandings(d)
         }
-        for d in desks.values where d.queue.onDuty[account] != nil {
+        for d in desks.all where d.queue.onDuty[account] != nil {
             if let ref = d.queue.sessions[account], let roomID = ref.roomID {
                 _ = d.queue.staffDisconnected(account)
                 deskEvent(d.desk.id, "requeued", account: ref.citizen)
@@ -279,12 +244,12 @@ extension Server {
             deskEvent(d.desk.id, "off-duty", account: account, duration: since.map { nowUnixMillis() - $0 })
             pushStandings(d)
         }
-        if let (_, ref) = deskSession(of: account), ref.citizen == account, let roomID = ref.roomID { endDeskSession(roomID, endedBy: nil, request: 0) }
+        if let (_, ref) = desks.session(of: account), ref.citizen == account, let roomID = ref.roomID { endDeskSession(roomID, endedBy: nil, request: 0) }
     }
 
     /// A member signed in again: a place kept for them resumes.
     func deskReconnected(_ s: Session) {
-        guard let account = s.accountID, let d = waitingDesk(of: account) else { return }
+        guard let account = s.accountID, let d = desks.waiting(of: account) else { return }
         _ = d.queue.reconnected(account)
         d.lastStandings[account] = nil // push it to the new connection
         pushStandings(d)
@@ -295,8 +260,8 @@ extension Server {
     func deskSecond() {
         guard !desks.isEmpty else { return }
         let now = deskNowMillis
-        for id in deskOrder {
-            guard let d = desks[id] else { continue }
+        for d in desks.all {
+            let id = d.desk.id
             for w in d.queue.expireHolds(nowMillis: now) {
                 deskEvent(id, "skipped", account: w.account, duration: now - w.joinedAtMillis)
                 for s in sessionsOf(w.account) { s.send(.queueEnded(desk: id, reason: .skipped, text: "you were away for more than a minute; join again")) }

@@ -100,10 +100,9 @@ extension Server {
 
     func deskFigures() -> [DeskFigures] {
         let now = deskNowMillis
-        return deskOrder.compactMap { id -> DeskFigures? in
-            guard let d = desks[id] else { return nil }
+        return desks.all.map { d in
             let oldest = d.queue.waiting.map(\.joinedAtMillis).min()
-            return DeskFigures(id: id, name: d.desk.en, space: d.desk.space, open: d.desk.hours.isOpen(atUnixMillis: now),
+            return DeskFigures(id: d.desk.id, name: d.desk.en, space: d.desk.space, open: d.desk.hours.isOpen(atUnixMillis: now),
                                serving: d.queue.onDuty.count, inSession: d.queue.sessions.count, waiting: d.queue.waiting.count,
                                longestWaitMillis: oldest.map { max(0, now - $0) } ?? 0, medianSessionMillis: d.queue.medianSessionMillis)
         }

@@ -38,9 +38,8 @@ public final class Server: @unchecked Sendable {
     let host: SpaceHost
     /// The rooms open now (Server+Rooms.swift).
     var rooms: RoomBook
-    /// The service desks and their queues (Server+Desks.swift).
-    var desks: [String: DeskState] = [:]
-    var deskOrder: [String] = []
+    /// The service desks and their queues (DeskBoard.swift, Server+Desks.swift).
+    let desks = DeskBoard()
     /// Set when serving a recording: the worlds step from it, and every client is a spectator.
     let replay: ReplaySource?
     /// The loop, the sockets and the mailbox (LoopIO.swift).

@@ -206,6 +206,6 @@ final class TestClock: @unchecked Sendable {
         lawyer.close()
         drive(loop, [taxA, legalB], seconds: 5) { legalB.space == "business-support-center" && legalB.queueStandings.last?.position == 1 }
         #expect(legalB.sessionsEnded.count == 1 && legalB.queueStandings.last?.position == 1)
-        #expect(running.server.inspect { $0.waitingDesk(of: "legal-b")?.desk.id } == "business-support")
+        #expect(running.server.inspect { $0.desks.waiting(of: "legal-b")?.desk.id } == "business-support")
     }
 }
