@@ -132,11 +132,9 @@ struct Serve: ParsableCommand {
                                                      "allowEntries": "\(configuration.profanity!.allowEntries)"])
         let servicesDirectory = services ?? URL(fileURLWithPath: defaultPolicyDirectory(worlds: worlds)).deletingLastPathComponent().appendingPathComponent("services").path
         if let text = deskClockStart {
-            let parts = text.split(separator: " ")
-            guard parts.count == 2, let date = LocalDate(String(parts[0])), let minutes = DeskCatalog.minutes(String(parts[1])) else {
+            guard let start = OpeningHours.unixMillis(seoulDateTime: text) else {
                 throw ValidationError("--desk-clock-start takes a Seoul date and time, such as \"2026-11-23 10:00\"; got '\(text)'")
             }
-            let start = date.day * 86_400_000 - OpeningHours.seoulOffsetMillis + Int64(minutes) * 60_000
             configuration.deskClockOffsetMillis = start - configuration.clock.wallMillis()
             logger.warning("the desks' clock is set to \(text) KST (a rehearsal): opening hours follow it, not the real time")
         }

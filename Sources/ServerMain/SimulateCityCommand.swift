@@ -43,8 +43,7 @@ struct SimulateCityCommand: ParsableCommand {
     }
 
     func run() throws {
-        let parts = start.split(separator: " ")
-        guard parts.count == 2, let date = LocalDate(String(parts[0])), let startMinute = DeskCatalog.minutes(String(parts[1])) else {
+        guard let startMillis = OpeningHours.unixMillis(seoulDateTime: start) else {
             throw ValidationError("--start takes a Seoul date and time, such as \"2026-11-23 17:55\"; got '\(start)'")
         }
         let catalog = try loadCatalog(worlds)
@@ -70,7 +69,7 @@ struct SimulateCityCommand: ParsableCommand {
             settings.durationMillis = UInt64(minutes) * 60_000
             settings.desks = desks
             settings.profanity = profanity
-            settings.startWallMillis = CitySimulation.seoulMillis(date, minutes: startMinute)
+            settings.startWallMillis = startMillis
             let o = try CitySimulation.run(settings, catalog: catalog)
             simulatedMillis += o.simulatedMillis
             wall += o.wallSeconds

@@ -71,12 +71,7 @@ public struct CitySimulation {
 
     /// Monday 23 November 2026, 10:00 in Seoul: the desks are open (and close at 18:00, eight
     /// simulated hours in).
-    public static let startWallMillis = seoulMillis(LocalDate("2026-11-23")!, minutes: 10 * 60)
-
-    /// A Seoul date and minute of the day as Unix milliseconds.
-    public static func seoulMillis(_ date: LocalDate, minutes: Int) -> Int64 {
-        date.day * 86_400_000 - OpeningHours.seoulOffsetMillis + Int64(minutes) * 60_000
-    }
+    public static let startWallMillis = OpeningHours.unixMillis(LocalDate("2026-11-23")!, minutes: 10 * 60)
     static let secret = [UInt8](repeating: 0x51, count: 32)
 
     /// Runs one seed to its end (or to its first broken invariant).

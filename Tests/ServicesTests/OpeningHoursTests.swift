@@ -8,6 +8,16 @@ import ServiceFiles
         LocalDate(date)!.day * 86_400_000 - OpeningHours.seoulOffsetMillis + (hour * 60 + minute) * 60_000
     }
 
+    @Test func aSeoulDateAndTimeReadsAsTheInstant() {
+        #expect(OpeningHours.unixMillis(seoulDateTime: "2026-11-23 10:00") == Self.seoul("2026-11-23", 10))
+        #expect(OpeningHours.unixMillis(seoulDateTime: "2026-11-23 17:59") == Self.seoul("2026-11-23", 17, 59))
+        // 00:30 in Seoul is still the day before in UTC.
+        #expect(OpeningHours.unixMillis(seoulDateTime: "2027-01-01 00:30") == 1_798_731_000_000)
+        for bad in ["2026-11-23", "2026-11-23 24:00", "2026-11-23 9:00", "2026-02-30 10:00", "10:00 2026-11-23", "2026-11-23 10:00 KST"] {
+            #expect(OpeningHours.unixMillis(seoulDateTime: bad) == nil, "\(bad)")
+        }
+    }
+
     let hours = OpeningHours(rule: .weekdays(openMinute: 9 * 60, closeMinute: 18 * 60),
                              holidays: [LocalDate("2026-12-25")!, LocalDate("2027-01-01")!])
 

@@ -29,7 +29,7 @@ import Testing
     @Test(arguments: [(1, 10 * 60), (2, 10 * 60), (3, 17 * 60 + 59)] as [(UInt64, Int)])
     func theInvariantsHoldForASeed(seed: UInt64, startMinute: Int) throws {
         var settings = try Self.settings(seed: seed, minutes: 2, clients: 60)
-        settings.startWallMillis = CitySimulation.seoulMillis(LocalDate("2026-11-23")!, minutes: startMinute)
+        settings.startWallMillis = OpeningHours.unixMillis(LocalDate("2026-11-23")!, minutes: startMinute)
         defer { try? FileManager.default.removeItem(atPath: settings.folder) }
         let outcome = try CitySimulation.run(settings, catalog: Shipped.catalog)
         #expect(outcome.failure == nil, "\(outcome.failure ?? "")")

@@ -61,6 +61,19 @@ public struct OpeningHours: Sendable, Equatable {
         self.holidays = holidays
     }
 
+    /// `date` at `minutes` past midnight in Seoul, as Unix milliseconds.
+    public static func unixMillis(_ date: LocalDate, minutes: Int) -> Int64 {
+        date.day * dayMillis - seoulOffsetMillis + Int64(minutes) * 60_000
+    }
+
+    /// A Seoul date and time written "2026-11-23 10:00", as Unix milliseconds; nil if the text
+    /// is not one (the rehearsal clock's and the simulation's start).
+    public static func unixMillis(seoulDateTime text: String) -> Int64? {
+        let parts = text.split(separator: " ")
+        guard parts.count == 2, let date = LocalDate(String(parts[0])), let minutes = DeskCatalog.minutes(String(parts[1])) else { return nil }
+        return unixMillis(date, minutes: minutes)
+    }
+
     /// The Seoul date of an instant.
     public static func localDate(_ unixMillis: Int64) -> LocalDate {
         let local = unixMillis + seoulOffsetMillis
