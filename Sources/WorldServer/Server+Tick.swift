@@ -82,14 +82,16 @@ extension Server {
                 newlySeen[observer.id, default: []].append(change.subject)
             }
         }
-        let serverTime = UInt16(truncatingIfNeeded: clockMillis)
+        // The clock is read once per space's snapshots, not once per client.
+        let now = clockMillis
+        let serverTime = UInt16(truncatingIfNeeded: now)
         for s in space.members.values {
             // The feed is advanced in place in its session: a local copy would share its arrays
             // with the session's, and every mutation of them would copy them, per client per tick.
             guard s.realtime.feed != nil else { continue }
             let (clientTime, heardAt) = s.realtime.lastInput
             let header = SnapshotHeader(tick: tick, baselineTick: 0, inputAck: s.realtime.lastSequence, echoClientTimeMillis: clientTime,
-                                        holdMillis: UInt16(truncatingIfNeeded: clockMillis &- heardAt), serverTimeMillis: serverTime)
+                                        holdMillis: UInt16(truncatingIfNeeded: now &- heardAt), serverTimeMillis: serverTime)
             if let (body, _) = s.realtime.feed!.next(world: world, header: header, scratch: host.snapshotScratch) {
                 if let log = host.viewDigests, tick % ViewDigestLog.everyTicks == 0 { log.add(session: s.id, tick: tick, known: s.realtime.feed!.lastKnown) }
                 if let address = s.realtime.binding.boundAddress, let udp = io.udp {
