@@ -189,7 +189,7 @@ public struct CitySimulation {
         }
         var waiting: [String: String] = [:]
         var inSession = Set<String>()
-        for desk in server.desks.all {
+        for desk in server.desks.desks {
             let deskID = desk.desk.id
             for s in desk.queue.sessions.values {
                 inSession.insert(s.citizen)

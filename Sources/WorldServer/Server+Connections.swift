@@ -42,7 +42,8 @@ extension Server {
     }
 
     func sessionClosed(_ s: Session, error: UVError?) {
-        deskSessionGone(s)
+        // The account's last connection: its places in queues are held, its desk sessions end.
+        if let account = s.accountID, sessionsOf(account).count <= 1 { deskEvent(.disconnected(account: account)) }
         carryOut(s.presence.disconnected(s.records.endReason), for: s)
         sessions.remove(s)
         counters.connectionsClosed += 1
@@ -121,8 +122,9 @@ extension Server {
                 return
             }
             // Leaving a desk session's room ends the session, for both.
-            if let room = rooms.room(spaceID: current), desks.session(inRoom: room.id) != nil {
-                endDeskSession(room.id, endedBy: s, request: request)
+            if let room = rooms.room(spaceID: current), let account = s.accountID,
+               let held = desks.session(inRoom: room.id)?.session, held.staff == account || held.citizen == account {
+                deskRequest(.end, from: s, request: request, answer: false)
                 return
             }
             let wasRoom = s.presence.inRoom
@@ -144,18 +146,13 @@ extension Server {
         case .openRoom(let request, let template, let title, let access): openRoom(s, request: request, template: template, title: title, access: access)
         case .enterRoom(let request, let roomID, let code): enterRoom(s, request: request, roomID: roomID, code: code)
         case .listRooms(let request, let offset): listRooms(s, request: request, offset: offset)
-        case .deskDuty(let request, let desk, let on, let field): deskDuty(s, request: request, deskID: desk, on: on, field: field)
-        case .joinQueue(let request, let desk, let field): joinQueue(s, request: request, deskID: desk, field: field)
-        case .leaveQueue(let request, let desk): leaveQueue(s, request: request, deskID: desk)
-        case .takeNext(let request, let desk): takeNext(s, request: request, deskID: desk)
+        case .deskDuty(let request, let desk, let on, let field):
+            deskRequest(.duty(desk: desk, on: on, field: field.isEmpty ? nil : field), from: s, request: request)
+        case .joinQueue(let request, let desk, let field): deskRequest(.join(desk: desk, field: field.isEmpty ? nil : field), from: s, request: request)
+        case .leaveQueue(let request, let desk): deskRequest(.leave(desk: desk), from: s, request: request)
+        case .takeNext(let request, let desk): deskRequest(.takeNext(desk: desk), from: s, request: request)
         case .listDesks(let request): listDesks(s, request: request)
-        case .endSession(let request):
-            guard let account = s.accountID, let roomID = desks.session(of: account)?.session.roomID else {
-                s.send(.error(code: .unknownTarget, requestID: request, text: "you are in no desk session"))
-                return
-            }
-            endDeskSession(roomID, endedBy: s, request: request)
-            s.send(.done(requestID: request))
+        case .endSession(let request): deskRequest(.end, from: s, request: request)
         case .hello, .authenticateGuest, .authenticateMember, .goodbye: break // handled by the state machine
         }
     }

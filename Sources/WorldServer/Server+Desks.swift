@@ -1,19 +1,16 @@
-// Staffed service desks and their queues (docs/PROTOCOL.md, section 7.10): staff go on duty at
-// a desk (and stand at its point), members queue and are told where they stand and about how
-// long the wait is, staff take the next citizen into a fresh 1:1 room, and either ends the
-// session, both going back where they were. The rules are DeskQueue's and OpeningHours'
-// (Services); this file moves sessions, makes the rooms, pushes standings and writes the
-// service events. Time comes from the server's clock (`deskNowMillis`, with a rehearsal's offset).
+// Staffed service desks and their queues (docs/PROTOCOL.md, section 7.10). The rules are the
+// desks' machine's (Services' DeskBoard: duty, queues, taking the next citizen, holds, closing,
+// sessions ending); this file hands it each event with who asks and the desks' clock
+// (`deskNowMillis`, with a rehearsal's offset), and carries out what it answers: the replies,
+// the service events, the standings pushed, the rooms made for sessions and closed after them,
+// and the people moved.
 //
 // Invariants:
-// 1. Who waits where, and which session is held in which room, is the desks' queues' alone
-//    (DeskQueue): DeskBoard's `waiting(of:)` and `session(inRoom:)` read them; nothing keeps a
-//    second copy in step.
-// 2. A desk session's room exists exactly while its queue holds the session; it is closed at
-//    once when the session ends (no minute's wait, unlike rooms members open).
-// 3. A closed desk has nobody waiting, after each second's check.
-// 4. Every standing a citizen was last sent is the one the desk computes now, after each change
-//    (`pushStandings`).
+// 1. The desks' state is the machine's alone (`desks`); nothing here keeps a copy of it.
+// 2. A desk session's room exists exactly while the machine holds the session: the answer that
+//    ends a session closes its room, at once (no minute's wait, unlike rooms members open).
+// 3. Effects are carried out in the order the machine gave them; a room for a session is
+//    opened here and the outcome handed back to the machine before anything else happens.
 
 import Foundation
 import NetProto
@@ -30,252 +27,120 @@ extension Server {
         for space in world.publicSpaces { points[space.id] = Set(space.pointsOfInterest.filter { $0.kind == "counselling-desk" }.map(\.id)) }
         let problems = catalog.problems(against: DeskCatalog.WorldFacts(deskPoints: points, templates: Set(world.templates.map(\.id))))
         guard problems.isEmpty else { throw DeskCatalog.LoadError(problems: problems) }
-        for d in catalog.desks {
+        desks = DeskBoard(desks: catalog.desks.map { d in
             let point = world.space(d.space)!.pointsOfInterest.first { $0.id == d.point }!
-            desks.add(DeskState(desk: d, spot: Spot(floor: point.floor, position: point.position), rules: configuration.deskRules))
-        }
+            return (d, Spot(floor: point.floor, position: point.position))
+        }, rules: configuration.deskRules)
     }
 
-    func deskEvent(_ desk: String, _ kind: String, account: String?, duration: Int64? = nil, outcome: String? = nil) {
-        submitUsage(.serviceEvent(ServiceEvent(service: desk, kind: kind, accountID: account, atMillis: nowUnixMillis(),
-                                               durationMillis: duration, outcome: outcome)))
+    /// A member's desk request: the machine decides, and the answer goes to `s`. `answer: false`
+    /// when another reply answers the request (leaving a session's room is answered by `left`).
+    func deskRequest(_ event: DeskEvent, from s: Session, request: UInt32, answer: Bool = true) {
+        guard let account = s.accountID else { return } // guests are refused before (ChatServer's guest rule)
+        let facts = DeskFacts(account: account, isStaff: s.isStaff, roles: s.roles.names)
+        carryOut(desks.handle(event, facts: facts, nowMillis: deskNowMillis), asker: s, request: request, answer: answer)
     }
 
-    /// Sends each waiting citizen of the desk their standing where it changed.
-    func pushStandings(_ d: DeskState) {
-        let now = d.queue.standings
-        for (account, st) in now where d.lastStandings[account] != st {
-            let estimate = st.estimateMillis.map { UInt32(clamping: $0 / 1_000) } ?? WireProtocol.unknownEstimate
-            for s in sessionsOf(account) { s.send(.queueStanding(desk: d.desk.id, position: UInt16(clamping: st.position), estimateSeconds: estimate)) }
-        }
-        d.lastStandings = now
-    }
-
-    func deskNamed(_ id: String, _ s: Session, _ request: UInt32) -> DeskState? {
-        guard let d = desks[id] else {
-            s.send(.error(code: .unknownTarget, requestID: request, text: "no desk '\(id)'; desks: \(desks.order.joined(separator: ", "))"))
-            return nil
-        }
-        return d
+    /// An event nobody asked for (a connection gone or back, a room left by travel, the second).
+    func deskEvent(_ event: DeskEvent) {
+        guard !desks.isEmpty else { return }
+        carryOut(desks.handle(event, facts: nil, nowMillis: deskNowMillis), asker: nil, request: 0)
     }
 
     /// The desks for the world map: open or not, how many serve and wait, the next opening.
     func listDesks(_ s: Session, request: UInt32) {
-        let now = deskNowMillis
-        let entries = desks.all.prefix(WireProtocol.desksMax).map { d -> DeskEntry in
-            let open = d.desk.hours.isOpen(atUnixMillis: now)
-            let next = open ? 0 : UInt64(max(0, d.desk.hours.nextOpening(atOrAfterUnixMillis: now) ?? 0))
-            return DeskEntry(desk: d.desk.id, open: open, serving: UInt16(clamping: d.queue.onDuty.count), waiting: UInt16(clamping: d.queue.waiting.count),
-                             nextOpeningUnixMillis: next)
+        let entries = desks.listing(nowMillis: deskNowMillis).prefix(WireProtocol.desksMax).map { l in
+            DeskEntry(desk: l.desk, open: l.open, serving: UInt16(clamping: l.serving), waiting: UInt16(clamping: l.waiting),
+                      nextOpeningUnixMillis: UInt64(l.nextOpeningUnixMillis))
         }
         s.send(.deskList(requestID: request, desks: entries))
     }
 
-    // MARK: Staff
+    // MARK: Carrying out
 
-    func deskDuty(_ s: Session, request: UInt32, deskID: String, on: Bool, field: String) {
-        guard let account = s.accountID, let d = deskNamed(deskID, s, request) else { return }
-        let allowed = s.isStaff || (d.desk.staffRole == "mentor" && s.roles.contains(.mentor))
-        guard allowed else {
-            s.send(.error(code: .forbidden, requestID: request, text: "this desk is served by \(d.desk.staffRole == "mentor" ? "mentors" : "staff")"))
-            return
-        }
-        if !on {
-            d.queue.goOffDuty(account)
-            let since = d.onDutySince.removeValue(forKey: account)
-            deskEvent(deskID, "off-duty", account: account, duration: since.map { nowUnixMillis() - $0 })
-            s.send(.done(requestID: request))
-            pushStandings(d)
-            return
-        }
-        if let refusal = d.queue.goOnDuty(account, field: field.isEmpty ? nil : field) {
-            s.send(.error(code: .invalidText, requestID: request, text: refusal.sentence))
-            return
-        }
-        if d.onDutySince[account] == nil {
-            d.onDutySince[account] = nowUnixMillis()
-            deskEvent(deskID, "on-duty", account: account, outcome: field.isEmpty ? nil : field)
-        }
-        s.send(.done(requestID: request))
-        // Stand at the desk: the free spot nearest its point.
-        if s.presence.pendingSpace == nil, host.spaces[d.desk.space] != nil {
-            carryOut(s.presence.enter(d.desk.space, request: request, to: .desk, near: d.spot), for: s)
-        }
-        pushStandings(d)
-    }
-
-    func takeNext(_ s: Session, request: UInt32, deskID: String) {
-        guard let staff = s.accountID, let d = deskNamed(deskID, s, request) else { return }
-        guard let template = host.templates[d.desk.roomTemplate] else { return }
-        let now = deskNowMillis
-        let session: DeskQueue.Session
-        switch d.queue.takeNext(staff, nowMillis: now) {
-        case .success(let taken): session = taken
-        case .failure(let refusal):
-            s.send(.error(code: refusal == .notOnDuty ? .forbidden : .unknownTarget, requestID: request, text: refusal.sentence))
-            return
-        }
-        deskEvent(deskID, "served", account: session.citizen, duration: session.waitedMillis, outcome: session.field)
-        guard let citizen = sessionsOf(session.citizen).first else {
-            // Taken only when present (holds are passed over); gone in between: end at once.
-            _ = d.queue.endSession(involving: staff, nowMillis: now)
-            s.send(.error(code: .unknownTarget, requestID: request, text: "the citizen left just now; take the next"))
-            pushStandings(d)
-            return
-        }
-        let opened = rooms.open(owner: "desk:\(deskID):\(staff)", ownerRoles: s.roles.names, isStaff: true, template: d.desk.roomTemplate,
-                                admitsRoles: [], capacity: template.definition.capacity, title: d.desk.en, access: .invited([session.citizen]),
-                                nowMillis: monotonicMillis)
-        guard case .success(let room) = opened, makeRoomWorld(room, template) else {
-            _ = d.queue.sessionUndone(staff) // the citizen back at the head; the counsellor stays on duty
-            s.send(.error(code: .limitReached, requestID: request, text: "no room could be opened for the session just now; the citizen stays first in line"))
-            pushStandings(d)
-            return
-        }
-        d.queue.held(in: room.id, staff: staff)
-        citizen.send(.queueEnded(desk: deskID, reason: .served, text: "your turn: \(s.displayName) will see you now"))
-        let field = session.field ?? ""
-        s.send(.sessionStarted(desk: deskID, roomID: room.id, counterpart: citizen.displayName, field: field))
-        citizen.send(.sessionStarted(desk: deskID, roomID: room.id, counterpart: s.displayName, field: field))
-        moveIntoRoom(s, room, request: request, overriding: true)
-        moveIntoRoom(citizen, room, request: 0, overriding: true)
-        pushStandings(d)
-    }
-
-    /// Ends a desk session: both are told and go back where they were; the room closes now.
-    func endDeskSession(_ roomID: UInt32, endedBy: Session?, request: UInt32) {
-        guard let (d, ref) = desks.session(inRoom: roomID), let room = rooms.rooms[roomID] else { return }
-        if let (_, duration) = d.queue.endSession(involving: ref.staff, nowMillis: deskNowMillis) {
-            deskEvent(d.desk.id, "ended", account: ref.citizen, duration: duration)
-        }
-        // Ended by leaving the room some other way (travel): that session is told here.
-        if let s = endedBy, s.spaceID != room.spaceID {
-            s.send(.sessionEnded(desk: d.desk.id, text: "you left the session's room: the session has ended"))
-        }
-        for account in [ref.staff, ref.citizen] {
-            for s in sessionsOf(account) where s.spaceID == room.spaceID && !s.connection.isClosed {
-                let mine = s === endedBy
-                s.send(.sessionEnded(desk: d.desk.id, text: mine ? "you ended the session" : "the session has ended"))
-                carryOut(s.presence.leave(.leave), for: s)
-                s.send(.left(requestID: mine ? request : 0))
-                returnToOrigin(s, request: mine ? request : 0)
-            }
-        }
-        rooms.remove(roomID)
-        removeRoomWorld(room)
-        pushStandings(d)
-    }
-
-    // MARK: Citizens
-
-    func joinQueue(_ s: Session, request: UInt32, deskID: String, field: String) {
-        guard let account = s.accountID, let d = deskNamed(deskID, s, request) else { return }
-        if !d.desk.citizenRoles.isEmpty && !s.isStaff && !d.desk.citizenRoles.contains(where: s.roles.names.contains) {
-            s.send(.error(code: .forbidden, requestID: request, text: "this desk serves \(d.desk.citizenRoles.joined(separator: " and ")) only"))
-            return
-        }
-        if let other = desks.waiting(of: account) {
-            s.send(.error(code: .limitReached, requestID: request, text: "you are already waiting at '\(other.desk.id)'; one queue at a time"))
-            return
-        }
-        // In a session at one desk, waiting at another would let its staff take the citizen
-        // out of the first session's room (found by the whole-server simulation, seed 2).
-        if let busy = desks.all.first(where: { $0.queue.session(involving: account) != nil }) {
-            s.send(.error(code: .limitReached, requestID: request, text: "you are in a session at '\(busy.desk.id)'; end it before you queue again"))
-            return
-        }
-        let now = deskNowMillis
-        guard d.desk.hours.isOpen(atUnixMillis: now) else {
-            let next = d.desk.hours.nextOpening(atOrAfterUnixMillis: now).map { "; it opens at \(OpeningHours.describe($0))" } ?? ""
-            s.send(.error(code: .deskClosed, requestID: request, text: "\(d.desk.en) is closed now\(next)"))
-            return
-        }
-        switch d.queue.join(account, field: field.isEmpty ? nil : field, nowMillis: now) {
-        case .success:
-            deskEvent(deskID, "joined", account: account, outcome: field.isEmpty ? nil : field)
-            s.send(.done(requestID: request))
-            pushStandings(d)
-        case .failure(let refusal):
-            let code: ErrorCode = { if case .full = refusal { return .limitReached }; if case .alreadyQueued = refusal { return .limitReached }; return .invalidText }()
-            s.send(.error(code: code, requestID: request, text: refusal.sentence))
-        }
-    }
-
-    func leaveQueue(_ s: Session, request: UInt32, deskID: String) {
-        guard let account = s.accountID, let d = deskNamed(deskID, s, request) else { return }
-        guard let w = d.queue.leave(account) else {
-            s.send(.error(code: .unknownTarget, requestID: request, text: "you are not waiting at '\(deskID)'"))
-            return
-        }
-        deskEvent(deskID, "abandoned", account: account, duration: deskNowMillis - w.joinedAtMillis)
-        s.send(.queueEnded(desk: deskID, reason: .left, text: "you left the queue"))
-        s.send(.done(requestID: request))
-        pushStandings(d)
-    }
-
-    // MARK: Connections coming and going
-
-    /// A member's connection closed: a waiting citizen keeps the place for a minute; a session
-    /// ends (a staff member's citizen goes back to the head of the queue).
-    func deskSessionGone(_ s: Session) {
-        guard let account = s.accountID, sessionsOf(account).count <= 1 else { return } // another session of the account stays
-        if let d = desks.waiting(of: account) {
-            d.queue.disconnected(account, nowMillis: deskNowMillis)
-            pushStandings(d)
-        }
-        for d in desks.all where d.queue.onDuty[account] != nil {
-            if let ref = d.queue.sessions[account], let roomID = ref.roomID {
-                _ = d.queue.staffDisconnected(account)
-                deskEvent(d.desk.id, "requeued", account: ref.citizen)
-                if let room = rooms.rooms[roomID] {
-                    for c in sessionsOf(ref.citizen) where c.spaceID == room.spaceID && !c.connection.isClosed {
-                        c.send(.sessionEnded(desk: d.desk.id, text: "the counsellor was disconnected: you are first in line again"))
-                        carryOut(c.presence.leave(.leave), for: c)
-                        c.send(.left(requestID: 0))
-                        returnToOrigin(c, request: 0)
-                    }
-                    rooms.remove(roomID)
-                    removeRoomWorld(room)
+    func carryOut(_ effects: [DeskEffect], asker: Session?, request: UInt32, answer: Bool = true) {
+        for effect in effects {
+            switch effect {
+            case .refuse(let kind, let text):
+                asker?.send(.error(code: Self.errorCode(kind), requestID: request, text: text))
+            case .done:
+                if answer { asker?.send(.done(requestID: request)) }
+            case .record(let desk, let kind, let account, let duration, let outcome):
+                submitUsage(.serviceEvent(ServiceEvent(service: desk, kind: kind, accountID: account, atMillis: nowUnixMillis(),
+                                                       durationMillis: duration, outcome: outcome)))
+            case .standing(let account, let desk, let position, let estimate):
+                let seconds = estimate.map { UInt32(clamping: $0 / 1_000) } ?? WireProtocol.unknownEstimate
+                for s in sessionsOf(account) { s.send(.queueStanding(desk: desk, position: UInt16(clamping: position), estimateSeconds: seconds)) }
+            case .queueEnded(let account, let desk, let reason, let text):
+                for s in sessionsOf(account) { s.send(.queueEnded(desk: desk, reason: Self.wire(reason), text: text)) }
+            case .standAtDesk(let space, let spot):
+                // Stand at the desk: the free spot nearest its point.
+                guard let s = asker, s.presence.pendingSpace == nil, host.spaces[space] != nil else { continue }
+                carryOut(s.presence.enter(space, request: request, to: .desk, near: spot), for: s)
+            case .openSessionRoom(let desk, let staff, let citizen, let template, let title):
+                let outcome = openSessionRoom(desk: desk, staff: staff, citizen: citizen, template: template, title: title)
+                carryOut(desks.handle(outcome, facts: nil, nowMillis: deskNowMillis), asker: asker, request: request, answer: answer)
+            case .sessionStarted(let desk, let roomID, let staff, let citizen, let field):
+                guard let room = rooms.room(id: roomID), let counsellor = asker?.accountID == staff ? asker : sessionsOf(staff).first,
+                      let person = sessionsOf(citizen).first else { continue }
+                person.send(.queueEnded(desk: desk, reason: .served, text: "your turn: \(counsellor.displayName) will see you now"))
+                counsellor.send(.sessionStarted(desk: desk, roomID: roomID, counterpart: person.displayName, field: field))
+                person.send(.sessionStarted(desk: desk, roomID: roomID, counterpart: counsellor.displayName, field: field))
+                moveIntoRoom(counsellor, room, request: counsellor === asker ? request : 0, overriding: true)
+                moveIntoRoom(person, room, request: 0, overriding: true)
+            case .sessionOver(let account, let desk, let roomID, let text):
+                guard let room = rooms.room(id: roomID) else { continue }
+                for s in sessionsOf(account) where s.spaceID == room.spaceID && !s.connection.isClosed {
+                    let mine = s === asker
+                    s.send(.sessionEnded(desk: desk, text: text))
+                    carryOut(s.presence.leave(.leave), for: s)
+                    s.send(.left(requestID: mine ? request : 0))
+                    returnToOrigin(s, request: mine ? request : 0)
                 }
-            } else {
-                d.queue.goOffDuty(account)
-            }
-            let since = d.onDutySince.removeValue(forKey: account)
-            deskEvent(d.desk.id, "off-duty", account: account, duration: since.map { nowUnixMillis() - $0 })
-            pushStandings(d)
-        }
-        if let (_, ref) = desks.session(of: account), ref.citizen == account, let roomID = ref.roomID { endDeskSession(roomID, endedBy: nil, request: 0) }
-    }
-
-    /// A member signed in again: a place kept for them resumes.
-    func deskReconnected(_ s: Session) {
-        guard let account = s.accountID, let d = desks.waiting(of: account) else { return }
-        _ = d.queue.reconnected(account)
-        d.lastStandings[account] = nil // push it to the new connection
-        pushStandings(d)
-    }
-
-    /// Once a second: holds that ran out are skipped, and a desk that has just closed lets its
-    /// queue go.
-    func deskSecond() {
-        guard !desks.isEmpty else { return }
-        let now = deskNowMillis
-        for d in desks.all {
-            let id = d.desk.id
-            for w in d.queue.expireHolds(nowMillis: now) {
-                deskEvent(id, "skipped", account: w.account, duration: now - w.joinedAtMillis)
-                for s in sessionsOf(w.account) { s.send(.queueEnded(desk: id, reason: .skipped, text: "you were away for more than a minute; join again")) }
-            }
-            let open = d.desk.hours.isOpen(atUnixMillis: now)
-            // Closed with people waiting (at closing time, or after a jump of the clock): let them go.
-            if !open && !d.queue.waiting.isEmpty {
-                let next = d.desk.hours.nextOpening(atOrAfterUnixMillis: now).map { " It opens again at \(OpeningHours.describe($0))." } ?? ""
-                for w in d.queue.close() {
-                    deskEvent(id, "closed", account: w.account, duration: now - w.joinedAtMillis)
-                    for s in sessionsOf(w.account) { s.send(.queueEnded(desk: id, reason: .closed, text: "\(d.desk.en) has closed for today.\(next)")) }
+            case .notice(let account, let desk, let roomID, let text):
+                for s in sessionsOf(account) where s.spaceID != Room.spaceID(roomID) { s.send(.sessionEnded(desk: desk, text: text)) }
+            case .closeRoom(let roomID):
+                guard let room = rooms.room(id: roomID) else { continue }
+                // Anyone else still in it (staff may enter any room) goes back where they came from.
+                for s in (host.spaces[room.spaceID]?.members.values.sorted { $0.id < $1.id } ?? []) where s.spaceID == room.spaceID && s.avatar != nil {
+                    carryOut(s.presence.leave(.leave), for: s)
+                    s.send(.left(requestID: 0))
+                    returnToOrigin(s, request: 0)
                 }
+                rooms.remove(roomID)
+                removeRoomWorld(room)
             }
-            pushStandings(d)
+        }
+    }
+
+    /// Opens the 1:1 room of a session just taken, and says how that went, for the machine.
+    private func openSessionRoom(desk: String, staff: String, citizen: String, template: String, title: String) -> DeskEvent {
+        guard !sessionsOf(citizen).isEmpty else { return .sessionRoomRefused(desk: desk, staff: staff, citizenGone: true) }
+        guard let t = host.templates[template],
+              case .success(let room) = rooms.open(owner: "desk:\(desk):\(staff)", ownerRoles: [], isStaff: true, template: template, admitsRoles: [],
+                                                   capacity: t.definition.capacity, title: title, access: .invited([citizen]), nowMillis: monotonicMillis),
+              makeRoomWorld(room, t) else {
+            return .sessionRoomRefused(desk: desk, staff: staff, citizenGone: false)
+        }
+        return .sessionRoomOpened(desk: desk, staff: staff, roomID: room.id)
+    }
+
+    static func errorCode(_ kind: DeskRefusalKind) -> ErrorCode {
+        switch kind {
+        case .forbidden: return .forbidden
+        case .unknownTarget: return .unknownTarget
+        case .limitReached: return .limitReached
+        case .invalidText: return .invalidText
+        case .deskClosed: return .deskClosed
+        }
+    }
+
+    static func wire(_ reason: DeskQueueEnd) -> QueueEndReason {
+        switch reason {
+        case .served: return .served
+        case .left: return .left
+        case .skipped: return .skipped
+        case .closed: return .closed
         }
     }
 }

@@ -56,7 +56,7 @@ extension Server {
         if let mute = standing.mute, mute.isActive(at: now) { s.chat.mutedUntilMillis = mute.endsAtMillis ?? .max }
         if let account = s.accountID { sessions.admit(s, account: account) }
         perform(s.machine.authenticated(welcome(for: s)), for: s)
-        deskReconnected(s)
+        if let account = s.accountID { deskEvent(.reconnected(account: account)) }
         if let until = s.chat.mutedUntilMillis, let mute = standing.mute {
             s.send(.notice(kind: .muted, untilUnixMillis: until == .max ? 0 : UInt64(until), text: "you are muted \(Self.describeUntil(until)): \(mute.reason)"))
         }

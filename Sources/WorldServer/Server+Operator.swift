@@ -100,7 +100,7 @@ extension Server {
 
     func deskFigures() -> [DeskFigures] {
         let now = deskNowMillis
-        return desks.all.map { d in
+        return desks.desks.map { d in
             let oldest = d.queue.waiting.map(\.joinedAtMillis).min()
             return DeskFigures(id: d.desk.id, name: d.desk.en, space: d.desk.space, open: d.desk.hours.isOpen(atUnixMillis: now),
                                serving: d.queue.onDuty.count, inSession: d.queue.sessions.count, waiting: d.queue.waiting.count,

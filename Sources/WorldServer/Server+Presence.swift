@@ -24,7 +24,7 @@ extension Server {
                     // (travel, going on duty elsewhere): the session ends for both, as leaveSpace
                     // ends it; else its room would empty and close under a session still held
                     // (found by the whole-server simulation, seeds 11 and 12).
-                    if desks.session(inRoom: room.id) != nil { endDeskSession(room.id, endedBy: s, request: 0) }
+                    if let account = s.accountID, desks.session(inRoom: room.id) != nil { deskEvent(.leftSessionRoom(roomID: room.id, account: account)) }
                 }
             case .requestPlace(let space, let near):
                 guard let instance = host.spaces[space] else {

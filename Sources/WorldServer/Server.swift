@@ -38,8 +38,9 @@ public final class Server: @unchecked Sendable {
     let host: SpaceHost
     /// The rooms open now (Server+Rooms.swift).
     var rooms: RoomBook
-    /// The service desks and their queues (DeskBoard.swift, Server+Desks.swift).
-    let desks = DeskBoard()
+    /// The service desks' machine: their queues, duty and sessions (Services' DeskBoard;
+    /// Server+Desks.swift carries out what it decides).
+    var desks = DeskBoard(desks: [], rules: DeskRules())
     /// Set when serving a recording: the worlds step from it, and every client is a spectator.
     let replay: ReplaySource?
     /// The loop, the sockets and the mailbox (LoopIO.swift).
@@ -178,7 +179,7 @@ public final class Server: @unchecked Sendable {
         startRecordTimers()
         startTimer(.everySecond, afterMillis: 1_000, everyMillis: 1_000) { [unowned self] in
             self.closeEmptyRooms()
-            self.deskSecond()
+            self.deskEvent(.second)
         }
         startPublishing()
     }

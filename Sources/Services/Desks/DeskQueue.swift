@@ -183,6 +183,10 @@ public struct DeskQueue: Sendable {
         return (s, duration)
     }
 
+    /// The session just taken never began (the citizen had gone): it ends without counting for
+    /// the estimates.
+    public mutating func dropSession(_ staff: String) { sessions[staff] = nil }
+
     /// A staff member's connection dropped: off duty, and a citizen being served goes back to
     /// the head of the queue (with their original join time). Returns that citizen.
     public mutating func staffDisconnected(_ staff: String) -> String? {

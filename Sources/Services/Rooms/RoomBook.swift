@@ -31,7 +31,8 @@ public enum RoomAccess: Hashable, Sendable {
 public struct Room: Sendable, Equatable {
     public let id: UInt32
     /// The space id the room's world goes by: "room-<id>".
-    public var spaceID: String { "room-\(id)" }
+    public var spaceID: String { Self.spaceID(id) }
+    public static func spaceID(_ id: UInt32) -> String { "room-\(id)" }
     public let template: String
     public let title: String
     public let owner: String
