@@ -144,7 +144,7 @@ extension Server {
         case .staff(let request, let action, let subject, let seconds, let reason):
             staffAction(s, request: request, action: action, subject: subject, seconds: seconds, reason: reason)
         case .openRoom(let request, let template, let title, let access): openRoom(s, request: request, template: template, title: title, access: access)
-        case .enterRoom(let request, let roomID, let code): enterRoom(s, request: request, roomID: roomID, code: code)
+        case .enterRoom(let request, let roomID, let code): roomRequest(.enter(roomID: roomID, code: code), from: s, request: request)
         case .listRooms(let request, let offset): listRooms(s, request: request, offset: offset)
         case .deskDuty(let request, let desk, let on, let field):
             deskRequest(.duty(desk: desk, on: on, field: field.isEmpty ? nil : field), from: s, request: request)

@@ -118,8 +118,11 @@ extension Server {
         guard !sessionsOf(citizen).isEmpty else { return .sessionRoomRefused(desk: desk, staff: staff, citizenGone: true) }
         guard let t = host.templates[template],
               case .success(let room) = rooms.open(owner: "desk:\(desk):\(staff)", ownerRoles: [], isStaff: true, template: template, admitsRoles: [],
-                                                   capacity: t.definition.capacity, title: title, access: .invited([citizen]), nowMillis: monotonicMillis),
-              makeRoomWorld(room, t) else {
+                                                   capacity: t.definition.capacity, title: title, access: .invited([citizen]), nowMillis: monotonicMillis) else {
+            return .sessionRoomRefused(desk: desk, staff: staff, citizenGone: false)
+        }
+        guard makeRoomWorld(room, t) else {
+            rooms.remove(room.id)
             return .sessionRoomRefused(desk: desk, staff: staff, citizenGone: false)
         }
         return .sessionRoomOpened(desk: desk, staff: staff, roomID: room.id)

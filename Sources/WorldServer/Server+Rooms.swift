@@ -1,8 +1,9 @@
 // Rooms on demand (docs/PROTOCOL.md, section 7.9): a member opens a room from a template and is
 // moved in; others enter by its id if its access rule lets them; leaving brings a member back
 // to the space and spot they came from (the nearest free spot to it); a room empty for
-// `roomRules.emptyCloseMillis` closes. The rules are RoomBook's (Services); this file creates
-// and removes the rooms' worlds and moves the sessions.
+// `roomRules.emptyCloseMillis` closes. The rules are RoomBook's machine (Services: members'
+// requests and the second, `handle(event, facts, now)`); this file hands it the events, makes
+// and removes the rooms' worlds, and moves the sessions, as its effects say.
 //
 // Invariants:
 // 1. A room's world exists (in SpaceHost) exactly while RoomBook has the room.
@@ -27,41 +28,54 @@ struct RoomTemplate {
 extension Server {
     var monotonicMillis: Int64 { Int64(clockMillis) }
 
-    func openRoom(_ s: Session, request: UInt32, template: String, title: String, access wire: RoomAccessRule) {
+    /// A member's request about rooms (open, enter): the rooms' machine decides, and the answer
+    /// goes to `s`. One entry at a time: a request while one is pending is refused here.
+    func roomRequest(_ event: RoomEvent, from s: Session, request: UInt32) {
         guard let account = s.accountID, replay == nil else { return }
-        guard let t = host.templates[template] else {
-            s.send(.error(code: .unknownSpace, requestID: request, text: "no room template '\(template)'"))
-            return
-        }
         guard s.presence.pendingSpace == nil else {
             s.send(.error(code: .rateLimited, requestID: request, text: "an enter request is already pending"))
             return
         }
+        let facts = RoomFacts(account: account, roles: s.roles.names, isStaff: s.isStaff)
+        carryOut(rooms.handle(event, facts: facts, nowMillis: monotonicMillis), asker: s, request: request)
+    }
+
+    func openRoom(_ s: Session, request: UInt32, template: String, title: String, access wire: RoomAccessRule) {
         let access: RoomAccess
         switch wire {
         case .open: access = .open
         case .invited(let accounts): access = .invited(Set(accounts))
         case .code(let code): access = .code(code)
         }
-        let room: Room
-        switch rooms.open(owner: account, ownerRoles: s.roles.names, isStaff: s.isStaff, template: template, admitsRoles: t.admitsRoles,
-                          capacity: t.definition.capacity, title: title, access: access, nowMillis: monotonicMillis) {
-        case .success(let r): room = r
-        case .failure(let refusal):
-            s.send(.error(code: Self.errorCode(refusal), requestID: request, text: refusal.sentence))
-            return
+        let definition = host.templates[template].map { RoomTemplateFacts(admitsRoles: $0.admitsRoles, capacity: $0.definition.capacity) }
+        roomRequest(.open(template: template, definition: definition, title: title, access: access), from: s, request: request)
+    }
+
+    func carryOut(_ effects: [RoomEffect], asker: Session?, request: UInt32) {
+        for effect in effects {
+            switch effect {
+            case .refuse(let refusal, let room):
+                let text = room.map { "cannot enter room \($0): \(refusal.sentence)" } ?? refusal.sentence
+                asker?.send(.error(code: Self.errorCode(refusal), requestID: request, text: text))
+            case .makeWorld(let room):
+                let made = host.templates[room.template].map { makeRoomWorld(room, $0) } ?? false
+                carryOut(rooms.handle(.worldMade(roomID: room.id, made: made), facts: nil, nowMillis: monotonicMillis), asker: asker, request: request)
+            case .record(let kind, let account, let template):
+                submitUsage(.serviceEvent(ServiceEvent(service: "room", kind: kind, accountID: account, atMillis: nowUnixMillis(), outcome: template)))
+            case .opened(let room):
+                asker?.send(.roomOpened(requestID: request, roomID: room.id, spaceID: room.spaceID))
+            case .moveIn(let room):
+                if let s = asker { moveIntoRoom(s, room, request: request) } // the room one is in: 11, from Presence
+            case .removeWorld(let room):
+                assert(host.spaces[room.spaceID]?.members.isEmpty ?? true, "a room closes only when empty")
+                // Someone whose entry is still on its way (within a tick) is told, not left waiting.
+                removeRoomWorld(room)
+            }
         }
-        guard makeRoomWorld(room, t) else {
-            s.send(.error(code: .internalError, requestID: request, text: "the room could not be made from '\(template)'"))
-            return
-        }
-        submitUsage(.serviceEvent(ServiceEvent(service: "room", kind: "opened", accountID: account, atMillis: nowUnixMillis(), outcome: template)))
-        s.send(.roomOpened(requestID: request, roomID: room.id, spaceID: room.spaceID))
-        moveIntoRoom(s, room, request: request)
     }
 
     /// Makes a room's world (recorded when the server records) and adds it to the tick; on
-    /// failure forgets the room and says so in the log.
+    /// failure says so in the log (the caller forgets the room).
     func makeRoomWorld(_ room: Room, _ t: RoomTemplate) -> Bool {
         var definition = t.definition
         definition.id = room.spaceID
@@ -70,7 +84,6 @@ extension Server {
         do {
             instance = SpaceInstance(world: try World(definition: definition, seed: seed), seed: seed)
         } catch {
-            rooms.remove(room.id)
             logger.error("a room's world could not be made", metadata: ["template": "\(room.template)", "error": "\(error)"])
             return false
         }
@@ -97,19 +110,8 @@ extension Server {
         case .roleNotAdmitted, .notInvited, .wrongCode: return .roomAccessDenied
         case .noSuchRoom: return .unknownSpace
         case .full: return .spaceFull
-        }
-    }
-
-    func enterRoom(_ s: Session, request: UInt32, roomID: UInt32, code: String) {
-        guard let account = s.accountID, replay == nil else { return }
-        guard s.presence.pendingSpace == nil else {
-            s.send(.error(code: .rateLimited, requestID: request, text: "an enter request is already pending"))
-            return
-        }
-        switch rooms.admits(roomID, account: account, roles: s.roles.names, isStaff: s.isStaff, code: code) {
-        case .success(let room): moveIntoRoom(s, room, request: request) // the room one is in: 11, from Presence
-        case .failure(let refusal):
-            s.send(.error(code: Self.errorCode(refusal), requestID: request, text: "cannot enter room \(roomID): \(refusal.sentence)"))
+        case .noSuchTemplate: return .unknownSpace
+        case .worldNotMade: return .internalError
         }
     }
 
@@ -135,11 +137,6 @@ extension Server {
 
     /// Once a second: rooms empty for long enough close, and their worlds go.
     func closeEmptyRooms() {
-        for room in rooms.closeDue(nowMillis: monotonicMillis) {
-            assert(host.spaces[room.spaceID]?.members.isEmpty ?? true, "a room closes only when empty")
-            // Someone whose entry is still on its way (within a tick) is told, not left waiting.
-            removeRoomWorld(room)
-            submitUsage(.serviceEvent(ServiceEvent(service: "room", kind: "closed", accountID: room.owner, atMillis: nowUnixMillis(), outcome: room.template)))
-        }
+        carryOut(rooms.handle(.second, facts: nil, nowMillis: monotonicMillis), asker: nil, request: 0)
     }
 }

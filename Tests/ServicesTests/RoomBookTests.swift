@@ -64,4 +64,50 @@ import Testing
         #expect(book.closeDue(nowMillis: 260_000).map(\.id) == [unused.id])
         #expect(unused.id == room.id + 1, "ids are not reused")
     }
+
+    // MARK: The machine: members' requests and the second, as effects
+
+    static let kim = RoomFacts(account: "kim", roles: ["member"], isStaff: false)
+    static let conference = RoomTemplateFacts(admitsRoles: [], capacity: 2)
+
+    @Test func openingAsksForTheWorldThenRecordsAnswersAndMovesTheOwnerIn() throws {
+        var book = RoomBook()
+        #expect(book.handle(.open(template: "nowhere", definition: nil, title: "x", access: .open), facts: Self.kim, nowMillis: 0)
+                == [.refuse(.noSuchTemplate("nowhere"), room: nil)])
+        #expect(book.handle(.open(template: "conference-room", definition: Self.conference, title: "  ", access: .open), facts: Self.kim, nowMillis: 0)
+                == [.refuse(.badTitle("is empty"), room: nil)])
+        let effects = book.handle(.open(template: "conference-room", definition: Self.conference, title: " Study group ", access: .open), facts: Self.kim, nowMillis: 0)
+        guard case .makeWorld(let room) = try #require(effects.first), effects.count == 1 else {
+            Issue.record("expected one makeWorld, got \(effects)")
+            return
+        }
+        #expect(room.title == "Study group" && room.owner == "kim" && room.template == "conference-room")
+        #expect(book.handle(.worldMade(roomID: room.id, made: true), facts: nil, nowMillis: 0)
+                == [.record(kind: "opened", account: "kim", template: "conference-room"), .opened(room), .moveIn(room)])
+        // A second room for the same owner is refused while the first is open.
+        #expect(book.handle(.open(template: "conference-room", definition: Self.conference, title: "Again", access: .open), facts: Self.kim, nowMillis: 0)
+                == [.refuse(.ownerHasOpenRooms(1), room: nil)])
+    }
+
+    @Test func aWorldThatCannotBeMadeForgetsTheRoom() throws {
+        var book = RoomBook()
+        let effects = book.handle(.open(template: "conference-room", definition: Self.conference, title: "Study", access: .open), facts: Self.kim, nowMillis: 0)
+        guard case .makeWorld(let room) = try #require(effects.first) else { return }
+        #expect(book.handle(.worldMade(roomID: room.id, made: false), facts: nil, nowMillis: 0) == [.refuse(.worldNotMade("conference-room"), room: nil)])
+        #expect(book.rooms.isEmpty, "nothing left booked: the owner may open another")
+        #expect(book.handle(.worldMade(roomID: room.id, made: true), facts: nil, nowMillis: 0).isEmpty, "a stale answer does nothing")
+    }
+
+    @Test func enteringIsTheAccessRuleAndClosingIsTheEmptyMinute() throws {
+        var book = RoomBook()
+        let room = try open(&book, owner: "kim", capacity: 2, access: .code("1234"), at: 1_000).get()
+        let lee = RoomFacts(account: "lee", roles: ["member"], isStaff: false)
+        #expect(book.handle(.enter(roomID: room.id, code: "0000"), facts: lee, nowMillis: 0) == [.refuse(.wrongCode, room: room.id)])
+        #expect(book.handle(.enter(roomID: 99, code: ""), facts: lee, nowMillis: 0) == [.refuse(.noSuchRoom(99), room: 99)])
+        #expect(book.handle(.enter(roomID: room.id, code: "1234"), facts: lee, nowMillis: 0) == [.moveIn(room)])
+        #expect(book.handle(.second, facts: nil, nowMillis: 60_999).isEmpty)
+        let closed = book.handle(.second, facts: nil, nowMillis: 61_000)
+        #expect(closed == [.removeWorld(room), .record(kind: "closed", account: "kim", template: "conference-room")])
+    }
 }
+

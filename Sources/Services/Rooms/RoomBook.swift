@@ -1,6 +1,15 @@
 // Rooms opened on demand from templates (issue 12): who may open one, who may enter, how many
 // there may be, and when an empty one closes. Pure: time is an argument (milliseconds of any
 // monotonic clock), and the server carries out what it decides (WorldServer/Server+Rooms.swift).
+// Members' requests and the second go through `handle(event, facts, now) -> [RoomEffect]`; a
+// room's world is the caller's to make, and it answers with `.worldMade`:
+//
+//   open ──▶ checks ──refused──▶ [.refuse]
+//              │ allowed: the room is booked
+//              ▼
+//          [.makeWorld] ──caller──▶ worldMade(true) ──▶ [.record(opened), .opened, .moveIn]
+//                               └─▶ worldMade(false) ──▶ the room is forgotten, [.refuse(worldNotMade)]
+//   enter ──▶ [.moveIn] or [.refuse]        second ──▶ per room empty long enough: [.removeWorld, .record(closed)]
 //
 // Invariants:
 // 1. At most `rules.roomsMax` rooms, and at most `rules.openRoomsPerOwnerMax` per owner.
@@ -56,6 +65,8 @@ public enum RoomRefusal: Error, Equatable, Sendable {
     case notInvited
     case wrongCode
     case full(Int)
+    case noSuchTemplate(String)
+    case worldNotMade(String)
 
     public var sentence: String {
         switch self {
@@ -68,6 +79,8 @@ public enum RoomRefusal: Error, Equatable, Sendable {
         case .notInvited: return "this room is for invited accounts only"
         case .wrongCode: return "the room's code is not that"
         case .full(let n): return "the room is full (\(n) people)"
+        case .noSuchTemplate(let t): return "no room template '\(t)'"
+        case .worldNotMade(let t): return "the room could not be made from '\(t)'"
         }
     }
 }
@@ -162,4 +175,85 @@ public struct RoomBook: Sendable {
         guard spaceID.hasPrefix("room-"), let id = UInt32(spaceID.dropFirst(5)) else { return nil }
         return rooms[id]
     }
+
+    // MARK: The machine
+
+    public mutating func handle(_ event: RoomEvent, facts: RoomFacts?, nowMillis now: Int64) -> [RoomEffect] {
+        switch event {
+        case .open(let name, let template, let title, let access):
+            guard let facts else { return [] }
+            guard let template else { return [.refuse(.noSuchTemplate(name), room: nil)] }
+            switch open(owner: facts.account, ownerRoles: facts.roles, isStaff: facts.isStaff, template: name, admitsRoles: template.admitsRoles,
+                        capacity: template.capacity, title: title, access: access, nowMillis: now) {
+            case .success(let room): return [.makeWorld(room)]
+            case .failure(let refusal): return [.refuse(refusal, room: nil)]
+            }
+        case .worldMade(let id, let made):
+            guard let room = rooms[id] else { return [] }
+            guard made else {
+                remove(id)
+                return [.refuse(.worldNotMade(room.template), room: nil)]
+            }
+            return [.record(kind: "opened", account: room.owner, template: room.template), .opened(room), .moveIn(room)]
+        case .enter(let id, let code):
+            guard let facts else { return [] }
+            switch admits(id, account: facts.account, roles: facts.roles, isStaff: facts.isStaff, code: code) {
+            case .success(let room): return [.moveIn(room)]
+            case .failure(let refusal): return [.refuse(refusal, room: id)]
+            }
+        case .second:
+            return closeDue(nowMillis: now).flatMap { room -> [RoomEffect] in
+                [.removeWorld(room), .record(kind: "closed", account: room.owner, template: room.template)]
+            }
+        }
+    }
+}
+
+/// Who asks: a member (guests open and enter no rooms).
+public struct RoomFacts: Sendable, Equatable {
+    public var account: String
+    public var roles: [String]
+    public var isStaff: Bool
+
+    public init(account: String, roles: [String], isStaff: Bool) {
+        self.account = account
+        self.roles = roles
+        self.isStaff = isStaff
+    }
+}
+
+/// A room template as the world files define it, as far as the rules need it.
+public struct RoomTemplateFacts: Sendable, Equatable {
+    public var admitsRoles: [String]
+    public var capacity: Int
+
+    public init(admitsRoles: [String], capacity: Int) {
+        self.admitsRoles = admitsRoles
+        self.capacity = capacity
+    }
+}
+
+public enum RoomEvent: Sendable, Equatable {
+    /// Open a room from the template named `template`; `definition` nil when the world files
+    /// have none of that name.
+    case open(template: String, definition: RoomTemplateFacts?, title: String, access: RoomAccess)
+    /// The caller's answer to `.makeWorld`.
+    case worldMade(roomID: UInt32, made: Bool)
+    case enter(roomID: UInt32, code: String)
+    case second
+}
+
+public enum RoomEffect: Sendable, Equatable {
+    /// Refused; `room` is the room asked to enter (for the caller's wording), nil for an opening.
+    case refuse(RoomRefusal, room: UInt32?)
+    /// Make the room's world and answer with `.worldMade`.
+    case makeWorld(Room)
+    /// A service event for the records.
+    case record(kind: String, account: String, template: String)
+    /// Tell the one who opened it.
+    case opened(Room)
+    /// Move the asker into the room.
+    case moveIn(Room)
+    /// Remove the room's world (it has closed).
+    case removeWorld(Room)
 }
