@@ -33,6 +33,11 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
+        // The city's records on PostgreSQL when one machine is not enough (docs/DATA.md): the
+        // store's second backend, on NIO threads of its own, never on the libuv loop.
+        .package(url: "https://github.com/vapor/postgres-nio.git", exact: "1.33.2"),
+        // Named for its futures (NIOCore) and the store's own event loop thread (NIOPosix).
+        .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
     ],
     targets: [
         // MARK: System libraries
@@ -71,9 +76,17 @@ let package = Package(
 
         .target(name: "Recording", dependencies: ["WorldCore", "NetProto"]),
 
-        // MARK: The city's records: the embedded SQLite store (docs/DATA.md)
+        // MARK: The city's records: the embedded SQLite store, or PostgreSQL (docs/DATA.md)
 
-        .target(name: "Store", dependencies: ["CivilCalendar", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Store", dependencies: [
+            "CivilCalendar", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+
+        // MARK: A throwaway PostgreSQL cluster for tests and measurements (scripts/pg-scratch.sh)
+
+        .target(name: "PostgresScratch", dependencies: ["Store"]),
 
         // MARK: The city's rules: chat, the profanity filter, moderation, reports (no I/O, time as an argument)
 
@@ -151,8 +164,8 @@ let package = Package(
         .testTarget(name: "NetProtoTests", dependencies: ["NetProto", "WorldCore", "Crowd"]),
         // The transport's own tests reach into libuv (handle sizes, a stopped read).
         .testTarget(name: "TransportTests", dependencies: ["Transport", "NetProto", "CLibUV"]),
-        .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "Admin", "WorldClient", "Bots", "NetProto", "Transport", "WorldCore", "WorldFiles", "Crowd", "Recording", "Store", "Services", "ServiceFiles"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "Admin", "WorldClient", "Bots", "NetProto", "Transport", "WorldCore", "WorldFiles", "Crowd", "Recording", "Store", "Services", "ServiceFiles", "PostgresScratch"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresScratch", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "ServiceFiles"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "WorldCore", "Crowd", "NetProto"]),
         .testTarget(name: "WorldFilesTests", dependencies: ["WorldFiles", "WorldCore", "Crowd"], resources: [.copy("Fixtures")]),

@@ -5,7 +5,8 @@
 # Debian/Ubuntu only; elsewhere it says what to install and stops.
 #
 #   scripts/install-deps.sh          # to build and run the server
-#   scripts/install-deps.sh --test   # also Prometheus' promtool, which the tests run on /metrics
+#   scripts/install-deps.sh --test   # also Prometheus' promtool, which the tests run on /metrics,
+#                                    # and PostgreSQL, which the store's tests run (scripts/pg-scratch.sh)
 #   scripts/install-deps.sh --e2e    # also headless Chromium and a Korean font (make e2e)
 set -euo pipefail
 
@@ -24,6 +25,8 @@ if ! pkg-config --exists libuv 2>/dev/null; then missing+=(libuv1-dev); fi
 if ! pkg-config --exists sqlite3 2>/dev/null && [ ! -f /usr/include/sqlite3.h ]; then missing+=(libsqlite3-dev); fi
 
 if $test_tools && ! command -v promtool >/dev/null 2>&1; then missing+=(prometheus); fi
+postgres_present() { compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; }
+if $test_tools && ! postgres_present; then missing+=(postgresql); fi
 if $browser && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
 if $browser && ! fc-list 2>/dev/null | grep -qi nanum; then missing+=(fonts-nanum); fi
 
@@ -53,4 +56,5 @@ $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 pkg-config --exists libuv || { echo "install-deps: libuv still not found by pkg-config after installing" >&2; exit 1; }
 [ -f /usr/include/sqlite3.h ] || { echo "install-deps: sqlite3.h still missing after installing libsqlite3-dev" >&2; exit 1; }
 if $test_tools; then command -v promtool >/dev/null || { echo "install-deps: promtool still missing after installing prometheus" >&2; exit 1; }; fi
+if $test_tools; then postgres_present || { echo "install-deps: PostgreSQL's initdb still missing after installing postgresql" >&2; exit 1; }; fi
 if $browser; then command -v chromium >/dev/null || { echo "install-deps: chromium still missing after installing it" >&2; exit 1; }; fi

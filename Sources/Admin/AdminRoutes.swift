@@ -102,6 +102,9 @@ extension AdminServer {
     }
 
     func withStore(_ body: (Store) throws -> Response) -> Response {
+        if let elsewhere = settings.storeElsewhere {
+            return Self.error(.notImplemented, "this server's records are in PostgreSQL (\(elsewhere)); these pages read the SQLite store only so far: read them with psql (docs/DATA.md, \"PostgreSQL\")")
+        }
         guard let path = settings.storePath else { return Self.error(.notFound, "this server keeps no records (started without a store)") }
         do {
             return try body(try storeBox.get(path: path))

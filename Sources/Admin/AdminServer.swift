@@ -28,6 +28,9 @@ public struct AdminSettings: Sendable {
     public var staticDirectory: String
     /// The store's file, for reports and usage statistics (read-only); nil when the server keeps no records.
     public var storePath: String?
+    /// The PostgreSQL database the server writes to, when it does: the report and statistics
+    /// pages do not read it yet, and say so.
+    public var storeElsewhere: String?
     /// How often a live map stream sends a frame, milliseconds.
     public var streamEveryMillis = 250
     public var streamsMax = 32

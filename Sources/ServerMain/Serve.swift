@@ -8,6 +8,7 @@ import Recording
 import ServiceFiles
 import Services
 import WorldFiles
+import Store
 import WorldServer
 
 struct Serve: ParsableCommand {
@@ -48,6 +49,12 @@ struct Serve: ParsableCommand {
 
     @Option(help: "The SQLite database of the city's records (docs/DATA.md), created on first start. Default: data/seoulworld.sqlite beside the worlds directory.")
     var data: String?
+
+    @Option(help: "Keep the city's records in PostgreSQL instead: postgres://user@host:5432/database, or postgres://user@/database?host=/socket/directory (docs/DATA.md, \"PostgreSQL\"). No password in the URL: see --store-password-file.")
+    var store: String?
+
+    @Option(help: "With --store: a file whose first line is the PostgreSQL password (else $PGPASSWORD, else none).")
+    var storePasswordFile: String?
 
     @Option(help: "Delete usage rows (visits, service events, bug reports) older than this many days (1 to 36500).")
     var keepDays = 400
@@ -118,9 +125,15 @@ struct Serve: ParsableCommand {
             settings.fileSecondsMax = recordFileMinutes * 60
             configuration.recording = settings
         }
-        var store = StoreSettings(path: data ?? defaultDataPath(worlds: worlds))
-        store.keepDays = keepDays
-        configuration.store = store
+        var records = StoreSettings(path: data ?? defaultDataPath(worlds: worlds))
+        if let store {
+            guard data == nil else { throw ValidationError("--data names an SQLite file and --store a PostgreSQL database: give one of them") }
+            records = try postgresRecords(store, passwordFile: storePasswordFile)
+        } else if storePasswordFile != nil {
+            throw ValidationError("--store-password-file goes with --store postgres://...")
+        }
+        records.keepDays = keepDays
+        configuration.store = records
         let policyDirectory = policy ?? defaultPolicyDirectory(worlds: worlds)
         do {
             configuration.profanity = try ProfanityFilter.load(directory: policyDirectory)
@@ -162,7 +175,8 @@ struct Serve: ParsableCommand {
             var settings = AdminSettings(staticDirectory: adminStatic ?? defaultAdminDirectory(worlds: worlds))
             settings.host = adminHost
             settings.port = adminPort
-            settings.storePath = configuration.store?.path
+            settings.storePath = configuration.store?.postgres == nil ? configuration.store?.path : nil
+            settings.storeElsewhere = configuration.store?.postgres?.description
             if let adminTokenFile {
                 guard let text = try? String(contentsOfFile: adminTokenFile, encoding: .utf8) else {
                     printError("seoulworld: cannot read the operator token file \(adminTokenFile)")
@@ -267,4 +281,17 @@ func decodeHex(_ text: String) -> [UInt8]? {
 
 func encodeHex(_ bytes: [UInt8]) -> String {
     bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+}
+
+/// The records' settings for `--store postgres://...`; a bad URL or password file is a usage error.
+func postgresRecords(_ url: String, passwordFile: String?) throws -> StoreSettings {
+    let location: PostgresLocation
+    do {
+        var parsed = try PostgresLocation.parse(url)
+        parsed.password = try PostgresLocation.password(file: passwordFile)
+        location = parsed
+    } catch {
+        throw ValidationError("\(error)")
+    }
+    return StoreSettings(postgres: location)
 }

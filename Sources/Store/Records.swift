@@ -317,10 +317,13 @@ extension Store {
     }
 
     /// Row counts of every table, for `seoulworld data check`.
+    /// Every table of the schema.
+    public static let tables = ["server_runs", "accounts", "visits", "service_events", "bug_reports", "sanctions", "blocks", "user_reports", "audit_log",
+                                "filter_counts"]
+
     public func rowCounts() throws -> [(table: String, rows: Int)] {
         try pool.read { db in
-            try ["server_runs", "accounts", "visits", "service_events", "bug_reports", "sanctions", "blocks", "user_reports", "audit_log",
-                 "filter_counts"].map { table in
+            try Self.tables.map { table in
                 (table, try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0)
             }
         }

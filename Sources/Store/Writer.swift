@@ -10,12 +10,18 @@
 //   takeCompleted() ◀──completed──       append a completion per ticket, call onCompleted()
 //                                         (the server wakes its loop with uv_async_send)
 //
+// The transactions go to a backend (Backend.swift): the SQLite file, or PostgreSQL. When the
+// backend cannot be reached (`StoreUnavailable`: a lost connection), the batch is kept and
+// tried again after a pause that doubles up to `unavailableBackoffMaxMillis`; meanwhile
+// `submit` keeps queueing up to `queueMax` and then refuses, and nothing is acknowledged.
+//
 // Invariants:
 // 1. The queue never holds more than `queueMax` writes; `submit` refuses past it, at once.
 // 2. A completion is published only after the transaction that holds its write committed
 //    (or definitively failed): an id handed to a client is on disk.
 // 3. Writes commit in the order they were submitted.
-// 4. `stop` commits everything submitted before it, then ends the thread.
+// 4. `stop` commits everything submitted before it, then ends the thread (or gives up at its
+//    deadline while the backend is unreachable, and says so).
 
 import Foundation
 import GRDB
@@ -36,11 +42,14 @@ public final class StoreWriter: @unchecked Sendable {
         public var transactions = 0
         public var queueDepth = 0
         public var queueDepthMax = 0
+        /// Whether the backend is unreachable now, and how many times it has been so far.
+        public var unavailable = false
+        public var unavailablePeriods = 0
         /// Time of the last transactions (submit of its oldest write to commit), microseconds, newest last.
         public var commitMicros: [UInt32] = []
     }
 
-    public let store: Store
+    public let backend: any StoreBackend
     public let queueMax: Int
     public let batchMax: Int
     /// The server run whose writes these are (audit rows carry it); nil for none.
@@ -57,6 +66,7 @@ public final class StoreWriter: @unchecked Sendable {
     var committing = false
     var figuresState = Figures()
     static let commitSamplesMax = 4_096
+    static let unavailableBackoffMaxMillis = 5_000
 
     /// - Parameters:
     ///   - queueMax: the most writes waiting at once (declared limit; 65,536 by default, about
@@ -64,11 +74,11 @@ public final class StoreWriter: @unchecked Sendable {
     ///   - batchMax: the most writes in one transaction.
     ///   - onCompleted: called on the writer thread after completions were published.
     ///   - onProblem: called on the writer thread with a sentence for the log.
-    public init(store: Store, queueMax: Int = 65_536, batchMax: Int = 4_096, origin: Int64? = nil,
+    public init(backend: any StoreBackend, queueMax: Int = 65_536, batchMax: Int = 4_096, origin: Int64? = nil,
                 onCompleted: @escaping @Sendable () -> Void, onProblem: @escaping @Sendable (String) -> Void) {
         precondition(queueMax > 0 && batchMax > 0)
         self.origin = origin
-        self.store = store
+        self.backend = backend
         self.queueMax = queueMax
         self.batchMax = batchMax
         self.onCompleted = onCompleted
@@ -164,7 +174,18 @@ public final class StoreWriter: @unchecked Sendable {
             }
             condition.unlock()
 
-            let results = commit(batch)
+            guard let results = commitWhenReachable(batch) else {
+                // Stopping while the backend is unreachable: what is left is not stored.
+                condition.lock()
+                let lost = batch.count + queue.count
+                queue.removeAll()
+                committing = false
+                finished = true
+                condition.broadcast()
+                condition.unlock()
+                onProblem("stopped while \(backend.name) was unreachable: \(lost) writes were not stored (none of them was acknowledged)")
+                return
+            }
             let now = DispatchTime.now().uptimeNanoseconds
             condition.lock()
             var published = false
@@ -194,24 +215,64 @@ public final class StoreWriter: @unchecked Sendable {
         }
     }
 
-    /// One transaction for the whole batch; if it fails, each write alone, so that only the
-    /// writes that fail by themselves are reported failed.
-    func commit(_ batch: [(write: StoreWrite, ticket: UInt64, submittedAt: UInt64)]) -> [Result<StoreOutcome, StoreError>] {
-        do {
-            return try store.pool.write { db in
-                try batch.map { item -> Result<StoreOutcome, StoreError> in .success(try item.write.apply(db, origin: origin)) }
+    /// Commits the batch, waiting out an unreachable backend (with a doubling pause); nil when
+    /// asked to stop meanwhile.
+    func commitWhenReachable(_ batch: [(write: StoreWrite, ticket: UInt64, submittedAt: UInt64)]) -> [Result<StoreOutcome, StoreError>]? {
+        var pauseMillis = 100
+        var lastTry = false
+        while true {
+            do {
+                let results = try commit(batch)
+                condition.lock()
+                let wasDown = figuresState.unavailable
+                figuresState.unavailable = false
+                condition.unlock()
+                if wasDown { onProblem("\(backend.name) is reachable again; the writes kept meanwhile are being stored") }
+                return results
+            } catch let down {
+                if lastTry { return nil }
+                condition.lock()
+                let first = !figuresState.unavailable
+                if first {
+                    figuresState.unavailable = true
+                    figuresState.unavailablePeriods += 1
+                }
+                condition.unlock()
+                if first {
+                    onProblem("\(backend.name) cannot be reached (\(down)); keeping \(batch.count) writes and trying again, new writes queue up to \(queueMax)")
+                }
+                condition.lock()
+                let deadline = Date().addingTimeInterval(Double(pauseMillis) / 1_000)
+                while !stopping, condition.wait(until: deadline) {}
+                lastTry = stopping // asked to stop: one more try, then give up
+                condition.unlock()
+                pauseMillis = min(pauseMillis * 2, Self.unavailableBackoffMaxMillis)
             }
+        }
+    }
+
+    /// One transaction for the whole batch; if it fails, each write alone, so that only the
+    /// writes that fail by themselves are reported failed. Throws `StoreUnavailable` when the
+    /// backend cannot be reached (nothing was committed).
+    func commit(_ batch: [(write: StoreWrite, ticket: UInt64, submittedAt: UInt64)]) throws(StoreUnavailable) -> [Result<StoreOutcome, StoreError>] {
+        do {
+            return try backend.transaction(batch.map(\.write), origin: origin).map { .success($0) }
+        } catch let down as StoreUnavailable {
+            throw down
         } catch {
             onProblem("a group of \(batch.count) writes failed (\(error)); retrying each alone")
         }
         var failures = 0
-        let results = batch.map { item -> Result<StoreOutcome, StoreError> in
+        var results: [Result<StoreOutcome, StoreError>] = []
+        for item in batch {
             do {
-                return .success(try store.pool.write { db in try item.write.apply(db, origin: origin) })
+                results.append(.success(try backend.transaction([item.write], origin: origin)[0]))
+            } catch let down as StoreUnavailable {
+                throw down
             } catch {
                 failures += 1
                 if failures <= 10 { onProblem("a \(item.write.kind) write failed and is lost: \(error)") }
-                return .failure(StoreError("the record could not be stored: \(error)"))
+                results.append(.failure(StoreError("the record could not be stored: \(error)")))
             }
         }
         if failures > 10 { onProblem("\(failures - 10) more writes of that group failed") }

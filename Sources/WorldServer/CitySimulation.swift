@@ -39,6 +39,8 @@ public struct CitySimulation {
         public var actPerMille: UInt64 = 25
         /// The folder for the run's database (removed after).
         public var folder: String
+        /// The records in this (empty) PostgreSQL database instead of an SQLite file there.
+        public var postgres: PostgresLocation?
         public var desks: DeskCatalog?
         public var profanity: ProfanityFilter?
         /// When the simulated day starts, Unix milliseconds (default: a Monday, 10:00 in Seoul;
@@ -83,7 +85,7 @@ public struct CitySimulation {
         configuration.statusEverySeconds = 3_600
         configuration.desks = settings.desks
         configuration.profanity = settings.profanity
-        configuration.store = StoreSettings(path: settings.folder + "/city.sqlite")
+        configuration.store = settings.postgres.map { StoreSettings(postgres: $0) } ?? StoreSettings(path: settings.folder + "/city.sqlite")
         var logger = Logger(label: "simulation")
         logger.logLevel = .critical
         let driver = try VirtualDriver(configuration: configuration, catalog: catalog, logger: logger, wallStartMillis: settings.startWallMillis)
@@ -231,8 +233,8 @@ public struct CitySimulation {
 
     /// After the stop: every acknowledged report is stored, and the counters agree with the rows.
     static func storeAgrees(_ settings: Settings, clients: [SimulatedClient], counters: ServerCounters) throws -> (Int, String?) {
-        let store = try Store(path: settings.folder + "/city.sqlite", readOnly: true)
-        let (bugs, users) = try store.reportIDs()
+        let (bugs, users) = try settings.postgres.map { try PostgresStore(location: $0, access: .readOnly).reportIDs() }
+            ?? Store(path: settings.folder + "/city.sqlite", readOnly: true).reportIDs()
         var checked = 0
         for c in clients {
             for id in c.bugReportsAcknowledged {

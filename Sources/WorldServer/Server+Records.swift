@@ -22,8 +22,13 @@ import Store
 import WorldCore
 
 public struct StoreSettings: Sendable {
-    /// The database file; created with its directory on first start.
+    /// The database file; created with its directory on first start. Not used when `postgres`
+    /// is set.
     public var path: String
+    /// The records go to this PostgreSQL database instead of the file (docs/DATA.md).
+    public var postgres: PostgresLocation?
+    /// The file's path or the database's URL (without a password), for the log.
+    public var name: String { postgres?.description ?? path }
     /// Usage rows older than this are deleted (docs/DATA.md, "Keeping").
     public var keepDays = 400
     /// The writer's queue, in writes.
@@ -35,12 +40,17 @@ public struct StoreSettings: Sendable {
     public var bugReportsPendingPerSessionMax = 4
 
     public init(path: String) { self.path = path }
+
+    public init(postgres: PostgresLocation) {
+        path = ""
+        self.postgres = postgres
+    }
 }
 
 /// The loop thread's side of the store.
 final class Records {
     let settings: StoreSettings
-    let store: Store
+    let store: any StoreBackend
     let writer: StoreWriter
     let run: RunStart
     var nextVisitID: Int64
@@ -69,7 +79,7 @@ final class Records {
         case operatorAction(OperatorWaiter)
     }
 
-    init(settings: StoreSettings, store: Store, writer: StoreWriter, run: RunStart) {
+    init(settings: StoreSettings, store: any StoreBackend, writer: StoreWriter, run: RunStart) {
         self.settings = settings
         self.store = store
         self.writer = writer
@@ -87,10 +97,10 @@ extension Server {
 
     /// Opens the database, closes what a crashed run left open, and starts the writer.
     func openRecords(_ settings: StoreSettings) throws {
-        let store = try Store(path: settings.path)
+        let store: any StoreBackend = try settings.postgres.map { try PostgresStore(location: $0, access: .server) } ?? Store(path: settings.path)
         let run = try store.beginRun(serverVersion: Self.version, nowMillis: nowUnixMillis())
         let logger = self.logger
-        let writer = StoreWriter(store: store, queueMax: settings.queueMax, origin: run.runID, onCompleted: { [weak self] in
+        let writer = StoreWriter(backend: store, queueMax: settings.queueMax, origin: run.runID, onCompleted: { [weak self] in
             self?.wakeFromAnyThread()
         }, onProblem: { text in
             logger.error("store", metadata: ["problem": "\(text)"])
@@ -101,7 +111,7 @@ extension Server {
                            metadata: ["runs": "\(run.crashedRuns)", "visits": "\(run.visitsClosedAfterCrash)"])
         }
         let schema = ((try? store.schemaVersion()) ?? nil) ?? "none"
-        logger.info("store open", metadata: ["path": "\(settings.path)", "run": "\(run.runID)", "schema": "\(schema)"])
+        logger.info("store open", metadata: ["store": "\(settings.name)", "run": "\(run.runID)", "schema": "\(schema)"])
     }
 
     /// Starts the heartbeat and the pruning, once the loop runs.

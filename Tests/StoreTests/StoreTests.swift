@@ -104,7 +104,7 @@ func report(run: Int64, text: String, at: Int64) -> BugReport {
         let path = temporaryDirectory() + "/records.sqlite"
         let store = try Store(path: path)
         let run = try store.beginRun(serverVersion: "test", nowMillis: 1_000)
-        let writer = StoreWriter(store: store, onCompleted: {}, onProblem: { Issue.record("unexpected problem: \($0)") })
+        let writer = StoreWriter(backend: store, onCompleted: {}, onProblem: { Issue.record("unexpected problem: \($0)") })
         for i in 0..<5_000 {
             #expect(writer.submit(.visitOpened(opening(run.nextVisitID + Int64(i), run: run.runID, session: UInt64(i), at: 2_000 + Int64(i)))))
         }
@@ -133,7 +133,7 @@ func report(run: Int64, text: String, at: Int64) -> BugReport {
         holding.allowsUnsafeTransactions = true // this connection keeps its transaction open on purpose
         let blocker = try DatabaseQueue(path: path, configuration: holding)
         try blocker.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
-        let writer = StoreWriter(store: store, queueMax: 8, batchMax: 2, onCompleted: {}, onProblem: { _ in })
+        let writer = StoreWriter(backend: store, queueMax: 8, batchMax: 2, onCompleted: {}, onProblem: { _ in })
         var accepted = 0, refused = 0
         for i in 0..<40 {
             if writer.submit(.bugReport(report(run: run.runID, text: "r\(i)", at: 2_000)), ticket: UInt64(i + 1)) { accepted += 1 } else { refused += 1 }

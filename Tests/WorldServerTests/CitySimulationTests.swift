@@ -4,6 +4,7 @@
 
 import Foundation
 import NetProto
+import PostgresScratch
 import ServiceFiles
 import Services
 import Testing
@@ -63,5 +64,23 @@ import Testing
         #expect(first.digest == second.digest)
         let other = try CitySimulation.run(try Self.settings(seed: 8, minutes: 1, clients: 40, actPerMille: 60), catalog: Shipped.catalog)
         #expect(other.digest != first.digest)
+    }
+
+    /// The same seed with the records in PostgreSQL (a throwaway cluster): the invariants hold,
+    /// every acknowledged report is there, and the clients hear exactly what they heard with
+    /// SQLite (the same ids, in the same order, at the same moments).
+    @Test func theSameSeedOnPostgreSQLTellsTheSameStory() throws {
+        var onPostgres = try Self.settings(seed: 7, minutes: 1, clients: 40, actPerMille: 60)
+        onPostgres.postgres = try PostgresScratch.shared.get().database()
+        let onSQLite = try Self.settings(seed: 7, minutes: 1, clients: 40, actPerMille: 60)
+        defer {
+            try? FileManager.default.removeItem(atPath: onPostgres.folder)
+            try? FileManager.default.removeItem(atPath: onSQLite.folder)
+        }
+        let pg = try CitySimulation.run(onPostgres, catalog: Shipped.catalog)
+        let lite = try CitySimulation.run(onSQLite, catalog: Shipped.catalog)
+        #expect(pg.failure == nil, "\(pg.failure ?? "")")
+        #expect(pg.reportsChecked > 0 && pg.reportsChecked == lite.reportsChecked)
+        #expect(pg.digest == lite.digest)
     }
 }

@@ -1,0 +1,85 @@
+// A throwaway PostgreSQL cluster for tests and measurements, through scripts/pg-scratch.sh
+// (its own data directory and Unix socket in a temporary folder, run as an unprivileged user).
+// One cluster per process (`shared`), stopped and removed when the process exits; each test
+// takes a database of its own (`database()`), so tests never see each other's rows.
+
+import Foundation
+import Store
+
+public final class PostgresScratch: @unchecked Sendable {
+    public let directory: String
+    /// The cluster's first database's URL.
+    public let url: String
+    let script: String
+    let lock = NSLock()
+    var databases = 0
+
+    /// Starts a cluster in a new temporary folder; the error says what is missing (PostgreSQL
+    /// not installed, no user to run it as) in the script's words.
+    public init() throws {
+        script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/pg-scratch.sh").path
+        directory = "/tmp/seoulworld-pg-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        url = try Self.run(script, ["start", directory]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The process's cluster, started on first use and stopped at exit.
+    public static let shared: Result<PostgresScratch, any Error> = {
+        do {
+            let scratch = try PostgresScratch()
+            let directory = scratch.directory, script = scratch.script
+            atexitHandlers.append { _ = try? PostgresScratch.run(script, ["stop", directory]) }
+            if atexitHandlers.count == 1 { atexit { for h in atexitHandlers { h() } } }
+            return .success(scratch)
+        } catch {
+            return .failure(error)
+        }
+    }()
+
+    /// A new empty database in the cluster, as a location to open.
+    public func database() throws -> PostgresLocation {
+        let name = lock.withLock { () -> String in
+            databases += 1
+            return "t\(databases)"
+        }
+        _ = try Self.run(script, ["createdb", directory, name])
+        return PostgresLocation(endpoint: .unixSocket(path: "\(directory)/.s.PGSQL.5432"), user: "seoulworld", database: name)
+    }
+
+    /// Stops the server (a fast shutdown: connections are cut), keeping its data.
+    public func down() throws { _ = try Self.run(script, ["down", directory]) }
+    /// Starts it again after `down`.
+    public func up() throws { _ = try Self.run(script, ["up", directory]) }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    @discardableResult
+    static func run(_ script: String, _ arguments: [String]) throws -> String {
+        // Output through files, not pipes: the server the script starts outlives it.
+        let base = NSTemporaryDirectory() + "pg-scratch-\(UUID().uuidString)"
+        FileManager.default.createFile(atPath: base + ".out", contents: nil)
+        FileManager.default.createFile(atPath: base + ".err", contents: nil)
+        defer {
+            try? FileManager.default.removeItem(atPath: base + ".out")
+            try? FileManager.default.removeItem(atPath: base + ".err")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [script] + arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
+        process.standardError = FileHandle(forWritingAtPath: base + ".err")
+        try process.run()
+        process.waitUntilExit()
+        let output = FileManager.default.contents(atPath: base + ".out") ?? Data()
+        let errors = FileManager.default.contents(atPath: base + ".err") ?? Data()
+        guard process.terminationStatus == 0 else {
+            throw Failure(description: "scripts/pg-scratch.sh \(arguments.joined(separator: " ")) failed: " + (String(data: errors, encoding: .utf8) ?? ""))
+        }
+        return String(data: output, encoding: .utf8) ?? ""
+    }
+}
+
+nonisolated(unsafe) private var atexitHandlers: [() -> Void] = []

@@ -1,0 +1,181 @@
+// The store on a real PostgreSQL server (a throwaway cluster, scripts/pg-scratch.sh): the URL
+// forms, the schema and its refusals, every write giving the same rows and outcomes as on
+// SQLite, two servers on one database, and the writer keeping what it could not store while
+// the server was down.
+
+import Foundation
+import PostgresScratch
+import Testing
+@testable import Store
+
+func scratch() throws -> PostgresScratch { try PostgresScratch.shared.get() }
+
+@Suite(.serialized) struct PostgresStoreTests {
+    @Test func urlsAreReadAsLibpqWritesThemAndPasswordsStayOffTheCommandLine() throws {
+        #expect(try PostgresLocation.parse("postgres://city@db.example:6543/records")
+                == PostgresLocation(endpoint: .tcp(host: "db.example", port: 6543), user: "city", database: "records"))
+        #expect(try PostgresLocation.parse("postgresql://city@db.example/records").endpoint == .tcp(host: "db.example", port: 5432))
+        #expect(try PostgresLocation.parse("postgres://city@/records?host=/run/postgresql").endpoint == .unixSocket(path: "/run/postgresql/.s.PGSQL.5432"))
+        #expect(try PostgresLocation.parse("postgres://city@/records?host=/tmp/pg&port=5433").endpoint == .unixSocket(path: "/tmp/pg/.s.PGSQL.5433"))
+        #expect(try PostgresLocation.parse("postgres://city@/records?host=/tmp/pg").description == "postgres://city@/records?host=/tmp/pg")
+        for (bad, says) in [("postgres://city:secret@db/records", "process list"), ("postgres://db/records", "no user"),
+                            ("postgres://city@db/", "no database"), ("postgres://city@db/records?sslmode=require", "sslmode"),
+                            ("postgres://city@db:0/records", "port"), ("mysql://city@db/records", "not a PostgreSQL URL")] {
+            let error = #expect(throws: StoreError.self) { try PostgresLocation.parse(bad) }
+            #expect(error?.description.contains(says) == true, "\(bad): \(error?.description ?? "")")
+        }
+        let file = temporaryDirectory() + "/password"
+        try "s3cret\nignored\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try PostgresLocation.password(file: file, environment: ["PGPASSWORD": "other"]) == "s3cret")
+        #expect(try PostgresLocation.password(file: nil, environment: ["PGPASSWORD": "other"]) == "other")
+        #expect(try PostgresLocation.password(file: nil, environment: [:]) == nil)
+        #expect(throws: StoreError.self) { try PostgresLocation.password(file: file + "-missing") }
+    }
+
+    @Test func aNewDatabaseIsMigratedANewerOneRefusedAndAnEmptyOneNotRead() throws {
+        let location = try scratch().database()
+        #expect(throws: StoreError.self) { _ = try PostgresStore(location: location, access: .readOnly) }
+        let store = try PostgresStore(location: location, access: .server)
+        #expect(try store.schemaVersion() == Schema.versions.last)
+        #expect(try store.rowCounts().map(\.table) == Store.tables)
+        _ = try store.transaction([], origin: nil)
+        // A second server on the same database migrates nothing and opens.
+        _ = try PostgresStore(location: location, access: .server)
+        _ = try PostgresStore(location: location, access: .readOnly)
+        try store.inTransaction("test") { c in try store.run(c, "INSERT INTO seoulworld_migrations (identifier, applied_at_ms) VALUES ('v9-from-the-future', 0)") }
+        let error = #expect(throws: StoreError.self) { _ = try PostgresStore(location: location, access: .server) }
+        #expect(error?.description.contains("newer seoulworld") == true && error?.description.contains("v9-from-the-future") == true)
+    }
+
+    @Test func aServerThatIsNotThereOrADatabaseThatIsNotAreSentences() throws {
+        let nowhere = PostgresLocation(endpoint: .unixSocket(path: "/tmp/seoulworld-no-such-dir/.s.PGSQL.5432"), user: "seoulworld", database: "x")
+        let down = #expect(throws: StoreUnavailable.self) { _ = try PostgresStore(location: nowhere, access: .server) }
+        #expect(down?.description.contains("connecting to postgres://seoulworld@/x?host=/tmp/seoulworld-no-such-dir") == true, "\(down?.description ?? "")")
+        var missing = try scratch().database()
+        missing.database = "no_such_database"
+        let error = #expect(throws: StoreError.self) { _ = try PostgresStore(location: missing, access: .server) }
+        #expect(error?.description.contains("create it") == true, "\(error?.description ?? "")")
+    }
+
+    /// The same writes, in the same order, on a fresh SQLite file and a fresh PostgreSQL
+    /// database: the same outcomes (ids, counts, standings, audit rows) and the same row counts.
+    @Test func everyWriteGivesTheSameOutcomesOnBothBackends() throws {
+        let sqlite = try Store(path: temporaryDirectory() + "/records.sqlite")
+        let postgres = try PostgresStore(location: try scratch().database(), access: .server)
+        var outcomes: [[StoreOutcome]] = []
+        for backend in [sqlite as any StoreBackend, postgres] {
+            let run = try backend.beginRun(serverVersion: "test", nowMillis: 1_000)
+            #expect(run.runID == 1)
+            let visit = run.nextVisitID
+            let day: Int64 = 86_400_000
+            let writes: [StoreWrite] = [
+                .accountSeen(accountID: "kim", displayName: "Kim", roles: 1, atMillis: 2_000),
+                .accountSeen(accountID: "kim", displayName: "Kim J.", roles: 3, atMillis: 1_500),
+                .accountSeen(accountID: "lee", displayName: "Lee", roles: 1, atMillis: 2_000),
+                .visitOpened(opening(visit, run: run.runID, account: "kim", at: 2_000)),
+                .visitClosed(visitID: visit, leftAtMillis: 1_900, reason: .travel), // a clock stepped back: left at entry
+                .visitOpened(opening(visit + 1, run: run.runID, session: UInt64.max, at: 3_000)),
+                .serviceEvent(ServiceEvent(service: "tax-counselling", kind: "joined", accountID: "kim", atMillis: 3_000, outcome: "law")),
+                .serviceEvent(ServiceEvent(service: "room", kind: "opened", accountID: nil, atMillis: 3_100, durationMillis: 0)),
+                .bugReport(report(run: run.runID, text: "the gate sticks", at: 3_200)),
+                .sanction(Sanction(accountID: "lee", kind: .mute, startsAtMillis: 4_000, endsAtMillis: 64_000, reason: "insults", actor: "staff:kim")),
+                .sanction(Sanction(accountID: "lee", kind: .ban, startsAtMillis: 4_000, endsAtMillis: nil, reason: "threats", actor: "staff:kim")),
+                .sanction(Sanction(accountID: "lee", kind: .ban, startsAtMillis: 4_000, endsAtMillis: 9_000, reason: "spam", actor: "staff:kim")),
+                .block(blocker: "lee", blocked: "kim", atMillis: 4_100),
+                .block(blocker: "lee", blocked: "kim", atMillis: 4_200),
+                .block(blocker: "lee", blocked: "park", atMillis: 4_300),
+                .loadStanding(accountID: "lee", nowMillis: 5_000),
+                .liftSanctions(accountID: "lee", kind: .ban, atMillis: 6_000, actor: "admin:http", reason: "appeal"),
+                .liftSanctions(accountID: "lee", kind: .ban, atMillis: 6_001, actor: "admin:http", reason: "again"),
+                .unblock(blocker: "lee", blocked: "park"),
+                .loadStanding(accountID: "lee", nowMillis: 7_000),
+                .userReport(UserReport(reporterAccount: "kim", reporterSession: 12, reportedAccount: "lee", reportedName: "Lee", reportedEntity: 40,
+                                       reason: .harassment, description: "follows me", spaceID: "seoul-plaza", tick: 77, recordingFile: nil,
+                                       recordingTick: nil, evidenceJSON: "{\"chat\":[]}", createdAtMillis: 7_100)),
+                .resolveReport(reportID: 1, actor: "staff:kim", resolution: "warned", atMillis: 8_000),
+                .resolveReport(reportID: 1, actor: "staff:kim", resolution: "twice", atMillis: 8_001),
+                .audit(AuditEntry(atMillis: 8_100, actor: "staff:kim", action: .warn, targetAccount: "lee", reason: "language")),
+                .filterHit(accountID: "lee", atMillis: 8_200),
+                .filterHit(accountID: "lee", atMillis: 8_100),
+                .auditSince(afterID: 0, limit: 100),
+                .auditSince(afterID: 3, limit: 2),
+                .heartbeat(runID: run.runID, atMillis: 9_000),
+                .prune(beforeMillis: 10 * day, rowsMax: 500),
+                .runStopped(runID: run.runID, atMillis: 9_500),
+            ]
+            outcomes.append(try backend.transaction(writes, origin: run.runID))
+        }
+        // Visit ids are each backend's own (a block per run on PostgreSQL): compare the rest.
+        func comparable(_ o: [StoreOutcome]) -> [StoreOutcome] { o.enumerated().map { i, outcome in i == 3 || i == 5 ? .none : outcome } }
+        #expect(comparable(outcomes[0]) == comparable(outcomes[1]))
+        let counts = try sqlite.rowCounts().map(\.rows)
+        #expect(counts == (try postgres.rowCounts()).map(\.rows))
+        // Pruned: the finished usage rows and the accounts only they named; the open visit stays.
+        #expect(counts == [1, 0, 1, 0, 0, 3, 1, 1, 6, 1], "\(counts)")
+        #expect(try sqlite.standing(of: "lee", nowMillis: 7_000) == (try postgres.standing(of: "lee", nowMillis: 7_000)))
+    }
+
+    @Test func twoServersOnOneDatabaseTakeTheirOwnVisitIdsAndLeaveEachOthersRunAlone() throws {
+        let location = try scratch().database()
+        let first = try PostgresStore(location: location, access: .server), second = try PostgresStore(location: location, access: .server)
+        let now: Int64 = 1_700_000_000_000
+        let a = try first.beginRun(serverVersion: "test", nowMillis: now)
+        let b = try second.beginRun(serverVersion: "test", nowMillis: now + 1_000)
+        #expect(b.crashedRuns == 0, "the first server beats: its run is not crashed")
+        #expect(a.runID != b.runID && a.nextVisitID >> PostgresStore.visitBlockBits != b.nextVisitID >> PostgresStore.visitBlockBits)
+        // Both write visits at once: no id collides.
+        let writers = [(first, a), (second, b)].map { store, run in
+            StoreWriter(backend: store, origin: run.runID, onCompleted: {}, onProblem: { Issue.record("unexpected problem: \($0)") })
+        }
+        for i in 0..<500 {
+            for (writer, run) in zip(writers, [a, b]) {
+                #expect(writer.submit(.visitOpened(opening(run.nextVisitID + Int64(i), run: run.runID, session: UInt64(i), at: now + Int64(i)))))
+            }
+        }
+        for w in writers { #expect(w.stop()) }
+        #expect(writers.allSatisfy { $0.figures().failed == 0 })
+        #expect(try first.rowCounts().first { $0.table == "visits" }?.rows == 1_000)
+        // A third server starting after a minute's silence from the first takes its run as crashed.
+        _ = try first.transaction([.heartbeat(runID: b.runID, atMillis: now + 120_000)], origin: nil)
+        let c = try PostgresStore(location: location, access: .server).beginRun(serverVersion: "test", nowMillis: now + 130_000)
+        #expect(c.crashedRuns == 1 && c.visitsClosedAfterCrash == 500, "\(c)")
+    }
+
+    /// The server goes down under the writer: what was submitted waits (nothing acknowledged),
+    /// the writer says so once, and everything is stored and acknowledged once it is back.
+    @Test func theWriterKeepsItsWritesWhileTheServerIsDownAndAcknowledgesOnlyAfterTheCommit() throws {
+        let pg = try scratch()
+        let store = try PostgresStore(location: try pg.database(), access: .server)
+        let run = try store.beginRun(serverVersion: "test", nowMillis: 1_000)
+        let problems = ProblemLog()
+        let writer = StoreWriter(backend: store, queueMax: 64, origin: run.runID, onCompleted: {}, onProblem: { problems.append($0) })
+        #expect(writer.submit(.bugReport(report(run: run.runID, text: "before", at: 2_000)), ticket: 1))
+        #expect(completions(writer, count: 1).first.map { (try? $0.result.get()) == .id(1) } == true)
+        try pg.down()
+        defer { try? pg.up() }
+        for i in 2...20 { #expect(writer.submit(.bugReport(report(run: run.runID, text: "during \(i)", at: 3_000)), ticket: UInt64(i))) }
+        Thread.sleep(forTimeInterval: 1.5)
+        var early: [StoreWriter.Completion] = []
+        writer.takeCompleted(into: &early)
+        #expect(early.isEmpty, "nothing is acknowledged while the server is down")
+        #expect(writer.figures().unavailable && writer.figures().unavailablePeriods == 1)
+        // The queue keeps its bound meanwhile.
+        var refused = 0
+        for i in 21...100 where !writer.submit(.bugReport(report(run: run.runID, text: "flood \(i)", at: 3_000)), ticket: UInt64(i)) { refused += 1 }
+        #expect(refused > 0 && writer.figures().queueDepth <= 64)
+        try pg.up()
+        let answers = completions(writer, count: 99 - refused)
+        #expect(answers.count == 99 - refused && answers.allSatisfy { (try? $0.result.get()) != nil })
+        #expect(!writer.figures().unavailable)
+        #expect(problems.lines.contains { $0.contains("cannot be reached") } && problems.lines.contains { $0.contains("reachable again") })
+        #expect(writer.stop())
+        #expect(try store.reportIDs().bugReports.count == 100 - refused)
+    }
+}
+
+final class ProblemLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+    func append(_ line: String) { lock.withLock { stored.append(line) } }
+    var lines: [String] { lock.withLock { stored } }
+}
