@@ -97,7 +97,14 @@ public final class PostgresStore: StoreBackend, @unchecked Sendable {
             connection = c
             return c
         } catch {
-            throw classify(error, context: "connecting to \(name)")
+            let classified = classify(error, context: "connecting to \(name)")
+            guard classified is StoreUnavailable else { throw classified }
+            let address: String
+            switch location.endpoint {
+            case .tcp(let host, let port): address = "nothing answers at \(host):\(port)"
+            case .unixSocket(let path): address = "no server has its socket at \(path)"
+            }
+            throw StoreUnavailable("cannot reach \(name): \(address); is PostgreSQL running there? (\(Self.detail(error)))")
         }
     }
 
@@ -125,6 +132,12 @@ public final class PostgresStore: StoreBackend, @unchecked Sendable {
         default:
             return StoreError("\(context): \(p.code)")
         }
+    }
+
+    /// The cause under a connection error, as short as it can be said.
+    static func detail(_ error: any Error) -> String {
+        if let p = error as? PSQLError, let underlying = p.underlying { return "\(underlying)" }
+        return "\(error)"
     }
 
     /// Runs one statement on `c`, waiting for its rows.

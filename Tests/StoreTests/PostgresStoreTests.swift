@@ -50,7 +50,7 @@ func scratch() throws -> PostgresScratch { try PostgresScratch.shared.get() }
     @Test func aServerThatIsNotThereOrADatabaseThatIsNotAreSentences() throws {
         let nowhere = PostgresLocation(endpoint: .unixSocket(path: "/tmp/seoulworld-no-such-dir/.s.PGSQL.5432"), user: "seoulworld", database: "x")
         let down = #expect(throws: StoreUnavailable.self) { _ = try PostgresStore(location: nowhere, access: .server) }
-        #expect(down?.description.contains("connecting to postgres://seoulworld@/x?host=/tmp/seoulworld-no-such-dir") == true, "\(down?.description ?? "")")
+        #expect(down?.description.contains("cannot reach postgres://seoulworld@/x?host=/tmp/seoulworld-no-such-dir: no server has its socket at") == true, "\(down?.description ?? "")")
         var missing = try scratch().database()
         missing.database = "no_such_database"
         let error = #expect(throws: StoreError.self) { _ = try PostgresStore(location: missing, access: .server) }
