@@ -10,6 +10,8 @@
 // - ids come from identity columns (`RETURNING id`), which several writers share without
 //   collision; a visit's id is chosen by its server from a block of its own (`beginRun`);
 // - `GREATEST` for SQLite's two-argument `max`;
+// - consecutive inserts of one kind (bug reports, service events, visits) go as one statement
+//   of many rows: postgres-nio sends one statement at a time, each a round trip;
 // - several servers may write at once: there is no single-writer lock, and a run counts as
 //   crashed only when its heartbeat is older than `crashedAfterMillis`.
 //
@@ -227,7 +229,26 @@ public final class PostgresStore: StoreBackend, @unchecked Sendable {
     // MARK: StoreBackend
 
     public func transaction(_ writes: [StoreWrite], origin: Int64?) throws -> [StoreOutcome] {
-        try inTransaction("writing to \(name)") { c in try writes.map { try apply($0, c, origin: origin) } }
+        // postgres-nio runs one statement at a time on a connection (a round trip each), so a run
+        // of inserts of one kind (a flood of bug reports) goes as one statement of many rows.
+        try inTransaction("writing to \(name)") { c in
+            var out: [StoreOutcome] = []
+            out.reserveCapacity(writes.count)
+            var i = 0
+            while i < writes.count {
+                var end = i + 1
+                if let table = Self.manyRows(writes[i]) {
+                    while end < writes.count, end - i < Self.rowsPerStatementMax, Self.manyRows(writes[end]) == table { end += 1 }
+                }
+                if end - i >= 2 {
+                    out += try insertMany(writes[i..<end], c)
+                } else {
+                    out.append(try send(writes[i], c, origin: origin).wait())
+                }
+                i = end
+            }
+            return out
+        }
     }
 
     public func beginRun(serverVersion: String, nowMillis: Int64) throws -> RunStart {
@@ -262,7 +283,7 @@ public final class PostgresStore: StoreBackend, @unchecked Sendable {
 
     /// An account's standing now (as a server reads it before a welcome).
     public func standing(of account: String, nowMillis: Int64) throws -> AccountStanding {
-        try inTransaction("reading \(account)'s standing in \(name)") { c in try standing(c, account: account, nowMillis: nowMillis) }
+        try inTransaction("reading \(account)'s standing in \(name)") { c in try standing(c, account: account, nowMillis: nowMillis).wait() }
     }
 
     /// Row counts of every table, as `Store.rowCounts`.
@@ -282,6 +303,6 @@ public final class PostgresStore: StoreBackend, @unchecked Sendable {
 
     /// The audit trail, newest first, as `Store.auditEntries` without an account.
     public func auditEntries(limit: Int = 100) throws -> [AuditEntry] {
-        try inTransaction("reading the audit trail of \(name)") { c in try audit(c, "SELECT \(unescaped: Self.auditColumns) FROM audit_log ORDER BY id DESC LIMIT \(limit)") }
+        try inTransaction("reading the audit trail of \(name)") { c in try audit(c, "SELECT \(unescaped: Self.auditColumns) FROM audit_log ORDER BY id DESC LIMIT \(limit)").wait() }
     }
 }

@@ -115,6 +115,23 @@ func scratch() throws -> PostgresScratch { try PostgresScratch.shared.get() }
         #expect(try sqlite.standing(of: "lee", nowMillis: 7_000) == (try postgres.standing(of: "lee", nowMillis: 7_000)))
     }
 
+    /// A group with one bad write (a visit id used twice) is tried again write by write: only
+    /// that one fails, as on SQLite.
+    @Test func aBadWriteInAGroupLosesOnlyItself() throws {
+        let store = try PostgresStore(location: try scratch().database(), access: .server)
+        let run = try store.beginRun(serverVersion: "test", nowMillis: 1_000)
+        let problems = ProblemLog()
+        let writer = StoreWriter(backend: store, origin: run.runID, onCompleted: {}, onProblem: { problems.append($0) })
+        let visit = opening(run.nextVisitID, run: run.runID, at: 2_000)
+        #expect(writer.submit(.visitOpened(visit), ticket: 1) && writer.submit(.visitOpened(visit), ticket: 2))
+        #expect(writer.submit(.bugReport(report(run: run.runID, text: "after the bad one", at: 2_100)), ticket: 3))
+        let answers = completions(writer, count: 3).sorted { $0.ticket < $1.ticket }
+        #expect(answers.map { (try? $0.result.get()) != nil } == [true, false, true])
+        #expect(problems.lines.contains { $0.contains("visit-opened write failed and is lost") && $0.contains("duplicate key") }, "\(problems.lines)")
+        #expect(writer.stop())
+        #expect(try store.reportIDs().bugReports.count == 1)
+    }
+
     @Test func twoServersOnOneDatabaseTakeTheirOwnVisitIdsAndLeaveEachOthersRunAlone() throws {
         let location = try scratch().database()
         let first = try PostgresStore(location: location, access: .server), second = try PostgresStore(location: location, access: .server)
