@@ -10,8 +10,9 @@
 // - ids come from identity columns (`RETURNING id`), which several writers share without
 //   collision; a visit's id is chosen by its server from a block of its own (`beginRun`);
 // - `GREATEST` for SQLite's two-argument `max`;
-// - consecutive inserts of one kind (bug reports, service events, visits) go as one statement
-//   of many rows: postgres-nio sends one statement at a time, each a round trip;
+// - plain inserts (bug reports, service events, visits) between two other writes go as one
+//   statement of many rows per table: postgres-nio sends one statement at a time, each a round
+//   trip;
 // - several servers may write at once: there is no single-writer lock, and a run counts as
 //   crashed only when its heartbeat is older than `crashedAfterMillis`.
 //
@@ -229,21 +230,31 @@ public final class PostgresStore: StoreBackend, @unchecked Sendable {
     // MARK: StoreBackend
 
     public func transaction(_ writes: [StoreWrite], origin: Int64?) throws -> [StoreOutcome] {
-        // postgres-nio runs one statement at a time on a connection (a round trip each), so a run
-        // of inserts of one kind (a flood of bug reports) goes as one statement of many rows.
+        // postgres-nio runs one statement at a time on a connection (a round trip each), so the
+        // plain inserts between two other writes (a flood of bug reports, each with its service
+        // event) go as one statement of many rows per table. Those rows do not depend on each
+        // other (what they refer to, a run or an account, was written before the other writes
+        // that bound them), so grouping them by table changes nothing but the round trips.
         try inTransaction("writing to \(name)") { c in
-            var out: [StoreOutcome] = []
-            out.reserveCapacity(writes.count)
+            var out = [StoreOutcome](repeating: .none, count: writes.count)
             var i = 0
             while i < writes.count {
-                var end = i + 1
-                if let table = Self.manyRows(writes[i]) {
-                    while end < writes.count, end - i < Self.rowsPerStatementMax, Self.manyRows(writes[end]) == table { end += 1 }
+                guard Self.manyRows(writes[i]) != nil else {
+                    out[i] = try send(writes[i], c, origin: origin).wait()
+                    i += 1
+                    continue
                 }
-                if end - i >= 2 {
-                    out += try insertMany(writes[i..<end], c)
-                } else {
-                    out.append(try send(writes[i], c, origin: origin).wait())
+                var end = i + 1
+                while end < writes.count, end - i < Self.rowsPerStatementMax, Self.manyRows(writes[end]) != nil { end += 1 }
+                var byTable: [String: [Int]] = [:]
+                for k in i..<end { byTable[Self.manyRows(writes[k])!, default: []].append(k) }
+                for table in byTable.keys.sorted() {
+                    let indices = byTable[table]!
+                    if indices.count == 1 {
+                        out[indices[0]] = try send(writes[indices[0]], c, origin: origin).wait()
+                    } else {
+                        for (k, outcome) in zip(indices, try insertMany(indices.map { writes[$0] }[...], c)) { out[k] = outcome }
+                    }
                 }
                 i = end
             }
