@@ -154,7 +154,10 @@ extension AdminServer {
         if age > 2_000 { problems.append("the loop thread last published \(age) ms ago: it is stalled or overloaded") }
         if view.stopping { problems.append("the server is shutting down") }
         if view.spaces.isEmpty { problems.append("no worlds are loaded") }
-        if settings.storePath != nil && view.store == nil { problems.append("the store is not open") }
+        if (settings.storePath != nil || settings.storeElsewhere != nil) && view.store == nil { problems.append("the store is not open") }
+        if let f = view.store, f.unavailable {
+            problems.append("the store's database cannot be reached: \(f.queueDepth) writes wait in the queue, and nothing is acknowledged until it is back (see the log)")
+        }
         let ticks = state.ticks(rateHertz: view.tickRateHertz)
         if ticks.recentP99Millis > ticks.budgetMillis {
             problems.append(String(format: "ticks are over budget: p99 %.1f ms over the last ~10 s, budget %.1f ms", ticks.recentP99Millis, ticks.budgetMillis))

@@ -30,7 +30,7 @@ public final class ServerMetrics: @unchecked Sendable {
     private var desk: [String: [String: CoreMetrics.RecorderHandler]] = [:]
     private var udpDropped: [CoreMetrics.CounterHandler] = []
     private var lastUDPDropped: [Int]
-    private let roomsOpen, roomAvatars, storeQueueDepth, uptime: CoreMetrics.RecorderHandler
+    private let roomsOpen, roomAvatars, storeQueueDepth, storeUnavailable, uptime: CoreMetrics.RecorderHandler
     private let residentBytes, openFDs: CoreMetrics.RecorderHandler
 
     /// The counters of `ServerCounters` exported, with their Prometheus names and help.
@@ -75,6 +75,7 @@ public final class ServerMetrics: @unchecked Sendable {
         (\.committed, "seoulworld_store_writes_committed_total", "Store writes committed."),
         (\.failed, "seoulworld_store_writes_failed_total", "Store writes whose transaction failed."),
         (\.refusedFull, "seoulworld_store_writes_refused_total", "Store writes refused because the writer's queue was full."),
+        (\.unavailablePeriods, "seoulworld_store_unavailable_periods_total", "Times the store's database could not be reached (PostgreSQL)."),
     ]
 
     public init() {
@@ -105,6 +106,8 @@ public final class ServerMetrics: @unchecked Sendable {
         roomsOpen = registry.makeGauge(name: "seoulworld_rooms_open", help: "Rooms open now.")
         roomAvatars = registry.makeGauge(name: "seoulworld_room_avatars", help: "Avatars in rooms, all rooms together.")
         storeQueueDepth = registry.makeGauge(name: "seoulworld_store_queue_depth", help: "Writes waiting for the store's writer thread.")
+        storeUnavailable = registry.makeGauge(name: "seoulworld_store_unavailable",
+                                              help: "1 while the store's database cannot be reached (writes wait in the queue, nothing is acknowledged), else 0.")
         uptime = registry.makeGauge(name: "seoulworld_uptime_seconds", help: "Seconds since the server started.")
         // The process's own, under the names Prometheus' client libraries use.
         residentBytes = registry.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory size in bytes.")
@@ -151,6 +154,7 @@ public final class ServerMetrics: @unchecked Sendable {
         }
         if let f = view.store {
             storeQueueDepth.record(Int64(f.queueDepth))
+            storeUnavailable.record(Int64(f.unavailable ? 1 : 0))
             // The writer keeps its latest commit times, newest last; count each transaction once.
             let fresh = min(max(0, f.transactions - lastStoreTransactions), f.commitMicros.count)
             for micros in f.commitMicros.suffix(fresh) { storeCommit.recordNanoseconds(Int64(micros) * 1_000) }

@@ -11,6 +11,7 @@ import Admin
 import Transport
 import Foundation
 import NetProto
+import PostgresScratch
 import Store
 import Testing
 import WorldClient
@@ -186,6 +187,55 @@ func json(_ data: Data) -> Any? { try? JSONSerialization.jsonObject(with: data) 
         #expect(audit.first?.actor == "admin:http")
         drive(loop, clients, seconds: 5) { clients[1].errors.contains { $0.code == .kicked } }
         #expect(clients[1].errors.contains { $0.code == .kicked && $0.text.contains("shouting at the bell ceremony") })
+    }
+
+    /// The records on PostgreSQL, and the database stopped under the running server: /readyz
+    /// says so, /metrics shows it (and promtool accepts it), a bug report is not acknowledged
+    /// while the database is down, and is once it is back.
+    @Test func aLostDatabaseShowsOnReadyzAndMetricsAndNothingIsAcknowledgedMeanwhile() throws {
+        let pg = try PostgresScratch.shared.get()
+        let database = try pg.database()
+        let directory = NSTemporaryDirectory() + "seoulworld-admin-pg-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let child = try ChildServer(arguments: ["--store", database.description, "--worlds", Shipped.worlds.path], logPath: directory + "/server.log")
+        try #require(child.port != 0, "the server did not start: \(child.log)")
+        defer { child.kill(SIGTERM) }
+        let deadline = Date().addingTimeInterval(10)
+        while child.adminPort == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let base = "http://127.0.0.1:\(child.adminPort)"
+        let loop = try UVLoop()
+        defer { loop.closeAll() }
+        let client = try WorldClient(loop: loop, server: SocketAddress(host: "127.0.0.1", port: child.port), credentials: .guest(displayName: "guest-1"))
+        drive(loop, [client], seconds: 15) { client.welcome != nil }
+        client.enter("seoul-plaza")
+        drive(loop, [client], seconds: 15) { client.space != nil }
+        #expect(fetch(base + "/readyz").status == 200)
+        #expect(fetch(base + "/api/reports").status == 501, "the report pages say they do not read PostgreSQL yet")
+
+        try pg.down()
+        defer { try? pg.up() }
+        let request = client.reportBug("the fountain sprays the path")
+        var ready = (status: 0, headers: [String: String](), body: Data())
+        let until = Date().addingTimeInterval(15)
+        while Date() < until {
+            drive(loop, [client], seconds: 0.5)
+            ready = fetch(base + "/readyz")
+            if ready.status == 503 { break }
+        }
+        #expect(ready.status == 503 && String(decoding: ready.body, as: UTF8.self).contains("cannot be reached"), "\(String(decoding: ready.body, as: UTF8.self))")
+        let metrics = fetch(base + "/metrics").body
+        let text = String(decoding: metrics, as: UTF8.self)
+        #expect(text.contains("seoulworld_store_unavailable 1") && text.contains("seoulworld_store_unavailable_periods_total 1"))
+        let (status, output) = try Self.promtool(metrics)
+        #expect(status == 0, "promtool: \(output)")
+        #expect(client.bugReportsFiled.isEmpty, "nothing is acknowledged while the database is down")
+
+        try pg.up()
+        drive(loop, [client], seconds: 20) { client.bugReportsFiled.contains { $0.requestID == request } }
+        #expect(client.bugReportsFiled.contains { $0.requestID == request })
+        drive(loop, [client], seconds: 3) { fetch(base + "/readyz").status == 200 }
+        #expect(fetch(base + "/readyz").status == 200)
+        #expect(child.log.contains("cannot be reached") && child.log.contains("reachable again"))
     }
 
     @Test func aPublicAdminAddressNeedsAToken() throws {
