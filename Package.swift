@@ -153,6 +153,7 @@ let package = Package(
                 "Store",
                 "Services",
                 "ServiceFiles",
+                "PostgresScratch",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -21,7 +21,27 @@ struct DataCommand: ParsableCommand {
         @Option(help: "The database (default: data/seoulworld.sqlite beside the worlds directory).")
         var data: String?
 
+        @Option(help: "Check a PostgreSQL database instead: postgres://user@host/database (docs/DATA.md, section 7).")
+        var store: String?
+
+        @Option(help: "With --store: a file whose first line is the PostgreSQL password (else $PGPASSWORD).")
+        var storePasswordFile: String?
+
         func run() throws {
+            if let store {
+                guard data == nil else { throw ValidationError("--data names an SQLite file and --store a PostgreSQL database: give one of them") }
+                let settings = try postgresRecords(store, passwordFile: storePasswordFile)
+                let pg: PostgresStore
+                do { pg = try PostgresStore(location: settings.postgres!, access: .readOnly) } catch {
+                    printError("seoulworld data check: \(error)")
+                    throw ExitCode(1)
+                }
+                print("database   \(pg.name)")
+                print("schema     \(try pg.schemaVersion() ?? "none") (this binary: \(Schema.versions.last ?? "none"))")
+                for (table, rows) in try pg.rowCounts() { print("\(table.padding(toLength: 15, withPad: " ", startingAt: 0))\(rows) rows") }
+                print("integrity  PostgreSQL checks its own pages; use pg_amcheck for a deeper look")
+                return
+            }
             let path = data ?? defaultDataPath(worlds: nil)
             let store: Store
             do { store = try Store(path: path, readOnly: true) } catch {

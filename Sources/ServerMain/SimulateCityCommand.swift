@@ -5,6 +5,7 @@
 
 import ArgumentParser
 import Foundation
+import PostgresScratch
 import ServiceFiles
 import Services
 import WorldServer
@@ -33,6 +34,9 @@ struct SimulateCityCommand: ParsableCommand {
     @Flag(help: "Print each run's actions, the messages its clients received, and the errors the server answered.")
     var verbose = false
 
+    @Flag(help: "Keep each run's records in PostgreSQL (a throwaway cluster started for the command, scripts/pg-scratch.sh; a database per seed) instead of SQLite.")
+    var onPostgres = false
+
     @Option(help: "The directory of world files (default: ./worlds, or the checkout's worlds/).")
     var worlds: String?
 
@@ -57,6 +61,11 @@ struct SimulateCityCommand: ParsableCommand {
             printError("seoulworld: the simulation needs the desks (\(services)) and the chat filter (\(policy)): \(error)")
             throw ExitCode(1)
         }
+        let scratch: PostgresScratch?
+        do { scratch = onPostgres ? try PostgresScratch.shared.get() : nil } catch {
+            printError("seoulworld: --on-postgres needs a throwaway PostgreSQL: \(error)")
+            throw ExitCode(1)
+        }
         var failed: [UInt64] = []
         var simulatedMillis: UInt64 = 0
         var wall = 0.0
@@ -70,6 +79,7 @@ struct SimulateCityCommand: ParsableCommand {
             settings.desks = desks
             settings.profanity = profanity
             settings.startWallMillis = startMillis
+            settings.postgres = try scratch?.database()
             let o = try CitySimulation.run(settings, catalog: catalog)
             simulatedMillis += o.simulatedMillis
             wall += o.wallSeconds
@@ -77,7 +87,7 @@ struct SimulateCityCommand: ParsableCommand {
             if let failure = o.failure {
                 failed.append(seed)
                 print("seed \(seed): FAILED: \(failure)")
-                print("  again: seoulworld simulate-city --seed \(seed) --seeds 1 --clients \(clients) --minutes \(minutes) --start \"\(start)\"")
+                print("  again: seoulworld simulate-city --seed \(seed) --seeds 1 --clients \(clients) --minutes \(minutes) --start \"\(start)\"\(onPostgres ? " --on-postgres" : "")")
             } else {
                 print(String(format: "seed %llu: ok  %d steps, %d actions, %d reports checked, digest %016llx, %.3f simulated hours/s",
                              seed, o.steps, acts, o.reportsChecked, o.digest, o.simulatedHoursPerSecond))
