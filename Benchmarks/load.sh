@@ -23,6 +23,10 @@
 #                                    # the desk is open whenever the benchmark runs; adds the
 #                                    # sessions and the time from "taken" to both in the room
 #
+#   STORE=postgres FLOOD=2000 COUNTS=500 Benchmarks/load.sh   # the records in PostgreSQL: a
+#                                    # throwaway cluster (scripts/pg-scratch.sh), a database
+#                                    # per N; compare with the same line without STORE
+#
 #   ADMIN=watch COUNTS=1000 Benchmarks/load.sh  # the admin page open in headless Chromium on the
 #                                    # bots' space (live map at 4 frames/s) and /metrics scraped
 #                                    # every second, both on the bots' core; ADMIN=off runs
@@ -53,13 +57,16 @@ bin=.build/release/seoulworld
 pin_server="" ; pin_bots=""
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then pin_server="taskset -c 0"; pin_bots="taskset -c 1"; fi
 work=$(mktemp -d)
+stop_pg() { if [ -d "$work/pg" ]; then scripts/pg-scratch.sh stop "$work/pg"; fi; }
 if [ -n "${KEEP:-}" ]; then
-    trap 'echo; echo "reports and logs kept in $work"' EXIT
+    trap 'stop_pg; echo; echo "reports and logs kept in $work"' EXIT
 else
-    trap 'rm -rf "$work"' EXIT
+    trap 'stop_pg; rm -rf "$work"' EXIT
 fi
+# PostgreSQL runs as its own user (scripts/pg-scratch.sh): it must reach its folder in here.
+if [ "${STORE:-sqlite}" = postgres ]; then chmod 755 "$work"; fi
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), scenario $(basename "$SCENARIO"), ${SECONDS_EACH} s per run after a ramp of ${RAMP} bots/s, admin side: $ADMIN"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), scenario $(basename "$SCENARIO"), ${SECONDS_EACH} s per run after a ramp of ${RAMP} bots/s, admin side: $ADMIN, store: ${STORE:-sqlite}"
 echo
 # One secret for the server and the bots (members, so that they may chat); this run's only.
 export SEOULWORLD_TOKEN_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -81,7 +88,13 @@ for n in $COUNTS; do
     if [ -n "$DESK_CLOCK" ]; then desk_clock=(--desk-clock-start "$DESK_CLOCK"); fi
     admin=(--admin-port "$ADMIN_PORT")
     if [ "$ADMIN" = off ]; then admin=(--no-admin); fi
-    $pin_server "$bin" serve --port "$PORT" --log-level warning --stats-file "$work/server-$n.json" --data "$work/data-$n.sqlite" "${desk_clock[@]}" "${admin[@]}" 2>"$work/server-$n.log" &
+    store=(--data "$work/data-$n.sqlite")
+    if [ "${STORE:-sqlite}" = postgres ]; then
+        [ -n "${pg_url:-}" ] || pg_url=$(scripts/pg-scratch.sh start "$work/pg")
+        scripts/pg-scratch.sh createdb "$work/pg" "n$n"
+        store=(--store "postgres://seoulworld@/n$n?host=$work/pg")
+    fi
+    $pin_server "$bin" serve --port "$PORT" --log-level warning --stats-file "$work/server-$n.json" "${store[@]}" "${desk_clock[@]}" "${admin[@]}" 2>"$work/server-$n.log" &
     server=$!
     sleep 1
     watchers=()
