@@ -188,15 +188,7 @@ public final class PostgresStore: StoreBackend, @unchecked Sendable {
             try run(c, "SELECT pg_advisory_xact_lock(\(Self.migrationLock))")
             try run(c, "CREATE TABLE IF NOT EXISTS seoulworld_migrations (identifier TEXT PRIMARY KEY, applied_at_ms BIGINT NOT NULL)")
             let done = try applied(c)
-            let known = Set(Schema.versions)
-            let unknown = done.filter { !known.contains($0) }
-            guard unknown.isEmpty else {
-                throw StoreError("""
-                    \(name) was written by a newer seoulworld (schema \(unknown.joined(separator: ", ")); this binary knows up to \
-                    \(Schema.versions.last ?? "none")). Run the newer server, or restore a backup made for this version; \
-                    this one will not write to it
-                    """)
-            }
+            try Schema.refuseNewer(applied: done, name: name)
             let now = Int64(Date().timeIntervalSince1970 * 1_000)
             for (id, sql) in Schema.migrations where !done.contains(id) {
                 // One statement at a time (a prepared statement holds one); the texts have no
@@ -211,15 +203,7 @@ public final class PostgresStore: StoreBackend, @unchecked Sendable {
     }
 
     func checkReadable(_ c: PostgresConnection) throws {
-        let done = try applied(c)
-        guard !done.isEmpty else { throw StoreError("\(name) is a PostgreSQL database but not a SeoulWorld one (no migrations applied): start a server on it once") }
-        let known = Set(Schema.versions)
-        if let newer = done.first(where: { !known.contains($0) }) {
-            throw StoreError("\(name) was written by a newer seoulworld (schema \(newer)); use that version's tools to read it")
-        }
-        if done.count < Schema.versions.count {
-            throw StoreError("\(name) is at schema \(done.last!), older than this binary's \(Schema.versions.last!): start the server on it once to migrate it")
-        }
+        try Schema.refuseUnreadable(applied: try applied(c), name: name, engine: "a PostgreSQL database", ifEmpty: ": start a server on it once")
     }
 
     public func schemaVersion() throws -> String? {

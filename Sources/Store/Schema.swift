@@ -214,27 +214,39 @@ public enum Schema {
 
     /// Refuses a file written by a newer server (migrations this binary does not know).
     static func checkNotNewer(_ pool: DatabasePool, path: String) throws {
-        let known = Set(migrator.migrations)
-        let unknown = try applied(pool).filter { !known.contains($0) }
+        try refuseNewer(applied: try applied(pool), name: path)
+    }
+
+    /// For read-only use: the file must be a SeoulWorld database at a version this binary reads.
+    static func checkReadable(_ pool: DatabasePool, path: String) throws {
+        try refuseUnreadable(applied: try applied(pool), name: path, engine: "an SQLite file")
+    }
+
+    /// The writers' rule, for both backends: migrations this binary does not know mean a newer
+    /// server wrote the database, and it is not written to.
+    static func refuseNewer(applied: [String], name: String) throws(StoreError) {
+        let known = Set(versions)
+        let unknown = applied.filter { !known.contains($0) }
         guard unknown.isEmpty else {
             throw StoreError("""
-                \(path) was written by a newer seoulworld (schema \(unknown.joined(separator: ", ")); this binary knows up to \
-                \(migrator.migrations.last ?? "none")). Run the newer server, or restore a backup made for this version; \
+                \(name) was written by a newer seoulworld (schema \(unknown.joined(separator: ", ")); this binary knows up to \
+                \(versions.last ?? "none")). Run the newer server, or restore a backup made for this version; \
                 this one will not write to it
                 """)
         }
     }
 
-    /// For read-only use: the file must be a SeoulWorld database at a version this binary reads.
-    static func checkReadable(_ pool: DatabasePool, path: String) throws {
-        let applied = try applied(pool)
-        guard !applied.isEmpty else { throw StoreError("\(path) is an SQLite file but not a SeoulWorld database (no migrations applied)") }
-        let known = Set(migrator.migrations)
+    /// The readers' rule, for both backends: a SeoulWorld database at exactly this binary's
+    /// schema (`engine` names what it is otherwise, "an SQLite file"; `ifEmpty` says what to do
+    /// about one without migrations).
+    static func refuseUnreadable(applied: [String], name: String, engine: String, ifEmpty: String = "") throws(StoreError) {
+        guard !applied.isEmpty else { throw StoreError("\(name) is \(engine) but not a SeoulWorld database (no migrations applied)\(ifEmpty)") }
+        let known = Set(versions)
         if let newer = applied.first(where: { !known.contains($0) }) {
-            throw StoreError("\(path) was written by a newer seoulworld (schema \(newer)); use that version's tools to read it")
+            throw StoreError("\(name) was written by a newer seoulworld (schema \(newer)); use that version's tools to read it")
         }
-        if applied.count < migrator.migrations.count {
-            throw StoreError("\(path) is at schema \(applied.last!), older than this binary's \(migrator.migrations.last!): start the server on it once to migrate it")
+        if applied.count < versions.count {
+            throw StoreError("\(name) is at schema \(applied.last!), older than this binary's \(versions.last!): start the server on it once to migrate it")
         }
     }
 }
