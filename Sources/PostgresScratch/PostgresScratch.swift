@@ -1,7 +1,9 @@
 // A throwaway PostgreSQL cluster for tests and measurements, through scripts/pg-scratch.sh
 // (its own data directory and Unix socket in a temporary folder, run as an unprivileged user).
 // One cluster per process (`shared`), stopped and removed when the process exits; each test
-// takes a database of its own (`database()`), so tests never see each other's rows.
+// takes a database of its own (`database()`), so tests never see each other's rows. A test that
+// stops the server under a writer (`down`) starts a cluster of its own (`init()`, then `stop()`):
+// the shared one serves tests running beside it.
 
 import Foundation
 import Store
@@ -45,6 +47,9 @@ public final class PostgresScratch: @unchecked Sendable {
         _ = try Self.run(script, ["createdb", directory, name])
         return PostgresLocation(endpoint: .unixSocket(path: "\(directory)/.s.PGSQL.5432"), user: "seoulworld", database: name)
     }
+
+    /// Stops the cluster and removes its folder (for a cluster of one's own, not `shared`).
+    public func stop() { _ = try? Self.run(script, ["stop", directory]) }
 
     /// Stops the server (a fast shutdown: connections are cut), keeping its data.
     public func down() throws { _ = try Self.run(script, ["down", directory]) }

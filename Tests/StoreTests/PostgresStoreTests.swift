@@ -161,7 +161,8 @@ func scratch() throws -> PostgresScratch { try PostgresScratch.shared.get() }
     /// The server goes down under the writer: what was submitted waits (nothing acknowledged),
     /// the writer says so once, and everything is stored and acknowledged once it is back.
     @Test func theWriterKeepsItsWritesWhileTheServerIsDownAndAcknowledgesOnlyAfterTheCommit() throws {
-        let pg = try scratch()
+        let pg = try PostgresScratch() // its own: the shared cluster serves the tests beside this one
+        defer { pg.stop() }
         let store = try PostgresStore(location: try pg.database(), access: .server)
         let run = try store.beginRun(serverVersion: "test", nowMillis: 1_000)
         let problems = ProblemLog()

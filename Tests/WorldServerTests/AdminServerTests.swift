@@ -193,7 +193,8 @@ func json(_ data: Data) -> Any? { try? JSONSerialization.jsonObject(with: data) 
     /// says so, /metrics shows it (and promtool accepts it), a bug report is not acknowledged
     /// while the database is down, and is once it is back.
     @Test func aLostDatabaseShowsOnReadyzAndMetricsAndNothingIsAcknowledgedMeanwhile() throws {
-        let pg = try PostgresScratch.shared.get()
+        let pg = try PostgresScratch() // its own: the shared cluster serves the tests beside this one
+        defer { pg.stop() }
         let database = try pg.database()
         let directory = NSTemporaryDirectory() + "seoulworld-admin-pg-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

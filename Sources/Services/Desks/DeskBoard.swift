@@ -346,7 +346,8 @@ public struct DeskBoard: Sendable {
     private mutating func standings(_ i: Int, _ out: inout [DeskEffect]) {
         let now = desks[i].queue.standings
         let id = desks[i].desk.id
-        for (account, st) in now.sorted(by: { $0.key < $1.key }) where desks[i].lastStandings[account] != st {
+        let changed = now.filter { desks[i].lastStandings[$0.key] != $0.value }
+        for (account, st) in changed.sorted(by: { $0.key < $1.key }) {
             out.append(.standing(account: account, desk: id, position: st.position, estimateMillis: st.estimateMillis))
         }
         desks[i].lastStandings = now
