@@ -295,9 +295,4 @@ public final class PostgresStore: StoreBackend, @unchecked Sendable {
              Set(try run(c, "SELECT id FROM user_reports").rows.map { try $0.decode(Int64.self) }))
         }
     }
-
-    /// The audit trail, newest first, as `Store.auditEntries` without an account.
-    public func auditEntries(limit: Int = 100) throws -> [AuditEntry] {
-        try inTransaction("reading the audit trail of \(name)") { c in try audit(c, "SELECT \(unescaped: Self.auditColumns) FROM audit_log ORDER BY id DESC LIMIT \(limit)").wait() }
-    }
 }
