@@ -81,7 +81,8 @@ let package = Package(
         .target(name: "Store", dependencies: [
             "CivilCalendar", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
         // MARK: A throwaway PostgreSQL cluster for tests and measurements (scripts/pg-scratch.sh)

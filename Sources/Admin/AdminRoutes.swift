@@ -53,14 +53,14 @@ extension AdminServer {
         router.get("api/reports") { [self] request, _ in
             if let refused = refusal(request, .read) { return refused }
             let all = request.uri.queryParameters["all"] == "1"
-            return withStore { store in Self.json(try store.userReports(includeResolved: all, limit: 50).map(ReportJSON.init)) }
+            return await withStore { store in Self.json(try store.userReports(includeResolved: all, limit: 50).map(ReportJSON.init)) }
         }
         router.get("api/stats") { [self] request, _ in
             if let refused = refusal(request, .read) { return refused }
             let days = request.uri.queryParameters["days"].flatMap { Int($0) } ?? 30
             guard (1...366).contains(days) else { return Self.error(.badRequest, "days must be 1 to 366; \(days) was asked") }
             let period = request.uri.queryParameters["period"].flatMap { StatsPeriod(rawValue: String($0)) } ?? .day
-            return withStore { store in
+            return await withStore { store in
                 let zone = TimeZone(identifier: "Asia/Seoul")!
                 let now = Int64((Date().timeIntervalSince1970 * 1_000).rounded())
                 var calendar = Calendar(identifier: .gregorian)
@@ -101,13 +101,12 @@ extension AdminServer {
         return try body(view)
     }
 
-    func withStore(_ body: (Store) throws -> Response) -> Response {
-        if let elsewhere = settings.storeElsewhere {
-            return Self.error(.notImplemented, "this server's records are in PostgreSQL (\(elsewhere)); these pages read the SQLite store only so far: read them with psql (docs/DATA.md, \"PostgreSQL\")")
-        }
-        guard let path = settings.storePath else { return Self.error(.notFound, "this server keeps no records (started without a store)") }
+    func withStore(_ body: @escaping @Sendable (any StoreReading) throws -> Response) async -> Response {
+        guard let location = settings.records else { return Self.error(.notFound, "this server keeps no records (started without a store)") }
         do {
-            return try body(try storeBox.get(path: path))
+            return try await storeBox.read(location, body)
+        } catch let unavailable as StoreUnavailable {
+            return Self.error(.serviceUnavailable, "the store cannot be reached now: \(unavailable) (the server keeps its writes queued; see /readyz)")
         } catch {
             return Self.error(.internalServerError, "the store could not be read: \(error)")
         }
@@ -154,7 +153,7 @@ extension AdminServer {
         if age > 2_000 { problems.append("the loop thread last published \(age) ms ago: it is stalled or overloaded") }
         if view.stopping { problems.append("the server is shutting down") }
         if view.spaces.isEmpty { problems.append("no worlds are loaded") }
-        if (settings.storePath != nil || settings.storeElsewhere != nil) && view.store == nil { problems.append("the store is not open") }
+        if settings.records != nil && view.store == nil { problems.append("the store is not open") }
         if let f = view.store, f.unavailable {
             problems.append("the store's database cannot be reached: \(f.queueDepth) writes wait in the queue, and nothing is acknowledged until it is back (see the log)")
         }

@@ -26,11 +26,9 @@ public struct AdminSettings: Sendable {
     public var token: String?
     /// The page's files (index.html, app.js, style.css).
     public var staticDirectory: String
-    /// The store's file, for reports and usage statistics (read-only); nil when the server keeps no records.
-    public var storePath: String?
-    /// The PostgreSQL database the server writes to, when it does: the report and statistics
-    /// pages do not read it yet, and say so.
-    public var storeElsewhere: String?
+    /// Where the server keeps its records (the SQLite file or PostgreSQL), for the reports and
+    /// usage statistics pages (read-only); nil when the server keeps no records.
+    public var records: StoreLocation?
     /// How often a live map stream sends a frame, milliseconds.
     public var streamEveryMillis = 250
     public var streamsMax = 32
@@ -196,16 +194,27 @@ final class StreamCount: @unchecked Sendable {
     func leave() { lock.withLock { open -= 1 } }
 }
 
-/// The store opened read-only on first use (reports, statistics), kept open after.
+/// The store opened read-only on first use (reports, statistics), kept open after; its reads
+/// run one at a time on a thread of their own, never on the HTTP side's event loops (a report
+/// over a year of visits takes seconds).
 final class StoreBox: @unchecked Sendable {
     private let lock = NSLock()
-    private var store: Store?
-    func get(path: String) throws -> Store {
-        try lock.withLock {
-            if let store { return store }
-            let s = try Store(path: path, readOnly: true)
-            store = s
-            return s
+    private var store: (any StoreReading)?
+    private let queue = DispatchQueue(label: "seoulworld.admin.store-reads")
+
+    func read<T: Sendable>(_ location: StoreLocation, _ body: @escaping @Sendable (any StoreReading) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { [self] in
+                continuation.resume(with: Result {
+                    let opened = try lock.withLock {
+                        if let store { return store }
+                        let s: any StoreReading = try location.open(.readOnly)
+                        store = s
+                        return s
+                    }
+                    return try body(opened)
+                })
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
-// `seoulworld data check|generate`: the operator's look at the database file, and synthetic
-// usage history for measuring `stats` (never for a city's real database).
+// `seoulworld data check|copy|generate`: the operator's look at the database, moving a city's
+// records between SQLite and PostgreSQL, and synthetic usage history for measuring `stats`
+// (never for a city's real database).
 
 import ArgumentParser
 import Transport
@@ -11,50 +12,105 @@ import WorldServer
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
-        abstract: "Check the records database, or fill a new one with synthetic visits for benchmarks.",
-        subcommands: [Check.self, Generate.self]
+        abstract: "Check the records database, copy it to another (SQLite and PostgreSQL), or fill a new one with synthetic visits for benchmarks.",
+        subcommands: [Check.self, Copy.self, Generate.self]
     )
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Schema version, integrity check and row counts; exit 1 if the file is damaged.")
 
-        @Option(help: "The database (default: data/seoulworld.sqlite beside the worlds directory).")
-        var data: String?
-
-        @Option(help: "Check a PostgreSQL database instead: postgres://user@host/database (docs/DATA.md, section 7).")
-        var store: String?
-
-        @Option(help: "With --store: a file whose first line is the PostgreSQL password (else $PGPASSWORD).")
-        var storePasswordFile: String?
+        @OptionGroup var records: RecordsOptions
 
         func run() throws {
-            if let store {
-                guard data == nil else { throw ValidationError("--data names an SQLite file and --store a PostgreSQL database: give one of them") }
-                let settings = try postgresRecords(store, passwordFile: storePasswordFile)
-                let pg: PostgresStore
-                do { pg = try PostgresStore(location: settings.postgres!, access: .readOnly) } catch {
-                    printError("seoulworld data check: \(error)")
-                    throw ExitCode(1)
-                }
-                print("database   \(pg.name)")
-                print("schema     \(try pg.schemaVersion() ?? "none") (this binary: \(Schema.versions.last ?? "none"))")
-                for (table, rows) in try pg.rowCounts() { print("\(table.padding(toLength: 15, withPad: " ", startingAt: 0))\(rows) rows") }
+            let location = try records.location()
+            let store = try records.open(.readOnly, command: "data check")
+            if case .file(let path) = location {
+                let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+                print("database   \(path) (\(format(Double(size) / 1_048_576, decimals: 1)) MB)")
+            } else {
+                print("database   \(store.name)")
+            }
+            print("schema     \(try store.schemaVersion() ?? "none") (this binary: \(Schema.versions.last ?? "none"))")
+            for (table, rows) in try store.rowCounts() { print("\(table.padding(toLength: 15, withPad: " ", startingAt: 0))\(rows) rows") }
+            guard let file = store as? Store else {
                 print("integrity  PostgreSQL checks its own pages; use pg_amcheck for a deeper look")
                 return
             }
-            let path = data ?? defaultDataPath(worlds: nil)
-            let store: Store
-            do { store = try Store(path: path, readOnly: true) } catch {
-                printError("seoulworld data check: \(error)")
-                throw ExitCode(1)
-            }
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-            print("database   \(path) (\(format(Double(size) / 1_048_576, decimals: 1)) MB)")
-            print("schema     \(try store.schemaVersion() ?? "none") (this binary: \(Schema.versions.last ?? "none"))")
-            for (table, rows) in try store.rowCounts() { print("\(table.padding(toLength: 15, withPad: " ", startingAt: 0))\(rows) rows") }
-            let verdict = try store.integrityCheck()
+            let verdict = try file.integrityCheck()
             print("integrity  \(verdict.prefix(5).joined(separator: "; "))")
             if verdict != ["ok"] { throw ExitCode(1) }
+        }
+    }
+
+    struct Copy: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy every record, with its ids, from one database to another (SQLite file to PostgreSQL, or back), then check counts and checksums.",
+            discussion: """
+                The source is read from one snapshot (a server may run on it, but what it writes after the copy begins is not copied: \
+                stop it first when moving a city). The destination is created and migrated if needed, must be empty unless --replace \
+                is given, and is written in one transaction. Exit 0 only when every table's count and checksum agree on both sides. \
+                docs/DATA.md, "Moving a city".
+                """)
+
+        @Option(help: "The source: an SQLite file's path, or postgres://user@host/database.")
+        var from: String
+
+        @Option(help: "The destination: an SQLite file's path (created if missing), or postgres://user@host/database.")
+        var to: String
+
+        @Option(help: "With a PostgreSQL --from: a file whose first line is its password (else $PGPASSWORD).")
+        var fromPasswordFile: String?
+
+        @Option(help: "With a PostgreSQL --to: a file whose first line is its password (else $PGPASSWORD).")
+        var toPasswordFile: String?
+
+        @Flag(help: "Delete the destination's records first (in the same transaction as the copy) instead of refusing a non-empty destination.")
+        var replace = false
+
+        static func location(_ text: String, passwordFile: String?, option: String) throws -> StoreLocation {
+            if PostgresLocation.isURL(text) { return .postgres(try postgresLocation(text, passwordFile: passwordFile)) }
+            guard passwordFile == nil else { throw ValidationError("--\(option)-password-file goes with a postgres:// --\(option)") }
+            return .file(text)
+        }
+
+        func run() throws {
+            let source = try Self.location(from, passwordFile: fromPasswordFile, option: "from")
+            let destination = try Self.location(to, passwordFile: toPasswordFile, option: "to")
+            guard source != destination else { throw ValidationError("--from and --to name the same database") }
+            let reader: any StoreCopying, writer: any StoreCopying
+            do {
+                reader = try source.open(.readOnly)
+                switch destination {
+                case .file(let path): writer = try Store(path: path, access: .server)
+                case .postgres(let location): writer = try PostgresStore(location: location, access: .server)
+                }
+            } catch {
+                printError("seoulworld data copy: \(error)")
+                throw ExitCode(1)
+            }
+            let outcome: StoreCopy.Outcome
+            do {
+                outcome = try StoreCopy.copy(from: reader, to: writer, replacing: replace, nowMillis: Int64(Date().timeIntervalSince1970 * 1_000)) { line in
+                    printError("  \(line)")
+                }
+            } catch {
+                printError("seoulworld data copy: nothing was written: \(error)")
+                throw ExitCode(1)
+            }
+            print("copied \(reader.name) -> \(writer.name) in \(format(outcome.copySeconds, decimals: 1)) s, checked in \(format(outcome.checkSeconds, decimals: 1)) s")
+            print("table           rows        source checksum   destination checksum")
+            for (a, b) in zip(outcome.source, outcome.destination) {
+                let mark = a == b ? "" : "   DIFFERS"
+                print("\(a.table.padding(toLength: 15, withPad: " ", startingAt: 0)) \(String(a.rows).padding(toLength: 11, withPad: " ", startingAt: 0)) \(a.checksum.prefix(16))  \(b.checksum.prefix(16))\(b.rows == a.rows ? "" : " (\(b.rows) rows)")\(mark)")
+            }
+            if outcome.openRuns > 0 {
+                printError("seoulworld data copy: note: \(outcome.openRuns) server run\(outcome.openRuns == 1 ? " was" : "s were") open in the source (a server running, or one that crashed): what it wrote after the copy began is not in \(writer.name)")
+            }
+            guard outcome.agrees else {
+                printError("seoulworld data copy: the destination does not match the source (tables marked DIFFERS): do not use it; report this with both databases kept")
+                throw ExitCode(2)
+            }
+            print("every table's count and checksum agree")
         }
     }
 

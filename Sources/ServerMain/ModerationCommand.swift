@@ -15,22 +15,15 @@ struct ModerationCommand: ParsableCommand {
         subcommands: [Reports.self, Show.self, Resolve.self, Ban.self, Unban.self, Mute.self, Unmute.self, Audit.self])
 
     struct Common: ParsableArguments {
-        @Option(help: "The database (default: data/seoulworld.sqlite beside the worlds directory).")
-        var data: String?
+        @OptionGroup var records: RecordsOptions
 
         @Option(help: "Who acts, for the audit trail (default: $USER).")
         var actor: String?
 
-        var path: String { data ?? defaultDataPath(worlds: nil) }
         var actorName: String { "operator:" + (actor ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown") }
 
-        func open(write: Bool) throws -> Store {
-            do {
-                return try Store(path: path, access: write ? .operatorTool : .readOnly)
-            } catch {
-                printError("seoulworld moderation: \(error)")
-                throw ExitCode(1)
-            }
+        func open(write: Bool) throws -> any StoreReading {
+            try records.open(write ? .operatorTool : .readOnly, command: "moderation")
         }
     }
 
@@ -109,7 +102,7 @@ struct ModerationCommand: ParsableCommand {
         func run() throws {
             let store = try common.open(write: false)
             guard let r = try store.userReport(id: id) else {
-                printError("seoulworld moderation: no report \(id) in \(common.path)")
+                printError("seoulworld moderation: no report \(id) in \(store.name)")
                 throw ExitCode(1)
             }
             if json {

@@ -175,8 +175,7 @@ struct Serve: ParsableCommand {
             var settings = AdminSettings(staticDirectory: adminStatic ?? defaultAdminDirectory(worlds: worlds))
             settings.host = adminHost
             settings.port = adminPort
-            settings.storePath = configuration.store?.postgres == nil ? configuration.store?.path : nil
-            settings.storeElsewhere = configuration.store?.postgres?.description
+            settings.records = configuration.store.map { store in store.postgres.map(StoreLocation.postgres) ?? .file(store.path) }
             if let adminTokenFile {
                 guard let text = try? String(contentsOfFile: adminTokenFile, encoding: .utf8) else {
                     printError("seoulworld: cannot read the operator token file \(adminTokenFile)")
@@ -285,13 +284,5 @@ func encodeHex(_ bytes: [UInt8]) -> String {
 
 /// The records' settings for `--store postgres://...`; a bad URL or password file is a usage error.
 func postgresRecords(_ url: String, passwordFile: String?) throws -> StoreSettings {
-    let location: PostgresLocation
-    do {
-        var parsed = try PostgresLocation.parse(url)
-        parsed.password = try PostgresLocation.password(file: passwordFile)
-        location = parsed
-    } catch {
-        throw ValidationError("\(error)")
-    }
-    return StoreSettings(postgres: location)
+    StoreSettings(postgres: try postgresLocation(url, passwordFile: passwordFile))
 }

@@ -16,8 +16,7 @@ struct StatsCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "The database (default: data/seoulworld.sqlite beside the worlds directory).")
-    var data: String?
+    @OptionGroup var records: RecordsOptions
 
     @Option(help: "First day, yyyy-MM-dd (default: 29 days before --to).")
     var from: String?
@@ -53,12 +52,7 @@ struct StatsCommand: ParsableCommand {
         guard fromDay < toExclusive else { throw ValidationError("--from (\(from ?? "")) is after --to (\(to ?? ""))") }
         guard toExclusive - fromDay <= 3_660 * 86_400_000 else { throw ValidationError("the range is longer than ten years; narrow --from/--to") }
 
-        let path = data ?? defaultDataPath(worlds: nil)
-        let store: Store
-        do { store = try Store(path: path, readOnly: true) } catch {
-            printError("seoulworld stats: \(error)")
-            throw ExitCode(1)
-        }
+        let store = try records.open(.readOnly, command: "stats")
         let started = Monotonic.nanoseconds()
         let request = StatsRequest(fromMillis: fromDay, toMillis: toExclusive, period: by, spaceID: space, timeZone: zone, nowMillis: now)
         let report = try store.stats(request)

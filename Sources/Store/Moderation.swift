@@ -227,7 +227,12 @@ extension Store {
     /// server goes through its writer thread instead).
     @discardableResult
     public func perform(_ write: StoreWrite) throws -> StoreOutcome {
-        try pool.write { db in try write.apply(db) }
+        do {
+            return try pool.write { db in try write.apply(db) }
+        } catch let refused as DatabaseError {
+            // Worded as PostgresStore words the same refusal, so that a tool says one thing on both.
+            throw StoreError("writing to \(path): the \(write.kind) was refused: \(refused.message ?? "\(refused.resultCode)") (SQLite \(refused.extendedResultCode.rawValue))")
+        }
     }
 
     /// Reports, newest first: open ones only unless `includeResolved`.

@@ -151,10 +151,10 @@ public final class PostgresStore: StoreBackend, @unchecked Sendable {
 
     /// One transaction on the open connection: `body` runs between BEGIN and COMMIT; an error
     /// rolls back. Errors come out classified.
-    func inTransaction<T>(_ what: String, _ body: (PostgresConnection) throws -> T) throws -> T {
+    func inTransaction<T>(_ what: String, begin: PostgresQuery = "BEGIN", _ body: (PostgresConnection) throws -> T) throws -> T {
         let c = try connected()
         do {
-            try run(c, "BEGIN")
+            try run(c, begin)
             let value = try body(c)
             try run(c, "COMMIT")
             return value

@@ -384,23 +384,28 @@ public enum UsageStats {
     }
 }
 
+extension UsageStats {
+    /// The visits a report reads, as three index ranges rather than one scan: visits that began
+    /// in the range, then the few that began before it and were still present at its start
+    /// (ended after it, or open). Each condition with its bounds (the space, when chosen, is
+    /// the last argument of each).
+    static func visitRanges(_ r: StatsRequest) -> [(condition: String, bounds: [Int64])] {
+        [("entered_at_ms >= ? AND entered_at_ms < ?", [r.fromMillis, r.toMillis]),
+         ("left_at_ms > ? AND entered_at_ms < ?", [r.fromMillis, r.fromMillis]),
+         ("left_at_ms IS NULL AND entered_at_ms < ?", [r.fromMillis])]
+    }
+}
+
 extension Store {
     /// The usage report for `request`, read from one snapshot of the database.
     public func stats(_ request: StatsRequest) throws -> StatsReport {
         let started = DispatchTime.now().uptimeNanoseconds
         let (visits, events) = try pool.read { db -> ([VisitInterval], [UsageStats.EventRow]) in
             var visits: [VisitInterval] = []
-            // Three index ranges rather than one scan: visits that began in the range, then the few
-            // that began before it and were still present at its start (ended after it, or open).
             let space = request.spaceID.map { _ in " AND space_id = ?" } ?? ""
             let columns = "SELECT space_id, account_id, entered_at_ms, left_at_ms FROM visits WHERE "
-            let parts: [(String, StatementArguments)] = [
-                ("entered_at_ms >= ? AND entered_at_ms < ?", [request.fromMillis, request.toMillis]),
-                ("left_at_ms > ? AND entered_at_ms < ?", [request.fromMillis, request.fromMillis]),
-                ("left_at_ms IS NULL AND entered_at_ms < ?", [request.fromMillis]),
-            ]
-            for (condition, bounds) in parts {
-                var arguments = bounds
+            for (condition, bounds) in UsageStats.visitRanges(request) {
+                var arguments = StatementArguments(bounds)
                 if let id = request.spaceID { arguments += [id] }
                 let cursor = try Row.fetchCursor(db, sql: columns + condition + space, arguments: arguments)
                 while let row = try cursor.next() {
@@ -415,18 +420,6 @@ extension Store {
             }
             return (visits, events)
         }
-        let read = DispatchTime.now().uptimeNanoseconds
-        let (rows, presence) = UsageStats.compute(visits: visits, request: request)
-        let fromOffset = Int64(request.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(request.fromMillis) / 1_000))) * 1_000
-        let toOffset = Int64(request.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(request.toMillis) / 1_000))) * 1_000
-        var report = StatsReport(from: UsageStats.localDateTime(request.fromMillis, offset: fromOffset),
-                           to: UsageStats.localDateTime(request.toMillis, offset: toOffset),
-                           lastDay: UsageStats.localDate(request.toMillis - 1, offset: toOffset),
-                           timeZone: request.timeZone.identifier, period: request.period, spaces: rows,
-                           services: UsageStats.computeServices(events: events, request: request), presenceByHour: presence,
-                           rowsRead: visits.count + events.count, readSeconds: Double(read - started) / 1e9,
-                           computeSeconds: Double(DispatchTime.now().uptimeNanoseconds - read) / 1e9)
-        report.desks = UsageStats.computeDesks(events: events, request: request)
-        return report
+        return StatsReport.assemble(visits: visits, events: events, request: request, readNanoseconds: DispatchTime.now().uptimeNanoseconds - started)
     }
 }

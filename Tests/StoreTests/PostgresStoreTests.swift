@@ -67,42 +67,7 @@ func scratch() throws -> PostgresScratch { try PostgresScratch.shared.get() }
             let run = try backend.beginRun(serverVersion: "test", nowMillis: 1_000)
             #expect(run.runID == 1)
             let visit = run.nextVisitID
-            let day: Int64 = 86_400_000
-            let writes: [StoreWrite] = [
-                .accountSeen(accountID: "kim", displayName: "Kim", roles: 1, atMillis: 2_000),
-                .accountSeen(accountID: "kim", displayName: "Kim J.", roles: 3, atMillis: 1_500),
-                .accountSeen(accountID: "lee", displayName: "Lee", roles: 1, atMillis: 2_000),
-                .visitOpened(opening(visit, run: run.runID, account: "kim", at: 2_000)),
-                .visitClosed(visitID: visit, leftAtMillis: 1_900, reason: .travel), // a clock stepped back: left at entry
-                .visitOpened(opening(visit + 1, run: run.runID, session: UInt64.max, at: 3_000)),
-                .serviceEvent(ServiceEvent(service: "tax-counselling", kind: "joined", accountID: "kim", atMillis: 3_000, outcome: "law")),
-                .serviceEvent(ServiceEvent(service: "room", kind: "opened", accountID: nil, atMillis: 3_100, durationMillis: 0)),
-                .bugReport(report(run: run.runID, text: "the gate sticks", at: 3_200)),
-                .sanction(Sanction(accountID: "lee", kind: .mute, startsAtMillis: 4_000, endsAtMillis: 64_000, reason: "insults", actor: "staff:kim")),
-                .sanction(Sanction(accountID: "lee", kind: .ban, startsAtMillis: 4_000, endsAtMillis: nil, reason: "threats", actor: "staff:kim")),
-                .sanction(Sanction(accountID: "lee", kind: .ban, startsAtMillis: 4_000, endsAtMillis: 9_000, reason: "spam", actor: "staff:kim")),
-                .block(blocker: "lee", blocked: "kim", atMillis: 4_100),
-                .block(blocker: "lee", blocked: "kim", atMillis: 4_200),
-                .block(blocker: "lee", blocked: "park", atMillis: 4_300),
-                .loadStanding(accountID: "lee", nowMillis: 5_000),
-                .liftSanctions(accountID: "lee", kind: .ban, atMillis: 6_000, actor: "admin:http", reason: "appeal"),
-                .liftSanctions(accountID: "lee", kind: .ban, atMillis: 6_001, actor: "admin:http", reason: "again"),
-                .unblock(blocker: "lee", blocked: "park"),
-                .loadStanding(accountID: "lee", nowMillis: 7_000),
-                .userReport(UserReport(reporterAccount: "kim", reporterSession: 12, reportedAccount: "lee", reportedName: "Lee", reportedEntity: 40,
-                                       reason: .harassment, description: "follows me", spaceID: "seoul-plaza", tick: 77, recordingFile: nil,
-                                       recordingTick: nil, evidenceJSON: "{\"chat\":[]}", createdAtMillis: 7_100)),
-                .resolveReport(reportID: 1, actor: "staff:kim", resolution: "warned", atMillis: 8_000),
-                .resolveReport(reportID: 1, actor: "staff:kim", resolution: "twice", atMillis: 8_001),
-                .audit(AuditEntry(atMillis: 8_100, actor: "staff:kim", action: .warn, targetAccount: "lee", reason: "language")),
-                .filterHit(accountID: "lee", atMillis: 8_200),
-                .filterHit(accountID: "lee", atMillis: 8_100),
-                .auditSince(afterID: 0, limit: 100),
-                .auditSince(afterID: 3, limit: 2),
-                .heartbeat(runID: run.runID, atMillis: 9_000),
-                .prune(beforeMillis: 10 * day, rowsMax: 500),
-                .runStopped(runID: run.runID, atMillis: 9_500),
-            ]
+            let writes = everyKindOfWrite(run: run.runID, visit: visit)
             outcomes.append(try backend.transaction(writes, origin: run.runID))
         }
         // Visit ids are each backend's own (a block per run on PostgreSQL): compare the rest.
@@ -196,4 +161,46 @@ final class ProblemLog: @unchecked Sendable {
     private var stored: [String] = []
     func append(_ line: String) { lock.withLock { stored.append(line) } }
     var lines: [String] { lock.withLock { stored } }
+}
+
+/// One write of every kind, in an order that exercises their rules (an account seen twice, a
+/// visit closed before it opened, sanctions lifted twice, blocks repeated, a report resolved
+/// twice, the filter's count kept at its latest), under `run`, with visits from `visit`.
+func everyKindOfWrite(run: Int64, visit: Int64) -> [StoreWrite] {
+    let day: Int64 = 86_400_000
+    return [
+        .accountSeen(accountID: "kim", displayName: "Kim", roles: 1, atMillis: 2_000),
+        .accountSeen(accountID: "kim", displayName: "Kim J.", roles: 3, atMillis: 1_500),
+        .accountSeen(accountID: "lee", displayName: "Lee", roles: 1, atMillis: 2_000),
+        .visitOpened(opening(visit, run: run, account: "kim", at: 2_000)),
+        .visitClosed(visitID: visit, leftAtMillis: 1_900, reason: .travel), // a clock stepped back: left at entry
+        .visitOpened(opening(visit + 1, run: run, session: UInt64.max, at: 3_000)),
+        .serviceEvent(ServiceEvent(service: "tax-counselling", kind: "joined", accountID: "kim", atMillis: 3_000, outcome: "law")),
+        .serviceEvent(ServiceEvent(service: "room", kind: "opened", accountID: nil, atMillis: 3_100, durationMillis: 0)),
+        .bugReport(report(run: run, text: "the gate sticks", at: 3_200)),
+        .sanction(Sanction(accountID: "lee", kind: .mute, startsAtMillis: 4_000, endsAtMillis: 64_000, reason: "insults", actor: "staff:kim")),
+        .sanction(Sanction(accountID: "lee", kind: .ban, startsAtMillis: 4_000, endsAtMillis: nil, reason: "threats", actor: "staff:kim")),
+        .sanction(Sanction(accountID: "lee", kind: .ban, startsAtMillis: 4_000, endsAtMillis: 9_000, reason: "spam", actor: "staff:kim")),
+        .block(blocker: "lee", blocked: "kim", atMillis: 4_100),
+        .block(blocker: "lee", blocked: "kim", atMillis: 4_200),
+        .block(blocker: "lee", blocked: "park", atMillis: 4_300),
+        .loadStanding(accountID: "lee", nowMillis: 5_000),
+        .liftSanctions(accountID: "lee", kind: .ban, atMillis: 6_000, actor: "admin:http", reason: "appeal"),
+        .liftSanctions(accountID: "lee", kind: .ban, atMillis: 6_001, actor: "admin:http", reason: "again"),
+        .unblock(blocker: "lee", blocked: "park"),
+        .loadStanding(accountID: "lee", nowMillis: 7_000),
+        .userReport(UserReport(reporterAccount: "kim", reporterSession: 12, reportedAccount: "lee", reportedName: "Lee", reportedEntity: 40,
+                                   reason: .harassment, description: "follows me", spaceID: "seoul-plaza", tick: 77, recordingFile: nil,
+                                   recordingTick: nil, evidenceJSON: "{\"chat\":[]}", createdAtMillis: 7_100)),
+        .resolveReport(reportID: 1, actor: "staff:kim", resolution: "warned", atMillis: 8_000),
+        .resolveReport(reportID: 1, actor: "staff:kim", resolution: "twice", atMillis: 8_001),
+        .audit(AuditEntry(atMillis: 8_100, actor: "staff:kim", action: .warn, targetAccount: "lee", reason: "language")),
+        .filterHit(accountID: "lee", atMillis: 8_200),
+        .filterHit(accountID: "lee", atMillis: 8_100),
+        .auditSince(afterID: 0, limit: 100),
+        .auditSince(afterID: 3, limit: 2),
+        .heartbeat(runID: run, atMillis: 9_000),
+        .prune(beforeMillis: 10 * day, rowsMax: 500),
+        .runStopped(runID: run, atMillis: 9_500),
+    ]
 }

@@ -138,6 +138,7 @@ func json(_ data: Data) -> Any? { try? JSONSerialization.jsonObject(with: data) 
             // A loaded test machine may run a debug build's ticks over budget; that is the only excuse.
             #expect(ready.status == 503)
             let problems = readiness["problems"] as? [String] ?? []
+            #expect(!problems.isEmpty, "a 503 names its reasons")
             #expect(problems.allSatisfy { $0.contains("over budget") || $0.contains("skipped") }, "\(problems)")
         }
         // The page is served, and a missing file is a 404.
@@ -189,9 +190,10 @@ func json(_ data: Data) -> Any? { try? JSONSerialization.jsonObject(with: data) 
         #expect(clients[1].errors.contains { $0.code == .kicked && $0.text.contains("shouting at the bell ceremony") })
     }
 
-    /// The records on PostgreSQL, and the database stopped under the running server: /readyz
-    /// says so, /metrics shows it (and promtool accepts it), a bug report is not acknowledged
-    /// while the database is down, and is once it is back.
+    /// The records on PostgreSQL: the report and statistics pages read them; then the database
+    /// stopped under the running server: /readyz says so, /metrics shows it (and promtool
+    /// accepts it), a bug report is not acknowledged while the database is down, and is once it
+    /// is back.
     @Test func aLostDatabaseShowsOnReadyzAndMetricsAndNothingIsAcknowledgedMeanwhile() throws {
         let pg = try PostgresScratch() // its own: the shared cluster serves the tests beside this one
         defer { pg.stop() }
@@ -211,7 +213,18 @@ func json(_ data: Data) -> Any? { try? JSONSerialization.jsonObject(with: data) 
         client.enter("seoul-plaza")
         drive(loop, [client], seconds: 15) { client.space != nil }
         #expect(fetch(base + "/readyz").status == 200)
-        #expect(fetch(base + "/api/reports").status == 501, "the report pages say they do not read PostgreSQL yet")
+        // The reports and statistics pages read PostgreSQL: the open visit is counted.
+        let reports = fetch(base + "/api/reports")
+        #expect(reports.status == 200 && (json(reports.body) as? [Any])?.isEmpty == true, "\(String(decoding: reports.body, as: UTF8.self))")
+        var plazaVisits = 0
+        let counted = Date().addingTimeInterval(10)
+        while plazaVisits == 0 && Date() < counted {
+            drive(loop, [client], seconds: 0.2)
+            let stats = json(fetch(base + "/api/stats?days=1").body) as? [String: Any]
+            let spaces = stats?["spaces"] as? [[String: Any]] ?? []
+            plazaVisits = spaces.first { $0["space"] as? String == "seoul-plaza" }?["visits"] as? Int ?? 0
+        }
+        #expect(plazaVisits == 1, "the statistics page counts the guest's visit from PostgreSQL")
 
         try pg.down()
         defer { try? pg.up() }
@@ -230,12 +243,16 @@ func json(_ data: Data) -> Any? { try? JSONSerialization.jsonObject(with: data) 
         let (status, output) = try Self.promtool(metrics)
         #expect(status == 0, "promtool: \(output)")
         #expect(client.bugReportsFiled.isEmpty, "nothing is acknowledged while the database is down")
+        let reportsDown = fetch(base + "/api/reports")
+        #expect(reportsDown.status == 503 && String(decoding: reportsDown.body, as: UTF8.self).contains("cannot be reached"),
+                "the reports page says the database is away: \(reportsDown.status) \(String(decoding: reportsDown.body, as: UTF8.self))")
 
         try pg.up()
         drive(loop, [client], seconds: 20) { client.bugReportsFiled.contains { $0.requestID == request } }
         #expect(client.bugReportsFiled.contains { $0.requestID == request })
         drive(loop, [client], seconds: 3) { fetch(base + "/readyz").status == 200 }
         #expect(fetch(base + "/readyz").status == 200)
+        #expect(fetch(base + "/api/reports").status == 200, "the reports page reconnects once the database is back")
         #expect(child.log.contains("cannot be reached") && child.log.contains("reachable again"))
     }
 
