@@ -109,6 +109,9 @@ public class UVHandle<Raw>: Closable {
     /// Set by the first `close` (or by libuv's close callback, after `UVLoop.closeAll`): the
     /// handle's memory is freed once closed, so a second `close` must not read it.
     var closeRequested = false
+    /// Set in libuv's close callback, once: from then on the handle's memory is freed and its
+    /// owner no longer retained by it.
+    public private(set) var closeCompleted = false
 
     init(_ operation: @autoclosure () -> String, _ initialise: (UnsafeMutablePointer<Raw>) -> Int32) throws(UVError) {
         raw = .allocate(capacity: 1)
@@ -129,6 +132,8 @@ public class UVHandle<Raw>: Closable {
     }
 
     func handleClosed() {
+        precondition(!closeCompleted, "libuv closed a handle twice: its memory would be freed twice")
+        closeCompleted = true
         closeRequested = true
         released()
         raw.deallocate()

@@ -62,18 +62,32 @@ import WorldCore
         #expect(deferredTrials > 20, "small budgets must have forced deferrals for this test to mean anything")
     }
 
-    @Test func aCorruptSnapshotIsAnErrorNotATrap() {
+    @Test func aCorruptSnapshotIsAnErrorNotATrap() throws {
         var random = WorldRandom(seed: 13)
         let baseline = randomState(&random, count: 60)
         let current = evolve(baseline, &random)
         let header = SnapshotHeader(tick: 3, baselineTick: 2, inputAck: 0, echoClientTimeMillis: 0, holdMillis: 0, serverTimeMillis: 0)
         let body = SnapshotCodec.encode(header: header, current: current, baseline: baseline, priority: current.map(\.entity), budgetBytes: 1_200).body
+        #expect(try SnapshotCodec.decode(body, baseline: baseline).state == current, "the undamaged snapshot decodes")
+        var refused = 0, accepted = 0
         for i in 0..<20_000 {
             var bytes = body
             bytes[SnapshotHeader.bytes + Int(random.uniform(below: UInt64(bytes.count - SnapshotHeader.bytes)))] ^= UInt8(1 << (i % 8))
-            _ = try? SnapshotCodec.decode(bytes, baseline: baseline)
-            _ = try? SnapshotCodec.decode(Array(bytes.prefix(Int(random.uniform(below: UInt64(bytes.count))))), baseline: baseline)
+            // A flipped bit is an error, or a state a real encoder could have sent: entities in
+            // order, each once, every field in its range. Never a trap, never garbage.
+            do {
+                let state = try SnapshotCodec.decode(bytes, baseline: baseline).state
+                accepted += 1
+                #expect(zip(state, state.dropFirst()).allSatisfy { $0.entity < $1.entity }, "flip \(i): entities out of order or repeated")
+                #expect(state.allSatisfy { $0.x <= SnapshotCodec.coordinateMax && $0.y <= SnapshotCodec.coordinateMax && $0.motion <= 2 }, "flip \(i)")
+            } catch {
+                refused += 1
+            }
+            // Every snapshot cut short is refused: its last byte always holds data.
+            let cut = Int(random.uniform(below: UInt64(body.count)))
+            #expect(throws: WireError.self, "cut to \(cut) of \(body.count) bytes") { _ = try SnapshotCodec.decode(Array(body.prefix(cut)), baseline: baseline) }
         }
+        #expect(refused > 1_000 && accepted > 1_000, "flips land both in values (accepted) and in counts, codes and padding (refused): \(refused) refused, \(accepted) accepted")
         #expect(throws: WireError.self) { _ = try SnapshotCodec.decode(body, baseline: []) }
     }
 

@@ -92,7 +92,10 @@ import Testing
     @Test func aWorldThatCannotBeMadeForgetsTheRoom() throws {
         var book = RoomBook()
         let effects = book.handle(.open(template: "conference-room", definition: Self.conference, title: "Study", access: .open), facts: Self.kim, nowMillis: 0)
-        guard case .makeWorld(let room) = try #require(effects.first) else { return }
+        guard case .makeWorld(let room) = try #require(effects.first) else {
+            Issue.record("opening a room must first ask for its world: \(effects)")
+            return
+        }
         #expect(book.handle(.worldMade(roomID: room.id, made: false), facts: nil, nowMillis: 0) == [.refuse(.worldNotMade("conference-room"), room: nil)])
         #expect(book.rooms.isEmpty, "nothing left booked: the owner may open another")
         #expect(book.handle(.worldMade(roomID: room.id, made: true), facts: nil, nowMillis: 0).isEmpty, "a stale answer does nothing")

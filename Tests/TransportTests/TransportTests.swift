@@ -174,37 +174,55 @@ func spin(_ loop: UVLoop, seconds: Double = 5, until done: () -> Bool) {
         #expect(throws: UVError.self) { _ = try SocketAddress(host: "not-an-address", port: 1) }
     }
 
-    /// A handle closed twice, or closed after `closeAll` closed it, is left alone: its memory
-    /// is freed once closed, and reading it again once aborted the test process in uv_close.
+    /// A handle closed twice, or closed after `closeAll` closed it, is left alone (reading its
+    /// freed memory again once aborted the test process in uv_close). Closing twice, or after `closeAll`, leaves every handle closed once: its close callback
+    /// ran (closeCompleted), and the reference its `data` held was let go exactly once, so the owner
+    /// is freed when the test drops it (a weak reference goes nil). A second release would
+    /// crash here (and address sanitizer, `make sanitize`, reports a freed handle read again).
     @Test func closingTwiceOrAfterCloseAllIsHarmless() throws {
         for _ in 0..<50 {
-            let loop = try UVLoop()
-            let early = try UVTimer(loop: loop) {}
-            early.start(afterMillis: 1_000, repeatMillis: 0)
-            early.close()
-            early.close()
-            let timer = try UVTimer(loop: loop) {}
-            timer.start(afterMillis: 1_000, repeatMillis: 1_000)
-            let signal = try UVSignal(loop: loop, signal: SIGTERM) { _ in }
-            let wake = try UVAsync(loop: loop) {}
-            let udp = try UDPSocket(loop: loop, address: try SocketAddress(host: "127.0.0.1", port: 0)) { _, _ in }
-            let listener = try TCPListener(loop: loop, address: try SocketAddress(host: "127.0.0.1", port: 0), queuedBytesMax: 1_024) { _ in }
-            loop.closeAll()
-            // Allocations after the close reuse the freed memory, as a server's next work would.
-            let sizes = [MemoryLayout<uv_timer_t>.size, MemoryLayout<uv_signal_t>.size, MemoryLayout<uv_async_t>.size,
-                         MemoryLayout<uv_udp_t>.size, MemoryLayout<uv_tcp_t>.size]
-            let filler = (0..<16).flatMap { _ in sizes.map { size in
-                let p = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
-                p.initializeMemory(as: UInt8.self, repeating: 0, count: size)
-                return p
-            } }
-            timer.close()
-            timer.close()
-            signal.close()
-            wake.close()
-            udp.close()
-            listener.close()
-            for p in filler { p.deallocate() }
+            weak var weakEarly: UVTimer?, weakTimer: UVTimer?, weakSignal: UVSignal?, weakWake: UVAsync?
+            weak var weakUDP: UDPSocket?, weakListener: TCPListener?
+            try {
+                let loop = try UVLoop()
+                let early = try UVTimer(loop: loop) {}
+                early.start(afterMillis: 1_000, repeatMillis: 0)
+                early.close()
+                early.close()
+                #expect(!early.closeCompleted, "the close callback runs on the loop's next turn, not inside close()")
+                let timer = try UVTimer(loop: loop) {}
+                timer.start(afterMillis: 1_000, repeatMillis: 1_000)
+                let signal = try UVSignal(loop: loop, signal: SIGTERM) { _ in }
+                let wake = try UVAsync(loop: loop) {}
+                let udp = try UDPSocket(loop: loop, address: try SocketAddress(host: "127.0.0.1", port: 0)) { _, _ in }
+                let listener = try TCPListener(loop: loop, address: try SocketAddress(host: "127.0.0.1", port: 0), queuedBytesMax: 1_024) { _ in }
+                (weakEarly, weakTimer, weakSignal, weakWake, weakUDP, weakListener) = (early, timer, signal, wake, udp, listener)
+                loop.closeAll()
+                let closed = [early.closeCompleted, timer.closeCompleted, signal.closeCompleted, wake.closeCompleted, udp.closeCompleted, listener.closeCompleted]
+                #expect(closed == [true, true, true, true, true, true], "closeAll closes every handle: \(closed)")
+                // Allocations after the close reuse the freed memory, as a server's next work would.
+                let sizes = [MemoryLayout<uv_timer_t>.size, MemoryLayout<uv_signal_t>.size, MemoryLayout<uv_async_t>.size,
+                             MemoryLayout<uv_udp_t>.size, MemoryLayout<uv_tcp_t>.size]
+                let filler = (0..<16).flatMap { _ in sizes.map { size in
+                    let p = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+                    p.initializeMemory(as: UInt8.self, repeating: 0xA5, count: size)
+                    return p
+                } }
+                timer.close()
+                timer.close()
+                signal.close()
+                wake.close()
+                udp.close()
+                listener.close()
+                // A close after closeAll must not have written into the freed (now reused) memory.
+                for (i, p) in filler.enumerated() {
+                    let bytes = UnsafeRawBufferPointer(start: p, count: sizes[i % sizes.count])
+                    #expect(bytes.allSatisfy { $0 == 0xA5 }, "a closed handle's memory was written after it was freed")
+                }
+                for p in filler { p.deallocate() }
+            }()
+            let alive = [weakEarly != nil, weakTimer != nil, weakSignal != nil, weakWake != nil, weakUDP != nil, weakListener != nil]
+            #expect(alive == [false, false, false, false, false, false], "every owner freed once closed and dropped: \(alive)")
         }
     }
 

@@ -25,6 +25,23 @@ func contactViolations(_ world: World) -> [(AvatarID, AvatarID, Int64)] {
     return out
 }
 
+/// The squared distance of the closest two avatars on one floor (Int64.max with fewer than two).
+func closestPairSquared(_ world: World) -> Int64 {
+    let avatars = world.avatars.sorted { ($0.floor, $0.position.x) < ($1.floor, $1.position.x) }
+    var best = Int64.max
+    for i in avatars.indices {
+        var j = i + 1
+        while j < avatars.count && avatars[j].floor == avatars[i].floor {
+            let dx = Int64(avatars[j].position.x) - Int64(avatars[i].position.x)
+            if dx * dx >= best { break }
+            let dy = Int64(avatars[j].position.y) - Int64(avatars[i].position.y)
+            best = min(best, dx * dx + dy * dy)
+            j += 1
+        }
+    }
+    return best
+}
+
 /// Avatars whose personal-space disk overlaps an obstacle or crosses the bounds, computed in
 /// floating point from the shapes' definitions (a tolerance of a millimetre).
 func geometryViolations(_ world: World) -> [AvatarID] {
