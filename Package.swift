@@ -87,7 +87,10 @@ let package = Package(
 
         // MARK: A throwaway PostgreSQL cluster for tests and measurements (scripts/pg-scratch.sh)
 
-        .target(name: "PostgresScratch", dependencies: ["Store"]),
+        .target(name: "PostgresScratch", dependencies: ["Store", "ChildProcess"]),
+
+        // MARK: Another program run with a deadline, for the tests and measurements
+        .target(name: "ChildProcess"),
 
         // MARK: The city's rules: chat, the profanity filter, moderation, reports (no I/O, time as an argument)
 
@@ -166,8 +169,8 @@ let package = Package(
         .testTarget(name: "NetProtoTests", dependencies: ["NetProto", "WorldCore", "Crowd"]),
         // The transport's own tests reach into libuv (handle sizes, a stopped read).
         .testTarget(name: "TransportTests", dependencies: ["Transport", "NetProto", "CLibUV"]),
-        .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "Admin", "WorldClient", "Bots", "NetProto", "Transport", "WorldCore", "WorldFiles", "Crowd", "Recording", "Store", "Services", "ServiceFiles", "PostgresScratch"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresScratch", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "Admin", "WorldClient", "Bots", "NetProto", "Transport", "WorldCore", "WorldFiles", "Crowd", "Recording", "Store", "Services", "ServiceFiles", "PostgresScratch", "ChildProcess"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresScratch", "ChildProcess", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "ServiceFiles"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "WorldCore", "Crowd", "NetProto"]),
         .testTarget(name: "WorldFilesTests", dependencies: ["WorldFiles", "WorldCore", "Crowd"], resources: [.copy("Fixtures")]),

@@ -5,6 +5,7 @@
 // stops the server under a writer (`down`) starts a cluster of its own (`init()`, then `stop()`):
 // the shared one serves tests running beside it.
 
+import ChildProcess
 import Foundation
 import Store
 
@@ -60,30 +61,15 @@ public final class PostgresScratch: @unchecked Sendable {
         public var description: String
     }
 
+    /// Runs the script; at most two minutes (initdb and a first start take seconds), so that a
+    /// PostgreSQL that never comes up fails the tests that wanted it instead of hanging them.
     @discardableResult
     static func run(_ script: String, _ arguments: [String]) throws -> String {
-        // Output through files, not pipes: the server the script starts outlives it.
-        let base = NSTemporaryDirectory() + "pg-scratch-\(UUID().uuidString)"
-        FileManager.default.createFile(atPath: base + ".out", contents: nil)
-        FileManager.default.createFile(atPath: base + ".err", contents: nil)
-        defer {
-            try? FileManager.default.removeItem(atPath: base + ".out")
-            try? FileManager.default.removeItem(atPath: base + ".err")
+        let outcome = try ChildProcess.run("/bin/bash", [script] + arguments, deadlineSeconds: 120)
+        guard outcome.status == 0, !outcome.timedOut else {
+            throw Failure(description: "scripts/pg-scratch.sh \(arguments.joined(separator: " ")) failed: \(outcome.timedOut ? "still running after 120 s" : outcome.errors)")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script] + arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
-        process.standardError = FileHandle(forWritingAtPath: base + ".err")
-        try process.run()
-        process.waitUntilExit()
-        let output = FileManager.default.contents(atPath: base + ".out") ?? Data()
-        let errors = FileManager.default.contents(atPath: base + ".err") ?? Data()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "scripts/pg-scratch.sh \(arguments.joined(separator: " ")) failed: " + (String(data: errors, encoding: .utf8) ?? ""))
-        }
-        return String(data: output, encoding: .utf8) ?? ""
+        return outcome.standardOutput
     }
 }
 

@@ -207,7 +207,7 @@ enum Samples {
     @Test func randomBytesNeverTrapAndWhatDecodesReencodesExactly() {
         var random = WorldRandom(seed: 2026)
         let seeds = Samples.client.map { $0.encode() } + Samples.server.map { $0.encode() } + Samples.packets.map { $0.encode() }
-        var decoded = 0, cases = 0
+        var decoded = 0
         for i in 0..<120_000 {
             var bytes: [UInt8]
             if i % 2 == 0 {
@@ -224,13 +224,11 @@ enum Samples {
                 }
                 if random.uniform(below: 4) == 0 { bytes = Array(bytes.prefix(Int(random.uniform(below: UInt64(bytes.count + 1))))) }
             }
-            cases += 1
             if let m = try? ClientMessage.decode(bytes) { decoded += 1; #expect(m.encode() == bytes) }
             if let m = try? ServerMessage.decode(bytes) { decoded += 1; #expect(m.encode() == bytes) }
             if let p = try? Packet.decode(bytes) { decoded += 1; #expect(p.encode() == bytes) }
             _ = try? SnapshotCodec.decode(bytes, baseline: [])
         }
-        #expect(cases == 120_000)
         #expect(decoded > 1_000, "some mutated messages must still be valid, or the generator is not reaching the decoders")
     }
 

@@ -65,7 +65,13 @@ import WorldCore
     @Test func aCorruptSnapshotIsAnErrorNotATrap() throws {
         var random = WorldRandom(seed: 13)
         let baseline = randomState(&random, count: 60)
-        let current = evolve(baseline, &random)
+        // Entities removed, moved and added (the added ones among the baseline's ids), so that
+        // every part of the body is there to be damaged.
+        var current = evolve(baseline, &random)
+        current = (current + randomState(&random, count: 6)).sorted { $0.entity < $1.entity }
+        let kept = Set(baseline.map(\.entity))
+        try #require(current.contains { !kept.contains($0.entity) } && baseline.contains { b in !current.contains { $0.entity == b.entity } })
+        try #require(current.contains { c in kept.contains(c.entity) && !baseline.contains(c) })
         let header = SnapshotHeader(tick: 3, baselineTick: 2, inputAck: 0, echoClientTimeMillis: 0, holdMillis: 0, serverTimeMillis: 0)
         let body = SnapshotCodec.encode(header: header, current: current, baseline: baseline, priority: current.map(\.entity), budgetBytes: 1_200).body
         #expect(try SnapshotCodec.decode(body, baseline: baseline).state == current, "the undamaged snapshot decodes")

@@ -10,7 +10,7 @@ import PostgresScratch
 import Testing
 @testable import Store
 
-@Suite(.serialized) struct CopyTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct CopyTests {
     /// An SQLite file with rows in every table: every kind of write, a day of synthetic visits
     /// (more than a few chunks), and account ids whose byte order differs from a language's
     /// (upper case, accents, Hangul) so that the key order is tested.

@@ -25,7 +25,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     }
 }
 
-@Suite(.serialized) struct ModerationStoreTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct ModerationStoreTests {
     static func store(_ backend: Backend) throws -> (any StoreBackend & StoreCopying, StoreLocation) { try backend.open() }
 
     @Test(arguments: Backend.allCases) func aSanctionHoldsForItsTimeAndUntilLiftedWithItsAuditRows(_ backend: Backend) throws {

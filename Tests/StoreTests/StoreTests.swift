@@ -2,6 +2,7 @@
 // operator can act on, the writer's group commit and its full queue, crash recovery, and
 // pruning. Every database lives in a fresh temporary directory.
 
+import ChildProcess
 import Foundation
 import GRDB
 import Testing
@@ -13,10 +14,10 @@ func temporaryDirectory() -> String {
     return path
 }
 
-/// Waits (at most 10 s) for the writer's completions.
-func completions(_ writer: StoreWriter, count: Int) -> [StoreWriter.Completion] {
+/// Waits (at most `seconds`) for the writer's completions.
+func completions(_ writer: StoreWriter, count: Int, seconds: Double = 10) -> [StoreWriter.Completion] {
     var out: [StoreWriter.Completion] = []
-    let deadline = Date().addingTimeInterval(10)
+    let deadline = Date().addingTimeInterval(seconds)
     while out.count < count && Date() < deadline {
         writer.takeCompleted(into: &out)
         if out.count < count { Thread.sleep(forTimeInterval: 0.005) }
@@ -92,23 +93,60 @@ func report(run: Int64, text: String, at: Int64) -> BugReport {
         #expect(proc?.description.contains("cannot create the data directory") == true)
         let missing = #expect(throws: StoreError.self) { _ = try Store(path: base + "/nothing-here.sqlite", readOnly: true) }
         #expect(missing?.description.contains("no database at") == true)
-        if getuid() != 0 { // root writes anywhere; the permission check only means something for others
-            try FileManager.default.createDirectory(atPath: base + "/locked", withIntermediateDirectories: false)
-            chmod(base + "/locked", 0o555)
+        try FileManager.default.createDirectory(atPath: base + "/locked", withIntermediateDirectories: false)
+        chmod(base + "/locked", 0o555)
+        if getuid() != 0 {
             let locked = #expect(throws: StoreError.self) { _ = try Store(path: base + "/locked/records.sqlite") }
             #expect(locked?.description.contains("not writable") == true)
+        } else {
+            // Root writes anywhere, and CI runs as root: the check is made by the seoulworld
+            // command run as `nobody`, which opens a store for writing as a server does.
+            let outcome = try Self.asNobody(["data", "generate", "--data", base + "/locked/records.sqlite", "--visits", "1"])
+            #expect(outcome.status != 0 && outcome.output.contains("is not writable by this user"), "\(outcome)")
+            #expect(!FileManager.default.fileExists(atPath: base + "/locked/records.sqlite"))
         }
+    }
+
+    /// Runs the seoulworld binary built beside the tests as the user `nobody` (runuser), from a
+    /// copy that `nobody` can reach when the build folder is not (a clone under /root).
+    static func asNobody(_ arguments: [String]) throws -> ChildProcess.Outcome {
+        let built = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("seoulworld").path
+        try #require(FileManager.default.isExecutableFile(atPath: built), "build the seoulworld binary first (`swift build`): \(built)")
+        var binary = built
+        var reachable = true
+        var folder = URL(fileURLWithPath: built).deletingLastPathComponent()
+        while folder.path != "/" {
+            let mode = (try FileManager.default.attributesOfItem(atPath: folder.path)[.posixPermissions] as? Int) ?? 0
+            if mode & 0o001 == 0 { reachable = false }
+            folder.deleteLastPathComponent()
+        }
+        if !reachable {
+            let copy = temporaryDirectory()
+            chmod(copy, 0o755)
+            binary = copy + "/seoulworld"
+            try FileManager.default.copyItem(atPath: built, toPath: binary)
+        }
+        return try ChildProcess.run("/usr/sbin/runuser", ["-u", "nobody", "--", binary] + arguments, deadlineSeconds: 60)
     }
 
     @Test func theWriterCommitsInGroupsAndAnswersAfterTheCommit() throws {
         let path = temporaryDirectory() + "/records.sqlite"
         let store = try Store(path: path)
         let run = try store.beginRun(serverVersion: "test", nowMillis: 1_000)
+        // Another connection holds the write lock while the writes are submitted, so that they
+        // queue up whatever the machine's scheduling (a writer that keeps pace with a slow
+        // submitter would commit them one by one, and the count below would say nothing).
+        var holding = Configuration()
+        holding.allowsUnsafeTransactions = true
+        let blocker = try DatabaseQueue(path: path, configuration: holding)
+        try blocker.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
         let writer = StoreWriter(backend: store, onCompleted: {}, onProblem: { Issue.record("unexpected problem: \($0)") })
         for i in 0..<5_000 {
             #expect(writer.submit(.visitOpened(opening(run.nextVisitID + Int64(i), run: run.runID, session: UInt64(i), at: 2_000 + Int64(i)))))
         }
         for i in 0..<20 { #expect(writer.submit(.bugReport(report(run: run.runID, text: "report \(i)", at: 3_000)), ticket: UInt64(i + 1))) }
+        #expect(completions(writer, count: 1, seconds: 0.3).isEmpty, "nothing is answered before its commit")
+        try blocker.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
         let answers = completions(writer, count: 20)
         #expect(answers.map(\.ticket) == Array(1...20), "answers come in submission order")
         // Each id is in the database with its text: the answer came after the commit.

@@ -29,7 +29,6 @@ import WorldCore
                 copies.append((restored, crowd))
             }
         }
-        #expect(copies.count == 6)
         #expect(world.capture().slots.contains { $0.avatar == nil }, "the run should have freed slots to restore")
     }
 

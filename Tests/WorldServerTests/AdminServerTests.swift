@@ -5,6 +5,7 @@
 // with the test runner's.
 
 #if canImport(FoundationNetworking)
+import ChildProcess
 import FoundationNetworking
 #endif
 import Admin
@@ -41,7 +42,7 @@ func fetch(_ url: String, method: String = "GET", token: String? = nil, body: St
 
 func json(_ data: Data) -> Any? { try? JSONSerialization.jsonObject(with: data) }
 
-@Suite(.serialized) struct AdminServerTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct AdminServerTests {
     static let token = "operator-token-for-the-tests-2026"
 
     /// A child server with its admin side and a store, and `accounts` signed in and entered
@@ -301,19 +302,8 @@ func json(_ data: Data) -> Any? { try? JSONSerialization.jsonObject(with: data) 
         guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             return (-1, "promtool is not installed: `scripts/install-deps.sh --test` installs Debian's prometheus package, which has it")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["check", "metrics"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        input.fileHandleForWriting.write(text)
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let outcome = try ChildProcess.run(path, ["check", "metrics"], input: text, deadlineSeconds: 30)
+        return outcome.timedOut ? (-1, "\(outcome)") : (outcome.status, outcome.output)
     }
 }
 

@@ -48,7 +48,7 @@ import WorldClient
     }
 }
 
-@Suite(.serialized) struct BadNetworkServerTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct BadNetworkServerTests {
     @Test func clientsBehindABadNetworkHoldWhatTheServerBelieves() throws {
         let path = NSTemporaryDirectory() + "seoulworld-digests-\(UUID().uuidString).txt"
         let running = try RunningServer { $0.viewDigestsPath = path }

@@ -10,7 +10,7 @@ import Services
 import Testing
 @testable import WorldServer
 
-@Suite(.serialized) struct CitySimulationTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct CitySimulationTests {
     static let services = Shipped.worlds.deletingLastPathComponent().appendingPathComponent("services").path
 
     static func settings(seed: UInt64, minutes: UInt64, clients: Int, actPerMille: UInt64 = 25) throws -> CitySimulation.Settings {

@@ -13,7 +13,7 @@ import WorldClient
 import WorldCore
 @testable import WorldServer
 
-@Suite(.serialized) struct ConformanceTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct ConformanceTests {
     /// Section 8, code 11: entering the space one is in is refused and changes nothing; entering
     /// another space travels there (the world map); the same for a room and `enterRoom`.
     @Test func enteringWhereYouAlreadyAreIsRefusedAndAnotherSpaceIsTravel() throws {

@@ -70,7 +70,7 @@ func drive(_ loop: UVLoop, _ clients: [WorldClient], seconds: Double, until done
     }
 }
 
-@Suite(.serialized) struct EndToEndTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct EndToEndTests {
     @Test func fiftyClientsSeeEachOtherWhereTheServerHasThem() throws {
         let running = try RunningServer()
         defer { running.stop() }
@@ -239,7 +239,9 @@ func drive(_ loop: UVLoop, _ clients: [WorldClient], seconds: Double, until done
         for _ in 0..<20 { attacker.send(Packet.input(sessionID: session, input).encode(), to: running.address) }
         attacker.send(Packet.challengeResponse(sessionID: session, nonce: 1, mac: Array(repeating: 0, count: 16)).encode(), to: running.address)
         attacker.send(Array("GET / HTTP/1.1\r\n\r\n".utf8), to: running.address)
-        drive(loop, [client], seconds: 1.5)
+        // Every bad datagram counted (a positive wait), then a moment more for a reply that should never come.
+        drive(loop, [client], seconds: 10) { running.server.inspect { $0.counters.udpDropped } >= before.1 + 23 }
+        drive(loop, [client], seconds: 0.3)
         let after = running.server.inspect { s in (s.world("seoul-plaza")!.avatars.map(\.position), s.counters.udpDropped) }
         #expect(replies.isEmpty, "the server answered an unauthenticated packet: \(replies.map(\.count))")
         #expect(before.0 == after.0, "a spoofed input moved an avatar")

@@ -10,7 +10,7 @@ import Testing
 @testable import WorldServer
 import WorldCore
 
-@Suite(.serialized) struct HostileClientTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct HostileClientTests {
     @Test func aFloodForMadeUpSessionsCreatesNothingAndIsAnsweredWithNothing() throws {
         let running = try RunningServer()
         defer { running.stop() }
@@ -104,7 +104,7 @@ import WorldCore
 
 /// A modified client: it sends what the real client never would, from its own bound UDP
 /// address (so the server takes the datagrams as its own).
-@Suite(.serialized) struct CheatingClientTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct CheatingClientTests {
     static func position(_ running: RunningServer, _ entity: UInt32) -> Vec2? {
         running.server.inspect { s in s.world("seoul-plaza")!.avatars.first { SnapshotFeed.entity($0.id) == entity }?.position }
     }

@@ -11,7 +11,7 @@ import WorldClient
 import WorldCore
 @testable import WorldServer
 
-@Suite(.serialized) struct RecordingServerTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct RecordingServerTests {
     static func temporaryDirectory() -> String {
         NSTemporaryDirectory() + "seoulworld-server-recording-\(UUID().uuidString)"
     }

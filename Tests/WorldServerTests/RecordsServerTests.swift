@@ -12,7 +12,7 @@ import Testing
 import WorldClient
 @testable import WorldServer
 
-@Suite(.serialized) struct RecordsServerTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct RecordsServerTests {
     static func databasePath() -> String {
         let directory = NSTemporaryDirectory() + "seoulworld-records-\(UUID().uuidString)"
         return directory + "/records.sqlite"
@@ -41,10 +41,13 @@ import WorldClient
             drive(loop, clients, seconds: 0.3)
         }
         // Endings: a third leave the space, a third hang up, a third stay until the server stops.
+        // Each ending must have reached the server before it stops, or it would be recorded as the stop.
         for (i, c) in clients.enumerated() where i % 3 == 0 { c.leave() }
-        drive(loop, clients, seconds: 1)
+        drive(loop, clients, seconds: 10) { clients.enumerated().allSatisfy { i, c in i % 3 != 0 || c.space == nil } }
         for (i, c) in clients.enumerated() where i % 3 == 1 { c.close() }
-        drive(loop, clients, seconds: 1)
+        let staying = clients.indices.filter { $0 % 3 != 1 }.count
+        drive(loop, clients, seconds: 10) { running.server.inspect { $0.sessions.count } == staying }
+        try #require(running.server.inspect { $0.sessions.count } == staying)
         let sessionOf = Dictionary(uniqueKeysWithValues: clients.map { ($0.welcome!.sessionID, $0) })
         running.stop()
 

@@ -11,7 +11,7 @@ import WorldClient
 import WorldCore
 @testable import WorldServer
 
-@Suite(.serialized) struct RoomsServerTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct RoomsServerTests {
     static func token(_ account: String, roles: MemberToken.Roles = [.member]) -> [UInt8] {
         MemberToken(accountID: account, displayName: account, roles: roles, expiresAtUnixSeconds: UInt64(Date().timeIntervalSince1970) + 3_600)
             .signed(secret: Shipped.secret)

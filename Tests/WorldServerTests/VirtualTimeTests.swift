@@ -10,7 +10,7 @@ import Services
 import Testing
 @testable import WorldServer
 
-@Suite(.serialized) struct VirtualTimeTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct VirtualTimeTests {
     static func driver(desks: Bool = false) throws -> (VirtualDriver, String) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("virtual-\(UUID().uuidString)").path
         var configuration = ServerConfiguration(tokenSecret: CitySimulation.secret)
