@@ -100,7 +100,7 @@ let package = Package(
 
         .target(name: "ServiceFiles", dependencies: ["Services"]),
 
-        // MARK: The server library: sessions, snapshots, and (to come) the libuv server
+        // MARK: The server library: sessions, presence, the tick and snapshots, the features' subsystems
 
         .target(
             name: "WorldServer",

@@ -1,6 +1,9 @@
-// The server's clock: the one place that reads time (DESIGN.md, "Time"). Everything above the
-// transport receives a `ServerClock` as a value and reads it through its two functions, so
-// that a test can hand it a clock whose time moves only when the test moves it.
+// The server's clock (DESIGN.md, "Time"): the server and its rules read time only through it.
+// Everything above the transport receives a `ServerClock` as a value and reads it through its
+// two functions, so that a test can hand it a clock whose time moves only when the test moves
+// it. Below the rules, the store reads the machine's clocks for its own bookkeeping (the
+// writer's latencies, the time a migration ran, how long a report took to read): no rule's
+// outcome depends on those, and the tests do not need to move them.
 //
 // - monotonic: nanoseconds from an arbitrary start that never go back (libuv's uv_hrtime);
 //   for durations, deadlines and the tick schedule.

@@ -7,7 +7,8 @@
 // the space's chat log, and answered with `chatSent` (saying whether it was masked).
 //
 // Invariants:
-// 1. A guest's or spectator's request other than those `guestMay` lists changes nothing and
+// 1. A guest's or spectator's request that its message does not allow them
+//    (`ClientMessage.guestMaySend`, in NetProto) changes nothing and
 //    is answered with `guestNotAllowed` (or `spectatorOnly`) and counted.
 // 2. Nothing is delivered between two accounts when either blocks the other (announcements
 //    from staff excepted).
@@ -23,39 +24,16 @@ import WorldCore
 extension Server {
     // MARK: The guest rule
 
-    /// Whether a guest may send this message: the guest rule of the city's ethics code (a guest
-    /// may enter spaces, walk, look, read, report misconduct and report bugs, and nothing
-    /// else). Every new message must be placed here: the switch has no default.
-    static func guestMay(_ message: ClientMessage) -> Bool {
-        switch message {
-        case .hello, .authenticateGuest, .authenticateMember, .goodbye, .ping: return true
-        case .enterSpace, .leaveSpace, .snapshotsOverTCP, .input: return true
-        case .reportBug, .reportUser: return true
-        case .chat, .block, .listBlocks, .staff: return false
-        case .listRooms, .listDesks: return true // reading the world map's lists
-        case .openRoom, .enterRoom: return false
-        case .deskDuty, .joinQueue, .leaveQueue, .takeNext, .endSession: return false
-        }
-    }
-
+    /// Answers a message that a guest or spectator may not send (`ClientMessage.guestMaySend`
+    /// says which: the guest rule of the city's ethics code, stated with the messages).
     func refuseGuest(_ message: ClientMessage, from s: Session) {
         counters.guestRefusals += 1
-        let request = Self.requestID(of: message)
+        let request = message.requestID
         if s.role == Self.spectatorRole {
             s.send(.error(code: .spectatorOnly, requestID: request, text: "this server plays a recording: spectators may watch, not take part"))
         } else {
             s.send(.error(code: .guestNotAllowed, requestID: request,
                           text: "guests may look around, read and report, but not chat, block or use services: sign in as a member to do that"))
-        }
-    }
-
-    static func requestID(of message: ClientMessage) -> UInt32 {
-        switch message {
-        case .enterSpace(let r, _), .leaveSpace(let r), .reportBug(let r, _), .chat(let r, _, _), .reportUser(let r, _, _, _),
-             .block(let r, _, _), .listBlocks(let r), .staff(let r, _, _, _, _), .openRoom(let r, _, _, _), .enterRoom(let r, _, _),
-             .listRooms(let r, _), .deskDuty(let r, _, _, _), .joinQueue(let r, _, _), .leaveQueue(let r, _), .takeNext(let r, _), .endSession(let r), .listDesks(let r):
-            return r
-        case .hello, .authenticateGuest, .authenticateMember, .snapshotsOverTCP, .ping, .goodbye, .input: return 0
         }
     }
 
@@ -200,7 +178,7 @@ extension Server {
 
     /// The system's mute for flooding: recorded like a staff mute (a sanction and its audit row).
     func systemMute(_ s: Session, untilMillis: Int64) {
-        applyMute(to: s.accountID.map { sessionsOf($0) } ?? [s], untilMillis: untilMillis, reason: "sent messages too fast, three times within a minute")
+        applyMute(to: s.accountID.map { sessions.of(account: $0) } ?? [s], untilMillis: untilMillis, reason: "sent messages too fast, three times within a minute")
         if let account = s.accountID {
             submitUsage(.sanction(Sanction(accountID: account, kind: .mute, startsAtMillis: nowUnixMillis(), endsAtMillis: untilMillis,
                                            reason: "chat flood: over the rate limit three times within a minute", actor: "system")))
@@ -212,26 +190,9 @@ extension Server {
                           answer: .none)
     }
 
-    func sessionsOf(_ account: String) -> [Session] {
-        sessions.of(account: account)
-    }
-
     /// "until 2026-11-22 21:05:00 KST", or "for good".
     static func describeUntil(_ millis: Int64?) -> String {
         guard let millis, millis != .max else { return "for good" }
         return "until " + OpeningHours.describe(millis, seconds: true)
-    }
-
-    // MARK: The evidence kept as time passes
-
-    /// Once a second per space: every avatar's place, and the chat log's old lines forgotten.
-    func sampleTrail(_ space: SpaceInstance) {
-        let now = nowUnixMillis()
-        var sample = PositionSample(tick: space.world.tick, atMillis: now)
-        for a in space.world.avatars {
-            sample.add(entity: SnapshotFeed.entity(a.id), floor: UInt8(truncatingIfNeeded: a.floor), x: a.position.x, y: a.position.y)
-        }
-        space.trail.record(sample)
-        space.chatLog.forget(before: now - space.chatLog.limits.keepMillis)
     }
 }

@@ -1,6 +1,6 @@
 // Connections: accepting a TCP client, carrying out what its ConnectionStateMachine decided
-// (authentication, welcome, closes), and routing each delivered message to the part of the
-// server that serves it.
+// (closes; authentication goes to Server+SignIn), and handing each delivered message, once the
+// guest rule allows it, to the registry's routes (Features.swift).
 
 import Transport
 import Crypto
@@ -42,8 +42,9 @@ extension Server {
     }
 
     func sessionClosed(_ s: Session, error: UVError?) {
-        // The account's last connection: its places in queues are held, its desk sessions end.
-        if let account = s.accountID, sessionsOf(account).count <= 1 { deskEvent(.disconnected(account: account)) }
+        // Published first: the account's last connection holds its places in queues and ends
+        // its desk sessions before its avatar is taken out.
+        publish(.disconnected(s, lastOfAccount: s.accountID.map { sessions.of(account: $0).count <= 1 } ?? false))
         carryOut(s.presence.disconnected(s.records.endReason), for: s)
         sessions.remove(s)
         counters.connectionsClosed += 1
@@ -60,103 +61,17 @@ extension Server {
             s.send(.error(code: code, requestID: 0, text: text))
             s.connection.close()
         case .closeQuietly: s.connection.close()
-        case .authenticateGuest(let name):
-            s.role = replay == nil ? 0 : Self.spectatorRole
-            s.displayName = name
-            perform(s.machine.authenticated(welcome(for: s)), for: s)
-        case .authenticateMember(let token):
-            let now = UInt64(nowUnixMillis() / 1_000)
-            switch MemberToken.verify(token, secret: configuration.tokenSecret, nowUnixSeconds: now) {
-            case .success(let t):
-                s.role = replay == nil ? 1 : Self.spectatorRole
-                s.displayName = t.displayName
-                s.accountID = t.accountID
-                s.roles = t.roles
-                recordAccount(t)
-                admitMember(s)
-            case .failure(.expired(let at)):
-                perform(s.machine.refused(.tokenExpired, "the token expired at unix time \(at)"), for: s)
-            case .failure(let failure):
-                perform(s.machine.refused(.authenticationFailed, "the token does not verify: \(failure)"), for: s)
-            }
+        case .authenticateGuest(let name): signInGuest(s, name: name)
+        case .authenticateMember(let token): signInMember(s, token: token)
         case .deliver(let message): handle(message, from: s)
         }
     }
 
-    func welcome(for s: Session) -> Welcome {
-        Welcome(sessionID: s.id, udpSecret: s.secret, tickRateHertz: UInt16(configuration.tickRateHertz), role: s.role,
-                displayName: s.displayName, spaces: host.entries)
-    }
-
     func handle(_ message: ClientMessage, from s: Session) {
-        if s.role != 1 && !Self.guestMay(message) {
+        if s.role != 1 && !message.guestMaySend {
             refuseGuest(message, from: s)
             return
         }
-        switch message {
-        case .enterSpace(let request, let spaceID):
-            guard host.spaces[spaceID] != nil, rooms.room(spaceID: spaceID) == nil else {
-                let text: String
-                if host.templateIDs.contains(spaceID) {
-                    text = "'\(spaceID)' is a room template: open a room from it (openRoom), or enter an open one (enterRoom)"
-                } else if rooms.room(spaceID: spaceID) != nil {
-                    text = "'\(spaceID)' is a room: enter it with enterRoom, so that its access rule applies"
-                } else {
-                    text = "no space '\(spaceID)'"
-                }
-                s.send(.error(code: .unknownSpace, requestID: request, text: text))
-                return
-            }
-            if replay != nil { return carryOut(s.presence.watch(spaceID, request: request), for: s) }
-            // Travel through the world map (the space one is in is refused with 11, another
-            // pending entry with 18: Presence decides).
-            carryOut(s.presence.enter(spaceID, request: request, to: .publicSpace), for: s)
-        case .leaveSpace(let request):
-            if replay != nil, s.spaceID != nil {
-                carryOut(s.presence.leave(.leave), for: s)
-                s.send(.left(requestID: request))
-                return
-            }
-            guard let current = s.spaceID, s.avatar != nil else {
-                s.send(.error(code: .notInSpace, requestID: request, text: "not in a space"))
-                return
-            }
-            // Leaving a desk session's room ends the session, for both.
-            if let room = rooms.room(spaceID: current), let account = s.accountID,
-               let held = desks.session(inRoom: room.id)?.session, held.staff == account || held.citizen == account {
-                deskRequest(.end, from: s, request: request, answer: false)
-                return
-            }
-            let wasRoom = s.presence.inRoom
-            carryOut(s.presence.leave(.leave), for: s)
-            s.send(.left(requestID: request))
-            // Leaving a room: back to where the member entered it from.
-            if wasRoom { carryOut(s.presence.returnToOrigin(request: request), for: s) }
-        case .snapshotsOverTCP(let on): s.realtime.snapshotsOverTCP = on
-        case .ping(let t): s.send(.pong(clientTimeMicros: t, serverTick: UInt64(counters.ticks)))
-        case .input(let body): apply(body, from: s)
-        case .reportBug(let request, let description): fileBugReport(s, request: request, description: description)
-        case .chat(let request, let to, let text): chat(s, request: request, to: to, text: text)
-        case .reportUser(let request, let entity, let reason, let description):
-            reportUser(s, request: request, entity: entity, reason: reason, description: description)
-        case .block(let request, let subject, let on): block(s, request: request, subject: subject, on: on)
-        case .listBlocks(let request): s.send(.blockList(requestID: request, accounts: s.chat.blocked.sorted()))
-        case .staff(let request, let action, let subject, let seconds, let reason):
-            staffAction(s, request: request, action: action, subject: subject, seconds: seconds, reason: reason)
-        case .openRoom(let request, let template, let title, let access): openRoom(s, request: request, template: template, title: title, access: access)
-        case .enterRoom(let request, let roomID, let code): roomRequest(.enter(roomID: roomID, code: code), from: s, request: request)
-        case .listRooms(let request, let offset): listRooms(s, request: request, offset: offset)
-        case .deskDuty(let request, let desk, let on, let field):
-            deskRequest(.duty(desk: desk, on: on, field: field.isEmpty ? nil : field), from: s, request: request)
-        case .joinQueue(let request, let desk, let field): deskRequest(.join(desk: desk, field: field.isEmpty ? nil : field), from: s, request: request)
-        case .leaveQueue(let request, let desk): deskRequest(.leave(desk: desk), from: s, request: request)
-        case .takeNext(let request, let desk): deskRequest(.takeNext(desk: desk), from: s, request: request)
-        case .listDesks(let request): listDesks(s, request: request)
-        case .endSession(let request): deskRequest(.end, from: s, request: request)
-        case .hello, .authenticateGuest, .authenticateMember, .goodbye: break // handled by the state machine
-        }
+        route(message, from: s)
     }
-
-    /// The `welcome` role of every client of a recording.
-    static let spectatorRole: UInt8 = 2
 }

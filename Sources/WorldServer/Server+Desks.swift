@@ -58,6 +58,26 @@ extension Server {
 
     // MARK: Carrying out
 
+    /// Presence's changes, as the desks hear them (Features.swift).
+    func desksHeard(_ change: PresenceChange) {
+        switch change {
+        case .left(let s, let space, _):
+            // Out of a desk session's room by any other way than ending the session (travel,
+            // going on duty elsewhere): the session ends for both, as leaveSpace ends it; else
+            // its room would empty and close under a session still held (found by the
+            // whole-server simulation, seeds 11 and 12).
+            if let room = rooms.room(spaceID: space), let account = s.accountID, desks.session(inRoom: room.id) != nil {
+                deskEvent(.leftSessionRoom(roomID: room.id, account: account))
+            }
+        case .signedIn(let s):
+            if let account = s.accountID { deskEvent(.reconnected(account: account)) }
+        case .disconnected(let s, let lastOfAccount):
+            // The account's last connection: its places in queues are held, its desk sessions end.
+            if lastOfAccount, let account = s.accountID { deskEvent(.disconnected(account: account)) }
+        case .entered: break
+        }
+    }
+
     func carryOut(_ effects: [DeskEffect], asker: Session?, request: UInt32, answer: Bool = true) {
         for effect in effects {
             switch effect {
@@ -70,9 +90,9 @@ extension Server {
                                                        durationMillis: duration, outcome: outcome)))
             case .standing(let account, let desk, let position, let estimate):
                 let seconds = estimate.map { UInt32(clamping: $0 / 1_000) } ?? WireProtocol.unknownEstimate
-                for s in sessionsOf(account) { s.send(.queueStanding(desk: desk, position: UInt16(clamping: position), estimateSeconds: seconds)) }
+                for s in sessions.of(account: account) { s.send(.queueStanding(desk: desk, position: UInt16(clamping: position), estimateSeconds: seconds)) }
             case .queueEnded(let account, let desk, let reason, let text):
-                for s in sessionsOf(account) { s.send(.queueEnded(desk: desk, reason: Self.wire(reason), text: text)) }
+                for s in sessions.of(account: account) { s.send(.queueEnded(desk: desk, reason: Self.wire(reason), text: text)) }
             case .standAtDesk(let space, let spot):
                 // Stand at the desk: the free spot nearest its point.
                 guard let s = asker, s.presence.pendingSpace == nil, host.spaces[space] != nil else { continue }
@@ -81,8 +101,8 @@ extension Server {
                 let outcome = openSessionRoom(desk: desk, staff: staff, citizen: citizen, template: template, title: title)
                 carryOut(desks.handle(outcome, facts: nil, nowMillis: deskNowMillis), asker: asker, request: request, answer: answer)
             case .sessionStarted(let desk, let roomID, let staff, let citizen, let field):
-                guard let room = rooms.room(id: roomID), let counsellor = asker?.accountID == staff ? asker : sessionsOf(staff).first,
-                      let person = sessionsOf(citizen).first else { continue }
+                guard let room = rooms.room(id: roomID), let counsellor = asker?.accountID == staff ? asker : sessions.of(account: staff).first,
+                      let person = sessions.of(account: citizen).first else { continue }
                 person.send(.queueEnded(desk: desk, reason: .served, text: "your turn: \(counsellor.displayName) will see you now"))
                 counsellor.send(.sessionStarted(desk: desk, roomID: roomID, counterpart: person.displayName, field: field))
                 person.send(.sessionStarted(desk: desk, roomID: roomID, counterpart: counsellor.displayName, field: field))
@@ -90,7 +110,7 @@ extension Server {
                 moveIntoRoom(person, room, request: 0, overriding: true)
             case .sessionOver(let account, let desk, let roomID, let text):
                 guard let room = rooms.room(id: roomID) else { continue }
-                for s in sessionsOf(account) where s.spaceID == room.spaceID && !s.connection.isClosed {
+                for s in sessions.of(account: account) where s.spaceID == room.spaceID && !s.connection.isClosed {
                     let mine = s === asker
                     s.send(.sessionEnded(desk: desk, text: text))
                     carryOut(s.presence.leave(.leave), for: s)
@@ -98,7 +118,7 @@ extension Server {
                     returnToOrigin(s, request: mine ? request : 0)
                 }
             case .notice(let account, let desk, let roomID, let text):
-                for s in sessionsOf(account) where s.spaceID != Room.spaceID(roomID) { s.send(.sessionEnded(desk: desk, text: text)) }
+                for s in sessions.of(account: account) where s.spaceID != Room.spaceID(roomID) { s.send(.sessionEnded(desk: desk, text: text)) }
             case .closeRoom(let roomID):
                 guard let room = rooms.room(id: roomID) else { continue }
                 // Anyone else still in it (staff may enter any room) goes back where they came from.
@@ -115,7 +135,7 @@ extension Server {
 
     /// Opens the 1:1 room of a session just taken, and says how that went, for the machine.
     private func openSessionRoom(desk: String, staff: String, citizen: String, template: String, title: String) -> DeskEvent {
-        guard !sessionsOf(citizen).isEmpty else { return .sessionRoomRefused(desk: desk, staff: staff, citizenGone: true) }
+        guard !sessions.of(account: citizen).isEmpty else { return .sessionRoomRefused(desk: desk, staff: staff, citizenGone: true) }
         guard let t = host.templates[template],
               case .success(let room) = rooms.open(owner: "desk:\(desk):\(staff)", ownerRoles: [], isStaff: true, template: template, admitsRoles: [],
                                                    capacity: t.definition.capacity, title: title, access: .invited([citizen]), nowMillis: monotonicMillis) else {

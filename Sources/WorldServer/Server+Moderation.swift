@@ -1,9 +1,8 @@
 // Reports, blocks, staff actions and bans, on the loop thread (docs/PROTOCOL.md, sections 7.6
 // and 7.7; the records in docs/DATA.md).
 //
-// - A member's standing (an active ban or mute, the accounts it blocks) is read from the store
-//   through the writer thread before `welcome`: a banned account is refused with `banned` and
-//   the time it ends.
+// - A member's standing is read before `welcome` (Server+SignIn.swift): a banned account is
+//   refused there with `banned` and the time it ends.
 // - What the client is told it did (a report filed, a block, a staff action) is answered after
 //   the store committed it (`done`, `userReportFiled`); its effect on the sessions (a kick, a
 //   mute, a block) takes hold at once.
@@ -12,10 +11,7 @@
 //   kicks the account's sessions), so a ban made there reaches a connected account within
 //   about two seconds.
 //
-// Invariants:
-// 1. A member's session is admitted to its account's sessions (SessionTable) only once
-//    its standing allows it.
-// 2. Every acknowledged request is answered once: after its commit, or with an error.
+// Invariant: every acknowledged request is answered once: after its commit, or with an error.
 
 import Foundation
 import NetProto
@@ -27,41 +23,6 @@ import WorldCore
 extension Server {
     static let auditPollMillis: UInt64 = 2_000
     static let userReportsPendingPerSessionMax = 4
-
-    // MARK: Members coming and going
-
-    /// A member whose token verified: admitted once its standing is known.
-    func admitMember(_ s: Session) {
-        guard let records, replay == nil, let account = s.accountID else {
-            welcomeMember(s, standing: AccountStanding())
-            return
-        }
-        let ticket = records.nextTicket
-        records.nextTicket += 1
-        guard records.writer.submit(.loadStanding(accountID: account, nowMillis: nowUnixMillis()), ticket: ticket) else {
-            perform(s.machine.refused(.busy, "the server's store is saturated just now; try again in a few seconds"), for: s)
-            return
-        }
-        records.waiting[ticket] = .standing(session: s.id)
-    }
-
-    func welcomeMember(_ s: Session, standing: AccountStanding) {
-        let now = nowUnixMillis()
-        if let ban = standing.ban, ban.isActive(at: now) {
-            counters.bannedRefused += 1
-            perform(s.machine.refused(.banned, "this account is banned \(Self.describeUntil(ban.endsAtMillis)): \(ban.reason)"), for: s)
-            return
-        }
-        s.chat.blocked = Set(standing.blocked)
-        if let mute = standing.mute, mute.isActive(at: now) { s.chat.mutedUntilMillis = mute.endsAtMillis ?? .max }
-        if let account = s.accountID { sessions.admit(s, account: account) }
-        perform(s.machine.authenticated(welcome(for: s)), for: s)
-        if let account = s.accountID { deskEvent(.reconnected(account: account)) }
-        if let until = s.chat.mutedUntilMillis, let mute = standing.mute {
-            s.send(.notice(kind: .muted, untilUnixMillis: until == .max ? 0 : UInt64(until), text: "you are muted \(Self.describeUntil(until)): \(mute.reason)"))
-        }
-    }
-
 
     /// Removes a client with a reason it is told (`kicked`, or `banned`).
     func kick(_ s: Session, code: ErrorCode, text: String) {
@@ -104,7 +65,17 @@ extension Server {
                                 reportedEntity: entity, reason: Self.reportReason(reason), description: description, spaceID: spaceID,
                                 tick: Int64(tick), recordingFile: recording?.file, recordingTick: recording.map { Int64($0.tick) },
                                 evidenceJSON: evidence.json(), createdAtMillis: now)
-        guard submitAcknowledged(.userReport(report), waiter: .userReport(session: s.id, requestID: request), to: s, request: request) else { return }
+        let sessionID = s.id
+        guard submitAcknowledged(.userReport(report), to: s, request: request, then: { [unowned self] result in
+            guard let s = self.sessions[sessionID] else { return }
+            s.records.userReportsPending -= 1
+            if case .success(.id(let id)) = result {
+                self.counters.userReportsFiled += 1
+                s.send(.userReportFiled(requestID: request, reportID: UInt64(id)))
+            } else {
+                s.send(.error(code: .internalError, requestID: request, text: "the report could not be stored; send it again"))
+            }
+        }) else { return }
         s.records.userReportsPending += 1
         submitUsage(.serviceEvent(ServiceEvent(service: "user-report", kind: "filed", accountID: s.accountID, atMillis: now, outcome: report.reason.rawValue)))
     }
@@ -121,16 +92,26 @@ extension Server {
 
     /// Queues a write its client waits for; false (and the client told `busy`) when the queue
     /// is full. Without a store the caller answers by itself.
-    func submitAcknowledged(_ write: StoreWrite, waiter: Records.Waiter, to s: Session, request: UInt32) -> Bool {
-        guard let records else { return false }
-        let ticket = records.nextTicket
-        records.nextTicket += 1
-        guard records.writer.submit(write, ticket: ticket) else {
+    func submitAcknowledged(_ write: StoreWrite, to s: Session, request: UInt32, then: @escaping Records.Completion) -> Bool {
+        guard records != nil else { return false }
+        guard submit(write, then: then) else {
             s.send(.error(code: .busy, requestID: request, text: "the server's store is saturated just now; nothing was changed, try again in a few seconds"))
             return false
         }
-        records.waiting[ticket] = waiter
         return true
+    }
+
+    /// Answers `done` once the change is committed; a failed commit says that the change took
+    /// effect but is not kept.
+    func answerDone(_ sessionID: UInt64, _ request: UInt32) -> Records.Completion {
+        { [unowned self] result in
+            guard let s = self.sessions[sessionID] else { return }
+            if case .success = result {
+                s.send(.done(requestID: request))
+            } else {
+                s.send(.error(code: .internalError, requestID: request, text: "the change took effect but could not be stored; it ends when the server restarts"))
+            }
+        }
     }
 
     // MARK: Blocks
@@ -162,10 +143,10 @@ extension Server {
         }
         let write: StoreWrite = on ? .block(blocker: me, blocked: account, atMillis: nowUnixMillis()) : .unblock(blocker: me, blocked: account)
         if records != nil {
-            guard submitAcknowledged(write, waiter: .done(session: s.id, requestID: request), to: s, request: request) else { return }
+            guard submitAcknowledged(write, to: s, request: request, then: answerDone(s.id, request)) else { return }
         }
         // Effective at once, on every session of the account.
-        for mine in sessionsOf(me) {
+        for mine in sessions.of(account: me) {
             if on { mine.chat.blocked.insert(account) } else { mine.chat.blocked.remove(account) }
         }
         if records == nil { s.send(.done(requestID: request)) }
@@ -207,7 +188,7 @@ extension Server {
     }
 
     func moderationFacts(account: String) -> ModerationFacts {
-        ModerationFacts(subject: .account(account), online: sessionsOf(account).map(Self.moderated), keepsRecords: records != nil)
+        ModerationFacts(subject: .account(account), online: sessions.of(account: account).map(Self.moderated), keepsRecords: records != nil)
     }
 
     static func moderated(_ s: Session) -> ModeratedSession { ModeratedSession(session: s.id, mutedUntilMillis: s.chat.mutedUntilMillis) }
@@ -267,9 +248,19 @@ extension Server {
         switch answer {
         case .staff(let s, let request):
             guard let record, records != nil else { return s.send(.done(requestID: request)) }
-            let waiter: Records.Waiter
-            if case .resolveReport(let id, _, _, _) = record { waiter = .resolved(session: s.id, requestID: request, reportID: id) } else { waiter = .done(session: s.id, requestID: request) }
-            _ = submitAcknowledged(record, waiter: waiter, to: s, request: request)
+            var then = answerDone(s.id, request)
+            if case .resolveReport(let reportID, _, _, _) = record {
+                let sessionID = s.id
+                then = { [unowned self] result in
+                    guard let s = self.sessions[sessionID] else { return }
+                    switch result {
+                    case .success(.count(1)): s.send(.done(requestID: request))
+                    case .success: s.send(.error(code: .unknownTarget, requestID: request, text: "no open report \(reportID) (unknown, or already resolved)"))
+                    case .failure: s.send(.error(code: .internalError, requestID: request, text: "the resolution could not be stored; try again"))
+                    }
+                }
+            }
+            _ = submitAcknowledged(record, to: s, request: request, then: then)
         case .operatorAPI(let done, let unchanged, let count, let reply):
             guard let record else { return reply(OperatorReply(status: 200, message: done, sessions: count)) }
             self.record(record, sessions: count, done: done, reply: reply, unchanged: unchanged)
@@ -300,11 +291,9 @@ extension Server {
 
     func pollAudit() {
         guard let records, !stopping, !records.auditPollPending else { return }
-        let ticket = records.nextTicket
-        records.nextTicket += 1
-        if records.writer.submit(.auditSince(afterID: records.lastAuditID, limit: 500), ticket: ticket) {
-            records.waiting[ticket] = .auditPoll
-            records.auditPollPending = true
+        records.auditPollPending = submit(.auditSince(afterID: records.lastAuditID, limit: 500)) { [unowned self] result in
+            self.records?.auditPollPending = false
+            if case .success(.audit(let entries)) = result { self.applyAudit(entries) }
         }
     }
 
@@ -329,7 +318,7 @@ extension Server {
             case .resolveReport: action = .resolve
             }
             let row = TrailRow(action: action, actor: e.actor, untilMillis: e.untilMillis, reason: e.reason)
-            let effects = Moderation.trail(row, online: sessionsOf(account).map(Self.moderated), nowMillis: now, describeUntil: Self.describeUntil)
+            let effects = Moderation.trail(row, online: sessions.of(account: account).map(Self.moderated), nowMillis: now, describeUntil: Self.describeUntil)
             performModeration(effects, answer: .none)
         }
     }

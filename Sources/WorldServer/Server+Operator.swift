@@ -148,7 +148,7 @@ extension Server {
             logger.notice("operator notice", metadata: ["actor": "\(actor)", "space": "\(spaceID ?? "everywhere")", "recipients": "\(targets.count)", "text": "\(text)"])
             reply(OperatorReply(status: 200, message: "the notice reached \(targets.count) \(targets.count == 1 ? "person" : "people")", sessions: targets.count))
         case .kick(let account, let reason):
-            let online = sessionsOf(account).count
+            let online = sessions.of(account: account).count
             moderateForOperator(.kick, account: account, reason: reason, actor: actor, now: now, reply: reply,
                                 done: "kicked '\(account)' (\(online) \(online == 1 ? "session" : "sessions"))")
         case .mute(let account, let seconds, let reason):
@@ -181,23 +181,19 @@ extension Server {
     /// Commits `write` and then answers; without a store, a kick or a mute still happened and
     /// says that it is not recorded.
     func record(_ write: StoreWrite, sessions: Int, done: String, reply: @escaping @Sendable (OperatorReply) -> Void, unchanged: String? = nil) {
-        guard let records else {
+        guard records != nil else {
             return reply(OperatorReply(status: 200, message: done + " (not recorded: this server keeps no records)", sessions: sessions))
         }
-        let ticket = records.nextTicket
-        records.nextTicket += 1
-        guard records.writer.submit(write, ticket: ticket) else {
+        let queued = submit(write) { result in
+            switch result {
+            case .success(.count(0)) where unchanged != nil: reply(OperatorReply(status: 404, message: unchanged!))
+            case .success: reply(OperatorReply(status: 200, message: done, sessions: sessions))
+            case .failure(let error): reply(OperatorReply(status: 500, message: done + ", but the store could not record it: \(error.description)", sessions: sessions))
+            }
+        }
+        guard queued else {
             return reply(OperatorReply(status: 503, message: done + ", but the store's queue is full and it is not recorded; it ends when the server restarts",
                                        sessions: sessions))
-        }
-        records.waiting[ticket] = .operatorAction(OperatorWaiter(done: done, unchanged: unchanged, sessions: sessions, reply: reply))
-    }
-
-    func operatorActionCommitted(_ w: OperatorWaiter, _ result: Result<StoreOutcome, StoreError>) {
-        switch result {
-        case .success(.count(0)) where w.unchanged != nil: w.reply(OperatorReply(status: 404, message: w.unchanged!))
-        case .success: w.reply(OperatorReply(status: 200, message: w.done, sessions: w.sessions))
-        case .failure(let error): w.reply(OperatorReply(status: 500, message: w.done + ", but the store could not record it: \(error.description)", sessions: w.sessions))
         }
     }
 
@@ -206,10 +202,3 @@ extension Server {
     static let noStore = OperatorReply(status: 409, message: "this server keeps no records (started without a store): bans and reports need them")
 }
 
-/// An operator's request waiting for the store's commit.
-struct OperatorWaiter {
-    var done: String
-    var unchanged: String?
-    var sessions: Int
-    var reply: @Sendable (OperatorReply) -> Void
-}

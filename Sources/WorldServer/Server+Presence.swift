@@ -1,31 +1,68 @@
-// Carrying out what a session's Presence decided (Presence.swift): the avatar taken out of its
-// space with its visit closed, a place asked of a space, the client told it is in, a stray
-// placement taken out again, an entry refused. The only code that changes a session's space,
-// avatar and snapshot feed.
+// Travel through the world map (enterSpace, leaveSpace), and carrying out what a session's
+// Presence decided (Presence.swift): the avatar taken out of its space, a place asked of a
+// space, the client told it is in, a stray placement taken out again, an entry refused. The
+// only code that changes a session's space, avatar and snapshot feed; what follows from a
+// change (a visit, a room's population, a desk session) is the subscribers' (Features.swift),
+// told through `publish`.
 
 import NetProto
 import Services
 import WorldCore
 
 extension Server {
+    /// Travel to a public space through the world map (the space one is in is refused with
+    /// 11, another pending entry with 18: Presence decides).
+    func enterSpace(_ s: Session, request: UInt32, spaceID: String) {
+        guard host.spaces[spaceID] != nil, rooms.room(spaceID: spaceID) == nil else {
+            let text: String
+            if host.templateIDs.contains(spaceID) {
+                text = "'\(spaceID)' is a room template: open a room from it (openRoom), or enter an open one (enterRoom)"
+            } else if rooms.room(spaceID: spaceID) != nil {
+                text = "'\(spaceID)' is a room: enter it with enterRoom, so that its access rule applies"
+            } else {
+                text = "no space '\(spaceID)'"
+            }
+            s.send(.error(code: .unknownSpace, requestID: request, text: text))
+            return
+        }
+        if replay != nil { return carryOut(s.presence.watch(spaceID, request: request), for: s) }
+        carryOut(s.presence.enter(spaceID, request: request, to: .publicSpace), for: s)
+    }
+
+    /// Out of the space one is in; out of a room, back to where the member entered it from.
+    func leaveSpace(_ s: Session, request: UInt32) {
+        if replay != nil, s.spaceID != nil {
+            carryOut(s.presence.leave(.leave), for: s)
+            s.send(.left(requestID: request))
+            return
+        }
+        guard let current = s.spaceID, s.avatar != nil else {
+            s.send(.error(code: .notInSpace, requestID: request, text: "not in a space"))
+            return
+        }
+        // Leaving a desk session's room ends the session, for both.
+        if let room = rooms.room(spaceID: current), let account = s.accountID,
+           let held = desks.session(inRoom: room.id)?.session, held.staff == account || held.citizen == account {
+            deskRequest(.end, from: s, request: request, answer: false)
+            return
+        }
+        let wasRoom = s.presence.inRoom
+        carryOut(s.presence.leave(.leave), for: s)
+        s.send(.left(requestID: request))
+        // Leaving a room: back to where the member entered it from.
+        if wasRoom { carryOut(s.presence.returnToOrigin(request: request), for: s) }
+    }
+
     func carryOut(_ actions: [Presence.Action], for s: Session) {
         for action in actions {
             switch action {
             case .takeOut(let space, let avatar, _, let reason):
-                closeVisit(s, reason)
                 if let instance = host.spaces[space] {
                     instance.inputs.append(.leave(avatar))
                     instance.members[s.id] = nil
                 }
                 s.realtime.feed = nil
-                if let room = rooms.room(spaceID: space) {
-                    rooms.left(room.id, nowMillis: monotonicMillis)
-                    // Out of a desk session's room by any other way than ending the session
-                    // (travel, going on duty elsewhere): the session ends for both, as leaveSpace
-                    // ends it; else its room would empty and close under a session still held
-                    // (found by the whole-server simulation, seeds 11 and 12).
-                    if let account = s.accountID, desks.session(inRoom: room.id) != nil { deskEvent(.leftSessionRoom(roomID: room.id, account: account)) }
-                }
+                publish(.left(s, space: space, reason: reason))
             case .requestPlace(let space, let near):
                 guard let instance = host.spaces[space] else {
                     carryOut(s.presence.closed(space), for: s)
@@ -43,19 +80,15 @@ extension Server {
         }
     }
 
-    /// An avatar is placed: its feed, the space's tables, the visit, and `entered`.
+    /// An avatar is placed: its feed, the space's tables, the features told (Features.swift),
+    /// and then the client (`entered`).
     func placed(_ s: Session, _ avatar: AvatarID, in id: String, request: UInt32) {
         guard let space = host.spaces[id], let a = space.world.avatar(avatar) else { return }
         s.realtime.feed = SnapshotFeed(observer: avatar, budgetBytes: WireProtocol.packetBytesMax - 5)
         s.realtime.namesSent.removeAll()
         space.members[s.id] = s
         space.sessionBySlot[avatar.slot] = s
-        if let room = rooms.room(spaceID: id) {
-            rooms.entered(room.id)
-            openVisit(s, space: room.template) // usage is counted per template, not per room
-        } else {
-            openVisit(s, space: id)
-        }
+        publish(.entered(s, space: id))
         s.send(.entered(requestID: request, spaceID: id, entity: SnapshotFeed.entity(avatar), x: a.position.x, y: a.position.y, floor: UInt8(a.floor)))
     }
 

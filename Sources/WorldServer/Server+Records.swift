@@ -55,8 +55,9 @@ final class Records {
     let run: RunStart
     var nextVisitID: Int64
     var nextTicket: UInt64 = 1
-    /// Who waits for each ticket.
-    var waiting: [UInt64: Waiter] = [:]
+    /// What to do with each ticket's outcome: the handler its submitter gave (`Server.submit`),
+    /// so that a feature's completions come back to that feature and to no shared switch.
+    var waiting: [UInt64: Completion] = [:]
     var completions: [StoreWriter.Completion] = []
     var dropped = 0
     var droppedLogged = 0
@@ -65,19 +66,8 @@ final class Records {
     var lastAuditID: Int64 = 0
     var auditPollPending = false
 
-    enum Waiter {
-        case bugReport(session: UInt64, requestID: UInt32)
-        case prune
-        /// A member's standing, read before its welcome.
-        case standing(session: UInt64)
-        case userReport(session: UInt64, requestID: UInt32)
-        /// A block or a staff action: `done` once committed.
-        case done(session: UInt64, requestID: UInt32)
-        case resolved(session: UInt64, requestID: UInt32, reportID: Int64)
-        case auditPoll
-        /// An operator's request through the admin API, answered once committed.
-        case operatorAction(OperatorWaiter)
-    }
+    /// A write's outcome, handed back on the loop thread after the commit (or the failure).
+    typealias Completion = (Result<StoreOutcome, StoreError>) -> Void
 
     init(settings: StoreSettings, store: any StoreBackend, writer: StoreWriter, run: RunStart) {
         self.settings = settings
@@ -89,12 +79,6 @@ final class Records {
 }
 
 extension Server {
-    /// The current time as the store keeps it: Unix milliseconds, UTC, from the server's clock.
-    func nowUnixMillis() -> Int64 { configuration.clock.wallMillis() }
-
-    /// The wall time as the desks read it (with a rehearsal's offset, if any).
-    var deskNowMillis: Int64 { nowUnixMillis() + configuration.deskClockOffsetMillis }
-
     /// Opens the database, closes what a crashed run left open, and starts the writer.
     func openRecords(_ settings: StoreSettings) throws {
         let store: any StoreBackend = try settings.postgres.map { try PostgresStore(location: $0, access: .server) } ?? Store(path: settings.path)
@@ -148,6 +132,17 @@ extension Server {
                                  atMillis: nowUnixMillis()))
     }
 
+    /// Presence's changes, as the records hear them (Features.swift): a visit opens when an
+    /// avatar is placed and closes when it is taken out. A room's visits are counted under its
+    /// template, not the room, so that usage is reported per kind of room.
+    func recordsHeard(_ change: PresenceChange) {
+        switch change {
+        case .entered(let s, let space): openVisit(s, space: rooms.room(spaceID: space)?.template ?? space)
+        case .left(let s, _, let reason): closeVisit(s, reason)
+        case .signedIn, .disconnected: break
+        }
+    }
+
     func openVisit(_ s: Session, space: String) {
         guard let records else { return }
         precondition(s.records.visitID == nil, "a session has at most one open visit")
@@ -188,92 +183,65 @@ extension Server {
                 report.yCentimetres = Int(a.position.y)
             }
         }
-        let ticket = records.nextTicket
-        records.nextTicket += 1
-        guard records.writer.submit(.bugReport(report), ticket: ticket) else {
+        let sessionID = s.id
+        guard submit(.bugReport(report), then: { [unowned self] in self.bugReportStored(sessionID, request, $0) }) else {
             s.send(.error(code: .busy, requestID: request, text: "the server's store is saturated just now; the report was not stored, send it again in a few seconds"))
             counters.bugReportsBusy += 1
             return
         }
-        records.waiting[ticket] = .bugReport(session: s.id, requestID: request)
         s.records.bugReportsPending += 1
         submitUsage(.serviceEvent(ServiceEvent(service: "bug-report", kind: "filed", accountID: s.accountID, atMillis: report.createdAtMillis)))
     }
 
+    /// Answers a bug report once stored. The sender may have left meanwhile: the report is
+    /// stored all the same.
+    func bugReportStored(_ sessionID: UInt64, _ request: UInt32, _ result: Result<StoreOutcome, StoreError>) {
+        guard let s = sessions[sessionID] else { return }
+        s.records.bugReportsPending -= 1
+        switch result {
+        case .success(.id(let id)):
+            counters.bugReportsFiled += 1
+            s.send(.bugReportFiled(requestID: request, reportID: UInt64(id)))
+        case .success:
+            preconditionFailure("a bug report's write returns its id")
+        case .failure(let error):
+            s.send(.error(code: .internalError, requestID: request, text: "the report could not be stored: \(error.description)"))
+        }
+    }
+
     // MARK: Completions and upkeep
 
-    /// Answers what the writer committed (called on the loop thread when woken).
+    /// Queues a write whose outcome its submitter waits for: `then` runs on the loop thread
+    /// once the writer has committed it (or failed it), exactly once. False, and `then` never
+    /// runs, when the server keeps no records or the writer's queue is full: nothing was queued.
+    func submit(_ write: StoreWrite, then: @escaping Records.Completion) -> Bool {
+        guard let records else { return false }
+        let ticket = records.nextTicket
+        records.nextTicket += 1
+        guard records.writer.submit(write, ticket: ticket) else { return false }
+        records.waiting[ticket] = then
+        return true
+    }
+
+    /// Hands each committed write's outcome to the handler its submitter gave (called on the
+    /// loop thread when woken).
     func storeCompleted() {
         guard let records else { return }
         records.writer.takeCompleted(into: &records.completions)
-        for completion in records.completions {
-            guard let waiter = records.waiting.removeValue(forKey: completion.ticket) else { continue }
-            switch waiter {
-            case .bugReport(let sessionID, let request):
-                // The sender may have left meanwhile: the report is stored all the same.
-                guard let s = sessions[sessionID] else { continue }
-                s.records.bugReportsPending -= 1
-                switch completion.result {
-                case .success(.id(let id)):
-                    counters.bugReportsFiled += 1
-                    s.send(.bugReportFiled(requestID: request, reportID: UInt64(id)))
-                case .success:
-                    preconditionFailure("a bug report's write returns its id")
-                case .failure(let error):
-                    s.send(.error(code: .internalError, requestID: request, text: "the report could not be stored: \(error.description)"))
-                }
-            case .prune:
-                if case .success(.count(let count)) = completion.result, count >= Int64(records.settings.pruneBatchRows) {
-                    prune() // more to delete: the next small batch
-                }
-            case .standing(let sessionID):
-                guard let s = sessions[sessionID] else { continue }
-                switch completion.result {
-                case .success(.standing(let standing)): welcomeMember(s, standing: standing)
-                case .success, .failure:
-                    perform(s.machine.refused(.internalError, "this account's standing could not be read from the store; try again shortly"), for: s)
-                }
-            case .userReport(let sessionID, let request):
-                guard let s = sessions[sessionID] else { continue }
-                s.records.userReportsPending -= 1
-                if case .success(.id(let id)) = completion.result {
-                    counters.userReportsFiled += 1
-                    s.send(.userReportFiled(requestID: request, reportID: UInt64(id)))
-                } else {
-                    s.send(.error(code: .internalError, requestID: request, text: "the report could not be stored; send it again"))
-                }
-            case .done(let sessionID, let request):
-                guard let s = sessions[sessionID] else { continue }
-                if case .success = completion.result {
-                    s.send(.done(requestID: request))
-                } else {
-                    s.send(.error(code: .internalError, requestID: request, text: "the change took effect but could not be stored; it ends when the server restarts"))
-                }
-            case .resolved(let sessionID, let request, let reportID):
-                guard let s = sessions[sessionID] else { continue }
-                switch completion.result {
-                case .success(.count(1)): s.send(.done(requestID: request))
-                case .success: s.send(.error(code: .unknownTarget, requestID: request, text: "no open report \(reportID) (unknown, or already resolved)"))
-                case .failure: s.send(.error(code: .internalError, requestID: request, text: "the resolution could not be stored; try again"))
-                }
-            case .auditPoll:
-                records.auditPollPending = false
-                if case .success(.audit(let entries)) = completion.result { applyAudit(entries) }
-            case .operatorAction(let w):
-                operatorActionCommitted(w, completion.result)
-            }
-        }
+        let done = records.completions
         records.completions.removeAll(keepingCapacity: true)
+        for completion in done {
+            records.waiting.removeValue(forKey: completion.ticket)?(completion.result)
+        }
     }
 
     /// Deletes one small batch of rows older than the keeping period, on the writer thread.
     func prune() {
         guard let records, !stopping else { return }
         let before = nowUnixMillis() - Int64(records.settings.keepDays) * 86_400_000
-        let ticket = records.nextTicket
-        records.nextTicket += 1
-        if records.writer.submit(.prune(beforeMillis: before, rowsMax: records.settings.pruneBatchRows), ticket: ticket) {
-            records.waiting[ticket] = .prune
+        let batch = records.settings.pruneBatchRows
+        _ = submit(.prune(beforeMillis: before, rowsMax: batch)) { [unowned self] result in
+            if case .success(.count(let count)) = result, count >= Int64(batch) { self.prune() } // more to delete: the next small batch
         }
     }
 

@@ -26,8 +26,6 @@ struct RoomTemplate {
 }
 
 extension Server {
-    var monotonicMillis: Int64 { Int64(clockMillis) }
-
     /// A member's request about rooms (open, enter): the rooms' machine decides, and the answer
     /// goes to `s`. One entry at a time: a request while one is pending is refused here.
     func roomRequest(_ event: RoomEvent, from s: Session, request: UInt32) {
@@ -49,6 +47,21 @@ extension Server {
         }
         let definition = host.templates[template].map { RoomTemplateFacts(admitsRoles: $0.admitsRoles, capacity: $0.definition.capacity) }
         roomRequest(.open(template: template, definition: definition, title: title, access: access), from: s, request: request)
+    }
+
+    /// Presence's changes, as the rooms hear them (Features.swift): a room's population.
+    func roomsHeard(_ change: PresenceChange) {
+        let event: RoomEvent
+        switch change {
+        case .entered(_, let space):
+            guard let room = rooms.room(spaceID: space) else { return }
+            event = .arrived(roomID: room.id)
+        case .left(_, let space, _):
+            guard let room = rooms.room(spaceID: space) else { return }
+            event = .departed(roomID: room.id)
+        case .signedIn, .disconnected: return
+        }
+        carryOut(rooms.handle(event, facts: nil, nowMillis: monotonicMillis), asker: nil, request: 0)
     }
 
     func carryOut(_ effects: [RoomEffect], asker: Session?, request: UInt32) {

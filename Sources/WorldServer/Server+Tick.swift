@@ -46,7 +46,7 @@ extension Server {
             }
             space.world.step(space.inputs)
             space.inputs.removeAll(keepingCapacity: true)
-            if space.world.tick % UInt64(configuration.tickRateHertz) == 0 { sampleTrail(space) }
+            if space.world.tick % UInt64(configuration.tickRateHertz) == 0 { space.sampleEvidence(nowMillis: self.nowUnixMillis()) }
             if let recorder = space.recorder {
                 recorder.record(space.world, nowUnixMillis: nowUnixMillis)
                 if let why = recorder.stopped {

@@ -10,10 +10,11 @@
 // Where the rest is: the state, by owner: the sessions (SessionTable), the worlds and room
 // templates (SpaceHost), the loop and sockets (LoopIO), the timers (LoopTimers, on libuv or
 // on a VirtualDriver's clock), where each session is (Presence). The work, by concern:
-// connections and message routing (Server+Connections), UDP and inputs (Server+Realtime), the
-// tick, snapshots and shutdown (Server+Tick), chat, moderation, rooms, desks, records,
-// recording, the operator's view and status (one Server+ file each); the rules are Services'
-// machines.
+// connections (Server+Connections), signing in (Server+SignIn), UDP and inputs
+// (Server+Realtime), the tick, snapshots and shutdown (Server+Tick), travel (Server+Presence),
+// chat, moderation, rooms, desks, records, recording, the operator's view and status (one
+// Server+ file each); the rules are Services' machines. Which feature serves each message,
+// hears presence's changes and works once a second is listed in one place (Features.swift).
 //
 // Invariants:
 // 1. Only the loop thread touches server state; `requestStop` (any thread) goes through UVAsync.
@@ -178,8 +179,7 @@ public final class Server: @unchecked Sendable {
         startTimer(.status, afterMillis: every, everyMillis: every) { [unowned self] in self.logStatus() }
         startRecordTimers()
         startTimer(.everySecond, afterMillis: 1_000, everyMillis: 1_000) { [unowned self] in
-            self.closeEmptyRooms()
-            self.deskEvent(.second)
+            for task in self.everySecondTasks { task() }
         }
         startPublishing()
     }
@@ -189,8 +189,19 @@ public final class Server: @unchecked Sendable {
         timers.start(name, afterMillis: afterMillis, everyMillis: everyMillis, nowMillis: clockMillis, action)
     }
 
+    // MARK: The clock: every time the server reads comes from its ServerClock (Transport)
+
     /// The server clock's monotonic time in milliseconds: deadlines, rates and idle times.
     var clockMillis: UInt64 { configuration.clock.monotonicMillis() }
+
+    /// The same, signed, as the Services machines take it.
+    var monotonicMillis: Int64 { Int64(clockMillis) }
+
+    /// The current time as the store keeps it: Unix milliseconds, UTC, from the server's clock.
+    func nowUnixMillis() -> Int64 { configuration.clock.wallMillis() }
+
+    /// The wall time as the desks read it (with a rehearsal's offset, if any).
+    var deskNowMillis: Int64 { nowUnixMillis() + configuration.deskClockOffsetMillis }
 
     /// What `run` does once the loop has ended: closes the recording, the digests, the store.
     func finish() {

@@ -1,5 +1,5 @@
-// A client's session on the server, and a space's instance: the per-connection and
-// per-space state the loop thread keeps. Only the loop thread touches either.
+// A client's session on the server: the per-connection state the loop thread keeps (a space's
+// instance is SpaceHost.swift's). Only the loop thread touches it.
 
 import NetProto
 import Transport
@@ -7,32 +7,6 @@ import Recording
 import Services
 import Store
 import WorldCore
-
-final class SpaceInstance {
-    var world: World
-    let seed: UInt64
-    var recorder: SpaceRecorder?
-    var inputs: [Input] = []
-    var members: [UInt64: Session] = [:]
-    var sessionBySlot: [UInt32: Session] = [:]
-    /// How far nearby chat carries (the world file's `chatRadiusMetres`).
-    var chatRadiusCentimetres: Int32 = 2_000
-    /// The last minutes of the space's chat, and where everyone stood over the last minute:
-    /// the evidence reports attach (Server+Moderation.swift).
-    var chatLog = ChatLog()
-    var trail = PositionTrail()
-
-    init(world: World, seed: UInt64) {
-        self.world = world
-        self.seed = seed
-    }
-
-    /// The session whose avatar is `entity` (the protocol's entity number), if any.
-    func session(forEntity entity: UInt32) -> Session? {
-        guard let s = sessionBySlot[entity & 0xF_FFFF], let avatar = s.avatar, SnapshotFeed.entity(avatar) == entity else { return nil }
-        return s
-    }
-}
 
 final class Session: TCPConnectionDelegate {
     let id: UInt64

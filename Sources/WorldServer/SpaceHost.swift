@@ -9,6 +9,7 @@
 
 import NetProto
 import Recording
+import Services
 import WorldCore
 
 final class SpaceHost {
@@ -44,5 +45,43 @@ final class SpaceHost {
         guard let instance = spaces.removeValue(forKey: id) else { return nil }
         spaceOrder.removeAll { $0 == id }
         return instance
+    }
+}
+
+/// One space the server runs: its world, the sessions in it, its recorder and its evidence.
+final class SpaceInstance {
+    var world: World
+    let seed: UInt64
+    var recorder: SpaceRecorder?
+    var inputs: [Input] = []
+    var members: [UInt64: Session] = [:]
+    var sessionBySlot: [UInt32: Session] = [:]
+    /// How far nearby chat carries (the world file's `chatRadiusMetres`).
+    var chatRadiusCentimetres: Int32 = 2_000
+    /// The last minutes of the space's chat, and where everyone stood over the last minute:
+    /// the evidence reports attach (Server+Moderation.swift).
+    var chatLog = ChatLog()
+    var trail = PositionTrail()
+
+    init(world: World, seed: UInt64) {
+        self.world = world
+        self.seed = seed
+    }
+
+    /// The session whose avatar is `entity` (the protocol's entity number), if any.
+    func session(forEntity entity: UInt32) -> Session? {
+        guard let s = sessionBySlot[entity & 0xF_FFFF], let avatar = s.avatar, SnapshotFeed.entity(avatar) == entity else { return nil }
+        return s
+    }
+
+    /// Once a second: every avatar's place into the trail, and the chat log's old lines
+    /// forgotten (the evidence a report attaches keeps only its last minutes).
+    func sampleEvidence(nowMillis now: Int64) {
+        var sample = PositionSample(tick: world.tick, atMillis: now)
+        for a in world.avatars {
+            sample.add(entity: SnapshotFeed.entity(a.id), floor: UInt8(truncatingIfNeeded: a.floor), x: a.position.x, y: a.position.y)
+        }
+        trail.record(sample)
+        chatLog.forget(before: now - chatLog.limits.keepMillis)
     }
 }

@@ -136,7 +136,7 @@ public struct RoomBook: Sendable {
         }
     }
 
-    public mutating func entered(_ id: UInt32) {
+    mutating func entered(_ id: UInt32) {
         guard var room = rooms[id] else { return }
         room.population += 1
         room.emptySinceMillis = nil
@@ -144,7 +144,7 @@ public struct RoomBook: Sendable {
         rooms[id] = room
     }
 
-    public mutating func left(_ id: UInt32, nowMillis: Int64) {
+    mutating func left(_ id: UInt32, nowMillis: Int64) {
         guard var room = rooms[id], room.population > 0 else { return }
         room.population -= 1
         if room.population == 0 { room.emptySinceMillis = nowMillis }
@@ -201,6 +201,12 @@ public struct RoomBook: Sendable {
             case .success(let room): return [.moveIn(room)]
             case .failure(let refusal): return [.refuse(refusal, room: id)]
             }
+        case .arrived(let id):
+            entered(id)
+            return []
+        case .departed(let id):
+            left(id, nowMillis: now)
+            return []
         case .second:
             return closeDue(nowMillis: now).flatMap { room -> [RoomEffect] in
                 [.removeWorld(room), .record(kind: "closed", account: room.owner, template: room.template)]
@@ -240,6 +246,10 @@ public enum RoomEvent: Sendable, Equatable {
     /// The caller's answer to `.makeWorld`.
     case worldMade(roomID: UInt32, made: Bool)
     case enter(roomID: UInt32, code: String)
+    /// Someone's avatar was placed in the room, or taken out of it (presence says so): the
+    /// population the capacity and the empty minute are counted from.
+    case arrived(roomID: UInt32)
+    case departed(roomID: UInt32)
     case second
 }
 

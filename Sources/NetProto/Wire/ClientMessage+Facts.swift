@@ -1,0 +1,35 @@
+// What a server must know about a client message before any feature sees it, said beside the
+// messages (PROTOCOL.md, sections 4.1 and 7.8), so that a new message states it where it is
+// declared and the compiler asks for it: whether someone who is not a member (a guest, or a
+// spectator of a recording) may send it, and the request id its answer carries.
+
+extension ClientMessage {
+    /// Whether a guest may send this. Guests may look around, travel, read the world map's lists
+    /// and report faults and people; everything that speaks to others or uses a service is for
+    /// members (BRIEF.md, "Membership and safety"). A refused message changes nothing and is
+    /// answered with its request id.
+    public var guestMaySend: Bool {
+        switch self {
+        case .hello, .authenticateGuest, .authenticateMember, .goodbye, .ping: true
+        case .enterSpace, .leaveSpace, .snapshotsOverTCP, .input: true
+        case .reportBug, .reportUser: true
+        case .listRooms, .listDesks: true
+        case .chat, .block, .listBlocks, .staff: false
+        case .openRoom, .enterRoom: false
+        case .deskDuty, .joinQueue, .leaveQueue, .takeNext, .endSession: false
+        }
+    }
+
+    /// The request id the answer to this message carries, or 0 for a message that has none
+    /// (the handshake, the session's own controls, realtime input).
+    public var requestID: UInt32 {
+        switch self {
+        case .enterSpace(let r, _), .leaveSpace(let r), .reportBug(let r, _), .chat(let r, _, _), .reportUser(let r, _, _, _),
+             .block(let r, _, _), .listBlocks(let r), .staff(let r, _, _, _, _), .openRoom(let r, _, _, _), .enterRoom(let r, _, _),
+             .listRooms(let r, _), .deskDuty(let r, _, _, _), .joinQueue(let r, _, _), .leaveQueue(let r, _), .takeNext(let r, _),
+             .endSession(let r), .listDesks(let r):
+            r
+        case .hello, .authenticateGuest, .authenticateMember, .snapshotsOverTCP, .ping, .goodbye, .input: 0
+        }
+    }
+}

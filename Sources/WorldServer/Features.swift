@@ -1,0 +1,93 @@
+// The registry of the server's features: the one place that says which feature serves each
+// client message, which features hear presence's changes and in what order, and which run
+// once a second. A new feature (its machine in Services, its subsystem in a Server+Feature
+// file of WorldServer) adds its lines here and touches nothing that other features own:
+// its store writes carry their completion back to it (`Server.submit(_:then:)`), and whether a
+// guest may send its messages, and their request ids, are said with the messages in NetProto
+// (ClientMessage+Facts.swift). README, "Adding a feature", walks through one.
+//
+// Invariants:
+// 1. Presence's subscribers hear each change in the order listed, every run the same: the
+//    whole-server simulation and recordings replay it exactly.
+// 2. A change is published after presence's own state and the space's tables are updated, and
+//    before the client is told (`entered`), so that what a subscriber sends arrives after it.
+// 3. Every client message has exactly one route (the switch has no default: a new message
+//    does not compile until it has one).
+
+import NetProto
+import Store
+
+/// What presence publishes (Presence.swift decides; Server+Presence carries it out). A
+/// travel between spaces is a `left` with the reason `travel`, then an `entered`.
+enum PresenceChange {
+    /// The session's avatar was placed in `space` (a public space or a room).
+    case entered(Session, space: String)
+    /// The session's avatar was taken out of `space`, for `reason`.
+    case left(Session, space: String, reason: Schema.EndReason)
+    /// A member was admitted (its standing allowed it): a first sign-in or a return.
+    case signedIn(Session)
+    /// The connection ended; `lastOfAccount` when no other session of the member's account
+    /// remains. Published before the session's avatar is taken out.
+    case disconnected(Session, lastOfAccount: Bool)
+}
+
+extension Server {
+    /// Presence's subscribers, in the order they hear each change (invariant 1).
+    var presenceSubscribers: [(PresenceChange) -> Void] {
+        [
+            recordsHeard,  // visits open and close (Server+Records)
+            roomsHeard,    // a room's population, and its empty minute (Server+Rooms)
+            desksHeard,    // a desk session's room left, a held place kept or ended (Server+Desks)
+        ]
+    }
+
+    /// What runs once a second, in this order.
+    var everySecondTasks: [() -> Void] {
+        [
+            closeEmptyRooms,        // Server+Rooms
+            { self.deskEvent(.second) }, // holds that ran out, opening and closing time (Server+Desks)
+        ]
+    }
+
+    func publish(_ change: PresenceChange) {
+        for subscriber in presenceSubscribers { subscriber(change) }
+    }
+
+    /// Routes a member's or guest's message (after the guest rule) to the feature that serves it.
+    func route(_ message: ClientMessage, from s: Session) {
+        switch message {
+        // Presence: travel through the world map (Server+Presence)
+        case .enterSpace(let request, let spaceID): enterSpace(s, request: request, spaceID: spaceID)
+        case .leaveSpace(let request): leaveSpace(s, request: request)
+        // The realtime channel (Server+Realtime)
+        case .snapshotsOverTCP(let on): s.realtime.snapshotsOverTCP = on
+        case .ping(let t): s.send(.pong(clientTimeMicros: t, serverTick: UInt64(counters.ticks)))
+        case .input(let body): apply(body, from: s)
+        // Records (Server+Records)
+        case .reportBug(let request, let description): fileBugReport(s, request: request, description: description)
+        // Chat (Server+Chat)
+        case .chat(let request, let to, let text): chat(s, request: request, to: to, text: text)
+        // Moderation (Server+Moderation)
+        case .reportUser(let request, let entity, let reason, let description):
+            reportUser(s, request: request, entity: entity, reason: reason, description: description)
+        case .block(let request, let subject, let on): block(s, request: request, subject: subject, on: on)
+        case .listBlocks(let request): s.send(.blockList(requestID: request, accounts: s.chat.blocked.sorted()))
+        case .staff(let request, let action, let subject, let seconds, let reason):
+            staffAction(s, request: request, action: action, subject: subject, seconds: seconds, reason: reason)
+        // Rooms (Server+Rooms)
+        case .openRoom(let request, let template, let title, let access): openRoom(s, request: request, template: template, title: title, access: access)
+        case .enterRoom(let request, let roomID, let code): roomRequest(.enter(roomID: roomID, code: code), from: s, request: request)
+        case .listRooms(let request, let offset): listRooms(s, request: request, offset: offset)
+        // Desks (Server+Desks)
+        case .deskDuty(let request, let desk, let on, let field):
+            deskRequest(.duty(desk: desk, on: on, field: field.isEmpty ? nil : field), from: s, request: request)
+        case .joinQueue(let request, let desk, let field): deskRequest(.join(desk: desk, field: field.isEmpty ? nil : field), from: s, request: request)
+        case .leaveQueue(let request, let desk): deskRequest(.leave(desk: desk), from: s, request: request)
+        case .takeNext(let request, let desk): deskRequest(.takeNext(desk: desk), from: s, request: request)
+        case .listDesks(let request): listDesks(s, request: request)
+        case .endSession(let request): deskRequest(.end, from: s, request: request)
+        // The connection's own state machine (Server+Connections, Server+SignIn)
+        case .hello, .authenticateGuest, .authenticateMember, .goodbye: break
+        }
+    }
+}
