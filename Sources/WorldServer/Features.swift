@@ -35,17 +35,17 @@ extension Server {
     /// Presence's subscribers, in the order they hear each change (invariant 1).
     var presenceSubscribers: [(PresenceChange) -> Void] {
         [
-            recordsHeard,  // visits open and close (Server+Records)
-            roomsHeard,    // a room's population, and its empty minute (Server+Rooms)
-            desksHeard,    // a desk session's room left, a held place kept or ended (Server+Desks)
+            recordsHeard,           // visits open and close (Server+Records)
+            roomsSubsystem.heard,   // a room's population, and its empty minute (Rooms/)
+            desksSubsystem.heard,   // a desk session's room left, a held place kept or ended (Desks/)
         ]
     }
 
     /// What runs once a second, in this order.
     var everySecondTasks: [() -> Void] {
         [
-            closeEmptyRooms,        // Server+Rooms
-            { self.deskEvent(.second) }, // holds that ran out, opening and closing time (Server+Desks)
+            roomsSubsystem.second,  // empty rooms close (Rooms/)
+            { self.desksSubsystem.event(.second) }, // holds that ran out, opening and closing time (Desks/)
         ]
     }
 
@@ -74,18 +74,20 @@ extension Server {
         case .listBlocks(let request): s.send(.blockList(requestID: request, accounts: s.chat.blocked.sorted()))
         case .staff(let request, let action, let subject, let seconds, let reason):
             staffAction(s, request: request, action: action, subject: subject, seconds: seconds, reason: reason)
-        // Rooms (Server+Rooms)
-        case .openRoom(let request, let template, let title, let access): openRoom(s, request: request, template: template, title: title, access: access)
-        case .enterRoom(let request, let roomID, let code): roomRequest(.enter(roomID: roomID, code: code), from: s, request: request)
-        case .listRooms(let request, let offset): listRooms(s, request: request, offset: offset)
-        // Desks (Server+Desks)
+        // Rooms (Rooms/RoomsSubsystem)
+        case .openRoom(let request, let template, let title, let access):
+            roomsSubsystem.open(s, request: request, template: template, title: title, access: access)
+        case .enterRoom(let request, let roomID, let code): roomsSubsystem.request(.enter(roomID: roomID, code: code), from: s, request: request)
+        case .listRooms(let request, let offset): roomsSubsystem.list(s, request: request, offset: offset)
+        // Desks (Desks/DesksSubsystem)
         case .deskDuty(let request, let desk, let on, let field):
-            deskRequest(.duty(desk: desk, on: on, field: field.isEmpty ? nil : field), from: s, request: request)
-        case .joinQueue(let request, let desk, let field): deskRequest(.join(desk: desk, field: field.isEmpty ? nil : field), from: s, request: request)
-        case .leaveQueue(let request, let desk): deskRequest(.leave(desk: desk), from: s, request: request)
-        case .takeNext(let request, let desk): deskRequest(.takeNext(desk: desk), from: s, request: request)
-        case .listDesks(let request): listDesks(s, request: request)
-        case .endSession(let request): deskRequest(.end, from: s, request: request)
+            desksSubsystem.request(.duty(desk: desk, on: on, field: field.isEmpty ? nil : field), from: s, request: request)
+        case .joinQueue(let request, let desk, let field):
+            desksSubsystem.request(.join(desk: desk, field: field.isEmpty ? nil : field), from: s, request: request)
+        case .leaveQueue(let request, let desk): desksSubsystem.request(.leave(desk: desk), from: s, request: request)
+        case .takeNext(let request, let desk): desksSubsystem.request(.takeNext(desk: desk), from: s, request: request)
+        case .listDesks(let request): desksSubsystem.list(s, request: request)
+        case .endSession(let request): desksSubsystem.request(.end, from: s, request: request)
         // The connection's own state machine (Server+Connections, Server+SignIn)
         case .hello, .authenticateGuest, .authenticateMember, .goodbye: break
         }

@@ -41,16 +41,20 @@ extension Server {
             return
         }
         // Leaving a desk session's room ends the session, for both.
-        if let room = rooms.room(spaceID: current), let account = s.accountID,
-           let held = desks.session(inRoom: room.id)?.session, held.staff == account || held.citizen == account {
-            deskRequest(.end, from: s, request: request, answer: false)
+        if desksSubsystem.isSessionRoom(current, of: s) {
+            desksSubsystem.request(.end, from: s, request: request, answer: false)
             return
         }
         let wasRoom = s.presence.inRoom
         carryOut(s.presence.leave(.leave), for: s)
         s.send(.left(requestID: request))
         // Leaving a room: back to where the member entered it from.
-        if wasRoom { carryOut(s.presence.returnToOrigin(request: request), for: s) }
+        if wasRoom { returnToOrigin(s, request: request) }
+    }
+
+    /// After leaving a room: back to the space and spot the member came from, if they came from one.
+    func returnToOrigin(_ s: Session, request: UInt32) {
+        carryOut(s.presence.returnToOrigin(request: request), for: s)
     }
 
     func carryOut(_ actions: [Presence.Action], for s: Session) {

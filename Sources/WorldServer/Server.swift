@@ -37,11 +37,15 @@ public final class Server: @unchecked Sendable {
     public let configuration: ServerConfiguration
     /// The worlds served, in tick order, and the room templates (SpaceHost.swift).
     let host: SpaceHost
-    /// The rooms open now (Server+Rooms.swift).
-    var rooms: RoomBook
-    /// The service desks' machine: their queues, duty and sessions (Services' DeskBoard;
-    /// Server+Desks.swift carries out what it decides).
-    var desks = DeskBoard(desks: [], rules: DeskRules())
+    /// The features' subsystems, each owning its machine and carrying out its effects
+    /// (Rooms/RoomsSubsystem.swift, Desks/DesksSubsystem.swift); Features.swift lists what
+    /// each hears.
+    lazy var roomsSubsystem = RoomsSubsystem(server: self, rules: configuration.roomRules)
+    lazy var desksSubsystem = DesksSubsystem(server: self)
+    /// The rooms open now and the desks' state, for those who read them (presence, the
+    /// operator's view, the simulation's invariants); only their subsystems change them.
+    var rooms: RoomBook { roomsSubsystem.book }
+    var desks: DeskBoard { desksSubsystem.board }
     /// Set when serving a recording: the worlds step from it, and every client is a spectator.
     let replay: ReplaySource?
     /// The loop, the sockets and the mailbox (LoopIO.swift).
@@ -79,7 +83,7 @@ public final class Server: @unchecked Sendable {
             definition.tickRateHertz = configuration.tickRateHertz
             host.templates[t.id] = RoomTemplate(definition: definition, admitsRoles: t.admitsRoles, chatRadiusCentimetres: t.chatRadiusCentimetres)
         }
-        if let desks = configuration.desks { try openDesks(desks, catalog: catalog) }
+        if let desks = configuration.desks { try desksSubsystem.open(desks, catalog: catalog) }
     }
 
     /// A server of a recording: its one space, stepped with the recorded inputs at the recorded
@@ -103,7 +107,6 @@ public final class Server: @unchecked Sendable {
         host = SpaceHost(spaces: spaces, entries: entries, templateIDs: templates)
         self.replay = replay
         self.logger = logger
-        rooms = RoomBook(rules: configuration.roomRules)
         let loop = try UVLoop()
         io = LoopIO(loop: loop)
         timers = LoopTimers(loop: configuration.virtualTime == nil ? loop : nil)
