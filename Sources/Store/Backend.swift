@@ -19,6 +19,8 @@ public protocol StoreBackend: AnyObject, Sendable {
     /// the transaction did not commit (then none of it is kept). `origin` is the server run
     /// that writes (audit rows carry it); nil for an operator's command.
     func transaction(_ writes: [StoreWrite], origin: Int64?) throws -> [StoreOutcome]
+    /// Answers a server's read from a snapshot that includes every transaction committed so far.
+    func read(_ r: StoreRead) throws -> StoreOutcome
     /// Registers a server's run after closing what crashed runs left open (Records.swift).
     func beginRun(serverVersion: String, nowMillis: Int64) throws -> RunStart
     /// The newest audit row's id (0 for none): the server polls for rows after it.
@@ -34,6 +36,10 @@ extension Store: StoreBackend {
 
     public func transaction(_ writes: [StoreWrite], origin: Int64?) throws -> [StoreOutcome] {
         try pool.write { db in try writes.map { try $0.apply(db, origin: origin) } }
+    }
+
+    public func read(_ r: StoreRead) throws -> StoreOutcome {
+        try pool.read { db in try r.apply(db) }
     }
 
     public func disconnect() {}

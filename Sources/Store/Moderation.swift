@@ -181,10 +181,6 @@ extension StoreWrite {
                     last_at_ms = max(filter_counts.last_at_ms, excluded.last_at_ms)
                 """).execute(arguments: [account, at])
             return .none
-        case .loadStanding(let account, let now):
-            return .standing(try Self.standing(db, account: account, nowMillis: now))
-        case .auditSince(let id, let limit):
-            return .audit(try Self.audit(db, sql: "SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT ?", arguments: [id, limit]))
         default:
             preconditionFailure("not a moderation write: \(kind)")
         }
@@ -285,5 +281,17 @@ extension Store {
         r.resolvedBy = row["resolved_by"]
         r.resolution = row["resolution"]
         return r
+    }
+}
+
+extension StoreRead {
+    /// The read on one snapshot of the SQLite file.
+    func apply(_ db: Database) throws -> StoreOutcome {
+        switch self {
+        case .standing(let account, let now):
+            return .standing(try StoreWrite.standing(db, account: account, nowMillis: now))
+        case .auditSince(let id, let limit):
+            return .audit(try StoreWrite.audit(db, sql: "SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT ?", arguments: [id, limit]))
+        }
     }
 }

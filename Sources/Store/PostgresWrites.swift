@@ -107,10 +107,18 @@ extension PostgresStore {
                 ON CONFLICT (account_id) DO UPDATE SET filtered = filter_counts.filtered + 1,
                     last_at_ms = GREATEST(filter_counts.last_at_ms, excluded.last_at_ms)
                 """)
-        case .loadStanding(let account, let now):
-            return standing(c, account: account, nowMillis: now).map { .standing($0) }
-        case .auditSince(let after, let limit):
-            return audit(c, "SELECT \(unescaped: Self.auditColumns) FROM audit_log WHERE id > \(after) ORDER BY id LIMIT \(limit)").map { .audit($0) }
+        }
+    }
+
+    /// A server's read (StoreRead), in a read-only transaction of its own.
+    public func read(_ r: StoreRead) throws -> StoreOutcome {
+        try inTransaction("reading \(r.kind) from \(name)", begin: Self.snapshot) { c in
+            switch r {
+            case .standing(let account, let now):
+                return .standing(try standing(c, account: account, nowMillis: now).wait())
+            case .auditSince(let after, let limit):
+                return .audit(try audit(c, "SELECT \(unescaped: Self.auditColumns) FROM audit_log WHERE id > \(after) ORDER BY id LIMIT \(limit)").wait())
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 // What the operators' tools read and do beside a running server (`seoulworld stats`,
 // `seoulworld moderation`, `data check`, the admin page's reports and statistics), over either
 // backend: the SQLite file (`Store`) or a PostgreSQL database (`PostgresStore`). The server
-// itself reads through its writer thread (`StoreWrite.loadStanding`, `.auditSince`), not here.
+// itself reads through its writer thread (`StoreRead`, in the writer's order), not here.
 //
 // Every method answers from one snapshot of the database, and throws a `StoreError` (or
 // `StoreUnavailable`) worded for the operator. A reader may be called from any thread, one

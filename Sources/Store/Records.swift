@@ -81,6 +81,25 @@ public struct BugReport: Sendable, Hashable {
     }
 }
 
+/// What a running server reads from its records, on the writer's thread and in its order: a
+/// read submitted after a write is answered after that write committed (a sign-in after a ban
+/// sees the ban). Reads are not writes: they run after their group's transaction committed, in
+/// a read transaction of their own, and never join or undo a group.
+public enum StoreRead: Sendable, Hashable {
+    /// The account's active ban and mute and its blocks, answered with `.standing`.
+    case standing(accountID: String, nowMillis: Int64)
+    /// Audit rows after `afterID`, oldest first (so the server sees what operators' commands
+    /// did), answered with `.audit`.
+    case auditSince(afterID: Int64, limit: Int)
+
+    public var kind: String {
+        switch self {
+        case .standing: "standing"
+        case .auditSince: "audit-since"
+        }
+    }
+}
+
 public enum StoreWrite: Sendable, Hashable {
     case heartbeat(runID: Int64, atMillis: Int64)
     case runStopped(runID: Int64, atMillis: Int64)
@@ -108,10 +127,6 @@ public enum StoreWrite: Sendable, Hashable {
     /// Answered with 1 if it was open and is now resolved, else 0.
     case resolveReport(reportID: Int64, actor: String, resolution: String, atMillis: Int64)
     case filterHit(accountID: String, atMillis: Int64)
-    /// A read, in the writer's order: the account's active ban and mute and its blocks.
-    case loadStanding(accountID: String, nowMillis: Int64)
-    /// A read: audit rows after `afterID` (so the server sees what operators' commands did).
-    case auditSince(afterID: Int64, limit: Int)
 
     /// Whether a client waits for this write (its failure must reach that client), or it is a
     /// usage record (whose failure is counted and logged).
@@ -141,8 +156,6 @@ public enum StoreWrite: Sendable, Hashable {
         case .userReport: return "user-report"
         case .resolveReport: return "resolve-report"
         case .filterHit: return "filter-hit"
-        case .loadStanding: return "load-standing"
-        case .auditSince: return "audit-since"
         }
     }
 

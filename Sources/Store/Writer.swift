@@ -4,9 +4,11 @@
 //
 //   loop thread                         writer thread
 //   submit(write, ticket) ──queue──▶    take everything queued (at most batchMax)
-//     (false when full: the caller       BEGIN IMMEDIATE; apply each; COMMIT (one fsync)
+//   submit(read:, ticket)                 (false when full: the caller
+//                                         BEGIN IMMEDIATE; apply each write; COMMIT (one fsync)
 //      decides, per kind of write)       on failure: each write again in its own transaction,
 //                                         so one bad write cannot take the others down
+//                                         then each read, in its own read transaction
 //   takeCompleted() ◀──completed──       append a completion per ticket, call onCompleted()
 //                                         (the server wakes its loop with uv_async_send)
 //
@@ -19,7 +21,8 @@
 // 1. The queue never holds more than `queueMax` writes; `submit` refuses past it, at once.
 // 2. A completion is published only after the transaction that holds its write committed
 //    (or definitively failed): an id handed to a client is on disk.
-// 3. Writes commit in the order they were submitted.
+// 3. Writes commit in the order they were submitted. A read is answered after every write
+//    submitted before it committed (it may also see writes submitted after it, in its group).
 // 4. `stop` commits everything submitted before it, then ends the thread (or gives up at its
 //    deadline while the backend is unreachable, and says so).
 
@@ -35,7 +38,10 @@ public final class StoreWriter: @unchecked Sendable {
 
     /// Figures for operators; read with `figures()`.
     public struct Figures: Sendable {
+        /// Writes and reads taken into the queue; `committed` and `failed` count writes, `reads`
+        /// the reads answered (or failed).
         public var submitted = 0
+        public var reads = 0
         public var refusedFull = 0
         public var committed = 0
         public var failed = 0
@@ -58,7 +64,7 @@ public final class StoreWriter: @unchecked Sendable {
     let onProblem: @Sendable (String) -> Void
     let condition = NSCondition()
     // Guarded by `condition`.
-    var queue: [(write: StoreWrite, ticket: UInt64, submittedAt: UInt64)] = []
+    var queue: [Item] = []
     var completed: [Completion] = []
     var stopping = false
     var finished = false
@@ -89,16 +95,35 @@ public final class StoreWriter: @unchecked Sendable {
         thread.start()
     }
 
+    /// What the queue holds: a write or a read, the caller's ticket, when it was submitted.
+    struct Item {
+        enum Job { case write(StoreWrite), read(StoreRead) }
+        var job: Job
+        var ticket: UInt64
+        var submittedAt: UInt64
+    }
+
     /// Queues a write; `ticket` (non-zero) asks for a completion. Returns false, at once, when
     /// the queue is full or the writer stopped: the caller answers or counts that itself.
     public func submit(_ write: StoreWrite, ticket: UInt64 = 0) -> Bool {
+        enqueue(.write(write), ticket: ticket)
+    }
+
+    /// Queues a read, answered in the writer's order (see the file's invariant 3); false as
+    /// for a write.
+    public func submit(read: StoreRead, ticket: UInt64) -> Bool {
+        precondition(ticket != 0, "a read is for an answer: it needs a ticket")
+        return enqueue(.read(read), ticket: ticket)
+    }
+
+    private func enqueue(_ job: Item.Job, ticket: UInt64) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         guard !stopping, queue.count < queueMax else {
             figuresState.refusedFull += 1
             return false
         }
-        queue.append((write, ticket, DispatchTime.now().uptimeNanoseconds))
+        queue.append(Item(job: job, ticket: ticket, submittedAt: DispatchTime.now().uptimeNanoseconds))
         figuresState.submitted += 1
         figuresState.queueDepthMax = max(figuresState.queueDepthMax, queue.count)
         if queue.count == 1 { condition.broadcast() } // the writer, and not only a waitUntilIdle
@@ -154,7 +179,7 @@ public final class StoreWriter: @unchecked Sendable {
     // MARK: The writer thread
 
     func run() {
-        var batch: [(write: StoreWrite, ticket: UInt64, submittedAt: UInt64)] = []
+        var batch: [Item] = []
         batch.reserveCapacity(batchMax)
         while true {
             condition.lock()
@@ -189,9 +214,11 @@ public final class StoreWriter: @unchecked Sendable {
             let now = DispatchTime.now().uptimeNanoseconds
             condition.lock()
             var published = false
-            var ok = 0, bad = 0
+            var ok = 0, bad = 0, reads = 0
             for (item, result) in zip(batch, results) {
-                if case .success = result { ok += 1 } else { bad += 1 }
+                if case .read = item.job {
+                    reads += 1
+                } else if case .success = result { ok += 1 } else { bad += 1 }
                 if item.ticket != 0 {
                     completed.append(Completion(ticket: item.ticket, result: result))
                     published = true
@@ -199,7 +226,8 @@ public final class StoreWriter: @unchecked Sendable {
             }
             figuresState.committed += ok
             figuresState.failed += bad
-            figuresState.transactions += 1
+            figuresState.reads += reads
+            if ok + bad > 0 { figuresState.transactions += 1 }
             let micros = UInt32(clamping: (now &- batch[0].submittedAt) / 1_000)
             figuresState.commitMicros.append(micros)
             if figuresState.commitMicros.count > Self.commitSamplesMax {
@@ -217,7 +245,7 @@ public final class StoreWriter: @unchecked Sendable {
 
     /// Commits the batch, waiting out an unreachable backend (with a doubling pause); nil when
     /// asked to stop meanwhile.
-    func commitWhenReachable(_ batch: [(write: StoreWrite, ticket: UInt64, submittedAt: UInt64)]) -> [Result<StoreOutcome, StoreError>]? {
+    func commitWhenReachable(_ batch: [Item]) -> [Result<StoreOutcome, StoreError>]? {
         var pauseMillis = 100
         var lastTry = false
         while true {
@@ -251,27 +279,54 @@ public final class StoreWriter: @unchecked Sendable {
         }
     }
 
-    /// One transaction for the whole batch; if it fails, each write alone, so that only the
+    /// The batch's writes in one transaction (`commitWrites`), then its reads, each in its
+    /// own read transaction. Throws `StoreUnavailable` only from the writes, before anything
+    /// committed: a read that finds the backend gone fails by itself (its asker tries again),
+    /// since trying the batch again would store its writes twice.
+    func commit(_ batch: [Item]) throws(StoreUnavailable) -> [Result<StoreOutcome, StoreError>] {
+        var results = [Result<StoreOutcome, StoreError>](repeating: .success(.none), count: batch.count)
+        var writes: [StoreWrite] = [], at: [Int] = []
+        for (i, item) in batch.enumerated() {
+            if case .write(let w) = item.job {
+                writes.append(w)
+                at.append(i)
+            }
+        }
+        if !writes.isEmpty {
+            for (i, result) in zip(at, try commitWrites(writes)) { results[i] = result }
+        }
+        for (i, item) in batch.enumerated() {
+            guard case .read(let r) = item.job else { continue }
+            do {
+                results[i] = .success(try backend.read(r))
+            } catch {
+                results[i] = .failure(StoreError("the \(r.kind) read from \(backend.name) failed: \(error)"))
+            }
+        }
+        return results
+    }
+
+    /// One transaction for all the writes; if it fails, each write alone, so that only the
     /// writes that fail by themselves are reported failed. Throws `StoreUnavailable` when the
     /// backend cannot be reached (nothing was committed).
-    func commit(_ batch: [(write: StoreWrite, ticket: UInt64, submittedAt: UInt64)]) throws(StoreUnavailable) -> [Result<StoreOutcome, StoreError>] {
+    func commitWrites(_ writes: [StoreWrite]) throws(StoreUnavailable) -> [Result<StoreOutcome, StoreError>] {
         do {
-            return try backend.transaction(batch.map(\.write), origin: origin).map { .success($0) }
+            return try backend.transaction(writes, origin: origin).map { .success($0) }
         } catch let down as StoreUnavailable {
             throw down
         } catch {
-            onProblem("a group of \(batch.count) writes failed (\(error)); retrying each alone")
+            onProblem("a group of \(writes.count) writes failed (\(error)); retrying each alone")
         }
         var failures = 0
         var results: [Result<StoreOutcome, StoreError>] = []
-        for item in batch {
+        for write in writes {
             do {
-                results.append(.success(try backend.transaction([item.write], origin: origin)[0]))
+                results.append(.success(try backend.transaction([write], origin: origin)[0]))
             } catch let down as StoreUnavailable {
                 throw down
             } catch {
                 failures += 1
-                if failures <= 10 { onProblem("a \(item.write.kind) write failed and is lost: \(error)") }
+                if failures <= 10 { onProblem("a \(write.kind) write failed and is lost: \(error)") }
                 results.append(.failure(StoreError("the record could not be stored: \(error)")))
             }
         }

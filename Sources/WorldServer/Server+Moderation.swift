@@ -291,7 +291,7 @@ extension Server {
 
     func pollAudit() {
         guard let records, !stopping, !records.auditPollPending else { return }
-        records.auditPollPending = submit(.auditSince(afterID: records.lastAuditID, limit: 500)) { [unowned self] result in
+        records.auditPollPending = submit(read: .auditSince(afterID: records.lastAuditID, limit: 500)) { [unowned self] result in
             self.records?.auditPollPending = false
             if case .success(.audit(let entries)) = result { self.applyAudit(entries) }
         }

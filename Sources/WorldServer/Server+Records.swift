@@ -215,10 +215,21 @@ extension Server {
     /// once the writer has committed it (or failed it), exactly once. False, and `then` never
     /// runs, when the server keeps no records or the writer's queue is full: nothing was queued.
     func submit(_ write: StoreWrite, then: @escaping Records.Completion) -> Bool {
+        waitFor(then) { writer, ticket in writer.submit(write, ticket: ticket) }
+    }
+
+    /// Queues a read of the records (a member's standing, the audit trail's new rows): `then`
+    /// runs on the loop thread with its answer, which includes every write submitted before
+    /// it. False, as for a write, when nothing was queued.
+    func submit(read: StoreRead, then: @escaping Records.Completion) -> Bool {
+        waitFor(then) { writer, ticket in writer.submit(read: read, ticket: ticket) }
+    }
+
+    private func waitFor(_ then: @escaping Records.Completion, _ queue: (StoreWriter, UInt64) -> Bool) -> Bool {
         guard let records else { return false }
         let ticket = records.nextTicket
         records.nextTicket += 1
-        guard records.writer.submit(write, ticket: ticket) else { return false }
+        guard queue(records.writer, ticket) else { return false }
         records.waiting[ticket] = then
         return true
     }

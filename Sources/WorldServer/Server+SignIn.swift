@@ -46,7 +46,7 @@ extension Server {
             return
         }
         let sessionID = s.id
-        guard submit(.loadStanding(accountID: account, nowMillis: nowUnixMillis()), then: { [unowned self] result in
+        guard submit(read: .standing(accountID: account, nowMillis: nowUnixMillis()), then: { [unowned self] result in
             guard let s = self.sessions[sessionID] else { return }
             switch result {
             case .success(.standing(let standing)): self.welcomeMember(s, standing: standing)

@@ -80,7 +80,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         let before = try server.lastAuditID()
         let tool = try location.open(.operatorTool)
         try tool.perform(.sanction(Sanction(accountID: "x", kind: .ban, startsAtMillis: 1, endsAtMillis: nil, reason: "r", actor: "operator:o")))
-        let rows = try server.perform(.auditSince(afterID: before, limit: 10))
+        let rows = try server.read(.auditSince(afterID: before, limit: 10))
         guard case .audit(let entries) = rows else { Issue.record("not an audit read"); return }
         #expect(entries.map(\.action) == [.ban] && entries[0].targetAccount == "x")
         if case .file(let path) = location {

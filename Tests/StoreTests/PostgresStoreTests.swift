@@ -92,6 +92,18 @@ func scratch() throws -> PostgresScratch { try PostgresScratch.shared.get() }
         ]
         #expect(counts == Store.tables.map { expected[$0]! }, "\(zip(Store.tables, counts).map { "\($0) \($1)" })")
         #expect(try sqlite.standing(of: "lee", nowMillis: 7_000) == (try postgres.standing(of: "lee", nowMillis: 7_000)))
+        // The server's reads answer the same on both.
+        for read in [StoreRead.standing(accountID: "lee", nowMillis: 5_000), .standing(accountID: "lee", nowMillis: 70_000),
+                     .auditSince(afterID: 0, limit: 100), .auditSince(afterID: 3, limit: 2)] {
+            #expect(try sqlite.read(read) == (try postgres.read(read)), "\(read)")
+        }
+        guard case .audit(let page) = try postgres.read(.auditSince(afterID: 3, limit: 2)),
+              case .standing(let lee) = try postgres.read(.standing(accountID: "lee", nowMillis: 5_000)) else {
+            Issue.record("the reads answer with their kinds")
+            return
+        }
+        #expect(page.map(\.id) == [4, 5], "two rows after the third, oldest first")
+        #expect(lee.mute?.reason == "insults" && lee.ban == nil && lee.blocked == ["kim"], "\(lee)")
     }
 
     /// A group with one bad write (a visit id used twice) is tried again write by write: only
@@ -198,11 +210,9 @@ func everyKindOfWrite(run: Int64, visit: Int64) -> [StoreWrite] {
         .block(blocker: "lee", blocked: "kim", atMillis: 4_100),
         .block(blocker: "lee", blocked: "kim", atMillis: 4_200),
         .block(blocker: "lee", blocked: "park", atMillis: 4_300),
-        .loadStanding(accountID: "lee", nowMillis: 5_000),
         .liftSanctions(accountID: "lee", kind: .ban, atMillis: 6_000, actor: "admin:http", reason: "appeal"),
         .liftSanctions(accountID: "lee", kind: .ban, atMillis: 6_001, actor: "admin:http", reason: "again"),
         .unblock(blocker: "lee", blocked: "park"),
-        .loadStanding(accountID: "lee", nowMillis: 7_000),
         .userReport(UserReport(reporterAccount: "kim", reporterSession: 12, reportedAccount: "lee", reportedName: "Lee", reportedEntity: 40,
                                    reason: .harassment, description: "follows me", spaceID: "seoul-plaza", tick: 77, recordingFile: nil,
                                    recordingTick: nil, evidenceJSON: "{\"chat\":[]}", createdAtMillis: 7_100)),
@@ -211,8 +221,6 @@ func everyKindOfWrite(run: Int64, visit: Int64) -> [StoreWrite] {
         .audit(AuditEntry(atMillis: 8_100, actor: "staff:kim", action: .warn, targetAccount: "lee", reason: "language")),
         .filterHit(accountID: "lee", atMillis: 8_200),
         .filterHit(accountID: "lee", atMillis: 8_100),
-        .auditSince(afterID: 0, limit: 100),
-        .auditSince(afterID: 3, limit: 2),
         .heartbeat(runID: run, atMillis: 9_000),
         .prune(beforeMillis: 10 * day, rowsMax: 500),
         .runStopped(runID: run, atMillis: 9_500),

@@ -162,6 +162,27 @@ func report(run: Int64, text: String, at: Int64) -> BugReport {
         #expect(!writer.submit(.heartbeat(runID: run.runID, atMillis: 5_000)), "a stopped writer takes nothing")
     }
 
+    /// A read is answered after every write submitted before it committed (a sign-in after a
+    /// ban sees the ban), and does not count as a write or a transaction.
+    @Test func aReadIsAnsweredAfterTheWritesBeforeIt() throws {
+        let store = try Store(path: temporaryDirectory() + "/records.sqlite")
+        _ = try store.beginRun(serverVersion: "test", nowMillis: 1_000)
+        let writer = StoreWriter(backend: store, onCompleted: {}, onProblem: { Issue.record("unexpected problem: \($0)") })
+        #expect(writer.submit(.sanction(Sanction(accountID: "kim", kind: .ban, startsAtMillis: 2_000, endsAtMillis: nil, reason: "spam", actor: "staff:lee")), ticket: 1))
+        #expect(writer.submit(read: .standing(accountID: "kim", nowMillis: 3_000), ticket: 2))
+        #expect(writer.submit(.block(blocker: "kim", blocked: "lee", atMillis: 3_000), ticket: 3))
+        let answers = completions(writer, count: 3)
+        #expect(answers.map(\.ticket) == [1, 2, 3])
+        guard answers.count == 3, case .success(.standing(let standing)) = answers[1].result else {
+            Issue.record("the read is answered with the standing: \(answers)")
+            return
+        }
+        #expect(standing.ban?.reason == "spam", "the ban submitted before the read is in its answer")
+        #expect(writer.stop())
+        let f = writer.figures()
+        #expect(f.committed == 2 && f.reads == 1, "\(f.committed) writes, \(f.reads) reads")
+    }
+
     @Test func aFullQueueRefusesAtOnceAndLosesNothingItAccepted() throws {
         let path = temporaryDirectory() + "/records.sqlite"
         let store = try Store(path: path)
