@@ -1,7 +1,7 @@
 // The registry of the server's features: the one place that says which feature serves each
 // client message, which features hear presence's changes and in what order, and which run
-// once a second. A new feature (its machine in Services, its subsystem in a Server+Feature
-// file of WorldServer) adds its lines here and touches nothing that other features own:
+// once a second. A new feature (its machine in Services, its subsystem in a folder of its own
+// in WorldServer, as Rooms/, Desks/ and Moderation/ are) adds its lines here and touches nothing that other features own:
 // its store writes carry their completion back to it (`Server.submit(_:then:)`), and whether a
 // guest may send its messages, and their request ids, are said with the messages in NetProto
 // (ClientMessage+Facts.swift). README, "Adding a feature", walks through one.
@@ -67,13 +67,13 @@ extension Server {
         case .reportBug(let request, let description): fileBugReport(s, request: request, description: description)
         // Chat (Server+Chat)
         case .chat(let request, let to, let text): chat(s, request: request, to: to, text: text)
-        // Moderation (Server+Moderation)
+        // Moderation (Moderation/ModerationSubsystem)
         case .reportUser(let request, let entity, let reason, let description):
-            reportUser(s, request: request, entity: entity, reason: reason, description: description)
-        case .block(let request, let subject, let on): block(s, request: request, subject: subject, on: on)
+            moderation.reportUser(s, request: request, entity: entity, reason: reason, description: description)
+        case .block(let request, let subject, let on): moderation.block(s, request: request, subject: subject, on: on)
         case .listBlocks(let request): s.send(.blockList(requestID: request, accounts: s.chat.blocked.sorted()))
         case .staff(let request, let action, let subject, let seconds, let reason):
-            staffAction(s, request: request, action: action, subject: subject, seconds: seconds, reason: reason)
+            moderation.staffAction(s, request: request, action: action, subject: subject, seconds: seconds, reason: reason)
         // Rooms (Rooms/RoomsSubsystem)
         case .openRoom(let request, let template, let title, let access):
             roomsSubsystem.open(s, request: request, template: template, title: title, access: access)

@@ -156,7 +156,7 @@ extension Server {
             s.send(.error(code: .notInSpace, requestID: request, text: "enter a space first: this channel reaches the people around you"))
         case .muted(let until):
             counters.chatRefusedMuted += 1
-            s.send(.error(code: .muted, requestID: request, text: "you are muted \(Self.describeUntil(until)); the message was not sent"))
+            s.send(.error(code: .muted, requestID: request, text: "you are muted \(ModerationSubsystem.describeUntil(until)); the message was not sent"))
         case .invalidText(let why): s.send(.error(code: .invalidText, requestID: request, text: why.sentence))
         case .rateLimited:
             counters.chatRateLimited += 1
@@ -178,21 +178,10 @@ extension Server {
 
     /// The system's mute for flooding: recorded like a staff mute (a sanction and its audit row).
     func systemMute(_ s: Session, untilMillis: Int64) {
-        applyMute(to: s.accountID.map { sessions.of(account: $0) } ?? [s], untilMillis: untilMillis, reason: "sent messages too fast, three times within a minute")
+        moderation.mute(s.accountID.map { sessions.of(account: $0) } ?? [s], untilMillis: untilMillis, reason: "sent messages too fast, three times within a minute")
         if let account = s.accountID {
             submitUsage(.sanction(Sanction(accountID: account, kind: .mute, startsAtMillis: nowUnixMillis(), endsAtMillis: untilMillis,
                                            reason: "chat flood: over the rate limit three times within a minute", actor: "system")))
         }
-    }
-
-    func applyMute(to targets: [Session], untilMillis: Int64, reason: String) {
-        performModeration(Moderation.mute(targets.map(Self.moderated), until: untilMillis, reason: reason, describeUntil: Self.describeUntil),
-                          answer: .none)
-    }
-
-    /// "until 2026-11-22 21:05:00 KST", or "for good".
-    static func describeUntil(_ millis: Int64?) -> String {
-        guard let millis, millis != .max else { return "for good" }
-        return "until " + OpeningHours.describe(millis, seconds: true)
     }
 }

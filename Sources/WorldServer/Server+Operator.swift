@@ -149,51 +149,23 @@ extension Server {
             reply(OperatorReply(status: 200, message: "the notice reached \(targets.count) \(targets.count == 1 ? "person" : "people")", sessions: targets.count))
         case .kick(let account, let reason):
             let online = sessions.of(account: account).count
-            moderateForOperator(.kick, account: account, reason: reason, actor: actor, now: now, reply: reply,
+            moderation.forOperator(.kick, account: account, reason: reason, actor: actor, now: now, reply: reply,
                                 done: "kicked '\(account)' (\(online) \(online == 1 ? "session" : "sessions"))")
         case .mute(let account, let seconds, let reason):
             let until = now + Int64(seconds) * 1_000
-            moderateForOperator(.mute(seconds: Int64(seconds)), account: account, reason: reason, actor: actor, now: now, reply: reply,
-                                done: "muted '\(account)' \(Self.describeUntil(until))")
+            moderation.forOperator(.mute(seconds: Int64(seconds)), account: account, reason: reason, actor: actor, now: now, reply: reply,
+                                done: "muted '\(account)' \(ModerationSubsystem.describeUntil(until))")
         case .ban(let account, let seconds, let reason):
             let until: Int64? = seconds == 0 ? nil : now + Int64(seconds) * 1_000
-            moderateForOperator(.ban(seconds: Int64(seconds)), account: account, reason: reason, actor: actor, now: now, reply: reply,
-                                done: "banned '\(account)' \(Self.describeUntil(until))")
+            moderation.forOperator(.ban(seconds: Int64(seconds)), account: account, reason: reason, actor: actor, now: now, reply: reply,
+                                done: "banned '\(account)' \(ModerationSubsystem.describeUntil(until))")
         case .resolveReport(let id, let resolution):
             guard !clean(resolution).isEmpty else { return reply(OperatorReply(status: 400, message: "say how the report was resolved: it goes into the audit trail")) }
             let effects = Moderation.handle(.resolve(reportID: id), by: .operatorAPI(actor: actor), reason: resolution,
                                             facts: ModerationFacts(subject: .report, online: [], keepsRecords: records != nil),
-                                            nowMillis: now, describeUntil: Self.describeUntil)
-            performModeration(effects, answer: .operatorAPI(done: "report \(id) resolved", unchanged: "no open report \(id) (unknown, or already resolved)",
+                                            nowMillis: now, describeUntil: ModerationSubsystem.describeUntil)
+            moderation.performModeration(effects, answer: .operatorAPI(done: "report \(id) resolved", unchanged: "no open report \(id) (unknown, or already resolved)",
                                                             sessions: 0, reply: reply))
-        }
-    }
-
-    /// An operator's kick, mute or ban of an account, through the one moderation machine.
-    func moderateForOperator(_ action: ModerationAction, account: String, reason: String, actor: String, now: Int64,
-                             reply: @escaping @Sendable (OperatorReply) -> Void, done: String) {
-        let facts = moderationFacts(account: account)
-        let effects = Moderation.handle(action, by: .operatorAPI(actor: actor), reason: reason, facts: facts, nowMillis: now,
-                                        describeUntil: Self.describeUntil)
-        performModeration(effects, answer: .operatorAPI(done: done, unchanged: nil, sessions: facts.online.count, reply: reply))
-    }
-
-    /// Commits `write` and then answers; without a store, a kick or a mute still happened and
-    /// says that it is not recorded.
-    func record(_ write: StoreWrite, sessions: Int, done: String, reply: @escaping @Sendable (OperatorReply) -> Void, unchanged: String? = nil) {
-        guard records != nil else {
-            return reply(OperatorReply(status: 200, message: done + " (not recorded: this server keeps no records)", sessions: sessions))
-        }
-        let queued = submit(write) { result in
-            switch result {
-            case .success(.count(0)) where unchanged != nil: reply(OperatorReply(status: 404, message: unchanged!))
-            case .success: reply(OperatorReply(status: 200, message: done, sessions: sessions))
-            case .failure(let error): reply(OperatorReply(status: 500, message: done + ", but the store could not record it: \(error.description)", sessions: sessions))
-            }
-        }
-        guard queued else {
-            return reply(OperatorReply(status: 503, message: done + ", but the store's queue is full and it is not recorded; it ends when the server restarts",
-                                       sessions: sessions))
         }
     }
 

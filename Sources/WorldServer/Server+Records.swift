@@ -62,9 +62,6 @@ final class Records {
     var dropped = 0
     var droppedLogged = 0
     var droppedLoggedAtMillis: UInt64 = 0
-    /// The newest audit row the server has seen, and whether a read of newer ones is queued.
-    var lastAuditID: Int64 = 0
-    var auditPollPending = false
 
     /// A write's outcome, handed back on the loop thread after the commit (or the failure).
     typealias Completion = (Result<StoreOutcome, StoreError>) -> Void
@@ -106,7 +103,7 @@ extension Server {
             self.submitUsage(.heartbeat(runID: records.run.runID, atMillis: nowUnixMillis()))
         }
         startTimer(.prune, afterMillis: 10_000, everyMillis: UInt64(records.settings.pruneEverySeconds * 1_000)) { [unowned self] in self.prune() }
-        startAuditPoll()
+        moderation.startAuditPoll()
     }
 
     /// Queues a usage record; past the queue's limit it is counted and logged, never silent.

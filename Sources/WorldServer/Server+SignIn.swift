@@ -63,7 +63,7 @@ extension Server {
         let now = nowUnixMillis()
         if let ban = standing.ban, ban.isActive(at: now) {
             counters.bannedRefused += 1
-            perform(s.machine.refused(.banned, "this account is banned \(Self.describeUntil(ban.endsAtMillis)): \(ban.reason)"), for: s)
+            perform(s.machine.refused(.banned, "this account is banned \(ModerationSubsystem.describeUntil(ban.endsAtMillis)): \(ban.reason)"), for: s)
             return
         }
         s.chat.blocked = Set(standing.blocked)
@@ -72,7 +72,7 @@ extension Server {
         perform(s.machine.authenticated(welcome(for: s)), for: s)
         publish(.signedIn(s))
         if let until = s.chat.mutedUntilMillis, let mute = standing.mute {
-            s.send(.notice(kind: .muted, untilUnixMillis: until == .max ? 0 : UInt64(until), text: "you are muted \(Self.describeUntil(until)): \(mute.reason)"))
+            s.send(.notice(kind: .muted, untilUnixMillis: until == .max ? 0 : UInt64(until), text: "you are muted \(ModerationSubsystem.describeUntil(until)): \(mute.reason)"))
         }
     }
 

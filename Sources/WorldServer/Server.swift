@@ -12,8 +12,9 @@
 // on a VirtualDriver's clock), where each session is (Presence). The work, by concern:
 // connections (Server+Connections), signing in (Server+SignIn), UDP and inputs
 // (Server+Realtime), the tick, snapshots and shutdown (Server+Tick), travel (Server+Presence),
-// chat, moderation, rooms, desks, records, recording, the operator's view and status (one
-// Server+ file each); the rules are Services' machines. Which feature serves each message,
+// chat, records, recording, the operator's view and status (one Server+ file each); the
+// features' subsystems in folders of their own (Rooms/, Desks/, Moderation/), each owning its
+// Services machine and carrying out its effects. Which feature serves each message,
 // hears presence's changes and works once a second is listed in one place (Features.swift).
 //
 // Invariants:
@@ -42,6 +43,7 @@ public final class Server: @unchecked Sendable {
     /// each hears.
     lazy var roomsSubsystem = RoomsSubsystem(server: self, rules: configuration.roomRules)
     lazy var desksSubsystem = DesksSubsystem(server: self)
+    lazy var moderation = ModerationSubsystem(server: self)
     /// The rooms open now and the desks' state, for those who read them (presence, the
     /// operator's view, the simulation's invariants); only their subsystems change them.
     var rooms: RoomBook { roomsSubsystem.book }

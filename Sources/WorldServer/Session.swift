@@ -28,7 +28,7 @@ final class Session: TCPConnectionDelegate {
     var avatar: AvatarID? { presence.avatar }
     /// UDP, snapshots, inputs and round trips (Server+Realtime.swift, Server+Tick.swift).
     var realtime: RealtimeState
-    /// The rate, the mute and the blocks (Server+Chat.swift, Server+Moderation.swift).
+    /// The rate, the mute and the blocks (Server+Chat.swift, Moderation/ModerationSubsystem.swift).
     var chat = ChatState()
     /// The open visit and the reports waiting for the store (Server+Records.swift).
     var records = RecordsState()

@@ -1,7 +1,7 @@
 // Space hosting: the worlds the server runs, in the order the tick steps them, the room
 // templates rooms are made from, and what the snapshot path and the recording share across
 // spaces. One owner (the loop thread, through Server); the tick (Server+Tick), rooms
-// (Server+Rooms) and recording (Server+Recording) add and remove spaces only here.
+// (Rooms/RoomsSubsystem) and recording (Server+Recording) add and remove spaces only here.
 //
 // Invariants:
 // 1. `spaceOrder` is exactly the keys of `spaces`, sorted: the tick's order, the same every run.
@@ -59,7 +59,7 @@ final class SpaceInstance {
     /// How far nearby chat carries (the world file's `chatRadiusMetres`).
     var chatRadiusCentimetres: Int32 = 2_000
     /// The last minutes of the space's chat, and where everyone stood over the last minute:
-    /// the evidence reports attach (Server+Moderation.swift).
+    /// the evidence reports attach (Moderation/ModerationSubsystem.swift).
     var chatLog = ChatLog()
     var trail = PositionTrail()
 

@@ -101,7 +101,7 @@ import WorldCore
         flooder.chat(.room, "two")
         drive(loop, clients, seconds: 5) { flooder.notices.contains { $0.kind == .muted } }
         // More than two polls of the trail (every 2 s).
-        drive(loop, clients, seconds: Double(Server.auditPollMillis) * 2.5 / 1_000)
+        drive(loop, clients, seconds: Double(ModerationSubsystem.auditPollMillis) * 2.5 / 1_000)
         #expect(member.notices.map(\.kind) == [.muted, .unmuted], "\(member.notices.map(\.text))")
         #expect(flooder.notices.map(\.kind) == [.muted], "\(flooder.notices.map(\.text))")
         let speak = member.chat(.room, "sorry")
@@ -111,7 +111,7 @@ import WorldCore
         let (status, output) = try ChatServerTests.seoulworld(["moderation", "mute", "quiet", "--for", "10m", "--reason", "off-topic", "--actor", "test", "--data", path])
         #expect(status == 0, "\(output)")
         drive(loop, clients, seconds: 5) { !quiet.notices.isEmpty }
-        drive(loop, clients, seconds: Double(Server.auditPollMillis) * 1.5 / 1_000)
+        drive(loop, clients, seconds: Double(ModerationSubsystem.auditPollMillis) * 1.5 / 1_000)
         #expect(quiet.notices.map(\.kind) == [.muted])
         let trail = try Store(path: path, access: .operatorTool).auditEntries()
         #expect(trail.first { $0.targetAccount == "quiet" }?.runID == nil)

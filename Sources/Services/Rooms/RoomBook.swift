@@ -1,6 +1,6 @@
 // Rooms opened on demand from templates (issue 12): who may open one, who may enter, how many
 // there may be, and when an empty one closes. Pure: time is an argument (milliseconds of any
-// monotonic clock), and the server carries out what it decides (WorldServer/Server+Rooms.swift).
+// monotonic clock), and the server carries out what it decides (WorldServer/Rooms/RoomsSubsystem.swift).
 // Members' requests and the second go through `handle(event, facts, now) -> [RoomEffect]`; a
 // room's world is the caller's to make, and it answers with `.worldMade`:
 //

@@ -1,5 +1,7 @@
 // Reports, blocks, staff actions and bans, on the loop thread (docs/PROTOCOL.md, sections 7.6
-// and 7.7; the records in docs/DATA.md).
+// and 7.7; the records in docs/DATA.md). The rules are Services' Moderation machine (one
+// implementation for staff clients, the operators' API and the audit trail); this subsystem
+// gathers its facts, asks it, and carries out its effects.
 //
 // - A member's standing is read before `welcome` (Server+SignIn.swift): a banned account is
 //   refused there with `banned` and the time it ends.
@@ -20,13 +22,20 @@ import Services
 import Store
 import WorldCore
 
-extension Server {
+final class ModerationSubsystem {
+    unowned let server: Server
+    /// The newest audit row this server has seen, and whether a read of newer ones is queued.
+    private var lastAuditID: Int64 = 0
+    private var auditPollPending = false
+
+    init(server: Server) { self.server = server }
+
     static let auditPollMillis: UInt64 = 2_000
     static let userReportsPendingPerSessionMax = 4
 
     /// Removes a client with a reason it is told (`kicked`, or `banned`).
     func kick(_ s: Session, code: ErrorCode, text: String) {
-        counters.kicks += 1
+        server.counters.kicks += 1
         s.records.endReason = .kicked
         s.send(.error(code: code, requestID: 0, text: text))
         s.connection.close()
@@ -35,7 +44,7 @@ extension Server {
     // MARK: Reports
 
     func reportUser(_ s: Session, request: UInt32, entity: UInt32, reason: ReportReasonCode, description: String) {
-        guard let spaceID = s.spaceID, let space = host.spaces[spaceID] else {
+        guard let spaceID = s.spaceID, let space = server.host.spaces[spaceID] else {
             s.send(.error(code: .notInSpace, requestID: request, text: "enter the space where it happens: a report names someone there by entity"))
             return
         }
@@ -43,7 +52,7 @@ extension Server {
             s.send(.error(code: .unknownTarget, requestID: request, text: "no one else with entity \(entity) in '\(spaceID)'"))
             return
         }
-        guard records != nil else {
+        guard server.records != nil else {
             s.send(.error(code: .internalError, requestID: request, text: "this server keeps no records (started without --data); the report was not stored"))
             return
         }
@@ -51,7 +60,7 @@ extension Server {
             s.send(.error(code: .rateLimited, requestID: request, text: "\(s.records.userReportsPending) reports are still being stored; wait for their answers"))
             return
         }
-        let now = nowUnixMillis()
+        let now = server.nowUnixMillis()
         let tick = space.world.tick
         let recording = space.recorder.flatMap { r in r.paths.last.map { ReportEvidence.Recording(file: $0, tick: tick) } }
         let evidence = ReportEvidence(
@@ -67,17 +76,17 @@ extension Server {
                                 evidenceJSON: evidence.json(), createdAtMillis: now)
         let sessionID = s.id
         guard submitAcknowledged(.userReport(report), to: s, request: request, then: { [unowned self] result in
-            guard let s = self.sessions[sessionID] else { return }
+            guard let s = self.server.sessions[sessionID] else { return }
             s.records.userReportsPending -= 1
             if case .success(.id(let id)) = result {
-                self.counters.userReportsFiled += 1
+                self.server.counters.userReportsFiled += 1
                 s.send(.userReportFiled(requestID: request, reportID: UInt64(id)))
             } else {
                 s.send(.error(code: .internalError, requestID: request, text: "the report could not be stored; send it again"))
             }
         }) else { return }
         s.records.userReportsPending += 1
-        submitUsage(.serviceEvent(ServiceEvent(service: "user-report", kind: "filed", accountID: s.accountID, atMillis: now, outcome: report.reason.rawValue)))
+        server.submitUsage(.serviceEvent(ServiceEvent(service: "user-report", kind: "filed", accountID: s.accountID, atMillis: now, outcome: report.reason.rawValue)))
     }
 
     static func reportReason(_ code: ReportReasonCode) -> Schema.ReportReason {
@@ -93,8 +102,8 @@ extension Server {
     /// Queues a write its client waits for; false (and the client told `busy`) when the queue
     /// is full. Without a store the caller answers by itself.
     func submitAcknowledged(_ write: StoreWrite, to s: Session, request: UInt32, then: @escaping Records.Completion) -> Bool {
-        guard records != nil else { return false }
-        guard submit(write, then: then) else {
+        guard server.records != nil else { return false }
+        guard server.submit(write, then: then) else {
             s.send(.error(code: .busy, requestID: request, text: "the server's store is saturated just now; nothing was changed, try again in a few seconds"))
             return false
         }
@@ -105,7 +114,7 @@ extension Server {
     /// effect but is not kept.
     func answerDone(_ sessionID: UInt64, _ request: UInt32) -> Records.Completion {
         { [unowned self] result in
-            guard let s = self.sessions[sessionID] else { return }
+            guard let s = self.server.sessions[sessionID] else { return }
             if case .success = result {
                 s.send(.done(requestID: request))
             } else {
@@ -121,7 +130,7 @@ extension Server {
         let account: String
         switch subject {
         case .entity(let entity):
-            guard let other = s.spaceID.flatMap({ host.spaces[$0] })?.session(forEntity: entity) else {
+            guard let other = s.spaceID.flatMap({ server.host.spaces[$0] })?.session(forEntity: entity) else {
                 s.send(.error(code: .unknownTarget, requestID: request, text: "no one with entity \(entity) in this space"))
                 return
             }
@@ -141,15 +150,15 @@ extension Server {
             s.send(.error(code: .limitReached, requestID: request, text: "you block \(blocksPerAccountMax) accounts already, the most allowed; unblock one first"))
             return
         }
-        let write: StoreWrite = on ? .block(blocker: me, blocked: account, atMillis: nowUnixMillis()) : .unblock(blocker: me, blocked: account)
-        if records != nil {
+        let write: StoreWrite = on ? .block(blocker: me, blocked: account, atMillis: server.nowUnixMillis()) : .unblock(blocker: me, blocked: account)
+        if server.records != nil {
             guard submitAcknowledged(write, to: s, request: request, then: answerDone(s.id, request)) else { return }
         }
         // Effective at once, on every session of the account.
-        for mine in sessions.of(account: me) {
+        for mine in server.sessions.of(account: me) {
             if on { mine.chat.blocked.insert(account) } else { mine.chat.blocked.remove(account) }
         }
-        if records == nil { s.send(.done(requestID: request)) }
+        if server.records == nil { s.send(.done(requestID: request)) }
     }
 
     // MARK: Staff actions (the rules are Services' Moderation machine)
@@ -162,16 +171,16 @@ extension Server {
         case .entity(let entity):
             // The machine checks the role first; so must this look-up, which can refuse too.
             guard s.isStaff else { return performModeration([.refuse(.notStaff)], answer: .staff(s, request)) }
-            guard let other = s.spaceID.flatMap({ host.spaces[$0] })?.session(forEntity: entity) else {
+            guard let other = s.spaceID.flatMap({ server.host.spaces[$0] })?.session(forEntity: entity) else {
                 s.send(.error(code: .unknownTarget, requestID: request, text: "no one with entity \(entity) in your space"))
                 return
             }
             facts = other.accountID.map { moderationFacts(account: $0) }
-                ?? ModerationFacts(subject: .guest(session: other.id), online: [Self.moderated(other)], keepsRecords: records != nil)
+                ?? ModerationFacts(subject: .guest(session: other.id), online: [Self.moderated(other)], keepsRecords: server.records != nil)
         case .account(let account): facts = moderationFacts(account: account)
         case .report(let id):
             reportID = Int64(bitPattern: id)
-            facts = ModerationFacts(subject: .report, online: [], keepsRecords: records != nil)
+            facts = ModerationFacts(subject: .report, online: [], keepsRecords: server.records != nil)
         }
         let action: ModerationAction
         switch wire {
@@ -183,12 +192,12 @@ extension Server {
         case .unban: action = .unban
         case .resolveReport: action = .resolve(reportID: reportID)
         }
-        let effects = Moderation.handle(action, by: requester, reason: reason, facts: facts, nowMillis: nowUnixMillis(), describeUntil: Self.describeUntil)
+        let effects = Moderation.handle(action, by: requester, reason: reason, facts: facts, nowMillis: server.nowUnixMillis(), describeUntil: Self.describeUntil)
         performModeration(effects, answer: .staff(s, request))
     }
 
     func moderationFacts(account: String) -> ModerationFacts {
-        ModerationFacts(subject: .account(account), online: sessions.of(account: account).map(Self.moderated), keepsRecords: records != nil)
+        ModerationFacts(subject: .account(account), online: server.sessions.of(account: account).map(Self.moderated), keepsRecords: server.records != nil)
     }
 
     static func moderated(_ s: Session) -> ModeratedSession { ModeratedSession(session: s.id, mutedUntilMillis: s.chat.mutedUntilMillis) }
@@ -210,13 +219,13 @@ extension Server {
             case .refuse(let refusal): refuseModeration(refusal, answer: answer)
             case .notice(let id, let kind, let until, let text):
                 let wire: NoticeKind = kind == .warning ? .warning : (kind == .muted ? .muted : .unmuted)
-                sessions[id]?.send(.notice(kind: wire, untilUnixMillis: until.map { UInt64($0) } ?? 0, text: text))
-            case .setMute(let id, let until): sessions[id]?.chat.mutedUntilMillis = until
+                server.sessions[id]?.send(.notice(kind: wire, untilUnixMillis: until.map { UInt64($0) } ?? 0, text: text))
+            case .setMute(let id, let until): server.sessions[id]?.chat.mutedUntilMillis = until
             case .kick(let id, let banned, let text):
-                if let t = sessions[id] { kick(t, code: banned ? .banned : .kicked, text: text) }
+                if let t = server.sessions[id] { kick(t, code: banned ? .banned : .kicked, text: text) }
             case .persist(let r): record = Self.storeWrite(r)
             case .done:
-                counters.staffActions += 1
+                server.counters.staffActions += 1
                 answerModeration(answer, record: record)
             }
         }
@@ -235,8 +244,8 @@ extension Server {
             s.send(.error(code: code, requestID: request, text: refusal.sentence))
         case .operatorAPI(_, _, _, let reply):
             switch refusal {
-            case .reasonMissing: reply(Self.reasonNeeded)
-            case .needsRecords: reply(Self.noStore)
+            case .reasonMissing: reply(Server.reasonNeeded)
+            case .needsRecords: reply(Server.noStore)
             case .notOnline, .needsAccount: reply(OperatorReply(status: 404, message: refusal.sentence))
             case .notStaff, .lengthOutOfRange, .needsReport, .needsPerson: reply(OperatorReply(status: 400, message: refusal.sentence))
             }
@@ -247,12 +256,12 @@ extension Server {
     func answerModeration(_ answer: ModerationAnswer, record: StoreWrite?) {
         switch answer {
         case .staff(let s, let request):
-            guard let record, records != nil else { return s.send(.done(requestID: request)) }
+            guard let record, server.records != nil else { return s.send(.done(requestID: request)) }
             var then = answerDone(s.id, request)
             if case .resolveReport(let reportID, _, _, _) = record {
                 let sessionID = s.id
                 then = { [unowned self] result in
-                    guard let s = self.sessions[sessionID] else { return }
+                    guard let s = self.server.sessions[sessionID] else { return }
                     switch result {
                     case .success(.count(1)): s.send(.done(requestID: request))
                     case .success: s.send(.error(code: .unknownTarget, requestID: request, text: "no open report \(reportID) (unknown, or already resolved)"))
@@ -284,15 +293,15 @@ extension Server {
     // MARK: Operators' actions, from the audit trail
 
     func startAuditPoll() {
-        guard let records else { return }
-        records.lastAuditID = (try? records.store.lastAuditID()) ?? 0
-        startTimer(.audit, afterMillis: Self.auditPollMillis, everyMillis: Self.auditPollMillis) { [unowned self] in self.pollAudit() }
+        guard let records = server.records else { return }
+        lastAuditID = (try? records.store.lastAuditID()) ?? 0
+        server.startTimer(.audit, afterMillis: Self.auditPollMillis, everyMillis: Self.auditPollMillis) { [unowned self] in self.pollAudit() }
     }
 
     func pollAudit() {
-        guard let records, !stopping, !records.auditPollPending else { return }
-        records.auditPollPending = submit(read: .auditSince(afterID: records.lastAuditID, limit: 500)) { [unowned self] result in
-            self.records?.auditPollPending = false
+        guard server.records != nil, !server.stopping, !auditPollPending else { return }
+        auditPollPending = server.submit(read: .auditSince(afterID: lastAuditID, limit: 500)) { [unowned self] result in
+            self.auditPollPending = false
             if case .success(.audit(let entries)) = result { self.applyAudit(entries) }
         }
     }
@@ -302,11 +311,11 @@ extension Server {
     /// wrote itself are skipped: their action was carried out and announced when it was taken,
     /// and doing it again would announce it again (a mute after its unmute, for a moment).
     func applyAudit(_ entries: [AuditEntry]) {
-        guard let records else { return }
-        let now = nowUnixMillis()
+        guard let run = server.records?.run.runID else { return }
+        let now = server.nowUnixMillis()
         for e in entries {
-            records.lastAuditID = max(records.lastAuditID, e.id)
-            guard e.runID != records.run.runID, let account = e.targetAccount else { continue }
+            lastAuditID = max(lastAuditID, e.id)
+            guard e.runID != run, let account = e.targetAccount else { continue }
             let action: TrailRow.Action
             switch e.action {
             case .warn: action = .warn
@@ -318,8 +327,52 @@ extension Server {
             case .resolveReport: action = .resolve
             }
             let row = TrailRow(action: action, actor: e.actor, untilMillis: e.untilMillis, reason: e.reason)
-            let effects = Moderation.trail(row, online: sessions.of(account: account).map(Self.moderated), nowMillis: now, describeUntil: Self.describeUntil)
+            let effects = Moderation.trail(row, online: server.sessions.of(account: account).map(Self.moderated), nowMillis: now, describeUntil: Self.describeUntil)
             performModeration(effects, answer: .none)
         }
+    }
+
+    // MARK: For the operators' API (Server+Operator.swift)
+
+    /// An operator's kick, mute or ban of an account, through the one moderation machine.
+    func forOperator(_ action: ModerationAction, account: String, reason: String, actor: String, now: Int64,
+                             reply: @escaping @Sendable (OperatorReply) -> Void, done: String) {
+        let facts = moderationFacts(account: account)
+        let effects = Moderation.handle(action, by: .operatorAPI(actor: actor), reason: reason, facts: facts, nowMillis: now,
+                                        describeUntil: Self.describeUntil)
+        performModeration(effects, answer: .operatorAPI(done: done, unchanged: nil, sessions: facts.online.count, reply: reply))
+    }
+
+    /// Commits `write` and then answers; without a store, a kick or a mute still happened and
+    /// says that it is not recorded.
+    func record(_ write: StoreWrite, sessions: Int, done: String, reply: @escaping @Sendable (OperatorReply) -> Void, unchanged: String? = nil) {
+        guard server.records != nil else {
+            return reply(OperatorReply(status: 200, message: done + " (not recorded: this server keeps no records)", sessions: sessions))
+        }
+        let queued = server.submit(write) { result in
+            switch result {
+            case .success(.count(0)) where unchanged != nil: reply(OperatorReply(status: 404, message: unchanged!))
+            case .success: reply(OperatorReply(status: 200, message: done, sessions: sessions))
+            case .failure(let error): reply(OperatorReply(status: 500, message: done + ", but the store could not record it: \(error.description)", sessions: sessions))
+            }
+        }
+        guard queued else {
+            return reply(OperatorReply(status: 503, message: done + ", but the store's queue is full and it is not recorded; it ends when the server restarts",
+                                       sessions: sessions))
+        }
+    }
+
+    // MARK: For chat's flood rule and the wording of sanctions
+
+    /// The flood rule's mute (chat's rate limit, Server+Chat), through the same effects as a staff mute.
+    func mute(_ targets: [Session], untilMillis: Int64, reason: String) {
+        performModeration(Moderation.mute(targets.map(Self.moderated), until: untilMillis, reason: reason, describeUntil: Self.describeUntil),
+                          answer: .none)
+    }
+
+    /// "until 2026-11-22 21:05:00 KST", or "for good".
+    static func describeUntil(_ millis: Int64?) -> String {
+        guard let millis, millis != .max else { return "for good" }
+        return "until " + OpeningHours.describe(millis, seconds: true)
     }
 }
