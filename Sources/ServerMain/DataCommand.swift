@@ -77,6 +77,10 @@ struct DataCommand: ParsableCommand {
             let source = try Self.location(from, passwordFile: fromPasswordFile, option: "from")
             let destination = try Self.location(to, passwordFile: toPasswordFile, option: "to")
             guard source != destination else { throw ValidationError("--from and --to name the same database") }
+            if case .file(let path) = source, !FileManager.default.fileExists(atPath: path) {
+                printError("seoulworld data copy: no SQLite database at \(path): check --from (nothing was written)")
+                throw ExitCode(1)
+            }
             let reader: any StoreCopying, writer: any StoreCopying
             do {
                 reader = try source.open(.readOnly)
