@@ -30,11 +30,15 @@ simulate-city: deps
 	$(SWIFT) run -c release seoulworld simulate-city --seeds $${SEEDS:-20} --minutes $${MINUTES:-30} $(ARGS)
 
 # The whole test suite (Swift Testing). The build comes first so that the seoulworld binary
-# exists: the crash test runs it as a child process and kills it.
+# exists: the crash test runs it as a child process and kills it. The tests' temporary files
+# (databases, logs, recordings, the throwaway PostgreSQL) go into one folder of this run's,
+# readable by the users the tests run things as (postgres, nobody), removed when they end.
 test:
 	@scripts/install-deps.sh --test
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --disable-xctest
+	@scratch=$$(mktemp -d /tmp/seoulworld-tests.XXXXXX) && chmod 755 "$$scratch" && \
+	    echo "$(SWIFT) test --disable-xctest  (temporary files in $$scratch)" && \
+	    TMPDIR="$$scratch" $(SWIFT) test --disable-xctest; status=$$?; rm -rf "$$scratch"; exit $$status
 
 # The admin page in headless Chromium (scripts/e2e.py; docs/ADMIN.md): a server, BOTS bots
 # (default 200), the page's own view of them checked, a screenshot in .build/e2e-map.png.
