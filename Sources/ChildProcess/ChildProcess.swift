@@ -35,6 +35,12 @@ public struct ChildProcess {
         public var description: String
     }
 
+    /// A product the same `swift build` put beside the running test bundle (the `seoulworld`
+    /// command, for the tests that run it as a child).
+    public static func builtBesideTests(_ name: String) -> String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name).path
+    }
+
     /// Runs `executable` with `arguments` and waits at most `deadlineSeconds` for it to end.
     public static func run(_ executable: String, _ arguments: [String], input: Data? = nil,
                            environment: [String: String]? = nil, deadlineSeconds: Double) throws -> Outcome {

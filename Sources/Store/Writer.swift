@@ -4,11 +4,10 @@
 //
 //   loop thread                         writer thread
 //   submit(write, ticket) ──queue──▶    take everything queued (at most batchMax)
-//   submit(read:, ticket)                 (false when full: the caller
-//                                         BEGIN IMMEDIATE; apply each write; COMMIT (one fsync)
-//      decides, per kind of write)       on failure: each write again in its own transaction,
-//                                         so one bad write cannot take the others down
-//                                         then each read, in its own read transaction
+//   submit(read:, ticket)                BEGIN IMMEDIATE; apply each write; COMMIT (one fsync)
+//     (false when full: the caller       on failure: each write again in its own transaction,
+//      decides, per kind of write)       so one bad write cannot take the others down;
+//                                         then each read, in a read transaction of its own
 //   takeCompleted() ◀──completed──       append a completion per ticket, call onCompleted()
 //                                         (the server wakes its loop with uv_async_send)
 //
@@ -110,10 +109,27 @@ public final class StoreWriter: @unchecked Sendable {
     }
 
     /// Queues a read, answered in the writer's order (see the file's invariant 3); false as
-    /// for a write.
+    /// for a write. While the backend is unreachable a read is answered at once with a failure
+    /// (it could only be answered after the writes waiting ahead of it).
     public func submit(read: StoreRead, ticket: UInt64) -> Bool {
         precondition(ticket != 0, "a read is for an answer: it needs a ticket")
+        condition.lock()
+        let down = figuresState.unavailable && !stopping
+        if down {
+            figuresState.submitted += 1
+            figuresState.reads += 1
+            completed.append(Completion(ticket: ticket, result: .failure(Self.readRefused(read, "the database cannot be reached"))))
+        }
+        condition.unlock()
+        if down {
+            onCompleted()
+            return true
+        }
         return enqueue(.read(read), ticket: ticket)
+    }
+
+    static func readRefused(_ r: StoreRead, _ why: String) -> StoreError {
+        StoreError("the \(r.kind) read waits behind writes that cannot be stored: \(why)")
     }
 
     private func enqueue(_ job: Item.Job, ticket: UInt64) -> Bool {
@@ -199,7 +215,7 @@ public final class StoreWriter: @unchecked Sendable {
             }
             condition.unlock()
 
-            guard let results = commitWhenReachable(batch) else {
+            guard let results = commitWhenReachable(&batch) else {
                 // Stopping while the backend is unreachable: what is left is not stored.
                 condition.lock()
                 let lost = batch.count + queue.count
@@ -227,11 +243,14 @@ public final class StoreWriter: @unchecked Sendable {
             figuresState.committed += ok
             figuresState.failed += bad
             figuresState.reads += reads
-            if ok + bad > 0 { figuresState.transactions += 1 }
-            let micros = UInt32(clamping: (now &- batch[0].submittedAt) / 1_000)
-            figuresState.commitMicros.append(micros)
-            if figuresState.commitMicros.count > Self.commitSamplesMax {
-                figuresState.commitMicros.removeFirst(figuresState.commitMicros.count - Self.commitSamplesMax)
+            // A batch of reads alone is no transaction, and its time is no commit's.
+            if ok + bad > 0 {
+                figuresState.transactions += 1
+                let micros = UInt32(clamping: (now &- batch[0].submittedAt) / 1_000)
+                figuresState.commitMicros.append(micros)
+                if figuresState.commitMicros.count > Self.commitSamplesMax {
+                    figuresState.commitMicros.removeFirst(figuresState.commitMicros.count - Self.commitSamplesMax)
+                }
             }
             condition.unlock()
             if published { onCompleted() }
@@ -244,8 +263,11 @@ public final class StoreWriter: @unchecked Sendable {
     }
 
     /// Commits the batch, waiting out an unreachable backend (with a doubling pause); nil when
-    /// asked to stop meanwhile.
-    func commitWhenReachable(_ batch: [Item]) -> [Result<StoreOutcome, StoreError>]? {
+    /// asked to stop meanwhile. The batch's reads are not kept waiting: once the backend is
+    /// found unreachable they are answered with a failure at once and taken out of the batch
+    /// (a read cannot be answered before the writes submitted ahead of it commit, and its asker,
+    /// a sign-in or the audit poll, would rather hear now than wait out the outage).
+    func commitWhenReachable(_ batch: inout [Item]) -> [Result<StoreOutcome, StoreError>]? {
         var pauseMillis = 100
         var lastTry = false
         while true {
@@ -266,6 +288,7 @@ public final class StoreWriter: @unchecked Sendable {
                     figuresState.unavailablePeriods += 1
                 }
                 condition.unlock()
+                failReads(&batch, because: down)
                 if first {
                     onProblem("\(backend.name) cannot be reached (\(down)); keeping \(batch.count) writes and trying again, new writes queue up to \(queueMax)")
                 }
@@ -277,6 +300,24 @@ public final class StoreWriter: @unchecked Sendable {
                 pauseMillis = min(pauseMillis * 2, Self.unavailableBackoffMaxMillis)
             }
         }
+    }
+
+    /// Answers the reads of the batch and of the queue with a failure and takes them out (the
+    /// backend was just found unreachable; reads submitted from now on fail in `submit`).
+    private func failReads(_ batch: inout [Item], because down: StoreUnavailable) {
+        var failed: [Completion] = []
+        func fail(_ item: Item) -> Bool {
+            guard case .read(let r) = item.job else { return false }
+            failed.append(Completion(ticket: item.ticket, result: .failure(Self.readRefused(r, down.description))))
+            return true
+        }
+        batch.removeAll(where: fail)
+        condition.lock()
+        queue.removeAll(where: fail)
+        completed.append(contentsOf: failed)
+        figuresState.reads += failed.count
+        condition.unlock()
+        if !failed.isEmpty { onCompleted() }
     }
 
     /// The batch's writes in one transaction (`commitWrites`), then its reads, each in its

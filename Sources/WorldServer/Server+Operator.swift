@@ -161,11 +161,7 @@ extension Server {
                                 done: "banned '\(account)' \(ModerationSubsystem.describeUntil(until))")
         case .resolveReport(let id, let resolution):
             guard !clean(resolution).isEmpty else { return reply(OperatorReply(status: 400, message: "say how the report was resolved: it goes into the audit trail")) }
-            let effects = Moderation.handle(.resolve(reportID: id), by: .operatorAPI(actor: actor), reason: resolution,
-                                            facts: ModerationFacts(subject: .report, online: [], keepsRecords: records != nil),
-                                            nowMillis: now, describeUntil: ModerationSubsystem.describeUntil)
-            moderation.performModeration(effects, answer: .operatorAPI(done: "report \(id) resolved", unchanged: "no open report \(id) (unknown, or already resolved)",
-                                                            sessions: 0, reply: reply))
+            moderation.resolveForOperator(reportID: id, resolution: resolution, actor: actor, now: now, reply: reply)
         }
     }
 

@@ -236,11 +236,12 @@ extension Server {
     func storeCompleted() {
         guard let records else { return }
         records.writer.takeCompleted(into: &records.completions)
-        let done = records.completions
-        records.completions.removeAll(keepingCapacity: true)
-        for completion in done {
+        // The handlers never touch `completions` (only takeCompleted fills it), so the scratch
+        // array is read in place and kept with its capacity, with no copy per wake-up.
+        for completion in records.completions {
             records.waiting.removeValue(forKey: completion.ticket)?(completion.result)
         }
+        records.completions.removeAll(keepingCapacity: true)
     }
 
     /// Deletes one small batch of rows older than the keeping period, on the writer thread.

@@ -172,6 +172,15 @@ func scratch() throws -> PostgresScratch { try PostgresScratch.shared.get() }
         var refused = 0
         for i in 21...100 where !writer.submit(.bugReport(report(run: run.runID, text: "flood \(i)", at: 3_000)), ticket: UInt64(i)) { refused += 1 }
         #expect(refused > 0 && writer.figures().queueDepth <= 64)
+        // A read meanwhile is answered at once, with a failure, not kept waiting behind the writes.
+        #expect(writer.submit(read: .standing(accountID: "kim", nowMillis: 3_000), ticket: 500))
+        let refusedRead = completions(writer, count: 1, seconds: 2)
+        #expect(refusedRead.map(\.ticket) == [500])
+        if case .failure(let error) = refusedRead.first?.result {
+            #expect(error.description.contains("cannot be stored"), "\(error)")
+        } else {
+            Issue.record("the read while the server is down fails: \(refusedRead)")
+        }
         try pg.up()
         let answers = completions(writer, count: 99 - refused)
         #expect(answers.count == 99 - refused && answers.allSatisfy { (try? $0.result.get()) != nil })

@@ -110,7 +110,7 @@ func report(run: Int64, text: String, at: Int64) -> BugReport {
     /// Runs the seoulworld binary built beside the tests as the user `nobody` (runuser), from a
     /// copy that `nobody` can reach when the build folder is not (a clone under /root).
     static func asNobody(_ arguments: [String]) throws -> ChildProcess.Outcome {
-        let built = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("seoulworld").path
+        let built = ChildProcess.builtBesideTests("seoulworld")
         try #require(FileManager.default.isExecutableFile(atPath: built), "build the seoulworld binary first (`swift build`): \(built)")
         var binary = built
         var reachable = true

@@ -201,7 +201,9 @@ func json(_ data: Data) -> Any? { try? JSONSerialization.jsonObject(with: data) 
         let database = try pg.database()
         let directory = NSTemporaryDirectory() + "seoulworld-admin-pg-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let child = try ChildServer(arguments: ["--store", database.description, "--worlds", Shipped.worlds.path], logPath: directory + "/server.log")
+        try Self.encodeHexForTests(Shipped.secret).write(toFile: directory + "/secret", atomically: true, encoding: .utf8)
+        let child = try ChildServer(arguments: ["--store", database.description, "--token-secret-file", directory + "/secret", "--worlds", Shipped.worlds.path],
+                                    logPath: directory + "/server.log")
         try #require(child.port != 0, "the server did not start: \(child.log)")
         defer { child.kill(SIGTERM) }
         let deadline = Date().addingTimeInterval(10)
@@ -244,6 +246,13 @@ func json(_ data: Data) -> Any? { try? JSONSerialization.jsonObject(with: data) 
         let (status, output) = try Self.promtool(metrics)
         #expect(status == 0, "promtool: \(output)")
         #expect(client.bugReportsFiled.isEmpty, "nothing is acknowledged while the database is down")
+        // A member signing in meanwhile: the standing cannot be read, and the answer says so at
+        // once (internalError, try again shortly) instead of holding the sign-in.
+        let member = try WorldClient(loop: loop, server: SocketAddress(host: "127.0.0.1", port: child.port),
+                                     credentials: .member(token: ChatServerTests.token("citizen-down")))
+        drive(loop, [client, member], seconds: 10) { member.closed }
+        #expect(member.welcome == nil && member.errors.last?.code == .internalError && member.errors.last?.text.contains("try again") == true,
+                "\(member.errors.map { "\($0.code) \($0.text)" })")
         let reportsDown = fetch(base + "/api/reports")
         #expect(reportsDown.status == 503 && String(decoding: reportsDown.body, as: UTF8.self).contains("cannot be reached"),
                 "the reports page says the database is away: \(reportsDown.status) \(String(decoding: reportsDown.body, as: UTF8.self))")

@@ -7,6 +7,7 @@
 // as crashed only after a minute without a heartbeat (docs/DATA.md, section 7).
 
 import Transport
+import ChildProcess
 import Foundation
 import GRDB
 import PostgresScratch
@@ -28,9 +29,7 @@ final class ChildServer {
     }
 
     /// The `seoulworld` binary built beside the test bundle (`swift build` puts every product there).
-    static var binary: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("seoulworld").path
-    }
+    static var binary: String { ChildProcess.builtBesideTests("seoulworld") }
 
     init(arguments: [String], logPath: String) throws {
         self.logPath = logPath

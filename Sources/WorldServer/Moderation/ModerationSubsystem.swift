@@ -343,6 +343,15 @@ final class ModerationSubsystem {
         performModeration(effects, answer: .operatorAPI(done: done, unchanged: nil, sessions: facts.online.count, reply: reply))
     }
 
+    /// An operator's resolution of a report, through the same machine.
+    func resolveForOperator(reportID id: Int64, resolution: String, actor: String, now: Int64, reply: @escaping @Sendable (OperatorReply) -> Void) {
+        let effects = Moderation.handle(.resolve(reportID: id), by: .operatorAPI(actor: actor), reason: resolution,
+                                        facts: ModerationFacts(subject: .report, online: [], keepsRecords: server.records != nil),
+                                        nowMillis: now, describeUntil: Self.describeUntil)
+        performModeration(effects, answer: .operatorAPI(done: "report \(id) resolved", unchanged: "no open report \(id) (unknown, or already resolved)",
+                                                        sessions: 0, reply: reply))
+    }
+
     /// Commits `write` and then answers; without a store, a kick or a mute still happened and
     /// says that it is not recorded.
     func record(_ write: StoreWrite, sessions: Int, done: String, reply: @escaping @Sendable (OperatorReply) -> Void, unchanged: String? = nil) {
