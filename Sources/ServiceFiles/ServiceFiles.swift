@@ -56,3 +56,25 @@ extension DeskCatalog {
         return try parse(desks: files, holidays: holidays, desksDirectory: desksDirectory)
     }
 }
+
+extension TaxTables {
+    /// Loads `directory/car.json`, `property.json` and `acquisition.json` (services/tax/).
+    public static func load(directory: String) throws(LoadError) -> TaxTables {
+        var files: [String: Data] = [:]
+        for name in ["car.json", "property.json", "acquisition.json"] {
+            if let data = FileManager.default.contents(atPath: (directory as NSString).appendingPathComponent(name)) { files[name] = data }
+        }
+        return try parse(files: files, directory: directory)
+    }
+}
+
+extension TaxFAQ {
+    /// Loads `directory/faq.json` (services/tax/).
+    public static func load(directory: String) throws(LoadError) -> TaxFAQ {
+        let path = (directory as NSString).appendingPathComponent("faq.json")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LoadError(description: "cannot read \(path): the tax FAQ (pass --services with the folder holding tax/faq.json)")
+        }
+        return try parse(data, path: path)
+    }
+}

@@ -1,0 +1,263 @@
+// Tax Square's FAQ bot: a question in Korean or English answered from `services/tax/faq.json`
+// by retrieval, or "I do not know" with the way to a counsellor. No model, no network: features
+// that survive Korean particles and spacing (character bigrams within each Korean word, so
+// "자동차세는" and "자동차세" share "자동", "동차", "차세", and its syllables at a low weight),
+// English words cut to a rough stem with their character trigrams, all weighted by inverse
+// document frequency over the FAQ's own text. An entry scores the better of the best cosine of
+// the question with one of its phrasings and the cosine with the entry as a whole (phrasings,
+// keywords and answer). A feature the FAQ never uses lowers the score (a question mostly about
+// something else). Below `threshold` the bot says it does not know. The features and the
+// threshold were chosen on a development set and then measured once on a held-out one written
+// afterwards (Tests/ServicesTests/Fixtures/tax/).
+
+import Foundation
+
+public struct TaxFAQ: Sendable {
+    public struct Entry: Sendable, Hashable {
+        public var id: String
+        /// "car", "property", "acquisition" or "general" (answers any question).
+        public var topic: String
+        public var questions: [String]
+        public var keywords: [String]
+        public var answer: Bilingual
+        public var sources: [String]
+    }
+
+    public enum Reply: Sendable, Hashable {
+        /// The entry that answers, with its score (0 to 1).
+        case answer(Entry, score: Double)
+        /// Nothing scored `threshold` or more; `best` is the best score seen.
+        case unknown(best: Double)
+        /// The question is about a national tax, which the city does not collect.
+        case nationalTax(term: String)
+    }
+
+    public let entries: [Entry]
+    /// The desk a "does not know" sends the citizen to (services/desks/).
+    public let desk: String
+    public let threshold: Double
+    /// Words naming each topic, and the national taxes' names.
+    public let topics: [(id: String, terms: [String])]
+    public let outside: [String]
+    /// The features' weights, chosen on the development set.
+    public struct Tuning: Sendable, Hashable {
+        /// A Korean syllable counts this much of a bigram.
+        public var syllable = 0.4
+        /// An English word's character trigram counts this much of the word.
+        public var trigram = 0.6
+        /// A feature the FAQ never uses weighs this share of the rarest feature's weight.
+        public var unseen = 1.0
+        public init() {}
+    }
+    let tuning: Tuning
+    public static let defaultThreshold = 0.25
+    public static let questionBytesMax = 1_000
+
+    let idf: [String: Double]
+    /// The weight of a feature the FAQ never uses: that of one used in no document.
+    let unseenWeight: Double
+    /// Per entry: its phrasings' vectors and the whole entry's.
+    let vectors: [(questions: [[String: Double]], whole: [String: Double])]
+
+    public struct LoadError: Error, CustomStringConvertible, Sendable {
+        public var description: String
+        public init(description: String) { self.description = description }
+    }
+
+    struct File: Decodable {
+        struct E: Decodable { var id: String; var topic: String; var questions: [String]; var keywords: [String]?; var answer: Bilingual; var sources: [String] }
+        struct Topic: Decodable { var id: String; var terms: [String] }
+        var formatVersion: Int
+        var checked: String
+        var desk: String
+        var topics: [Topic]
+        var outside: [String]
+        var entries: [E]
+    }
+
+    public static func parse(_ data: Data, path: String, threshold: Double = defaultThreshold) throws(LoadError) -> TaxFAQ {
+        let file: File
+        do { file = try JSONDecoder().decode(File.self, from: data) } catch {
+            throw LoadError(description: "\(path) is not a tax FAQ file: \(TaxTables.describe(error))")
+        }
+        guard file.formatVersion == 1 else { throw LoadError(description: "\(path): formatVersion \(file.formatVersion) is not 1") }
+        var seen = Set<String>()
+        for (i, e) in file.entries.enumerated() {
+            guard !e.id.isEmpty, seen.insert(e.id).inserted else { throw LoadError(description: "\(path): entries[\(i)].id '\(e.id)' is empty or used twice") }
+            guard !e.questions.isEmpty else { throw LoadError(description: "\(path): entries[\(i)] (\(e.id)) has no questions") }
+            guard !e.answer.ko.isEmpty, !e.answer.en.isEmpty else { throw LoadError(description: "\(path): entries[\(i)] (\(e.id)) needs an answer in ko and en") }
+            guard !e.sources.isEmpty else { throw LoadError(description: "\(path): entries[\(i)] (\(e.id)) names no source") }
+        }
+        guard !file.entries.isEmpty else { throw LoadError(description: "\(path): no entries") }
+        let topicIDs = Set(file.topics.map(\.id)).union(["general"])
+        for (i, e) in file.entries.enumerated() where !topicIDs.contains(e.topic) {
+            throw LoadError(description: "\(path): entries[\(i)] (\(e.id)): topic '\(e.topic)' is not one of \(topicIDs.sorted().joined(separator: ", "))")
+        }
+        return TaxFAQ(entries: file.entries.map { Entry(id: $0.id, topic: $0.topic, questions: $0.questions, keywords: $0.keywords ?? [], answer: $0.answer, sources: $0.sources) },
+                      desk: file.desk, topics: file.topics.map { ($0.id, $0.terms) }, outside: file.outside, threshold: threshold)
+    }
+
+    public init(entries: [Entry], desk: String, topics: [(id: String, terms: [String])] = [], outside: [String] = [],
+                threshold: Double = defaultThreshold, tuning: Tuning = Tuning()) {
+        self.tuning = tuning
+        self.topics = topics
+        self.outside = outside
+        self.entries = entries
+        self.desk = desk
+        self.threshold = threshold
+        // Document frequency over every phrasing and answer.
+        func whole(_ e: Entry) -> String { (e.questions + e.keywords + [e.answer.ko, e.answer.en]).joined(separator: "\n") }
+        var documents: [[String: Double]] = []
+        for e in entries {
+            for q in e.questions { documents.append(Self.features(q, tuning)) }
+            documents.append(Self.features(whole(e), tuning))
+        }
+        var df: [String: Int] = [:]
+        for d in documents { for k in d.keys { df[k, default: 0] += 1 } }
+        let n = Double(documents.count)
+        var idf: [String: Double] = [:]
+        for (k, c) in df { idf[k] = log((n + 1) / (Double(c) + 1)) + 1 }
+        self.idf = idf
+        unseenWeight = (log(n + 1) + 1) * tuning.unseen
+        func weigh(_ f: [String: Double]) -> [String: Double] { Self.normalised(f, idf: idf) }
+        vectors = entries.map { e in (e.questions.map { weigh(Self.features($0, tuning)) }, weigh(Self.features(whole(e), tuning))) }
+    }
+
+    /// The best entry for `question`, or `unknown`; ties go to the earlier entry.
+    public func reply(_ question: String) -> Reply {
+        let mentioned = mentions(question)
+        if mentioned.topics.isEmpty, let term = mentioned.outside { return .nationalTax(term: term) }
+        let ranked = rank(question)
+        guard let best = ranked.first else { return .unknown(best: 0) }
+        return best.score >= threshold ? .answer(entries[best.index], score: best.score) : .unknown(best: best.score)
+    }
+
+    /// The topics a question names, and the first national tax it names.
+    public func mentions(_ question: String) -> (topics: Set<String>, outside: String?) {
+        let folded = question.precomposedStringWithCompatibilityMapping.lowercased()
+        let compact = String(folded.unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init))
+        // English words, stemmed, between spaces: " capital gain tax ".
+        var words: [String] = []
+        var word = ""
+        for scalar in folded.unicodeScalars {
+            if scalar.isASCII, scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" { word.unicodeScalars.append(scalar) } else if !word.isEmpty { words.append(Self.stem(word)); word = "" }
+        }
+        if !word.isEmpty { words.append(Self.stem(word)) }
+        let english = " " + words.joined(separator: " ") + " "
+        func names(_ term: String) -> Bool {
+            if term.unicodeScalars.allSatisfy(\.isASCII) {
+                return english.contains(" " + term.lowercased().split(separator: " ").map { Self.stem(String($0)) }.joined(separator: " ") + " ")
+            }
+            return compact.contains(String(term.unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init)))
+        }
+        let named = Set(topics.filter { $0.terms.contains(where: names) }.map(\.id))
+        return (named, outside.first(where: names))
+    }
+
+    /// Every entry's score, best first; entries of a topic the question does not name are left
+    /// out when it names one.
+    public func rank(_ question: String) -> [(index: Int, score: Double)] {
+        let named = mentions(question).topics
+        let q = Self.normalised(Self.features(String(question.utf8.prefix(Self.questionBytesMax)) ?? question, tuning), idf: idf, unseen: unseenWeight)
+        guard !q.isEmpty else { return [] }
+        var out: [(Int, Double)] = []
+        for (i, v) in vectors.enumerated() where named.isEmpty || entries[i].topic == "general" || named.contains(entries[i].topic) {
+            let score = max(v.questions.map { Self.dot(q, $0) }.max() ?? 0, Self.dot(q, v.whole))
+            out.append((i, score))
+        }
+        return out.sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
+    }
+
+    // MARK: Features
+
+    static let englishStopWords: Set<String> = [
+        "a", "an", "the", "is", "are", "was", "be", "do", "does", "did", "i", "my", "me", "we", "our", "you", "your", "it", "its",
+        "of", "to", "in", "on", "for", "at", "by", "and", "or", "if", "can", "will", "what", "whats", "which",
+        "there", "this", "that", "with", "so", "still", "get", "about", "any", "s",
+    ]
+
+    static func isHangul(_ s: Unicode.Scalar) -> Bool { (0xAC00...0xD7A3).contains(s.value) || (0x3131...0x318E).contains(s.value) }
+
+    /// Crude English stemming, enough to meet "prepaying" with "prepay" and "homes" with "home".
+    static func stem(_ w: String) -> String {
+        for suffix in ["ing", "ies", "es", "ed", "s"] where w.count > suffix.count + 2 && w.hasSuffix(suffix) {
+            return String(w.dropLast(suffix.count)) + (suffix == "ies" ? "y" : "")
+        }
+        return w
+    }
+
+    static func features(_ text: String, _ tuning: Tuning) -> [String: Double] {
+        let folded = text.precomposedStringWithCompatibilityMapping.lowercased()
+        var out: [String: Double] = [:]
+        var hangulRun: [Unicode.Scalar] = []
+        var word = ""
+        func flushHangul() {
+            for scalar in hangulRun { out["s:" + String(Character(scalar)), default: 0] += tuning.syllable }
+            if hangulRun.count == 1 { out["k:" + String(Character(hangulRun[0])), default: 0] += 1 }
+            if hangulRun.count >= 2 {
+                for i in 0..<(hangulRun.count - 1) {
+                    var s = String.UnicodeScalarView()
+                    s.append(hangulRun[i]); s.append(hangulRun[i + 1])
+                    out["k:" + String(s), default: 0] += 1
+                }
+            }
+            hangulRun = []
+        }
+        func flushWord() {
+            defer { word = "" }
+            guard !word.isEmpty, !englishStopWords.contains(word) else { return }
+            let w = stem(word)
+            out["w:" + w, default: 0] += 1
+            let chars = Array("^" + w + "$")
+            if chars.count >= 3 {
+                for i in 0...(chars.count - 3) { out["t:" + String(chars[i..<(i + 3)]), default: 0] += tuning.trigram }
+            }
+        }
+        for scalar in folded.unicodeScalars {
+            if isHangul(scalar) {
+                flushWord()
+                hangulRun.append(scalar)
+            } else if scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) {
+                flushHangul()
+                // "2000cc" is two words: a number and a unit.
+                let digit = ("0"..."9").contains(scalar)
+                if let last = word.unicodeScalars.last, ("0"..."9").contains(last) != digit { flushWord() }
+                word.unicodeScalars.append(scalar)
+            } else {
+                flushWord()
+                flushHangul()
+            }
+        }
+        flushWord()
+        flushHangul()
+        return out
+    }
+
+    /// The tf-idf vector of `f`, of length 1. A feature the FAQ never uses counts in the length
+    /// at the rarest weight (so a question mostly about something else scores low) but matches
+    /// nothing.
+    static func normalised(_ f: [String: Double], idf: [String: Double], unseen: Double? = nil) -> [String: Double] {
+        var v: [String: Double] = [:]
+        var norm = 0.0
+        for (k, tf) in f {
+            if let w = idf[k] {
+                let x = tf * w
+                v[k] = x
+                norm += x * x
+            } else if let unseen {
+                norm += (tf * unseen) * (tf * unseen)
+            }
+        }
+        guard norm > 0 else { return [:] }
+        let s = 1 / norm.squareRoot()
+        for k in v.keys { v[k]! *= s }
+        return v
+    }
+
+    static func dot(_ a: [String: Double], _ b: [String: Double]) -> Double {
+        let (small, large) = a.count <= b.count ? (a, b) : (b, a)
+        var s = 0.0
+        for (k, x) in small { if let y = large[k] { s += x * y } }
+        return s
+    }
+}
