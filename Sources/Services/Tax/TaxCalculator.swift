@@ -83,7 +83,7 @@ public enum TaxCalculator {
         if let cc = c.cc {
             let band = r.bands.first { $0.upToCc.map { cc <= $0 } ?? true }!
             annual = cc * band.wonPerCc
-            lines.append(TaxLine(id: "displacement", label: Bilingual(ko: "배기량 × cc당 세액", en: "Displacement × tax per cc"),
+            lines.append(TaxLine(id: "displacement", label: Bilingual(ko: "배기량 (cc) × cc당 세액", en: "Displacement (cc) × tax per cc"),
                                  base: cc, rate: "\(band.wonPerCc) won per cc", amount: annual, article: r.bandsArticle))
             let age = year - c.firstRegisteredYear + 1
             if age >= r.ageFrom {
@@ -160,7 +160,9 @@ public enum TaxCalculator {
         let special = c.singleHome && c.officialPrice <= r.specialUpToPrice
         let parts = progressive(base, special ? r.specialBrackets : r.brackets)
         for (i, p) in parts.enumerated() {
-            lines.append(TaxLine(id: "bracket-\(i + 1)", label: Bilingual(ko: "\(Won.grouped(p.from))원 초과분 \(Won.grouped(p.part))원", en: "The \(Won.grouped(p.part)) won above \(Won.grouped(p.from))"),
+            let label = p.from == 0 ? Bilingual(ko: "처음 \(Won.grouped(p.part))원", en: "The first \(Won.grouped(p.part)) won")
+                : Bilingual(ko: "\(Won.grouped(p.from))원 초과분 \(Won.grouped(p.part))원", en: "The \(Won.grouped(p.part)) won above \(Won.grouped(p.from))")
+            lines.append(TaxLine(id: "bracket-\(i + 1)", label: label,
                                  base: p.part, rate: p.rate.description, amount: p.amount, article: special ? r.specialArticle : r.bracketsArticle))
         }
         let main = cut("property-tax", Bilingual(ko: special ? "재산세 (1세대 1주택 특례세율)" : "재산세", en: special ? "Property tax (the single-home rate)" : "Property tax"),
@@ -249,5 +251,52 @@ public enum TaxCalculator {
 extension Rate {
     func adding(_ other: Rate) -> Rate {
         Rate(numerator * other.denominator + other.numerator * denominator, denominator * other.denominator)
+    }
+}
+
+// MARK: As JSON (the CLI's --format json and the admin API): amounts in won as integers.
+
+extension TaxWorking: Encodable {
+    enum Keys: String, CodingKey { case tax, date, table, total, lines, payments, options, notIncluded, warnings }
+    enum TableKeys: String, CodingKey { case from, checked }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(kind.rawValue, forKey: .tax)
+        try c.encode(date.description, forKey: .date)
+        var t = c.nestedContainer(keyedBy: TableKeys.self, forKey: .table)
+        try t.encode(tableFrom.description, forKey: .from)
+        try t.encode(tableChecked.description, forKey: .checked)
+        try c.encode(total, forKey: .total)
+        try c.encode(lines, forKey: .lines)
+        try c.encode(payments, forKey: .payments)
+        try c.encode(options, forKey: .options)
+        try c.encode(notIncluded, forKey: .notIncluded)
+        try c.encode(warnings, forKey: .warnings)
+    }
+}
+
+extension TaxLine: Encodable {
+    enum Keys: String, CodingKey { case id, ko, en, base, rate, beforeCut, amount, article }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(label.ko, forKey: .ko)
+        try c.encode(label.en, forKey: .en)
+        try c.encodeIfPresent(base, forKey: .base)
+        try c.encodeIfPresent(rate, forKey: .rate)
+        try c.encodeIfPresent(beforeCut, forKey: .beforeCut)
+        try c.encode(amount, forKey: .amount)
+        try c.encode(article, forKey: .article)
+    }
+}
+
+extension TaxPayment: Encodable {
+    enum Keys: String, CodingKey { case id, ko, en, amount }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(label.ko, forKey: .ko)
+        try c.encode(label.en, forKey: .en)
+        try c.encode(amount, forKey: .amount)
     }
 }

@@ -101,7 +101,8 @@ public struct TaxFAQ: Sendable {
                 threshold: Double = defaultThreshold, tuning: Tuning = Tuning()) {
         self.tuning = tuning
         self.topics = topics
-        self.outside = outside
+        // Longest first, so that "양도소득세" is named rather than the "소득세" inside it.
+        self.outside = outside.sorted { $0.count > $1.count || ($0.count == $1.count && $0 < $1) }
         self.entries = entries
         self.desk = desk
         self.threshold = threshold
