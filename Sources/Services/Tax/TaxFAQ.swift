@@ -177,7 +177,7 @@ public struct TaxFAQ: Sendable {
         "there", "this", "that", "with", "so", "still", "get", "about", "any", "s",
     ]
 
-    static func isHangul(_ s: Unicode.Scalar) -> Bool { (0xAC00...0xD7A3).contains(s.value) || (0x3131...0x318E).contains(s.value) }
+    public static func isHangul(_ s: Unicode.Scalar) -> Bool { (0xAC00...0xD7A3).contains(s.value) || (0x3131...0x318E).contains(s.value) }
 
     /// Crude English stemming, enough to meet "prepaying" with "prepay" and "homes" with "home".
     static func stem(_ w: String) -> String {
