@@ -4,6 +4,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import Services
 import Store
 import WorldFiles
 import WorldServer
@@ -70,6 +71,28 @@ extension AdminServer {
                 let report = try store.stats(StatsRequest(fromMillis: from, toMillis: startOfToday + 86_400_000, period: period,
                                                           spaceID: nil, timeZone: zone, nowMillis: now))
                 return Self.json(report)
+            }
+        }
+        // Tax Square's calculator and FAQ bot, on the tables the server loaded (docs/ADMIN.md).
+        router.get("api/tax/ask") { [self] request, _ in
+            if let refused = refusal(request, .read) { return refused }
+            guard let square = server.configuration.taxSquare else { return Self.error(.serviceUnavailable, "Tax Square is not running on this server (started without services/tax)") }
+            guard let q = request.uri.queryParameters["q"].map(String.init), !q.trimmingCharacters(in: .whitespaces).isEmpty else {
+                return Self.error(.badRequest, "ask with ?q=the question (Korean or English, at most \(TaxFAQ.questionBytesMax) bytes)")
+            }
+            guard q.utf8.count <= TaxFAQ.questionBytesMax else { return Self.error(.badRequest, "the question is longer than \(TaxFAQ.questionBytesMax) bytes") }
+            return Self.json(TaxFAQAnswerJSON(square.faq.reply(q), desk: square.faq.desk))
+        }
+        router.get("api/tax/:tax") { [self] request, context in
+            if let refused = refusal(request, .read) { return refused }
+            guard let square = server.configuration.taxSquare else { return Self.error(.serviceUnavailable, "Tax Square is not running on this server (started without services/tax)") }
+            let name = try context.parameters.require("tax")
+            guard let kind = TaxKind(rawValue: name) else { return Self.error(.notFound, "no tax '\(name)': car, property, acquisition, or ask?q=") }
+            let fields = request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
+            do throws(TaxInputError) {
+                return Self.json(try TaxCalculator.calculate(try TaxRequest.parse(kind, fields: fields), tables: square.tables))
+            } catch {
+                return Self.json(TaxRefusalJSON(error: error.description, field: error.field), status: .badRequest)
             }
         }
         router.post("api/notice") { [self] request, context in
@@ -328,4 +351,10 @@ struct ReportJSON: Encodable {
         resolvedAtMillis = r.resolvedAtMillis
         resolution = r.resolution
     }
+}
+
+/// A refused calculation: the message, and the field it names.
+struct TaxRefusalJSON: Encodable {
+    var error: String
+    var field: String
 }

@@ -65,6 +65,9 @@ struct Serve: ParsableCommand {
     @Flag(help: "Serve no service desks (for a set of world files without the service spaces).")
     var noDesks = false
 
+    @Flag(help: "Serve no Tax Square calculator or FAQ (for a set of world files without Tax Square).")
+    var noTaxSquare = false
+
     @Option(help: "For rehearsals and load tests: the desks' opening hours run on a clock that starts at this Seoul time (\"2026-11-23 10:00\") and then advances in real time. Everything else keeps the real clock.")
     var deskClockStart: String?
 
@@ -159,6 +162,17 @@ struct Serve: ParsableCommand {
                 throw ExitCode(1)
             }
             logger.info("service desks loaded", metadata: ["services": "\(servicesDirectory)", "desks": "\(configuration.desks!.desks.map(\.id).joined(separator: ", "))"])
+        }
+        if !noTaxSquare {
+            let taxDirectory = (servicesDirectory as NSString).appendingPathComponent("tax")
+            do {
+                configuration.taxSquare = TaxSquare(tables: try TaxTables.load(directory: taxDirectory), faq: try TaxFAQ.load(directory: taxDirectory))
+            } catch {
+                printError("seoulworld: Tax Square cannot start (\(taxDirectory)): \(error)")
+                printError("  (its tables and FAQ are services/tax/*.json; run without it: --no-tax-square)")
+                throw ExitCode(1)
+            }
+            logger.info("Tax Square loaded", metadata: ["tables": "\(taxDirectory)", "faq": "\(configuration.taxSquare!.faq.entries.count) entries"])
         }
         let board = noAdmin ? nil : OperatorBoard()
         configuration.operatorBoard = board

@@ -187,32 +187,10 @@ enum TaxTableText {
         return out.trimmingTrailingSpaces()
     }
 
-    struct ReplyJSON: Encodable {
-        var answered: Bool
-        var id: String?
-        var score: Double
-        var ko: String
-        var en: String
-        var sources: [String]
-        var desk: String?
-    }
-
-    static func reply(_ r: TaxFAQ.Reply, desk: String) -> ReplyJSON {
-        switch r {
-        case .answer(let e, let score): return ReplyJSON(answered: true, id: e.id, score: score, ko: e.answer.ko, en: e.answer.en, sources: e.sources, desk: nil)
-        case .unknown(let best):
-            return ReplyJSON(answered: false, id: nil, score: best, ko: "이 질문에는 답을 찾지 못했습니다. 세무 상담 창구(평일 09:00~18:00) 대기열에 서시면 상담원이 도와드립니다.",
-                             en: "I do not know the answer to that. The tax counselling desk (weekdays 09:00 to 18:00) can help: join its queue.", sources: [], desk: desk)
-        case .nationalTax(let term):
-            return ReplyJSON(answered: false, id: nil, score: 0, ko: "'\(term)'은(는) 국세라서 서울시가 아닌 국세청(126, www.nts.go.kr)이 안내합니다. 지방세는 세무 상담 창구에 물어보세요.",
-                             en: "'\(term)' is a national tax: the National Tax Service (126, www.nts.go.kr) answers it, not the city. For local taxes, ask the tax counselling desk.", sources: ["https://www.nts.go.kr"], desk: desk)
-        }
-    }
-
-    static func json(_ r: TaxFAQ.Reply, desk: String) -> String { json(reply(r, desk: desk)) }
+    static func json(_ r: TaxFAQ.Reply, desk: String) -> String { json(TaxFAQAnswerJSON(r, desk: desk)) }
 
     static func render(_ r: TaxFAQ.Reply, desk: String, korean: Bool) -> String {
-        let j = reply(r, desk: desk)
+        let j = TaxFAQAnswerJSON(r, desk: desk)
         var out = (korean ? j.ko : j.en) + "\n"
         if j.answered { out += String(format: korean ? "(점수 %.2f, %@)\n" : "(score %.2f, entry %@)\n", j.score, j.id ?? "") }
         if !j.sources.isEmpty { out += (korean ? "출처: " : "Sources: ") + j.sources.joined(separator: "; ") + "\n" }

@@ -107,6 +107,9 @@ public final class WorldClient: TCPConnectionDelegate {
     public private(set) var sessionsStarted: [(desk: String, roomID: UInt32, counterpart: String, field: String, atNanos: UInt64)] = []
     public private(set) var sessionsEnded: [(desk: String, text: String)] = []
     public private(set) var deskLists: [UInt32: [DeskEntry]] = [:]
+    /// Tax Square's answers by request id (the last `chatKeptMax` of each).
+    public private(set) var taxWorkings: [UInt32: TaxWorkingBody] = [:]
+    public private(set) var taxAnswers: [UInt32: TaxAnswerBody] = [:]
 
     var held: [(tick: UInt32, state: [EntityState])] = []
     var sequence: UInt32 = 0
@@ -216,6 +219,15 @@ public final class WorldClient: TCPConnectionDelegate {
 
     @discardableResult
     public func listDesks() -> UInt32 { request { .listDesks(requestID: $0) } }
+
+    /// Tax Square's calculator: `tax` 0 car, 1 property, 2 acquisition; fields by name.
+    @discardableResult
+    public func taxCalculate(_ tax: UInt8, _ fields: [(String, String)]) -> UInt32 {
+        request { .taxCalculate(requestID: $0, tax: tax, fields: fields.map { TaxField(name: $0.0, value: $0.1) }) }
+    }
+
+    @discardableResult
+    public func taxAsk(_ question: String) -> UInt32 { request { .taxAsk(requestID: $0, question: question) } }
 
     /// Hands over the chat received since the last call.
     public func takeChat() -> [ReceivedChat] {
@@ -423,6 +435,12 @@ public final class WorldClient: TCPConnectionDelegate {
         case .sessionStarted(let desk, let room, let counterpart, let field): sessionsStarted.append((desk, room, counterpart, field, Monotonic.nanoseconds()))
         case .sessionEnded(let desk, let text): sessionsEnded.append((desk, text))
         case .deskList(let request, let desks): deskLists[request] = desks
+        case .taxWorking(let request, let body):
+            if taxWorkings.count >= Self.chatKeptMax { taxWorkings.removeAll() }
+            taxWorkings[request] = body
+        case .taxAnswer(let request, let body):
+            if taxAnswers.count >= Self.chatKeptMax { taxAnswers.removeAll() }
+            taxAnswers[request] = body
         case .shuttingDown(_, let text): shutdownNotice = text
         case .pong: break
         case .snapshot(let body): apply(snapshot: body)

@@ -38,6 +38,7 @@ extension Server {
             recordsHeard,           // visits open and close (Server+Records)
             roomsSubsystem.heard,   // a room's population, and its empty minute (Rooms/)
             desksSubsystem.heard,   // a desk session's room left, a held place kept or ended (Desks/)
+            taxSquare.heard,        // a connection gone forgets its request bucket (TaxSquare/)
         ]
     }
 
@@ -88,6 +89,9 @@ extension Server {
         case .takeNext(let request, let desk): desksSubsystem.request(.takeNext(desk: desk), from: s, request: request)
         case .listDesks(let request): desksSubsystem.list(s, request: request)
         case .endSession(let request): desksSubsystem.request(.end, from: s, request: request)
+        // Tax Square (TaxSquare/TaxSquareSubsystem)
+        case .taxCalculate(let request, let tax, let fields): taxSquare.calculate(s, request: request, tax: tax, fields: fields)
+        case .taxAsk(let request, let question): taxSquare.ask(s, request: request, question: question)
         // The connection's own state machine (Server+Connections, Server+SignIn)
         case .hello, .authenticateGuest, .authenticateMember, .goodbye: break
         }

@@ -44,6 +44,7 @@ public final class Server: @unchecked Sendable {
     lazy var roomsSubsystem = RoomsSubsystem(server: self, rules: configuration.roomRules)
     lazy var desksSubsystem = DesksSubsystem(server: self)
     lazy var moderation = ModerationSubsystem(server: self)
+    lazy var taxSquare = TaxSquareSubsystem(server: self)
     /// The rooms open now and the desks' state, for those who read them (presence, the
     /// operator's view, the simulation's invariants); only their subsystems change them.
     var rooms: RoomBook { roomsSubsystem.book }
@@ -86,6 +87,7 @@ public final class Server: @unchecked Sendable {
             host.templates[t.id] = RoomTemplate(definition: definition, admitsRoles: t.admitsRoles, chatRadiusCentimetres: t.chatRadiusCentimetres)
         }
         if let desks = configuration.desks { try desksSubsystem.open(desks, catalog: catalog) }
+        if let square = configuration.taxSquare { try taxSquare.open(square, spaces: Set(catalog.publicSpaces.map(\.id))) }
     }
 
     /// A server of a recording: its one space, stepped with the recorded inputs at the recorded
@@ -219,7 +221,7 @@ public final class Server: @unchecked Sendable {
     }
 
     /// The server's version, written into recordings and bug reports.
-    public static let version = "0.9.0"
+    public static let version = "0.10.0"
 
     /// A world's seed, from its id (FNV-1a): the same every run, unlike Swift's `hashValue`.
     static func seed(for id: String) -> UInt64 { fnv1a64(id.utf8) }

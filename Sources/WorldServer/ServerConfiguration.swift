@@ -39,6 +39,8 @@ public struct ServerConfiguration: Sendable {
     /// The service desks (services/); nil serves none.
     public var desks: DeskCatalog?
     public var deskRules = DeskRules()
+    /// Tax Square's calculator and FAQ bot (services/tax/); nil serves neither (requests get 34).
+    public var taxSquare: TaxSquare?
     /// The server's one clock (monotonic and wall; Transport's `ServerClock`): everything in the
     /// server reads time through it, so that a test can hand it a clock of its own.
     public var clock = ServerClock.system

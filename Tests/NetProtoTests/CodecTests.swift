@@ -42,6 +42,11 @@ enum Samples {
         .takeNext(requestID: 31, desk: "counselling-120"),
         .endSession(requestID: 32),
         .listDesks(requestID: 33),
+        .taxCalculate(requestID: 34, tax: 0, fields: (0..<TaxWire.fieldsMax).map {
+            TaxField(name: String(repeating: "f", count: TaxWire.fieldNameBytesMax - 2) + "\($0 + 10)", value: String(repeating: "9", count: TaxWire.fieldValueBytesMax))
+        }),
+        .taxCalculate(requestID: 35, tax: 2, fields: []),
+        .taxAsk(requestID: 36, question: String(repeating: "세", count: TaxWire.questionBytesMax / 3)),
     ]
     static let snapshotBody: [UInt8] = {
         let header = SnapshotHeader(tick: 10, baselineTick: 0, inputAck: 4, echoClientTimeMillis: 1, holdMillis: 2, serverTimeMillis: 3)
@@ -77,6 +82,20 @@ enum Samples {
         .deskList(requestID: 33, desks: (0..<WireProtocol.desksMax).map {
             DeskEntry(desk: String(repeating: "d", count: 60) + "\($0)", open: $0 % 2 == 0, serving: 11, waiting: 500, nextOpeningUnixMillis: 1_795_000_000_000)
         }),
+        .taxWorking(requestID: 34, TaxWorkingBody(
+            tax: 1, date: "2025-06-01", tableFrom: "2024-01-01", tableChecked: "2026-12-06", total: 865_930,
+            lines: [
+                .init(id: "base", label: TaxNote(ko: "과세표준", en: "Tax base"), base: 654_321_000, rate: "45%", beforeCut: nil, amount: 294_444_450, article: "지방세법 제110조"),
+                .init(id: "age", label: TaxNote(ko: "차령 경감", en: "Age"), base: nil, rate: "", beforeCut: 44_955, amount: -99_900, article: "지방세법 제127조 제3항"),
+            ],
+            payments: [.init(id: "july", label: TaxNote(ko: "7월", en: "July"), amount: 432_960)],
+            options: [.init(id: "january", label: TaxNote(ko: "1월", en: "January"), amount: .max)],
+            notIncluded: [TaxNote(ko: "종합부동산세", en: "the comprehensive real estate holding tax")],
+            warnings: [])),
+        .taxAnswer(requestID: 36, TaxAnswerBody(kind: .doesNotKnow, entry: "", score: 231, text: TaxNote(ko: "모릅니다", en: "I do not know"),
+                                                sources: [], desk: "tax-counselling")),
+        .taxAnswer(requestID: 37, TaxAnswerBody(kind: .answered, entry: "car-electric", score: 1_000, text: TaxNote(ko: "10만원", en: "100,000 won"),
+                                                sources: ["지방세법 제127조"], desk: "")),
     ]
     static let packets: [Packet] = [
         .bindRequest(sessionID: 1),
@@ -107,8 +126,8 @@ enum Samples {
             #expect(decoded == p)
             #expect(decoded.encode() == bytes)
         }
-        #expect(Set(Samples.client.map(\.type)) == Set(0x01...0x18), "a sample of every client message type")
-        #expect(Set(Samples.server.map(\.type)) == Set(0x41...0x57), "a sample of every server message type")
+        #expect(Set(Samples.client.map(\.type)) == Set(0x01...0x1A), "a sample of every client message type")
+        #expect(Set(Samples.server.map(\.type)) == Set(0x41...0x59), "a sample of every server message type")
     }
 
     @Test func spectatorMessagesRoundTrip() throws {

@@ -13,11 +13,12 @@ import Testing
         0x09,             // inputs
         0x0A, 0x0C,       // report a bug, report a user
         0x12, 0x18,       // list rooms, list desks
+        0x19, 0x1A,       // Tax Square's calculator and FAQ
     ]
 
     @Test func theGuestRuleIsTheProtocolsList() {
         let types = Set(Samples.client.map(\.type))
-        #expect(types.count == 0x18, "the samples hold every client message type: \(types.sorted())")
+        #expect(types.count == 0x1A, "the samples hold every client message type: \(types.sorted())")
         for m in Samples.client {
             #expect(m.guestMaySend == Self.guestTypes.contains(m.type), "type 0x\(String(m.type, radix: 16)): \(m)")
         }

@@ -82,6 +82,29 @@ func json(_ data: Data) -> Any? { try? JSONSerialization.jsonObject(with: data) 
         return spaces
     }
 
+    @Test func taxSquaresCalculatorAndFAQAnswerOverHTTP() throws {
+        let (child, base, loop, _, _) = try Self.start([])
+        defer { child.kill(SIGINT); loop.closeAll() }
+        let car = fetch(base + "/api/tax/car?cc=1998&first-registered=2019-03&date=2025-06-01")
+        #expect(car.status == 200, "\(String(decoding: car.body, as: UTF8.self))")
+        let working = try #require(json(car.body) as? [String: Any])
+        #expect(working["total"] as? Int == 389_600 && working["tax"] as? String == "car")
+        let lines = try #require(working["lines"] as? [[String: Any]])
+        #expect(lines.first { $0["id"] as? String == "age" }?["amount"] as? Int == -99_900)
+        #expect(lines.allSatisfy { ($0["article"] as? String)?.isEmpty == false })
+
+        let bad = fetch(base + "/api/tax/property?official-price=abc&single-home=no&date=2025-06-01")
+        #expect(bad.status == 400 && (json(bad.body) as? [String: Any])?["field"] as? String == "official-price")
+        #expect(fetch(base + "/api/tax/boat?x=1").status == 404)
+
+        let question = "전기차 자동차세는 얼마예요?".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!
+        let answer = try #require(json(fetch(base + "/api/tax/ask?q=" + question).body) as? [String: Any])
+        #expect(answer["answered"] as? Bool == true && answer["id"] as? String == "car-electric")
+        let unknown = try #require(json(fetch(base + "/api/tax/ask?q=bakery").body) as? [String: Any])
+        #expect(unknown["answered"] as? Bool == false && unknown["desk"] as? String == "tax-counselling")
+        #expect(fetch(base + "/api/tax/ask").status == 400)
+    }
+
     @Test func metricsHealthAndTheAPIShowWhatTheServerHas() throws {
         let accounts = ["guest-a", "guest-b", "guest-c", "citizen-1", "citizen-2"]
         let (child, base, loop, clients, _) = try Self.start(accounts)

@@ -14,6 +14,8 @@ extension ClientMessage {
         case .enterSpace, .leaveSpace, .snapshotsOverTCP, .input: true
         case .reportBug, .reportUser: true
         case .listRooms, .listDesks: true
+        // Tax Square's calculator and FAQ are information, for everyone in the square.
+        case .taxCalculate, .taxAsk: true
         case .chat, .block, .listBlocks, .staff: false
         case .openRoom, .enterRoom: false
         case .deskDuty, .joinQueue, .leaveQueue, .takeNext, .endSession: false
@@ -27,7 +29,7 @@ extension ClientMessage {
         case .enterSpace(let r, _), .leaveSpace(let r), .reportBug(let r, _), .chat(let r, _, _), .reportUser(let r, _, _, _),
              .block(let r, _, _), .listBlocks(let r), .staff(let r, _, _, _, _), .openRoom(let r, _, _, _), .enterRoom(let r, _, _),
              .listRooms(let r, _), .deskDuty(let r, _, _, _), .joinQueue(let r, _, _), .leaveQueue(let r, _), .takeNext(let r, _),
-             .endSession(let r), .listDesks(let r):
+             .endSession(let r), .listDesks(let r), .taxCalculate(let r, _, _), .taxAsk(let r, _):
             r
         case .hello, .authenticateGuest, .authenticateMember, .snapshotsOverTCP, .ping, .goodbye, .input: 0
         }

@@ -41,6 +41,10 @@ public enum ClientMessage: Hashable, Sendable {
     case endSession(requestID: UInt32)
     /// The desks, with how many serve and wait (`deskList`).
     case listDesks(requestID: UInt32)
+    /// Tax Square's calculator: a tax (0 car, 1 property, 2 acquisition) and its fields (`taxWorking`).
+    case taxCalculate(requestID: UInt32, tax: UInt8, fields: [TaxField])
+    /// Tax Square's FAQ bot (`taxAnswer`).
+    case taxAsk(requestID: UInt32, question: String)
 
     public var type: UInt8 {
         switch self {
@@ -68,6 +72,8 @@ public enum ClientMessage: Hashable, Sendable {
         case .takeNext: return 0x16
         case .endSession: return 0x17
         case .listDesks: return 0x18
+        case .taxCalculate: return 0x19
+        case .taxAsk: return 0x1A
         }
     }
 
@@ -139,6 +145,18 @@ public enum ClientMessage: Hashable, Sendable {
             w.u32(request)
             w.string8(desk)
         case .endSession(let request), .listDesks(let request): w.u32(request)
+        case .taxCalculate(let request, let tax, let fields):
+            precondition(fields.count <= TaxWire.fieldsMax)
+            w.u32(request)
+            w.u8(tax)
+            w.u8(UInt8(fields.count))
+            for f in fields {
+                w.string8(f.name)
+                w.string8(f.value)
+            }
+        case .taxAsk(let request, let question):
+            w.u32(request)
+            w.string16(question)
         }
         return w.bytes
     }
@@ -236,6 +254,21 @@ public enum ClientMessage: Hashable, Sendable {
             message = .takeNext(requestID: request, desk: try r.string8("desk", maximum: WireProtocol.spaceIDBytesMax))
         case 0x17: message = .endSession(requestID: try r.u32())
         case 0x18: message = .listDesks(requestID: try r.u32())
+        case 0x19:
+            let request = try r.u32()
+            let tax = try r.u8()
+            guard tax <= 2 else { throw .invalid(field: "tax", reason: "\(tax) is not 0 (car), 1 (property) or 2 (acquisition)") }
+            let count = Int(try r.u8())
+            guard count <= TaxWire.fieldsMax else { throw .invalid(field: "fields", reason: "\(count); at most \(TaxWire.fieldsMax)") }
+            var fields: [TaxField] = []
+            for _ in 0..<count {
+                let name = try r.string8("field.name", maximum: TaxWire.fieldNameBytesMax)
+                fields.append(TaxField(name: name, value: try r.string8("field.value", maximum: TaxWire.fieldValueBytesMax)))
+            }
+            message = .taxCalculate(requestID: request, tax: tax, fields: fields)
+        case 0x1A:
+            let request = try r.u32()
+            message = .taxAsk(requestID: request, question: try r.string16("question", maximum: TaxWire.questionBytesMax))
         default: throw .unknownType(type)
         }
         try r.finish()

@@ -70,6 +70,10 @@ public enum ServerMessage: Hashable, Sendable {
     /// The session ended; `left` and an `entered` back where this client was follow.
     case sessionEnded(desk: String, text: String)
     case deskList(requestID: UInt32, desks: [DeskEntry])
+    /// A calculation's working, to the won (the answer to `taxCalculate`).
+    case taxWorking(requestID: UInt32, TaxWorkingBody)
+    /// The FAQ bot's answer, or that it does not know and where to ask (the answer to `taxAsk`).
+    case taxAnswer(requestID: UInt32, TaxAnswerBody)
 
     public var type: UInt8 {
         switch self {
@@ -96,6 +100,8 @@ public enum ServerMessage: Hashable, Sendable {
         case .sessionStarted: return 0x55
         case .sessionEnded: return 0x56
         case .deskList: return 0x57
+        case .taxWorking: return 0x58
+        case .taxAnswer: return 0x59
         }
     }
 
@@ -209,6 +215,12 @@ public enum ServerMessage: Hashable, Sendable {
                 w.u16(d.waiting)
                 w.u64(d.nextOpeningUnixMillis)
             }
+        case .taxWorking(let request, let body):
+            w.u32(request)
+            body.encode(&w)
+        case .taxAnswer(let request, let body):
+            w.u32(request)
+            body.encode(&w)
         }
         return w.bytes
     }
@@ -350,6 +362,12 @@ public enum ServerMessage: Hashable, Sendable {
                 desks.append(DeskEntry(desk: id, open: open == 1, serving: serving, waiting: waiting, nextOpeningUnixMillis: try r.u64()))
             }
             message = .deskList(requestID: request, desks: desks)
+        case 0x58:
+            let request = try r.u32()
+            message = .taxWorking(requestID: request, try TaxWorkingBody.decode(&r))
+        case 0x59:
+            let request = try r.u32()
+            message = .taxAnswer(requestID: request, try TaxAnswerBody.decode(&r))
         default: throw .unknownType(type)
         }
         try r.finish()

@@ -4,7 +4,7 @@
 public enum WireProtocol {
     /// "SWLD" as little-endian bytes: 0x53 0x57 0x4C 0x44.
     public static let id: UInt32 = 0x444C_5753
-    public static let version: UInt16 = 5
+    public static let version: UInt16 = 6
     /// The largest TCP frame body (type byte and payload), in bytes: room for a bug report of
     /// 2,000 characters of Hangul (3 bytes each in UTF-8).
     public static let frameBodyBytesMax = 8_192
@@ -90,4 +90,11 @@ public enum ErrorCode: UInt16, Hashable, Sendable, CaseIterable {
     case roomAccessDenied = 30
     /// The desk is closed now; the text says when it opens.
     case deskClosed = 31
+    /// The request is served in another space (Tax Square's calculator in Tax Square); the
+    /// text names it.
+    case notHere = 32
+    /// A field out of range or missing; the text names the field and what it may be.
+    case invalidField = 33
+    /// The service is not running on this server (its data was not loaded); the text says which.
+    case unavailable = 34
 }

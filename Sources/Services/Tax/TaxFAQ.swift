@@ -262,3 +262,64 @@ public struct TaxFAQ: Sendable {
         return s
     }
 }
+
+extension TaxFAQ.Reply {
+    /// What the citizen reads: the entry's answer, or where to ask instead.
+    public var text: Bilingual {
+        switch self {
+        case .answer(let e, _): e.answer
+        case .unknown:
+            Bilingual(ko: "이 질문에는 답을 찾지 못했습니다. 세무 상담 창구(평일 09:00~18:00) 대기열에 서시면 상담원이 도와드립니다.",
+                      en: "I do not know the answer to that. The tax counselling desk (weekdays 09:00 to 18:00) can help: join its queue.")
+        case .nationalTax(let term):
+            Bilingual(ko: "'\(term)'은(는) 국세라서 서울시가 아닌 국세청(126, www.nts.go.kr)이 안내합니다. 지방세는 세무 상담 창구에 물어보세요.",
+                      en: "'\(term)' is a national tax: the National Tax Service (126, www.nts.go.kr) answers it, not the city. For local taxes, ask the tax counselling desk.")
+        }
+    }
+
+    public var sources: [String] {
+        switch self {
+        case .answer(let e, _): e.sources
+        case .unknown: []
+        case .nationalTax: ["https://www.nts.go.kr"]
+        }
+    }
+
+    public var entryID: String? {
+        if case .answer(let e, _) = self { return e.id }
+        return nil
+    }
+
+    /// The match's score, 0 to 1 (0 for a national tax).
+    public var score: Double {
+        switch self {
+        case .answer(_, let s): s
+        case .unknown(let best): best
+        case .nationalTax: 0
+        }
+    }
+}
+
+/// A reply as JSON (the CLI's --format json and the admin API): `answered`, the entry's id and
+/// score, the text in both languages, its sources, and the desk to queue at when not answered.
+public struct TaxFAQAnswerJSON: Encodable, Sendable {
+    public var answered: Bool
+    public var nationalTax: Bool
+    public var id: String?
+    public var score: Double
+    public var ko: String
+    public var en: String
+    public var sources: [String]
+    public var desk: String?
+
+    public init(_ r: TaxFAQ.Reply, desk: String) {
+        answered = r.entryID != nil
+        if case .nationalTax = r { nationalTax = true } else { nationalTax = false }
+        id = r.entryID
+        score = (r.score * 1_000).rounded() / 1_000
+        ko = r.text.ko
+        en = r.text.en
+        sources = r.sources
+        self.desk = answered ? nil : desk
+    }
+}

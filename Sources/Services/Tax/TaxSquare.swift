@@ -1,0 +1,122 @@
+// Tax Square's desk of information as a machine: who may ask, where, how often, and what the
+// answer is. The server hands it each request with the asker's facts and the time, and carries
+// out the effects (the answer sent, the use counted). The calculator and the FAQ bot are pure
+// functions of their data; this adds the rules around them.
+//
+// Invariants:
+// 1. Every request gets exactly one answer effect (`working`, `answer` or `refused`), before
+//    its `used` effect.
+// 2. A session's bucket exists only while the session asks within the last minute or is
+//    connected (`gone` removes it), and there are at most `bucketsMax` of them.
+
+public struct TaxSquare: Sendable {
+    public struct Rules: Sendable, Hashable {
+        /// The space whose visitors are served (any client there: guests too).
+        public var space = "tax-square"
+        /// Requests a session may make at once, then one per `refillMillis`.
+        public var burst = 10
+        public var refillMillis: Int64 = 500
+        public var bucketsMax = 50_000
+        public init() {}
+    }
+
+    public enum Event: Sendable {
+        case calculate(TaxKind, fields: [(name: String, value: String)])
+        case ask(String)
+        /// The session is gone: forget its bucket.
+        case gone(session: UInt64)
+    }
+
+    public struct Facts: Sendable {
+        public var session: UInt64
+        /// The space the asker is in, if any.
+        public var space: String?
+        public init(session: UInt64, space: String?) {
+            self.session = session
+            self.space = space
+        }
+    }
+
+    public enum Refusal: Sendable, Hashable {
+        case notHere(space: String)
+        case invalid(TaxInputError)
+        case rateLimited
+    }
+
+    public enum Effect: Sendable {
+        case working(TaxWorking)
+        case answer(TaxFAQ.Reply)
+        case refused(Refusal)
+        /// For the yearly evaluation: which service was used (car, property, acquisition, ask)
+        /// and how it went ("answered", "refused", "does-not-know", "national-tax").
+        case used(kind: String, outcome: String)
+    }
+
+    public let tables: TaxTables
+    public let faq: TaxFAQ
+    public let rules: Rules
+    /// Per session: thousandths of a request available, and when last refilled.
+    private(set) var buckets: [UInt64: (tokens: Int64, atMillis: Int64)] = [:]
+
+    public init(tables: TaxTables, faq: TaxFAQ, rules: Rules = Rules()) {
+        self.tables = tables
+        self.faq = faq
+        self.rules = rules
+    }
+
+    public mutating func handle(_ event: Event, facts: Facts?, nowMillis: Int64) -> [Effect] {
+        let kind: String
+        switch event {
+        case .gone(let session):
+            buckets[session] = nil
+            return []
+        case .calculate(let tax, _): kind = tax.rawValue
+        case .ask: kind = "ask"
+        }
+        guard let facts else { preconditionFailure("a request comes with its asker's facts") }
+        guard facts.space == rules.space else { return [.refused(.notHere(space: rules.space)), .used(kind: kind, outcome: "not-here")] }
+        guard take(facts.session, nowMillis: nowMillis) else { return [.refused(.rateLimited), .used(kind: kind, outcome: "rate-limited")] }
+        switch event {
+        case .calculate(let tax, let fields):
+            do {
+                let working = try TaxCalculator.calculate(try TaxRequest.parse(tax, fields: fields), tables: tables)
+                return [.working(working), .used(kind: kind, outcome: "answered")]
+            } catch {
+                return [.refused(.invalid(error)), .used(kind: kind, outcome: "refused")]
+            }
+        case .ask(let question):
+            let reply = faq.reply(question)
+            let outcome: String
+            switch reply {
+            case .answer: outcome = "answered"
+            case .unknown: outcome = "does-not-know"
+            case .nationalTax: outcome = "national-tax"
+            }
+            return [.answer(reply), .used(kind: kind, outcome: outcome)]
+        case .gone: return []
+        }
+    }
+
+    /// The token bucket: refills `1000 / refillMillis` thousandths a millisecond, up to `burst`.
+    mutating func take(_ session: UInt64, nowMillis: Int64) -> Bool {
+        let full = Int64(rules.burst) * 1_000
+        var b = buckets[session] ?? (full, nowMillis)
+        b.tokens = min(full, b.tokens + max(0, nowMillis - b.atMillis) * 1_000 / rules.refillMillis)
+        b.atMillis = max(b.atMillis, nowMillis)
+        guard b.tokens >= 1_000 else {
+            buckets[session] = b
+            return false
+        }
+        b.tokens -= 1_000
+        if buckets[session] == nil, buckets.count >= rules.bucketsMax {
+            // Invariant 2: forget the buckets that are full again (idle for burst × refill)
+            // before adding one; if none is, refuse (the server's sessions are fewer than this,
+            // and a gone session's bucket is removed, so this is a guard, not a path).
+            buckets = buckets.filter { $0.value.tokens + (nowMillis - $0.value.atMillis) * 1_000 / rules.refillMillis < full }
+            guard buckets.count < rules.bucketsMax else { return false }
+        }
+        buckets[session] = b
+        assert(buckets.count <= rules.bucketsMax)
+        return true
+    }
+}
