@@ -110,7 +110,18 @@ struct TaxCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Calculations and FAQ answers per second on one thread, from parsing the fields to the working.")
         @OptionGroup var common: Common
         @Option(help: "Seconds to run each measurement.") var seconds: Double = 2
+        @Flag(help: "Also measure through the protocol: a server on loopback in this process, clients in Tax Square asking calculations (the per-connection rate limit lifted for the measurement).")
+        var throughServer = false
+        @Option(help: "Clients for --through-server.") var clients = 50
+        @Option(help: "Requests each client keeps outstanding for --through-server.") var window = 4
+        @Option(help: "The worlds folder for --through-server (default: worlds/).") var worlds: String?
+
         func run() throws {
+            try onThread()
+            if throughServer { try TaxProtocolBench(tax: common.taxDirectory, worlds: worlds, clients: clients, window: window, seconds: seconds).run() }
+        }
+
+        func onThread() throws {
             let tables = try common.tables()
             let faq = try TaxFAQ.load(directory: common.taxDirectory)
             let cases: [(TaxKind, [(name: String, value: String)])] = [

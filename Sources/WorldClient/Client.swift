@@ -110,6 +110,9 @@ public final class WorldClient: TCPConnectionDelegate {
     /// Tax Square's answers by request id (the last `chatKeptMax` of each).
     public private(set) var taxWorkings: [UInt32: TaxWorkingBody] = [:]
     public private(set) var taxAnswers: [UInt32: TaxAnswerBody] = [:]
+    /// Called with the request id of each Tax Square answer (a working, an FAQ answer or an
+    /// error), as it arrives: for measurements that count answers as they come.
+    public var onTaxAnswer: ((UInt32) -> Void)?
 
     var held: [(tick: UInt32, state: [EntityState])] = []
     var sequence: UInt32 = 0
@@ -408,6 +411,7 @@ public final class WorldClient: TCPConnectionDelegate {
             entity = nil
         case .error(let code, let request, let text):
             errors.append((code, request, text))
+            if code == .invalidField || code == .notHere || code == .unavailable { onTaxAnswer?(request) }
             bugReportsPending[request] = nil
         case .bugReportFiled(let request, let report):
             bugReportsFiled.append((request, report))
@@ -438,9 +442,11 @@ public final class WorldClient: TCPConnectionDelegate {
         case .taxWorking(let request, let body):
             if taxWorkings.count >= Self.chatKeptMax { taxWorkings.removeAll() }
             taxWorkings[request] = body
+            onTaxAnswer?(request)
         case .taxAnswer(let request, let body):
             if taxAnswers.count >= Self.chatKeptMax { taxAnswers.removeAll() }
             taxAnswers[request] = body
+            onTaxAnswer?(request)
         case .shuttingDown(_, let text): shutdownNotice = text
         case .pong: break
         case .snapshot(let body): apply(snapshot: body)

@@ -75,12 +75,12 @@ import WorldClient
         running.stop()
         let store = try Store(path: path, readOnly: true)
         let rows = try store.read { db in
-            try Row.fetchAll(db, sql: "SELECT kind, outcome, count(*) AS n FROM service_events WHERE service = 'tax-square' GROUP BY kind, outcome ORDER BY kind, outcome")
+            try Row.fetchAll(db, sql: "SELECT service, outcome, count(*) AS n FROM service_events WHERE service LIKE 'tax-%' AND kind = 'request' GROUP BY service, outcome")
         }
-        let counts = Dictionary(uniqueKeysWithValues: rows.map { ("\($0["kind"] as String)/\($0["outcome"] as String)", $0["n"] as Int) })
+        let counts = Dictionary(uniqueKeysWithValues: rows.map { ("\(($0["service"] as String).dropFirst(4))/\($0["outcome"] as String)", $0["n"] as Int) })
         #expect(counts["car/answered"] == 1 && counts["property/refused"] == 1 && counts["acquisition/not-here"] == 1, "\(counts)")
-        #expect(counts["ask/answered"] ?? 0 >= 2 && counts["ask/does-not-know"] == 1 && counts["ask/national-tax"] == 1, "\(counts)")
-        #expect(counts["ask/rate-limited"] == limited.count, "\(counts)")
+        #expect(counts["faq/answered"] ?? 0 >= 2 && counts["faq/does-not-know"] == 1 && counts["faq/national-tax"] == 1, "\(counts)")
+        #expect(counts["faq/rate-limited"] == limited.count, "\(counts)")
     }
 
     @Test func aServerWithoutTheTablesSaysSo() throws {

@@ -53,11 +53,21 @@ public struct TaxFAQ: Sendable {
     public static let defaultThreshold = 0.25
     public static let questionBytesMax = 1_000
 
-    let idf: [String: Double]
+    /// Each feature the FAQ uses, as a number, with its inverse document frequency.
+    let ids: [String: Int32]
+    let idf: [Double]
     /// The weight of a feature the FAQ never uses: that of one used in no document.
     let unseenWeight: Double
-    /// Per entry: its phrasings' vectors and the whole entry's.
-    let vectors: [(questions: [[String: Double]], whole: [String: Double])]
+    /// Every vector (each entry's phrasings, then the entry as a whole), as an inverted index:
+    /// per feature, the vectors that have it and its weight there.
+    let postings: [[(vector: Int32, weight: Double)]]
+    /// Per entry, the range of its vectors; the last of the range is the whole entry's.
+    let vectorsOfEntry: [Range<Int>]
+    let vectorCount: Int
+    /// The topics' and the national taxes' terms, ready to find: Korean as scalars without
+    /// spaces, English as stemmed words between spaces.
+    let topicTerms: [(id: String, terms: [Term])]
+    let outsideTerms: [(text: String, term: Term)]
 
     public struct LoadError: Error, CustomStringConvertible, Sendable {
         public var description: String
@@ -106,65 +116,124 @@ public struct TaxFAQ: Sendable {
         self.entries = entries
         self.desk = desk
         self.threshold = threshold
-        // Document frequency over every phrasing and answer.
+        // Document frequency over every phrasing and every whole entry.
         func whole(_ e: Entry) -> String { (e.questions + e.keywords + [e.answer.ko, e.answer.en]).joined(separator: "\n") }
         var documents: [[String: Double]] = []
+        var ranges: [Range<Int>] = []
         for e in entries {
+            let first = documents.count
             for q in e.questions { documents.append(Self.features(q, tuning)) }
             documents.append(Self.features(whole(e), tuning))
+            ranges.append(first..<documents.count)
         }
         var df: [String: Int] = [:]
         for d in documents { for k in d.keys { df[k, default: 0] += 1 } }
         let n = Double(documents.count)
-        var idf: [String: Double] = [:]
-        for (k, c) in df { idf[k] = log((n + 1) / (Double(c) + 1)) + 1 }
+        var ids: [String: Int32] = [:]
+        var idf: [Double] = []
+        for k in df.keys.sorted() {
+            ids[k] = Int32(idf.count)
+            idf.append(log((n + 1) / (Double(df[k]!) + 1)) + 1)
+        }
+        self.ids = ids
         self.idf = idf
         unseenWeight = (log(n + 1) + 1) * tuning.unseen
-        func weigh(_ f: [String: Double]) -> [String: Double] { Self.normalised(f, idf: idf) }
-        vectors = entries.map { e in (e.questions.map { weigh(Self.features($0, tuning)) }, weigh(Self.features(whole(e), tuning))) }
+        var postings: [[(vector: Int32, weight: Double)]] = Array(repeating: [], count: idf.count)
+        for (v, d) in documents.enumerated() {
+            for (id, w) in Self.weighted(d, ids: ids, idf: idf, unseen: nil) { postings[Int(id)].append((Int32(v), w)) }
+        }
+        self.postings = postings
+        vectorsOfEntry = ranges
+        vectorCount = documents.count
+        topicTerms = topics.map { t in (t.id, t.terms.map(Term.init)) }
+        outsideTerms = self.outside.map { ($0, Term($0)) }
     }
 
     /// The best entry for `question`, or `unknown`; ties go to the earlier entry.
     public func reply(_ question: String) -> Reply {
         let mentioned = mentions(question)
         if mentioned.topics.isEmpty, let term = mentioned.outside { return .nationalTax(term: term) }
-        let ranked = rank(question)
+        let ranked = rank(question, named: mentioned.topics)
         guard let best = ranked.first else { return .unknown(best: 0) }
         return best.score >= threshold ? .answer(entries[best.index], score: best.score) : .unknown(best: best.score)
     }
 
+    /// A term to find in a question.
+    struct Term: Sendable {
+        /// Korean (or any non-ASCII) term: its scalars without spaces; else nil.
+        var scalars: [Unicode.Scalar]?
+        /// An English term: its stemmed words, " " between and around.
+        var words: String?
+        init(_ text: String) {
+            if text.unicodeScalars.allSatisfy(\.isASCII) {
+                words = " " + text.lowercased().split(separator: " ").map { TaxFAQ.stem(String($0)) }.joined(separator: " ") + " "
+            } else {
+                scalars = TaxFAQ.fold(text).unicodeScalars.filter { !$0.properties.isWhitespace }
+            }
+        }
+    }
+
+    /// A question as the terms are looked for in it.
+    struct Folded {
+        var compact: [Unicode.Scalar]
+        var english: String
+        init(_ question: String) {
+            let folded = TaxFAQ.fold(question)
+            compact = folded.unicodeScalars.filter { !$0.properties.isWhitespace }
+            // English words, stemmed, between spaces: " capital gain tax ".
+            var words: [String] = []
+            var word = ""
+            for scalar in folded.unicodeScalars {
+                if scalar.isASCII, scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" {
+                    word.unicodeScalars.append(scalar)
+                } else if !word.isEmpty {
+                    words.append(TaxFAQ.stem(word))
+                    word = ""
+                }
+            }
+            if !word.isEmpty { words.append(TaxFAQ.stem(word)) }
+            english = " " + words.joined(separator: " ") + " "
+        }
+
+        func names(_ t: Term) -> Bool {
+            if let w = t.words { return english.contains(w) }
+            guard let s = t.scalars, !s.isEmpty, s.count <= compact.count else { return false }
+            var i = 0
+            while i + s.count <= compact.count {
+                if compact[i] == s[0] {
+                    var j = 1
+                    while j < s.count && compact[i + j] == s[j] { j += 1 }
+                    if j == s.count { return true }
+                }
+                i += 1
+            }
+            return false
+        }
+    }
+
     /// The topics a question names, and the first national tax it names.
     public func mentions(_ question: String) -> (topics: Set<String>, outside: String?) {
-        let folded = question.precomposedStringWithCompatibilityMapping.lowercased()
-        let compact = String(folded.unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init))
-        // English words, stemmed, between spaces: " capital gain tax ".
-        var words: [String] = []
-        var word = ""
-        for scalar in folded.unicodeScalars {
-            if scalar.isASCII, scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" { word.unicodeScalars.append(scalar) } else if !word.isEmpty { words.append(Self.stem(word)); word = "" }
-        }
-        if !word.isEmpty { words.append(Self.stem(word)) }
-        let english = " " + words.joined(separator: " ") + " "
-        func names(_ term: String) -> Bool {
-            if term.unicodeScalars.allSatisfy(\.isASCII) {
-                return english.contains(" " + term.lowercased().split(separator: " ").map { Self.stem(String($0)) }.joined(separator: " ") + " ")
-            }
-            return compact.contains(String(term.unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init)))
-        }
-        let named = Set(topics.filter { $0.terms.contains(where: names) }.map(\.id))
-        return (named, outside.first(where: names))
+        let folded = Folded(question)
+        let named = Set(topicTerms.filter { $0.terms.contains(where: folded.names) }.map(\.id))
+        return (named, outsideTerms.first { folded.names($0.term) }?.text)
     }
 
     /// Every entry's score, best first; entries of a topic the question does not name are left
     /// out when it names one.
-    public func rank(_ question: String) -> [(index: Int, score: Double)] {
-        let named = mentions(question).topics
-        let q = Self.normalised(Self.features(String(question.utf8.prefix(Self.questionBytesMax)) ?? question, tuning), idf: idf, unseen: unseenWeight)
+    public func rank(_ question: String) -> [(index: Int, score: Double)] { rank(question, named: mentions(question).topics) }
+
+    func rank(_ question: String, named: Set<String>) -> [(index: Int, score: Double)] {
+        let bounded = String(question.utf8.prefix(Self.questionBytesMax)) ?? question
+        let q = Self.weighted(Self.features(bounded, tuning), ids: ids, idf: idf, unseen: unseenWeight)
         guard !q.isEmpty else { return [] }
+        // Every vector's dot product with the question, through the inverted index.
+        var dots = [Double](repeating: 0, count: vectorCount)
+        for (id, w) in q {
+            for p in postings[Int(id)] { dots[Int(p.vector)] += w * p.weight }
+        }
         var out: [(Int, Double)] = []
-        for (i, v) in vectors.enumerated() where named.isEmpty || entries[i].topic == "general" || named.contains(entries[i].topic) {
-            let score = max(v.questions.map { Self.dot(q, $0) }.max() ?? 0, Self.dot(q, v.whole))
-            out.append((i, score))
+        for (i, range) in vectorsOfEntry.enumerated() where named.isEmpty || entries[i].topic == "general" || named.contains(entries[i].topic) {
+            out.append((i, dots[range].max() ?? 0))
         }
         return out.sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
     }
@@ -177,6 +246,14 @@ public struct TaxFAQ: Sendable {
         "there", "this", "that", "with", "so", "still", "get", "about", "any", "s",
     ]
 
+    /// Compatibility-normalised (NFKC: full-width letters, compatibility jamo) and lower-cased.
+    /// Text of ASCII and Hangul syllables alone is already in that form but for case, and is
+    /// spared the normalisation, which costs more than the rest of an answer.
+    static func fold(_ text: String) -> String {
+        if text.unicodeScalars.allSatisfy({ $0.isASCII || (0xAC00...0xD7A3).contains($0.value) }) { return text.lowercased() }
+        return text.precomposedStringWithCompatibilityMapping.lowercased()
+    }
+
     public static func isHangul(_ s: Unicode.Scalar) -> Bool { (0xAC00...0xD7A3).contains(s.value) || (0x3131...0x318E).contains(s.value) }
 
     /// Crude English stemming, enough to meet "prepaying" with "prepay" and "homes" with "home".
@@ -188,7 +265,7 @@ public struct TaxFAQ: Sendable {
     }
 
     static func features(_ text: String, _ tuning: Tuning) -> [String: Double] {
-        let folded = text.precomposedStringWithCompatibilityMapping.lowercased()
+        let folded = TaxFAQ.fold(text)
         var out: [String: Double] = [:]
         var hangulRun: [Unicode.Scalar] = []
         var word = ""
@@ -234,33 +311,26 @@ public struct TaxFAQ: Sendable {
         return out
     }
 
-    /// The tf-idf vector of `f`, of length 1. A feature the FAQ never uses counts in the length
-    /// at the rarest weight (so a question mostly about something else scores low) but matches
-    /// nothing.
-    static func normalised(_ f: [String: Double], idf: [String: Double], unseen: Double? = nil) -> [String: Double] {
-        var v: [String: Double] = [:]
+    /// The tf-idf vector of `f`, of length 1, as (feature id, weight). A feature the FAQ never
+    /// uses counts in the length at `unseen` (so a question mostly about something else scores
+    /// low) but matches nothing; without `unseen` it is left out.
+    static func weighted(_ f: [String: Double], ids: [String: Int32], idf: [Double], unseen: Double?) -> [(Int32, Double)] {
+        var v: [(Int32, Double)] = []
         var norm = 0.0
         for (k, tf) in f {
-            if let w = idf[k] {
-                let x = tf * w
-                v[k] = x
+            if let id = ids[k] {
+                let x = tf * idf[Int(id)]
+                v.append((id, x))
                 norm += x * x
             } else if let unseen {
                 norm += (tf * unseen) * (tf * unseen)
             }
         }
-        guard norm > 0 else { return [:] }
+        guard norm > 0 else { return [] }
         let s = 1 / norm.squareRoot()
-        for k in v.keys { v[k]! *= s }
-        return v
+        return v.map { ($0.0, $0.1 * s) }
     }
 
-    static func dot(_ a: [String: Double], _ b: [String: Double]) -> Double {
-        let (small, large) = a.count <= b.count ? (a, b) : (b, a)
-        var s = 0.0
-        for (k, x) in small { if let y = large[k] { s += x * y } }
-        return s
-    }
 }
 
 extension TaxFAQ.Reply {

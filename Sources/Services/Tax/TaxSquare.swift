@@ -47,8 +47,9 @@ public struct TaxSquare: Sendable {
         case working(TaxWorking)
         case answer(TaxFAQ.Reply)
         case refused(Refusal)
-        /// For the yearly evaluation: which service was used (car, property, acquisition, ask)
-        /// and how it went ("answered", "refused", "does-not-know", "national-tax").
+        /// For the yearly evaluation: which service was used (car, property, acquisition, faq)
+        /// and how it went ("answered", "refused", "not-here", "rate-limited", "does-not-know",
+        /// "national-tax").
         case used(kind: String, outcome: String)
     }
 
@@ -71,7 +72,7 @@ public struct TaxSquare: Sendable {
             buckets[session] = nil
             return []
         case .calculate(let tax, _): kind = tax.rawValue
-        case .ask: kind = "ask"
+        case .ask: kind = "faq"
         }
         guard let facts else { preconditionFailure("a request comes with its asker's facts") }
         guard facts.space == rules.space else { return [.refused(.notHere(space: rules.space)), .used(kind: kind, outcome: "not-here")] }

@@ -55,7 +55,8 @@ final class TaxSquareSubsystem {
             case .refused(.rateLimited):
                 s.send(.error(code: .rateLimited, requestID: request, text: "too many Tax Square requests: 10 at once, then 2 a second"))
             case .used(let kind, let outcome):
-                server.submitUsage(.serviceEvent(ServiceEvent(service: "tax-square", kind: kind, accountID: s.accountID, atMillis: server.nowUnixMillis(), outcome: outcome)))
+                // One service per tax ("tax-car", …, "tax-faq"), so that `stats` counts each.
+                server.submitUsage(.serviceEvent(ServiceEvent(service: "tax-\(kind)", kind: "request", accountID: s.accountID, atMillis: server.nowUnixMillis(), outcome: outcome)))
             }
         }
     }
