@@ -54,6 +54,8 @@ final class TaxSquareSubsystem {
             case .refused(.invalid(let e)): s.send(.error(code: .invalidField, requestID: request, text: e.description))
             case .refused(.rateLimited):
                 s.send(.error(code: .rateLimited, requestID: request, text: "too many Tax Square requests: 10 at once, then 2 a second"))
+            case .refused(.busy):
+                s.send(.error(code: .rateLimited, requestID: request, text: "Tax Square is answering as many as it can just now; ask again in a moment"))
             case .used(let kind, let outcome):
                 // One service per tax ("tax-car", …, "tax-faq"), so that `stats` counts each.
                 server.submitUsage(.serviceEvent(ServiceEvent(service: "tax-\(kind)", kind: "request", accountID: s.accountID, atMillis: server.nowUnixMillis(), outcome: outcome)))
