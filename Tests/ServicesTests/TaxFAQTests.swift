@@ -45,9 +45,10 @@ import ServiceFiles
         for m in r.misses { print("  miss: \(m)") }
         #expect(r.answerable >= 45 && r.outside >= 10 && r.answerable + r.outside >= 60)
         #expect(Self.faq.entries.count >= 40)
-        // Measured once, when the set was written: 34 of 51 right first, 10 of 12 unknown.
-        #expect(r.firstRight >= 32, "right entry first \(r.firstRight) of \(r.answerable)")
-        #expect(r.unknownRight >= 9, "does not know \(r.unknownRight) of \(r.outside)")
+        // Measured once, when this (the third) set was written: 46 of 56 right first, 9 of 10
+        // unknown. The earlier sets are in faq-dev.json with their figures.
+        #expect(r.firstRight >= 44, "right entry first \(r.firstRight) of \(r.answerable)")
+        #expect(r.unknownRight >= 8, "does not know \(r.unknownRight) of \(r.outside)")
     }
 
     @Test func developmentQuestions() throws {

@@ -44,13 +44,13 @@ public struct TaxFAQ: Sendable {
         /// A Korean syllable counts this much of a bigram.
         public var syllable = 0.4
         /// An English word's character trigram counts this much of the word.
-        public var trigram = 0.6
+        public var trigram = 0.3
         /// A feature the FAQ never uses weighs this share of the rarest feature's weight.
         public var unseen = 1.0
         public init() {}
     }
     let tuning: Tuning
-    public static let defaultThreshold = 0.25
+    public static let defaultThreshold = 0.26
     public static let questionBytesMax = 1_000
 
     /// Each feature the FAQ uses, as a number, with its inverse document frequency.
