@@ -123,6 +123,8 @@ public enum StoreOutcome: Sendable, Hashable {
     case count(Int64)
     case standing(AccountStanding)
     case audit([AuditEntry])
+    case notices([NoticeRecord])
+    case ids([Int64])
 }
 
 extension StoreWrite {
@@ -292,6 +294,13 @@ extension StoreRead {
             return .standing(try StoreWrite.standing(db, account: account, nowMillis: now))
         case .auditSince(let id, let limit):
             return .audit(try StoreWrite.audit(db, sql: "SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT ?", arguments: [id, limit]))
+        case .liveNotices(let now):
+            return .notices(try Row.fetchAll(db, sql: "SELECT * FROM notices WHERE ends_at_ms > ? ORDER BY id", arguments: [now]).map(NoticeRecord.init(row:)))
+        case .noticesRead(let account, let now):
+            return .ids(try Int64.fetchAll(db, sql: """
+                SELECT r.notice_id FROM notice_reads r JOIN notices n ON n.id = r.notice_id
+                WHERE r.account_id = ? AND n.ends_at_ms > ? ORDER BY r.notice_id
+                """, arguments: [account, now]))
         }
     }
 }

@@ -107,6 +107,19 @@ extension PostgresStore {
                 ON CONFLICT (account_id) DO UPDATE SET filtered = filter_counts.filtered + 1,
                     last_at_ms = GREATEST(filter_counts.last_at_ms, excluded.last_at_ms)
                 """)
+        case .notice(let n):
+            return id(c, """
+                INSERT INTO notices (title_ko, title_en, body_ko, body_en, category, starts_at_ms, ends_at_ms, target_spaces, pinned, author, created_at_ms)
+                VALUES (\(n.titleKo), \(n.titleEn), \(n.bodyKo), \(n.bodyEn), \(n.category), \(n.startsAtMillis), \(n.endsAtMillis), \(n.targetColumn),
+                    \(n.pinned ? 1 : 0), \(n.author), \(n.createdAtMillis)) RETURNING id
+                """)
+        case .withdrawNotice(let id, let by, let at):
+            return changes(c, "UPDATE notices SET withdrawn_by = \(by), withdrawn_at_ms = \(at) WHERE id = \(id) AND withdrawn_at_ms IS NULL")
+        case .noticesRead(let account, let ids, let at):
+            return none(c, """
+                INSERT INTO notice_reads (account_id, notice_id, read_at_ms) SELECT \(account), id, \(at) FROM notices WHERE id = ANY(\(ids))
+                ON CONFLICT (account_id, notice_id) DO NOTHING
+                """)
         }
     }
 
@@ -118,6 +131,14 @@ extension PostgresStore {
                 return .standing(try standing(c, account: account, nowMillis: now).wait())
             case .auditSince(let after, let limit):
                 return .audit(try audit(c, "SELECT \(unescaped: Self.auditColumns) FROM audit_log WHERE id > \(after) ORDER BY id LIMIT \(limit)").wait())
+            case .liveNotices(let now):
+                return .notices(try notices(c, "SELECT \(unescaped: NoticeRecord.columns) FROM notices WHERE ends_at_ms > \(now) ORDER BY id").wait())
+            case .noticesRead(let account, let now):
+                let rows = try query(c, """
+                    SELECT r.notice_id FROM notice_reads r JOIN notices n ON n.id = r.notice_id
+                    WHERE r.account_id = \(account) AND n.ends_at_ms > \(now) ORDER BY r.notice_id
+                    """).wait()
+                return .ids(try rows.map { try $0.decode(Int64.self) })
             }
         }
     }
@@ -233,6 +254,7 @@ extension PostgresStore {
             "DELETE FROM visits WHERE id IN (SELECT id FROM visits WHERE entered_at_ms < \(before) AND left_at_ms IS NOT NULL LIMIT \(limit))",
             "DELETE FROM service_events WHERE id IN (SELECT id FROM service_events WHERE at_ms < \(before) LIMIT \(limit))",
             "DELETE FROM bug_reports WHERE id IN (SELECT id FROM bug_reports WHERE created_at_ms < \(before) LIMIT \(limit))",
+            "DELETE FROM notices WHERE id IN (SELECT id FROM notices WHERE ends_at_ms < \(before) LIMIT \(limit))",
             """
             DELETE FROM accounts WHERE account_id IN (
                 SELECT a.account_id FROM accounts a WHERE a.last_seen_at_ms < \(before)
@@ -275,6 +297,21 @@ extension PostgresStore {
     }
 
     static let auditColumns = "id, at_ms, actor, action, target_account, report_id, until_ms, reason, run_id"
+
+    func notices(_ c: PostgresConnection, _ q: PostgresQuery) -> EventLoopFuture<[NoticeRecord]> {
+        query(c, q).flatMapThrowing { result in
+            try result.rows.map { row in
+                let r = row.makeRandomAccess()
+                return NoticeRecord(
+                    id: try r[0].decode(Int64.self), titleKo: try r[1].decode(String?.self), titleEn: try r[2].decode(String?.self),
+                    bodyKo: try r[3].decode(String?.self), bodyEn: try r[4].decode(String?.self), category: try r[5].decode(String.self),
+                    startsAtMillis: try r[6].decode(Int64.self), endsAtMillis: try r[7].decode(Int64.self),
+                    targetSpaces: NoticeRecord.spaces(try r[8].decode(String?.self)), pinned: try r[9].decode(Int64.self) == 1,
+                    author: try r[10].decode(String.self), createdAtMillis: try r[11].decode(Int64.self),
+                    withdrawnBy: try r[12].decode(String?.self), withdrawnAtMillis: try r[13].decode(Int64?.self))
+            }
+        }
+    }
 
     func audit(_ c: PostgresConnection, _ q: PostgresQuery) -> EventLoopFuture<[AuditEntry]> {
         query(c, q).flatMapThrowing { result in

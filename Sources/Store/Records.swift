@@ -91,11 +91,18 @@ public enum StoreRead: Sendable, Hashable {
     /// Audit rows after `afterID`, oldest first (so the server sees what operators' commands
     /// did), answered with `.audit`.
     case auditSince(afterID: Int64, limit: Int)
+    /// The notices not yet ended at `nowMillis` (withdrawn ones too), by id, answered with
+    /// `.notices`: the board at a server's start.
+    case liveNotices(nowMillis: Int64)
+    /// Which of the notices not yet ended the account has read, answered with `.ids`.
+    case noticesRead(accountID: String, nowMillis: Int64)
 
     public var kind: String {
         switch self {
         case .standing: "standing"
         case .auditSince: "audit-since"
+        case .liveNotices: "live-notices"
+        case .noticesRead: "notices-read"
         }
     }
 }
@@ -127,12 +134,19 @@ public enum StoreWrite: Sendable, Hashable {
     /// Answered with 1 if it was open and is now resolved, else 0.
     case resolveReport(reportID: Int64, actor: String, resolution: String, atMillis: Int64)
     case filterHit(accountID: String, atMillis: Int64)
+    // The notice board (Notices.swift).
+    /// Answered with the notice's id.
+    case notice(NoticeRecord)
+    /// Answered with 1 if it was not withdrawn and now is, else 0.
+    case withdrawNotice(id: Int64, by: String, atMillis: Int64)
+    /// Marks notices read by the account (again: no change).
+    case noticesRead(accountID: String, ids: [Int64], atMillis: Int64)
 
     /// Whether a client waits for this write (its failure must reach that client), or it is a
     /// usage record (whose failure is counted and logged).
     public var isAcknowledged: Bool {
         switch self {
-        case .bugReport, .sanction, .liftSanctions, .block, .unblock, .userReport, .resolveReport, .audit: return true
+        case .bugReport, .sanction, .liftSanctions, .block, .unblock, .userReport, .resolveReport, .audit, .notice, .withdrawNotice: return true
         default: return false
         }
     }
@@ -156,6 +170,9 @@ public enum StoreWrite: Sendable, Hashable {
         case .userReport: return "user-report"
         case .resolveReport: return "resolve-report"
         case .filterHit: return "filter-hit"
+        case .notice: return "notice"
+        case .withdrawNotice: return "withdraw-notice"
+        case .noticesRead: return "notices-read"
         }
     }
 
@@ -203,13 +220,15 @@ public enum StoreWrite: Sendable, Hashable {
             return .id(db.lastInsertedRowID)
         case .prune(let before, let limit):
             return .count(try Self.prune(db, before: before, limit: limit))
+        case .notice, .withdrawNotice, .noticesRead:
+            return try applyNotice(db)
         default:
             return try applyModeration(db, origin: origin)
         }
     }
 
     /// Deletes old rows in small batches: closed visits, service events and bug reports that
-    /// began before `before`, then accounts last seen before it that no kept row names, then
+    /// began before `before`, notices that ended before it (with their reads), then accounts last seen before it that no kept row names, then
     /// finished runs with nothing left that refers to them.
     static func prune(_ db: Database, before: Int64, limit: Int) throws -> Int64 {
         var deleted = 0
@@ -219,6 +238,9 @@ public enum StoreWrite: Sendable, Hashable {
         try db.execute(sql: "DELETE FROM service_events WHERE id IN (SELECT id FROM service_events WHERE at_ms < ? LIMIT ?)", arguments: [before, limit])
         deleted += db.changesCount
         try db.execute(sql: "DELETE FROM bug_reports WHERE id IN (SELECT id FROM bug_reports WHERE created_at_ms < ? LIMIT ?)", arguments: [before, limit])
+        deleted += db.changesCount
+        // Notices that ended before the cut, their reads with them (ON DELETE CASCADE).
+        try db.execute(sql: "DELETE FROM notices WHERE id IN (SELECT id FROM notices WHERE ends_at_ms < ? LIMIT ?)", arguments: [before, limit])
         deleted += db.changesCount
         try db.execute(sql: """
             DELETE FROM accounts WHERE account_id IN (
@@ -332,7 +354,7 @@ extension Store {
     /// Row counts of every table, for `seoulworld data check`.
     /// Every table of the schema.
     public static let tables = ["server_runs", "accounts", "visits", "service_events", "bug_reports", "sanctions", "blocks", "user_reports", "audit_log",
-                                "filter_counts"]
+                                "filter_counts", "notices", "notice_reads"]
 
     public func rowCounts() throws -> [(table: String, rows: Int)] {
         try pool.read { db in

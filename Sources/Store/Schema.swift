@@ -168,6 +168,41 @@ public enum Schema {
             // own (a mute it announced must not be announced again). No foreign key: audit rows
             // outlive the runs that pruning deletes.
             ("v3-audit-origin", "ALTER TABLE audit_log ADD COLUMN run_id INTEGER"),
+            // The city's notice board (issue 26): each notice in Korean and/or English, the
+            // spaces it targets (null: the whole city; else space ids joined by commas, which
+            // ids never contain), who wrote and who withdrew it; and which accounts read which.
+            // The reads name accounts without a foreign key: accounts are pruned, reads of an
+            // ended notice go with it.
+            ("v4-notices", """
+                CREATE TABLE notices (
+                    id INTEGER PRIMARY KEY,
+                    title_ko TEXT,
+                    title_en TEXT,
+                    body_ko TEXT,
+                    body_en TEXT,
+                    category TEXT NOT NULL CHECK (category IN ('event', 'service-update', 'maintenance', 'safety')),
+                    starts_at_ms INTEGER NOT NULL,
+                    ends_at_ms INTEGER NOT NULL,
+                    target_spaces TEXT,
+                    pinned INTEGER NOT NULL CHECK (pinned IN (0, 1)),
+                    author TEXT NOT NULL,
+                    created_at_ms INTEGER NOT NULL,
+                    withdrawn_by TEXT,
+                    withdrawn_at_ms INTEGER,
+                    CHECK (ends_at_ms > starts_at_ms),
+                    CHECK (title_ko IS NOT NULL OR title_en IS NOT NULL),
+                    CHECK (body_ko IS NOT NULL OR body_en IS NOT NULL),
+                    CHECK ((withdrawn_by IS NULL) = (withdrawn_at_ms IS NULL))
+                );
+                CREATE INDEX notices_ends ON notices (ends_at_ms);
+                CREATE TABLE notice_reads (
+                    account_id TEXT NOT NULL,
+                    notice_id INTEGER NOT NULL REFERENCES notices (id) ON DELETE CASCADE,
+                    read_at_ms INTEGER NOT NULL,
+                    PRIMARY KEY (account_id, notice_id)
+                );
+                CREATE INDEX notice_reads_notice ON notice_reads (notice_id);
+                """),
         ]
     }()
 

@@ -89,12 +89,15 @@ func scratch() throws -> PostgresScratch { try PostgresScratch.shared.get() }
             "user_reports": 1,   // resolved once, still there
             "audit_log": 6,      // three sanctions, one lift (the second lifted nothing), one resolution (the second found it resolved), one warning
             "filter_counts": 1,  // lee's, kept at the latest
+            "notices": 1,        // the year's notice; the one that ended went with its read
+            "notice_reads": 1,   // kim read the year's notice (twice, one row; notice 99 is none)
         ]
         #expect(counts == Store.tables.map { expected[$0]! }, "\(zip(Store.tables, counts).map { "\($0) \($1)" })")
         #expect(try sqlite.standing(of: "lee", nowMillis: 7_000) == (try postgres.standing(of: "lee", nowMillis: 7_000)))
         // The server's reads answer the same on both.
         for read in [StoreRead.standing(accountID: "lee", nowMillis: 5_000), .standing(accountID: "lee", nowMillis: 70_000),
-                     .auditSince(afterID: 0, limit: 100), .auditSince(afterID: 3, limit: 2)] {
+                     .auditSince(afterID: 0, limit: 100), .auditSince(afterID: 3, limit: 2), .liveNotices(nowMillis: 9_000),
+                     .noticesRead(accountID: "kim", nowMillis: 9_000), .noticesRead(accountID: "lee", nowMillis: 9_000)] {
             #expect(try sqlite.read(read) == (try postgres.read(read)), "\(read)")
         }
         guard case .audit(let page) = try postgres.read(.auditSince(afterID: 3, limit: 2)),
@@ -103,6 +106,13 @@ func scratch() throws -> PostgresScratch { try PostgresScratch.shared.get() }
             return
         }
         #expect(page.map(\.id) == [4, 5], "two rows after the third, oldest first")
+        guard case .notices(let live) = try postgres.read(.liveNotices(nowMillis: 9_000)), case .ids(let read) = try sqlite.read(.noticesRead(accountID: "kim", nowMillis: 9_000)) else {
+            Issue.record("the notice reads answer with their kinds")
+            return
+        }
+        #expect(live.map(\.id) == [2] && live.first?.withdrawnBy == "editor:lee" && live.first?.pinned == true && live.first?.targetSpaces == [])
+        #expect(live.first?.titleEn == "The New Year bell" && live.first?.bodyEn == nil, "a missing language stays missing")
+        #expect(read == [2])
         #expect(lee.mute?.reason == "insults" && lee.ban == nil && lee.blocked == ["kim"], "\(lee)")
     }
 
@@ -230,6 +240,15 @@ func everyKindOfWrite(run: Int64, visit: Int64) -> [StoreWrite] {
         .audit(AuditEntry(atMillis: 8_100, actor: "staff:kim", action: .warn, targetAccount: "lee", reason: "language")),
         .filterHit(accountID: "lee", atMillis: 8_200),
         .filterHit(accountID: "lee", atMillis: 8_100),
+        // A notice that ended long ago (pruned with its read) and one that shows for a year
+        // (kept, withdrawn once: the second withdrawal changes nothing).
+        .notice(NoticeRecord(titleKo: "점검", titleEn: nil, bodyKo: nil, bodyEn: "Maintenance.", category: "maintenance", startsAtMillis: 8_300,
+                             endsAtMillis: 8_400, targetSpaces: ["tax-square"], pinned: false, author: "editor:park", createdAtMillis: 8_300)),
+        .notice(NoticeRecord(titleKo: "제야의 종", titleEn: "The New Year bell", bodyKo: "자정에 타종합니다.", bodyEn: nil, category: "event",
+                             startsAtMillis: 8_300, endsAtMillis: 400 * day, targetSpaces: [], pinned: true, author: "editor:park", createdAtMillis: 8_300)),
+        .noticesRead(accountID: "kim", ids: [1, 2, 2, 99], atMillis: 8_500),
+        .withdrawNotice(id: 2, by: "editor:lee", atMillis: 8_600),
+        .withdrawNotice(id: 2, by: "editor:kim", atMillis: 8_700),
         .heartbeat(runID: run, atMillis: 9_000),
         .prune(beforeMillis: 10 * day, rowsMax: 500),
         .runStopped(runID: run, atMillis: 9_500),
