@@ -27,8 +27,11 @@ import WorldClient
     }
 
     @Test func aGuestInTheSquareGetsTheWorkingTheCalculatorGives() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tax-square-\(UUID().uuidString).sqlite").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        // A folder of its own, removed whole: the store leaves its -wal, -shm and lock files beside the file.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tax-square-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("records.sqlite").path
         let running = try RunningServer {
             $0.taxSquare = Self.square
             $0.store = StoreSettings(path: path)
