@@ -171,7 +171,7 @@ let package = Package(
         .testTarget(name: "TransportTests", dependencies: ["Transport", "NetProto", "CLibUV"]),
         .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "Admin", "WorldClient", "Bots", "NetProto", "Transport", "WorldCore", "WorldFiles", "Crowd", "Recording", "Store", "Services", "ServiceFiles", "PostgresScratch", "ChildProcess"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresScratch", "ChildProcess", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "ServicesTests", dependencies: ["Services", "ServiceFiles"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ServicesTests", dependencies: ["Services", "ServiceFiles", "WorldCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "WorldCore", "Crowd", "NetProto"]),
         .testTarget(name: "WorldFilesTests", dependencies: ["WorldFiles", "WorldCore", "Crowd"], resources: [.copy("Fixtures")]),
     ]

@@ -161,19 +161,6 @@ enum TaxTableText {
         return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
     }
 
-    /// Columns measured in terminal cells: Hangul and other wide letters take two.
-    static func width(_ s: String) -> Int {
-        s.unicodeScalars.reduce(0) { n, u in
-            let v = u.value
-            let wide = (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v) || (0xF900...0xFAFF).contains(v) || (0xFF00...0xFF60).contains(v)
-            return n + (wide ? 2 : 1)
-        }
-    }
-    static func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
-        let fill = String(repeating: " ", count: max(0, n - width(s)))
-        return right ? fill + s : s + fill
-    }
-
     static func render(_ w: TaxWorking, name: Bilingual, korean: Bool) -> String {
         func t(_ b: Bilingual) -> String { korean ? b.ko : b.en }
         var out = "\(t(name)): \(w.date)\n"
@@ -182,20 +169,14 @@ enum TaxTableText {
             [t(l.label), l.base.map { Won.grouped($0) } ?? "", l.rate ?? "", l.beforeCut.map { "\(Won.grouped($0)) →" } ?? "", Won.grouped(l.amount), l.article]
         }
         let headings = korean ? ["항목", "기준", "세율", "절사 전", "금액 (원)", "근거"] : ["Line", "Base", "Rate", "Before cut", "Amount (won)", "Article"]
-        var widths = headings.map(width)
-        for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], width(c)) } }
-        func line(_ r: [String]) -> String {
-            r.enumerated().map { i, c in pad(c, widths[i], right: (1...4).contains(i)) }.joined(separator: "  ").trimmingTrailingSpaces()
-        }
-        out += line(headings) + "\n"
-        for r in rows { out += line(r) + "\n" }
+        out += table([headings] + rows, rightAligned: [1, 2, 3, 4]) + "\n"
         out += "\n" + (korean ? "합계: \(Won.grouped(w.total))원\n" : "Total: \(Won.grouped(w.total)) won\n")
         for p in w.payments { out += "  \(t(p.label)): \(Won.grouped(p.amount))\n" }
         for p in w.options { out += (korean ? "  또는 " : "  or: ") + "\(t(p.label)): \(Won.grouped(p.amount))\n" }
         for warning in w.warnings { out += (korean ? "\n주의: " : "\nWarning: ") + t(warning) + "\n" }
         out += korean ? "\n계산에 넣지 않은 것:\n" : "\nNot included:\n"
         for n in w.notIncluded { out += "  - \(t(n))\n" }
-        return out.trimmingTrailingSpaces()
+        return out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     static func json(_ r: TaxFAQ.Reply, desk: String) -> String { json(TaxFAQAnswerJSON(r, desk: desk)) }
@@ -206,14 +187,6 @@ enum TaxTableText {
         if j.answered { out += String(format: korean ? "(점수 %.2f, %@)\n" : "(score %.2f, entry %@)\n", j.score, j.id ?? "") }
         if !j.sources.isEmpty { out += (korean ? "출처: " : "Sources: ") + j.sources.joined(separator: "; ") + "\n" }
         if let d = j.desk { out += (korean ? "상담 창구: " : "Counselling desk: ") + d + (korean ? " (세금 광장에서 대기열에 서기)\n" : " (join its queue in Tax Square)\n") }
-        return out.trimmingTrailingSpaces()
-    }
-}
-
-extension String {
-    func trimmingTrailingSpaces() -> String {
-        var s = self
-        while s.last == " " || s.last == "\n" { s.removeLast() }
-        return s
+        return out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

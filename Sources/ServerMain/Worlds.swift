@@ -96,13 +96,27 @@ func printError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
-/// Left-aligned columns separated by two spaces.
-func table(_ rows: [[String]]) -> String {
+/// Columns separated by two spaces, left-aligned except those in `rightAligned` (numbers).
+/// Widths are terminal cells: Hangul and other wide letters take two, so Korean names line up.
+func table(_ rows: [[String]], rightAligned: Set<Int> = []) -> String {
     guard let first = rows.first else { return "" }
     var widths = [Int](repeating: 0, count: first.count)
-    for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+    for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cells(cell)) } }
     return rows.map { row in
-        row.enumerated().map { i, cell in cell + String(repeating: " ", count: widths[i] - cell.count) }.joined(separator: "  ")
-            .trimmingCharacters(in: .whitespaces)
+        row.enumerated().map { i, cell in
+            let fill = String(repeating: " ", count: widths[i] - cells(cell))
+            return rightAligned.contains(i) ? fill + cell : cell + fill
+        }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
     }.joined(separator: "\n")
+}
+
+/// The terminal cells a text takes: two for the East Asian wide letters (Hangul syllables and
+/// jamo, CJK, full-width forms), one for the rest.
+func cells(_ text: String) -> Int {
+    text.unicodeScalars.reduce(0) { n, u in
+        let v = u.value
+        let wide = (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
+            || (0xF900...0xFAFF).contains(v) || (0xFF00...0xFF60).contains(v)
+        return n + (wide ? 2 : 1)
+    }
 }

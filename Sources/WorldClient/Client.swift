@@ -110,8 +110,9 @@ public final class WorldClient: TCPConnectionDelegate {
     /// Tax Square's answers by request id (the last `chatKeptMax` of each).
     public private(set) var taxWorkings: [UInt32: TaxWorkingBody] = [:]
     public private(set) var taxAnswers: [UInt32: TaxAnswerBody] = [:]
-    /// Called with the request id of each Tax Square answer (a working, an FAQ answer or an
-    /// error), as it arrives: for measurements that count answers as they come.
+    /// Called with the request id of each Tax Square answer (a working or an FAQ answer) and of
+    /// every error that carries a request id, as it arrives: for measurements that count
+    /// answers as they come (they know which ids they sent).
     public var onTaxAnswer: ((UInt32) -> Void)?
 
     var held: [(tick: UInt32, state: [EntityState])] = []
@@ -411,7 +412,7 @@ public final class WorldClient: TCPConnectionDelegate {
             entity = nil
         case .error(let code, let request, let text):
             errors.append((code, request, text))
-            if code == .invalidField || code == .notHere || code == .unavailable { onTaxAnswer?(request) }
+            if request != 0 { onTaxAnswer?(request) }
             bugReportsPending[request] = nil
         case .bugReportFiled(let request, let report):
             bugReportsFiled.append((request, report))

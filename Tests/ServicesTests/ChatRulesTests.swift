@@ -16,6 +16,21 @@ import Testing
 }
 
 @Suite struct ChatRateLimitTests {
+    /// The bucket under every limit: exact to the microsecond, full again after any idle time
+    /// without overflowing, and a clock that steps back gives nothing.
+    @Test func aTokenBucketRefillsExactlyAndNeverOverflows() {
+        var b = TokenBucket(burst: 2, refillMicros: 1_500, nowMillis: 0)
+        #expect([b.take(nowMillis: 0), b.take(nowMillis: 0), b.take(nowMillis: 0)] == [true, true, false])
+        let early = b.take(nowMillis: 1)
+        #expect(!early, "1 ms of a 1.5 ms refill is not a token")
+        let then = b.take(nowMillis: 2)
+        #expect(then, "1 ms more makes it one (2/3 + 2/3 of a token)")
+        let back = b.take(nowMillis: -1_000)
+        #expect(!back && !b.isFull(at: 2), "a clock that steps back gives nothing")
+        #expect(b.isFull(at: .max / 2), "idle for ages: full, no product to overflow")
+        #expect([b.take(nowMillis: .max / 2), b.take(nowMillis: .max / 2), b.take(nowMillis: .max / 2)] == [true, true, false])
+    }
+
     @Test func allowsABurstOfFiveThenOneASecond() {
         var limit = ChatRateLimit(nowMillis: 0)
         for _ in 0..<5 { #expect(limit.attempt(nowMillis: 0) == .allowed) }

@@ -5,9 +5,8 @@ import ServiceFiles
 
 /// The tax FAQ bot measured on questions it was not tuned on (Fixtures/tax/faq-heldout.json):
 /// the share of answerable questions whose right entry comes first, and the share of questions
-/// outside the FAQ it says it does not know (TAX_FAQ_DIAGNOSE=1 and TAX_FAQ_GRID=1 print the
-/// development set's scores and a grid over the tuning, for whoever tunes it next: on the
-/// development set only).
+/// outside the FAQ it says it does not know. Tune on the development set only (its misses
+/// print), then write a fresh held-out set and measure it once.
 @Suite struct TaxFAQTests {
     static let faq = try! TaxFAQ.load(directory: Paths.repository.appendingPathComponent("services/tax").path)
 
@@ -55,6 +54,8 @@ import ServiceFiles
         let r = Self.measure(try Self.questions("faq-dev"), faq: Self.faq)
         print("tax FAQ, development: right entry first \(r.firstRight)/\(r.answerable), does not know \(r.unknownRight)/\(r.outside)")
         for m in r.misses { print("  miss: \(m)") }
+        // What the tuning reached on the set it was chosen on: 106 of 122, 27 of 29.
+        #expect(r.firstRight >= 104 && r.unknownRight >= 26, "\(r.firstRight) of \(r.answerable), \(r.unknownRight) of \(r.outside)")
     }
 
     @Test func everyPhrasingFindsItsOwnEntry() {
@@ -83,51 +84,6 @@ import ServiceFiles
         let twice = #"{"formatVersion":1,"checked":"2026-01-01","desk":"d","topics":[],"outside":[],"entries":[{"id":"a","topic":"general","questions":["q"],"answer":{"ko":"k","en":"e"},"sources":["s"]},{"id":"a","topic":"general","questions":["q"],"answer":{"ko":"k","en":"e"},"sources":["s"]}]}"#
         do { _ = try TaxFAQ.parse(Data(twice.utf8), path: "faq.json"); Issue.record("accepted an id twice") } catch {
             #expect(error.description.contains("entries[1].id 'a'"))
-        }
-    }
-}
-
-extension TaxFAQTests {
-    /// Prints each development question's best entry and score, for choosing the threshold.
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["TAX_FAQ_DIAGNOSE"] != nil)) func diagnose() throws {
-        var top = 0, n = 0
-        for q in try Self.questions("faq-dev") {
-            let r = Self.faq.rank(q.q)
-            let best = r.first.map { (Self.faq.entries[$0.index].id, $0.score) } ?? ("-", 0)
-            let second = r.dropFirst().first.map { $0.score } ?? 0
-            if q.expect != nil { n += 1; if best.0 == q.expect { top += 1 } }
-            print(String(format: "%@ %.3f %.3f %@ | %@", best.0 == q.expect ? "OK " : (q.expect == nil ? "OUT" : "BAD"), best.1, second, best.0, q.q))
-        }
-        print("top-1 regardless of threshold: \(top)/\(n)")
-    }
-}
-
-extension TaxFAQTests {
-    /// A grid over the tuning on the development set: top-1 and the best threshold's two rates.
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["TAX_FAQ_GRID"] != nil)) func grid() throws {
-        let questions = try Self.questions("faq-dev")
-        for syllable in [0.0, 0.2, 0.4] {
-            for trigram in [0.0, 0.3, 0.6] {
-                for unseen in [0.0, 0.5, 1.0] {
-                    var t = TaxFAQ.Tuning()
-                    t.syllable = syllable; t.trigram = trigram; t.unseen = unseen
-                    let faq = TaxFAQ(entries: Self.faq.entries, desk: "d", topics: Self.faq.topics, outside: Self.faq.outside, tuning: t)
-                    let scored = questions.map { q -> (Bool, Double, Bool) in
-                        if case .nationalTax = faq.reply(q.q) { return (q.expect != nil, 0, false) }
-                        let r = faq.rank(q.q).first
-                        return (q.expect != nil, r?.score ?? 0, r.map { faq.entries[$0.index].id } == q.expect)
-                    }
-                    var best = (0, 0.0, 0, 0)
-                    for step in 10...50 {
-                        let th = Double(step) / 100
-                        let right = scored.filter { $0.0 && $0.2 && $0.1 >= th }.count
-                        let unknown = scored.filter { !$0.0 && $0.1 < th }.count
-                        if right + unknown > best.0 { best = (right + unknown, th, right, unknown) }
-                    }
-                    let top = scored.filter { $0.0 && $0.2 }.count
-                    print("syl \(syllable) tri \(trigram) unseen \(unseen): top-1 \(top), best threshold \(best.1): right \(best.2), unknown \(best.3), sum \(best.0)")
-                }
-            }
         }
     }
 }

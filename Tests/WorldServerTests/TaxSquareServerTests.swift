@@ -97,7 +97,7 @@ import WorldClient
         #expect(visitor.errors.first { $0.requestID == r }?.code == .unavailable)
     }
 
-    @Test func everyGoldenWorkingFitsInOneFrame() throws {
+    @Test func theLargestWorkingsFitInHalfAFrame() throws {
         // The largest workings the tables make (every tax, with warnings and the cap) encode
         // within a frame, so the server never has to refuse one for its size.
         let cases: [(TaxKind, [(String, String)])] = [

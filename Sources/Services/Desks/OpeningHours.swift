@@ -22,6 +22,9 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
         self.day = day
     }
 
+    public var year: Int64 { Self.civil(day).0 }
+    public var month: Int64 { Self.civil(day).1 }
+
     /// Monday 0 ... Sunday 6 (1970-01-01 was a Thursday).
     public var weekday: Int { Int(((day % 7) + 7 + 3) % 7) }
 

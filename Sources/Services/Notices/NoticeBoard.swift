@@ -11,7 +11,9 @@
 //   second(now) ──▶ per notice whose start has come since the last second: [.announce]
 //
 // Invariants:
-// 1. `notices` holds the notices not yet ended, withdrawn or not; at most `rules.liveMax`.
+// 1. `notices` holds the notices not yet ended, withdrawn or not (a withdrawn one stays until
+//    its end, to say it was withdrawn, and counts for the limit meanwhile): at most
+//    `rules.liveMax`, plus the adds the store has not answered yet.
 // 2. A notice is announced at most once, at or after its start and before its end, and never
 //    once withdrawn.
 // 3. Every stored notice passed the checks of `add` (start before end, texts within limits,
@@ -103,7 +105,7 @@ public struct NoticeRules: Sendable, Hashable {
     /// How far ahead a notice may be scheduled.
     public var aheadMillisMax: Int64 = 366 * 86_400_000
     public var targetSpacesMax = 32
-    /// Notices not yet ended, scheduled or showing.
+    /// Notices not yet ended, scheduled, showing or withdrawn (invariant 1).
     public var liveMax = 500
     public var pageSize = 20
     public init() {}
@@ -134,7 +136,7 @@ public enum NoticeRefusal: Error, Hashable, Sendable {
         case .alreadyEnded: "the notice's end has passed already"
         case .unknownSpace(let s): "no public space '\(s)'"
         case .tooManySpaces(let n): "a notice names at most \(n) spaces (or the whole city)"
-        case .tooManyLive(let n): "the board holds \(n) notices not yet ended, its limit; withdraw some first"
+        case .tooManyLive(let n): "the board holds \(n) notices not yet ended (withdrawn ones count until their end), its limit"
         case .noSuchNotice(let id): "no notice \(id) on the board (it may have ended)"
         case .alreadyWithdrawn(let id, let by): "notice \(id) was withdrawn already (by \(by))"
         }
@@ -179,7 +181,6 @@ public struct NoticeBoard: Sendable {
     public private(set) var notices: [Int64: Notice] = [:]
     /// Notices announced (invariant 2).
     private(set) var announced: Set<Int64> = []
-    private(set) var lastSecondMillis: Int64?
 
     public init(rules: NoticeRules = NoticeRules(), spaces: Set<String>) {
         self.rules = rules
@@ -193,7 +194,6 @@ public struct NoticeBoard: Sendable {
             notices[n.id] = n
             if n.draft.startsAtMillis <= nowMillis { announced.insert(n.id) }
         }
-        lastSecondMillis = nowMillis
     }
 
     public mutating func handle(_ event: NoticeEvent, facts: NoticeFacts?, nowMillis now: Int64) -> [NoticeEffect] {
@@ -221,24 +221,20 @@ public struct NoticeBoard: Sendable {
             notices[id]?.withdrawnAtMillis = at
             return [.withdrew(id: id)]
         case .second:
-            var out: [NoticeEffect] = []
-            for n in notices.values.sorted(by: { ($0.draft.startsAtMillis, $0.id) < ($1.draft.startsAtMillis, $1.id) })
-            where !announced.contains(n.id) && n.isShown(at: now) {
-                announced.insert(n.id)
-                out.append(.announce(n))
-            }
+            // Only the notices whose start has come are sorted (most seconds, none).
+            let due = notices.values.filter { !announced.contains($0.id) && $0.isShown(at: now) }
+                .sorted { ($0.draft.startsAtMillis, $0.id) < ($1.draft.startsAtMillis, $1.id) }
+            for n in due { announced.insert(n.id) }
             // Ended notices leave the board (the store keeps them).
             for (id, n) in notices where n.draft.endsAtMillis <= now {
                 notices[id] = nil
                 announced.remove(id)
             }
-            lastSecondMillis = now
-            assert(notices.count <= rules.liveMax + 1)
-            return out
+            return due.map { .announce($0) }
         }
     }
 
-    func live(_ now: Int64) -> Int { notices.values.filter { $0.withdrawnAtMillis == nil && $0.draft.endsAtMillis > now }.count }
+    func live(_ now: Int64) -> Int { notices.values.filter { $0.draft.endsAtMillis > now }.count }
 
     /// Invariant 3: the checks every stored notice passed.
     public func check(_ d: NoticeDraft, now: Int64) -> NoticeRefusal? {

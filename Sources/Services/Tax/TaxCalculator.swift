@@ -209,7 +209,7 @@ public enum TaxCalculator {
             educationRate = r.educationHeavy
             // 농어촌특별세: the heavy rate with its standard part (4%) taken at the base rate (2%).
             ruralRate = Rate(heavy.rate.numerator * r.heavyBuiltOn.denominator - r.heavyBuiltOn.numerator * heavy.rate.denominator,
-                             heavy.rate.denominator * r.heavyBuiltOn.denominator) .adding(r.ruralBase) * r.rural
+                             heavy.rate.denominator * r.heavyBuiltOn.denominator).adding(r.ruralBase) * r.rural
             lines.append(TaxLine(id: "rate", label: Bilingual(ko: "중과세율 (\(homes.ko))", en: "Heavier rate (\(homes.en))"), base: nil, rate: rate.description, amount: 0, article: article))
         } else {
             if c.price <= r.lowUpToPrice {

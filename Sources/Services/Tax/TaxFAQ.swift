@@ -39,17 +39,14 @@ public struct TaxFAQ: Sendable {
     /// Words naming each topic, and the national taxes' names.
     public let topics: [(id: String, terms: [String])]
     public let outside: [String]
-    /// The features' weights, chosen on the development set.
-    public struct Tuning: Sendable, Hashable {
-        /// A Korean syllable counts this much of a bigram.
-        public var syllable = 0.4
-        /// An English word's character trigram counts this much of the word.
-        public var trigram = 0.3
-        /// A feature the FAQ never uses weighs this share of the rarest feature's weight.
-        public var unseen = 1.0
-        public init() {}
-    }
-    let tuning: Tuning
+    /// The features' weights, chosen on the development set (a grid of 0, 0.2 and 0.4 for
+    /// syllables, 0, 0.3 and 0.6 for trigrams, 0, 0.5 and 1 for unseen features, each with its
+    /// best threshold from 0.10 to 0.50): a Korean syllable counts this much of a bigram, an
+    /// English word's trigram this much of the word, and a feature the FAQ never uses this
+    /// share of the rarest feature's weight.
+    static let syllableWeight = 0.4
+    static let trigramWeight = 0.3
+    static let unseenShare = 1.0
     public static let defaultThreshold = 0.26
     public static let questionBytesMax = 1_000
 
@@ -108,8 +105,7 @@ public struct TaxFAQ: Sendable {
     }
 
     public init(entries: [Entry], desk: String, topics: [(id: String, terms: [String])] = [], outside: [String] = [],
-                threshold: Double = defaultThreshold, tuning: Tuning = Tuning()) {
-        self.tuning = tuning
+                threshold: Double = defaultThreshold) {
         self.topics = topics
         // Longest first, so that "양도소득세" is named rather than the "소득세" inside it.
         self.outside = outside.sorted { $0.count > $1.count || ($0.count == $1.count && $0 < $1) }
@@ -122,8 +118,8 @@ public struct TaxFAQ: Sendable {
         var ranges: [Range<Int>] = []
         for e in entries {
             let first = documents.count
-            for q in e.questions { documents.append(Self.features(q, tuning)) }
-            documents.append(Self.features(whole(e), tuning))
+            for q in e.questions { documents.append(Self.features(q)) }
+            documents.append(Self.features(whole(e)))
             ranges.append(first..<documents.count)
         }
         var df: [String: Int] = [:]
@@ -137,7 +133,7 @@ public struct TaxFAQ: Sendable {
         }
         self.ids = ids
         self.idf = idf
-        unseenWeight = (log(n + 1) + 1) * tuning.unseen
+        unseenWeight = (log(n + 1) + 1) * Self.unseenShare
         var postings: [[(vector: Int32, weight: Double)]] = Array(repeating: [], count: idf.count)
         for (v, d) in documents.enumerated() {
             for (id, w) in Self.weighted(d, ids: ids, idf: idf, unseen: nil) { postings[Int(id)].append((Int32(v), w)) }
@@ -224,7 +220,7 @@ public struct TaxFAQ: Sendable {
 
     func rank(_ question: String, named: Set<String>) -> [(index: Int, score: Double)] {
         let bounded = String(question.utf8.prefix(Self.questionBytesMax)) ?? question
-        let q = Self.weighted(Self.features(bounded, tuning), ids: ids, idf: idf, unseen: unseenWeight)
+        let q = Self.weighted(Self.features(bounded), ids: ids, idf: idf, unseen: unseenWeight)
         guard !q.isEmpty else { return [] }
         // Every vector's dot product with the question, through the inverted index.
         var dots = [Double](repeating: 0, count: vectorCount)
@@ -264,13 +260,13 @@ public struct TaxFAQ: Sendable {
         return w
     }
 
-    static func features(_ text: String, _ tuning: Tuning) -> [String: Double] {
+    static func features(_ text: String) -> [String: Double] {
         let folded = TaxFAQ.fold(text)
         var out: [String: Double] = [:]
         var hangulRun: [Unicode.Scalar] = []
         var word = ""
         func flushHangul() {
-            for scalar in hangulRun { out["s:" + String(Character(scalar)), default: 0] += tuning.syllable }
+            for scalar in hangulRun { out["s:" + String(Character(scalar)), default: 0] += syllableWeight }
             if hangulRun.count == 1 { out["k:" + String(Character(hangulRun[0])), default: 0] += 1 }
             if hangulRun.count >= 2 {
                 for i in 0..<(hangulRun.count - 1) {
@@ -288,7 +284,7 @@ public struct TaxFAQ: Sendable {
             out["w:" + w, default: 0] += 1
             let chars = Array("^" + w + "$")
             if chars.count >= 3 {
-                for i in 0...(chars.count - 3) { out["t:" + String(chars[i..<(i + 3)]), default: 0] += tuning.trigram }
+                for i in 0...(chars.count - 3) { out["t:" + String(chars[i..<(i + 3)]), default: 0] += trigramWeight }
             }
         }
         for scalar in folded.unicodeScalars {

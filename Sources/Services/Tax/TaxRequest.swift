@@ -3,7 +3,7 @@
 // `taxQuery` (PROTOCOL.md), so that one parser answers all three, and every bad value is
 // refused here with the field's name and its allowed range, before any arithmetic.
 
-import CivilCalendar
+import Foundation
 
 public enum CarKind: String, CaseIterable, Sendable, Hashable {
     case petrol, diesel, lpg, hybrid, electric, hydrogen
@@ -96,7 +96,7 @@ public enum TaxRequest {
             }
             guard values[f.name] == nil else { throw TaxInputError(field: f.name, message: "given twice") }
             guard f.value.utf8.count <= valueBytesMax else { throw TaxInputError(field: f.name, message: "longer than \(valueBytesMax) bytes") }
-            values[f.name] = f.value.trimmingWhitespace()
+            values[f.name] = f.value.trimmingCharacters(in: .whitespaces)
         }
         for name in required where values[name] == nil || values[name]!.isEmpty {
             throw TaxInputError(field: name, message: "missing; the \(kind.rawValue) tax needs \(required.joined(separator: ", "))")
@@ -194,19 +194,5 @@ public enum TaxRequest {
             throw TaxInputError(field: field, message: "'\(text)' is not a year and month (YYYY-MM)")
         }
         return (d.year, d.month)
-    }
-}
-
-extension LocalDate {
-    public var year: Int64 { CivilCalendar.civil(day: day).year }
-    public var month: Int64 { CivilCalendar.civil(day: day).month }
-}
-
-extension String {
-    func trimmingWhitespace() -> String {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s.removeFirst() }
-        while let l = s.last, l.isWhitespace { s.removeLast() }
-        return String(s)
     }
 }

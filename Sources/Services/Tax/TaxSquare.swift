@@ -63,10 +63,10 @@ public struct TaxSquare: Sendable {
     public let tables: TaxTables
     public let faq: TaxFAQ
     public let rules: Rules
-    /// Per session: thousandths of a request available, and when last refilled.
-    private(set) var buckets: [UInt64: (tokens: Int64, atMillis: Int64)] = [:]
-    /// The square's own bucket, in millionths of a request.
-    private(set) var square: (tokens: Int64, atMillis: Int64)?
+    /// Per session, its requests' bucket.
+    private(set) var buckets: [UInt64: TokenBucket] = [:]
+    /// The square's own, made at the first request.
+    private(set) var square: TokenBucket?
 
     public init(tables: TaxTables, faq: TaxFAQ, rules: Rules = Rules()) {
         self.tables = tables
@@ -108,38 +108,26 @@ public struct TaxSquare: Sendable {
         }
     }
 
-    /// The square's bucket: refills one request every `squareRefillMicros`, up to `squareBurst`.
+    /// The square's bucket: one request every `squareRefillMicros`, up to `squareBurst`.
     mutating func takeSquare(nowMillis: Int64) -> Bool {
-        let full = Int64(rules.squareBurst) * 1_000_000
-        var b = square ?? (full, nowMillis)
-        b.tokens = min(full, b.tokens + max(0, nowMillis - b.atMillis) * 1_000 * 1_000_000 / rules.squareRefillMicros)
-        b.atMillis = max(b.atMillis, nowMillis)
+        var b = square ?? TokenBucket(burst: rules.squareBurst, refillMicros: rules.squareRefillMicros, nowMillis: nowMillis)
         defer { square = b }
-        guard b.tokens >= 1_000_000 else { return false }
-        b.tokens -= 1_000_000
-        return true
+        return b.take(nowMillis: nowMillis)
     }
 
-    /// The token bucket: refills `1000 / refillMillis` thousandths a millisecond, up to `burst`.
+    /// The session's bucket: one request every `refillMillis`, up to `burst`.
     mutating func take(_ session: UInt64, nowMillis: Int64) -> Bool {
-        let full = Int64(rules.burst) * 1_000
-        var b = buckets[session] ?? (full, nowMillis)
-        b.tokens = min(full, b.tokens + max(0, nowMillis - b.atMillis) * 1_000 / rules.refillMillis)
-        b.atMillis = max(b.atMillis, nowMillis)
-        guard b.tokens >= 1_000 else {
-            buckets[session] = b
-            return false
-        }
-        b.tokens -= 1_000
+        var b = buckets[session] ?? TokenBucket(burst: rules.burst, refillMicros: rules.refillMillis * 1_000, nowMillis: nowMillis)
+        let allowed = b.take(nowMillis: nowMillis)
         if buckets[session] == nil, buckets.count >= rules.bucketsMax {
             // Invariant 2: forget the buckets that are full again (idle for burst × refill)
             // before adding one; if none is, refuse (the server's sessions are fewer than this,
             // and a gone session's bucket is removed, so this is a guard, not a path).
-            buckets = buckets.filter { $0.value.tokens + (nowMillis - $0.value.atMillis) * 1_000 / rules.refillMillis < full }
+            buckets = buckets.filter { !$0.value.isFull(at: nowMillis) }
             guard buckets.count < rules.bucketsMax else { return false }
         }
         buckets[session] = b
         assert(buckets.count <= rules.bucketsMax)
-        return true
+        return allowed
     }
 }

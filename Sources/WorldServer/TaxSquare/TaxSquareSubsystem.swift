@@ -27,8 +27,8 @@ final class TaxSquareSubsystem {
     }
 
     func calculate(_ s: Session, request: UInt32, tax: UInt8, fields: [TaxField]) {
-        let kind: TaxKind = tax == 0 ? .car : tax == 1 ? .property : .acquisition
-        handle(.calculate(kind, fields: fields.map { ($0.name, $0.value) }), from: s, request: request)
+        // The decoder admits 0 to 2 only.
+        handle(.calculate(TaxKind(wire: tax)!, fields: fields.map { ($0.name, $0.value) }), from: s, request: request)
     }
 
     func ask(_ s: Session, request: UInt32, question: String) { handle(.ask(question), from: s, request: request) }
@@ -63,22 +63,24 @@ final class TaxSquareSubsystem {
         }
     }
 
-    /// Sends an answer, or, should the data make it larger than a frame (a table's notes grown
-    /// past the limit), an internal error that says so instead of a frame the client refuses.
+    /// Sends an answer (encoded once), or, should the data make it larger than a frame (a
+    /// table's notes grown past the limit), an internal error that says so instead of a frame
+    /// the client refuses.
     private func send(_ message: ServerMessage, to s: Session, request: UInt32) {
-        guard message.encode().count <= WireProtocol.frameBodyBytesMax else {
-            server.logger.error("a Tax Square answer is larger than a frame: shorten the tables' texts", metadata: ["type": "\(message.type)"])
+        let body = message.encode()
+        guard body.count <= WireProtocol.frameBodyBytesMax else {
+            server.logger.error("a Tax Square answer is larger than a frame: shorten the tables' texts", metadata: ["type": "\(message.type)", "bytes": "\(body.count)"])
             s.send(.error(code: .internalError, requestID: request, text: "the answer is too long to send; the operators are told"))
             return
         }
-        s.send(message)
+        s.send(frame: Framing.frame(body))
     }
 
     static func body(_ w: TaxWorking) -> TaxWorkingBody {
         func note(_ b: Bilingual) -> TaxNote { TaxNote(ko: b.ko, en: b.en) }
         func payment(_ p: TaxPayment) -> TaxWorkingBody.Payment { .init(id: p.id, label: note(p.label), amount: UInt64(p.amount)) }
         return TaxWorkingBody(
-            tax: w.kind == .car ? 0 : w.kind == .property ? 1 : 2, date: w.date.description, tableFrom: w.tableFrom.description,
+            tax: w.kind.wire, date: w.date.description, tableFrom: w.tableFrom.description,
             tableChecked: w.tableChecked.description, total: UInt64(w.total),
             lines: w.lines.prefix(TaxWire.linesMax).map {
                 .init(id: $0.id, label: note($0.label), base: $0.base.map(UInt64.init), rate: $0.rate ?? "", beforeCut: $0.beforeCut.map(UInt64.init),
@@ -98,6 +100,26 @@ final class TaxSquareSubsystem {
         return TaxAnswerBody(kind: kind, entry: r.entryID ?? "", score: UInt16(max(0, min(1_000, (r.score * 1_000).rounded()))),
                              text: TaxNote(ko: r.text.ko, en: r.text.en), sources: Array(r.sources.prefix(TaxWire.sourcesMax)),
                              desk: kind == .answered ? "" : desk)
+    }
+}
+
+/// A tax's number on the wire (PROTOCOL.md 4.1: 0 car, 1 property, 2 acquisition).
+extension TaxKind {
+    init?(wire: UInt8) {
+        switch wire {
+        case 0: self = .car
+        case 1: self = .property
+        case 2: self = .acquisition
+        default: return nil
+        }
+    }
+
+    var wire: UInt8 {
+        switch self {
+        case .car: 0
+        case .property: 1
+        case .acquisition: 2
+        }
     }
 }
 
