@@ -177,5 +177,6 @@ import WorldCore
         #expect(refusal(.acquisition, [("price", "1")]).hasPrefix("area-m2: missing"))
         #expect(refusal(.car, [("cc", "1000"), ("first-registered", "2020-13"), ("date", "2025-06-01")]).hasPrefix("first-registered:"))
         #expect(refusal(.property, [("official-price", "500,000,000"), ("single-home", "YES"), ("date", "2025-06-01")]) == "accepted")
+        #expect(refusal(.car, [("cc", " 1998 "), ("first-registered", "2019-03\t"), ("date", "2025-06-01")]) == "accepted", "spaces around a value are not the value")
     }
 }
