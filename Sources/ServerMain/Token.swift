@@ -16,7 +16,7 @@ struct Token: ParsableCommand {
         @Option(help: "The display name others see (1 to 48 bytes).")
         var name: String
 
-        @Option(help: "Comma-separated roles: member, staff, mentor, mentee.")
+        @Option(help: "Comma-separated roles: member, staff, mentor, mentee, editor (writes the notice board).")
         var roles = "member"
 
         @Option(help: "Hours until the token expires.")
@@ -37,14 +37,12 @@ struct Token: ParsableCommand {
                 throw ValidationError("no secret: pass --token-secret-file or set SEOULWORLD_TOKEN_SECRET (the server must use the same one)")
             }
             var parsed: MemberToken.Roles = []
+            let known = MemberToken.Roles.named.map(\.0).joined(separator: ", ")
             for role in roles.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-                switch role {
-                case "member": parsed.insert(.member)
-                case "staff": parsed.insert(.staff)
-                case "mentor": parsed.insert(.mentor)
-                case "mentee": parsed.insert(.mentee)
-                default: throw ValidationError("unknown role '\(role)'; roles are member, staff, mentor, mentee")
+                guard let bit = MemberToken.Roles.named.first(where: { $0.0 == role })?.1 else {
+                    throw ValidationError("unknown role '\(role)'; roles are \(known)")
                 }
+                parsed.insert(bit)
             }
             let expires = UInt64(Date().timeIntervalSince1970) + UInt64(validForHours) * 3_600
             print(encodeHex(MemberToken(accountID: account, displayName: name, roles: parsed, expiresAtUnixSeconds: expires).signed(secret: secret)))

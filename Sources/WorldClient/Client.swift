@@ -114,6 +114,14 @@ public final class WorldClient: TCPConnectionDelegate {
     /// every error that carries a request id, as it arrives: for measurements that count
     /// answers as they come (they know which ids they sent).
     public var onTaxAnswer: ((UInt32) -> Void)?
+    /// The notice board (the last `chatKeptMax` of each): counts told, pages and texts by
+    /// request id, notices stored by request id, and the pushes with when they arrived.
+    public private(set) var noticeCounts: [(space: String, shown: UInt16, unread: UInt16)] = []
+    public private(set) var noticeLists: [UInt32: (total: UInt16, offset: UInt16, notices: [NoticeSummary])] = [:]
+    public private(set) var noticeTexts: [UInt32: (summary: NoticeSummary, bodyKo: String, bodyEn: String)] = [:]
+    public private(set) var noticesStored: [UInt32: UInt64] = [:]
+    public private(set) var noticesShown: [(notice: NoticeSummary, atNanos: UInt64)] = []
+    public private(set) var noticesWithdrawn: [UInt64] = []
 
     var held: [(tick: UInt32, state: [EntityState])] = []
     var sequence: UInt32 = 0
@@ -232,6 +240,19 @@ public final class WorldClient: TCPConnectionDelegate {
 
     @discardableResult
     public func taxAsk(_ question: String) -> UInt32 { request { .taxAsk(requestID: $0, question: question) } }
+
+    @discardableResult
+    public func listNotices(offset: UInt16 = 0) -> UInt32 { request { .listNotices(requestID: $0, offset: offset) } }
+
+    @discardableResult
+    public func readNotice(_ id: UInt64) -> UInt32 { request { .readNotice(requestID: $0, notice: id) } }
+
+    /// Editors only.
+    @discardableResult
+    public func postNotice(_ draft: NoticeDraftBody) -> UInt32 { request { .postNotice(requestID: $0, draft) } }
+
+    @discardableResult
+    public func withdrawNotice(_ id: UInt64) -> UInt32 { request { .withdrawNotice(requestID: $0, notice: id) } }
 
     /// Hands over the chat received since the last call.
     public func takeChat() -> [ReceivedChat] {
@@ -448,11 +469,29 @@ public final class WorldClient: TCPConnectionDelegate {
             if taxAnswers.count >= Self.chatKeptMax { taxAnswers.removeAll() }
             taxAnswers[request] = body
             onTaxAnswer?(request)
+        case .noticeCount(let space, let shown, let unread): Self.keep(&noticeCounts, (space, shown, unread))
+        case .noticeList(let request, let total, let offset, let notices):
+            if noticeLists.count >= Self.chatKeptMax { noticeLists.removeAll() }
+            noticeLists[request] = (total, offset, notices)
+        case .noticeText(let request, let summary, let ko, let en):
+            if noticeTexts.count >= Self.chatKeptMax { noticeTexts.removeAll() }
+            noticeTexts[request] = (summary, ko, en)
+        case .noticeStored(let request, let id):
+            if noticesStored.count >= Self.chatKeptMax { noticesStored.removeAll() }
+            noticesStored[request] = id
+        case .noticeShown(let summary): Self.keep(&noticesShown, (summary, Monotonic.nanoseconds()))
+        case .noticeWithdrawn(let id): Self.keep(&noticesWithdrawn, id)
         case .shuttingDown(_, let text): shutdownNotice = text
         case .pong: break
         case .snapshot(let body): apply(snapshot: body)
         case .helloOK, .welcome: break
         }
+    }
+
+    /// Appends to a list kept to its last `chatKeptMax` (the older half dropped when full).
+    static func keep<T>(_ list: inout [T], _ item: T) {
+        if list.count >= chatKeptMax { list.removeFirst(list.count / 2) }
+        list.append(item)
     }
 
     func receive(datagram bytes: UnsafeRawBufferPointer, from: SocketAddress) {

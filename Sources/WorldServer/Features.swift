@@ -39,6 +39,14 @@ extension Server {
             roomsSubsystem.heard,   // a room's population, and its empty minute (Rooms/)
             desksSubsystem.heard,   // a desk session's room left, a held place kept or ended (Desks/)
             taxSquare.heard,        // a connection gone forgets its request bucket (TaxSquare/)
+            notices.heard,          // read marks loaded at sign-in, the unread count told (Notices/)
+        ]
+    }
+
+    /// What runs as the server starts (before its first tick), in this order.
+    var atStartTasks: [() -> Void] {
+        [
+            notices.start,          // the board read from the store (Notices/)
         ]
     }
 
@@ -47,6 +55,7 @@ extension Server {
         [
             roomsSubsystem.second,  // empty rooms close (Rooms/)
             { self.desksSubsystem.event(.second) }, // holds that ran out, opening and closing time (Desks/)
+            notices.second,         // notices that start are pushed, ended ones leave (Notices/)
         ]
     }
 
@@ -92,6 +101,11 @@ extension Server {
         // Tax Square (TaxSquare/TaxSquareSubsystem)
         case .taxCalculate(let request, let tax, let fields): taxSquare.calculate(s, request: request, tax: tax, fields: fields)
         case .taxAsk(let request, let question): taxSquare.ask(s, request: request, question: question)
+        // The notice board (Notices/NoticesSubsystem)
+        case .listNotices(let request, let offset): notices.list(s, request: request, offset: offset)
+        case .readNotice(let request, let id): notices.read(s, request: request, notice: id)
+        case .postNotice(let request, let draft): notices.post(s, request: request, draft: draft)
+        case .withdrawNotice(let request, let id): notices.withdraw(s, request: request, notice: id)
         // The connection's own state machine (Server+Connections, Server+SignIn)
         case .hello, .authenticateGuest, .authenticateMember, .goodbye: break
         }

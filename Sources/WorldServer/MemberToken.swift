@@ -3,7 +3,7 @@
 //
 // Layout, little-endian (docs/PROTOCOL.md, "Member tokens"):
 //   [version] (u8, 1) [accountID] (string8, 1-64) [displayName] (string8, 1-48)
-//   [roles] (u8 bits: 1 member, 2 staff, 4 mentor, 8 mentee) [expiresAtUnixSeconds] (u64)
+//   [roles] (u8 bits: 1 member, 2 staff, 4 mentor, 8 mentee, 16 editor) [expiresAtUnixSeconds] (u64)
 //   [mac] (32 bytes: HMAC-SHA256 with the server secret over every byte before it)
 
 import Crypto
@@ -18,9 +18,11 @@ public struct MemberToken: Hashable, Sendable {
         public static let mentor = Roles(rawValue: 4)
         /// A young person in the youth mentoring programme (its rooms admit mentors and mentees).
         public static let mentee = Roles(rawValue: 8)
+        /// City staff who write and withdraw the notice board's notices.
+        public static let editor = Roles(rawValue: 16)
 
         /// The names world files use (`admitsRoles`), in bit order.
-        public static let named: [(String, Roles)] = [("member", .member), ("staff", .staff), ("mentor", .mentor), ("mentee", .mentee)]
+        public static let named: [(String, Roles)] = [("member", .member), ("staff", .staff), ("mentor", .mentor), ("mentee", .mentee), ("editor", .editor)]
         public var names: [String] { Self.named.filter { contains($0.1) }.map(\.0) }
     }
 

@@ -171,10 +171,13 @@ public struct OperatorReply: Sendable, Hashable {
     public var message: String
     /// How many sessions it reached (a notice's recipients, a kick's sessions).
     public var sessions: Int
+    /// The record it made, where it made one (a notice's number).
+    public var id: Int64?
 
-    public init(status: Int, message: String, sessions: Int = 0) {
+    public init(status: Int, message: String, sessions: Int = 0, id: Int64? = nil) {
         self.status = status
         self.message = message
         self.sessions = sessions
+        self.id = id
     }
 }

@@ -13,7 +13,8 @@
 // connections (Server+Connections), signing in (Server+SignIn), UDP and inputs
 // (Server+Realtime), the tick, snapshots and shutdown (Server+Tick), travel (Server+Presence),
 // chat, records, recording, the operator's view and status (one Server+ file each); the
-// features' subsystems in folders of their own (Rooms/, Desks/, Moderation/), each owning its
+// features' subsystems in folders of their own (Rooms/, Desks/, Moderation/, TaxSquare/,
+// Notices/), each owning its
 // Services machine and carrying out its effects. Which feature serves each message,
 // hears presence's changes and works once a second is listed in one place (Features.swift).
 //
@@ -45,6 +46,7 @@ public final class Server: @unchecked Sendable {
     lazy var desksSubsystem = DesksSubsystem(server: self)
     lazy var moderation = ModerationSubsystem(server: self)
     lazy var taxSquare = TaxSquareSubsystem(server: self)
+    lazy var notices = NoticesSubsystem(server: self)
     /// The rooms open now and the desks' state, for those who read them (presence, the
     /// operator's view, the simulation's invariants); only their subsystems change them.
     var rooms: RoomBook { roomsSubsystem.book }
@@ -88,6 +90,7 @@ public final class Server: @unchecked Sendable {
         }
         if let desks = configuration.desks { try desksSubsystem.open(desks, catalog: catalog) }
         if let square = configuration.taxSquare { try taxSquare.open(square, spaces: Set(catalog.publicSpaces.map(\.id))) }
+        notices.open(spaces: Set(catalog.publicSpaces.map(\.id)), rules: configuration.noticeRules)
     }
 
     /// A server of a recording: its one space, stepped with the recorded inputs at the recorded
@@ -185,6 +188,7 @@ public final class Server: @unchecked Sendable {
         let every = UInt64(configuration.statusEverySeconds * 1_000)
         startTimer(.status, afterMillis: every, everyMillis: every) { [unowned self] in self.logStatus() }
         startRecordTimers()
+        for task in atStartTasks { task() }
         startTimer(.everySecond, afterMillis: 1_000, everyMillis: 1_000) { [unowned self] in
             for task in self.everySecondTasks { task() }
         }
@@ -221,7 +225,7 @@ public final class Server: @unchecked Sendable {
     }
 
     /// The server's version, written into recordings and bug reports.
-    public static let version = "0.10.0"
+    public static let version = "0.11.0"
 
     /// A world's seed, from its id (FNV-1a): the same every run, unlike Swift's `hashValue`.
     static func seed(for id: String) -> UInt64 { fnv1a64(id.utf8) }

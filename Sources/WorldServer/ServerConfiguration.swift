@@ -41,6 +41,8 @@ public struct ServerConfiguration: Sendable {
     public var deskRules = DeskRules()
     /// Tax Square's calculator and FAQ bot (services/tax/); nil serves neither (requests get 34).
     public var taxSquare: TaxSquare?
+    /// The notice board's limits (Services' NoticeRules).
+    public var noticeRules = NoticeRules()
     /// The server's one clock (monotonic and wall; Transport's `ServerClock`): everything in the
     /// server reads time through it, so that a test can hand it a clock of its own.
     public var clock = ServerClock.system

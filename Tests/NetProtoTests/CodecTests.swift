@@ -47,7 +47,22 @@ enum Samples {
         }),
         .taxCalculate(requestID: 35, tax: 2, fields: []),
         .taxAsk(requestID: 36, question: String(repeating: "세", count: TaxWire.questionBytesMax / 3)),
+        .listNotices(requestID: 37, offset: 10),
+        .readNotice(requestID: 38, notice: 12),
+        .postNotice(requestID: 39, largestDraft),
+        .postNotice(requestID: 40, NoticeDraftBody(category: 3, pinned: false, startsAtMillis: 0, endsAtMillis: 1, spaces: [], titleKo: "안전", titleEn: "",
+                                                   bodyKo: "", bodyEn: "Mind the ice")),
+        .withdrawNotice(requestID: 41, notice: .max),
     ]
+    /// Every field at its limit, with as many long space ids as still fit one frame.
+    static let largestDraft = NoticeDraftBody(
+        category: 2, pinned: true, startsAtMillis: 1_798_729_200_000, endsAtMillis: .max,
+        spaces: (0..<NoticeWire.targetSpacesMax).map { String(repeating: "s", count: 20) + "\($0)" },
+        titleKo: String(repeating: "공", count: NoticeWire.titleBytesMax / 3), titleEn: String(repeating: "n", count: NoticeWire.titleBytesMax),
+        bodyKo: String(repeating: "지", count: NoticeWire.bodyBytesMax / 3), bodyEn: String(repeating: "b", count: NoticeWire.bodyBytesMax))
+    static let largestSummary = NoticeSummary(
+        id: .max, category: 3, pinned: true, read: true, cityWide: true, startsAtMillis: 1, endsAtMillis: .max,
+        titleKo: String(repeating: "공", count: NoticeWire.titleBytesMax / 3), titleEn: String(repeating: "n", count: NoticeWire.titleBytesMax))
     static let snapshotBody: [UInt8] = {
         let header = SnapshotHeader(tick: 10, baselineTick: 0, inputAck: 4, echoClientTimeMillis: 1, holdMillis: 2, serverTimeMillis: 3)
         let entity = EntityState(entity: 42, x: 100, y: 200, floor: 1, heading: 64, motion: 1)
@@ -96,6 +111,14 @@ enum Samples {
                                                 sources: [], desk: "tax-counselling")),
         .taxAnswer(requestID: 37, TaxAnswerBody(kind: .answered, entry: "car-electric", score: 1_000, text: TaxNote(ko: "10만원", en: "100,000 won"),
                                                 sources: ["지방세법 제127조"], desk: "")),
+        .noticeCount(space: "", shown: 3, unread: 2),
+        .noticeList(requestID: 37, total: 41, offset: 10, notices: Array(repeating: largestSummary, count: NoticeWire.pageMax)),
+        .noticeText(requestID: 38, largestSummary, bodyKo: String(repeating: "지", count: NoticeWire.bodyBytesMax / 3),
+                    bodyEn: String(repeating: "b", count: NoticeWire.bodyBytesMax)),
+        .noticeStored(requestID: 39, notice: 1),
+        .noticeShown(NoticeSummary(id: 5, category: 0, pinned: false, read: false, cityWide: false, startsAtMillis: 0, endsAtMillis: 9,
+                                   titleKo: "", titleEn: "Bell ringing at midnight")),
+        .noticeWithdrawn(notice: 5),
     ]
     static let packets: [Packet] = [
         .bindRequest(sessionID: 1),
@@ -126,8 +149,33 @@ enum Samples {
             #expect(decoded == p)
             #expect(decoded.encode() == bytes)
         }
-        #expect(Set(Samples.client.map(\.type)) == Set(0x01...0x1A), "a sample of every client message type")
-        #expect(Set(Samples.server.map(\.type)) == Set(0x41...0x59), "a sample of every server message type")
+        #expect(Set(Samples.client.map(\.type)) == Set(0x01...0x1E), "a sample of every client message type")
+        #expect(Set(Samples.server.map(\.type)) == Set(0x41...0x5F), "a sample of every server message type")
+    }
+
+    /// PROTOCOL.md 7.13's arithmetic: a full page of notices and the longest notice each fit
+    /// one frame, as does a draft at every limit with 32 spaces of 22 bytes.
+    @Test func theLargestNoticeMessagesFitAFrame() {
+        let page = ServerMessage.noticeList(requestID: 1, total: 1, offset: 0, notices: Array(repeating: Samples.largestSummary, count: NoticeWire.pageMax))
+        let text = ServerMessage.noticeText(requestID: 1, Samples.largestSummary, bodyKo: String(repeating: "지", count: NoticeWire.bodyBytesMax / 3),
+                                            bodyEn: String(repeating: "b", count: NoticeWire.bodyBytesMax))
+        #expect(page.encode().count == 6_310)
+        #expect(text.encode().count == 6_639)
+        #expect(ClientMessage.postNotice(requestID: 1, Samples.largestDraft).encode().count <= WireProtocol.frameBodyBytesMax)
+    }
+
+    @Test func noticeFieldsOutOfRangeAreRejected() {
+        var draft = Samples.largestDraft
+        draft.category = 4
+        #expect(throws: WireError.self) { _ = try ClientMessage.decode(ClientMessage.postNotice(requestID: 1, draft).encode()) }
+        draft = Samples.largestDraft
+        draft.bodyEn += "b"
+        #expect(throws: WireError.self) { _ = try ClientMessage.decode(ClientMessage.postNotice(requestID: 1, draft).encode()) }
+        var flags = ServerMessage.noticeShown(Samples.largestSummary).encode()
+        flags[1 + 8 + 1] = 8
+        #expect(throws: WireError.self) { _ = try ServerMessage.decode(flags) }
+        #expect(throws: WireError.self) { _ = try ServerMessage.decode(ServerMessage.noticeCount(space: "", shown: 1, unread: 2).encode()) }
+        #expect(throws: WireError.self) { _ = try ServerMessage.decode(ServerMessage.noticeStored(requestID: 1, notice: 0).encode()) }
     }
 
     @Test func spectatorMessagesRoundTrip() throws {

@@ -87,6 +87,18 @@ import Testing
         #expect(board.shown(in: "city-hall", at: n.draft.startsAtMillis + 1_000).isEmpty)
     }
 
+    @Test func aNoticeWithdrawnWhileShowingIsRetractedFromThoseShownIt() {
+        var board = NoticeBoard(spaces: Self.spaces)
+        let (n, effects) = Self.addAndStore(&board, Self.draft(), id: 3, now: Self.t0)
+        #expect(effects.contains(.announce(n)), "showing from the start")
+        let out = board.handle(.withdrawn(id: 3, by: "editor-2", atMillis: Self.t0 + 5), facts: nil, nowMillis: Self.t0 + 5)
+        guard out.count == 2, case .retract(let gone) = out[1] else {
+            Issue.record("expected withdrew then retract, got \(out)")
+            return
+        }
+        #expect(out[0] == .withdrew(id: 3) && gone.id == 3 && gone.withdrawnBy == "editor-2")
+    }
+
     @Test func pinnedFirstThenNewestAndUnreadCounts() {
         var board = NoticeBoard(spaces: Self.spaces)
         let now = Self.t0 + 10 * Self.hour

@@ -16,6 +16,9 @@ extension ClientMessage {
         case .listRooms, .listDesks: true
         // Tax Square's calculator and FAQ are information, for everyone in the square.
         case .taxCalculate, .taxAsk: true
+        // The notice board is the city's word to everyone; writing on it is for editors.
+        case .listNotices, .readNotice: true
+        case .postNotice, .withdrawNotice: false
         case .chat, .block, .listBlocks, .staff: false
         case .openRoom, .enterRoom: false
         case .deskDuty, .joinQueue, .leaveQueue, .takeNext, .endSession: false
@@ -29,7 +32,8 @@ extension ClientMessage {
         case .enterSpace(let r, _), .leaveSpace(let r), .reportBug(let r, _), .chat(let r, _, _), .reportUser(let r, _, _, _),
              .block(let r, _, _), .listBlocks(let r), .staff(let r, _, _, _, _), .openRoom(let r, _, _, _), .enterRoom(let r, _, _),
              .listRooms(let r, _), .deskDuty(let r, _, _, _), .joinQueue(let r, _, _), .leaveQueue(let r, _), .takeNext(let r, _),
-             .endSession(let r), .listDesks(let r), .taxCalculate(let r, _, _), .taxAsk(let r, _):
+             .endSession(let r), .listDesks(let r), .taxCalculate(let r, _, _), .taxAsk(let r, _),
+             .listNotices(let r, _), .readNotice(let r, _), .postNotice(let r, _), .withdrawNotice(let r, _):
             r
         case .hello, .authenticateGuest, .authenticateMember, .snapshotsOverTCP, .ping, .goodbye, .input: 0
         }

@@ -45,6 +45,14 @@ public enum ClientMessage: Hashable, Sendable {
     case taxCalculate(requestID: UInt32, tax: UInt8, fields: [TaxField])
     /// Tax Square's FAQ bot (`taxAnswer`).
     case taxAsk(requestID: UInt32, question: String)
+    /// The notices shown in the sender's space (or, in none, the whole city's) from `offset` (`noticeList`).
+    case listNotices(requestID: UInt32, offset: UInt16)
+    /// A notice's whole text (`noticeText`); a member's account marks it read.
+    case readNotice(requestID: UInt32, notice: UInt64)
+    /// Editors only: a new notice (`noticeStored` once committed).
+    case postNotice(requestID: UInt32, NoticeDraftBody)
+    /// Editors only: takes a notice off the board (`done` once committed).
+    case withdrawNotice(requestID: UInt32, notice: UInt64)
 
     public var type: UInt8 {
         switch self {
@@ -74,6 +82,10 @@ public enum ClientMessage: Hashable, Sendable {
         case .listDesks: return 0x18
         case .taxCalculate: return 0x19
         case .taxAsk: return 0x1A
+        case .listNotices: return 0x1B
+        case .readNotice: return 0x1C
+        case .postNotice: return 0x1D
+        case .withdrawNotice: return 0x1E
         }
     }
 
@@ -157,6 +169,15 @@ public enum ClientMessage: Hashable, Sendable {
         case .taxAsk(let request, let question):
             w.u32(request)
             w.string16(question)
+        case .listNotices(let request, let offset):
+            w.u32(request)
+            w.u16(offset)
+        case .readNotice(let request, let notice), .withdrawNotice(let request, let notice):
+            w.u32(request)
+            w.u64(notice)
+        case .postNotice(let request, let draft):
+            w.u32(request)
+            draft.encode(&w)
         }
         return w.bytes
     }
@@ -269,6 +290,18 @@ public enum ClientMessage: Hashable, Sendable {
         case 0x1A:
             let request = try r.u32()
             message = .taxAsk(requestID: request, question: try r.string16("question", maximum: TaxWire.questionBytesMax))
+        case 0x1B:
+            let request = try r.u32()
+            message = .listNotices(requestID: request, offset: try r.u16())
+        case 0x1C:
+            let request = try r.u32()
+            message = .readNotice(requestID: request, notice: try r.u64())
+        case 0x1D:
+            let request = try r.u32()
+            message = .postNotice(requestID: request, try NoticeDraftBody.decode(&r))
+        case 0x1E:
+            let request = try r.u32()
+            message = .withdrawNotice(requestID: request, notice: try r.u64())
         default: throw .unknownType(type)
         }
         try r.finish()

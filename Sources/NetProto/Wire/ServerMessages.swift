@@ -74,6 +74,20 @@ public enum ServerMessage: Hashable, Sendable {
     case taxWorking(requestID: UInt32, TaxWorkingBody)
     /// The FAQ bot's answer, or that it does not know and where to ask (the answer to `taxAsk`).
     case taxAnswer(requestID: UInt32, TaxAnswerBody)
+    /// How many notices are shown to this client in `space` (empty: the whole city's, before
+    /// entering any), and how many of them its account has not read: after `welcome`, and
+    /// after entering a space that shows notices.
+    case noticeCount(space: String, shown: UInt16, unread: UInt16)
+    /// A page of the notices shown, from `offset`, of `total` (the answer to `listNotices`).
+    case noticeList(requestID: UInt32, total: UInt16, offset: UInt16, notices: [NoticeSummary])
+    /// A notice whole (the answer to `readNotice`).
+    case noticeText(requestID: UInt32, NoticeSummary, bodyKo: String, bodyEn: String)
+    /// The editor's notice is committed under this id (the answer to `postNotice`).
+    case noticeStored(requestID: UInt32, notice: UInt64)
+    /// A notice for this client's space (or the whole city) starts showing now.
+    case noticeShown(NoticeSummary)
+    /// A notice this client may have been shown was withdrawn.
+    case noticeWithdrawn(notice: UInt64)
 
     public var type: UInt8 {
         switch self {
@@ -102,6 +116,12 @@ public enum ServerMessage: Hashable, Sendable {
         case .deskList: return 0x57
         case .taxWorking: return 0x58
         case .taxAnswer: return 0x59
+        case .noticeCount: return 0x5A
+        case .noticeList: return 0x5B
+        case .noticeText: return 0x5C
+        case .noticeStored: return 0x5D
+        case .noticeShown: return 0x5E
+        case .noticeWithdrawn: return 0x5F
         }
     }
 
@@ -221,6 +241,27 @@ public enum ServerMessage: Hashable, Sendable {
         case .taxAnswer(let request, let body):
             w.u32(request)
             body.encode(&w)
+        case .noticeCount(let space, let shown, let unread):
+            w.string8(space)
+            w.u16(shown)
+            w.u16(unread)
+        case .noticeList(let request, let total, let offset, let notices):
+            precondition(notices.count <= NoticeWire.pageMax)
+            w.u32(request)
+            w.u16(total)
+            w.u16(offset)
+            w.u8(UInt8(notices.count))
+            for n in notices { n.encode(&w) }
+        case .noticeText(let request, let summary, let ko, let en):
+            w.u32(request)
+            summary.encode(&w)
+            w.string16(ko)
+            w.string16(en)
+        case .noticeStored(let request, let notice):
+            w.u32(request)
+            w.u64(notice)
+        case .noticeShown(let summary): summary.encode(&w)
+        case .noticeWithdrawn(let notice): w.u64(notice)
         }
         return w.bytes
     }
@@ -368,6 +409,30 @@ public enum ServerMessage: Hashable, Sendable {
         case 0x59:
             let request = try r.u32()
             message = .taxAnswer(requestID: request, try TaxAnswerBody.decode(&r))
+        case 0x5A:
+            let space = try r.string8("space", maximum: WireProtocol.spaceIDBytesMax)
+            let shown = try r.u16(), unread = try r.u16()
+            guard unread <= shown else { throw .invalid(field: "noticeCount.unread", reason: "\(unread) is more than the \(shown) shown") }
+            message = .noticeCount(space: space, shown: shown, unread: unread)
+        case 0x5B:
+            let request = try r.u32(), total = try r.u16(), offset = try r.u16()
+            let count = Int(try r.u8())
+            guard count <= NoticeWire.pageMax else { throw .invalid(field: "notices", reason: "\(count); at most \(NoticeWire.pageMax)") }
+            var notices: [NoticeSummary] = []
+            for _ in 0..<count { notices.append(try NoticeSummary.decode(&r)) }
+            message = .noticeList(requestID: request, total: total, offset: offset, notices: notices)
+        case 0x5C:
+            let request = try r.u32()
+            let summary = try NoticeSummary.decode(&r)
+            let ko = try r.string16("notice.bodyKo", maximum: NoticeWire.bodyBytesMax)
+            message = .noticeText(requestID: request, summary, bodyKo: ko, bodyEn: try r.string16("notice.bodyEn", maximum: NoticeWire.bodyBytesMax))
+        case 0x5D:
+            let request = try r.u32()
+            let id = try r.u64()
+            guard id != 0 else { throw .invalid(field: "notice", reason: "0 is never a notice id") }
+            message = .noticeStored(requestID: request, notice: id)
+        case 0x5E: message = .noticeShown(try NoticeSummary.decode(&r))
+        case 0x5F: message = .noticeWithdrawn(notice: try r.u64())
         default: throw .unknownType(type)
         }
         try r.finish()

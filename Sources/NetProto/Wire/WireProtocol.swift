@@ -4,7 +4,7 @@
 public enum WireProtocol {
     /// "SWLD" as little-endian bytes: 0x53 0x57 0x4C 0x44.
     public static let id: UInt32 = 0x444C_5753
-    public static let version: UInt16 = 6
+    public static let version: UInt16 = 7
     /// The largest TCP frame body (type byte and payload), in bytes: room for a bug report of
     /// 2,000 characters of Hangul (3 bytes each in UTF-8).
     public static let frameBodyBytesMax = 8_192
@@ -97,4 +97,7 @@ public enum ErrorCode: UInt16, Hashable, Sendable, CaseIterable {
     case invalidField = 33
     /// The service is not running on this server (its data was not loaded); the text says which.
     case unavailable = 34
+    /// The request conflicts with the record's state (a notice withdrawn already); the text
+    /// says what it is now.
+    case conflict = 35
 }

@@ -9,6 +9,7 @@
 //             └─ allowed ──▶ [.persist(.add)] ──caller commits──▶ stored(notice) ──▶ [.added, .announce if started]
 //   withdraw ──▶ checks ──▶ [.persist(.withdraw)] ──▶ withdrawn(id, by, at) ──▶ [.withdrew]
 //   second(now) ──▶ per notice whose start has come since the last second: [.announce]
+//   withdrawn ──▶ [.withdrew, .retract if it was announced]
 //
 // Invariants:
 // 1. `notices` holds the notices not yet ended, withdrawn or not (a withdrawn one stays until
@@ -98,8 +99,9 @@ public struct Notice: Hashable, Sendable {
 public struct NoticeRules: Sendable, Hashable {
     public var titleCharactersMax = 100
     public var titleBytesMax = 300
-    public var bodyCharactersMax = 2_000
-    public var bodyBytesMax = 6_000
+    /// A body in each language: a notice travels whole in one frame (PROTOCOL.md 7.13).
+    public var bodyCharactersMax = 1_000
+    public var bodyBytesMax = 3_000
     /// The longest a notice may show: a year and a day.
     public var spanMillisMax: Int64 = 366 * 86_400_000
     /// How far ahead a notice may be scheduled.
@@ -107,7 +109,7 @@ public struct NoticeRules: Sendable, Hashable {
     public var targetSpacesMax = 32
     /// Notices not yet ended, scheduled, showing or withdrawn (invariant 1).
     public var liveMax = 500
-    public var pageSize = 20
+    public var pageSize = 10
     public init() {}
 }
 
@@ -169,6 +171,8 @@ public enum NoticeEffect: Sendable, Equatable {
     /// Committed: answer whoever asked.
     case added(Notice)
     case withdrew(id: Int64)
+    /// Tell those who were shown this notice that it is gone (it was announced, then withdrawn).
+    case retract(Notice)
     /// Show this notice now to everyone in its target (its start has come).
     case announce(Notice)
 }
@@ -219,7 +223,8 @@ public struct NoticeBoard: Sendable {
         case .withdrawn(let id, let by, let at):
             notices[id]?.withdrawnBy = by
             notices[id]?.withdrawnAtMillis = at
-            return [.withdrew(id: id)]
+            guard let n = notices[id], announced.contains(id) else { return [.withdrew(id: id)] }
+            return [.withdrew(id: id), .retract(n)]
         case .second:
             // Only the notices whose start has come are sorted (most seconds, none).
             let due = notices.values.filter { !announced.contains($0.id) && $0.isShown(at: now) }
