@@ -313,6 +313,52 @@ $("reports").addEventListener("click", async (event) => {
   refreshReports();
 });
 
+// MARK: The notice board
+
+const CATEGORY_NAMES = { "event": "event", "service-update": "service update", "maintenance": "maintenance", "safety": "safety" };
+
+async function refreshBoard() {
+  let notices;
+  try { notices = await getJSON("api/notices"); } catch (e) {
+    $("board").innerHTML = `<li>${escapeText(e.message)}</li>`;
+    return;
+  }
+  // Every text from the board is escaped: an editor's words are shown, never run.
+  $("board").innerHTML = notices.map((n) => {
+    const title = [n.titleKo, n.titleEn].filter(Boolean).map(escapeText).join(" · ");
+    const body = [n.bodyKo, n.bodyEn].filter(Boolean).map(escapeText).join("<br>");
+    const where = n.spaces.length ? n.spaces.map(escapeText).join(", ") : "the whole city";
+    return `<li data-notice="${n.id}" data-state="${escapeText(n.state)}"><b>#${n.id}</b> ${n.pinned ? "📌 " : ""}${title}` +
+      ` <span class="when">${escapeText(CATEGORY_NAMES[n.category] || n.category)} · ${escapeText(n.state)} · ${escapeText(n.startsAt.slice(0, 16).replace("T", " "))}` +
+      ` to ${escapeText(n.endsAt.slice(0, 16).replace("T", " "))} · ${where} · by ${escapeText(n.author)}` +
+      (n.withdrawnBy ? ` · withdrawn by ${escapeText(n.withdrawnBy)}` : "") + `</span><br>${body}` +
+      (n.state === "withdrawn" ? "" : `<button type="button" data-withdraw="${n.id}">Withdraw</button>`) + `</li>`;
+  }).join("") || "<li>the board is empty</li>";
+}
+
+$("board").addEventListener("click", async (event) => {
+  const id = event.target.dataset.withdraw;
+  if (!id || !confirm(`Withdraw notice #${id}? It leaves the board for good (the record keeps it).`)) return;
+  await send(`api/notices/${id}/withdraw`, {});
+  refreshBoard();
+});
+
+$("board-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  // The picker's time is Seoul's; the API wants it with its offset.
+  const local = $("board-starts").value;
+  const starts = local ? new Date(local + ":00+09:00") : new Date();
+  const ends = new Date(starts.getTime() + Number($("board-hours").value) * 3600000);
+  const spaces = $("board-spaces").value.split(",").map((s) => s.trim()).filter(Boolean);
+  const body = { category: $("board-category").value, endsAt: ends.toISOString(), spaces, pinned: $("board-pinned").checked };
+  if (local) body.startsAt = starts.toISOString();
+  for (const [key, id] of [["titleKo", "board-title-ko"], ["titleEn", "board-title-en"], ["bodyKo", "board-body-ko"], ["bodyEn", "board-body-en"]]) {
+    if ($(id).value.trim()) body[key] = $(id).value;
+  }
+  await send("api/notices", body);
+  refreshBoard();
+});
+
 // MARK: Acting
 
 $("token").value = page.token;
@@ -402,4 +448,5 @@ every(1000, refreshSpaces);
 every(2000, refreshTicks);
 every(2000, refreshDesks);
 every(5000, refreshReports);
+every(5000, refreshBoard);
 every(300000, refreshStats);

@@ -11,7 +11,10 @@ bots, opens the page in headless Chromium and checks, from the browser's own vie
   4. a change without the operator token is refused (401), and the same change with the
      token typed into the page goes through and reaches the bots;
   5. /metrics passes `promtool check metrics` while the crowd is in;
-  6. a frame of 5,000 avatars is decoded and drawn quickly (timed in the browser).
+  6. a frame of 5,000 avatars is decoded and drawn quickly (timed in the browser);
+  7. the notice board: a notice posted from the page's form and one through the API, both with
+     HTML and script in their texts, are listed as text (nothing in them runs or becomes an
+     element), and one is withdrawn from the page.
 
 Then it saves a screenshot of the map. Every wait is bounded; any failure says what was
 expected and what was seen, and exits 1.
@@ -269,6 +272,35 @@ def main():
         if accepted[0] != "200" or f"reached {BOTS} people" not in accepted[1]:
             fail(f"a notice with the token was answered {accepted[0]}: {accepted[1]} (expected it to reach {BOTS} people)")
         say(f"with the token: {accepted[1]}")
+
+        # 7. The notice board, with words that would run if they were not escaped.
+        hostile = '<img src=x onerror="window.__ran=1"><script>window.__ran=2</script>'
+        status, body = http(base + "/api/notices", token, "POST", {"category": "safety", "titleEn": "API " + hostile,
+                            "bodyKo": "얼음 주의 " + hostile, "endsAt": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() + 86400))})
+        if status != 200:
+            fail(f"a notice through the API was answered {status}: {body.decode()}")
+        api_id = json.loads(body)["id"]
+        browser.js(f"""(() => {{ document.getElementById('action-result').dataset.status = '';
+            document.getElementById('board-title-en').value = {json.dumps("Page " + hostile)};
+            document.getElementById('board-body-en').value = {json.dumps("Mind the ice " + hostile)};
+            document.getElementById('board-spaces').value = {json.dumps(SPACE)};
+            document.getElementById('board-post').click(); }})()""")
+        posted = wait_for("the page's answer to posting a notice", lambda: browser.js(
+            "(() => { const r = document.getElementById('action-result'); return r.dataset.status ? [r.dataset.status, r.textContent] : null })()"), 15)
+        if posted[0] != "200":
+            fail(f"a notice from the page was answered {posted[0]}: {posted[1]}")
+        listed = wait_for("both notices on the page's board", lambda: browser.js(
+            "[...document.querySelectorAll('#board li[data-notice]')].map(li => [li.dataset.notice, li.dataset.state, li.textContent])"), 15,
+            until=lambda rows: rows is not None and len(rows) == 2)
+        ran = browser.js("[window.__ran === undefined, document.querySelectorAll('#board img, #board script').length]")
+        if ran != [True, 0] or not all(hostile in row[2] for row in listed):
+            fail(f"the board did not show the notices as text (nothing ran: {ran[0]}, elements made from them: {ran[1]}): {listed}")
+        say(f"the board lists {len(listed)} notices with HTML and script in them as text; nothing ran, no element was made")
+        browser.js(f"""(() => {{ window.confirm = () => true; document.getElementById('action-result').dataset.status = '';
+            document.querySelector('#board button[data-withdraw="{api_id}"]').click(); }})()""")
+        wait_for(f"notice {api_id} withdrawn on the page", lambda: browser.js(
+            f"document.querySelector('#board li[data-notice=\"{api_id}\"]')?.dataset.state") == "withdrawn", 15)
+        say(f"notice {api_id} withdrawn from the page")
 
         time.sleep(2)  # a few frames more for the heat layer
         os.makedirs(os.path.dirname(SCREENSHOT) or ".", exist_ok=True)

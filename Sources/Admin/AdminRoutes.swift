@@ -112,6 +112,14 @@ extension AdminServer {
             guard let id = Int64(text) else { return Self.error(.badRequest, "'\(text)' is not a report number") }
             return try await act(request) { (body: ResolveBody) in .resolveReport(id: id, resolution: body.resolution) }
         }
+        // The notice board (NoticeRoutes.swift).
+        router.get("api/notices") { [self] request, _ in await noticeBoard(request) }
+        router.post("api/notices") { [self] request, _ in try await postNotice(request) }
+        router.post("api/notices/:id/withdraw") { [self] request, context in
+            let text = try context.parameters.require("id")
+            guard let id = Int64(text), id > 0 else { return Self.error(.badRequest, "'\(text)' is not a notice number") }
+            return try await withdrawNotice(request, id: id)
+        }
         // The page itself; anything else is a plain 404.
         router.add(middleware: FileMiddleware(settings.staticDirectory, searchForIndexHtml: true, logger: logger))
     }
@@ -223,7 +231,16 @@ extension AdminServer {
     static let bodyBytesMax = 16 * 1_024
     static let replyWaitSeconds = 10
 
-    func act<Body: Decodable>(_ request: Request, _ make: (Body) -> OperatorAction) async throws -> Response {
+    func act<Body: Decodable>(_ request: Request, _ make: @escaping (Body) -> OperatorAction) async throws -> Response {
+        let server = self.server
+        return try await act(request) { (body: Body, reply) in server.perform(make(body), actor: "admin:http", reply: reply) }
+    }
+
+    /// Decodes the body and hands it to `dispatch`, which asks the loop thread and answers
+    /// through `reply`; its answer (or the wait's end) is the response. `dispatch` throws
+    /// `BadRequest` for a body that decoded but says something impossible.
+    func act<Body: Decodable>(_ request: Request, optionalBody: Bool = false,
+                              _ dispatch: (Body, @escaping @Sendable (OperatorReply) -> Void) throws(BadRequest) -> Void) async throws -> Response {
         if let refused = refusal(request, .write) { return refused }
         var request = request
         let bytes: ByteBuffer
@@ -231,20 +248,25 @@ extension AdminServer {
             return Self.error(.contentTooLarge, "the request body is over \(Self.bodyBytesMax) bytes")
         }
         let body: Body
-        do { body = try JSONDecoder().decode(Body.self, from: Data(bytes.readableBytesView)) } catch {
+        do {
+            let data = bytes.readableBytes == 0 && optionalBody ? Data("{}".utf8) : Data(bytes.readableBytesView)
+            body = try JSONDecoder().decode(Body.self, from: data)
+        } catch {
             return Self.error(.badRequest, "the body is not the JSON this asks for (docs/ADMIN.md): \(Self.describe(error))")
         }
-        let action = make(body)
-        let server = self.server
         let reply = await withCheckedContinuation { (c: CheckedContinuation<OperatorReply, Never>) in
             let once = ReplyOnce(c)
-            server.perform(action, actor: "admin:http") { once.resume($0) }
+            do throws(BadRequest) {
+                try dispatch(body) { once.resume($0) }
+            } catch {
+                return once.resume(OperatorReply(status: 400, message: error.message))
+            }
             Task {
                 try? await Task.sleep(for: .seconds(Self.replyWaitSeconds))
                 once.resume(OperatorReply(status: 504, message: "the server did not answer within \(Self.replyWaitSeconds) s; it may be stopping or overloaded, and the action may or may not have happened"))
             }
         }
-        return Self.json(ActionJSON(ok: reply.status == 200, message: reply.message, sessions: reply.sessions),
+        return Self.json(ActionJSON(ok: reply.status == 200, message: reply.message, sessions: reply.sessions, id: reply.id),
                          status: HTTPResponse.Status(code: reply.status))
     }
 
@@ -265,7 +287,10 @@ struct NoticeBody: Decodable { var text: String; var space: String? }
 struct PersonBody: Decodable { var account: String; var reason: String; var seconds: Int? }
 struct ResolveBody: Decodable { var resolution: String }
 
-struct ActionJSON: Encodable { var ok: Bool; var message: String; var sessions: Int }
+struct ActionJSON: Encodable { var ok: Bool; var message: String; var sessions: Int; var id: Int64? }
+
+/// A body that decoded but asks for something impossible; answered 400 with `message`.
+struct BadRequest: Error { var message: String }
 struct Readiness: Encodable { var ready: Bool; var problems: [String] }
 struct ClientJSON: Encodable { var role: String; var transport: String; var count: Int }
 

@@ -220,12 +220,12 @@ final class StoreBox: @unchecked Sendable {
 }
 
 /// Resumes a continuation once: with the loop thread's answer, or after the time limit.
-final class ReplyOnce: @unchecked Sendable {
+final class ReplyOnce<Reply: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private var continuation: CheckedContinuation<OperatorReply, Never>?
-    init(_ c: CheckedContinuation<OperatorReply, Never>) { continuation = c }
-    func resume(_ reply: OperatorReply) {
-        let c = lock.withLock { () -> CheckedContinuation<OperatorReply, Never>? in
+    private var continuation: CheckedContinuation<Reply, Never>?
+    init(_ c: CheckedContinuation<Reply, Never>) { continuation = c }
+    func resume(_ reply: Reply) {
+        let c = lock.withLock { () -> CheckedContinuation<Reply, Never>? in
             defer { continuation = nil }
             return continuation
         }

@@ -106,8 +106,17 @@ func table(_ rows: [[String]], rightAligned: Set<Int> = []) -> String {
         row.enumerated().map { i, cell in
             let fill = String(repeating: " ", count: widths[i] - cells(cell))
             return rightAligned.contains(i) ? fill + cell : cell + fill
-        }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }.joined(separator: "  ").dropLastSpaces()
     }.joined(separator: "\n")
+}
+
+extension String {
+    /// Without its trailing spaces (a right-aligned first column keeps its leading ones).
+    func dropLastSpaces() -> String {
+        var s = Substring(self)
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
 }
 
 /// The terminal cells a text takes: two for the East Asian wide letters (Hangul syllables and

@@ -214,6 +214,54 @@ func json(_ data: Data) -> Any? { try? JSONSerialization.jsonObject(with: data) 
         #expect(clients[1].errors.contains { $0.code == .kicked && $0.text.contains("shouting at the bell ceremony") })
     }
 
+    /// The notice board from the command line and the API: a notice written with `seoulworld
+    /// notices add` reaches the plaza's people, is listed, is withdrawn once; bad requests say
+    /// what is wrong, and nothing is written without the token.
+    @Test func theNoticeBoardFromTheCommandLineAndTheAPI() throws {
+        let (child, base, loop, clients, directory) = try Self.start(["guest-y", "citizen-9"])
+        defer { child.kill(SIGINT); loop.closeAll() }
+        let binary = ChildProcess.builtBesideTests("seoulworld")
+        let admin = ["--admin", base, "--admin-token-file", directory + "/admin-token", "--actor", "kim"]
+        func cli(_ arguments: [String]) throws -> ChildProcess.Outcome {
+            try ChildProcess.run(binary, ["notices"] + arguments, deadlineSeconds: 30)
+        }
+
+        let added = try cli(["add"] + admin + ["--category", "safety", "--title-ko", "빙판 주의", "--title-en", "Ice on the plaza",
+                                               "--body-en", "Walk slowly near the fountain.", "--for", "2h", "--space", "seoul-plaza", "--pinned"])
+        #expect(added.status == 0, "\(added)")
+        let id = try #require(added.standardOutput.split(separator: " ").dropFirst().first.flatMap { UInt64($0) }, "\(added.standardOutput)")
+        drive(loop, clients, seconds: 5) { clients.allSatisfy { !$0.noticesShown.isEmpty } }
+        for c in clients {
+            #expect(c.noticesShown.first?.notice.id == id && c.noticesShown.first?.notice.titleEn == "Ice on the plaza" && c.noticesShown.first?.notice.pinned == true)
+        }
+
+        let listed = try cli(["list", "--admin", base, "--format", "json"])
+        let board = try #require(json(Data(listed.standardOutput.utf8)) as? [[String: Any]], "\(listed)")
+        #expect(board.count == 1 && board[0]["author"] as? String == "operator:kim" && board[0]["state"] as? String == "showing")
+        #expect(board[0]["spaces"] as? [String] == ["seoul-plaza"] && board[0]["bodyKo"] == nil)
+        let table = try cli(["list", "--admin", base])
+        #expect(table.status == 0 && table.standardOutput.contains("빙판 주의 · Ice on the plaza") && table.standardOutput.contains("seoul-plaza"), "\(table)")
+
+        // Refusals: each says why, with a failing status, and writes nothing.
+        let withoutToken = try cli(["add", "--admin", base, "--title-en", "x", "--body-en", "y", "--for", "1h"])
+        #expect(withoutToken.status == 1 && withoutToken.errors.contains("--admin-token-file"), "\(withoutToken)")
+        let nowhere = try cli(["add"] + admin + ["--title-en", "x", "--body-en", "y", "--for", "1h", "--space", "atlantis"])
+        #expect(nowhere.status == 1 && nowhere.errors.contains("no public space 'atlantis'"), "\(nowhere)")
+        let badTime = fetch(base + "/api/notices", method: "POST", token: Self.token,
+                            body: #"{"category": "event", "titleEn": "x", "bodyEn": "y", "endsAt": "tomorrow"}"#)
+        #expect(badTime.status == 400 && String(decoding: badTime.body, as: UTF8.self).contains("ISO 8601"))
+        #expect(fetch(base + "/api/notices", method: "POST", body: #"{"category": "event", "titleEn": "x", "bodyEn": "y", "endsAt": "2030-01-01T00:00:00Z"}"#).status == 401)
+
+        let withdrawn = try cli(["withdraw"] + admin + ["\(id)"])
+        #expect(withdrawn.status == 0 && withdrawn.standardOutput.contains("withdrawn"), "\(withdrawn)")
+        drive(loop, clients, seconds: 5) { clients.allSatisfy { $0.noticesWithdrawn == [id] } }
+        #expect(clients.allSatisfy { $0.noticesWithdrawn == [id] })
+        let again = try cli(["withdraw"] + admin + ["\(id)"])
+        #expect(again.status == 1 && again.errors.contains("withdrawn already (by operator:kim)"), "\(again)")
+        let after = json(fetch(base + "/api/notices").body) as? [[String: Any]]
+        #expect(after?.first?["state"] as? String == "withdrawn" && after?.first?["withdrawnBy"] as? String == "operator:kim")
+    }
+
     /// The records on PostgreSQL: the report and statistics pages read them; then the database
     /// stopped under the running server: /readyz says so, /metrics shows it (and promtool
     /// accepts it), a bug report is not acknowledged while the database is down, and is once it

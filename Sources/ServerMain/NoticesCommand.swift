@@ -1,0 +1,177 @@
+// `seoulworld notices`: the city's notice board from the command line, through a running
+// server's admin API (docs/ADMIN.md), so that a notice written here goes through the board's
+// rules, is kept in the store, and reaches the citizens in its spaces as it starts.
+
+import ArgumentParser
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+struct NoticesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "notices",
+        abstract: "The notice board of a running server: list, add and withdraw notices.",
+        subcommands: [List.self, Add.self, Withdraw.self])
+
+    struct Common: ParsableArguments {
+        @Option(help: "The server's admin side.")
+        var admin = "http://127.0.0.1:7780"
+
+        @Option(help: "File holding the operator token (the server's --admin-token-file); needed to add and withdraw.")
+        var adminTokenFile: String?
+
+        @Option(help: "Who acts, for the record (default: $USER).")
+        var actor: String?
+
+        var actorName: String { actor ?? ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.userName }
+
+        func token(required: Bool) throws -> String? {
+            guard let adminTokenFile else {
+                guard !required else {
+                    printError("seoulworld notices: adding and withdrawing need the operator token: --admin-token-file FILE (the file the server was started with)")
+                    throw ExitCode(1)
+                }
+                return nil
+            }
+            guard let text = try? String(contentsOfFile: adminTokenFile, encoding: .utf8) else {
+                throw ValidationError("cannot read the operator token file \(adminTokenFile)")
+            }
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        /// One request to the admin API: its status and body, or an exit with a sentence that
+        /// says why there was no answer.
+        func call(_ method: String, _ path: String, body: [String: Any]? = nil, token: String?) throws -> (status: Int, body: Data) {
+            guard let url = URL(string: admin + "/" + path) else { throw ValidationError("--admin '\(admin)' is not a URL") }
+            var request = URLRequest(url: url, timeoutInterval: 15)
+            request.httpMethod = method
+            if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+            if let body {
+                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+                request.httpBody = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+            }
+            let done = DispatchSemaphore(value: 0)
+            nonisolated(unsafe) var answer: (Int, Data)?
+            nonisolated(unsafe) var failure: (any Error)?
+            URLSession.shared.dataTask(with: request) { data, response, error in
+                if let http = response as? HTTPURLResponse { answer = (http.statusCode, data ?? Data()) } else { failure = error }
+                done.signal()
+            }.resume()
+            guard done.wait(timeout: .now() + 20) == .success, let answer else {
+                printError("seoulworld notices: no answer from the admin side at \(admin)\(failure.map { " (\($0.localizedDescription))" } ?? ""): is the server running, and is its admin side on this address (serve --admin-host, --admin-port)?")
+                throw ExitCode(1)
+            }
+            return answer
+        }
+
+        /// The server's answer to a change, said as it is; an exit status 1 when refused.
+        func report(_ answer: (status: Int, body: Data)) throws {
+            let json = (try? JSONSerialization.jsonObject(with: answer.body)) as? [String: Any]
+            let message = json?["message"] as? String ?? json?["error"] as? String ?? String(decoding: answer.body, as: UTF8.self)
+            guard answer.status == 200 else {
+                printError("seoulworld notices: refused (HTTP \(answer.status)): \(message)")
+                throw ExitCode(1)
+            }
+            print(message)
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The notices on the board: scheduled, showing, and withdrawn ones until their end.")
+        @OptionGroup var common: Common
+        @Option(help: "table or json.") var format = "table"
+
+        func validate() throws {
+            guard ["table", "json"].contains(format) else { throw ValidationError("--format is table or json; got '\(format)'") }
+        }
+
+        func run() throws {
+            let answer = try common.call("GET", "api/notices", token: try common.token(required: false))
+            guard answer.status == 200 else { return try common.report(answer) }
+            if format == "json" {
+                print(String(decoding: answer.body, as: UTF8.self))
+                return
+            }
+            let notices = (try? JSONSerialization.jsonObject(with: answer.body)) as? [[String: Any]] ?? []
+            guard !notices.isEmpty else {
+                print("The notice board is empty.")
+                return
+            }
+            var rows = [["id", "state", "category", "from", "until", "where", "title", "by"]]
+            for n in notices {
+                let title = (n["titleKo"] as? String).map { ko in (n["titleEn"] as? String).map { "\(ko) · \($0)" } ?? ko } ?? n["titleEn"] as? String ?? ""
+                let spaces = n["spaces"] as? [String] ?? []
+                rows.append(["\(n["id"] ?? "")", (n["state"] as? String ?? "") + ((n["pinned"] as? Bool) == true ? ", pinned" : ""),
+                             n["category"] as? String ?? "", Self.short(n["startsAt"]), Self.short(n["endsAt"]),
+                             spaces.isEmpty ? "the whole city" : spaces.joined(separator: ", "), String(title.prefix(60)),
+                             (n["withdrawnBy"] as? String).map { "\(n["author"] ?? ""); withdrawn by \($0)" } ?? "\(n["author"] ?? "")"])
+            }
+            print(table(rows, rightAligned: [0]))
+            print("Times in Seoul time (UTC+9).")
+        }
+
+        /// "2026-12-31T23:00:00+09:00" as "2026-12-31 23:00".
+        static func short(_ value: Any?) -> String {
+            guard let text = value as? String, text.count >= 16 else { return "" }
+            return text.prefix(10) + " " + text.dropFirst(11).prefix(5)
+        }
+    }
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a notice: a title and a text in Korean and/or English, shown from --starts (default now) until --ends or for --for.")
+        @OptionGroup var common: Common
+        @Option(help: "event, service-update, maintenance or safety.") var category = "event"
+        @Option(help: "The title in Korean (at most 100 characters).") var titleKo: String?
+        @Option(help: "The title in English (at most 100 characters).") var titleEn: String?
+        @Option(help: "The text in Korean (at most 1,000 characters).") var bodyKo: String?
+        @Option(help: "The text in English (at most 1,000 characters).") var bodyEn: String?
+        @Option(help: "When it starts showing, ISO 8601 with its offset (2026-12-31T23:00:00+09:00); default now.") var starts: String?
+        @Option(help: "When it stops showing, ISO 8601 with its offset.") var ends: String?
+        @Option(name: .customLong("for"), help: "How long it shows from its start: 30m, 2h, 7d (instead of --ends).") var length: String?
+        @Option(help: "A public space it shows in (repeat for several); none for the whole city.") var space: [String] = []
+        @Flag(help: "Show it before the others.") var pinned = false
+
+        func validate() throws {
+            guard (ends == nil) != (length == nil) else { throw ValidationError("say when the notice ends: --ends TIME or --for LENGTH (one of them)") }
+            guard titleKo != nil || titleEn != nil else { throw ValidationError("a notice needs a title: --title-ko and/or --title-en") }
+            guard bodyKo != nil || bodyEn != nil else { throw ValidationError("a notice needs a text: --body-ko and/or --body-en") }
+        }
+
+        func run() throws {
+            let token = try common.token(required: true)
+            var endsAt = ends
+            if let length {
+                let start: Date
+                if let starts {
+                    guard let t = ISO8601DateFormatter().date(from: starts) else {
+                        throw ValidationError("--starts '\(starts)' is not an ISO 8601 time with its offset, such as 2026-12-31T23:00:00+09:00")
+                    }
+                    start = t
+                } else {
+                    start = Date()
+                }
+                guard let millis = try ModerationCommand.duration(length) else { throw ValidationError("--for 'forever' is not a length: a notice shows for at most 366 days") }
+                let f = ISO8601DateFormatter()
+                f.timeZone = TimeZone(identifier: "Asia/Seoul")!
+                endsAt = f.string(from: start.addingTimeInterval(Double(millis) / 1_000))
+            }
+            var body: [String: Any] = ["category": category, "endsAt": endsAt!, "spaces": space, "pinned": pinned, "author": common.actorName]
+            for (key, value) in [("titleKo", titleKo), ("titleEn", titleEn), ("bodyKo", bodyKo), ("bodyEn", bodyEn), ("startsAt", starts)] {
+                if let value { body[key] = value }
+            }
+            try common.report(try common.call("POST", "api/notices", body: body, token: token))
+        }
+    }
+
+    struct Withdraw: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Take a notice off the board for good (the record keeps it, as withdrawn).")
+        @OptionGroup var common: Common
+        @Argument(help: "The notice's number (notices list shows it).") var id: Int64
+
+        func run() throws {
+            try common.report(try common.call("POST", "api/notices/\(id)/withdraw", body: ["author": common.actorName], token: try common.token(required: true)))
+        }
+    }
+}
