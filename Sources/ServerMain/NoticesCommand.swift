@@ -12,7 +12,7 @@ struct NoticesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "notices",
         abstract: "The notice board of a running server: list, add and withdraw notices.",
-        subcommands: [List.self, Add.self, Withdraw.self])
+        subcommands: [List.self, Add.self, Withdraw.self, Bench.self])
 
     struct Common: ParsableArguments {
         @Option(help: "The server's admin side.")
@@ -172,6 +172,19 @@ struct NoticesCommand: ParsableCommand {
 
         func run() throws {
             try common.report(try common.call("POST", "api/notices/\(id)/withdraw", body: ["author": common.actorName], token: try common.token(required: true)))
+        }
+    }
+
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time a city-wide notice from the command to the last member's push: a server and members on loopback in this process.")
+        @Option(help: "Members connected.") var clients = 1_000
+        @Option(help: "Notices posted, one after another.") var rounds = 20
+        @Option(help: "The spaces the members are spread over (repeat).") var space: [String] = ["city-hall", "seoul-plaza", "gwanghwamun-square", "deoksugung"]
+        @Option(help: "The worlds folder (default: worlds/).") var worlds: String?
+
+        func run() throws {
+            try NoticesBench(worlds: worlds, clients: clients, rounds: rounds, spaces: space).run()
         }
     }
 }
