@@ -125,6 +125,8 @@ public enum StoreOutcome: Sendable, Hashable {
     case audit([AuditEntry])
     case notices([NoticeRecord])
     case ids([Int64])
+    case suggestions([SuggestionRecord])
+    case inbox(InboxPage)
 }
 
 extension StoreWrite {
@@ -301,6 +303,8 @@ extension StoreRead {
                 SELECT r.notice_id FROM notice_reads r JOIN notices n ON n.id = r.notice_id
                 WHERE r.account_id = ? AND n.ends_at_ms > ? ORDER BY r.notice_id
                 """, arguments: [account, now]))
+        case .suggestion, .suggestionsOf, .suggestionQueue, .answeredSuggestions, .inbox:
+            return try applySuggestion(db)
         }
     }
 }

@@ -120,6 +120,8 @@ extension PostgresStore {
                 INSERT INTO notice_reads (account_id, notice_id, read_at_ms) SELECT \(account), id, \(at) FROM notices WHERE id = ANY(\(ids))
                 ON CONFLICT (account_id, notice_id) DO NOTHING
                 """)
+        case .fileSuggestion, .takeSuggestion, .respondSuggestion, .inbox, .inboxRead:
+            return sendSuggestion(write, c)
         }
     }
 
@@ -139,6 +141,8 @@ extension PostgresStore {
                     WHERE r.account_id = \(account) AND n.ends_at_ms > \(now) ORDER BY r.notice_id
                     """).wait()
                 return .ids(try rows.map { try $0.decode(Int64.self) })
+            case .suggestion, .suggestionsOf, .suggestionQueue, .answeredSuggestions, .inbox:
+                return try readSuggestion(r, c)
             }
         }
     }

@@ -96,6 +96,15 @@ public enum StoreRead: Sendable, Hashable {
     case liveNotices(nowMillis: Int64)
     /// Which of the notices not yet ended the account has read, answered with `.ids`.
     case noticesRead(accountID: String, nowMillis: Int64)
+    // The suggestion box and the inbox (Suggestions.swift), answered with `.suggestions`, the inbox with `.inbox`.
+    case suggestion(id: Int64)
+    /// An account's own suggestions, newest first.
+    case suggestionsOf(accountID: String, offset: Int, limit: Int)
+    /// Received and in review, oldest first: the answerers' queue.
+    case suggestionQueue(offset: Int, limit: Int)
+    /// Answered ones whose citizens consented, the latest answer first: the public board.
+    case answeredSuggestions(offset: Int, limit: Int)
+    case inbox(accountID: String, offset: Int, limit: Int)
 
     public var kind: String {
         switch self {
@@ -103,6 +112,11 @@ public enum StoreRead: Sendable, Hashable {
         case .auditSince: "audit-since"
         case .liveNotices: "live-notices"
         case .noticesRead: "notices-read"
+        case .suggestion: "suggestion"
+        case .suggestionsOf: "suggestions-of"
+        case .suggestionQueue: "suggestion-queue"
+        case .answeredSuggestions: "answered-suggestions"
+        case .inbox: "inbox"
         }
     }
 }
@@ -141,12 +155,25 @@ public enum StoreWrite: Sendable, Hashable {
     case withdrawNotice(id: Int64, by: String, atMillis: Int64)
     /// Marks notices read by the account (again: no change).
     case noticesRead(accountID: String, ids: [Int64], atMillis: Int64)
+    // The suggestion box and the inbox (Suggestions.swift).
+    /// Answered with the new id, or `.count(0)` when the account filed `perDay` since `dayStartMillis`.
+    case fileSuggestion(SuggestionRecord, dayStartMillis: Int64, perDay: Int)
+    /// Answered with 1 when it was received and is now in review, else 0.
+    case takeSuggestion(id: Int64, by: String, atMillis: Int64)
+    /// Answers or closes (`state`) a suggestion received, or in review by `by`, and writes
+    /// `inbox` with it; answered with 1, or 0 (and nothing written) when it was not so.
+    case respondSuggestion(id: Int64, state: String, text: String, by: String, atMillis: Int64, inbox: InboxRecord)
+    /// A message for an account's inbox; answered with its id.
+    case inbox(InboxRecord)
+    /// Marks the account's messages read (again, or another's: no change).
+    case inboxRead(accountID: String, ids: [Int64], atMillis: Int64)
 
     /// Whether a client waits for this write (its failure must reach that client), or it is a
     /// usage record (whose failure is counted and logged).
     public var isAcknowledged: Bool {
         switch self {
-        case .bugReport, .sanction, .liftSanctions, .block, .unblock, .userReport, .resolveReport, .audit, .notice, .withdrawNotice: return true
+        case .bugReport, .sanction, .liftSanctions, .block, .unblock, .userReport, .resolveReport, .audit, .notice, .withdrawNotice,
+             .fileSuggestion, .takeSuggestion, .respondSuggestion, .inbox: return true
         default: return false
         }
     }
@@ -173,6 +200,11 @@ public enum StoreWrite: Sendable, Hashable {
         case .notice: return "notice"
         case .withdrawNotice: return "withdraw-notice"
         case .noticesRead: return "notices-read"
+        case .fileSuggestion: return "file-suggestion"
+        case .takeSuggestion: return "take-suggestion"
+        case .respondSuggestion: return "respond-suggestion"
+        case .inbox: return "inbox"
+        case .inboxRead: return "inbox-read"
         }
     }
 
@@ -222,6 +254,8 @@ public enum StoreWrite: Sendable, Hashable {
             return .count(try Self.prune(db, before: before, limit: limit))
         case .notice, .withdrawNotice, .noticesRead:
             return try applyNotice(db)
+        case .fileSuggestion, .takeSuggestion, .respondSuggestion, .inbox, .inboxRead:
+            return try applySuggestion(db)
         default:
             return try applyModeration(db, origin: origin)
         }
@@ -354,7 +388,7 @@ extension Store {
     /// Row counts of every table, for `seoulworld data check`.
     /// Every table of the schema.
     public static let tables = ["server_runs", "accounts", "visits", "service_events", "bug_reports", "sanctions", "blocks", "user_reports", "audit_log",
-                                "filter_counts", "notices", "notice_reads"]
+                                "filter_counts", "notices", "notice_reads", "suggestions", "inbox"]
 
     public func rowCounts() throws -> [(table: String, rows: Int)] {
         try pool.read { db in

@@ -203,6 +203,42 @@ public enum Schema {
                 );
                 CREATE INDEX notice_reads_notice ON notice_reads (notice_id);
                 """),
+            // The mayor's suggestion box and the citizens' inboxes (issue 26): each suggestion as
+            // filed and as answered or closed (by whom, when); each inbox message until the
+            // account's inbox passes its limit. Accounts are named without a foreign key, as above.
+            ("v5-suggestions-inbox", """
+                CREATE TABLE suggestions (
+                    id INTEGER PRIMARY KEY,
+                    account_id TEXT NOT NULL,
+                    title TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    category TEXT NOT NULL CHECK (category IN ('transport', 'housing', 'welfare', 'environment', 'safety', 'culture', 'economy', 'administration', 'other')),
+                    space_id TEXT,
+                    public_consent INTEGER NOT NULL CHECK (public_consent IN (0, 1)),
+                    state TEXT NOT NULL CHECK (state IN ('received', 'in-review', 'answered', 'closed')),
+                    filed_at_ms INTEGER NOT NULL,
+                    handler TEXT,
+                    taken_at_ms INTEGER,
+                    response TEXT,
+                    responded_by TEXT,
+                    responded_at_ms INTEGER,
+                    CHECK ((state IN ('answered', 'closed')) = (response IS NOT NULL AND responded_by IS NOT NULL AND responded_at_ms IS NOT NULL)),
+                    CHECK ((state = 'received') = (handler IS NULL))
+                );
+                CREATE INDEX suggestions_account ON suggestions (account_id, filed_at_ms);
+                CREATE INDEX suggestions_open ON suggestions (state, id);
+                CREATE TABLE inbox (
+                    id INTEGER PRIMARY KEY,
+                    account_id TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('suggestion-answered', 'suggestion-closed', 'report-outcome', 'sanction', 'operator')),
+                    title TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    reference TEXT,
+                    created_at_ms INTEGER NOT NULL,
+                    read_at_ms INTEGER
+                );
+                CREATE INDEX inbox_account ON inbox (account_id, id);
+                """),
         ]
     }()
 

@@ -137,7 +137,7 @@ import Testing
     @Test func theShapesAreTheSchemaOnBothEngines() throws {
         #expect(TableShape.all.map(\.name) == Store.tables)
         #expect(TableShape.all.first { $0.name == "blocks" }?.key == ["blocker_account", "blocked_account"])
-        #expect(TableShape.all.filter(\.allocatesIDs).map(\.name) == ["server_runs", "visits", "service_events", "bug_reports", "sanctions", "user_reports", "audit_log", "notices"])
+        #expect(TableShape.all.filter(\.allocatesIDs).map(\.name) == ["server_runs", "visits", "service_events", "bug_reports", "sanctions", "user_reports", "audit_log", "notices", "suggestions", "inbox"])
         let postgres = try PostgresStore(location: try scratch().database(), access: .server)
         for shape in TableShape.all {
             let columns = try postgres.inTransaction("test") { c in

@@ -91,13 +91,17 @@ func scratch() throws -> PostgresScratch { try PostgresScratch.shared.get() }
             "filter_counts": 1,  // lee's, kept at the latest
             "notices": 1,        // the year's notice; the one that ended went with its read
             "notice_reads": 1,   // kim read the year's notice (twice, one row; notice 99 is none)
+            "suggestions": 4,    // kim's three within the day's limit, and lee's
+            "inbox": 104,        // kim's answer and closing, lee's answer and message, choi's 100 of 101 (the oldest went)
         ]
         #expect(counts == Store.tables.map { expected[$0]! }, "\(zip(Store.tables, counts).map { "\($0) \($1)" })")
         #expect(try sqlite.standing(of: "lee", nowMillis: 7_000) == (try postgres.standing(of: "lee", nowMillis: 7_000)))
         // The server's reads answer the same on both.
         for read in [StoreRead.standing(accountID: "lee", nowMillis: 5_000), .standing(accountID: "lee", nowMillis: 70_000),
                      .auditSince(afterID: 0, limit: 100), .auditSince(afterID: 3, limit: 2), .liveNotices(nowMillis: 9_000),
-                     .noticesRead(accountID: "kim", nowMillis: 9_000), .noticesRead(accountID: "lee", nowMillis: 9_000)] {
+                     .noticesRead(accountID: "kim", nowMillis: 9_000), .noticesRead(accountID: "lee", nowMillis: 9_000),
+                     .suggestion(id: 1), .suggestionsOf(accountID: "kim", offset: 0, limit: 10), .suggestionQueue(offset: 0, limit: 10),
+                     .answeredSuggestions(offset: 0, limit: 10), .inbox(accountID: "kim", offset: 0, limit: 10), .inbox(accountID: "choi", offset: 95, limit: 10)] {
             #expect(try sqlite.read(read) == (try postgres.read(read)), "\(read)")
         }
         guard case .audit(let page) = try postgres.read(.auditSince(afterID: 3, limit: 2)),
@@ -113,6 +117,17 @@ func scratch() throws -> PostgresScratch { try PostgresScratch.shared.get() }
         #expect(live.map(\.id) == [2] && live.first?.withdrawnBy == "editor:lee" && live.first?.pinned == true && live.first?.targetSpaces == [])
         #expect(live.first?.titleEn == "The New Year bell" && live.first?.bodyEn == nil, "a missing language stays missing")
         #expect(read == [2])
+        guard case .suggestions(let queue) = try postgres.read(.suggestionQueue(offset: 0, limit: 10)),
+              case .suggestions(let board) = try sqlite.read(.answeredSuggestions(offset: 0, limit: 10)),
+              case .inbox(let kim) = try postgres.read(.inbox(accountID: "kim", offset: 0, limit: 10)),
+              case .inbox(let choi) = try sqlite.read(.inbox(accountID: "choi", offset: 0, limit: 1)) else {
+            Issue.record("the suggestion and inbox reads answer with their kinds")
+            return
+        }
+        #expect(queue.map(\.id) == [3] && queue.first?.state == "in-review" && queue.first?.handler == "staff:park", "only #3 is still open")
+        #expect(board.map(\.id) == [1] && board.first?.response == "Six benches in March.", "answered and consented: #1 only (lee did not consent)")
+        #expect(kim.total == 2 && kim.unread == 1 && kim.items.map(\.reference) == ["S-1970-000002", "S-1970-000001"])
+        #expect(choi.total == inboxPerAccountMax && choi.items.first?.title == "\(inboxPerAccountMax)", "the newest kept, the oldest gone")
         #expect(lee.mute?.reason == "insults" && lee.ban == nil && lee.blocked == ["kim"], "\(lee)")
     }
 
@@ -213,7 +228,7 @@ final class ProblemLog: @unchecked Sendable {
 /// twice, the filter's count kept at its latest), under `run`, with visits from `visit`.
 func everyKindOfWrite(run: Int64, visit: Int64) -> [StoreWrite] {
     let day: Int64 = 86_400_000
-    return [
+    var writes: [StoreWrite] = [
         .accountSeen(accountID: "kim", displayName: "Kim", roles: 1, atMillis: 2_000),
         .accountSeen(accountID: "kim", displayName: "Kim J.", roles: 3, atMillis: 1_500),
         .accountSeen(accountID: "lee", displayName: "Lee", roles: 1, atMillis: 2_000),
@@ -249,8 +264,40 @@ func everyKindOfWrite(run: Int64, visit: Int64) -> [StoreWrite] {
         .noticesRead(accountID: "kim", ids: [1, 2, 2, 99], atMillis: 8_500),
         .withdrawNotice(id: 2, by: "editor:lee", atMillis: 8_600),
         .withdrawNotice(id: 2, by: "editor:kim", atMillis: 8_700),
+        // Suggestions: kim files four in a day whose limit is three (the fourth is refused by
+        // the store), lee one; two staff take, answer and close them, each racing the other once;
+        // every answer and closing reaches the citizen's inbox, and only those.
+    ]
+    writes += (0..<4).map { (i: Int64) -> StoreWrite in
+        .fileSuggestion(SuggestionRecord(accountID: "kim", title: "벤치 \(i)", body: "More benches by the fountain.", category: "environment",
+                                         spaceID: i == 0 ? "seoul-plaza" : nil, publicConsent: i == 0, filedAtMillis: 8_800 + i),
+                        dayStartMillis: 0, perDay: 3)
+    }
+    writes += [
+        .fileSuggestion(SuggestionRecord(accountID: "lee", title: "Buses", body: "Night buses to Gangnam.", category: "transport", spaceID: nil,
+                                         publicConsent: false, filedAtMillis: 8_810), dayStartMillis: 0, perDay: 3),
+        .takeSuggestion(id: 1, by: "staff:park", atMillis: 8_820),
+        .takeSuggestion(id: 1, by: "staff:choi", atMillis: 8_821),
+        .respondSuggestion(id: 1, state: "answered", text: "Six benches in March.", by: "staff:park", atMillis: 8_830, inbox: inboxMessage("kim", "S-1970-000001", 8_830)),
+        .respondSuggestion(id: 1, state: "closed", text: "twice", by: "staff:park", atMillis: 8_831, inbox: inboxMessage("kim", "S-1970-000001", 8_831)),
+        .respondSuggestion(id: 2, state: "closed", text: "The same as S-1970-000001.", by: "staff:choi", atMillis: 8_840, inbox: inboxMessage("kim", "S-1970-000002", 8_840)),
+        .takeSuggestion(id: 3, by: "staff:park", atMillis: 8_850),
+        .respondSuggestion(id: 3, state: "answered", text: "not mine", by: "staff:choi", atMillis: 8_851, inbox: inboxMessage("kim", "S-1970-000003", 8_851)),
+        .respondSuggestion(id: 4, state: "answered", text: "From May.", by: "staff:choi", atMillis: 8_860, inbox: inboxMessage("lee", "S-1970-000004", 8_860)),
+        .inbox(InboxRecord(accountID: "lee", kind: "operator", title: "Welcome", body: "The plaza reopens.", reference: nil, createdAtMillis: 8_870)),
+        .inboxRead(accountID: "kim", ids: [1, 3, 99], atMillis: 8_880),
+    ]
+    writes += (0...inboxPerAccountMax).map { (i: Int) -> StoreWrite in
+        .inbox(InboxRecord(accountID: "choi", kind: "operator", title: "\(i)", body: "a message", reference: nil, createdAtMillis: 8_900 + Int64(i)))
+    }
+    writes += [
         .heartbeat(runID: run, atMillis: 9_000),
         .prune(beforeMillis: 10 * day, rowsMax: 500),
         .runStopped(runID: run, atMillis: 9_500),
     ]
+    return writes
+}
+
+func inboxMessage(_ account: String, _ reference: String, _ at: Int64) -> InboxRecord {
+    InboxRecord(accountID: account, kind: "suggestion-answered", title: "Your suggestion", body: "See the answer.", reference: reference, createdAtMillis: at)
 }
