@@ -68,6 +68,9 @@ struct Serve: ParsableCommand {
     @Flag(help: "Serve no Tax Square calculator or FAQ (for a set of world files without Tax Square).")
     var noTaxSquare = false
 
+    @Option(help: "Suggestions one account may file with the mayor's office in a day, Seoul time (1 to 100).")
+    var suggestionsPerDay = 3
+
     @Option(help: "For rehearsals and load tests: the desks' opening hours run on a clock that starts at this Seoul time (\"2026-11-23 10:00\") and then advances in real time. Everything else keeps the real clock.")
     var deskClockStart: String?
 
@@ -163,6 +166,11 @@ struct Serve: ParsableCommand {
             }
             logger.info("service desks loaded", metadata: ["services": "\(servicesDirectory)", "desks": "\(configuration.desks!.desks.map(\.id).joined(separator: ", "))"])
         }
+        guard (1...100).contains(suggestionsPerDay) else {
+            printError("seoulworld: --suggestions-per-day must be 1 to 100; \(suggestionsPerDay) was given")
+            throw ExitCode(2)
+        }
+        configuration.suggestionRules.perDay = suggestionsPerDay
         if !noTaxSquare {
             let taxDirectory = (servicesDirectory as NSString).appendingPathComponent("tax")
             do {

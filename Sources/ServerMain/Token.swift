@@ -16,7 +16,7 @@ struct Token: ParsableCommand {
         @Option(help: "The display name others see (1 to 48 bytes).")
         var name: String
 
-        @Option(help: "Comma-separated roles: member, staff, mentor, mentee, editor (writes the notice board).")
+        @Option(help: "Comma-separated roles: member, staff, mentor, mentee, editor (writes the notice board), answerer (answers suggestions).")
         var roles = "member"
 
         @Option(help: "Hours until the token expires.")

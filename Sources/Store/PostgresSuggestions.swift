@@ -25,17 +25,20 @@ extension PostgresStore {
         case .takeSuggestion(let id, let by, let at):
             return changes(c, "UPDATE suggestions SET state = 'in-review', handler = \(by), taken_at_ms = \(at) WHERE id = \(id) AND state = 'received'")
         case .respondSuggestion(let id, let state, let text, let by, let at, let m):
-            let answered = count(c, """
+            let answered = query(c, """
                 WITH responded AS (
                     UPDATE suggestions SET state = \(state), response = \(text), responded_by = \(by), responded_at_ms = \(at),
                         handler = coalesce(handler, \(by)), taken_at_ms = coalesce(taken_at_ms, \(at))
                     WHERE id = \(id) AND (state = 'received' OR (state = 'in-review' AND handler = \(by))) RETURNING id
                 ), told AS (
                     INSERT INTO inbox (account_id, kind, title, body, reference, created_at_ms)
-                    SELECT \(m.accountID), \(m.kind), \(m.title), \(m.body), \(m.reference), \(m.createdAtMillis) FROM responded
+                    SELECT \(m.accountID), \(m.kind), \(m.title), \(m.body), \(m.reference), \(m.createdAtMillis) FROM responded RETURNING id
                 )
-                SELECT count(*) FROM responded
-                """)
+                SELECT id FROM told
+                """).flatMapThrowing { result -> StoreOutcome in
+                guard let row = result.rows.first else { return .count(0) }
+                return .id(try row.decode(Int64.self))
+            }
             _ = trimInbox(c, account: m.accountID)
             return answered
         case .inbox(let m):

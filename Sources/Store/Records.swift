@@ -161,7 +161,8 @@ public enum StoreWrite: Sendable, Hashable {
     /// Answered with 1 when it was received and is now in review, else 0.
     case takeSuggestion(id: Int64, by: String, atMillis: Int64)
     /// Answers or closes (`state`) a suggestion received, or in review by `by`, and writes
-    /// `inbox` with it; answered with 1, or 0 (and nothing written) when it was not so.
+    /// `inbox` with it; answered with the inbox message's id, or `.count(0)` (and nothing
+    /// written) when it was not so.
     case respondSuggestion(id: Int64, state: String, text: String, by: String, atMillis: Int64, inbox: InboxRecord)
     /// A message for an account's inbox; answered with its id.
     case inbox(InboxRecord)

@@ -124,9 +124,8 @@ extension StoreWrite {
                     handler = coalesce(handler, ?), taken_at_ms = coalesce(taken_at_ms, ?)
                 WHERE id = ? AND (state = 'received' OR (state = 'in-review' AND handler = ?))
                 """).execute(arguments: [state, text, by, at, by, at, id, by])
-            let changed = db.changesCount
-            if changed == 1 { try Self.insertInbox(db, inbox) }
-            return .count(Int64(changed))
+            guard db.changesCount == 1 else { return .count(0) }
+            return .id(try Self.insertInbox(db, inbox))
         case .inbox(let item):
             return .id(try Self.insertInbox(db, item))
         case .inboxRead(let account, let ids, let at):

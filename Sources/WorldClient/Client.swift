@@ -122,6 +122,18 @@ public final class WorldClient: TCPConnectionDelegate {
     public private(set) var noticesStored: [UInt32: UInt64] = [:]
     public private(set) var noticesShown: [(notice: NoticeSummary, atNanos: UInt64)] = []
     public private(set) var noticesWithdrawn: [UInt64] = []
+    /// The suggestion box and the inbox: answers by request id (the last `chatKeptMax` of each),
+    /// the inbox counts told, and the messages pushed as they arrived.
+    public private(set) var suggestionsFiled: [UInt32: (id: UInt64, trackingNumber: String)] = [:]
+    public private(set) var suggestionLists: [UInt32: [SuggestionSummary]] = [:]
+    public private(set) var suggestionTexts: [UInt32: SuggestionText] = [:]
+    public private(set) var inboxCounts: [(total: UInt16, unread: UInt16)] = []
+    public private(set) var inboxLists: [UInt32: (total: UInt16, unread: UInt16, entries: [InboxEntry])] = [:]
+    public private(set) var inboxItems: [UInt32: InboxEntry] = [:]
+    public private(set) var inboxPushed: [(entry: InboxEntry, atNanos: UInt64)] = []
+    /// Called with the request id of each answer about suggestions (filed, a list, a text) and
+    /// of every error with a request id: for measurements that count answers as they come.
+    public var onSuggestionAnswer: ((UInt32) -> Void)?
 
     var held: [(tick: UInt32, state: [EntityState])] = []
     var sequence: UInt32 = 0
@@ -253,6 +265,29 @@ public final class WorldClient: TCPConnectionDelegate {
 
     @discardableResult
     public func withdrawNotice(_ id: UInt64) -> UInt32 { request { .withdrawNotice(requestID: $0, notice: id) } }
+
+    @discardableResult
+    public func fileSuggestion(_ filing: SuggestionFiling) -> UInt32 { request { .fileSuggestion(requestID: $0, filing) } }
+
+    @discardableResult
+    public func listSuggestions(_ scope: SuggestionScope, offset: UInt16 = 0) -> UInt32 {
+        request { .listSuggestions(requestID: $0, scope: scope, offset: offset) }
+    }
+
+    @discardableResult
+    public func readSuggestion(_ id: UInt64) -> UInt32 { request { .readSuggestion(requestID: $0, id: id) } }
+
+    /// Answerers only.
+    @discardableResult
+    public func handleSuggestion(_ id: UInt64, _ action: SuggestionAction, text: String = "") -> UInt32 {
+        request { .handleSuggestion(requestID: $0, id: id, action: action, text: text) }
+    }
+
+    @discardableResult
+    public func listInbox(offset: UInt16 = 0) -> UInt32 { request { .listInbox(requestID: $0, offset: offset) } }
+
+    @discardableResult
+    public func readInbox(_ id: UInt64) -> UInt32 { request { .readInbox(requestID: $0, id: id) } }
 
     /// Hands over the chat received since the last call.
     public func takeChat() -> [ReceivedChat] {
@@ -433,7 +468,10 @@ public final class WorldClient: TCPConnectionDelegate {
             entity = nil
         case .error(let code, let request, let text):
             errors.append((code, request, text))
-            if request != 0 { onTaxAnswer?(request) }
+            if request != 0 {
+                onTaxAnswer?(request)
+                onSuggestionAnswer?(request)
+            }
             bugReportsPending[request] = nil
         case .bugReportFiled(let request, let report):
             bugReportsFiled.append((request, report))
@@ -481,6 +519,26 @@ public final class WorldClient: TCPConnectionDelegate {
             noticesStored[request] = id
         case .noticeShown(let summary): Self.keep(&noticesShown, (summary, Monotonic.nanoseconds()))
         case .noticeWithdrawn(let id): Self.keep(&noticesWithdrawn, id)
+        case .suggestionFiled(let request, let id, let tracking):
+            if suggestionsFiled.count >= Self.chatKeptMax { suggestionsFiled.removeAll() }
+            suggestionsFiled[request] = (id, tracking)
+            onSuggestionAnswer?(request)
+        case .suggestionList(let request, _, _, let list):
+            if suggestionLists.count >= Self.chatKeptMax { suggestionLists.removeAll() }
+            suggestionLists[request] = list
+            onSuggestionAnswer?(request)
+        case .suggestionText(let request, let text):
+            if suggestionTexts.count >= Self.chatKeptMax { suggestionTexts.removeAll() }
+            suggestionTexts[request] = text
+            onSuggestionAnswer?(request)
+        case .inboxCount(let total, let unread): Self.keep(&inboxCounts, (total, unread))
+        case .inboxList(let request, let total, let unread, _, let entries):
+            if inboxLists.count >= Self.chatKeptMax { inboxLists.removeAll() }
+            inboxLists[request] = (total, unread, entries)
+        case .inboxItem(0, let entry): Self.keep(&inboxPushed, (entry, Monotonic.nanoseconds()))
+        case .inboxItem(let request, let entry):
+            if inboxItems.count >= Self.chatKeptMax { inboxItems.removeAll() }
+            inboxItems[request] = entry
         case .shuttingDown(_, let text): shutdownNotice = text
         case .pong: break
         case .snapshot(let body): apply(snapshot: body)

@@ -138,7 +138,7 @@ public struct CitySimulation {
 
     static func token(for c: SimulatedClient) -> [UInt8]? {
         guard let account = c.account else { return nil }
-        let roles: MemberToken.Roles = c.kind == .staff ? [.member, .staff, .editor] : [.member]
+        let roles: MemberToken.Roles = c.kind == .staff ? [.member, .staff, .editor, .answerer] : [.member]
         let expires = UInt64(startWallMillis / 1_000) + 365 * 86_400
         return MemberToken(accountID: account, displayName: account, roles: roles, expiresAtUnixSeconds: expires).signed(secret: secret)
     }

@@ -40,6 +40,8 @@ extension Server {
             desksSubsystem.heard,   // a desk session's room left, a held place kept or ended (Desks/)
             taxSquare.heard,        // a connection gone forgets its request bucket (TaxSquare/)
             notices.heard,          // read marks loaded at sign-in, the unread count told (Notices/)
+            suggestions.heard,      // a connection gone forgets its waiting requests (Suggestions/)
+            inbox.heard,            // the inbox's counts told after sign-in (Inbox/)
         ]
     }
 
@@ -106,6 +108,13 @@ extension Server {
         case .readNotice(let request, let id): notices.read(s, request: request, notice: id)
         case .postNotice(let request, let draft): notices.post(s, request: request, draft: draft)
         case .withdrawNotice(let request, let id): notices.withdraw(s, request: request, notice: id)
+        // The suggestion box (Suggestions/SuggestionsSubsystem) and the inbox (Inbox/InboxSubsystem)
+        case .fileSuggestion(let request, let filing): suggestions.file(s, request: request, filing: filing)
+        case .listSuggestions(let request, let scope, let offset): suggestions.list(s, request: request, scope: scope, offset: offset)
+        case .readSuggestion(let request, let id): suggestions.read(s, request: request, id: id)
+        case .handleSuggestion(let request, let id, let action, let text): suggestions.handle(s, request: request, id: id, action: action, text: text)
+        case .listInbox(let request, let offset): inbox.list(s, request: request, offset: offset)
+        case .readInbox(let request, let id): inbox.read(s, request: request, id: id)
         // The connection's own state machine (Server+Connections, Server+SignIn)
         case .hello, .authenticateGuest, .authenticateMember, .goodbye: break
         }

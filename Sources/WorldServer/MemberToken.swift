@@ -3,7 +3,7 @@
 //
 // Layout, little-endian (docs/PROTOCOL.md, "Member tokens"):
 //   [version] (u8, 1) [accountID] (string8, 1-64) [displayName] (string8, 1-48)
-//   [roles] (u8 bits: 1 member, 2 staff, 4 mentor, 8 mentee, 16 editor) [expiresAtUnixSeconds] (u64)
+//   [roles] (u8 bits: 1 member, 2 staff, 4 mentor, 8 mentee, 16 editor, 32 answerer) [expiresAtUnixSeconds] (u64)
 //   [mac] (32 bytes: HMAC-SHA256 with the server secret over every byte before it)
 
 import Crypto
@@ -20,9 +20,11 @@ public struct MemberToken: Hashable, Sendable {
         public static let mentee = Roles(rawValue: 8)
         /// City staff who write and withdraw the notice board's notices.
         public static let editor = Roles(rawValue: 16)
+        /// City staff who answer and close the citizens' suggestions.
+        public static let answerer = Roles(rawValue: 32)
 
         /// The names world files use (`admitsRoles`), in bit order.
-        public static let named: [(String, Roles)] = [("member", .member), ("staff", .staff), ("mentor", .mentor), ("mentee", .mentee), ("editor", .editor)]
+        public static let named: [(String, Roles)] = [("member", .member), ("staff", .staff), ("mentor", .mentor), ("mentee", .mentee), ("editor", .editor), ("answerer", .answerer)]
         public var names: [String] { Self.named.filter { contains($0.1) }.map(\.0) }
     }
 

@@ -14,7 +14,7 @@
 // (Server+Realtime), the tick, snapshots and shutdown (Server+Tick), travel (Server+Presence),
 // chat, records, recording, the operator's view and status (one Server+ file each); the
 // features' subsystems in folders of their own (Rooms/, Desks/, Moderation/, TaxSquare/,
-// Notices/), each owning its
+// Notices/, Suggestions/, Inbox/), each owning its
 // Services machine and carrying out its effects. Which feature serves each message,
 // hears presence's changes and works once a second is listed in one place (Features.swift).
 //
@@ -47,6 +47,8 @@ public final class Server: @unchecked Sendable {
     lazy var moderation = ModerationSubsystem(server: self)
     lazy var taxSquare = TaxSquareSubsystem(server: self)
     lazy var notices = NoticesSubsystem(server: self)
+    lazy var suggestions = SuggestionsSubsystem(server: self)
+    lazy var inbox = InboxSubsystem(server: self)
     /// The rooms open now and the desks' state, for those who read them (presence, the
     /// operator's view, the simulation's invariants); only their subsystems change them.
     var rooms: RoomBook { roomsSubsystem.book }
@@ -91,6 +93,7 @@ public final class Server: @unchecked Sendable {
         if let desks = configuration.desks { try desksSubsystem.open(desks, catalog: catalog) }
         if let square = configuration.taxSquare { try taxSquare.open(square, spaces: Set(catalog.publicSpaces.map(\.id))) }
         notices.open(spaces: Set(catalog.publicSpaces.map(\.id)), rules: configuration.noticeRules)
+        suggestions.open(spaces: Set(catalog.publicSpaces.map(\.id)))
     }
 
     /// A server of a recording: its one space, stepped with the recorded inputs at the recorded

@@ -43,6 +43,8 @@ public struct ServerConfiguration: Sendable {
     public var taxSquare: TaxSquare?
     /// The notice board's limits (Services' NoticeRules).
     public var noticeRules = NoticeRules()
+    /// The suggestion box's limits, the day's filings per account among them (Services' SuggestionRules).
+    public var suggestionRules = SuggestionRules()
     /// The server's one clock (monotonic and wall; Transport's `ServerClock`): everything in the
     /// server reads time through it, so that a test can hand it a clock of its own.
     public var clock = ServerClock.system
@@ -105,4 +107,6 @@ public struct ServerCounters: Sendable {
     public var kicks = 0
     /// Authentications refused because the account is banned.
     public var bannedRefused = 0
+    /// Suggestion requests refused because the connection had `pendingMax` waiting already.
+    public var suggestionsRateLimited = 0
 }

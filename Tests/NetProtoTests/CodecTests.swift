@@ -53,7 +53,21 @@ enum Samples {
         .postNotice(requestID: 40, NoticeDraftBody(category: 3, pinned: false, startsAtMillis: 0, endsAtMillis: 1, spaces: [], titleKo: "안전", titleEn: "",
                                                    bodyKo: "", bodyEn: "Mind the ice")),
         .withdrawNotice(requestID: 41, notice: .max),
+        .fileSuggestion(requestID: 42, SuggestionFiling(category: CivicWire.categoryMax, publicConsent: true, space: "seoul-plaza",
+                                                        title: String(repeating: "벤", count: CivicWire.titleBytesMax / 3),
+                                                        body: String(repeating: "치", count: CivicWire.textBytesMax / 3))),
+        .listSuggestions(requestID: 43, scope: .answered, offset: 10),
+        .readSuggestion(requestID: 44, id: 123),
+        .handleSuggestion(requestID: 45, id: 123, action: .close, text: String(repeating: "r", count: CivicWire.textBytesMax)),
+        .listInbox(requestID: 46, offset: 0),
+        .readInbox(requestID: 47, id: 9),
     ]
+    static let largestSuggestion = SuggestionSummary(id: .max, trackingNumber: "S-2026-" + String(repeating: "9", count: CivicWire.trackingBytesMax - 7),
+                                                     category: CivicWire.categoryMax, state: CivicWire.stateMax, filedAtMillis: .max,
+                                                     title: String(repeating: "벤", count: CivicWire.titleBytesMax / 3))
+    static let largestInboxEntry = InboxEntry(id: .max, kind: CivicWire.inboxKindMax, read: true, createdAtMillis: .max,
+                                              reference: String(repeating: "S", count: CivicWire.trackingBytesMax),
+                                              title: String(repeating: "답", count: CivicWire.titleBytesMax / 3), body: String(repeating: "변", count: CivicWire.textBytesMax / 3))
     /// Every field at its limit, with as many long space ids as still fit one frame.
     static let largestDraft = NoticeDraftBody(
         category: 2, pinned: true, startsAtMillis: 1_798_729_200_000, endsAtMillis: .max,
@@ -119,6 +133,14 @@ enum Samples {
         .noticeShown(NoticeSummary(id: 5, category: 0, pinned: false, read: false, cityWide: false, startsAtMillis: 0, endsAtMillis: 9,
                                    titleKo: "", titleEn: "Bell ringing at midnight")),
         .noticeWithdrawn(notice: 5),
+        .suggestionFiled(requestID: 42, id: 123, trackingNumber: "S-2026-000123"),
+        .suggestionList(requestID: 43, scope: .queue, offset: 0, suggestions: Array(repeating: largestSuggestion, count: CivicWire.pageMax)),
+        .suggestionText(requestID: 44, SuggestionText(summary: largestSuggestion, space: String(repeating: "s", count: WireProtocol.spaceIDBytesMax), publicConsent: true,
+                                                      body: String(repeating: "치", count: CivicWire.textBytesMax / 3), response: String(repeating: "r", count: CivicWire.textBytesMax),
+                                                      respondedAtMillis: .max)),
+        .inboxCount(total: 100, unread: 3),
+        .inboxList(requestID: 46, total: 100, unread: 100, offset: 90, entries: Array(repeating: { var e = largestInboxEntry; e.body = ""; return e }(), count: CivicWire.pageMax)),
+        .inboxItem(requestID: 0, largestInboxEntry),
     ]
     static let packets: [Packet] = [
         .bindRequest(sessionID: 1),
@@ -149,19 +171,25 @@ enum Samples {
             #expect(decoded == p)
             #expect(decoded.encode() == bytes)
         }
-        #expect(Set(Samples.client.map(\.type)) == Set(0x01...0x1E), "a sample of every client message type")
-        #expect(Set(Samples.server.map(\.type)) == Set(0x41...0x5F), "a sample of every server message type")
+        #expect(Set(Samples.client.map(\.type)) == Set(0x01...0x24), "a sample of every client message type")
+        #expect(Set(Samples.server.map(\.type)) == Set(0x41...0x65), "a sample of every server message type")
     }
 
     /// PROTOCOL.md 7.13's arithmetic: a full page of notices and the longest notice each fit
     /// one frame, as does a draft at every limit with 32 spaces of 22 bytes.
-    @Test func theLargestNoticeMessagesFitAFrame() {
+    @Test func theLargestBoardSuggestionAndInboxMessagesFitAFrame() {
         let page = ServerMessage.noticeList(requestID: 1, total: 1, offset: 0, notices: Array(repeating: Samples.largestSummary, count: NoticeWire.pageMax))
         let text = ServerMessage.noticeText(requestID: 1, Samples.largestSummary, bodyKo: String(repeating: "지", count: NoticeWire.bodyBytesMax / 3),
                                             bodyEn: String(repeating: "b", count: NoticeWire.bodyBytesMax))
         #expect(page.encode().count == 6_310)
         #expect(text.encode().count == 6_639)
         #expect(ClientMessage.postNotice(requestID: 1, Samples.largestDraft).encode().count <= WireProtocol.frameBodyBytesMax)
+        // The suggestion box's and the inbox's largest, as PROTOCOL.md 7.14 and 7.15 say.
+        for m in Samples.server where [0x61, 0x62, 0x64, 0x65].contains(m.type) {
+            #expect(m.encode().count <= WireProtocol.frameBodyBytesMax, "type 0x\(String(m.type, radix: 16)): \(m.encode().count) bytes")
+        }
+        #expect(Samples.server.first { $0.type == 0x62 }!.encode().count == 6_436)
+        #expect(Samples.server.first { $0.type == 0x61 }!.encode().count == 3_539)
     }
 
     @Test func noticeFieldsOutOfRangeAreRejected() {

@@ -19,6 +19,10 @@ extension ClientMessage {
         // The notice board is the city's word to everyone; writing on it is for editors.
         case .listNotices, .readNotice: true
         case .postNotice, .withdrawNotice: false
+        // The public board of answered suggestions is for everyone (the server refuses a
+        // guest's own list and the queue); filing, answering and the inbox are members'.
+        case .listSuggestions, .readSuggestion: true
+        case .fileSuggestion, .handleSuggestion, .listInbox, .readInbox: false
         case .chat, .block, .listBlocks, .staff: false
         case .openRoom, .enterRoom: false
         case .deskDuty, .joinQueue, .leaveQueue, .takeNext, .endSession: false
@@ -33,7 +37,9 @@ extension ClientMessage {
              .block(let r, _, _), .listBlocks(let r), .staff(let r, _, _, _, _), .openRoom(let r, _, _, _), .enterRoom(let r, _, _),
              .listRooms(let r, _), .deskDuty(let r, _, _, _), .joinQueue(let r, _, _), .leaveQueue(let r, _), .takeNext(let r, _),
              .endSession(let r), .listDesks(let r), .taxCalculate(let r, _, _), .taxAsk(let r, _),
-             .listNotices(let r, _), .readNotice(let r, _), .postNotice(let r, _), .withdrawNotice(let r, _):
+             .listNotices(let r, _), .readNotice(let r, _), .postNotice(let r, _), .withdrawNotice(let r, _),
+             .fileSuggestion(let r, _), .listSuggestions(let r, _, _), .readSuggestion(let r, _), .handleSuggestion(let r, _, _, _),
+             .listInbox(let r, _), .readInbox(let r, _):
             r
         case .hello, .authenticateGuest, .authenticateMember, .snapshotsOverTCP, .ping, .goodbye, .input: 0
         }

@@ -53,6 +53,18 @@ public enum ClientMessage: Hashable, Sendable {
     case postNotice(requestID: UInt32, NoticeDraftBody)
     /// Editors only: takes a notice off the board (`done` once committed).
     case withdrawNotice(requestID: UInt32, notice: UInt64)
+    /// A member files a suggestion with the mayor's office (`suggestionFiled` once committed).
+    case fileSuggestion(requestID: UInt32, SuggestionFiling)
+    /// Suggestions from `offset`: the sender's own, the answerers' queue, or the public board (`suggestionList`).
+    case listSuggestions(requestID: UInt32, scope: SuggestionScope, offset: UInt16)
+    /// A suggestion whole, with its answer (`suggestionText`).
+    case readSuggestion(requestID: UInt32, id: UInt64)
+    /// Answerers only: take a suggestion into review, answer it, or close it with a reason (`suggestionText` once committed).
+    case handleSuggestion(requestID: UInt32, id: UInt64, action: SuggestionAction, text: String)
+    /// The sender's inbox from `offset`, newest first (`inboxList`).
+    case listInbox(requestID: UInt32, offset: UInt16)
+    /// An inbox message whole (`inboxItem`); marks it read.
+    case readInbox(requestID: UInt32, id: UInt64)
 
     public var type: UInt8 {
         switch self {
@@ -86,6 +98,12 @@ public enum ClientMessage: Hashable, Sendable {
         case .readNotice: return 0x1C
         case .postNotice: return 0x1D
         case .withdrawNotice: return 0x1E
+        case .fileSuggestion: return 0x1F
+        case .listSuggestions: return 0x20
+        case .readSuggestion: return 0x21
+        case .handleSuggestion: return 0x22
+        case .listInbox: return 0x23
+        case .readInbox: return 0x24
         }
     }
 
@@ -178,6 +196,24 @@ public enum ClientMessage: Hashable, Sendable {
         case .postNotice(let request, let draft):
             w.u32(request)
             draft.encode(&w)
+        case .fileSuggestion(let request, let filing):
+            w.u32(request)
+            filing.encode(&w)
+        case .listSuggestions(let request, let scope, let offset):
+            w.u32(request)
+            w.u8(scope.rawValue)
+            w.u16(offset)
+        case .readSuggestion(let request, let id), .readInbox(let request, let id):
+            w.u32(request)
+            w.u64(id)
+        case .handleSuggestion(let request, let id, let action, let text):
+            w.u32(request)
+            w.u64(id)
+            w.u8(action.rawValue)
+            w.string16(text)
+        case .listInbox(let request, let offset):
+            w.u32(request)
+            w.u16(offset)
         }
         return w.bytes
     }
@@ -302,6 +338,28 @@ public enum ClientMessage: Hashable, Sendable {
         case 0x1E:
             let request = try r.u32()
             message = .withdrawNotice(requestID: request, notice: try r.u64())
+        case 0x1F:
+            let request = try r.u32()
+            message = .fileSuggestion(requestID: request, try SuggestionFiling.decode(&r))
+        case 0x20:
+            let request = try r.u32()
+            let raw = try r.u8()
+            guard let scope = SuggestionScope(rawValue: raw) else { throw .invalid(field: "suggestions.scope", reason: "\(raw) is not 0 (mine), 1 (queue) or 2 (answered)") }
+            message = .listSuggestions(requestID: request, scope: scope, offset: try r.u16())
+        case 0x21:
+            let request = try r.u32()
+            message = .readSuggestion(requestID: request, id: try r.u64())
+        case 0x22:
+            let request = try r.u32(), id = try r.u64()
+            let raw = try r.u8()
+            guard let action = SuggestionAction(rawValue: raw) else { throw .invalid(field: "suggestion.action", reason: "\(raw) is not 0 (take), 1 (answer) or 2 (close)") }
+            message = .handleSuggestion(requestID: request, id: id, action: action, text: try r.string16("suggestion.text", maximum: CivicWire.textBytesMax))
+        case 0x23:
+            let request = try r.u32()
+            message = .listInbox(requestID: request, offset: try r.u16())
+        case 0x24:
+            let request = try r.u32()
+            message = .readInbox(requestID: request, id: try r.u64())
         default: throw .unknownType(type)
         }
         try r.finish()

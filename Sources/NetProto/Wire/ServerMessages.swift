@@ -88,6 +88,16 @@ public enum ServerMessage: Hashable, Sendable {
     case noticeShown(NoticeSummary)
     /// A notice this client may have been shown was withdrawn.
     case noticeWithdrawn(notice: UInt64)
+    /// The suggestion is kept under this id and tracking number (the answer to `fileSuggestion`).
+    case suggestionFiled(requestID: UInt32, id: UInt64, trackingNumber: String)
+    case suggestionList(requestID: UInt32, scope: SuggestionScope, offset: UInt16, suggestions: [SuggestionSummary])
+    /// A suggestion whole (the answer to `readSuggestion`, and to `handleSuggestion` once committed).
+    case suggestionText(requestID: UInt32, SuggestionText)
+    /// The member's inbox: messages kept and unread (after `welcome`).
+    case inboxCount(total: UInt16, unread: UInt16)
+    case inboxList(requestID: UInt32, total: UInt16, unread: UInt16, offset: UInt16, entries: [InboxEntry])
+    /// A message whole: the answer to `readInbox`, or (request 0) pushed as it arrives.
+    case inboxItem(requestID: UInt32, InboxEntry)
 
     public var type: UInt8 {
         switch self {
@@ -122,6 +132,12 @@ public enum ServerMessage: Hashable, Sendable {
         case .noticeStored: return 0x5D
         case .noticeShown: return 0x5E
         case .noticeWithdrawn: return 0x5F
+        case .suggestionFiled: return 0x60
+        case .suggestionList: return 0x61
+        case .suggestionText: return 0x62
+        case .inboxCount: return 0x63
+        case .inboxList: return 0x64
+        case .inboxItem: return 0x65
         }
     }
 
@@ -262,6 +278,34 @@ public enum ServerMessage: Hashable, Sendable {
             w.u64(notice)
         case .noticeShown(let summary): summary.encode(&w)
         case .noticeWithdrawn(let notice): w.u64(notice)
+        case .suggestionFiled(let request, let id, let tracking):
+            w.u32(request)
+            w.u64(id)
+            w.string8(tracking)
+        case .suggestionList(let request, let scope, let offset, let list):
+            precondition(list.count <= CivicWire.pageMax)
+            w.u32(request)
+            w.u8(scope.rawValue)
+            w.u16(offset)
+            w.u8(UInt8(list.count))
+            for s in list { s.encode(&w) }
+        case .suggestionText(let request, let text):
+            w.u32(request)
+            text.encode(&w)
+        case .inboxCount(let total, let unread):
+            w.u16(total)
+            w.u16(unread)
+        case .inboxList(let request, let total, let unread, let offset, let entries):
+            precondition(entries.count <= CivicWire.pageMax)
+            w.u32(request)
+            w.u16(total)
+            w.u16(unread)
+            w.u16(offset)
+            w.u8(UInt8(entries.count))
+            for e in entries { e.encode(&w) }
+        case .inboxItem(let request, let entry):
+            w.u32(request)
+            entry.encode(&w)
         }
         return w.bytes
     }
@@ -433,6 +477,38 @@ public enum ServerMessage: Hashable, Sendable {
             message = .noticeStored(requestID: request, notice: id)
         case 0x5E: message = .noticeShown(try NoticeSummary.decode(&r))
         case 0x5F: message = .noticeWithdrawn(notice: try r.u64())
+        case 0x60:
+            let request = try r.u32(), id = try r.u64()
+            guard id != 0 else { throw .invalid(field: "suggestion.id", reason: "0 is never a suggestion id") }
+            message = .suggestionFiled(requestID: request, id: id, trackingNumber: try r.string8("trackingNumber", maximum: CivicWire.trackingBytesMax))
+        case 0x61:
+            let request = try r.u32()
+            let raw = try r.u8()
+            guard let scope = SuggestionScope(rawValue: raw) else { throw .invalid(field: "suggestions.scope", reason: "\(raw) is not 0 to 2") }
+            let offset = try r.u16()
+            let count = Int(try r.u8())
+            guard count <= CivicWire.pageMax else { throw .invalid(field: "suggestions", reason: "\(count); at most \(CivicWire.pageMax)") }
+            var list: [SuggestionSummary] = []
+            for _ in 0..<count { list.append(try SuggestionSummary.decode(&r)) }
+            message = .suggestionList(requestID: request, scope: scope, offset: offset, suggestions: list)
+        case 0x62:
+            let request = try r.u32()
+            message = .suggestionText(requestID: request, try SuggestionText.decode(&r))
+        case 0x63:
+            let total = try r.u16(), unread = try r.u16()
+            guard unread <= total else { throw .invalid(field: "inboxCount.unread", reason: "\(unread) is more than the \(total) kept") }
+            message = .inboxCount(total: total, unread: unread)
+        case 0x64:
+            let request = try r.u32(), total = try r.u16(), unread = try r.u16(), offset = try r.u16()
+            guard unread <= total else { throw .invalid(field: "inboxList.unread", reason: "\(unread) is more than the \(total) kept") }
+            let count = Int(try r.u8())
+            guard count <= CivicWire.pageMax else { throw .invalid(field: "entries", reason: "\(count); at most \(CivicWire.pageMax)") }
+            var entries: [InboxEntry] = []
+            for _ in 0..<count { entries.append(try InboxEntry.decode(&r)) }
+            message = .inboxList(requestID: request, total: total, unread: unread, offset: offset, entries: entries)
+        case 0x65:
+            let request = try r.u32()
+            message = .inboxItem(requestID: request, try InboxEntry.decode(&r))
         default: throw .unknownType(type)
         }
         try r.finish()

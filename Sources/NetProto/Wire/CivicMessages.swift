@@ -1,0 +1,195 @@
+// The suggestion box and the inbox on the wire (PROTOCOL.md, sections 4.1, 4.2, 7.14 and
+// 7.15): a suggestion as filed, its summary in a list, its whole text with the city's answer;
+// an inbox message's summary and the message whole. A list carries summaries only (titles, at
+// most 10), and a text travels alone, so that the largest of each fits one frame.
+
+public enum CivicWire {
+    public static let titleBytesMax = 300
+    public static let textBytesMax = 3_000
+    public static let trackingBytesMax = 32
+    public static let pageMax = 10
+    /// Categories 0 to 8: transport, housing, welfare, environment, safety, culture, economy,
+    /// administration, other.
+    public static let categoryMax: UInt8 = 8
+    /// States 0 to 3: received, in review, answered, closed.
+    public static let stateMax: UInt8 = 3
+    /// Inbox kinds 0 to 4: suggestion answered, suggestion closed, report outcome, sanction, operator.
+    public static let inboxKindMax: UInt8 = 4
+}
+
+/// Which suggestions `listSuggestions` asks for.
+public enum SuggestionScope: UInt8, Sendable, Hashable {
+    case mine = 0
+    /// Received and in review, oldest first (answerers only).
+    case queue = 1
+    /// Answered ones whose citizens consented, the latest answer first (anyone).
+    case answered = 2
+}
+
+/// What `handleSuggestion` does.
+public enum SuggestionAction: UInt8, Sendable, Hashable {
+    case take = 0, answer = 1, close = 2
+}
+
+public struct SuggestionFiling: Hashable, Sendable {
+    public var category: UInt8
+    public var publicConsent: Bool
+    /// Empty when it is about no space in particular.
+    public var space: String
+    public var title: String
+    public var body: String
+
+    public init(category: UInt8, publicConsent: Bool, space: String, title: String, body: String) {
+        self.category = category
+        self.publicConsent = publicConsent
+        self.space = space
+        self.title = title
+        self.body = body
+    }
+
+    func encode(_ w: inout ByteWriter) {
+        w.u8(category)
+        w.u8(publicConsent ? 1 : 0)
+        w.string8(space)
+        w.string16(title)
+        w.string16(body)
+    }
+
+    static func decode(_ r: inout ByteReader) throws(WireError) -> SuggestionFiling {
+        let category = try r.u8()
+        guard category <= CivicWire.categoryMax else { throw .invalid(field: "suggestion.category", reason: "\(category) is not 0 to \(CivicWire.categoryMax)") }
+        let consent = try r.u8()
+        guard consent <= 1 else { throw .invalid(field: "suggestion.consent", reason: "\(consent) is not 0 or 1") }
+        let space = try r.string8("suggestion.space", maximum: WireProtocol.spaceIDBytesMax)
+        let title = try r.string16("suggestion.title", maximum: CivicWire.titleBytesMax)
+        return SuggestionFiling(category: category, publicConsent: consent == 1, space: space, title: title,
+                                body: try r.string16("suggestion.body", maximum: CivicWire.textBytesMax))
+    }
+}
+
+public struct SuggestionSummary: Hashable, Sendable {
+    public var id: UInt64
+    public var trackingNumber: String
+    public var category: UInt8
+    /// 0 received, 1 in review, 2 answered, 3 closed.
+    public var state: UInt8
+    public var filedAtMillis: UInt64
+    public var title: String
+
+    public init(id: UInt64, trackingNumber: String, category: UInt8, state: UInt8, filedAtMillis: UInt64, title: String) {
+        self.id = id
+        self.trackingNumber = trackingNumber
+        self.category = category
+        self.state = state
+        self.filedAtMillis = filedAtMillis
+        self.title = title
+    }
+
+    func encode(_ w: inout ByteWriter) {
+        w.u64(id)
+        w.string8(trackingNumber)
+        w.u8(category)
+        w.u8(state)
+        w.u64(filedAtMillis)
+        w.string16(title)
+    }
+
+    static func decode(_ r: inout ByteReader) throws(WireError) -> SuggestionSummary {
+        let id = try r.u64()
+        guard id != 0 else { throw .invalid(field: "suggestion.id", reason: "0 is never a suggestion id") }
+        let tracking = try r.string8("suggestion.trackingNumber", maximum: CivicWire.trackingBytesMax)
+        let category = try r.u8()
+        guard category <= CivicWire.categoryMax else { throw .invalid(field: "suggestion.category", reason: "\(category) is not 0 to \(CivicWire.categoryMax)") }
+        let state = try r.u8()
+        guard state <= CivicWire.stateMax else { throw .invalid(field: "suggestion.state", reason: "\(state) is not 0 to \(CivicWire.stateMax)") }
+        let filed = try r.u64()
+        return SuggestionSummary(id: id, trackingNumber: tracking, category: category, state: state, filedAtMillis: filed,
+                                 title: try r.string16("suggestion.title", maximum: CivicWire.titleBytesMax))
+    }
+}
+
+/// A suggestion whole: its summary, the rest as filed, and the city's answer or closing reason.
+public struct SuggestionText: Hashable, Sendable {
+    public var summary: SuggestionSummary
+    public var space: String
+    public var publicConsent: Bool
+    public var body: String
+    /// Empty until answered or closed.
+    public var response: String
+    /// 0 until answered or closed.
+    public var respondedAtMillis: UInt64
+
+    public init(summary: SuggestionSummary, space: String, publicConsent: Bool, body: String, response: String, respondedAtMillis: UInt64) {
+        self.summary = summary
+        self.space = space
+        self.publicConsent = publicConsent
+        self.body = body
+        self.response = response
+        self.respondedAtMillis = respondedAtMillis
+    }
+
+    func encode(_ w: inout ByteWriter) {
+        summary.encode(&w)
+        w.string8(space)
+        w.u8(publicConsent ? 1 : 0)
+        w.string16(body)
+        w.string16(response)
+        w.u64(respondedAtMillis)
+    }
+
+    static func decode(_ r: inout ByteReader) throws(WireError) -> SuggestionText {
+        let summary = try SuggestionSummary.decode(&r)
+        let space = try r.string8("suggestion.space", maximum: WireProtocol.spaceIDBytesMax)
+        let consent = try r.u8()
+        guard consent <= 1 else { throw .invalid(field: "suggestion.consent", reason: "\(consent) is not 0 or 1") }
+        let body = try r.string16("suggestion.body", maximum: CivicWire.textBytesMax)
+        let response = try r.string16("suggestion.response", maximum: CivicWire.textBytesMax)
+        return SuggestionText(summary: summary, space: space, publicConsent: consent == 1, body: body, response: response, respondedAtMillis: try r.u64())
+    }
+}
+
+/// An inbox message; `body` is empty in a list (read it whole with `readInbox`).
+public struct InboxEntry: Hashable, Sendable {
+    public var id: UInt64
+    /// 0 suggestion answered, 1 suggestion closed, 2 report outcome, 3 sanction, 4 operator.
+    public var kind: UInt8
+    public var read: Bool
+    public var createdAtMillis: UInt64
+    public var reference: String
+    public var title: String
+    public var body: String
+
+    public init(id: UInt64, kind: UInt8, read: Bool, createdAtMillis: UInt64, reference: String, title: String, body: String) {
+        self.id = id
+        self.kind = kind
+        self.read = read
+        self.createdAtMillis = createdAtMillis
+        self.reference = reference
+        self.title = title
+        self.body = body
+    }
+
+    func encode(_ w: inout ByteWriter) {
+        w.u64(id)
+        w.u8(kind)
+        w.u8(read ? 1 : 0)
+        w.u64(createdAtMillis)
+        w.string8(reference)
+        w.string16(title)
+        w.string16(body)
+    }
+
+    static func decode(_ r: inout ByteReader) throws(WireError) -> InboxEntry {
+        let id = try r.u64()
+        guard id != 0 else { throw .invalid(field: "inbox.id", reason: "0 is never a message id") }
+        let kind = try r.u8()
+        guard kind <= CivicWire.inboxKindMax else { throw .invalid(field: "inbox.kind", reason: "\(kind) is not 0 to \(CivicWire.inboxKindMax)") }
+        let read = try r.u8()
+        guard read <= 1 else { throw .invalid(field: "inbox.read", reason: "\(read) is not 0 or 1") }
+        let created = try r.u64()
+        let reference = try r.string8("inbox.reference", maximum: CivicWire.trackingBytesMax)
+        let title = try r.string16("inbox.title", maximum: CivicWire.titleBytesMax)
+        return InboxEntry(id: id, kind: kind, read: read == 1, createdAtMillis: created, reference: reference, title: title,
+                          body: try r.string16("inbox.body", maximum: CivicWire.textBytesMax))
+    }
+}
