@@ -359,6 +359,49 @@ $("board-form").addEventListener("submit", async (event) => {
   refreshBoard();
 });
 
+// MARK: The suggestion box
+
+async function refreshSuggestions() {
+  let queue;
+  try { queue = await getJSON("api/suggestions?scope=queue"); } catch (e) {
+    $("suggestions").innerHTML = `<li>${escapeText(e.message)}</li>`;
+    return;
+  }
+  // A citizen's words, escaped like every other text from the server.
+  $("suggestions").innerHTML = queue.map((s) =>
+    `<li data-suggestion="${escapeText(s.trackingNumber)}" data-state="${escapeText(s.state)}"><b>${escapeText(s.trackingNumber)}</b> ${escapeText(s.title)}` +
+    ` <span class="when">${escapeText(s.state)}${s.handler ? " (" + escapeText(s.handler) + ")" : ""} · ${escapeText(s.category)}` +
+    `${s.space ? " · " + escapeText(s.space) : ""} · ${escapeText(s.filedAt.slice(0, 16).replace("T", " "))} · ${escapeText(s.account)}</span>` +
+    `<br>${escapeText(s.body)}<button type="button" data-reply="${escapeText(s.trackingNumber)}">Reply</button></li>`).join("") ||
+    "<li>no suggestions wait for an answer</li>";
+}
+
+async function refreshSuggestionFigures() {
+  let report;
+  try { report = await getJSON("api/stats?days=366&period=month"); } catch (e) { return; }
+  const month = (service) => report.services.filter((r) => r.service === service).sort((a, b) => a.period < b.period ? 1 : -1)[0];
+  const filed = month("suggestion-filed"), answered = month("suggestion-answered");
+  const days = answered && answered.medianDurationSeconds != null ? (answered.medianDurationSeconds / 86400).toFixed(1) + " days" : "–";
+  $("suggestion-figures").textContent = `This month: ${filed ? filed.events : 0} filed, ${answered ? answered.events : 0} answered, ` +
+    `median time to answer ${days} (from the store; seoulworld stats --period month for every month).`;
+}
+
+$("suggestions").addEventListener("click", (event) => {
+  const number = event.target.dataset.reply;
+  if (!number) return;
+  $("suggestion-number").value = number;
+  $("suggestion-text").focus();
+});
+
+$("suggestion-form").addEventListener("click", async (event) => {
+  const action = event.target.dataset.suggestion;
+  if (!action) return;
+  const number = $("suggestion-number").value.trim();
+  if (!number) return $("suggestion-form").reportValidity();
+  await send(`api/suggestions/${encodeURIComponent(number)}/${action}`, { text: $("suggestion-text").value });
+  refreshSuggestions();
+});
+
 // MARK: Acting
 
 $("token").value = page.token;
@@ -449,4 +492,6 @@ every(2000, refreshTicks);
 every(2000, refreshDesks);
 every(5000, refreshReports);
 every(5000, refreshBoard);
+every(5000, refreshSuggestions);
+every(60000, refreshSuggestionFigures);
 every(300000, refreshStats);

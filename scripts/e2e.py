@@ -14,7 +14,9 @@ bots, opens the page in headless Chromium and checks, from the browser's own vie
   6. a frame of 5,000 avatars is decoded and drawn quickly (timed in the browser);
   7. the notice board: a notice posted from the page's form and one through the API, both with
      HTML and script in their texts, are listed as text (nothing in them runs or becomes an
-     element), and one is withdrawn from the page.
+     element), and one is withdrawn from the page;
+  8. the suggestion box: a suggestion full of markup, filed over the protocol by a few lines of
+     Python, is shown as text in the page's queue and answered from the page.
 
 Then it saves a screenshot of the map. Every wait is bounded; any failure says what was
 expected and what was seen, and exits 1.
@@ -169,6 +171,44 @@ class Browser:
             self.process.kill()
 
 
+def file_suggestion(port, title, body):
+    """Files a suggestion as a member over the protocol itself (docs/PROTOCOL.md: hello,
+    authenticateMember, fileSuggestion) and returns its tracking number."""
+    import struct
+    token = bytes.fromhex(subprocess.run([BINARY, "token", "issue", "--account", "e2e-citizen", "--name", "citizen"],
+                                         capture_output=True, text=True, check=True, timeout=30).stdout.strip())
+
+    def frame(body):
+        return struct.pack("<H", len(body)) + body
+
+    def string8(s):
+        b = s.encode()
+        return bytes([len(b)]) + b
+
+    def string16(s):
+        b = s.encode()
+        return struct.pack("<H", len(b)) + b
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        # The sign-in is answered after the store has read the account's standing: wait for
+        # `welcome` before asking anything of a member.
+        s.sendall(frame(struct.pack("<BIH", 0x01, 0x444C5753, 7)) + frame(struct.pack("<BH", 0x03, len(token)) + token))
+        buffer = b""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            buffer += s.recv(65536)
+            while len(buffer) >= 2 and len(buffer) >= 2 + struct.unpack_from("<H", buffer)[0]:
+                n = struct.unpack_from("<H", buffer)[0]
+                message, buffer = buffer[2:2 + n], buffer[2 + n:]
+                if message[0] == 0x45:
+                    fail(f"filing a suggestion over the protocol: error {struct.unpack_from('<H', message, 1)[0]}: {message[9:].decode(errors='replace')}")
+                if message[0] == 0x42:
+                    s.sendall(frame(struct.pack("<BIBB", 0x1F, 1, 3, 1) + string8("seoul-plaza") + string16(title) + string16(body)))
+                if message[0] == 0x60:
+                    return message[14:14 + message[13]].decode()
+    fail("no answer to a suggestion filed over the protocol within 10 s")
+
+
 def main():
     # A socket per bot on each side: raise the open-file limit as far as allowed (as load.sh does).
     import resource
@@ -301,6 +341,29 @@ def main():
         wait_for(f"notice {api_id} withdrawn on the page", lambda: browser.js(
             f"document.querySelector('#board li[data-notice=\"{api_id}\"]')?.dataset.state") == "withdrawn", 15)
         say(f"notice {api_id} withdrawn from the page")
+
+        # 8. The suggestion box: a citizen files a suggestion full of markup over the protocol
+        #    (a few lines of Python speaking docs/PROTOCOL.md, with a token from `seoulworld token
+        #    issue`); the page's queue shows it as text; the page answers it.
+        number = file_suggestion(game, 'Benches <img src=x onerror="window.__ran=3">', "More benches " + hostile)
+        say(f"a citizen filed {number} over the protocol")
+        queued = wait_for(f"{number} in the page's queue", lambda: browser.js(
+            f"document.querySelector('#suggestions li[data-suggestion=\"{number}\"]')?.textContent"), 15)
+        ran = browser.js("[window.__ran === undefined, document.querySelectorAll('#suggestions img, #suggestions script').length]")
+        if ran != [True, 0] or hostile not in queued:
+            fail(f"the queue did not show the suggestion as text (nothing ran: {ran[0]}, elements made: {ran[1]}): {queued}")
+        browser.js(f"""(() => {{ document.getElementById('action-result').dataset.status = '';
+            document.querySelector('#suggestions button[data-reply="{number}"]').click();
+            document.getElementById('suggestion-text').value = 'Six benches in March.';
+            document.querySelector('#suggestion-form button[data-suggestion="answer"]').click(); }})()""")
+        answered = wait_for(f"the page's answer to {number}", lambda: browser.js(
+            "(() => { const r = document.getElementById('action-result'); return r.dataset.status ? [r.dataset.status, r.textContent] : null })()"), 15)
+        if answered[0] != "200" or "answered" not in answered[1]:
+            fail(f"answering {number} from the page was answered {answered[0]}: {answered[1]}")
+        status, body = http(base + f"/api/suggestions/{number}")
+        if status != 200 or json.loads(body).get("response") != "Six benches in March.":
+            fail(f"{number} after the page's answer: {status} {body.decode()}")
+        say(f"{number} shown as text in the queue and answered from the page: {answered[1]}")
 
         time.sleep(2)  # a few frames more for the heat layer
         os.makedirs(os.path.dirname(SCREENSHOT) or ".", exist_ok=True)

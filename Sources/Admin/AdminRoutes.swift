@@ -4,6 +4,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import NetProto
 import Services
 import Store
 import WorldFiles
@@ -119,6 +120,15 @@ extension AdminServer {
             let text = try context.parameters.require("id")
             guard let id = Int64(text), id > 0 else { return Self.error(.badRequest, "'\(text)' is not a notice number") }
             return try await withdrawNotice(request, id: id)
+        }
+        // The suggestion box (SuggestionRoutes.swift).
+        router.get("api/suggestions") { [self] request, _ in await suggestionList(request) }
+        router.get("api/suggestions/:number") { [self] request, context in await suggestion(request, number: try context.parameters.require("number")) }
+        router.post("api/suggestions/:number/:action") { [self] request, context in
+            let number = try context.parameters.require("number"), name = try context.parameters.require("action")
+            let actions: [String: SuggestionAction] = ["take": .take, "answer": .answer, "close": .close]
+            guard let action = actions[name] else { return Self.error(.notFound, "no action '\(name)' on a suggestion: take, answer or close") }
+            return try await handleSuggestion(request, number: number, action: action)
         }
         // The page itself; anything else is a plain 404.
         router.add(middleware: FileMiddleware(settings.staticDirectory, searchForIndexHtml: true, logger: logger))

@@ -68,6 +68,7 @@ final class Bot {
     var errorsSeen = 0
     var tourIndex = 0
     var closedByUs = false
+    var civic = CivicBotState()
 
     init(index: Int, behaviour: Scenario.Behaviour, client: WorldClient) {
         self.index = index
@@ -97,6 +98,10 @@ public final class BotFleet {
     /// placed in its room, microseconds.
     var takeToRoom = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
     var desk = DeskFigures()
+    /// The civic scenario: what the bots did, and a suggestion's request to its answer (filed or
+    /// refused), microseconds.
+    var civic = CivicFigures()
+    var suggestionLatency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
     var roomStarts: [UInt32: UInt64] = [:]
     var roomEntries: [UInt32: [UInt64]] = [:]
     var startedAt: UInt64 = 0
@@ -222,6 +227,7 @@ public final class BotFleet {
         }
         countChat(bot, now: now)
         if options.scenario.desk != nil { driveDesk(bot, now: now) }
+        if options.scenario.civic != nil { driveCivic(bot, now: now) }
         guard c.space != nil, now >= bot.nextChangeAt else {
             c.tick()
             return
@@ -413,6 +419,8 @@ public final class BotFleet {
         var r = BotReport()
         r.desk = desk
         r.deskTakeToRoomMicros = Percentiles(takeToRoom)
+        r.civic = civic
+        r.suggestionLatencyMicros = Percentiles(suggestionLatency)
         r.chat = chat
         r.chatLatencyMicros = Percentiles(chatLatency)
         r.scenario = options.scenario.name
@@ -556,6 +564,9 @@ public struct BotReport: Codable, Sendable {
     public var chat = ChatFigures()
     /// Sent to received by a nearby bot.
     public var chatLatencyMicros = Percentiles()
+    public var civic = CivicFigures()
+    /// A suggestion's request to its answer, filed or refused (after the store's commit or count).
+    public var suggestionLatencyMicros = Percentiles()
 
     public var text: String {
         let reasons = failedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
@@ -583,6 +594,12 @@ public struct BotReport: Codable, Sendable {
 
         chat                  \(chat.sent) sent (\(chat.sentProfane) profane), \(chat.acknowledged) acknowledged, \(chat.filtered) filtered, \(chat.rateLimited) rate-limited, \(chat.muted) muted, \(chat.refusedAsGuest) refused (guests), \(chat.delivered) received by bots
         chat latency          p50 \(String(format: "%.1f", Double(chatLatencyMicros.p50) / 1_000)) ms  p99 \(String(format: "%.1f", Double(chatLatencyMicros.p99) / 1_000)) ms  max \(String(format: "%.1f", Double(chatLatencyMicros.max) / 1_000)) ms (sent to received by a nearby bot)
+        """) + (civic.noticesPosted == 0 && civic.suggestionsSent == 0 ? "" : """
+
+        notices               \(civic.noticesPosted) posted by staff, \(civic.noticesShown) pushed to bots, \(civic.noticesRead) read
+        suggestions           \(civic.suggestionsSent) sent (\(String(format: "%.1f", Double(civic.suggestionsSent) / max(durationSeconds, 0.001)))/s), \(civic.suggestionsFiled) filed, \(civic.suggestionsOverTheDay) over the day's limit, \(civic.suggestionsRateLimited) refused at the door, \(civic.suggestionsRefusedOtherwise) refused otherwise
+        suggestion answered   p50 \(String(format: "%.1f", Double(suggestionLatencyMicros.p50) / 1_000)) ms  p99 \(String(format: "%.1f", Double(suggestionLatencyMicros.p99) / 1_000)) ms  max \(String(format: "%.1f", Double(suggestionLatencyMicros.max) / 1_000)) ms (request to the store's answer, filed or refused; \(suggestionLatencyMicros.count) requests)
+        answers and inboxes   \(civic.answersGiven) suggestions answered by staff bots, \(civic.inboxReceived) inbox messages pushed to citizens, \(civic.inboxRead) read
         """)
     }
 }

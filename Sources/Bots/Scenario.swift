@@ -27,6 +27,17 @@ public struct Scenario: Codable, Sendable {
     /// others citizens who queue there from the scenario's world; each session lasts
     /// `sessionSeconds`, and a citizen queues again `rejoinSeconds` after its session.
     public var desk: DeskLoad?
+    /// The city's civic services under load (CivicLoad.swift): the first `staff` bots are staff
+    /// who post notices and answer suggestions, the others citizens who read notices, file
+    /// suggestions and read their inboxes.
+    public var civic: Civic?
+
+    public struct Civic: Codable, Sendable {
+        public var staff: Int
+        public var noticeEverySeconds: Double
+        public var suggestEverySeconds: Double
+        public var answerEverySeconds: Double
+    }
 
     public struct DeskLoad: Codable, Sendable {
         public var desk: String
@@ -86,6 +97,13 @@ public struct Scenario: Codable, Sendable {
     public func problems() -> [String] {
         var out: [String] = []
         if behaviours.isEmpty { out.append("behaviours: at least one is needed") }
+        if let civic {
+            if civic.staff < 1 { out.append("civic.staff: at least 1 (the first bot posts the notices)") }
+            for (name, value) in [("noticeEverySeconds", civic.noticeEverySeconds), ("suggestEverySeconds", civic.suggestEverySeconds),
+                                  ("answerEverySeconds", civic.answerEverySeconds)] where !(0.1...3_600).contains(value) {
+                out.append("civic.\(name): \(value) is not 0.1 to 3600")
+            }
+        }
         if let desk {
             if desk.counsellors < 1 { out.append("desk.counsellors: at least 1") }
             if !(1...3_600).contains(desk.sessionSeconds) { out.append("desk.sessionSeconds: \(desk.sessionSeconds) is not 1 to 3600") }

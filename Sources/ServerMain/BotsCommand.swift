@@ -109,12 +109,14 @@ struct BotsCommand: ParsableCommand {
         if source != .generated {
             let expires = UInt64(Date().timeIntervalSince1970) + UInt64(duration) + 3_600
             let counsellors = options.scenario.desk?.counsellors ?? 0
+            let civicStaff = options.scenario.civic?.staff ?? 0
             options.credentials = { index in
-                let roles: MemberToken.Roles = index < counsellors ? [.member, .staff] : [.member]
+                var roles: MemberToken.Roles = index < counsellors ? [.member, .staff] : [.member]
+                if index < civicStaff { roles.formUnion([.staff, .editor, .answerer]) }
                 return .member(token: MemberToken(accountID: "bot-\(index)", displayName: "bot-\(index)", roles: roles, expiresAtUnixSeconds: expires).signed(secret: secret))
             }
-        } else if options.scenario.chat != nil || options.scenario.desk != nil {
-            throw ValidationError("chatting and queueing bots sign in as members: pass --token-secret-file (or set SEOULWORLD_TOKEN_SECRET) with the server's secret")
+        } else if options.scenario.chat != nil || options.scenario.desk != nil || options.scenario.civic != nil {
+            throw ValidationError("chatting, queueing and civic bots sign in as members: pass --token-secret-file (or set SEOULWORLD_TOKEN_SECRET) with the server's secret")
         }
         let fleet = try BotFleet(options: options)
         let result = try fleet.run { line in FileHandle.standardError.write(Data(("\r" + line).utf8)) }

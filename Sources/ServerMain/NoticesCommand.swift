@@ -4,9 +4,6 @@
 
 import ArgumentParser
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 struct NoticesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,72 +11,9 @@ struct NoticesCommand: ParsableCommand {
         abstract: "The notice board of a running server: list, add and withdraw notices.",
         subcommands: [List.self, Add.self, Withdraw.self, Bench.self])
 
-    struct Common: ParsableArguments {
-        @Option(help: "The server's admin side.")
-        var admin = "http://127.0.0.1:7780"
-
-        @Option(help: "File holding the operator token (the server's --admin-token-file); needed to add and withdraw.")
-        var adminTokenFile: String?
-
-        @Option(help: "Who acts, for the record (default: $USER).")
-        var actor: String?
-
-        var actorName: String { actor ?? ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.userName }
-
-        func token(required: Bool) throws -> String? {
-            guard let adminTokenFile else {
-                guard !required else {
-                    printError("seoulworld notices: adding and withdrawing need the operator token: --admin-token-file FILE (the file the server was started with)")
-                    throw ExitCode(1)
-                }
-                return nil
-            }
-            guard let text = try? String(contentsOfFile: adminTokenFile, encoding: .utf8) else {
-                throw ValidationError("cannot read the operator token file \(adminTokenFile)")
-            }
-            return text.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-
-        /// One request to the admin API: its status and body, or an exit with a sentence that
-        /// says why there was no answer.
-        func call(_ method: String, _ path: String, body: [String: Any]? = nil, token: String?) throws -> (status: Int, body: Data) {
-            guard let url = URL(string: admin + "/" + path) else { throw ValidationError("--admin '\(admin)' is not a URL") }
-            var request = URLRequest(url: url, timeoutInterval: 15)
-            request.httpMethod = method
-            if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-            if let body {
-                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-                request.httpBody = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
-            }
-            let done = DispatchSemaphore(value: 0)
-            nonisolated(unsafe) var answer: (Int, Data)?
-            nonisolated(unsafe) var failure: (any Error)?
-            URLSession.shared.dataTask(with: request) { data, response, error in
-                if let http = response as? HTTPURLResponse { answer = (http.statusCode, data ?? Data()) } else { failure = error }
-                done.signal()
-            }.resume()
-            guard done.wait(timeout: .now() + 20) == .success, let answer else {
-                printError("seoulworld notices: no answer from the admin side at \(admin)\(failure.map { " (\($0.localizedDescription))" } ?? ""): is the server running, and is its admin side on this address (serve --admin-host, --admin-port)?")
-                throw ExitCode(1)
-            }
-            return answer
-        }
-
-        /// The server's answer to a change, said as it is; an exit status 1 when refused.
-        func report(_ answer: (status: Int, body: Data)) throws {
-            let json = (try? JSONSerialization.jsonObject(with: answer.body)) as? [String: Any]
-            let message = json?["message"] as? String ?? json?["error"] as? String ?? String(decoding: answer.body, as: UTF8.self)
-            guard answer.status == 200 else {
-                printError("seoulworld notices: refused (HTTP \(answer.status)): \(message)")
-                throw ExitCode(1)
-            }
-            print(message)
-        }
-    }
-
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The notices on the board: scheduled, showing, and withdrawn ones until their end.")
-        @OptionGroup var common: Common
+        @OptionGroup var common: AdminAPIOptions
         @Option(help: "table or json.") var format = "table"
 
         func validate() throws {
@@ -87,8 +21,8 @@ struct NoticesCommand: ParsableCommand {
         }
 
         func run() throws {
-            let answer = try common.call("GET", "api/notices", token: try common.token(required: false))
-            guard answer.status == 200 else { return try common.report(answer) }
+            let answer = try common.call("notices", "GET", "api/notices", token: try common.token(required: false, command: "notices"))
+            guard answer.status == 200 else { return try common.report("notices", answer) }
             if format == "json" {
                 print(String(decoding: answer.body, as: UTF8.self))
                 return
@@ -121,7 +55,7 @@ struct NoticesCommand: ParsableCommand {
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a notice: a title and a text in Korean and/or English, shown from --starts (default now) until --ends or for --for.")
-        @OptionGroup var common: Common
+        @OptionGroup var common: AdminAPIOptions
         @Option(help: "event, service-update, maintenance or safety.") var category = "event"
         @Option(help: "The title in Korean (at most 100 characters).") var titleKo: String?
         @Option(help: "The title in English (at most 100 characters).") var titleEn: String?
@@ -140,7 +74,7 @@ struct NoticesCommand: ParsableCommand {
         }
 
         func run() throws {
-            let token = try common.token(required: true)
+            let token = try common.token(required: true, command: "notices")
             var endsAt = ends
             if let length {
                 let start: Date
@@ -161,17 +95,17 @@ struct NoticesCommand: ParsableCommand {
             for (key, value) in [("titleKo", titleKo), ("titleEn", titleEn), ("bodyKo", bodyKo), ("bodyEn", bodyEn), ("startsAt", starts)] {
                 if let value { body[key] = value }
             }
-            try common.report(try common.call("POST", "api/notices", body: body, token: token))
+            try common.report("notices", try common.call("notices", "POST", "api/notices", body: body, token: token))
         }
     }
 
     struct Withdraw: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Take a notice off the board for good (the record keeps it, as withdrawn).")
-        @OptionGroup var common: Common
+        @OptionGroup var common: AdminAPIOptions
         @Argument(help: "The notice's number (notices list shows it).") var id: Int64
 
         func run() throws {
-            try common.report(try common.call("POST", "api/notices/\(id)/withdraw", body: ["author": common.actorName], token: try common.token(required: true)))
+            try common.report("notices", try common.call("notices", "POST", "api/notices/\(id)/withdraw", body: ["author": common.actorName], token: try common.token(required: true, command: "notices")))
         }
     }
 

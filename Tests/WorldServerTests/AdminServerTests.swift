@@ -262,6 +262,35 @@ func json(_ data: Data) -> Any? { try? JSONSerialization.jsonObject(with: data) 
         #expect(after?.first?["state"] as? String == "withdrawn" && after?.first?["withdrawnBy"] as? String == "operator:kim")
     }
 
+    /// The suggestion box from the command line: a citizen's suggestion listed in the queue,
+    /// shown whole, answered; the citizen, online, has the answer in the inbox at once.
+    @Test func theSuggestionBoxFromTheCommandLine() throws {
+        let (child, base, loop, clients, directory) = try Self.start(["citizen-11"])
+        defer { child.kill(SIGINT); loop.closeAll() }
+        let citizen = clients[0]
+        let filing = citizen.fileSuggestion(SuggestionFiling(category: 0, publicConsent: true, space: "", title: "Night buses", body: "More night buses after festivals."))
+        drive(loop, clients, seconds: 5) { citizen.suggestionsFiled[filing] != nil }
+        let number = try #require(citizen.suggestionsFiled[filing]?.trackingNumber)
+        let binary = ChildProcess.builtBesideTests("seoulworld")
+        let admin = ["--admin", base, "--admin-token-file", directory + "/admin-token", "--actor", "park"]
+        func cli(_ arguments: [String]) throws -> ChildProcess.Outcome { try ChildProcess.run(binary, ["suggestions"] + arguments, deadlineSeconds: 30) }
+
+        let queue = try cli(["list", "--admin", base])
+        #expect(queue.status == 0 && queue.standardOutput.contains(number) && queue.standardOutput.contains("Night buses"), "\(queue)")
+        let shown = try cli(["show", "--admin", base, number])
+        #expect(shown.status == 0 && shown.standardOutput.contains("More night buses after festivals."), "\(shown)")
+        let answered = try cli(["answer"] + admin + [number, "--text", "Two more lines from March."])
+        #expect(answered.status == 0 && answered.standardOutput.contains("\(number) is answered"), "\(answered)")
+        drive(loop, clients, seconds: 5) { !citizen.inboxPushed.isEmpty }
+        #expect(citizen.inboxPushed.first?.entry.body == "Two more lines from March." && citizen.inboxPushed.first?.entry.reference == number)
+        let twice = try cli(["close"] + admin + [number, "--reason", "again"])
+        #expect(twice.status == 1 && twice.errors.contains("answered already (by operator:park)"), "\(twice)")
+        let board = json(fetch(base + "/api/suggestions?scope=answered").body) as? [[String: Any]]
+        #expect(board?.first?["trackingNumber"] as? String == number && board?.first?["respondedBy"] as? String == "operator:park")
+        #expect(fetch(base + "/api/suggestions/\(number)/answer", method: "POST", body: #"{"text": "x"}"#).status == 401)
+        #expect(fetch(base + "/api/suggestions/S-2026-999999").status == 404)
+    }
+
     /// The records on PostgreSQL: the report and statistics pages read them; then the database
     /// stopped under the running server: /readyz says so, /metrics shows it (and promtool
     /// accepts it), a bug report is not acknowledged while the database is down, and is once it
