@@ -20,8 +20,10 @@ struct CivicBotState {
     var noticesShownSeen = 0
     var inboxPushedSeen = 0
     var errorsSeen = 0
-    /// Suggestions asked, by request id, with when.
+    /// Suggestions asked, by request id, with when; and those answered (filed or refused) since
+    /// the fleet's last look.
     var filing: [UInt32: UInt64] = [:]
+    var answeredAt: [UInt32: UInt64] = [:]
     /// The queue's list asked for, and the suggestion taken then answered.
     var queueRequest: UInt32?
     var taken: (request: UInt32, id: UInt64)?
@@ -49,6 +51,14 @@ extension BotFleet {
         guard let settings = options.scenario.civic else { return }
         let c = bot.client
         guard c.welcome != nil, !c.closed, c.space != nil else { return }
+        if c.onSuggestionAnswer == nil {
+            // Timed as each answer arrives (not at the fleet's next 50 ms tick).
+            c.onSuggestionAnswer = { [unowned self, unowned bot] request in
+                guard let sent = bot.civic.filing[request] else { return }
+                bot.civic.answeredAt[request] = Monotonic.nanoseconds()
+                _ = suggestionLatency.record((Monotonic.nanoseconds() - sent) / 1_000)
+            }
+        }
         var s = bot.civic
         defer { bot.civic = s }
         // What arrived: notices pushed (read each), inbox messages pushed (read each), answers.
@@ -68,19 +78,17 @@ extension BotFleet {
             c.readInbox(m.id)
             civic.inboxRead += 1
         }
-        for (request, sent) in s.filing {
+        for request in s.answeredAt.keys {
+            s.filing[request] = nil
+            s.answeredAt[request] = nil
             if c.suggestionsFiled[request] != nil {
-                s.filing[request] = nil
                 civic.suggestionsFiled += 1
-                _ = suggestionLatency.record((Monotonic.nanoseconds() - sent) / 1_000)
-            } else if let e = c.errors.last(where: { $0.requestID == request }) {
-                s.filing[request] = nil
-                switch e.code {
+            } else {
+                switch c.errors.last(where: { $0.requestID == request })?.code {
                 case .limitReached: civic.suggestionsOverTheDay += 1
                 case .rateLimited: civic.suggestionsRateLimited += 1
                 default: civic.suggestionsRefusedOtherwise += 1
                 }
-                _ = suggestionLatency.record((Monotonic.nanoseconds() - sent) / 1_000)
             }
         }
         if bot.index < settings.staff {
