@@ -134,6 +134,10 @@ public final class WorldClient: TCPConnectionDelegate {
     /// Called with the request id of each answer about suggestions (filed, a list, a text) and
     /// of every error with a request id: for measurements that count answers as they come.
     public var onSuggestionAnswer: ((UInt32) -> Void)?
+    /// The points of interest of the spaces entered (the last part received per space), and the
+    /// answers to `askPlace` by request id.
+    public private(set) var placesBySpace: [String: (language: String, places: [PlaceEntry])] = [:]
+    public private(set) var placeTexts: [UInt32: (place: String, language: String, name: String, text: String)] = [:]
 
     var held: [(tick: UInt32, state: [EntityState])] = []
     var sequence: UInt32 = 0
@@ -288,6 +292,12 @@ public final class WorldClient: TCPConnectionDelegate {
 
     @discardableResult
     public func readInbox(_ id: UInt64) -> UInt32 { request { .readInbox(requestID: $0, id: id) } }
+
+    @discardableResult
+    public func setLanguage(_ tag: String) -> UInt32 { request { .setLanguage(requestID: $0, language: tag) } }
+
+    @discardableResult
+    public func askPlace(_ id: String) -> UInt32 { request { .askPlace(requestID: $0, place: id) } }
 
     /// Hands over the chat received since the last call.
     public func takeChat() -> [ReceivedChat] {
@@ -535,6 +545,12 @@ public final class WorldClient: TCPConnectionDelegate {
         case .inboxList(let request, let total, let unread, _, let entries):
             if inboxLists.count >= Self.chatKeptMax { inboxLists.removeAll() }
             inboxLists[request] = (total, unread, entries)
+        case .pointsOfInterest(let space, let language, let part, _, let places):
+            if placesBySpace.count >= Self.chatKeptMax { placesBySpace.removeAll() }
+            placesBySpace[space] = (language, (part == 0 ? [] : placesBySpace[space]?.places ?? []) + places)
+        case .placeText(let request, let place, let language, let name, let text):
+            if placeTexts.count >= Self.chatKeptMax { placeTexts.removeAll() }
+            placeTexts[request] = (place, language, name, text)
         case .inboxItem(0, let entry): Self.keep(&inboxPushed, (entry, Monotonic.nanoseconds()))
         case .inboxItem(let request, let entry):
             if inboxItems.count >= Self.chatKeptMax { inboxItems.removeAll() }

@@ -20,6 +20,9 @@ public enum WorldFileFormat {
     static let portalFields = ["id", "name", "floor", "rect", "arrival", "to"]
     static let targetFields = ["space", "portal"]
     static let pointFields = ["id", "kind", "name", "info", "floor", "at", "reachMetres"]
+    /// A point of interest's name and text, in each language (the protocol's limits).
+    static let placeNameBytesMax = 120
+    static let placeTextBytesMax = 1_000
     static let textFields = ["ko", "en"]
 
     public static let obstacleKinds = ["building", "wall", "water", "lawn", "road", "planting", "structure", "furniture", "statue", "tree", "railing", "other"]
@@ -133,6 +136,12 @@ struct SpaceDecoder {
             let kind = oneOf(r, "kind", WorldFileFormat.pointKinds)
             let pname = text(r, "name")
             let info = text(r, "info")
+            // Served to visitors as they are (docs/PROTOCOL.md 7.16): each fits its message.
+            for (key, t, limit) in [("name", pname, WorldFileFormat.placeNameBytesMax), ("info", info, WorldFileFormat.placeTextBytesMax)] {
+                for (language, value) in [("ko", t.ko), ("en", t.en)] where value.utf8.count > limit {
+                    diagnostics.error(r.child(key) + "." + language, "is \(value.utf8.count) bytes", expected: "at most \(limit) bytes of UTF-8")
+                }
+            }
             let f = floorIndex(r)
             let reach = r.number("reachMetres", required: false, range: 0.1...50) ?? 2
             if let at = r.numbers("at", count: 2, meaning: "[x, y] in metres") {

@@ -10,7 +10,8 @@
 // 1. Presence's subscribers hear each change in the order listed, every run the same: the
 //    whole-server simulation and recordings replay it exactly.
 // 2. A change is published after presence's own state and the space's tables are updated, and
-//    before the client is told (`entered`), so that what a subscriber sends arrives after it.
+//    before the client is told (`entered`): what a subscriber sends on an `entered` change
+//    reaches the client just before its `entered` (and names the space, where it is about one).
 // 3. Every client message has exactly one route (the switch has no default: a new message
 //    does not compile until it has one).
 
@@ -42,6 +43,7 @@ extension Server {
             notices.heard,          // read marks loaded at sign-in, the unread count told (Notices/)
             suggestions.heard,      // a connection gone forgets its waiting requests (Suggestions/)
             inbox.heard,            // the inbox's counts told after sign-in (Inbox/)
+            places.heard,           // a space's points of interest to whoever enters it (Places/)
         ]
     }
 
@@ -115,6 +117,9 @@ extension Server {
         case .handleSuggestion(let request, let id, let action, let text): suggestions.handle(s, request: request, id: id, action: action, text: text)
         case .listInbox(let request, let offset): inbox.list(s, request: request, offset: offset)
         case .readInbox(let request, let id): inbox.read(s, request: request, id: id)
+        // The points of interest in the visitor's language (Places/PlacesSubsystem)
+        case .setLanguage(let request, let tag): places.setLanguage(s, request: request, tag: tag)
+        case .askPlace(let request, let place): places.ask(s, request: request, place: place)
         // The connection's own state machine (Server+Connections, Server+SignIn)
         case .hello, .authenticateGuest, .authenticateMember, .goodbye: break
         }

@@ -61,6 +61,8 @@ enum Samples {
         .handleSuggestion(requestID: 45, id: 123, action: .close, text: String(repeating: "r", count: CivicWire.textBytesMax)),
         .listInbox(requestID: 46, offset: 0),
         .readInbox(requestID: 47, id: 9),
+        .setLanguage(requestID: 48, language: "en-GB"),
+        .askPlace(requestID: 49, place: "palace-info"),
     ]
     static let largestSuggestion = SuggestionSummary(id: .max, trackingNumber: "S-2026-" + String(repeating: "9", count: CivicWire.trackingBytesMax - 7),
                                                      category: CivicWire.categoryMax, state: CivicWire.stateMax, filedAtMillis: .max,
@@ -141,7 +143,12 @@ enum Samples {
         .inboxCount(total: 100, unread: 3),
         .inboxList(requestID: 46, total: 100, unread: 100, offset: 90, entries: Array(repeating: { var e = largestInboxEntry; e.body = ""; return e }(), count: CivicWire.pageMax)),
         .inboxItem(requestID: 0, largestInboxEntry),
+        .pointsOfInterest(space: "gyeongbokgung", language: "en", part: 1, parts: 2, places: Array(repeating: largestPlace, count: PlaceWire.perMessageMax)),
+        .placeText(requestID: 49, place: "palace-info", language: "ko", name: String(repeating: "궁", count: PlaceWire.nameBytesMax / 3),
+                   text: String(repeating: "궐", count: PlaceWire.textBytesMax / 3)),
     ]
+    static let largestPlace = PlaceEntry(id: String(repeating: "p", count: WireProtocol.spaceIDBytesMax), kind: String(repeating: "k", count: PlaceWire.kindBytesMax),
+                                         floor: 255, x: .min, y: .max, name: String(repeating: "궁", count: PlaceWire.nameBytesMax / 3))
     static let packets: [Packet] = [
         .bindRequest(sessionID: 1),
         .challenge(sessionID: 1, nonce: 2),
@@ -171,8 +178,8 @@ enum Samples {
             #expect(decoded == p)
             #expect(decoded.encode() == bytes)
         }
-        #expect(Set(Samples.client.map(\.type)) == Set(0x01...0x24), "a sample of every client message type")
-        #expect(Set(Samples.server.map(\.type)) == Set(0x41...0x65), "a sample of every server message type")
+        #expect(Set(Samples.client.map(\.type)) == Set(0x01...0x26), "a sample of every client message type")
+        #expect(Set(Samples.server.map(\.type)) == Set(0x41...0x67), "a sample of every server message type")
     }
 
     /// PROTOCOL.md 7.13's arithmetic: a full page of notices and the longest notice each fit
@@ -185,7 +192,7 @@ enum Samples {
         #expect(text.encode().count == 6_639)
         #expect(ClientMessage.postNotice(requestID: 1, Samples.largestDraft).encode().count <= WireProtocol.frameBodyBytesMax)
         // The suggestion box's and the inbox's largest, as PROTOCOL.md 7.14 and 7.15 say.
-        for m in Samples.server where [0x61, 0x62, 0x64, 0x65].contains(m.type) {
+        for m in Samples.server where [0x61, 0x62, 0x64, 0x65, 0x66, 0x67].contains(m.type) {
             #expect(m.encode().count <= WireProtocol.frameBodyBytesMax, "type 0x\(String(m.type, radix: 16)): \(m.encode().count) bytes")
         }
         #expect(Samples.server.first { $0.type == 0x62 }!.encode().count == 6_436)

@@ -73,6 +73,7 @@ struct BadCase: CustomTestStringConvertible, Sendable {
         BadCase(name: "portal-walled-off", file: "hall.json", path: "portals[0]", message: "'door' cannot be reached on foot from spawn area 'middle'"),
         BadCase(name: "poi-walled-off", file: "hall.json", path: "pointsOfInterest[0]", message: "'board' cannot be reached on foot from any spawn area"),
         BadCase(name: "poi-nowhere-to-stand", file: "hall.json", path: "pointsOfInterest[0]", message: "'board' has nowhere to stand within 2 m"),
+        BadCase(name: "poi-text-too-long", file: "hall.json", path: "pointsOfInterest[0].name.ko", message: "is 126 bytes (expected at most 120 bytes of UTF-8)"),
         BadCase(name: "crossed-polygon", file: "hall.json", path: "obstacles[1].polygon", message: "edges 0 and 2 cross"),
         BadCase(name: "two-shapes", file: "hall.json", path: "obstacles[0]", message: "has 2 shapes (rect, circle)"),
         BadCase(name: "unknown-kind", file: "hall.json", path: "obstacles[0].kind", message: "'lava' is not a known kind"),

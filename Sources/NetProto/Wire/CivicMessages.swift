@@ -193,3 +193,53 @@ public struct InboxEntry: Hashable, Sendable {
                           body: try r.string16("inbox.body", maximum: CivicWire.textBytesMax))
     }
 }
+
+/// A point of interest as `pointsOfInterest` lists it: its name in the visitor's language.
+public struct PlaceEntry: Hashable, Sendable {
+    public var id: String
+    /// The world file's kind: info-board, exhibit, counselling-desk, ...
+    public var kind: String
+    public var floor: UInt8
+    /// Centimetres, as in `entered`.
+    public var x: Int32
+    public var y: Int32
+    public var name: String
+
+    public init(id: String, kind: String, floor: UInt8, x: Int32, y: Int32, name: String) {
+        self.id = id
+        self.kind = kind
+        self.floor = floor
+        self.x = x
+        self.y = y
+        self.name = name
+    }
+
+    func encode(_ w: inout ByteWriter) {
+        w.string8(id)
+        w.string8(kind)
+        w.u8(floor)
+        w.i32(x)
+        w.i32(y)
+        w.string16(name)
+    }
+
+    static func decode(_ r: inout ByteReader) throws(WireError) -> PlaceEntry {
+        let id = try r.string8("place.id", maximum: WireProtocol.spaceIDBytesMax)
+        let kind = try r.string8("place.kind", maximum: PlaceWire.kindBytesMax)
+        let floor = try r.u8()
+        let x = try r.i32(), y = try r.i32()
+        return PlaceEntry(id: id, kind: kind, floor: floor, x: x, y: y, name: try r.string16("place.name", maximum: PlaceWire.nameBytesMax))
+    }
+}
+
+public enum PlaceWire {
+    /// A language tag as a client sends it (BCP 47; the server reads its first subtag).
+    public static let languageBytesMax = 35
+    public static let kindBytesMax = 32
+    /// A point of interest's name in one language (world files are checked against it).
+    public static let nameBytesMax = 120
+    /// Its text in one language (world files are checked against it).
+    public static let textBytesMax = 1_000
+    /// Points of interest in one `pointsOfInterest` message; a space with more sends several.
+    public static let perMessageMax = 32
+}

@@ -23,6 +23,8 @@ extension ClientMessage {
         // guest's own list and the queue); filing, answering and the inbox are members'.
         case .listSuggestions, .readSuggestion: true
         case .fileSuggestion, .handleSuggestion, .listInbox, .readInbox: false
+        // A visitor's language and the places' words are for everyone.
+        case .setLanguage, .askPlace: true
         case .chat, .block, .listBlocks, .staff: false
         case .openRoom, .enterRoom: false
         case .deskDuty, .joinQueue, .leaveQueue, .takeNext, .endSession: false
@@ -39,7 +41,7 @@ extension ClientMessage {
              .endSession(let r), .listDesks(let r), .taxCalculate(let r, _, _), .taxAsk(let r, _),
              .listNotices(let r, _), .readNotice(let r, _), .postNotice(let r, _), .withdrawNotice(let r, _),
              .fileSuggestion(let r, _), .listSuggestions(let r, _, _), .readSuggestion(let r, _), .handleSuggestion(let r, _, _, _),
-             .listInbox(let r, _), .readInbox(let r, _):
+             .listInbox(let r, _), .readInbox(let r, _), .setLanguage(let r, _), .askPlace(let r, _):
             r
         case .hello, .authenticateGuest, .authenticateMember, .snapshotsOverTCP, .ping, .goodbye, .input: 0
         }

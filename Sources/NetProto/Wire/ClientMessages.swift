@@ -65,6 +65,10 @@ public enum ClientMessage: Hashable, Sendable {
     case listInbox(requestID: UInt32, offset: UInt16)
     /// An inbox message whole (`inboxItem`); marks it read.
     case readInbox(requestID: UInt32, id: UInt64)
+    /// The language the server's own words are wanted in (a BCP 47 tag: "ko", "en", "en-GB"; `done`).
+    case setLanguage(requestID: UInt32, language: String)
+    /// A point of interest of the sender's space, its text in the sender's language (`placeText`).
+    case askPlace(requestID: UInt32, place: String)
 
     public var type: UInt8 {
         switch self {
@@ -104,6 +108,8 @@ public enum ClientMessage: Hashable, Sendable {
         case .handleSuggestion: return 0x22
         case .listInbox: return 0x23
         case .readInbox: return 0x24
+        case .setLanguage: return 0x25
+        case .askPlace: return 0x26
         }
     }
 
@@ -214,6 +220,9 @@ public enum ClientMessage: Hashable, Sendable {
         case .listInbox(let request, let offset):
             w.u32(request)
             w.u16(offset)
+        case .setLanguage(let request, let text), .askPlace(let request, let text):
+            w.u32(request)
+            w.string8(text)
         }
         return w.bytes
     }
@@ -360,6 +369,12 @@ public enum ClientMessage: Hashable, Sendable {
         case 0x24:
             let request = try r.u32()
             message = .readInbox(requestID: request, id: try r.u64())
+        case 0x25:
+            let request = try r.u32()
+            message = .setLanguage(requestID: request, language: try r.string8("language", maximum: PlaceWire.languageBytesMax))
+        case 0x26:
+            let request = try r.u32()
+            message = .askPlace(requestID: request, place: try r.string8("place", maximum: WireProtocol.spaceIDBytesMax))
         default: throw .unknownType(type)
         }
         try r.finish()

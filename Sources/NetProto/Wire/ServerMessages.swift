@@ -98,6 +98,11 @@ public enum ServerMessage: Hashable, Sendable {
     case inboxList(requestID: UInt32, total: UInt16, unread: UInt16, offset: UInt16, entries: [InboxEntry])
     /// A message whole: the answer to `readInbox`, or (request 0) pushed as it arrives.
     case inboxItem(requestID: UInt32, InboxEntry)
+    /// The points of interest of the space just entered (`part` of `parts`, each at most 32),
+    /// named in `language`.
+    case pointsOfInterest(space: String, language: String, part: UInt8, parts: UInt8, places: [PlaceEntry])
+    /// A point of interest's name and text in `language` (the answer to `askPlace`).
+    case placeText(requestID: UInt32, place: String, language: String, name: String, text: String)
 
     public var type: UInt8 {
         switch self {
@@ -138,6 +143,8 @@ public enum ServerMessage: Hashable, Sendable {
         case .inboxCount: return 0x63
         case .inboxList: return 0x64
         case .inboxItem: return 0x65
+        case .pointsOfInterest: return 0x66
+        case .placeText: return 0x67
         }
     }
 
@@ -306,6 +313,20 @@ public enum ServerMessage: Hashable, Sendable {
         case .inboxItem(let request, let entry):
             w.u32(request)
             entry.encode(&w)
+        case .pointsOfInterest(let space, let language, let part, let parts, let places):
+            precondition(places.count <= PlaceWire.perMessageMax && part < parts)
+            w.string8(space)
+            w.string8(language)
+            w.u8(part)
+            w.u8(parts)
+            w.u8(UInt8(places.count))
+            for p in places { p.encode(&w) }
+        case .placeText(let request, let place, let language, let name, let text):
+            w.u32(request)
+            w.string8(place)
+            w.string8(language)
+            w.string16(name)
+            w.string16(text)
         }
         return w.bytes
     }
@@ -509,6 +530,22 @@ public enum ServerMessage: Hashable, Sendable {
         case 0x65:
             let request = try r.u32()
             message = .inboxItem(requestID: request, try InboxEntry.decode(&r))
+        case 0x66:
+            let space = try r.string8("space", maximum: WireProtocol.spaceIDBytesMax)
+            let language = try r.string8("language", maximum: PlaceWire.languageBytesMax)
+            let part = try r.u8(), parts = try r.u8()
+            guard part < parts else { throw .invalid(field: "pointsOfInterest.part", reason: "part \(part) of \(parts)") }
+            let count = Int(try r.u8())
+            guard count <= PlaceWire.perMessageMax else { throw .invalid(field: "places", reason: "\(count); at most \(PlaceWire.perMessageMax)") }
+            var places: [PlaceEntry] = []
+            for _ in 0..<count { places.append(try PlaceEntry.decode(&r)) }
+            message = .pointsOfInterest(space: space, language: language, part: part, parts: parts, places: places)
+        case 0x67:
+            let request = try r.u32()
+            let place = try r.string8("place", maximum: WireProtocol.spaceIDBytesMax)
+            let language = try r.string8("language", maximum: PlaceWire.languageBytesMax)
+            let name = try r.string16("place.name", maximum: PlaceWire.nameBytesMax)
+            message = .placeText(requestID: request, place: place, language: language, name: name, text: try r.string16("place.text", maximum: PlaceWire.textBytesMax))
         default: throw .unknownType(type)
         }
         try r.finish()
