@@ -173,7 +173,7 @@ class Browser:
 
 def file_suggestion(port, title, body):
     """Files a suggestion as a member over the protocol itself (docs/PROTOCOL.md: hello,
-    authenticateMember, fileSuggestion) and returns its tracking number."""
+    authenticateMember, acceptEthics, fileSuggestion) and returns its tracking number."""
     import struct
     token = bytes.fromhex(subprocess.run([BINARY, "token", "issue", "--account", "e2e-citizen", "--name", "citizen"],
                                          capture_output=True, text=True, check=True, timeout=30).stdout.strip())
@@ -191,7 +191,8 @@ def file_suggestion(port, title, body):
 
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
         # The sign-in is answered after the store has read the account's standing: wait for
-        # `welcome` before asking anything of a member.
+        # `welcome`, and the request to accept the ethics code that follows it, before asking
+        # anything of a member.
         s.sendall(frame(struct.pack("<BIH", 0x01, 0x444C5753, 7)) + frame(struct.pack("<BH", 0x03, len(token)) + token))
         buffer = b""
         deadline = time.monotonic() + 10
@@ -202,8 +203,11 @@ def file_suggestion(port, title, body):
                 message, buffer = buffer[2:2 + n], buffer[2 + n:]
                 if message[0] == 0x45:
                     fail(f"filing a suggestion over the protocol: error {struct.unpack_from('<H', message, 1)[0]}: {message[9:].decode(errors='replace')}")
-                if message[0] == 0x42:
-                    s.sendall(frame(struct.pack("<BIBB", 0x1F, 1, 3, 1) + string8("seoul-plaza") + string16(title) + string16(body)))
+                if message[0] == 0x69:
+                    # The city's ethics code is accepted before the first suggestion (PROTOCOL.md 7.17).
+                    version = message[2:2 + message[1]].decode()
+                    s.sendall(frame(struct.pack("<BI", 0x28, 2) + string8(version))
+                              + frame(struct.pack("<BIBB", 0x1F, 1, 3, 1) + string8("seoul-plaza") + string16(title) + string16(body)))
                 if message[0] == 0x60:
                     return message[14:14 + message[13]].decode()
     fail("no answer to a suggestion filed over the protocol within 10 s")

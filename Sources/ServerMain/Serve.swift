@@ -68,6 +68,12 @@ struct Serve: ParsableCommand {
     @Flag(help: "Serve no Tax Square calculator or FAQ (for a set of world files without Tax Square).")
     var noTaxSquare = false
 
+    @Option(help: "The folder of the Angel Guide and the ethics code (ethics.json, tutorial.json). Default: guide/ beside the worlds directory.")
+    var guide: String?
+
+    @Flag(help: "Serve no guide, and ask no member to accept an ethics code (for a set of world files without guide/).")
+    var noGuide = false
+
     @Option(help: "Suggestions one account may file with the mayor's office in a day, Seoul time (1 to 100).")
     var suggestionsPerDay = 3
 
@@ -181,6 +187,17 @@ struct Serve: ParsableCommand {
                 throw ExitCode(1)
             }
             logger.info("Tax Square loaded", metadata: ["tables": "\(taxDirectory)", "faq": "\(configuration.taxSquare!.faq.entries.count) entries"])
+        }
+        if !noGuide {
+            let guideDirectory = guide ?? URL(fileURLWithPath: defaultPolicyDirectory(worlds: worlds)).deletingLastPathComponent().appendingPathComponent("guide").path
+            do {
+                configuration.guide = try Guide.load(directory: guideDirectory)
+            } catch {
+                printError("seoulworld: the guide cannot start: \(error.description)")
+                printError("  (run without it, asking no member to accept an ethics code: --no-guide)")
+                throw ExitCode(1)
+            }
+            logger.info("guide loaded", metadata: ["guide": "\(guideDirectory)", "ethics": "\(configuration.guide!.ethics.version)", "tutorial": "\(configuration.guide!.tutorial.sections.count) steps"])
         }
         let board = noAdmin ? nil : OperatorBoard()
         configuration.operatorBoard = board

@@ -78,3 +78,17 @@ extension TaxFAQ {
         return try parse(data, path: path)
     }
 }
+
+extension Guide {
+    /// Loads `directory/ethics.json` and `directory/tutorial.json` (guide/).
+    public static func load(directory: String) throws(GuideError) -> Guide {
+        func read(_ name: String, list: String) throws(GuideError) -> GuideDocument {
+            let path = (directory as NSString).appendingPathComponent(name)
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw GuideError(description: "cannot read \(path): the Angel Guide and the ethics code (pass --guide with the folder holding ethics.json and tutorial.json)")
+            }
+            return try GuideDocument.parse(Array(data), file: path, list: list)
+        }
+        return Guide(ethics: try read("ethics.json", list: "articles"), tutorial: try read("tutorial.json", list: "steps"))
+    }
+}

@@ -104,10 +104,13 @@ public struct AccountStanding: Sendable, Hashable {
     public var mute: Sanction?
     /// The accounts it blocks (at most `blocksPerAccountMax`).
     public var blocked: [String]
-    public init(ban: Sanction? = nil, mute: Sanction? = nil, blocked: [String] = []) {
+    /// The versions of the city's ethics code it accepted (docs/DATA.md, `ethics_acceptances`).
+    public var ethicsVersions: [String]
+    public init(ban: Sanction? = nil, mute: Sanction? = nil, blocked: [String] = [], ethicsVersions: [String] = []) {
         self.ban = ban
         self.mute = mute
         self.blocked = blocked
+        self.ethicsVersions = ethicsVersions
     }
 }
 
@@ -127,6 +130,7 @@ public enum StoreOutcome: Sendable, Hashable {
     case ids([Int64])
     case suggestions([SuggestionRecord])
     case inbox(InboxPage)
+    case strings([String])
 }
 
 extension StoreWrite {
@@ -210,7 +214,8 @@ extension StoreWrite {
         }
         let blocked = try String.fetchAll(db, sql: "SELECT blocked_account FROM blocks WHERE blocker_account = ? ORDER BY blocked_account LIMIT ?",
                                           arguments: [account, blocksPerAccountMax])
-        return AccountStanding(ban: try active(.ban), mute: try active(.mute), blocked: blocked)
+        let versions = try String.fetchAll(db, sql: "SELECT version FROM ethics_acceptances WHERE account_id = ? ORDER BY version", arguments: [account])
+        return AccountStanding(ban: try active(.ban), mute: try active(.mute), blocked: blocked, ethicsVersions: versions)
     }
 
     static func audit(_ db: Database, sql: String, arguments: StatementArguments) throws -> [AuditEntry] {
@@ -305,6 +310,8 @@ extension StoreRead {
                 """, arguments: [account, now]))
         case .suggestion, .suggestionsOf, .suggestionQueue, .answeredSuggestions, .inbox:
             return try applySuggestion(db)
+        case .tutorialProgress(let account):
+            return .strings(try String.fetchAll(db, sql: "SELECT step_id FROM tutorial_progress WHERE account_id = ? ORDER BY step_id", arguments: [account]))
         }
     }
 }

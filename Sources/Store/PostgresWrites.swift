@@ -122,6 +122,16 @@ extension PostgresStore {
                 """)
         case .fileSuggestion, .takeSuggestion, .respondSuggestion, .inbox, .inboxRead:
             return sendSuggestion(write, c)
+        case .ethicsAccepted(let account, let version, let at):
+            return none(c, """
+                INSERT INTO ethics_acceptances (account_id, version, accepted_at_ms) VALUES (\(account), \(version), \(at))
+                ON CONFLICT (account_id, version) DO NOTHING
+                """)
+        case .tutorialStep(let account, let step, let at):
+            return none(c, """
+                INSERT INTO tutorial_progress (account_id, step_id, done_at_ms) VALUES (\(account), \(step), \(at))
+                ON CONFLICT (account_id, step_id) DO NOTHING
+                """)
         }
     }
 
@@ -143,6 +153,9 @@ extension PostgresStore {
                 return .ids(try rows.map { try $0.decode(Int64.self) })
             case .suggestion, .suggestionsOf, .suggestionQueue, .answeredSuggestions, .inbox:
                 return try readSuggestion(r, c)
+            case .tutorialProgress(let account):
+                let rows = try query(c, "SELECT step_id FROM tutorial_progress WHERE account_id = \(account) ORDER BY step_id").wait()
+                return .strings(try rows.rows.map { try $0.decode(String.self) })
             }
         }
     }
@@ -295,8 +308,10 @@ extension PostgresStore {
         let blocked = query(c, """
             SELECT blocked_account FROM blocks WHERE blocker_account = \(account) ORDER BY blocked_account LIMIT \(blocksPerAccountMax)
             """).flatMapThrowing { try $0.rows.map { try $0.decode(String.self) } }
-        return active(.ban).and(active(.mute)).and(blocked).map { sanctions, blocked in
-            AccountStanding(ban: sanctions.0, mute: sanctions.1, blocked: blocked)
+        let versions = query(c, "SELECT version FROM ethics_acceptances WHERE account_id = \(account) ORDER BY version")
+            .flatMapThrowing { try $0.rows.map { try $0.decode(String.self) } }
+        return active(.ban).and(active(.mute)).and(blocked).and(versions).map { first, versions in
+            AccountStanding(ban: first.0.0, mute: first.0.1, blocked: first.1, ethicsVersions: versions)
         }
     }
 

@@ -105,6 +105,8 @@ public enum StoreRead: Sendable, Hashable {
     /// Answered ones whose citizens consented, the latest answer first: the public board.
     case answeredSuggestions(offset: Int, limit: Int)
     case inbox(accountID: String, offset: Int, limit: Int)
+    /// The tutorial's steps the account has done, answered with `.strings`.
+    case tutorialProgress(accountID: String)
 
     public var kind: String {
         switch self {
@@ -117,6 +119,7 @@ public enum StoreRead: Sendable, Hashable {
         case .suggestionQueue: "suggestion-queue"
         case .answeredSuggestions: "answered-suggestions"
         case .inbox: "inbox"
+        case .tutorialProgress: "tutorial-progress"
         }
     }
 }
@@ -168,13 +171,18 @@ public enum StoreWrite: Sendable, Hashable {
     case inbox(InboxRecord)
     /// Marks the account's messages read (again, or another's: no change).
     case inboxRead(accountID: String, ids: [Int64], atMillis: Int64)
+    // The Angel Guide and the ethics code.
+    /// The account accepted this version of the code (again: no change).
+    case ethicsAccepted(accountID: String, version: String, atMillis: Int64)
+    /// The account did this step of the tutorial (again: no change).
+    case tutorialStep(accountID: String, step: String, atMillis: Int64)
 
     /// Whether a client waits for this write (its failure must reach that client), or it is a
     /// usage record (whose failure is counted and logged).
     public var isAcknowledged: Bool {
         switch self {
         case .bugReport, .sanction, .liftSanctions, .block, .unblock, .userReport, .resolveReport, .audit, .notice, .withdrawNotice,
-             .fileSuggestion, .takeSuggestion, .respondSuggestion, .inbox: return true
+             .fileSuggestion, .takeSuggestion, .respondSuggestion, .inbox, .ethicsAccepted, .tutorialStep: return true
         default: return false
         }
     }
@@ -206,6 +214,8 @@ public enum StoreWrite: Sendable, Hashable {
         case .respondSuggestion: return "respond-suggestion"
         case .inbox: return "inbox"
         case .inboxRead: return "inbox-read"
+        case .ethicsAccepted: return "ethics-accepted"
+        case .tutorialStep: return "tutorial-step"
         }
     }
 
@@ -257,6 +267,14 @@ public enum StoreWrite: Sendable, Hashable {
             return try applyNotice(db)
         case .fileSuggestion, .takeSuggestion, .respondSuggestion, .inbox, .inboxRead:
             return try applySuggestion(db)
+        case .ethicsAccepted(let account, let version, let at):
+            try db.cachedStatement(sql: "INSERT INTO ethics_acceptances (account_id, version, accepted_at_ms) VALUES (?, ?, ?) ON CONFLICT (account_id, version) DO NOTHING")
+                .execute(arguments: [account, version, at])
+            return .none
+        case .tutorialStep(let account, let step, let at):
+            try db.cachedStatement(sql: "INSERT INTO tutorial_progress (account_id, step_id, done_at_ms) VALUES (?, ?, ?) ON CONFLICT (account_id, step_id) DO NOTHING")
+                .execute(arguments: [account, step, at])
+            return .none
         default:
             return try applyModeration(db, origin: origin)
         }
@@ -389,7 +407,8 @@ extension Store {
     /// Row counts of every table, for `seoulworld data check`.
     /// Every table of the schema.
     public static let tables = ["server_runs", "accounts", "visits", "service_events", "bug_reports", "sanctions", "blocks", "user_reports", "audit_log",
-                                "filter_counts", "notices", "notice_reads", "suggestions", "inbox"]
+                                "filter_counts", "notices", "notice_reads", "suggestions", "inbox",
+                                "ethics_acceptances", "tutorial_progress"]
 
     public func rowCounts() throws -> [(table: String, rows: Int)] {
         try pool.read { db in

@@ -239,6 +239,22 @@ public enum Schema {
                 );
                 CREATE INDEX inbox_account ON inbox (account_id, id);
                 """),
+            // The Angel Guide and the ethics code (issue 26): which version of the code each
+            // account accepted and when, and which steps of the tutorial it did.
+            ("v6-guide", """
+                CREATE TABLE ethics_acceptances (
+                    account_id TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    accepted_at_ms INTEGER NOT NULL,
+                    PRIMARY KEY (account_id, version)
+                );
+                CREATE TABLE tutorial_progress (
+                    account_id TEXT NOT NULL,
+                    step_id TEXT NOT NULL,
+                    done_at_ms INTEGER NOT NULL,
+                    PRIMARY KEY (account_id, step_id)
+                );
+                """),
         ]
     }()
 

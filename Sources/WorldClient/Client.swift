@@ -27,6 +27,10 @@ public final class WorldClient: TCPConnectionDelegate {
         /// Keep the digest of the decoded view of every snapshot whose tick is a multiple of
         /// this (0: none), for the soak's desync check against the server's `--view-digests`.
         public var viewDigestEveryTicks: UInt32 = 0
+        /// Accept the city's ethics code as soon as the server asks (`ethicsRequired`), as a
+        /// citizen who read it does: the bots and tests chat and open rooms after it. False to
+        /// see the refusals.
+        public var acceptsEthicsCode = true
         public init(tcpOnly: Bool = false, version: UInt16 = WireProtocol.version, network: NetworkConditions = .perfect, networkSeed: UInt64 = 1) {
             self.tcpOnly = tcpOnly
             self.version = version
@@ -138,6 +142,10 @@ public final class WorldClient: TCPConnectionDelegate {
     /// answers to `askPlace` by request id.
     public private(set) var placesBySpace: [String: (language: String, places: [PlaceEntry])] = [:]
     public private(set) var placeTexts: [UInt32: (place: String, language: String, name: String, text: String)] = [:]
+    /// The guide's texts by request id, and the ethics code's versions the server asked this
+    /// client to accept.
+    public private(set) var guideTexts: [UInt32: GuideText] = [:]
+    public private(set) var ethicsRequired: [String] = []
 
     var held: [(tick: UInt32, state: [EntityState])] = []
     var sequence: UInt32 = 0
@@ -298,6 +306,15 @@ public final class WorldClient: TCPConnectionDelegate {
 
     @discardableResult
     public func askPlace(_ id: String) -> UInt32 { request { .askPlace(requestID: $0, place: id) } }
+
+    @discardableResult
+    public func readGuide(_ part: GuidePart) -> UInt32 { request { .readGuide(requestID: $0, part: part) } }
+
+    @discardableResult
+    public func acceptEthics(_ version: String) -> UInt32 { request { .acceptEthics(requestID: $0, version: version) } }
+
+    @discardableResult
+    public func tutorialStep(_ step: String) -> UInt32 { request { .tutorialStep(requestID: $0, step: step) } }
 
     /// Hands over the chat received since the last call.
     public func takeChat() -> [ReceivedChat] {
@@ -551,6 +568,12 @@ public final class WorldClient: TCPConnectionDelegate {
         case .placeText(let request, let place, let language, let name, let text):
             if placeTexts.count >= Self.chatKeptMax { placeTexts.removeAll() }
             placeTexts[request] = (place, language, name, text)
+        case .guideText(let request, let text):
+            if guideTexts.count >= Self.chatKeptMax { guideTexts.removeAll() }
+            guideTexts[request] = text
+        case .ethicsRequired(let version, _):
+            Self.keep(&ethicsRequired, version)
+            if options.acceptsEthicsCode { acceptEthics(version) }
         case .inboxItem(0, let entry): Self.keep(&inboxPushed, (entry, Monotonic.nanoseconds()))
         case .inboxItem(let request, let entry):
             if inboxItems.count >= Self.chatKeptMax { inboxItems.removeAll() }

@@ -25,8 +25,9 @@ enum PresenceChange {
     case entered(Session, space: String)
     /// The session's avatar was taken out of `space`, for `reason`.
     case left(Session, space: String, reason: Schema.EndReason)
-    /// A member was admitted (its standing allowed it): a first sign-in or a return.
-    case signedIn(Session)
+    /// A member was admitted (its standing allowed it): a first sign-in or a return. The
+    /// standing as the store read it (the ethics code's versions accepted among it).
+    case signedIn(Session, standing: AccountStanding)
     /// The connection ended; `lastOfAccount` when no other session of the member's account
     /// remains. Published before the session's avatar is taken out.
     case disconnected(Session, lastOfAccount: Bool)
@@ -44,6 +45,7 @@ extension Server {
             suggestions.heard,      // a connection gone forgets its waiting requests (Suggestions/)
             inbox.heard,            // the inbox's counts told after sign-in (Inbox/)
             places.heard,           // a space's points of interest to whoever enters it (Places/)
+            guide.heard,            // a member who has not accepted the ethics code is asked (Guide/)
         ]
     }
 
@@ -67,8 +69,13 @@ extension Server {
         for subscriber in presenceSubscribers { subscriber(change) }
     }
 
-    /// Routes a member's or guest's message (after the guest rule) to the feature that serves it.
+    /// Routes a member's or guest's message (after the guest rule) to the feature that serves it,
+    /// once the ethics code's rule lets it through (PROTOCOL.md 7.17).
     func route(_ message: ClientMessage, from s: Session) {
+        if message.needsEthicsCode, let refusal = guide.refusal(for: s, request: message.requestID) {
+            counters.ethicsRefusals += 1
+            return s.send(refusal)
+        }
         switch message {
         // Presence: travel through the world map (Server+Presence)
         case .enterSpace(let request, let spaceID): enterSpace(s, request: request, spaceID: spaceID)
@@ -120,6 +127,10 @@ extension Server {
         // The points of interest in the visitor's language (Places/PlacesSubsystem)
         case .setLanguage(let request, let tag): places.setLanguage(s, request: request, tag: tag)
         case .askPlace(let request, let place): places.ask(s, request: request, place: place)
+        // The Angel Guide and the ethics code (Guide/GuideSubsystem)
+        case .readGuide(let request, let part): guide.read(s, request: request, part: part)
+        case .acceptEthics(let request, let version): guide.accept(s, request: request, version: version)
+        case .tutorialStep(let request, let step): guide.step(s, request: request, step: step)
         // The connection's own state machine (Server+Connections, Server+SignIn)
         case .hello, .authenticateGuest, .authenticateMember, .goodbye: break
         }

@@ -70,7 +70,7 @@ extension Server {
         if let mute = standing.mute, mute.isActive(at: now) { s.chat.mutedUntilMillis = mute.endsAtMillis ?? .max }
         if let account = s.accountID { sessions.admit(s, account: account) }
         perform(s.machine.authenticated(welcome(for: s)), for: s)
-        publish(.signedIn(s))
+        publish(.signedIn(s, standing: standing))
         if let until = s.chat.mutedUntilMillis, let mute = standing.mute {
             s.send(.notice(kind: .muted, untilUnixMillis: until == .max ? 0 : UInt64(until), text: "you are muted \(ModerationSubsystem.describeUntil(until)): \(mute.reason)"))
         }

@@ -14,7 +14,7 @@
 // (Server+Realtime), the tick, snapshots and shutdown (Server+Tick), travel (Server+Presence),
 // chat, records, recording, the operator's view and status (one Server+ file each); the
 // features' subsystems in folders of their own (Rooms/, Desks/, Moderation/, TaxSquare/,
-// Notices/, Suggestions/, Inbox/, Places/), each owning its
+// Notices/, Suggestions/, Inbox/, Places/, Guide/), each owning its
 // Services machine and carrying out its effects. Which feature serves each message,
 // hears presence's changes and works once a second is listed in one place (Features.swift).
 //
@@ -50,6 +50,7 @@ public final class Server: @unchecked Sendable {
     lazy var suggestions = SuggestionsSubsystem(server: self)
     lazy var inbox = InboxSubsystem(server: self)
     lazy var places = PlacesSubsystem(server: self)
+    lazy var guide = GuideSubsystem(server: self)
     /// The rooms open now and the desks' state, for those who read them (presence, the
     /// operator's view, the simulation's invariants); only their subsystems change them.
     var rooms: RoomBook { roomsSubsystem.book }
@@ -96,6 +97,7 @@ public final class Server: @unchecked Sendable {
         notices.open(spaces: Set(catalog.publicSpaces.map(\.id)), rules: configuration.noticeRules)
         suggestions.open(spaces: Set(catalog.publicSpaces.map(\.id)))
         places.open(catalog)
+        guide.open(configuration.guide)
     }
 
     /// A server of a recording: its one space, stepped with the recorded inputs at the recorded

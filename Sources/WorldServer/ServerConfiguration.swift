@@ -45,6 +45,8 @@ public struct ServerConfiguration: Sendable {
     public var noticeRules = NoticeRules()
     /// The suggestion box's limits, the day's filings per account among them (Services' SuggestionRules).
     public var suggestionRules = SuggestionRules()
+    /// The Angel Guide and the ethics code (guide/); nil serves none and asks no member to accept a code.
+    public var guide: Guide?
     /// The server's one clock (monotonic and wall; Transport's `ServerClock`): everything in the
     /// server reads time through it, so that a test can hand it a clock of its own.
     public var clock = ServerClock.system
@@ -109,4 +111,6 @@ public struct ServerCounters: Sendable {
     public var bannedRefused = 0
     /// Suggestion requests refused because the connection had `pendingMax` waiting already.
     public var suggestionsRateLimited = 0
+    /// Requests refused because the member had not accepted the current ethics code.
+    public var ethicsRefusals = 0
 }

@@ -63,6 +63,9 @@ enum Samples {
         .readInbox(requestID: 47, id: 9),
         .setLanguage(requestID: 48, language: "en-GB"),
         .askPlace(requestID: 49, place: "palace-info"),
+        .readGuide(requestID: 50, part: .tutorial),
+        .acceptEthics(requestID: 51, version: "2026-1"),
+        .tutorialStep(requestID: 52, step: "world-map"),
     ]
     static let largestSuggestion = SuggestionSummary(id: .max, trackingNumber: "S-2026-" + String(repeating: "9", count: CivicWire.trackingBytesMax - 7),
                                                      category: CivicWire.categoryMax, state: CivicWire.stateMax, filedAtMillis: .max,
@@ -146,6 +149,10 @@ enum Samples {
         .pointsOfInterest(space: "gyeongbokgung", language: "en", part: 1, parts: 2, places: Array(repeating: largestPlace, count: PlaceWire.perMessageMax)),
         .placeText(requestID: 49, place: "palace-info", language: "ko", name: String(repeating: "궁", count: PlaceWire.nameBytesMax / 3),
                    text: String(repeating: "궐", count: PlaceWire.textBytesMax / 3)),
+        .guideText(requestID: 50, GuideText(part: .ethics, version: "2026-1", language: "en", accepted: true, title: "The ethics code",
+                                            sections: [.init(id: "respect", title: "Respect", text: "Treat every other citizen as a person.", done: false),
+                                                       .init(id: "fairness", title: "Fairness", text: "Keep your turn.", done: true)])),
+        .ethicsRequired(version: "2026-1", title: "메타버스 서울 윤리 규범 · The ethics code of Metaverse Seoul"),
     ]
     static let largestPlace = PlaceEntry(id: String(repeating: "p", count: WireProtocol.spaceIDBytesMax), kind: String(repeating: "k", count: PlaceWire.kindBytesMax),
                                          floor: 255, x: .min, y: .max, name: String(repeating: "궁", count: PlaceWire.nameBytesMax / 3))
@@ -178,8 +185,8 @@ enum Samples {
             #expect(decoded == p)
             #expect(decoded.encode() == bytes)
         }
-        #expect(Set(Samples.client.map(\.type)) == Set(0x01...0x26), "a sample of every client message type")
-        #expect(Set(Samples.server.map(\.type)) == Set(0x41...0x67), "a sample of every server message type")
+        #expect(Set(Samples.client.map(\.type)) == Set(0x01...0x29), "a sample of every client message type")
+        #expect(Set(Samples.server.map(\.type)) == Set(0x41...0x69), "a sample of every server message type")
     }
 
     /// PROTOCOL.md 7.13's arithmetic: a full page of notices and the longest notice each fit

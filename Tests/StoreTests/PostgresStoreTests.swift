@@ -93,6 +93,8 @@ func scratch() throws -> PostgresScratch { try PostgresScratch.shared.get() }
             "notice_reads": 1,   // kim read the year's notice (twice, one row; notice 99 is none)
             "suggestions": 4,    // kim's three within the day's limit, and lee's
             "inbox": 104,        // kim's answer and closing, lee's answer and message, choi's 100 of 101 (the oldest went)
+            "ethics_acceptances": 2, // kim (twice, one row) and lee
+            "tutorial_progress": 1,  // kim's one step, done twice
         ]
         #expect(counts == Store.tables.map { expected[$0]! }, "\(zip(Store.tables, counts).map { "\($0) \($1)" })")
         #expect(try sqlite.standing(of: "lee", nowMillis: 7_000) == (try postgres.standing(of: "lee", nowMillis: 7_000)))
@@ -101,7 +103,8 @@ func scratch() throws -> PostgresScratch { try PostgresScratch.shared.get() }
                      .auditSince(afterID: 0, limit: 100), .auditSince(afterID: 3, limit: 2), .liveNotices(nowMillis: 9_000),
                      .noticesRead(accountID: "kim", nowMillis: 9_000), .noticesRead(accountID: "lee", nowMillis: 9_000),
                      .suggestion(id: 1), .suggestionsOf(accountID: "kim", offset: 0, limit: 10), .suggestionQueue(offset: 0, limit: 10),
-                     .answeredSuggestions(offset: 0, limit: 10), .inbox(accountID: "kim", offset: 0, limit: 10), .inbox(accountID: "choi", offset: 95, limit: 10)] {
+                     .answeredSuggestions(offset: 0, limit: 10), .inbox(accountID: "kim", offset: 0, limit: 10), .inbox(accountID: "choi", offset: 95, limit: 10),
+                     .tutorialProgress(accountID: "kim"), .tutorialProgress(accountID: "lee")] {
             #expect(try sqlite.read(read) == (try postgres.read(read)), "\(read)")
         }
         guard case .audit(let page) = try postgres.read(.auditSince(afterID: 3, limit: 2)),
@@ -128,7 +131,7 @@ func scratch() throws -> PostgresScratch { try PostgresScratch.shared.get() }
         #expect(board.map(\.id) == [1] && board.first?.response == "Six benches in March.", "answered and consented: #1 only (lee did not consent)")
         #expect(kim.total == 2 && kim.unread == 1 && kim.items.map(\.reference) == ["S-1970-000002", "S-1970-000001"])
         #expect(choi.total == inboxPerAccountMax && choi.items.first?.title == "\(inboxPerAccountMax)", "the newest kept, the oldest gone")
-        #expect(lee.mute?.reason == "insults" && lee.ban == nil && lee.blocked == ["kim"], "\(lee)")
+        #expect(lee.mute?.reason == "insults" && lee.ban == nil && lee.blocked == ["kim"] && lee.ethicsVersions == ["2026-1"], "\(lee)")
     }
 
     /// A group with one bad write (a visit id used twice) is tried again write by write: only
@@ -286,6 +289,12 @@ func everyKindOfWrite(run: Int64, visit: Int64) -> [StoreWrite] {
         .respondSuggestion(id: 4, state: "answered", text: "From May.", by: "staff:choi", atMillis: 8_860, inbox: inboxMessage("lee", "S-1970-000004", 8_860)),
         .inbox(InboxRecord(accountID: "lee", kind: "operator", title: "Welcome", body: "The plaza reopens.", reference: nil, createdAtMillis: 8_870)),
         .inboxRead(accountID: "kim", ids: [1, 3, 99], atMillis: 8_880),
+        // The ethics code accepted (twice by kim: one row) and a tutorial step done twice.
+        .ethicsAccepted(accountID: "kim", version: "2026-1", atMillis: 8_890),
+        .ethicsAccepted(accountID: "kim", version: "2026-1", atMillis: 8_891),
+        .ethicsAccepted(accountID: "lee", version: "2026-1", atMillis: 8_892),
+        .tutorialStep(accountID: "kim", step: "move", atMillis: 8_893),
+        .tutorialStep(accountID: "kim", step: "move", atMillis: 8_894),
     ]
     writes += (0...inboxPerAccountMax).map { (i: Int) -> StoreWrite in
         .inbox(InboxRecord(accountID: "choi", kind: "operator", title: "\(i)", body: "a message", reference: nil, createdAtMillis: 8_900 + Int64(i)))

@@ -47,7 +47,8 @@ func report(run: Int64, text: String, at: Int64) -> BugReport {
         #expect(sync == 2) // FULL
         #expect(keys == 1)
         #expect(try store.rowCounts().map(\.table) == ["server_runs", "accounts", "visits", "service_events", "bug_reports", "sanctions", "blocks",
-                                                   "user_reports", "audit_log", "filter_counts", "notices", "notice_reads", "suggestions", "inbox"])
+                                                   "user_reports", "audit_log", "filter_counts", "notices", "notice_reads", "suggestions", "inbox",
+                                                   "ethics_acceptances", "tutorial_progress"])
     }
 
     @Test func aDatabaseFromANewerServerIsRefusedAndLeftAlone() throws {

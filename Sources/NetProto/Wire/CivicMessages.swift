@@ -243,3 +243,88 @@ public enum PlaceWire {
     /// Points of interest in one `pointsOfInterest` message; a space with more sends several.
     public static let perMessageMax = 32
 }
+
+/// The Angel Guide and the ethics code on the wire (PROTOCOL.md 7.17).
+public enum GuideWire {
+    public static let versionBytesMax = 32
+    public static let titleBytesMax = 120
+    public static let textBytesMax = 1_000
+    public static let sectionsMax = 32
+}
+
+/// 0 the ethics code, 1 the tutorial (the Angel Guide).
+public enum GuidePart: UInt8, Sendable, Hashable {
+    case ethics = 0, tutorial = 1
+}
+
+public struct GuideText: Hashable, Sendable {
+    public struct Section: Hashable, Sendable {
+        public var id: String
+        public var title: String
+        public var text: String
+        /// A tutorial step this account has done (always false in the ethics code and for guests).
+        public var done: Bool
+        public init(id: String, title: String, text: String, done: Bool) {
+            self.id = id
+            self.title = title
+            self.text = text
+            self.done = done
+        }
+    }
+
+    public var part: GuidePart
+    public var version: String
+    /// "ko" or "en": the language the titles and texts are in.
+    public var language: String
+    /// For the ethics code: whether this account accepted this version (false for a guest).
+    public var accepted: Bool
+    public var title: String
+    public var sections: [Section]
+
+    public init(part: GuidePart, version: String, language: String, accepted: Bool, title: String, sections: [Section]) {
+        self.part = part
+        self.version = version
+        self.language = language
+        self.accepted = accepted
+        self.title = title
+        self.sections = sections
+    }
+
+    func encode(_ w: inout ByteWriter) {
+        precondition(sections.count <= GuideWire.sectionsMax)
+        w.u8(part.rawValue)
+        w.string8(version)
+        w.string8(language)
+        w.u8(accepted ? 1 : 0)
+        w.string16(title)
+        w.u8(UInt8(sections.count))
+        for s in sections {
+            w.string8(s.id)
+            w.string16(s.title)
+            w.string16(s.text)
+            w.u8(s.done ? 1 : 0)
+        }
+    }
+
+    static func decode(_ r: inout ByteReader) throws(WireError) -> GuideText {
+        let raw = try r.u8()
+        guard let part = GuidePart(rawValue: raw) else { throw .invalid(field: "guide.part", reason: "\(raw) is not 0 (ethics code) or 1 (tutorial)") }
+        let version = try r.string8("guide.version", maximum: GuideWire.versionBytesMax)
+        let language = try r.string8("guide.language", maximum: PlaceWire.languageBytesMax)
+        let accepted = try r.u8()
+        guard accepted <= 1 else { throw .invalid(field: "guide.accepted", reason: "\(accepted) is not 0 or 1") }
+        let title = try r.string16("guide.title", maximum: GuideWire.titleBytesMax)
+        let count = Int(try r.u8())
+        guard count <= GuideWire.sectionsMax else { throw .invalid(field: "guide.sections", reason: "\(count); at most \(GuideWire.sectionsMax)") }
+        var sections: [Section] = []
+        for _ in 0..<count {
+            let id = try r.string8("section.id", maximum: WireProtocol.spaceIDBytesMax)
+            let title = try r.string16("section.title", maximum: GuideWire.titleBytesMax)
+            let text = try r.string16("section.text", maximum: GuideWire.textBytesMax)
+            let done = try r.u8()
+            guard done <= 1 else { throw .invalid(field: "section.done", reason: "\(done) is not 0 or 1") }
+            sections.append(Section(id: id, title: title, text: text, done: done == 1))
+        }
+        return GuideText(part: part, version: version, language: language, accepted: accepted == 1, title: title, sections: sections)
+    }
+}

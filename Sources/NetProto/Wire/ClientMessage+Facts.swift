@@ -25,6 +25,10 @@ extension ClientMessage {
         case .fileSuggestion, .handleSuggestion, .listInbox, .readInbox: false
         // A visitor's language and the places' words are for everyone.
         case .setLanguage, .askPlace: true
+        // The guide is for everyone to read; accepting the code and keeping one's place in the
+        // tutorial belong to an account.
+        case .readGuide: true
+        case .acceptEthics, .tutorialStep: false
         case .chat, .block, .listBlocks, .staff: false
         case .openRoom, .enterRoom: false
         case .deskDuty, .joinQueue, .leaveQueue, .takeNext, .endSession: false
@@ -41,9 +45,19 @@ extension ClientMessage {
              .endSession(let r), .listDesks(let r), .taxCalculate(let r, _, _), .taxAsk(let r, _),
              .listNotices(let r, _), .readNotice(let r, _), .postNotice(let r, _), .withdrawNotice(let r, _),
              .fileSuggestion(let r, _), .listSuggestions(let r, _, _), .readSuggestion(let r, _), .handleSuggestion(let r, _, _, _),
-             .listInbox(let r, _), .readInbox(let r, _), .setLanguage(let r, _), .askPlace(let r, _):
+             .listInbox(let r, _), .readInbox(let r, _), .setLanguage(let r, _), .askPlace(let r, _),
+             .readGuide(let r, _), .acceptEthics(let r, _), .tutorialStep(let r, _):
             r
         case .hello, .authenticateGuest, .authenticateMember, .snapshotsOverTCP, .ping, .goodbye, .input: 0
+        }
+    }
+
+    /// Whether a member must have accepted the current ethics code first (PROTOCOL.md 7.17):
+    /// speaking to others, rooms, suggestions and reports.
+    public var needsEthicsCode: Bool {
+        switch self {
+        case .chat, .openRoom, .enterRoom, .fileSuggestion, .reportUser: true
+        default: false
         }
     }
 }

@@ -69,6 +69,12 @@ public enum ClientMessage: Hashable, Sendable {
     case setLanguage(requestID: UInt32, language: String)
     /// A point of interest of the sender's space, its text in the sender's language (`placeText`).
     case askPlace(requestID: UInt32, place: String)
+    /// The ethics code or the tutorial, in the sender's language (`guideText`).
+    case readGuide(requestID: UInt32, part: GuidePart)
+    /// A member accepts this version of the ethics code (`done` once kept).
+    case acceptEthics(requestID: UInt32, version: String)
+    /// A member did a step of the tutorial (`done` once kept).
+    case tutorialStep(requestID: UInt32, step: String)
 
     public var type: UInt8 {
         switch self {
@@ -110,6 +116,9 @@ public enum ClientMessage: Hashable, Sendable {
         case .readInbox: return 0x24
         case .setLanguage: return 0x25
         case .askPlace: return 0x26
+        case .readGuide: return 0x27
+        case .acceptEthics: return 0x28
+        case .tutorialStep: return 0x29
         }
     }
 
@@ -220,9 +229,12 @@ public enum ClientMessage: Hashable, Sendable {
         case .listInbox(let request, let offset):
             w.u32(request)
             w.u16(offset)
-        case .setLanguage(let request, let text), .askPlace(let request, let text):
+        case .setLanguage(let request, let text), .askPlace(let request, let text), .acceptEthics(let request, let text), .tutorialStep(let request, let text):
             w.u32(request)
             w.string8(text)
+        case .readGuide(let request, let part):
+            w.u32(request)
+            w.u8(part.rawValue)
         }
         return w.bytes
     }
@@ -375,6 +387,17 @@ public enum ClientMessage: Hashable, Sendable {
         case 0x26:
             let request = try r.u32()
             message = .askPlace(requestID: request, place: try r.string8("place", maximum: WireProtocol.spaceIDBytesMax))
+        case 0x27:
+            let request = try r.u32()
+            let raw = try r.u8()
+            guard let part = GuidePart(rawValue: raw) else { throw .invalid(field: "guide.part", reason: "\(raw) is not 0 (ethics code) or 1 (tutorial)") }
+            message = .readGuide(requestID: request, part: part)
+        case 0x28:
+            let request = try r.u32()
+            message = .acceptEthics(requestID: request, version: try r.string8("version", maximum: GuideWire.versionBytesMax))
+        case 0x29:
+            let request = try r.u32()
+            message = .tutorialStep(requestID: request, step: try r.string8("step", maximum: WireProtocol.spaceIDBytesMax))
         default: throw .unknownType(type)
         }
         try r.finish()

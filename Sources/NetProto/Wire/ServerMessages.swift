@@ -103,6 +103,10 @@ public enum ServerMessage: Hashable, Sendable {
     case pointsOfInterest(space: String, language: String, part: UInt8, parts: UInt8, places: [PlaceEntry])
     /// A point of interest's name and text in `language` (the answer to `askPlace`).
     case placeText(requestID: UInt32, place: String, language: String, name: String, text: String)
+    /// The ethics code or the tutorial (the answer to `readGuide`).
+    case guideText(requestID: UInt32, GuideText)
+    /// This member has not accepted the current version of the ethics code (after `welcome`).
+    case ethicsRequired(version: String, title: String)
 
     public var type: UInt8 {
         switch self {
@@ -145,6 +149,8 @@ public enum ServerMessage: Hashable, Sendable {
         case .inboxItem: return 0x65
         case .pointsOfInterest: return 0x66
         case .placeText: return 0x67
+        case .guideText: return 0x68
+        case .ethicsRequired: return 0x69
         }
     }
 
@@ -327,6 +333,12 @@ public enum ServerMessage: Hashable, Sendable {
             w.string8(language)
             w.string16(name)
             w.string16(text)
+        case .guideText(let request, let text):
+            w.u32(request)
+            text.encode(&w)
+        case .ethicsRequired(let version, let title):
+            w.string8(version)
+            w.string16(title)
         }
         return w.bytes
     }
@@ -546,6 +558,12 @@ public enum ServerMessage: Hashable, Sendable {
             let language = try r.string8("language", maximum: PlaceWire.languageBytesMax)
             let name = try r.string16("place.name", maximum: PlaceWire.nameBytesMax)
             message = .placeText(requestID: request, place: place, language: language, name: name, text: try r.string16("place.text", maximum: PlaceWire.textBytesMax))
+        case 0x68:
+            let request = try r.u32()
+            message = .guideText(requestID: request, try GuideText.decode(&r))
+        case 0x69:
+            let version = try r.string8("version", maximum: GuideWire.versionBytesMax)
+            message = .ethicsRequired(version: version, title: try r.string16("title", maximum: GuideWire.titleBytesMax * 2 + 3))
         default: throw .unknownType(type)
         }
         try r.finish()

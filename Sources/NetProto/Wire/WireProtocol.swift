@@ -100,4 +100,7 @@ public enum ErrorCode: UInt16, Hashable, Sendable, CaseIterable {
     /// The request conflicts with the record's state (a notice withdrawn already); the text
     /// says what it is now.
     case conflict = 35
+    /// A member who has not accepted the current version of the ethics code asked to chat, to
+    /// open or enter a room, to file a suggestion or to report; the text names the version.
+    case ethicsNotAccepted = 36
 }

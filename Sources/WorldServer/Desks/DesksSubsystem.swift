@@ -63,7 +63,7 @@ final class DesksSubsystem {
             if let room = server.rooms.room(spaceID: space), let account = s.accountID, board.session(inRoom: room.id) != nil {
                 event(.leftSessionRoom(roomID: room.id, account: account))
             }
-        case .signedIn(let s):
+        case .signedIn(let s, _):
             if let account = s.accountID { event(.reconnected(account: account)) }
         case .disconnected(let s, let lastOfAccount):
             // The account's last connection: its places in queues are held, its desk sessions end.

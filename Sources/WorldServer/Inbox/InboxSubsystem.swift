@@ -21,7 +21,7 @@ final class InboxSubsystem {
 
     /// Presence's changes, as the inbox hears them (Features.swift): the counts after sign-in.
     func heard(_ change: PresenceChange) {
-        guard case .signedIn(let s) = change, let account = s.accountID, server.records != nil, server.replay == nil else { return }
+        guard case .signedIn(let s, _) = change, let account = s.accountID, server.records != nil, server.replay == nil else { return }
         let sessionID = s.id
         _ = server.submit(read: .inbox(accountID: account, offset: 0, limit: 0)) { [unowned self] result in
             guard let s = server.sessions[sessionID], case .success(.inbox(let page)) = result else { return }

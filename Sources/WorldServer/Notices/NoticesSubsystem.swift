@@ -131,7 +131,7 @@ final class NoticesSubsystem {
     /// on entering a space that shows notices.
     func heard(_ change: PresenceChange) {
         switch change {
-        case .signedIn(let s):
+        case .signedIn(let s, _):
             guard let account = s.accountID else { return }
             guard reads[account] == nil else { return tellCount(s, space: s.spaceID) }
             guard server.records != nil, server.replay == nil else {

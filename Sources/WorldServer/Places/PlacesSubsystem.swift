@@ -26,6 +26,9 @@ final class PlacesSubsystem {
         for space in catalog.spaces { points[space.id] = space.pointsOfInterest }
     }
 
+    /// The language a connection reads (Korean until it says otherwise).
+    func language(of s: Session) -> VisitorLanguage { languages[s.id] ?? .ko }
+
     func setLanguage(_ s: Session, request: UInt32, tag: String) {
         languages[s.id] = VisitorLanguage(tag: tag)
         s.send(.done(requestID: request))
