@@ -130,6 +130,13 @@ extension AdminServer {
             guard let action = actions[name] else { return Self.error(.notFound, "no action '\(name)' on a suggestion: take, answer or close") }
             return try await handleSuggestion(request, number: number, action: action)
         }
+        // An operator's message to one citizen's inbox.
+        router.post("api/inbox") { [self] request, _ in
+            let server = self.server
+            return try await act(request) { (body: InboxMessageJSON, reply) in
+                server.performInboxMessage(account: body.account, title: body.title, body: body.body, actor: NoticeDraftJSON.actor(body.author), reply: reply)
+            }
+        }
         // The page itself; anything else is a plain 404.
         router.add(middleware: FileMiddleware(settings.staticDirectory, searchForIndexHtml: true, logger: logger))
     }
@@ -296,6 +303,7 @@ extension AdminServer {
 struct NoticeBody: Decodable { var text: String; var space: String? }
 struct PersonBody: Decodable { var account: String; var reason: String; var seconds: Int? }
 struct ResolveBody: Decodable { var resolution: String }
+struct InboxMessageJSON: Decodable { var account: String; var title: String; var body: String; var author: String? }
 
 struct ActionJSON: Encodable { var ok: Bool; var message: String; var sessions: Int; var id: Int64? }
 

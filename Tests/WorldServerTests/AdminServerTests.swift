@@ -291,6 +291,26 @@ func json(_ data: Data) -> Any? { try? JSONSerialization.jsonObject(with: data) 
         #expect(fetch(base + "/api/suggestions/S-2026-999999").status == 404)
     }
 
+    /// The inbox from the operators' side: a message written through the API reaches the online
+    /// citizen at once; a mute puts its reason and end in the muted account's inbox.
+    @Test func operatorsAndSanctionsWriteToTheInbox() throws {
+        let (child, base, loop, clients, _) = try Self.start(["citizen-12"])
+        defer { child.kill(SIGINT); loop.closeAll() }
+        let citizen = clients[0]
+        let message = #"{"account": "citizen-12", "title": "Your lost umbrella", "body": "It is at City Hall's front desk.", "author": "kim"}"#
+        #expect(fetch(base + "/api/inbox", method: "POST", body: message).status == 401)
+        let sent = fetch(base + "/api/inbox", method: "POST", token: Self.token, body: message)
+        #expect(sent.status == 200 && String(decoding: sent.body, as: UTF8.self).contains("shown at once"), "\(String(decoding: sent.body, as: UTF8.self))")
+        #expect(fetch(base + "/api/inbox", method: "POST", token: Self.token, body: #"{"account": "citizen-12", "title": " ", "body": "x"}"#).status == 400)
+        let muted = fetch(base + "/api/mute", method: "POST", token: Self.token, body: #"{"account": "citizen-12", "reason": "shouting at the bell", "seconds": 600}"#)
+        #expect(muted.status == 200)
+        drive(loop, clients, seconds: 5) { citizen.inboxPushed.count >= 2 }
+        let kinds = citizen.inboxPushed.map(\.entry.kind)
+        #expect(kinds == [4, 3], "an operator's message, then the sanction: \(citizen.inboxPushed.map(\.entry.title))")
+        #expect(citizen.inboxPushed.first?.entry.body == "It is at City Hall's front desk.")
+        #expect(citizen.inboxPushed.last?.entry.body == "shouting at the bell" && citizen.inboxPushed.last?.entry.title.contains("You are muted until") == true)
+    }
+
     /// The records on PostgreSQL: the report and statistics pages read them; then the database
     /// stopped under the running server: /readyz says so, /metrics shows it (and promtool
     /// accepts it), a bug report is not acknowledged while the database is down, and is once it

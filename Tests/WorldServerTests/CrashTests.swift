@@ -88,7 +88,7 @@ final class ChildServer {
         var sent = 0
         let kills = onPostgres ? 8 : 20
         for round in 0..<kills {
-            let child = try ChildServer(arguments: store + ["--worlds", Self.worlds, "--policy", Policy.directory, "--no-desks", "--no-tax-square"], logPath: directory + "/server-\(round).log")
+            let child = try ChildServer(arguments: store + ["--worlds", Self.worlds, "--policy", Policy.directory, "--no-desks", "--no-tax-square", "--no-guide"], logPath: directory + "/server-\(round).log")
             try #require(child.port != 0, "the server did not start: \(child.log)")
             let loop = try UVLoop()
             let client = try WorldClient(loop: loop, server: try SocketAddress(host: "127.0.0.1", port: child.port), credentials: .guest(displayName: "reporter"))
@@ -124,7 +124,7 @@ final class ChildServer {
         }
 
         // One clean start and stop, which closes the last killed run.
-        let last = try ChildServer(arguments: store + ["--worlds", Self.worlds, "--policy", Policy.directory, "--no-desks", "--no-tax-square"], logPath: directory + "/server-last.log")
+        let last = try ChildServer(arguments: store + ["--worlds", Self.worlds, "--policy", Policy.directory, "--no-desks", "--no-tax-square", "--no-guide"], logPath: directory + "/server-last.log")
         try #require(last.port != 0)
         #expect(last.kill(SIGTERM), "the server stops on SIGTERM, also when its parent blocked the signal")
         #expect(last.process.terminationStatus == 0)

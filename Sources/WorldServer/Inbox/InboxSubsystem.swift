@@ -9,6 +9,7 @@
 //    writes submitted before it.
 // 2. A message is pushed only after the store committed it, and only to its own account.
 
+import Foundation
 import NetProto
 import Store
 
@@ -96,5 +97,30 @@ final class InboxSubsystem {
     static func entry(_ m: InboxRecord, withBody: Bool) -> InboxEntry {
         InboxEntry(id: UInt64(m.id ?? 0), kind: UInt8(kinds.firstIndex(of: m.kind) ?? 4), read: m.readAtMillis != nil,
                    createdAtMillis: UInt64(max(0, m.createdAtMillis)), reference: m.reference ?? "", title: m.title, body: withBody ? m.body : "")
+    }
+}
+
+extension Server {
+    /// An operator's message to one account's inbox (the admin API): written, then pushed to the
+    /// account's connections; `reply` as for `perform`.
+    public func performInboxMessage(account: String, title: String, body: String, actor: String, reply: @escaping @Sendable (OperatorReply) -> Void) {
+        io.mailbox?.post { [unowned self] in
+            guard !stopping else { return reply(OperatorReply(status: 503, message: "the server is stopping")) }
+            guard records != nil else { return reply(OperatorReply(status: 409, message: "this server keeps no records (started without a store): the inbox needs them")) }
+            for (field, text, characters, bytes) in [("title", title, 100, CivicWire.titleBytesMax), ("body", body, 1_000, CivicWire.textBytesMax)] {
+                let blank = text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+                guard !blank, text.count <= characters, text.utf8.count <= bytes else {
+                    return reply(OperatorReply(status: 400, message: "\(field): 1 to \(characters) characters and at most \(bytes) bytes"))
+                }
+            }
+            let online = sessions.of(account: account).count
+            logger.notice("operator message to an inbox", metadata: ["actor": "\(actor)", "account": "\(account)"])
+            inbox.write(InboxRecord(accountID: account, kind: "operator", title: title, body: body, reference: nil, createdAtMillis: nowUnixMillis())) { written in
+                switch written {
+                case .kept(let id): reply(OperatorReply(status: 200, message: "in \(account)'s inbox\(online > 0 ? ", shown at once (online)" : ", read at the next sign-in")", sessions: online, id: id))
+                case .failed(let why): reply(OperatorReply(status: 500, message: why))
+                }
+            }
+        }
     }
 }

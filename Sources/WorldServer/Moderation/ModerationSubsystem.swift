@@ -227,6 +227,7 @@ final class ModerationSubsystem {
             case .done:
                 server.counters.staffActions += 1
                 answerModeration(answer, record: record)
+                if case .sanction(let sanction)? = record { tellInbox(sanction) }
             }
         }
     }
@@ -274,6 +275,18 @@ final class ModerationSubsystem {
             guard let record else { return reply(OperatorReply(status: 200, message: done, sessions: count)) }
             self.record(record, sessions: count, done: done, reply: reply, unchanged: unchanged)
         case .none: break
+        }
+    }
+
+    /// A sanction's reason and end in the account's inbox (written after the sanction, pushed
+    /// if the account is online, else read at its next sign-in once the sanction allows one).
+    func tellInbox(_ s: Sanction) {
+        guard server.records != nil else { return }
+        let until = Self.describeUntil(s.endsAtMillis)
+        let title = s.kind == .ban ? "이용이 제한되었습니다 · Your account is banned \(until)" : "대화가 제한되었습니다 · You are muted \(until)"
+        server.inbox.write(InboxRecord(accountID: s.accountID, kind: "sanction", title: String(title.prefix(100)), body: s.reason, reference: nil,
+                                       createdAtMillis: s.startsAtMillis)) { [unowned self] written in
+            if case .failed(let why) = written { server.logger.error("a sanction's inbox message was not kept", metadata: ["account": "\(s.accountID)", "why": "\(why)"]) }
         }
     }
 
