@@ -7,7 +7,6 @@
 
 import ArgumentParser
 import Foundation
-import Logging
 import NetProto
 import Services
 import Transport
@@ -31,19 +30,10 @@ struct NoticesBench {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let secret = (0..<32).map { _ in UInt8.random(in: 0...255) }
         var configuration = ServerConfiguration(tokenSecret: secret)
-        configuration.port = 0
-        configuration.statusEverySeconds = 3_600
         configuration.store = StoreSettings(path: folder + "/records.sqlite")
-        var logger = Logger(label: "notices-bench-server")
-        logger.logLevel = .warning
-        let server = try Server(configuration: configuration, catalog: catalog, logger: logger)
-        let thread = Thread { server.run() }
-        thread.start()
-        defer {
-            server.requestStop()
-            let deadline = Date().addingTimeInterval(10)
-            while !thread.isFinished && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        }
+        let running = try InProcessServer(configuration, catalog: catalog, label: "notices-bench-server")
+        defer { running.stop() }
+        let server = running.server
         let loop = try UVLoop()
         defer { loop.closeAll() }
         let address = try SocketAddress(host: "127.0.0.1", port: server.port)

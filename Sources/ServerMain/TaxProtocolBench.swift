@@ -7,7 +7,6 @@
 import ArgumentParser
 import Dispatch
 import Foundation
-import Logging
 import NetProto
 import ServiceFiles
 import Services
@@ -31,19 +30,10 @@ struct TaxProtocolBench {
         rules.squareBurst = 1_000_000
         rules.squareRefillMicros = 1
         var configuration = ServerConfiguration(tokenSecret: Array(repeating: 7, count: 32))
-        configuration.port = 0
-        configuration.statusEverySeconds = 3_600
         configuration.taxSquare = TaxSquare(tables: try TaxTables.load(directory: tax), faq: try TaxFAQ.load(directory: tax), rules: rules)
-        var logger = Logger(label: "tax-bench-server")
-        logger.logLevel = .warning
-        let server = try Server(configuration: configuration, catalog: catalog, logger: logger)
-        let thread = Thread { server.run() }
-        thread.start()
-        defer {
-            server.requestStop()
-            let deadline = Date().addingTimeInterval(10)
-            while !thread.isFinished && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        }
+        let running = try InProcessServer(configuration, catalog: catalog, label: "tax-bench-server")
+        defer { running.stop() }
+        let server = running.server
         let loop = try UVLoop()
         defer { loop.closeAll() }
         let address = try SocketAddress(host: "127.0.0.1", port: server.port)
