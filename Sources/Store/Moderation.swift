@@ -114,6 +114,26 @@ public struct AccountStanding: Sendable, Hashable {
     }
 }
 
+/// What a reporter's inbox says when a report is resolved (docs/DATA.md, `inbox`): "acted on"
+/// when a warning, kick, mute or ban of the reported account was recorded since the report was
+/// made, "reviewed" otherwise; neither names the other party nor says what was done.
+public enum ReportOutcome {
+    /// True when the report (the one bound parameter, its id) was followed by an action on the
+    /// reported account.
+    static let actedSQL = """
+        SELECT 1 FROM audit_log a JOIN user_reports r ON a.target_account = r.reported_account
+        WHERE r.id = ? AND a.at_ms >= r.created_at_ms AND a.action IN ('warn', 'kick', 'mute', 'ban')
+        """
+
+    public static func message(reportID: Int64, reporter: String, acted: Bool, atMillis: Int64) -> InboxRecord {
+        let title = acted ? "신고 #\(reportID)에 따라 조치했습니다 · Your report #\(reportID) was acted on"
+                          : "신고 #\(reportID)을(를) 검토했습니다 · Your report #\(reportID) was reviewed"
+        let body = acted ? "신고하신 내용을 확인하고 조치했습니다. 누구에 대한 어떤 조치인지는 알려 드리지 않습니다. · We looked into your report and took action. We do not say who it was about or what was done."
+                         : "신고하신 내용을 확인했지만 조치할 사유를 찾지 못했습니다. · We looked into your report and found no reason to act."
+        return InboxRecord(accountID: reporter, kind: "report-outcome", title: title, body: body, reference: "report #\(reportID)", createdAtMillis: atMillis)
+    }
+}
+
 /// The most accounts one account may block (a declared limit; the server refuses past it).
 public let blocksPerAccountMax = 100
 
@@ -180,6 +200,11 @@ extension StoreWrite {
             if changed > 0 {
                 let target = try String.fetchOne(db, sql: "SELECT reported_account FROM user_reports WHERE id = ?", arguments: [id])
                 try Self.insertAudit(db, origin: origin, AuditEntry(atMillis: at, actor: actor, action: .resolveReport, targetAccount: target, reportID: id, reason: resolution))
+                // The reporter (a member) is told the outcome in the inbox, without the other party.
+                if let reporter = try String.fetchOne(db, sql: "SELECT reporter_account FROM user_reports WHERE id = ?", arguments: [id]) {
+                    let acted = try Bool.fetchOne(db, sql: "SELECT EXISTS (\(ReportOutcome.actedSQL))", arguments: [id]) ?? false
+                    try Self.insertInbox(db, ReportOutcome.message(reportID: id, reporter: reporter, acted: acted, atMillis: at))
+                }
             }
             return .count(changed)
         case .filterHit(let account, let at):

@@ -91,16 +91,34 @@ extension PostgresStore {
                     \(r.recordingTick), \(r.evidenceJSON), \(r.createdAtMillis)) RETURNING id
                 """)
         case .resolveReport(let id, let actor, let resolution, let at):
-            return count(c, """
+            // The reporter's inbox message (Moderation.swift, ReportOutcome) in the same statement.
+            let acted = ReportOutcome.message(reportID: id, reporter: "", acted: true, atMillis: at)
+            let reviewed = ReportOutcome.message(reportID: id, reporter: "", acted: false, atMillis: at)
+            let resolved = count(c, """
                 WITH resolved AS (
                     UPDATE user_reports SET resolved_at_ms = \(at), resolved_by = \(actor), resolution = \(resolution)
-                    WHERE id = \(id) AND resolved_at_ms IS NULL RETURNING reported_account
+                    WHERE id = \(id) AND resolved_at_ms IS NULL RETURNING reported_account, reporter_account, created_at_ms
                 ), audit AS (
                     INSERT INTO audit_log (at_ms, actor, action, target_account, report_id, until_ms, reason, run_id)
                     SELECT \(at), \(actor), \(Schema.AuditAction.resolveReport.rawValue), reported_account, \(id), NULL, \(resolution), \(origin) FROM resolved
+                ), told AS (
+                    INSERT INTO inbox (account_id, kind, title, body, reference, created_at_ms)
+                    SELECT r.reporter_account, 'report-outcome',
+                        CASE WHEN x.acted THEN \(acted.title) ELSE \(reviewed.title) END, CASE WHEN x.acted THEN \(acted.body) ELSE \(reviewed.body) END,
+                        \(acted.reference), \(at)
+                    FROM resolved r CROSS JOIN LATERAL (SELECT EXISTS (
+                        SELECT 1 FROM audit_log a WHERE a.target_account = r.reported_account AND a.at_ms >= r.created_at_ms
+                        AND a.action IN ('warn', 'kick', 'mute', 'ban')) AS acted) x
+                    WHERE r.reporter_account IS NOT NULL
                 )
                 SELECT count(*) FROM resolved
                 """)
+            _ = none(c, """
+                DELETE FROM inbox WHERE id IN (SELECT id FROM inbox WHERE account_id = (SELECT reporter_account FROM user_reports WHERE id = \(id))
+                    ORDER BY read_at_ms IS NULL, id
+                    LIMIT GREATEST(0, (SELECT count(*) FROM inbox WHERE account_id = (SELECT reporter_account FROM user_reports WHERE id = \(id))) - \(inboxPerAccountMax)))
+                """)
+            return resolved
         case .filterHit(let account, let at):
             return none(c, """
                 INSERT INTO filter_counts (account_id, filtered, last_at_ms) VALUES (\(account), 1, \(at))

@@ -92,7 +92,7 @@ func scratch() throws -> PostgresScratch { try PostgresScratch.shared.get() }
             "notices": 1,        // the year's notice; the one that ended went with its read
             "notice_reads": 1,   // kim read the year's notice (twice, one row; notice 99 is none)
             "suggestions": 4,    // kim's three within the day's limit, and lee's
-            "inbox": 104,        // kim's answer and closing, lee's answer and message, choi's 100 of 101 (the oldest went)
+            "inbox": 105,        // kim's report's outcome, answer and closing; lee's answer and message; choi's 100 of 101 (the oldest went)
             "ethics_acceptances": 2, // kim (twice, one row) and lee
             "tutorial_progress": 1,  // kim's one step, done twice
         ]
@@ -129,7 +129,9 @@ func scratch() throws -> PostgresScratch { try PostgresScratch.shared.get() }
         }
         #expect(queue.map(\.id) == [3] && queue.first?.state == "in-review" && queue.first?.handler == "staff:park", "only #3 is still open")
         #expect(board.map(\.id) == [1] && board.first?.response == "Six benches in March.", "answered and consented: #1 only (lee did not consent)")
-        #expect(kim.total == 2 && kim.unread == 1 && kim.items.map(\.reference) == ["S-1970-000002", "S-1970-000001"])
+        #expect(kim.total == 3 && kim.unread == 1 && kim.items.map(\.reference) == ["S-1970-000002", "S-1970-000001", "report #1"])
+        #expect(kim.items.last?.kind == "report-outcome" && kim.items.last?.title.contains("was reviewed") == true,
+                "no warning, kick, mute or ban of lee was recorded between the report and its resolution")
         #expect(choi.total == inboxPerAccountMax && choi.items.first?.title == "\(inboxPerAccountMax)", "the newest kept, the oldest gone")
         #expect(lee.mute?.reason == "insults" && lee.ban == nil && lee.blocked == ["kim"] && lee.ethicsVersions == ["2026-1"], "\(lee)")
     }
