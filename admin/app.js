@@ -379,7 +379,9 @@ async function refreshSuggestions() {
 async function refreshSuggestionFigures() {
   let report;
   try { report = await getJSON("api/stats?days=366&period=month"); } catch (e) { return; }
-  const month = (service) => report.services.filter((r) => r.service === service).sort((a, b) => a.period < b.period ? 1 : -1)[0];
+  // This month in Seoul ("2026-12"), as the report names its periods.
+  const thisMonth = new Date().toLocaleString("sv-SE", { timeZone: "Asia/Seoul" }).slice(0, 7);
+  const month = (service) => report.services.find((r) => r.service === service && r.period.startsWith(thisMonth));
   const filed = month("suggestion-filed"), answered = month("suggestion-answered");
   const days = answered && answered.medianDurationSeconds != null ? (answered.medianDurationSeconds / 86400).toFixed(1) + " days" : "–";
   $("suggestion-figures").textContent = `This month: ${filed ? filed.events : 0} filed, ${answered ? answered.events : 0} answered, ` +
