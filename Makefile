@@ -43,8 +43,8 @@ test:
 
 # The admin page in headless Chromium (scripts/e2e.py; docs/ADMIN.md): a server, BOTS bots
 # (default 200), the page's own view of them checked, a screenshot in .build/e2e-map.png.
-# Uses the debug build `make test` made, built the same way (with the tests; Hummingbird's
-# module is still compiled again here, 26 s on a fresh clone, for a reason not found yet);
+# Uses the debug build `make test` made, built the same way (with the tests): usually nothing to
+# do (8 s), though one fresh-clone run compiled Hummingbird's module again (26 s), reason unknown;
 # SEOULWORLD=.build/release/seoulworld BOTS=1000 for a crowd.
 e2e:
 	@scripts/install-deps.sh --e2e
