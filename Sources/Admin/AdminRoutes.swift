@@ -134,7 +134,7 @@ extension AdminServer {
         router.post("api/inbox") { [self] request, _ in
             let server = self.server
             return try await act(request) { (body: InboxMessageJSON, reply) in
-                server.performInboxMessage(account: body.account, title: body.title, body: body.body, actor: NoticeDraftJSON.actor(body.author), reply: reply)
+                server.performInboxMessage(account: body.account, title: body.title, body: body.body, actor: Self.actor(body.author), reply: reply)
             }
         }
         // The page itself; anything else is a plain 404.
@@ -271,20 +271,23 @@ extension AdminServer {
         } catch {
             return Self.error(.badRequest, "the body is not the JSON this asks for (docs/ADMIN.md): \(Self.describe(error))")
         }
-        let reply = await withCheckedContinuation { (c: CheckedContinuation<OperatorReply, Never>) in
-            let once = ReplyOnce(c)
+        let late = OperatorReply(status: 504, message: "the server did not answer within \(Self.replyWaitSeconds) s; it may be stopping or overloaded, and the action may or may not have happened")
+        let reply = await fromLoop(late: late) { reply in
             do throws(BadRequest) {
-                try dispatch(body) { once.resume($0) }
+                try dispatch(body, reply)
             } catch {
-                return once.resume(OperatorReply(status: 400, message: error.message))
-            }
-            Task {
-                try? await Task.sleep(for: .seconds(Self.replyWaitSeconds))
-                once.resume(OperatorReply(status: 504, message: "the server did not answer within \(Self.replyWaitSeconds) s; it may be stopping or overloaded, and the action may or may not have happened"))
+                reply(OperatorReply(status: 400, message: error.message))
             }
         }
         return Self.json(ActionJSON(ok: reply.status == 200, message: reply.message, sessions: reply.sessions, id: reply.id),
                          status: HTTPResponse.Status(code: reply.status))
+    }
+
+    /// Who acts, for the records: `operator:<author>` as the command line says it ($USER), or
+    /// `admin:http` when the request names nobody.
+    static func actor(_ author: String?) -> String {
+        guard let author, !author.trimmingCharacters(in: .whitespaces).isEmpty else { return "admin:http" }
+        return "operator:" + author.prefix(64)
     }
 
     static func describe(_ error: any Error) -> String {

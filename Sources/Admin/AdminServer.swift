@@ -219,6 +219,21 @@ final class StoreBox: @unchecked Sendable {
     }
 }
 
+extension AdminServer {
+    /// Asks the loop thread (`ask` passes it a reply function) and waits for its answer, at
+    /// most `replyWaitSeconds`; `late` when none came by then (the server stopping or overloaded).
+    func fromLoop<Reply: Sendable>(late: Reply, _ ask: (@escaping @Sendable (Reply) -> Void) -> Void) async -> Reply {
+        await withCheckedContinuation { (c: CheckedContinuation<Reply, Never>) in
+            let once = ReplyOnce(c)
+            ask { once.resume($0) }
+            Task {
+                try? await Task.sleep(for: .seconds(Self.replyWaitSeconds))
+                once.resume(late)
+            }
+        }
+    }
+}
+
 /// Resumes a continuation once: with the loop thread's answer, or after the time limit.
 final class ReplyOnce<Reply: Sendable>: @unchecked Sendable {
     private let lock = NSLock()

@@ -12,14 +12,7 @@ extension AdminServer {
     func noticeBoard(_ request: Request) async -> Response {
         if let refused = refusal(request, .read) { return refused }
         let server = self.server
-        let notices: [Notice]? = await withCheckedContinuation { (c: CheckedContinuation<[Notice]?, Never>) in
-            let once = ReplyOnce(c)
-            server.noticeBoard { once.resume($0) }
-            Task {
-                try? await Task.sleep(for: .seconds(Self.replyWaitSeconds))
-                once.resume(nil)
-            }
-        }
+        let notices: [Notice]? = await fromLoop(late: nil) { reply in server.noticeBoard { reply($0) } }
         guard let notices else { return Self.error(.gatewayTimeout, "the server did not answer within \(Self.replyWaitSeconds) s; it may be stopping or overloaded") }
         let now = Int64((Date().timeIntervalSince1970 * 1_000).rounded())
         return Self.json(notices.map { NoticeJSON($0, now: now) })
@@ -29,14 +22,14 @@ extension AdminServer {
         let server = self.server
         return try await act(request) { (body: NoticeDraftJSON, reply) throws(BadRequest) in
             let draft = try body.draft(now: Int64((Date().timeIntervalSince1970 * 1_000).rounded()))
-            server.performNotice(.post(draft), actor: NoticeDraftJSON.actor(body.author), reply: reply)
+            server.performNotice(.post(draft), actor: AdminServer.actor(body.author), reply: reply)
         }
     }
 
     func withdrawNotice(_ request: Request, id: Int64) async throws -> Response {
         let server = self.server
         return try await act(request, optionalBody: true) { (body: WithdrawJSON, reply) in
-            server.performNotice(.withdraw(id: id), actor: NoticeDraftJSON.actor(body.author), reply: reply)
+            server.performNotice(.withdraw(id: id), actor: AdminServer.actor(body.author), reply: reply)
         }
     }
 }
@@ -77,11 +70,6 @@ struct NoticeDraftJSON: Decodable {
     var pinned: Bool?
     /// Who writes, for the record (the command line sends $USER).
     var author: String?
-
-    static func actor(_ author: String?) -> String {
-        guard let author, !author.trimmingCharacters(in: .whitespaces).isEmpty else { return "admin:http" }
-        return "operator:" + author.prefix(64)
-    }
 
     func draft(now: Int64) throws(BadRequest) -> NoticeDraft {
         guard let category = NoticeCategory(rawValue: category) else {

@@ -41,7 +41,7 @@ extension AdminServer {
     func handleSuggestion(_ request: Request, number: String, action: SuggestionAction) async throws -> Response {
         let server = self.server
         return try await act(request, optionalBody: action == .take) { (body: SuggestionActionJSON, reply) in
-            server.performSuggestion(action, trackingNumber: number, text: body.text ?? "", actor: NoticeDraftJSON.actor(body.author), reply: reply)
+            server.performSuggestion(action, trackingNumber: number, text: body.text ?? "", actor: Self.actor(body.author), reply: reply)
         }
     }
 
@@ -50,14 +50,7 @@ extension AdminServer {
     private func readSuggestions(_ read: StoreRead, _ answer: @escaping @Sendable ([SuggestionRecord]) -> Response) async -> Response {
         guard settings.records != nil else { return Self.error(.notFound, "this server keeps no records (started without a store)") }
         let server = self.server
-        let outcome: StoreOutcome?? = await withCheckedContinuation { (c: CheckedContinuation<StoreOutcome??, Never>) in
-            let once = ReplyOnce(c)
-            server.readRecords(read) { once.resume(.some($0)) }
-            Task {
-                try? await Task.sleep(for: .seconds(Self.replyWaitSeconds))
-                once.resume(.none)
-            }
-        }
+        let outcome: StoreOutcome?? = await fromLoop(late: .none) { reply in server.readRecords(read) { reply(.some($0)) } }
         switch outcome {
         case .none: return Self.error(.gatewayTimeout, "the server did not answer within \(Self.replyWaitSeconds) s; it may be stopping or overloaded")
         case .some(.some(.suggestions(let rows))): return answer(rows)

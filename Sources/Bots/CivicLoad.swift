@@ -19,7 +19,6 @@ struct CivicBotState {
     var nextNoticeAt: UInt64 = 0
     var noticesShownSeen = 0
     var inboxPushedSeen = 0
-    var errorsSeen = 0
     /// Suggestions asked, by request id, with when; and those answered (filed or refused) since
     /// the fleet's last look.
     var filing: [UInt32: UInt64] = [:]

@@ -70,3 +70,10 @@ struct AdminAPIOptions: ParsableArguments {
         print(message)
     }
 }
+
+/// A time as the admin API writes it ("2026-12-31T23:00:00+09:00") as a table shows it
+/// ("2026-12-31 23:00"); empty for anything else.
+func shortTime(_ value: Any?) -> String {
+    guard let text = value as? String, text.count >= 16 else { return "" }
+    return text.prefix(10) + " " + text.dropFirst(11).prefix(5)
+}

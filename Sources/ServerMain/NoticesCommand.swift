@@ -37,18 +37,12 @@ struct NoticesCommand: ParsableCommand {
                 let title = (n["titleKo"] as? String).map { ko in (n["titleEn"] as? String).map { "\(ko) · \($0)" } ?? ko } ?? n["titleEn"] as? String ?? ""
                 let spaces = n["spaces"] as? [String] ?? []
                 rows.append(["\(n["id"] ?? "")", (n["state"] as? String ?? "") + ((n["pinned"] as? Bool) == true ? ", pinned" : ""),
-                             n["category"] as? String ?? "", Self.short(n["startsAt"]), Self.short(n["endsAt"]),
+                             n["category"] as? String ?? "", shortTime(n["startsAt"]), shortTime(n["endsAt"]),
                              spaces.isEmpty ? "the whole city" : spaces.joined(separator: ", "), String(title.prefix(60)),
                              (n["withdrawnBy"] as? String).map { "\(n["author"] ?? ""); withdrawn by \($0)" } ?? "\(n["author"] ?? "")"])
             }
             print(table(rows, rightAligned: [0]))
             print("Times in Seoul time (UTC+9).")
-        }
-
-        /// "2026-12-31T23:00:00+09:00" as "2026-12-31 23:00".
-        static func short(_ value: Any?) -> String {
-            guard let text = value as? String, text.count >= 16 else { return "" }
-            return text.prefix(10) + " " + text.dropFirst(11).prefix(5)
         }
     }
 

@@ -41,7 +41,7 @@ struct SuggestionsCommand: ParsableCommand {
             var lines = [["number", "state", "category", "filed", "by", "title"]]
             for r in rows {
                 let state = (r["state"] as? String ?? "") + ((r["handler"] as? String).map { r["state"] as? String == "in-review" ? " (\($0))" : "" } ?? "")
-                lines.append([r["trackingNumber"] as? String ?? "", state, r["category"] as? String ?? "", NoticesCommand.List.short(r["filedAt"]),
+                lines.append([r["trackingNumber"] as? String ?? "", state, r["category"] as? String ?? "", shortTime(r["filedAt"]),
                               r["account"] as? String ?? "", String((r["title"] as? String ?? "").prefix(50))])
             }
             print(table(lines))
@@ -60,12 +60,12 @@ struct SuggestionsCommand: ParsableCommand {
                 return try common.report("suggestions", answer)
             }
             print("\(s["trackingNumber"] ?? "")  \(s["state"] ?? "")  \(s["category"] ?? "")\((s["space"] as? String).map { " · " + $0 } ?? "")")
-            print("filed \(NoticesCommand.List.short(s["filedAt"])) by \(s["account"] ?? "")\((s["publicConsent"] as? Bool) == true ? "; may be shown publicly once answered" : "")")
+            print("filed \(shortTime(s["filedAt"])) by \(s["account"] ?? "")\((s["publicConsent"] as? Bool) == true ? "; may be shown publicly once answered" : "")")
             print("\n\(s["title"] ?? "")\n\n\(s["body"] ?? "")")
             if let response = s["response"] as? String {
-                print("\n\(s["state"] as? String == "closed" ? "Closed" : "Answered") by \(s["respondedBy"] ?? "") at \(NoticesCommand.List.short(s["respondedAt"])):\n\(response)")
+                print("\n\(s["state"] as? String == "closed" ? "Closed" : "Answered") by \(s["respondedBy"] ?? "") at \(shortTime(s["respondedAt"])):\n\(response)")
             } else if let handler = s["handler"] as? String {
-                print("\nIn review by \(handler) since \(NoticesCommand.List.short(s["takenAt"])).")
+                print("\nIn review by \(handler) since \(shortTime(s["takenAt"])).")
             }
         }
     }

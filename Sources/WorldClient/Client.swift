@@ -527,62 +527,56 @@ public final class WorldClient: TCPConnectionDelegate {
         case .sessionEnded(let desk, let text): sessionsEnded.append((desk, text))
         case .deskList(let request, let desks): deskLists[request] = desks
         case .taxWorking(let request, let body):
-            if taxWorkings.count >= Self.chatKeptMax { taxWorkings.removeAll() }
-            taxWorkings[request] = body
+            Self.keep(&taxWorkings, request, body)
             onTaxAnswer?(request)
         case .taxAnswer(let request, let body):
-            if taxAnswers.count >= Self.chatKeptMax { taxAnswers.removeAll() }
-            taxAnswers[request] = body
+            Self.keep(&taxAnswers, request, body)
             onTaxAnswer?(request)
         case .noticeCount(let space, let shown, let unread): Self.keep(&noticeCounts, (space, shown, unread))
         case .noticeList(let request, let total, let offset, let notices):
-            if noticeLists.count >= Self.chatKeptMax { noticeLists.removeAll() }
-            noticeLists[request] = (total, offset, notices)
+            Self.keep(&noticeLists, request, (total, offset, notices))
         case .noticeText(let request, let summary, let ko, let en):
-            if noticeTexts.count >= Self.chatKeptMax { noticeTexts.removeAll() }
-            noticeTexts[request] = (summary, ko, en)
+            Self.keep(&noticeTexts, request, (summary, ko, en))
         case .noticeStored(let request, let id):
-            if noticesStored.count >= Self.chatKeptMax { noticesStored.removeAll() }
-            noticesStored[request] = id
+            Self.keep(&noticesStored, request, id)
         case .noticeShown(let summary): Self.keep(&noticesShown, (summary, Monotonic.nanoseconds()))
         case .noticeWithdrawn(let id): Self.keep(&noticesWithdrawn, id)
         case .suggestionFiled(let request, let id, let tracking):
-            if suggestionsFiled.count >= Self.chatKeptMax { suggestionsFiled.removeAll() }
-            suggestionsFiled[request] = (id, tracking)
+            Self.keep(&suggestionsFiled, request, (id, tracking))
             onSuggestionAnswer?(request)
         case .suggestionList(let request, _, _, let list):
-            if suggestionLists.count >= Self.chatKeptMax { suggestionLists.removeAll() }
-            suggestionLists[request] = list
+            Self.keep(&suggestionLists, request, list)
             onSuggestionAnswer?(request)
         case .suggestionText(let request, let text):
-            if suggestionTexts.count >= Self.chatKeptMax { suggestionTexts.removeAll() }
-            suggestionTexts[request] = text
+            Self.keep(&suggestionTexts, request, text)
             onSuggestionAnswer?(request)
         case .inboxCount(let total, let unread): Self.keep(&inboxCounts, (total, unread))
         case .inboxList(let request, let total, let unread, _, let entries):
-            if inboxLists.count >= Self.chatKeptMax { inboxLists.removeAll() }
-            inboxLists[request] = (total, unread, entries)
+            Self.keep(&inboxLists, request, (total, unread, entries))
         case .pointsOfInterest(let space, let language, let part, _, let places):
-            if placesBySpace.count >= Self.chatKeptMax { placesBySpace.removeAll() }
-            placesBySpace[space] = (language, (part == 0 ? [] : placesBySpace[space]?.places ?? []) + places)
+            Self.keep(&placesBySpace, space, (language, (part == 0 ? [] : placesBySpace[space]?.places ?? []) + places))
         case .placeText(let request, let place, let language, let name, let text):
-            if placeTexts.count >= Self.chatKeptMax { placeTexts.removeAll() }
-            placeTexts[request] = (place, language, name, text)
+            Self.keep(&placeTexts, request, (place, language, name, text))
         case .guideText(let request, let text):
-            if guideTexts.count >= Self.chatKeptMax { guideTexts.removeAll() }
-            guideTexts[request] = text
+            Self.keep(&guideTexts, request, text)
         case .ethicsRequired(let version, _):
             Self.keep(&ethicsRequired, version)
             if options.acceptsEthicsCode { acceptEthics(version) }
         case .inboxItem(0, let entry): Self.keep(&inboxPushed, (entry, Monotonic.nanoseconds()))
         case .inboxItem(let request, let entry):
-            if inboxItems.count >= Self.chatKeptMax { inboxItems.removeAll() }
-            inboxItems[request] = entry
+            Self.keep(&inboxItems, request, entry)
         case .shuttingDown(_, let text): shutdownNotice = text
         case .pong: break
         case .snapshot(let body): apply(snapshot: body)
         case .helloOK, .welcome: break
         }
+    }
+
+    /// Keeps an answer by its key, the map emptied when it holds `chatKeptMax` (a client that
+    /// never reads its answers does not grow without bound).
+    static func keep<Key, Value>(_ map: inout [Key: Value], _ key: Key, _ value: Value) {
+        if map.count >= chatKeptMax { map.removeAll() }
+        map[key] = value
     }
 
     /// Appends to a list kept to its last `chatKeptMax` (the older half dropped when full).

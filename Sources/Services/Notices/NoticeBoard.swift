@@ -22,6 +22,7 @@
 
 import Foundation
 
+/// In the protocol's order: `allCases` maps a notice's category to its number (PROTOCOL.md 4.1).
 public enum NoticeCategory: String, CaseIterable, Sendable, Hashable, Codable {
     case event
     case serviceUpdate = "service-update"

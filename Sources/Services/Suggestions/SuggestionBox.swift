@@ -23,6 +23,7 @@
 import CivilCalendar
 import Foundation
 
+/// In the protocol's order: `allCases` maps a category to its number (PROTOCOL.md 4.1).
 public enum SuggestionCategory: String, CaseIterable, Sendable, Hashable {
     case transport, housing, welfare, environment, safety, culture, economy, administration, other
 }

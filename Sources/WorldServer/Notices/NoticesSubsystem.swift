@@ -29,12 +29,6 @@ final class NoticesSubsystem {
 
     init(server: Server) { self.server = server }
 
-    /// Who asked for a change, and so who hears how it went.
-    enum Asker {
-        case session(id: UInt64, request: UInt32)
-        case operatorReply(@Sendable (OperatorReply) -> Void)
-    }
-
     /// The board for these public spaces; read from the store by `start`.
     func open(spaces: Set<String>, rules: NoticeRules) {
         board = NoticeBoard(rules: rules, spaces: spaces)
@@ -149,7 +143,7 @@ final class NoticesSubsystem {
         case .entered(let s, let space):
             // A member whose marks are still on their way is told when they arrive.
             guard s.accountID == nil || reads[s.accountID!] != nil else { return }
-            if !board.shown(in: space, at: server.nowUnixMillis()).isEmpty { tellCount(s, space: space) }
+            tellCount(s, space: space, onlyIfAny: true)
         case .disconnected(let s, let last):
             if last, let account = s.accountID { reads[account] = nil }
         case .left: break
@@ -224,9 +218,12 @@ final class NoticesSubsystem {
         return reached
     }
 
-    private func tellCount(_ s: Session, space: String?) {
+    /// The count of notices shown to `s` in `space`, and how many it has not read; with
+    /// `onlyIfAny`, nothing when none are shown.
+    private func tellCount(_ s: Session, space: String?, onlyIfAny: Bool = false) {
         let now = server.nowUnixMillis()
         let shown = board.shown(in: space, at: now)
+        if onlyIfAny && shown.isEmpty { return }
         let read = s.accountID.flatMap { reads[$0] } ?? []
         let unread = shown.filter { !read.contains($0.id) }.count
         s.send(.noticeCount(space: space ?? "", shown: UInt16(clamping: shown.count), unread: UInt16(clamping: unread)))
@@ -265,12 +262,10 @@ final class NoticesSubsystem {
     private func answer(_ asker: Asker?, failed text: String) { say(asker, code: .internalError, status: 500, text: text) }
     private func answer(_ asker: Asker?, busy text: String) { say(asker, code: .busy, status: 503, text: text) }
 
+    /// To whoever asked; a change nobody asked for (the second's) is logged.
     private func say(_ asker: Asker?, code: ErrorCode, status: Int, text: String) {
-        switch asker {
-        case .session(let sessionID, let request): server.sessions[sessionID]?.send(.error(code: code, requestID: request, text: text))
-        case .operatorReply(let reply): reply(OperatorReply(status: status, message: text))
-        case nil: server.logger.error("a notice board change failed", metadata: ["why": "\(text)"])
-        }
+        guard let asker else { return server.logger.error("a notice board change failed", metadata: ["why": "\(text)"]) }
+        server.tell(asker, code: code, status: status, text: text)
     }
 
     private func used(_ kind: String, by s: Session) {
@@ -279,17 +274,15 @@ final class NoticesSubsystem {
 
     // MARK: Shapes
 
-    static let categories: [NoticeCategory] = [.event, .serviceUpdate, .maintenance, .safety]
-
     static func summary(_ n: Notice, read: Bool) -> NoticeSummary {
-        NoticeSummary(id: UInt64(n.id), category: UInt8(categories.firstIndex(of: n.draft.category)!), pinned: n.draft.pinned, read: read,
+        NoticeSummary(id: UInt64(n.id), category: UInt8(NoticeCategory.allCases.firstIndex(of: n.draft.category)!), pinned: n.draft.pinned, read: read,
                       cityWide: n.draft.target == .city, startsAtMillis: UInt64(max(0, n.draft.startsAtMillis)), endsAtMillis: UInt64(max(0, n.draft.endsAtMillis)),
                       titleKo: n.draft.title.ko ?? "", titleEn: n.draft.title.en ?? "")
     }
 
     static func draft(_ b: NoticeDraftBody, now: Int64) -> NoticeDraft {
         NoticeDraft(title: NoticeText(ko: b.titleKo, en: b.titleEn), body: NoticeText(ko: b.bodyKo, en: b.bodyEn),
-                    category: categories[Int(b.category)], startsAtMillis: b.startsAtMillis == 0 ? now : Int64(clamping: b.startsAtMillis),
+                    category: NoticeCategory.allCases[Int(b.category)], startsAtMillis: b.startsAtMillis == 0 ? now : Int64(clamping: b.startsAtMillis),
                     endsAtMillis: Int64(clamping: b.endsAtMillis), target: b.spaces.isEmpty ? .city : .spaces(b.spaces), pinned: b.pinned)
     }
 

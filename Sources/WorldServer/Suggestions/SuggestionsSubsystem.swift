@@ -28,12 +28,6 @@ final class SuggestionsSubsystem {
         box = SuggestionBox(rules: server.configuration.suggestionRules, spaces: spaces, filter: server.configuration.profanity)
     }
 
-    /// Who asked, and so who hears how it went.
-    enum Asker {
-        case session(id: UInt64, request: UInt32)
-        case operatorReply(@Sendable (OperatorReply) -> Void)
-    }
-
     // MARK: Requests
 
     func file(_ s: Session, request: UInt32, filing f: SuggestionFiling) {
@@ -85,7 +79,7 @@ final class SuggestionsSubsystem {
         guard admit(s, request) else { return }
         wait(s)
         submit(read: read, session: s.id, request: request) { list in
-            s.send(.suggestionList(requestID: request, scope: scope, offset: offset, suggestions: list.map { Self.summary($0) }))
+            s.send(.suggestionList(requestID: request, scope: scope, offset: offset, suggestions: list.compactMap(Self.suggestion).map(Self.summary)))
         }
     }
 
@@ -141,7 +135,7 @@ final class SuggestionsSubsystem {
         let read = server.submit(read: .suggestion(id: id)) { [unowned self] result in
             guard case .success(.suggestions(let rows)) = result else {
                 done(session)
-                return say(asker, code: .internalError, status: 500, text: "the suggestion could not be read from the store; try again shortly")
+                return server.tell(asker, code: .internalError, status: 500, text: "the suggestion could not be read from the store; try again shortly")
             }
             let facts = SuggestionFacts(isAnswerer: true, current: rows.first.flatMap(Self.suggestion))
             let now = server.nowUnixMillis()
@@ -157,7 +151,7 @@ final class SuggestionsSubsystem {
         }
         if !read {
             done(session)
-            say(asker, code: .busy, status: 503, text: "the server's store is saturated just now; nothing was changed, try again in a few seconds")
+            server.tell(asker, code: .busy, status: 503, text: "the server's store is saturated just now; nothing was changed, try again in a few seconds")
         }
     }
 
@@ -208,12 +202,12 @@ final class SuggestionsSubsystem {
             done(session)
             switch result {
             case .success(let outcome): then(outcome)
-            case .failure(let error): say(asker, code: .internalError, status: 500, text: "the store could not keep it (\(error.description)); nothing changed")
+            case .failure(let error): server.tell(asker, code: .internalError, status: 500, text: "the store could not keep it (\(error.description)); nothing changed")
             }
         }
         if !queued {
             done(session)
-            say(asker, code: .busy, status: 503, text: "the server's store is saturated just now; nothing was changed, try again in a few seconds")
+            server.tell(asker, code: .busy, status: 503, text: "the server's store is saturated just now; nothing was changed, try again in a few seconds")
         }
     }
 
@@ -222,13 +216,13 @@ final class SuggestionsSubsystem {
             done(session)
             guard server.sessions[session] != nil else { return }
             guard case .success(.suggestions(let rows)) = result else {
-                return say(.session(id: session, request: request), code: .internalError, status: 500, text: "the suggestions could not be read from the store; try again shortly")
+                return server.tell(.session(id: session, request: request), code: .internalError, status: 500, text: "the suggestions could not be read from the store; try again shortly")
             }
             then(rows)
         }
         if !queued {
             done(session)
-            say(.session(id: session, request: request), code: .busy, status: 503, text: "the server's store is saturated just now; try again in a few seconds")
+            server.tell(.session(id: session, request: request), code: .busy, status: 503, text: "the server's store is saturated just now; try again in a few seconds")
         }
     }
 
@@ -263,13 +257,6 @@ final class SuggestionsSubsystem {
         if case .session(let id, _) = asker { server.sessions[id]?.send(message) }
     }
 
-    private func say(_ asker: Asker, code: ErrorCode, status: Int, text: String) {
-        switch asker {
-        case .session(let id, let request): server.sessions[id]?.send(.error(code: code, requestID: request, text: text))
-        case .operatorReply(let reply): reply(OperatorReply(status: status, message: text))
-        }
-    }
-
     private func answer(_ asker: Asker, refusal: SuggestionRefusal) {
         let code: ErrorCode, status: Int
         switch refusal {
@@ -280,7 +267,7 @@ final class SuggestionsSubsystem {
         case .noSuchSuggestion: (code, status) = (.unknownTarget, 404)
         case .final, .inReviewByAnother, .changedMeanwhile: (code, status) = (.conflict, 409)
         }
-        say(asker, code: code, status: status, text: refusal.sentence)
+        server.tell(asker, code: code, status: status, text: refusal.sentence)
     }
 
     private func used(_ service: String, kind: String, account: String, at: Int64, duration: Int64? = nil) {
@@ -297,16 +284,13 @@ final class SuggestionsSubsystem {
                           respondedBy: r.respondedBy, respondedAtMillis: r.respondedAtMillis)
     }
 
-    static func summary(_ r: SuggestionRecord) -> SuggestionSummary {
-        let s = suggestion(r)
-        return SuggestionSummary(id: UInt64(r.id ?? 0), trackingNumber: s?.trackingNumber ?? "", category: UInt8(SuggestionCategory.allCases.firstIndex { $0.rawValue == r.category } ?? 8),
-                                 state: UInt8(SuggestionState.allCases.firstIndex { $0.rawValue == r.state } ?? 0), filedAtMillis: UInt64(max(0, r.filedAtMillis)), title: r.title)
+    static func summary(_ s: Suggestion) -> SuggestionSummary {
+        SuggestionSummary(id: UInt64(s.id), trackingNumber: s.trackingNumber, category: UInt8(SuggestionCategory.allCases.firstIndex(of: s.draft.category)!),
+                          state: UInt8(SuggestionState.allCases.firstIndex(of: s.state)!), filedAtMillis: UInt64(max(0, s.filedAtMillis)), title: s.draft.title)
     }
 
     static func text(_ s: Suggestion) -> SuggestionText {
-        SuggestionText(summary: SuggestionSummary(id: UInt64(s.id), trackingNumber: s.trackingNumber, category: UInt8(SuggestionCategory.allCases.firstIndex(of: s.draft.category)!),
-                                                  state: UInt8(SuggestionState.allCases.firstIndex(of: s.state)!), filedAtMillis: UInt64(max(0, s.filedAtMillis)), title: s.draft.title),
-                       space: s.draft.space ?? "", publicConsent: s.draft.publicConsent, body: s.draft.body, response: s.response ?? "",
+        SuggestionText(summary: summary(s), space: s.draft.space ?? "", publicConsent: s.draft.publicConsent, body: s.draft.body, response: s.response ?? "",
                        respondedAtMillis: UInt64(max(0, s.respondedAtMillis ?? 0)))
     }
 
