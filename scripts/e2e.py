@@ -48,6 +48,17 @@ SPACE = "seoul-plaza"
 MULTI_FLOOR = "city-hall"
 
 
+def protocol_version():
+    """The protocol version this checkout speaks, read from its source (PROTOCOL.md, section 10)."""
+    import re
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Sources", "NetProto", "Wire", "WireProtocol.swift")
+    with open(path) as f:
+        found = re.search(r"public static let version: UInt16 = (\d+)", f.read())
+    if found is None:
+        fail(f"cannot find the protocol version in {path}")
+    return int(found.group(1))
+
+
 def fail(message):
     print(f"e2e: FAILED: {message}", file=sys.stderr)
     raise SystemExit(1)
@@ -193,7 +204,7 @@ def file_suggestion(port, title, body):
         # The sign-in is answered after the store has read the account's standing: wait for
         # `welcome`, and the request to accept the ethics code that follows it, before asking
         # anything of a member.
-        s.sendall(frame(struct.pack("<BIH", 0x01, 0x444C5753, 7)) + frame(struct.pack("<BH", 0x03, len(token)) + token))
+        s.sendall(frame(struct.pack("<BIH", 0x01, 0x444C5753, protocol_version())) + frame(struct.pack("<BH", 0x03, len(token)) + token))
         buffer = b""
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

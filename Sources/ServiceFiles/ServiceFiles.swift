@@ -40,7 +40,7 @@ extension Holidays {
 }
 
 extension DeskCatalog {
-    /// Loads `directory/desks/*.json` with `directory/holidays.json`.
+    /// Loads `directory/desks/*.json` and `directory/docents/*.json` with `directory/holidays.json`.
     public static func load(directory: String) throws(LoadError) -> DeskCatalog {
         let holidays: [Holiday]
         do { holidays = try Holidays.load(path: (directory as NSString).appendingPathComponent("holidays.json")) } catch {
@@ -50,10 +50,15 @@ extension DeskCatalog {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: desksDirectory) else {
             throw LoadError(problems: ["cannot read \(desksDirectory): pass --services with the folder holding holidays.json and desks/"])
         }
-        let files = names.filter { $0.hasSuffix(".json") }.map { name in
-            (name: name, data: FileManager.default.contents(atPath: (desksDirectory as NSString).appendingPathComponent(name)))
+        func files(in folder: String, _ names: [String]) -> [(name: String, data: Data?)] {
+            names.filter { $0.hasSuffix(".json") }.map { name in
+                (name: name, data: FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent(name)))
+            }
         }
-        return try parse(desks: files, holidays: holidays, desksDirectory: desksDirectory)
+        // The docents' posts are optional: a city without docents has no docents/ folder.
+        let docentsDirectory = (directory as NSString).appendingPathComponent("docents")
+        let docents = (try? FileManager.default.contentsOfDirectory(atPath: docentsDirectory)).map { files(in: docentsDirectory, $0) } ?? []
+        return try parse(desks: files(in: desksDirectory, names), docents: docents, holidays: holidays, desksDirectory: desksDirectory)
     }
 }
 

@@ -66,6 +66,8 @@ public final class WorldClient: TCPConnectionDelegate {
     public private(set) var view: [EntityState] = []
     public private(set) var viewTick: UInt32 = 0
     public private(set) var names: [UInt32: String] = [:]
+    /// The badge each entity's name last carried (absent: none).
+    public private(set) var badges: [UInt32: StaffBadge] = [:]
     public private(set) var snapshotsReceived = 0
     public private(set) var snapshotsUndecodable = 0
     /// Snapshots coded against a baseline this client no longer holds (skipped; the next one
@@ -111,6 +113,7 @@ public final class WorldClient: TCPConnectionDelegate {
     public private(set) var sessionsStarted: [(desk: String, roomID: UInt32, counterpart: String, field: String, atNanos: UInt64)] = []
     public private(set) var sessionsEnded: [(desk: String, text: String)] = []
     public private(set) var deskLists: [UInt32: [DeskEntry]] = [:]
+    public private(set) var onDutyLists: [UInt32: [OnDutyEntry]] = [:]
     /// Tax Square's answers by request id (the last `chatKeptMax` of each).
     public private(set) var taxWorkings: [UInt32: TaxWorkingBody] = [:]
     public private(set) var taxAnswers: [UInt32: TaxAnswerBody] = [:]
@@ -255,6 +258,13 @@ public final class WorldClient: TCPConnectionDelegate {
 
     @discardableResult
     public func listDesks() -> UInt32 { request { .listDesks(requestID: $0) } }
+
+    /// Goes on duty at `space`'s docent post (staff), or off duty.
+    @discardableResult
+    public func docentDuty(_ space: String, on: Bool = true) -> UInt32 { request { .docentDuty(requestID: $0, space: space, on: on) } }
+
+    @discardableResult
+    public func listOnDuty() -> UInt32 { request { .listOnDuty(requestID: $0) } }
 
     /// Tax Square's calculator: `tax` 0 car, 1 property, 2 acquisition; fields by name.
     @discardableResult
@@ -505,7 +515,11 @@ public final class WorldClient: TCPConnectionDelegate {
             if let sent = bugReportsPending.removeValue(forKey: request), bugReportLatencyMicros.count < 1_000_000 {
                 bugReportLatencyMicros.append(UInt32(clamping: (Monotonic.nanoseconds() - sent) / 1_000))
             }
-        case .names(let entries): for e in entries { names[e.entity] = e.name }
+        case .names(let entries):
+            for e in entries {
+                names[e.entity] = e.name
+                badges[e.entity] = e.badge == .none ? nil : e.badge
+            }
         case .chat(let channel, let entity, let name, let time, let text):
             if chatReceived.count >= Self.chatKeptMax { chatReceived.removeFirst(chatReceived.count / 2) }
             chatReceived.append(ReceivedChat(channel: channel, senderEntity: entity, senderName: name, serverTimeMillis: time, text: text,
@@ -526,6 +540,7 @@ public final class WorldClient: TCPConnectionDelegate {
         case .sessionStarted(let desk, let room, let counterpart, let field): sessionsStarted.append((desk, room, counterpart, field, Monotonic.nanoseconds()))
         case .sessionEnded(let desk, let text): sessionsEnded.append((desk, text))
         case .deskList(let request, let desks): deskLists[request] = desks
+        case .onDutyList(let request, let entries): Self.keep(&onDutyLists, request, entries)
         case .taxWorking(let request, let body):
             Self.keep(&taxWorkings, request, body)
             onTaxAnswer?(request)

@@ -12,6 +12,7 @@
 //      desk session's room is open;
 //   3. a room's occupants are sessions in its world;
 //   4. no two avatars on a floor closer than twice the personal-space radius;
+//   5. a docent on duty is in no other space than their post's;
 // and at the end, after the server stopped: every report id a client was given is in the
 // store, and the server's counters of filed reports agree with the store's rows.
 //
@@ -94,7 +95,7 @@ public struct CitySimulation {
             SimulatedClient(index: i, kind: i % 20 == 0 ? .staff : i % 4 == 0 ? .guest : .member)
         }
         let city = CityFacts(spaces: catalog.publicSpaces.map(\.id), templates: catalog.templates.filter { $0.admitsRoles.isEmpty }.map(\.id),
-                             desks: settings.desks?.desks.map(\.id) ?? [])
+                             desks: settings.desks?.desks.map(\.id) ?? [], posts: settings.desks?.posts.map(\.space) ?? [])
         var problems: [String] = []
         var operatorRandom = WorldRandom(seed: settings.seed ^ 0x0BE7_A702)
         while driver.nowMillis < settings.durationMillis, outcome.failure == nil {
@@ -203,6 +204,11 @@ public struct CitySimulation {
             }
         }
         for (account, desk) in waiting where inSession.contains(account) { out.append("\(account) waits at \(desk) while in a desk session") }
+        for (account, duty) in server.onDuty.roster.onDuty {
+            for s in server.sessions.of(account: account) where s.presence.spaceID != nil && s.presence.spaceID != duty.space {
+                out.append("\(account) is on duty as the docent of \(duty.space) but is in \(s.presence.spaceID!)")
+            }
+        }
         for room in server.rooms.all {
             guard let space = server.host.spaces[room.spaceID] else {
                 out.append("room \(room.id) is open but its space \(room.spaceID) is not hosted")
@@ -257,6 +263,8 @@ struct CityFacts {
     let spaces: [String]
     let templates: [String]
     let desks: [String]
+    /// The spaces with a docent post.
+    var posts: [String] = []
 }
 
 extension OperatorAction {

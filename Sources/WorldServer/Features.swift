@@ -46,6 +46,7 @@ extension Server {
             inbox.heard,            // the inbox's counts told after sign-in (Inbox/)
             places.heard,           // a space's points of interest to whoever enters it (Places/)
             guide.heard,            // a member who has not accepted the ethics code is asked (Guide/)
+            onDuty.heard,           // a docent who leaves the post's space or disconnects goes off duty (OnDuty/)
         ]
     }
 
@@ -62,6 +63,7 @@ extension Server {
             roomsSubsystem.second,  // empty rooms close (Rooms/)
             { self.desksSubsystem.event(.second) }, // holds that ran out, opening and closing time (Desks/)
             notices.second,         // notices that start are pushed, ended ones leave (Notices/)
+            onDuty.second,          // docents at posts that closed go off duty (OnDuty/)
         ]
     }
 
@@ -131,6 +133,9 @@ extension Server {
         case .readGuide(let request, let part): guide.read(s, request: request, part: part)
         case .acceptEthics(let request, let version): guide.accept(s, request: request, version: version)
         case .tutorialStep(let request, let step): guide.step(s, request: request, step: step)
+        // Staff on duty: docents' posts and the world map's list (OnDuty/OnDutySubsystem)
+        case .docentDuty(let request, let space, let on): onDuty.duty(s, request: request, space: space, on: on)
+        case .listOnDuty(let request): onDuty.list(s, request: request)
         // The connection's own state machine (Server+Connections, Server+SignIn)
         case .hello, .authenticateGuest, .authenticateMember, .goodbye: break
         }

@@ -103,11 +103,11 @@ extension Server {
                 }
             }
             if let seen = newlySeen[s.id] {
-                var names: [(entity: UInt32, name: String)] = []
+                var names: [(entity: UInt32, name: String, badge: StaffBadge)] = []
                 for subject in seen where !s.realtime.namesSent.contains(SnapshotFeed.entity(subject)) {
                     guard let other = space.sessionBySlot[subject.slot], other.avatar == subject else { continue }
                     s.realtime.namesSent.insert(SnapshotFeed.entity(subject))
-                    names.append((SnapshotFeed.entity(subject), other.displayName))
+                    names.append((SnapshotFeed.entity(subject), other.displayName, onDuty.badge(of: other)))
                     if names.count == WireProtocol.namesPerMessageMax {
                         s.send(.names(names))
                         names.removeAll()

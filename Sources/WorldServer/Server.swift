@@ -51,6 +51,7 @@ public final class Server: @unchecked Sendable {
     lazy var inbox = InboxSubsystem(server: self)
     lazy var places = PlacesSubsystem(server: self)
     lazy var guide = GuideSubsystem(server: self)
+    lazy var onDuty = OnDutySubsystem(server: self)
     /// The rooms open now and the desks' state, for those who read them (presence, the
     /// operator's view, the simulation's invariants); only their subsystems change them.
     var rooms: RoomBook { roomsSubsystem.book }
@@ -92,7 +93,10 @@ public final class Server: @unchecked Sendable {
             definition.tickRateHertz = configuration.tickRateHertz
             host.templates[t.id] = RoomTemplate(definition: definition, admitsRoles: t.admitsRoles, chatRadiusCentimetres: t.chatRadiusCentimetres)
         }
-        if let desks = configuration.desks { try desksSubsystem.open(desks, catalog: catalog) }
+        if let desks = configuration.desks {
+            try desksSubsystem.open(desks, catalog: catalog)
+            onDuty.open(desks.posts, catalog: catalog)
+        }
         if let square = configuration.taxSquare { try taxSquare.open(square, spaces: Set(catalog.publicSpaces.map(\.id))) }
         notices.open(spaces: Set(catalog.publicSpaces.map(\.id)), rules: configuration.noticeRules)
         suggestions.open(spaces: Set(catalog.publicSpaces.map(\.id)))
@@ -232,7 +236,7 @@ public final class Server: @unchecked Sendable {
     }
 
     /// The server's version, written into recordings and bug reports.
-    public static let version = "0.11.0"
+    public static let version = "0.12.0"
 
     /// A world's seed, from its id (FNV-1a): the same every run, unlike Swift's `hashValue`.
     static func seed(for id: String) -> UInt64 { fnv1a64(id.utf8) }

@@ -186,6 +186,11 @@ extension SimulatedClient {
                     send(.takeNext(requestID: request(), desk: desk))
                     return "take next"
                 }
+                // A third of the staff are docents: a post instead (on duty there until leaving it).
+                if index % 3 == 2, let post = pick(city.posts) {
+                    send(.docentDuty(requestID: request(), space: post, on: true))
+                    return "docent on"
+                }
                 if let desk = pick(city.desks) {
                     send(.deskDuty(requestID: request(), desk: desk, on: true, field: ""))
                     onDutyAt = desk

@@ -66,6 +66,9 @@ enum Samples {
         .readGuide(requestID: 50, part: .tutorial),
         .acceptEthics(requestID: 51, version: "2026-1"),
         .tutorialStep(requestID: 52, step: "world-map"),
+        .docentDuty(requestID: 53, space: "gyeongbokgung", on: true),
+        .docentDuty(requestID: 54, space: "", on: false),
+        .listOnDuty(requestID: 55),
     ]
     static let largestSuggestion = SuggestionSummary(id: .max, trackingNumber: "S-2026-" + String(repeating: "9", count: CivicWire.trackingBytesMax - 7),
                                                      category: CivicWire.categoryMax, state: CivicWire.stateMax, filedAtMillis: .max,
@@ -94,7 +97,10 @@ enum Samples {
         .entered(requestID: 7, spaceID: "seoul-plaza", entity: 0x0010_0001, x: 9_000, y: -1, floor: 0),
         .left(requestID: 8),
         .error(code: .versionMismatch, requestID: 0, text: "this server speaks protocol version 1"),
-        .names([(entity: 1, name: "Lee"), (entity: 2, name: "박")]),
+        .names([(entity: 1, name: "Lee", badge: .none), (entity: 2, name: "박", badge: .docent), (entity: 3, name: "Choi", badge: .deskStaff)]),
+        .onDutyList(requestID: 8, entries: [OnDutyEntry(space: "gyeongbokgung", deskStaff: 0, docents: 2), OnDutyEntry(space: "tax-square", deskStaff: 3, docents: 0)]),
+        .onDutyList(requestID: 9, entries: []),
+        .notice(kind: .offDuty, untilUnixMillis: 0, text: "the docent post at Deoksugung has closed"),
         .shuttingDown(seconds: 5, text: "maintenance"),
         .pong(clientTimeMicros: 1, serverTick: 2),
         .snapshot(snapshotBody),
@@ -185,8 +191,8 @@ enum Samples {
             #expect(decoded == p)
             #expect(decoded.encode() == bytes)
         }
-        #expect(Set(Samples.client.map(\.type)) == Set(0x01...0x29), "a sample of every client message type")
-        #expect(Set(Samples.server.map(\.type)) == Set(0x41...0x69), "a sample of every server message type")
+        #expect(Set(Samples.client.map(\.type)) == Set(0x01...0x2B), "a sample of every client message type")
+        #expect(Set(Samples.server.map(\.type)) == Set(0x41...0x6A), "a sample of every server message type")
     }
 
     /// PROTOCOL.md 7.13's arithmetic: a full page of notices and the longest notice each fit
@@ -276,6 +282,14 @@ enum Samples {
         #expect(throws: Never.self) { _ = try ServerMessage.decode(welcome) }
         welcome[1 + 8 + 16 + 2] = 3
         #expect(throws: WireError.self) { _ = try ServerMessage.decode(welcome) }
+        // A name's badge is 0 to 2; a docent's duty switch is 0 or 1.
+        var names = ServerMessage.names([(entity: 1, name: "a", badge: .docent)]).encode()
+        #expect(names.last == 2)
+        names[names.count - 1] = 3
+        #expect(throws: WireError.self) { _ = try ServerMessage.decode(names) }
+        var duty = ClientMessage.docentDuty(requestID: 1, space: "x", on: true).encode()
+        duty[duty.count - 1] = 2
+        #expect(throws: WireError.self) { _ = try ClientMessage.decode(duty) }
         var input = ClientMessage.input(Samples.input).encode()
         input[15] = 5 // five commands: more than allowed
         #expect(throws: WireError.self) { _ = try ClientMessage.decode(input) }

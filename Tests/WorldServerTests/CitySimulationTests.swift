@@ -35,7 +35,7 @@ import Testing
         let outcome = try CitySimulation.run(settings, catalog: Shipped.catalog)
         #expect(outcome.failure == nil, "\(outcome.failure ?? "")")
         // The run did what it says: people entered, chatted, queued, were taken and reported.
-        for action in ["connect", "enter", "move", "chat", "travel", "open room", "join queue", "take next", "report user", "report bug", "hang up"] {
+        for action in ["connect", "enter", "move", "chat", "travel", "open room", "join queue", "take next", "docent on", "report user", "report bug", "hang up"] {
             #expect(outcome.actions[action, default: 0] > 0, "no '\(action)' in seed \(seed)")
         }
         #expect(outcome.reportsChecked > 0)

@@ -11,7 +11,7 @@ import Testing
 @testable import WorldServer
 
 @Suite(.serialized, .timeLimit(.minutes(10))) struct VirtualTimeTests {
-    static func driver(desks: Bool = false) throws -> (VirtualDriver, String) {
+    static func driver(desks: Bool = false, startMillis: Int64 = CitySimulation.startWallMillis) throws -> (VirtualDriver, String) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("virtual-\(UUID().uuidString)").path
         var configuration = ServerConfiguration(tokenSecret: CitySimulation.secret)
         configuration.statusEverySeconds = 3_600
@@ -21,7 +21,7 @@ import Testing
         var logger = Logger(label: "virtual")
         logger.logLevel = .critical
         let driver = try VirtualDriver(configuration: configuration, catalog: Shipped.catalog, logger: logger,
-                                       wallStartMillis: CitySimulation.startWallMillis)
+                                       wallStartMillis: startMillis)
         return (driver, folder)
     }
 
@@ -167,5 +167,78 @@ import Testing
         Self.settle(driver, [second], millis: 2_000)
         #expect(driver.server.desks["counselling-120"]!.queue.waiting.map(\.account) == ["member-2"])
         #expect(second.messages.contains { if case .queueStanding(_, 1, _) = $0 { return true } else { return false } }, "\(second.messages.filter { "\($0)".hasPrefix("queue") })")
+    }
+
+    /// The badge `entity`'s name last carried in what `c` received (nil: never named).
+    static func badge(_ c: SimulatedClient, of entity: UInt32?) -> StaffBadge? {
+        var last: StaffBadge?
+        for case .names(let entries) in c.messages { for e in entries where e.entity == entity { last = e.badge } }
+        return last
+    }
+
+    @Test func staffOnDutyCarryTheirBadgeAndAreOnTheMapUntilClosing() throws {
+        // Monday 2026-11-23, 17:58 in Seoul: the posts and desks close at 18:00.
+        let (driver, folder) = try Self.driver(desks: true, startMillis: OpeningHours.unixMillis(LocalDate("2026-11-23")!, minutes: 17 * 60 + 58))
+        defer {
+            driver.stop()
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        // A counsellor at the 120 desk, seen by a citizen in the centre.
+        let counsellor = Self.client(driver, 1, .staff)
+        counsellor.send(.deskDuty(requestID: counsellor.request(), desk: "counselling-120", on: true, field: ""))
+        let citizen = Self.client(driver, 2, space: "civil-complaint-centre-120")
+        // Two docents at Gyeongbokgung's post, and a visitor who asks for the map.
+        let kim = Self.client(driver, 3, .staff), lee = Self.client(driver, 4, .staff)
+        let visitor = Self.client(driver, 5, .guest, space: "seoul-plaza")
+        kim.send(.docentDuty(requestID: kim.request(), space: "gyeongbokgung", on: true))
+        lee.send(.docentDuty(requestID: lee.request(), space: "gyeongbokgung", on: true))
+        // A member may not; the answer says who may.
+        let refused = citizen.request()
+        citizen.send(.docentDuty(requestID: refused, space: "gyeongbokgung", on: true))
+        let everyone = [counsellor, citizen, kim, lee, visitor]
+        Self.settle(driver, everyone, millis: 2_000)
+        #expect(kim.space == "gyeongbokgung" && lee.space == "gyeongbokgung" && counsellor.space == "civil-complaint-centre-120")
+        #expect(citizen.messages.contains { if case .error(.forbidden, refused, let text) = $0 { return text.contains("staff") } else { return false } })
+        #expect(Self.badge(citizen, of: counsellor.entity) == .deskStaff)
+        #expect(Self.badge(kim, of: lee.entity) == .docent && Self.badge(lee, of: kim.entity) == .docent)
+        #expect(Self.badge(counsellor, of: citizen.entity) == StaffBadge.none)
+
+        let map = visitor.request()
+        visitor.send(.listOnDuty(requestID: map))
+        Self.settle(driver, everyone)
+        #expect(visitor.messages.contains(.onDutyList(requestID: map, entries: [OnDutyEntry(space: "civil-complaint-centre-120", deskStaff: 1, docents: 0),
+                                                                                OnDutyEntry(space: "gyeongbokgung", deskStaff: 0, docents: 2)])))
+
+        // Off duty by asking: whoever knows the name hears it again, without the badge.
+        counsellor.send(.deskDuty(requestID: counsellor.request(), desk: "counselling-120", on: false, field: ""))
+        lee.send(.docentDuty(requestID: lee.request(), space: "", on: false))
+        Self.settle(driver, everyone)
+        #expect(Self.badge(citizen, of: counsellor.entity) == StaffBadge.none && Self.badge(kim, of: lee.entity) == StaffBadge.none)
+
+        // Closing time sends the last docent off duty, told why, and the records say for how long.
+        Self.settle(driver, everyone, millis: 120_000)
+        #expect(kim.messages.contains { if case .notice(.offDuty, _, let text) = $0 { return text.contains("has closed") } else { return false } })
+        #expect(Self.badge(lee, of: kim.entity) == StaffBadge.none && driver.server.onDuty.roster.onDuty.isEmpty)
+        let late = lee.request()
+        lee.send(.docentDuty(requestID: late, space: "gyeongbokgung", on: true))
+        Self.settle(driver, everyone)
+        #expect(lee.messages.contains { if case .error(.deskClosed, late, let text) = $0 { return text.contains("2026-11-24 09:00 KST") } else { return false } })
+    }
+
+    @Test func aDocentWhoLeavesThePostsSpaceGoesOffDuty() throws {
+        let (driver, folder) = try Self.driver(desks: true)
+        defer {
+            driver.stop()
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        let docent = Self.client(driver, 1, .staff, space: "deoksugung")
+        docent.send(.docentDuty(requestID: docent.request(), space: "deoksugung", on: true))
+        Self.settle(driver, [docent], millis: 1_000)
+        // Standing at the post moved the docent within the space: still on duty.
+        #expect(docent.space == "deoksugung" && driver.server.onDuty.roster.post(of: docent.account!) == "deoksugung")
+        docent.send(.enterSpace(requestID: docent.request(), spaceID: "seoul-plaza"))
+        Self.settle(driver, [docent], millis: 1_000)
+        #expect(docent.space == "seoul-plaza" && driver.server.onDuty.roster.onDuty.isEmpty)
+        #expect(docent.messages.contains { if case .notice(.offDuty, _, let text) = $0 { return text.contains("you left Deoksugung") } else { return false } })
     }
 }

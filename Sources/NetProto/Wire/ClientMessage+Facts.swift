@@ -13,7 +13,7 @@ extension ClientMessage {
         case .hello, .authenticateGuest, .authenticateMember, .goodbye, .ping: true
         case .enterSpace, .leaveSpace, .snapshotsOverTCP, .input: true
         case .reportBug, .reportUser: true
-        case .listRooms, .listDesks: true
+        case .listRooms, .listDesks, .listOnDuty: true
         // Tax Square's calculator and FAQ are information, for everyone in the square.
         case .taxCalculate, .taxAsk: true
         // The notice board is the city's word to everyone; writing on it is for editors.
@@ -31,7 +31,7 @@ extension ClientMessage {
         case .acceptEthics, .tutorialStep: false
         case .chat, .block, .listBlocks, .staff: false
         case .openRoom, .enterRoom: false
-        case .deskDuty, .joinQueue, .leaveQueue, .takeNext, .endSession: false
+        case .deskDuty, .joinQueue, .leaveQueue, .takeNext, .endSession, .docentDuty: false
         }
     }
 
@@ -46,7 +46,7 @@ extension ClientMessage {
              .listNotices(let r, _), .readNotice(let r, _), .postNotice(let r, _), .withdrawNotice(let r, _),
              .fileSuggestion(let r, _), .listSuggestions(let r, _, _), .readSuggestion(let r, _), .handleSuggestion(let r, _, _, _),
              .listInbox(let r, _), .readInbox(let r, _), .setLanguage(let r, _), .askPlace(let r, _),
-             .readGuide(let r, _), .acceptEthics(let r, _), .tutorialStep(let r, _):
+             .readGuide(let r, _), .acceptEthics(let r, _), .tutorialStep(let r, _), .docentDuty(let r, _, _), .listOnDuty(let r):
             r
         case .hello, .authenticateGuest, .authenticateMember, .snapshotsOverTCP, .ping, .goodbye, .input: 0
         }

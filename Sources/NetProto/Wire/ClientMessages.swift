@@ -75,6 +75,11 @@ public enum ClientMessage: Hashable, Sendable {
     case acceptEthics(requestID: UInt32, version: String)
     /// A member did a step of the tutorial (`done` once kept).
     case tutorialStep(requestID: UInt32, step: String)
+    /// Staff go on duty at the docent post of `space` (and stand at it), or off duty (`space`
+    /// may then be empty) (`done`).
+    case docentDuty(requestID: UInt32, space: String, on: Bool)
+    /// The spaces with staff on duty now (`onDutyList`).
+    case listOnDuty(requestID: UInt32)
 
     public var type: UInt8 {
         switch self {
@@ -119,6 +124,8 @@ public enum ClientMessage: Hashable, Sendable {
         case .readGuide: return 0x27
         case .acceptEthics: return 0x28
         case .tutorialStep: return 0x29
+        case .docentDuty: return 0x2A
+        case .listOnDuty: return 0x2B
         }
     }
 
@@ -189,7 +196,11 @@ public enum ClientMessage: Hashable, Sendable {
         case .leaveQueue(let request, let desk), .takeNext(let request, let desk):
             w.u32(request)
             w.string8(desk)
-        case .endSession(let request), .listDesks(let request): w.u32(request)
+        case .endSession(let request), .listDesks(let request), .listOnDuty(let request): w.u32(request)
+        case .docentDuty(let request, let space, let on):
+            w.u32(request)
+            w.string8(space)
+            w.u8(on ? 1 : 0)
         case .taxCalculate(let request, let tax, let fields):
             precondition(fields.count <= TaxWire.fieldsMax)
             w.u32(request)
@@ -398,6 +409,13 @@ public enum ClientMessage: Hashable, Sendable {
         case 0x29:
             let request = try r.u32()
             message = .tutorialStep(requestID: request, step: try r.string8("step", maximum: WireProtocol.spaceIDBytesMax))
+        case 0x2A:
+            let request = try r.u32()
+            let space = try r.string8("space", maximum: WireProtocol.spaceIDBytesMax)
+            let on = try r.u8()
+            guard on <= 1 else { throw .invalid(field: "duty.on", reason: "\(on) is not 0 or 1") }
+            message = .docentDuty(requestID: request, space: space, on: on == 1)
+        case 0x2B: message = .listOnDuty(requestID: try r.u32())
         default: throw .unknownType(type)
         }
         try r.finish()

@@ -40,7 +40,7 @@ public enum ServerMessage: Hashable, Sendable {
     case entered(requestID: UInt32, spaceID: String, entity: UInt32, x: Int32, y: Int32, floor: UInt8)
     case left(requestID: UInt32)
     case error(code: ErrorCode, requestID: UInt32, text: String)
-    case names([(entity: UInt32, name: String)])
+    case names([(entity: UInt32, name: String, badge: StaffBadge)])
     case shuttingDown(seconds: UInt16, text: String)
     case pong(clientTimeMicros: UInt64, serverTick: UInt64)
     case snapshot([UInt8])
@@ -107,6 +107,8 @@ public enum ServerMessage: Hashable, Sendable {
     case guideText(requestID: UInt32, GuideText)
     /// This member has not accepted the current version of the ethics code (after `welcome`).
     case ethicsRequired(version: String, title: String)
+    /// The spaces with staff on duty now, for the world map (answers `listOnDuty`).
+    case onDutyList(requestID: UInt32, entries: [OnDutyEntry])
 
     public var type: UInt8 {
         switch self {
@@ -151,6 +153,7 @@ public enum ServerMessage: Hashable, Sendable {
         case .placeText: return 0x67
         case .guideText: return 0x68
         case .ethicsRequired: return 0x69
+        case .onDutyList: return 0x6A
         }
     }
 
@@ -188,6 +191,7 @@ public enum ServerMessage: Hashable, Sendable {
             for e in entries {
                 w.u32(e.entity)
                 w.string8(e.name)
+                w.u8(e.badge.rawValue)
             }
         case .shuttingDown(let seconds, let text):
             w.u16(seconds)
@@ -339,6 +343,15 @@ public enum ServerMessage: Hashable, Sendable {
         case .ethicsRequired(let version, let title):
             w.string8(version)
             w.string16(title)
+        case .onDutyList(let request, let entries):
+            precondition(entries.count <= WireProtocol.desksMax)
+            w.u32(request)
+            w.u8(UInt8(entries.count))
+            for e in entries {
+                w.string8(e.space)
+                w.u16(e.deskStaff)
+                w.u16(e.docents)
+            }
         }
         return w.bytes
     }
@@ -380,10 +393,13 @@ public enum ServerMessage: Hashable, Sendable {
         case 0x46:
             let count = Int(try r.u8())
             guard count <= WireProtocol.namesPerMessageMax else { throw .invalid(field: "names", reason: "\(count); at most \(WireProtocol.namesPerMessageMax)") }
-            var entries: [(UInt32, String)] = []
+            var entries: [(UInt32, String, StaffBadge)] = []
             for _ in 0..<count {
                 let entity = try r.u32()
-                entries.append((entity, try r.string8("name", maximum: WireProtocol.displayNameBytesMax)))
+                let name = try r.string8("name", maximum: WireProtocol.displayNameBytesMax)
+                let raw = try r.u8()
+                guard let badge = StaffBadge(rawValue: raw) else { throw .invalid(field: "names.badge", reason: "\(raw) is not 0 to 2") }
+                entries.append((entity, name, badge))
             }
             message = .names(entries)
         case 0x47:
@@ -431,7 +447,7 @@ public enum ServerMessage: Hashable, Sendable {
         case 0x4F: message = .done(requestID: try r.u32())
         case 0x50:
             let raw = try r.u8()
-            guard let kind = NoticeKind(rawValue: raw) else { throw .invalid(field: "notice.kind", reason: "\(raw) is not 0 to 2") }
+            guard let kind = NoticeKind(rawValue: raw) else { throw .invalid(field: "notice.kind", reason: "\(raw) is not 0 to 3") }
             let until = try r.u64()
             message = .notice(kind: kind, untilUnixMillis: until, text: try r.string16("text", maximum: WireProtocol.errorTextBytesMax))
         case 0x51:
@@ -564,6 +580,17 @@ public enum ServerMessage: Hashable, Sendable {
         case 0x69:
             let version = try r.string8("version", maximum: GuideWire.versionBytesMax)
             message = .ethicsRequired(version: version, title: try r.string16("title", maximum: GuideWire.titleBytesMax * 2 + 3))
+        case 0x6A:
+            let request = try r.u32()
+            let count = Int(try r.u8())
+            guard count <= WireProtocol.desksMax else { throw .invalid(field: "onDuty", reason: "\(count); at most \(WireProtocol.desksMax)") }
+            var entries: [OnDutyEntry] = []
+            for _ in 0..<count {
+                let space = try r.string8("space", maximum: WireProtocol.spaceIDBytesMax)
+                let desk = try r.u16()
+                entries.append(OnDutyEntry(space: space, deskStaff: desk, docents: try r.u16()))
+            }
+            message = .onDutyList(requestID: request, entries: entries)
         default: throw .unknownType(type)
         }
         try r.finish()

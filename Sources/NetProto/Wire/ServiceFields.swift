@@ -194,4 +194,30 @@ public enum NoticeKind: UInt8, Hashable, Sendable, CaseIterable {
     /// Muted until the notice's time (0: for good).
     case muted = 1
     case unmuted = 2
+    /// A docent's duty ended without their asking: they left the post's space, or the post
+    /// closed (the text says which).
+    case offDuty = 3
+}
+
+/// What a person's name carries in the roster (`names`): whether they are staff on duty now.
+public enum StaffBadge: UInt8, Hashable, Sendable, CaseIterable {
+    case none = 0
+    /// On duty at a service desk: a counsellor, an expert or a mentor.
+    case deskStaff = 1
+    /// On duty at a landmark's docent post.
+    case docent = 2
+}
+
+/// One space of the world map's staff list (`onDutyList`): who is on duty there now.
+public struct OnDutyEntry: Hashable, Sendable {
+    public var space: String
+    /// Staff on duty at the space's desks.
+    public var deskStaff: UInt16
+    /// Docents on duty at the space's post.
+    public var docents: UInt16
+    public init(space: String, deskStaff: UInt16, docents: UInt16) {
+        self.space = space
+        self.deskStaff = deskStaff
+        self.docents = docents
+    }
 }

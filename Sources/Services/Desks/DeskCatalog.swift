@@ -1,4 +1,5 @@
-// The service desks (`services/desks/*.json`, schema in `services/schema.json`), loaded and
+// The service desks (`services/desks/*.json`, schema in `services/schema.json`) and the docents'
+// posts (`services/docents/*.json`, DocentPosts.swift), loaded and
 // checked at start like the world files: every file's every problem reported together, each
 // naming the file and the field. What the desks name in the world files (a space, a desk point,
 // a room template) is checked by `check(against:)` with the world catalog's facts, passed in
@@ -31,6 +32,8 @@ public struct Desk: Sendable {
 
 public struct DeskCatalog: Sendable {
     public var desks: [Desk]
+    /// The docents' posts (DocentPosts.swift), by space id.
+    public var posts: [DocentPost] = []
 
     public struct LoadError: Error, CustomStringConvertible, Sendable {
         public var problems: [String]
@@ -58,7 +61,9 @@ public struct DeskCatalog: Sendable {
 
     /// The desk files' bytes, by file name, checked together against the holidays: the catalog,
     /// or every problem found (`desksDirectory` names the folder in messages).
-    public static func parse(desks files: [(name: String, data: Data?)], holidays: [Holiday], desksDirectory: String) throws(LoadError) -> DeskCatalog {
+    /// The docent files (`docents`) are checked with them and against the same holidays.
+    public static func parse(desks files: [(name: String, data: Data?)], docents: [(name: String, data: Data?)] = [], holidays: [Holiday],
+                             desksDirectory: String) throws(LoadError) -> DeskCatalog {
         var desks: [Desk] = []
         var problems: [String] = []
         for (name, data) in files.sorted(by: { $0.name < $1.name }) where name.hasSuffix(".json") {
@@ -73,8 +78,10 @@ public struct DeskCatalog: Sendable {
         let ids = desks.map(\.id)
         for id in Set(ids) where ids.filter({ $0 == id }).count > 1 { problems.append("desk id '\(id)' is used by more than one file") }
         if desks.isEmpty && problems.isEmpty { problems.append("\(desksDirectory) holds no desk files") }
+        let (posts, postProblems) = parseDocents(docents, holidays: Set(holidays.map(\.date)))
+        problems += postProblems
         guard problems.isEmpty else { throw LoadError(problems: problems) }
-        return DeskCatalog(desks: desks)
+        return DeskCatalog(desks: desks, posts: posts)
     }
 
     /// One desk file's bytes, checked: the desk, or the problems (`name` is the file's name,
@@ -98,17 +105,7 @@ public struct DeskCatalog: Sendable {
         if !["staff", "mentor"].contains(f.staffRole) { problem("staffRole", "'\(f.staffRole)' is not staff or mentor") }
         for role in f.citizenRoles ?? [] where !["member", "mentee"].contains(role) { problem("citizenRoles", "'\(role)' is not member or mentee") }
         if !(1...10_000).contains(f.queueMax) { problem("queueMax", "\(f.queueMax) is not 1 to 10000") }
-        var rule: OpeningHours.Rule?
-        switch (f.hours.always, f.hours.weekdays) {
-        case (true?, nil): rule = .always
-        case (nil, let times?) where times.count == 2:
-            if let open = minutes(times[0]), let close = minutes(times[1]), open < close {
-                rule = .weekdays(openMinute: open, closeMinute: close)
-            } else {
-                problem("hours.weekdays", "\(times) is not an opening and a later closing time (\"09:00\", \"18:00\")")
-            }
-        default: problem("hours", "is {\"always\": true} or {\"weekdays\": [\"HH:MM\", \"HH:MM\"]}")
-        }
+        let rule = hoursRule(f.hours, problem: problem)
         var fields: [DeskField] = []
         for (i, field) in (f.fields ?? []).enumerated() {
             if field.experts < 1 { problem("fields[\(i)].experts", "is \(field.experts); at least 1") }
@@ -119,6 +116,18 @@ public struct DeskCatalog: Sendable {
         return (Desk(id: f.id, ko: f.name.ko, en: f.name.en, space: f.space, point: f.point, staffRole: f.staffRole, citizenRoles: f.citizenRoles ?? [],
                      roomTemplate: f.roomTemplate, hours: OpeningHours(rule: rule, holidays: holidays), queueMax: f.queueMax, fields: fields,
                      file: name), [])
+    }
+
+    /// A file's `hours` as a rule, or nil with the problem said (desks and docent posts alike).
+    static func hoursRule(_ hours: File.Hours, problem: (String, String) -> Void) -> OpeningHours.Rule? {
+        switch (hours.always, hours.weekdays) {
+        case (true?, nil): return .always
+        case (nil, let times?) where times.count == 2:
+            if let open = minutes(times[0]), let close = minutes(times[1]), open < close { return .weekdays(openMinute: open, closeMinute: close) }
+            problem("hours.weekdays", "\(times) is not an opening and a later closing time (\"09:00\", \"18:00\")")
+        default: problem("hours", "is {\"always\": true} or {\"weekdays\": [\"HH:MM\", \"HH:MM\"]}")
+        }
+        return nil
     }
 
     /// "09:00" to 540.
@@ -133,9 +142,12 @@ public struct DeskCatalog: Sendable {
     public struct WorldFacts: Sendable {
         public var deskPoints: [String: Set<String>]
         public var templates: Set<String>
-        public init(deskPoints: [String: Set<String>], templates: Set<String>) {
+        /// Every point of interest's id per public space (for the docents' posts).
+        public var points: [String: Set<String>]
+        public init(deskPoints: [String: Set<String>], templates: Set<String>, points: [String: Set<String>] = [:]) {
             self.deskPoints = deskPoints
             self.templates = templates
+            self.points = points
         }
     }
 
@@ -152,6 +164,6 @@ public struct DeskCatalog: Sendable {
             }
             if !world.templates.contains(d.roomTemplate) { out.append("\(d.file): roomTemplate: '\(d.roomTemplate)' is not a room template") }
         }
-        return out
+        return out + postProblems(against: world.points)
     }
 }

@@ -28,9 +28,12 @@ final class DesksSubsystem {
     /// Checks the desks against the world files and sets them up; a desk naming what the world
     /// files lack stops the start, every such problem named.
     func open(_ catalog: DeskCatalog, catalog world: WorldCatalog) throws {
-        var points: [String: Set<String>] = [:]
-        for space in world.publicSpaces { points[space.id] = Set(space.pointsOfInterest.filter { $0.kind == "counselling-desk" }.map(\.id)) }
-        let problems = catalog.problems(against: DeskCatalog.WorldFacts(deskPoints: points, templates: Set(world.templates.map(\.id))))
+        var deskPoints: [String: Set<String>] = [:], points: [String: Set<String>] = [:]
+        for space in world.publicSpaces {
+            deskPoints[space.id] = Set(space.pointsOfInterest.filter { $0.kind == "counselling-desk" }.map(\.id))
+            points[space.id] = Set(space.pointsOfInterest.map(\.id))
+        }
+        let problems = catalog.problems(against: DeskCatalog.WorldFacts(deskPoints: deskPoints, templates: Set(world.templates.map(\.id)), points: points))
         guard problems.isEmpty else { throw DeskCatalog.LoadError(problems: problems) }
         board = DeskBoard(desks: catalog.desks.map { d in
             let point = world.space(d.space)!.pointsOfInterest.first { $0.id == d.point }!
@@ -102,6 +105,8 @@ final class DesksSubsystem {
             case .record(let desk, let kind, let account, let duration, let outcome):
                 server.submitUsage(.serviceEvent(ServiceEvent(service: desk, kind: kind, accountID: account, atMillis: server.nowUnixMillis(),
                                                               durationMillis: duration, outcome: outcome)))
+                // Going on or off duty changes the badge others see (OnDuty/).
+                if let account, kind == "on-duty" || kind == "off-duty" { server.onDuty.badgeChanged(account: account) }
             case .standing(let account, let desk, let position, let estimate):
                 let seconds = estimate.map { UInt32(clamping: $0 / 1_000) } ?? WireProtocol.unknownEstimate
                 for s in sessions.of(account: account) { s.send(.queueStanding(desk: desk, position: UInt16(clamping: position), estimateSeconds: seconds)) }
