@@ -8,6 +8,7 @@ import Logging
 import NetProto
 import ServiceFiles
 import Services
+import Store
 import Testing
 @testable import WorldServer
 
@@ -113,5 +114,13 @@ import Testing
         VirtualTimeTests.settle(driver, [back])
         let done = Self.guideText(back, read)?.sections.filter(\.done).map(\.id)
         #expect(done == ["move", "world-map"], "the guide resumes where it was left")
+
+        // `stats` counts one reading per connection and part: the guest's, and the returning
+        // member's once although it read the tutorial twice.
+        back.send(.readGuide(requestID: back.request(), part: .tutorial))
+        VirtualTimeTests.settle(driver, [back])
+        let store = try Store(path: folder + "/city.sqlite", readOnly: true)
+        let reads = try store.read { db in try String.fetchAll(db, sql: "SELECT coalesce(account_id, 'guest') FROM service_events WHERE service = 'guide' AND kind = 'tutorial' ORDER BY id") }
+        #expect(reads == ["guest", back.account!])
     }
 }

@@ -8,6 +8,7 @@ import Logging
 import NetProto
 import ServiceFiles
 import Services
+import Store
 import Testing
 import WorldFiles
 @testable import WorldServer
@@ -42,6 +43,14 @@ import WorldFiles
         let answer = english.messages.compactMap { if case .placeText(ask, _, let language, let name, let text) = $0 { (language, name, text) } else { nil } }.first
         #expect(answer?.0 == "en" && answer?.1 == "About Gyeongbokgung" && answer?.2.contains("Closed on Tuesdays") == true)
         #expect(english.messages.contains { if case .error(.unknownTarget, elsewhere, _) = $0 { true } else { false } }, "only the asker's own space")
+
+        // Asked again and again: one use of the places for `stats`, in the language answered.
+        for _ in 0..<3 { english.send(.askPlace(requestID: english.request(), place: "palace-info")) }
+        english.send(.askPlace(requestID: english.request(), place: "gyeonghoeru"))
+        VirtualTimeTests.settle(driver, [english])
+        let store = try Store(path: folder + "/city.sqlite", readOnly: true)
+        let uses = try store.read { db in try String.fetchAll(db, sql: "SELECT outcome FROM service_events WHERE service = 'places' AND kind = 'asked'") }
+        #expect(uses == ["en", "en"])
     }
 
     @Test func aTagsFirstSubtagDecidesAndKoreanIsTheFallback() {

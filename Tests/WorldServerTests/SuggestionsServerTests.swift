@@ -146,6 +146,9 @@ import Testing
         let store = try Store(path: folder + "/city.sqlite", readOnly: true)
         let services = try store.read { db in try String.fetchAll(db, sql: "SELECT service FROM service_events WHERE service LIKE 'suggestion-%' ORDER BY id") }
         #expect(services == ["suggestion-filed", "suggestion-filed", "suggestion-filed", "suggestion-answered", "suggestion-closed"])
+        // The inbox's one message read, once (reading it again is not a second use).
+        let reads = try store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM service_events WHERE service = 'inbox' AND kind = 'read' AND duration_ms >= 0") }
+        #expect(reads == 1)
     }
 
     @Test func aFloodFromOneConnectionIsRefusedAtTheDoorAndTheDaysLimitHolds() throws {

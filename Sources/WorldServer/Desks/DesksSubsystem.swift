@@ -28,17 +28,22 @@ final class DesksSubsystem {
     /// Checks the desks against the world files and sets them up; a desk naming what the world
     /// files lack stops the start, every such problem named.
     func open(_ catalog: DeskCatalog, catalog world: WorldCatalog) throws {
-        var deskPoints: [String: Set<String>] = [:], points: [String: Set<String>] = [:]
-        for space in world.publicSpaces {
-            deskPoints[space.id] = Set(space.pointsOfInterest.filter { $0.kind == "counselling-desk" }.map(\.id))
-            points[space.id] = Set(space.pointsOfInterest.map(\.id))
-        }
-        let problems = catalog.problems(against: DeskCatalog.WorldFacts(deskPoints: deskPoints, templates: Set(world.templates.map(\.id)), points: points))
+        let problems = catalog.problems(against: Self.facts(world))
         guard problems.isEmpty else { throw DeskCatalog.LoadError(problems: problems) }
         board = DeskBoard(desks: catalog.desks.map { d in
             let point = world.space(d.space)!.pointsOfInterest.first { $0.id == d.point }!
             return (d, Spot(floor: point.floor, position: point.position))
         }, rules: server.configuration.deskRules)
+    }
+
+    /// What the desks and the docents' posts may name in the world files.
+    static func facts(_ world: WorldCatalog) -> DeskCatalog.WorldFacts {
+        var deskPoints: [String: Set<String>] = [:], points: [String: Set<String>] = [:]
+        for space in world.publicSpaces {
+            deskPoints[space.id] = Set(space.pointsOfInterest.filter { $0.kind == "counselling-desk" }.map(\.id))
+            points[space.id] = Set(space.pointsOfInterest.map(\.id))
+        }
+        return DeskCatalog.WorldFacts(deskPoints: deskPoints, templates: Set(world.templates.map(\.id)), points: points)
     }
 
     /// A member's desk request: the machine decides, and the answer goes to `s`. `answer: false`

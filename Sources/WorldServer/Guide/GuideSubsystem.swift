@@ -19,6 +19,8 @@ final class GuideSubsystem {
     private(set) var guide: Guide?
     /// Invariant 1.
     private var accepted: [String: Set<String>] = [:]
+    /// Which parts each connection read, for the usage records.
+    private var reads = UsageOnce()
 
     init(server: Server) { self.server = server }
 
@@ -37,6 +39,10 @@ final class GuideSubsystem {
         let language = server.places.language(of: s)
         let document = part == .ethics ? guide.ethics : guide.tutorial
         let isAccepted = part == .ethics && s.accountID.map { accepted[$0]?.contains(guide.ethics.version) ?? false } ?? false
+        if reads.first(s.id, "\(part)") {
+            server.submitUsage(.serviceEvent(ServiceEvent(service: "guide", kind: part == .ethics ? "ethics" : "tutorial", accountID: s.accountID,
+                                                          atMillis: server.nowUnixMillis(), outcome: language.rawValue)))
+        }
         func send(done: Set<String>) {
             s.send(.guideText(requestID: request, GuideText(
                 part: part, version: document.version, language: language.rawValue, accepted: isAccepted, title: language.pick(ko: document.title.ko, en: document.title.en).text,
@@ -103,6 +109,7 @@ final class GuideSubsystem {
                 s.send(.ethicsRequired(version: guide.ethics.version, title: "\(guide.ethics.title.ko) · \(guide.ethics.title.en)"))
             }
         case .disconnected(let s, let last):
+            reads.forget(s.id)
             if last, let account = s.accountID { accepted[account] = nil }
         case .entered, .left: break
         }

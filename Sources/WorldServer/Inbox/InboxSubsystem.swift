@@ -47,7 +47,12 @@ final class InboxSubsystem {
                 return
             }
             s.send(.inboxItem(requestID: request, Self.entry(m, withBody: true)))
-            if m.readAtMillis == nil { _ = server.submit(.inboxRead(accountID: account, ids: [m.id!], atMillis: server.nowUnixMillis())) { _ in } }
+            if m.readAtMillis == nil {
+                _ = server.submit(.inboxRead(accountID: account, ids: [m.id!], atMillis: server.nowUnixMillis())) { _ in }
+                // A message's first reading is a use of the inbox (bounded by the messages sent).
+                server.submitUsage(.serviceEvent(ServiceEvent(service: "inbox", kind: "read", accountID: account, atMillis: server.nowUnixMillis(),
+                                                              durationMillis: server.nowUnixMillis() - m.createdAtMillis, outcome: m.kind)))
+            }
         }
     }
 

@@ -26,6 +26,8 @@ final class NoticesSubsystem {
     private var loadPending = false
     /// Invariant 3: what each signed-in account read, once its marks arrived from the store.
     private var reads: [String: Set<Int64>] = [:]
+    /// What each connection listed and read, for the usage records (once each).
+    private var uses = UsageOnce()
 
     init(server: Server) { self.server = server }
 
@@ -63,7 +65,7 @@ final class NoticesSubsystem {
         let page = board.page(in: s.spaceID, at: now, offset: Int(offset))
         s.send(.noticeList(requestID: request, total: UInt16(clamping: page.total), offset: offset,
                            notices: page.notices.prefix(NoticeWire.pageMax).map { Self.summary($0, read: read.contains($0.id)) }))
-        used("listed", by: s)
+        if uses.first(s.id, "listed") { used("listed", by: s) }
     }
 
     func read(_ s: Session, request: UInt32, notice id: UInt64) {
@@ -75,7 +77,7 @@ final class NoticesSubsystem {
         }
         let wasRead = s.accountID.flatMap { reads[$0]?.contains(n.id) } ?? false
         s.send(.noticeText(requestID: request, Self.summary(n, read: wasRead), bodyKo: n.draft.body.ko ?? "", bodyEn: n.draft.body.en ?? ""))
-        used("read", by: s)
+        if uses.first(s.id, "read \(n.id)") { used("read", by: s) }
         guard let account = s.accountID, !wasRead, reads[account] != nil else { return }
         // The mark counts once committed (invariant 3); the text needed no mark to be read.
         _ = server.submit(.noticesRead(accountID: account, ids: [n.id], atMillis: now)) { [unowned self] result in
@@ -145,6 +147,7 @@ final class NoticesSubsystem {
             guard s.accountID == nil || reads[s.accountID!] != nil else { return }
             tellCount(s, space: space, onlyIfAny: true)
         case .disconnected(let s, let last):
+            uses.forget(s.id)
             if last, let account = s.accountID { reads[account] = nil }
         case .left: break
         }

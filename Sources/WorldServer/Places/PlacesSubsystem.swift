@@ -11,6 +11,7 @@
 
 import NetProto
 import Services
+import Store
 import WorldFiles
 
 final class PlacesSubsystem {
@@ -19,6 +20,8 @@ final class PlacesSubsystem {
     private var points: [String: [PointOfInterest]] = [:]
     /// Invariant 1.
     private var languages: [UInt64: VisitorLanguage] = [:]
+    /// Which places each connection asked about, for the usage records.
+    private var asked = UsageOnce()
 
     init(server: Server) { self.server = server }
 
@@ -44,6 +47,10 @@ final class PlacesSubsystem {
         let language = languages[s.id] ?? .ko
         let name = language.pick(ko: p.name.ko, en: p.name.en), text = language.pick(ko: p.info.ko, en: p.info.en)
         s.send(.placeText(requestID: request, place: p.id, language: text.language.rawValue, name: name.text, text: text.text))
+        if asked.first(s.id, space + "/" + p.id) {
+            server.submitUsage(.serviceEvent(ServiceEvent(service: "places", kind: "asked", accountID: s.accountID, atMillis: server.nowUnixMillis(),
+                                                          outcome: text.language.rawValue)))
+        }
     }
 
     /// Presence's changes, as the places hear them (Features.swift): a space's points of
@@ -62,7 +69,9 @@ final class PlacesSubsystem {
                                name: language.pick(ko: p.name.ko, en: p.name.en).text)
                 }))
             }
-        case .disconnected(let s, _): languages[s.id] = nil
+        case .disconnected(let s, _):
+            languages[s.id] = nil
+            asked.forget(s.id)
         case .left, .signedIn: break
         }
     }
