@@ -7,8 +7,16 @@
 // follow, and no wall can hide between them. Walkable cells are labelled by connected part
 // (4-neighbours); portals within the same space (lifts, stairs) join parts across floors.
 //
-// Cost: O(cells) to label, with cells capped at `cellCountMax` per floor by coarsening the
-// raster (never beyond the radius; a space that would need more is refused as too large).
+// The raster is kept as runs: per row, the walkable cells in maximal intervals of columns.
+// An obstacle that is convex (a rectangle, a circle, a convex polygon), grown by the radius,
+// stays convex, so the cells it blocks in a row are one interval, found from the ends of its
+// bounding box inward; only a concave polygon is tested cell by cell. Runs are joined into
+// parts with a union-find between neighbouring rows, and the parts are numbered in the order
+// of their first cell, row by row: the labels a cell-by-cell flood fill gives.
+//
+// Cost: O(rows x obstacles + runs), plus the gaps between an obstacle's box and its shape,
+// instead of O(cells); the cell size and the `cellCountMax` budget are as they were (never
+// beyond the radius; a space that would need more is refused as too large).
 
 import WorldCore
 
@@ -16,8 +24,14 @@ struct Walkability {
     let cellCentimetres: Int32
     let columns: Int
     let rows: Int
-    /// Per floor, per cell: the connected part's label, or -1 where no one can stand.
-    let labels: [[Int32]]
+    /// A row's walkable cells from `start` to `end` (columns, both included), in one part.
+    struct Run {
+        var start: Int32
+        var end: Int32
+        var label: Int32
+    }
+    /// Per floor, per row: the runs in column order.
+    let runs: [[[Run]]]
     /// Where avatar centres may stand, summed over floors.
     let walkableSquareMetres: Double
 
@@ -38,58 +52,146 @@ struct Walkability {
         // Columns and rows whose centres lie in the walkable bounds.
         let i0 = Int((walkable.minX - cell / 2 + cell - 1) / cell), i1 = min(columns - 1, Int((walkable.maxX - cell / 2) / cell))
         let j0 = Int((walkable.minY - cell / 2 + cell - 1) / cell), j1 = min(rows - 1, Int((walkable.maxY - cell / 2) / cell))
-        var labels: [[Int32]] = []
-        var counts: [Int] = []
+        var runs: [[[Run]]] = []
         var walkableCells = 0
         for f in d.floors.indices {
-            let marker: Int32 = -2 // walkable, not yet labelled
-            var grid = [Int32](repeating: -1, count: columns * rows)
+            var blocked = [[(Int32, Int32)]](repeating: [], count: rows)
+            for o in d.obstacles where (o.floor == nil || o.floor == f) && i0 <= i1 && j0 <= j1 {
+                Self.block(o.shape, radius: r, cell: cell, columns: i0...i1, rows: j0...j1, into: &blocked)
+            }
+            var floorRuns = [[Run]](repeating: [], count: rows)
             if i0 <= i1 && j0 <= j1 {
-                for j in j0...j1 { for i in i0...i1 { grid[j * columns + i] = marker } }
-            }
-            // Obstacle first: only cells under an obstacle's bounding box, grown by the radius,
-            // are tested, so open ground costs nothing but the fill above.
-            for o in d.obstacles where o.floor == nil || o.floor == f {
-                let b = o.shape.bounds.inset(by: -r)
-                let oi0 = max(0, Int((b.minX - cell / 2) / cell)), oi1 = min(columns - 1, Int((b.maxX - cell / 2) / cell) + 1)
-                let oj0 = max(0, Int((b.minY - cell / 2) / cell)), oj1 = min(rows - 1, Int((b.maxY - cell / 2) / cell) + 1)
-                guard oi0 <= oi1 && oj0 <= oj1 else { continue }
-                for j in oj0...oj1 {
-                    for i in oi0...oi1 where grid[j * columns + i] == marker {
-                        let p = Vec2(Int32(i) * cell + cell / 2, Int32(j) * cell + cell / 2)
-                        if o.shape.overlapsDisk(center: p, radius: r) { grid[j * columns + i] = -1 }
-                    }
+                for j in j0...j1 {
+                    floorRuns[j] = Self.freeRuns(from: Int32(i0), to: Int32(i1), blocked: &blocked[j])
+                    for run in floorRuns[j] { walkableCells += Int(run.end - run.start + 1) }
                 }
             }
-            var next: Int32 = 0
-            var stack: [Int] = []
-            for start in grid.indices where grid[start] == marker {
-                grid[start] = next
-                stack.append(start)
-                while let c = stack.popLast() {
-                    let i = c % columns, j = c / columns
-                    if i > 0 && grid[c - 1] == marker { grid[c - 1] = next; stack.append(c - 1) }
-                    if i + 1 < columns && grid[c + 1] == marker { grid[c + 1] = next; stack.append(c + 1) }
-                    if j > 0 && grid[c - columns] == marker { grid[c - columns] = next; stack.append(c - columns) }
-                    if j + 1 < rows && grid[c + columns] == marker { grid[c + columns] = next; stack.append(c + columns) }
-                }
-                next += 1
-            }
-            for v in grid where v >= 0 { walkableCells += 1 }
-            labels.append(grid)
-            counts.append(Int(next))
+            Self.label(&floorRuns)
+            runs.append(floorRuns)
         }
-        self.labels = labels
+        self.runs = runs
         self.walkableSquareMetres = Double(walkableCells) * Double(cell) * Double(cell) / 10_000
+    }
+
+    /// Adds the columns `shape` blocks (a disk of `radius` at the cell's centre overlaps it) to
+    /// each row's blocked intervals, within the walkable columns and rows.
+    static func block(_ shape: Shape, radius r: Int32, cell: Int32, columns: ClosedRange<Int>, rows: ClosedRange<Int>,
+                      into blocked: inout [[(Int32, Int32)]]) {
+        let b = shape.bounds.inset(by: -r)
+        let oi0 = max(columns.lowerBound, Int((b.minX - cell / 2) / cell)), oi1 = min(columns.upperBound, Int((b.maxX - cell / 2) / cell) + 1)
+        let oj0 = max(rows.lowerBound, Int((b.minY - cell / 2) / cell)), oj1 = min(rows.upperBound, Int((b.maxY - cell / 2) / cell) + 1)
+        guard oi0 <= oi1 && oj0 <= oj1 else { return }
+        func overlaps(_ i: Int, _ y: Int32) -> Bool { shape.overlapsDisk(center: Vec2(Int32(i) * cell + cell / 2, y), radius: r) }
+        let convex = isConvex(shape)
+        for j in oj0...oj1 {
+            let y = Int32(j) * cell + cell / 2
+            if convex {
+                var a = oi0
+                while a <= oi1 && !overlaps(a, y) { a += 1 }
+                guard a <= oi1 else { continue }
+                var z = oi1
+                while !overlaps(z, y) { z -= 1 }
+                blocked[j].append((Int32(a), Int32(z)))
+            } else {
+                var i = oi0
+                while i <= oi1 {
+                    guard overlaps(i, y) else {
+                        i += 1
+                        continue
+                    }
+                    let a = i
+                    while i + 1 <= oi1 && overlaps(i + 1, y) { i += 1 }
+                    blocked[j].append((Int32(a), Int32(i)))
+                    i += 1
+                }
+            }
+        }
+    }
+
+    /// Rectangles and circles are convex; a polygon when every turn goes the same way.
+    static func isConvex(_ shape: Shape) -> Bool {
+        guard case .polygon(let p) = shape else { return true }
+        var sign = 0
+        let v = p.vertices
+        for k in v.indices {
+            let a = v[k], b = v[(k + 1) % v.count], c = v[(k + 2) % v.count]
+            let cross = Int64(b.x - a.x) * Int64(c.y - b.y) - Int64(b.y - a.y) * Int64(c.x - b.x)
+            if cross == 0 { continue }
+            let s = cross > 0 ? 1 : -1
+            if sign == 0 { sign = s } else if s != sign { return false }
+        }
+        return true
+    }
+
+    /// The columns from `first` to `last` less the blocked intervals, as runs (labels unset).
+    static func freeRuns(from first: Int32, to last: Int32, blocked: inout [(Int32, Int32)]) -> [Run] {
+        blocked.sort { $0.0 < $1.0 }
+        var out: [Run] = []
+        var next = first
+        for (a, z) in blocked {
+            if a > next { out.append(Run(start: next, end: min(a - 1, last), label: -1)) }
+            next = max(next, z + 1)
+            if next > last { break }
+        }
+        if next <= last { out.append(Run(start: next, end: last, label: -1)) }
+        return out
+    }
+
+    /// Joins runs that share a column with a run of the row below into parts, and numbers the
+    /// parts in the order of their first run, row by row (a flood fill's order).
+    static func label(_ rows: inout [[Run]]) {
+        var offsets: [Int] = []
+        var count = 0
+        for row in rows {
+            offsets.append(count)
+            count += row.count
+        }
+        var parent = Array(0..<count)
+        func find(_ x: Int) -> Int {
+            var x = x
+            while parent[x] != x {
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            }
+            return x
+        }
+        for j in rows.indices.dropFirst() {
+            let below = rows[j - 1], here = rows[j]
+            var a = 0, b = 0
+            while a < below.count && b < here.count {
+                if below[a].start <= here[b].end && here[b].start <= below[a].end {
+                    let x = find(offsets[j - 1] + a), y = find(offsets[j] + b)
+                    // The smaller index is the part's first run in row order.
+                    if x != y { parent[max(x, y)] = min(x, y) }
+                }
+                if below[a].end < here[b].end { a += 1 } else { b += 1 }
+            }
+        }
+        var labelOfRoot = [Int32](repeating: -1, count: count)
+        var next: Int32 = 0
+        for j in rows.indices {
+            for k in rows[j].indices {
+                let root = find(offsets[j] + k)
+                if labelOfRoot[root] < 0 {
+                    labelOfRoot[root] = next
+                    next += 1
+                }
+                rows[j][k].label = labelOfRoot[root]
+            }
+        }
+    }
+
+    /// The label of the cell at column `i`, row `j` of `floor`, or -1 where no one can stand.
+    func label(floor: Int, column i: Int, row j: Int) -> Int32 {
+        guard j >= 0 && j < rows else { return -1 }
+        for run in runs[floor][j] where Int(run.start) <= i && i <= Int(run.end) { return run.label }
+        return -1
     }
 
     /// The labels of the walkable cells whose centres lie in `rect` on `floor`.
     func parts(in rect: Rect, floor: Int) -> Set<Int32> {
         var out = Set<Int32>()
-        forEachCell(in: rect) { c in
-            let l = labels[floor][c]
-            if l >= 0 { out.insert(l) }
-        }
+        forEachRun(in: rect, floor: floor) { run, _, _, _ in out.insert(run.label) }
         return out
     }
 
@@ -98,25 +200,36 @@ struct Walkability {
         let box = Rect(minX: point.x - reach, minY: point.y - reach, maxX: point.x + reach, maxY: point.y + reach)
         var out = Set<Int32>()
         let reach2 = Int64(reach) * Int64(reach)
-        forEachCell(in: box) { c in
-            let l = labels[floor][c]
-            if l >= 0 && center(of: c).distanceSquared(to: point) <= reach2 { out.insert(l) }
+        let c = cellCentimetres
+        forEachRun(in: box, floor: floor) { run, j, lo, hi in
+            guard !out.contains(run.label) else { return }
+            // Along a row the distance is least at the column nearest the point, clamped to
+            // the run's part inside the box: try the columns either side of the point.
+            let below = point.x >= c / 2 ? Int((point.x - c / 2) / c) : -1
+            for i in [below, below + 1] {
+                let k = Int32(min(max(i, lo), hi))
+                let centre = Vec2(k * c + c / 2, Int32(j) * c + c / 2)
+                if centre.distanceSquared(to: point) <= reach2 {
+                    out.insert(run.label)
+                    return
+                }
+            }
         }
         return out
     }
 
-    func center(of c: Int) -> Vec2 {
-        Vec2(Int32(c % columns) * cellCentimetres + cellCentimetres / 2, Int32(c / columns) * cellCentimetres + cellCentimetres / 2)
-    }
-
-    func forEachCell(in rect: Rect, _ body: (Int) -> Void) {
-        // Cells whose centres lie inside the rectangle.
-        let i0 = max(0, Int((rect.minX - cellCentimetres / 2 + cellCentimetres - 1) / cellCentimetres))
-        let i1 = min(columns - 1, Int((rect.maxX - cellCentimetres / 2) / cellCentimetres))
-        let j0 = max(0, Int((rect.minY - cellCentimetres / 2 + cellCentimetres - 1) / cellCentimetres))
-        let j1 = min(rows - 1, Int((rect.maxY - cellCentimetres / 2) / cellCentimetres))
+    /// Each run with cells whose centres lie inside `rect`, with its row and the columns of it
+    /// inside (both included).
+    func forEachRun(in rect: Rect, floor: Int, _ body: (Run, Int, Int, Int) -> Void) {
+        let c = cellCentimetres
+        let i0 = max(0, Int((rect.minX - c / 2 + c - 1) / c)), i1 = min(columns - 1, Int((rect.maxX - c / 2) / c))
+        let j0 = max(0, Int((rect.minY - c / 2 + c - 1) / c)), j1 = min(rows - 1, Int((rect.maxY - c / 2) / c))
         guard i0 <= i1 && j0 <= j1 else { return }
-        for j in j0...j1 { for i in i0...i1 { body(j * columns + i) } }
+        for j in j0...j1 {
+            for run in runs[floor][j] where Int(run.end) >= i0 && Int(run.start) <= i1 {
+                body(run, j, max(Int(run.start), i0), min(Int(run.end), i1))
+            }
+        }
     }
 
     /// A node of the reachability graph: a connected part of one floor.

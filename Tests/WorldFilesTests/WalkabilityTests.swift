@@ -1,0 +1,166 @@
+// The walkability raster kept as runs (Walkability.swift) against the plain cell-by-cell
+// raster and flood fill it replaced, kept here as the reference: the same walkable area, the
+// same label for every cell (the parts numbered in the same order), and the same answers to
+// the questions the check asks, on the shipped spaces and on spaces made to be awkward
+// (concave polygons, circles touching, obstacles over the edge, several floors).
+
+import Foundation
+import Testing
+import WorldCore
+@testable import WorldFiles
+
+/// The raster as it was built before runs: every cell tested, then a 4-neighbour flood fill.
+struct ReferenceRaster {
+    let cell: Int32
+    let columns: Int
+    let rows: Int
+    var labels: [[Int32]] = []
+    var walkableCells = 0
+
+    init?(space: Space) {
+        let d = space.definition
+        let r = d.personalSpaceRadiusCentimetres
+        let area = Double(d.bounds.width) * Double(d.bounds.height)
+        var cell = max(Int32(25), r / 2)
+        while area / (Double(cell) * Double(cell)) > Double(Walkability.cellCountMax) && cell < r { cell = min(r, cell * 2) }
+        guard area / (Double(cell) * Double(cell)) <= Double(Walkability.cellCountMax) * 1.01 else { return nil }
+        self.cell = cell
+        columns = Int(d.bounds.width / cell)
+        rows = Int(d.bounds.height / cell)
+        let walkable = d.bounds.inset(by: r)
+        for f in d.floors.indices {
+            var grid = [Int32](repeating: -1, count: columns * rows)
+            for j in 0..<rows {
+                for i in 0..<columns {
+                    let p = Vec2(Int32(i) * cell + cell / 2, Int32(j) * cell + cell / 2)
+                    guard walkable.contains(p) else { continue }
+                    if !d.obstacles.contains(where: { ($0.floor == nil || $0.floor == f) && $0.shape.overlapsDisk(center: p, radius: r) }) { grid[j * columns + i] = -2 }
+                }
+            }
+            var next: Int32 = 0
+            var stack: [Int] = []
+            for start in grid.indices where grid[start] == -2 {
+                grid[start] = next
+                stack.append(start)
+                while let c = stack.popLast() {
+                    let i = c % columns, j = c / columns
+                    for (n, ok) in [(c - 1, i > 0), (c + 1, i + 1 < columns), (c - columns, j > 0), (c + columns, j + 1 < rows)] where ok && grid[n] == -2 {
+                        grid[n] = next
+                        stack.append(n)
+                    }
+                }
+                next += 1
+            }
+            walkableCells += grid.filter { $0 >= 0 }.count
+            labels.append(grid)
+        }
+    }
+}
+
+@Suite struct WalkabilityTests {
+    static func compare(_ space: Space, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let walk = try #require(Walkability(space: space), sourceLocation: sourceLocation)
+        let reference = try #require(ReferenceRaster(space: space), sourceLocation: sourceLocation)
+        #expect(walk.cellCentimetres == reference.cell && walk.columns == reference.columns && walk.rows == reference.rows, sourceLocation: sourceLocation)
+        let area = Double(reference.walkableCells) * Double(reference.cell) * Double(reference.cell) / 10_000
+        #expect(walk.walkableSquareMetres == area, "\(space.id)", sourceLocation: sourceLocation)
+        var differences = 0
+        for f in space.definition.floors.indices {
+            for j in 0..<reference.rows {
+                for i in 0..<reference.columns where walk.label(floor: f, column: i, row: j) != reference.labels[f][j * reference.columns + i] {
+                    differences += 1
+                }
+            }
+        }
+        #expect(differences == 0, "\(space.id): \(differences) cells labelled differently", sourceLocation: sourceLocation)
+        // The check's questions: the parts under each spawn area, portal and arrival, and near
+        // each point of interest, as the reference answers them.
+        func referenceParts(_ rect: Rect, floor: Int, near: (Vec2, Int64)? = nil) -> Set<Int32> {
+            var out = Set<Int32>()
+            for j in 0..<reference.rows {
+                for i in 0..<reference.columns {
+                    let p = Vec2(Int32(i) * reference.cell + reference.cell / 2, Int32(j) * reference.cell + reference.cell / 2)
+                    guard rect.contains(p) else { continue }
+                    if let (point, reach2) = near, p.distanceSquared(to: point) > reach2 { continue }
+                    let l = reference.labels[floor][j * reference.columns + i]
+                    if l >= 0 { out.insert(l) }
+                }
+            }
+            return out
+        }
+        for s in space.spawnAreas { #expect(walk.parts(in: s.spawnArea.area, floor: s.spawnArea.floor) == referenceParts(s.spawnArea.area, floor: s.spawnArea.floor), sourceLocation: sourceLocation) }
+        for p in space.portals {
+            #expect(walk.parts(in: p.area, floor: p.floor) == referenceParts(p.area, floor: p.floor), sourceLocation: sourceLocation)
+            #expect(walk.parts(in: p.arrival, floor: p.floor) == referenceParts(p.arrival, floor: p.floor), sourceLocation: sourceLocation)
+        }
+        for poi in space.pointsOfInterest {
+            let reach = poi.reachCentimetres
+            let box = Rect(minX: poi.position.x - reach, minY: poi.position.y - reach, maxX: poi.position.x + reach, maxY: poi.position.y + reach)
+            #expect(walk.parts(near: poi.position, reach: reach, floor: poi.floor) == referenceParts(box, floor: poi.floor, near: (poi.position, Int64(reach) * Int64(reach))),
+                    "\(space.id): \(poi.id)", sourceLocation: sourceLocation)
+        }
+    }
+
+    static func shipped() throws -> WorldCatalog {
+        let result = WorldLoader.load(directory: Locations.shippedWorlds)
+        #expect(result.errors.isEmpty)
+        return result.catalog
+    }
+
+    /// Every shipped space small enough for the reference to label in a test's time (the
+    /// largest landmarks, millions of cells, are left to `worlds check`).
+    @Test func theShippedSpacesGetTheReferencesLabels() throws {
+        let catalog = try Self.shipped()
+        var compared = 0
+        for space in catalog.spaces {
+            let d = space.definition
+            let cells = Double(d.bounds.width) * Double(d.bounds.height) / Double(max(25, d.personalSpaceRadiusCentimetres / 2) * max(25, d.personalSpaceRadiusCentimetres / 2))
+            guard cells * Double(d.floors.count) <= 1_000_000 else { continue }
+            try Self.compare(space)
+            compared += 1
+        }
+        #expect(compared >= 15, "\(compared) spaces compared")
+    }
+
+    /// Concave and convex polygons, circles and rectangles crossing each other and the edge,
+    /// some on one floor only, at random: the same labels as the reference.
+    @Test func awkwardObstaclesGetTheReferencesLabels() throws {
+        var space = try #require(Self.shipped().space("seoul-plaza"))
+        var random = WorldRandom(seed: 7)
+        func coordinate(_ limit: Int32) -> Int32 { Int32(random.uniform(below: UInt64(limit))) }
+        let bounds = Rect(minX: 0, minY: 0, maxX: 4_000, maxY: 3_000)
+        for round in 0..<12 {
+            var obstacles: [Obstacle] = []
+            for k in 0..<(8 + round) {
+                let x = coordinate(bounds.maxX), y = coordinate(bounds.maxY)
+                let floor: Int? = k % 3 == 0 ? nil : Int(random.uniform(below: 2))
+                switch random.uniform(below: 4) {
+                case 0: obstacles.append(Obstacle(.rect(Rect(minX: x, minY: y, maxX: x + 50 + coordinate(600), maxY: y + 50 + coordinate(400))), floor: floor))
+                case 1: obstacles.append(Obstacle(.circle(Circle(center: Vec2(x, y), radius: 30 + coordinate(300))), floor: floor))
+                case 2:
+                    // A concave L, a U or an arrow: a notch cut into a box.
+                    let w = 200 + coordinate(600), h = 200 + coordinate(600), nx = w / 3 + coordinate(w / 3), ny = h / 3 + coordinate(h / 3)
+                    obstacles.append(Obstacle(.polygon(Polygon(vertices: [Vec2(x, y), Vec2(x + w, y), Vec2(x + w, y + ny), Vec2(x + nx, y + ny),
+                                                                          Vec2(x + nx, y + h), Vec2(x, y + h)])), floor: floor))
+                default:
+                    // A convex triangle.
+                    obstacles.append(Obstacle(.polygon(Polygon(vertices: [Vec2(x, y), Vec2(x + 100 + coordinate(500), y + coordinate(80)),
+                                                                          Vec2(x + coordinate(200), y + 100 + coordinate(500))])), floor: floor))
+                }
+            }
+            space.definition.bounds = bounds
+            space.definition.obstacles = obstacles
+            space.definition.floors = [space.definition.floors[0], space.definition.floors[0]]
+            space.definition.personalSpaceRadiusCentimetres = [30, 45, 60][round % 3]
+            space.portals = []
+            space.pointsOfInterest = space.pointsOfInterest.map { p in
+                var p = p
+                p.position = Vec2(coordinate(bounds.maxX), coordinate(bounds.maxY))
+                p.floor = Int(random.uniform(below: 2))
+                return p
+            }
+            space.spawnAreas = []
+            try Self.compare(space)
+        }
+    }
+}
