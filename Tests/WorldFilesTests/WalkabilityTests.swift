@@ -138,10 +138,12 @@ struct ReferenceRaster {
                 case 0: obstacles.append(Obstacle(.rect(Rect(minX: x, minY: y, maxX: x + 50 + coordinate(600), maxY: y + 50 + coordinate(400))), floor: floor))
                 case 1: obstacles.append(Obstacle(.circle(Circle(center: Vec2(x, y), radius: 30 + coordinate(300))), floor: floor))
                 case 2:
-                    // A concave L, a U or an arrow: a notch cut into a box.
-                    let w = 200 + coordinate(600), h = 200 + coordinate(600), nx = w / 3 + coordinate(w / 3), ny = h / 3 + coordinate(h / 3)
-                    obstacles.append(Obstacle(.polygon(Polygon(vertices: [Vec2(x, y), Vec2(x + w, y), Vec2(x + w, y + ny), Vec2(x + nx, y + ny),
-                                                                          Vec2(x + nx, y + h), Vec2(x, y + h)])), floor: floor))
+                    // A concave U opening north: a row through its prongs is blocked twice, with
+                    // walkable cells between.
+                    let w = 400 + coordinate(800), h = 200 + coordinate(600), a = w / 4, ny = h / 3 + coordinate(h / 3)
+                    obstacles.append(Obstacle(.polygon(Polygon(vertices: [Vec2(x, y), Vec2(x + w, y), Vec2(x + w, y + h), Vec2(x + w - a, y + h),
+                                                                          Vec2(x + w - a, y + ny), Vec2(x + a, y + ny), Vec2(x + a, y + h), Vec2(x, y + h)])),
+                                              floor: floor))
                 default:
                     // A convex triangle.
                     obstacles.append(Obstacle(.polygon(Polygon(vertices: [Vec2(x, y), Vec2(x + 100 + coordinate(500), y + coordinate(80)),
