@@ -188,7 +188,7 @@ public struct Polygon: Hashable, Sendable {
 /// Whether the distance from `p` to segment a-b is strictly less than sqrt(`limit`) when
 /// `limit > 0`, or zero (p on the segment) when `limit == 0`. Exact: uses `Int128` where
 /// four coordinates multiply.
-@inlinable func segmentDistanceSquaredIsAtMost(_ p: Vec2, _ a: Vec2, _ b: Vec2, _ limit: Int64) -> Bool {
+@inlinable public func segmentDistanceSquaredIsAtMost(_ p: Vec2, _ a: Vec2, _ b: Vec2, _ limit: Int64) -> Bool {
     let ab = b - a
     let ap = p - a
     let len2 = ab.lengthSquared

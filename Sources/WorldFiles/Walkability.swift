@@ -8,15 +8,18 @@
 // (4-neighbours); portals within the same space (lifts, stairs) join parts across floors.
 //
 // The raster is kept as runs: per row, the walkable cells in maximal intervals of columns.
-// An obstacle that is convex (a rectangle, a circle, a convex polygon), grown by the radius,
-// stays convex, so the cells it blocks in a row are one interval, found from the ends of its
-// bounding box inward; only a concave polygon is tested cell by cell. Runs are joined into
-// parts with a union-find between neighbouring rows, and the parts are numbered in the order
-// of their first cell, row by row: the labels a cell-by-cell flood fill gives.
+// A rectangle or a circle grown by the radius stays convex, so the cells it blocks in a row
+// are one interval, found from the ends of its bounding box inward; a polygon, convex or not,
+// blocks per row its inside and each of its edges grown by the radius, an interval each
+// (`polygonRow`), every end settled by the exact integer test. Runs are joined into parts with
+// a union-find between neighbouring rows, and the parts are numbered in the order of their
+// first cell, row by row: the labels a cell-by-cell flood fill gives (WalkabilityTests holds
+// that flood fill as the reference).
 //
-// Cost: O(rows x obstacles + runs), plus the gaps between an obstacle's box and its shape,
-// instead of O(cells); the cell size and the `cellCountMax` budget are as they were (never
-// beyond the radius; a space that would need more is refused as too large).
+// Cost: O(rows x (obstacles + polygon edges) + runs), plus the corners between a rectangle's
+// or a circle's box and its shape, instead of O(cells x obstacles); the cell size and the
+// `cellCountMax` budget are as they were (never beyond the radius; a space that would need
+// more is refused as too large).
 
 import WorldCore
 
@@ -81,46 +84,109 @@ struct Walkability {
         let oi0 = max(columns.lowerBound, Int((b.minX - cell / 2) / cell)), oi1 = min(columns.upperBound, Int((b.maxX - cell / 2) / cell) + 1)
         let oj0 = max(rows.lowerBound, Int((b.minY - cell / 2) / cell)), oj1 = min(rows.upperBound, Int((b.maxY - cell / 2) / cell) + 1)
         guard oi0 <= oi1 && oj0 <= oj1 else { return }
+        if case .polygon(let polygon) = shape {
+            for j in oj0...oj1 { blocked[j] += polygonRow(polygon, y: Int32(j) * cell + cell / 2, radius: r, cell: cell, columns: oi0...oi1) }
+            return
+        }
+        // A rectangle or a circle grown by the radius is convex: one interval per row, found
+        // from the ends of its box inward.
         func overlaps(_ i: Int, _ y: Int32) -> Bool { shape.overlapsDisk(center: Vec2(Int32(i) * cell + cell / 2, y), radius: r) }
-        let convex = isConvex(shape)
         for j in oj0...oj1 {
             let y = Int32(j) * cell + cell / 2
-            if convex {
-                var a = oi0
-                while a <= oi1 && !overlaps(a, y) { a += 1 }
-                guard a <= oi1 else { continue }
-                var z = oi1
-                while !overlaps(z, y) { z -= 1 }
-                blocked[j].append((Int32(a), Int32(z)))
-            } else {
-                var i = oi0
-                while i <= oi1 {
-                    guard overlaps(i, y) else {
-                        i += 1
-                        continue
-                    }
-                    let a = i
-                    while i + 1 <= oi1 && overlaps(i + 1, y) { i += 1 }
-                    blocked[j].append((Int32(a), Int32(i)))
-                    i += 1
-                }
-            }
+            var a = oi0
+            while a <= oi1 && !overlaps(a, y) { a += 1 }
+            guard a <= oi1 else { continue }
+            var z = oi1
+            while !overlaps(z, y) { z -= 1 }
+            blocked[j].append((Int32(a), Int32(z)))
         }
     }
 
-    /// Rectangles and circles are convex; a polygon when every turn goes the same way.
-    static func isConvex(_ shape: Shape) -> Bool {
-        guard case .polygon(let p) = shape else { return true }
-        var sign = 0
-        let v = p.vertices
-        for k in v.indices {
-            let a = v[k], b = v[(k + 1) % v.count], c = v[(k + 2) % v.count]
-            let cross = Int64(b.x - a.x) * Int64(c.y - b.y) - Int64(b.y - a.y) * Int64(c.x - b.x)
-            if cross == 0 { continue }
-            let s = cross > 0 ? 1 : -1
-            if sign == 0 { sign = s } else if s != sign { return false }
+    /// The columns of the row at `y` whose centres a polygon blocks: inside it, or nearer than
+    /// the radius to one of its edges (Polygon.overlapsDisk). Each edge grown by the radius is
+    /// convex, so it blocks one interval of the row: placed from its floating-point chord and
+    /// then settled cell by cell with the exact integer test, so the ends are exact. The
+    /// inside comes from the edges' crossings in floating point: a centre it misplaces lies
+    /// within a hair of an edge, so nearer than the radius, and an edge's interval holds it.
+    /// O(edges) per row instead of O(columns x edges).
+    static func polygonRow(_ polygon: Polygon, y: Int32, radius r: Int32, cell: Int32, columns: ClosedRange<Int>) -> [(Int32, Int32)] {
+        var out: [(Int32, Int32)] = []
+        let r2 = Int64(r) * Int64(r)
+        let v = polygon.vertices
+        let yd = Double(y), rd = Double(r), c = Double(cell)
+        func centre(_ i: Int) -> Vec2 { Vec2(Int32(i) * cell + cell / 2, y) }
+        /// The columns whose centres lie in [lo, hi] (centimetres), clipped to the row's.
+        func span(_ lo: Double, _ hi: Double) -> (Int, Int)? {
+            let a = max(columns.lowerBound, Int(((lo - c / 2) / c).rounded(.up))), z = min(columns.upperBound, Int(((hi - c / 2) / c).rounded(.down)))
+            return a <= z ? (a, z) : nil
         }
-        return true
+        var crossings: [Double] = []
+        var k = v.count - 1
+        for i in 0..<v.count {
+            let a = v[k], b = v[i]
+            k = i
+            if (a.y > y) != (b.y > y) {
+                crossings.append(Double(a.x) + (yd - Double(a.y)) * Double(b.x - a.x) / Double(b.y - a.y))
+            }
+            guard yd > Double(min(a.y, b.y)) - rd && yd < Double(max(a.y, b.y)) + rd else { continue }
+            // The edge grown by the radius, on this row: the disks at its ends and the band
+            // along it, in floating point; an empty chord still tries the column nearest the
+            // edge, for a centre that the rounding put just outside.
+            var lo = Double.infinity, hi = -Double.infinity
+            for p in [a, b] where abs(yd - Double(p.y)) < rd {
+                let half = (rd * rd - (yd - Double(p.y)) * (yd - Double(p.y))).squareRoot()
+                lo = min(lo, Double(p.x) - half)
+                hi = max(hi, Double(p.x) + half)
+            }
+            let dx = Double(b.x - a.x), dy = Double(b.y - a.y), length = (dx * dx + dy * dy).squareRoot()
+            if length > 0 {
+                // Points (x, y) with 0 < t < 1 along the edge and less than r from its line.
+                var bandLo = -Double.infinity, bandHi = Double.infinity
+                func within(_ slope: Double, _ offset: Double, _ low: Double, _ high: Double) {
+                    // low < slope * x + offset < high
+                    if slope == 0 {
+                        if !(offset > low && offset < high) { bandLo = .infinity }
+                    } else {
+                        let x1 = (low - offset) / slope, x2 = (high - offset) / slope
+                        bandLo = max(bandLo, min(x1, x2))
+                        bandHi = min(bandHi, max(x1, x2))
+                    }
+                }
+                within(dx, dy * (yd - Double(a.y)) - dx * Double(a.x), 0, length * length)           // t along the edge
+                within(-dy, dx * (yd - Double(a.y)) + dy * Double(a.x), -rd * length, rd * length)   // distance across it
+                if bandLo < bandHi {
+                    lo = min(lo, bandLo)
+                    hi = max(hi, bandHi)
+                }
+            }
+            func near(_ i: Int) -> Bool { segmentDistanceSquaredIsAtMost(centre(i), a, b, r2) }
+            var first: Int, last: Int
+            if let (s0, s1) = span(lo, hi) {
+                (first, last) = (s0, s1)
+            } else {
+                // Nothing by the floating point: the edge at most grazes the row. Try the
+                // columns about the edge's point nearest the row.
+                let x: Double
+                if (a.y > y) != (b.y > y) { x = Double(a.x) + (yd - Double(a.y)) * dx / dy }
+                else { x = abs(a.y - y) <= abs(b.y - y) ? Double(a.x) : Double(b.x) }
+                let g = Int(((x - c / 2) / c).rounded())
+                (first, last) = (max(columns.lowerBound, g - 1), min(columns.upperBound, g + 1))
+            }
+            // Settle both ends with the exact test (the grown edge is convex: one interval).
+            while first <= last && !near(first) { first += 1 }
+            while last >= first && !near(last) { last -= 1 }
+            guard first <= last else { continue }
+            while first > columns.lowerBound && near(first - 1) { first -= 1 }
+            while last < columns.upperBound && near(last + 1) { last += 1 }
+            out.append((Int32(first), Int32(last)))
+        }
+        crossings.sort()
+        var pair = 0
+        while pair + 1 < crossings.count {
+            if let (a, z) = span(crossings[pair], crossings[pair + 1]) { out.append((Int32(a), Int32(z))) }
+            pair += 2
+        }
+        return out
     }
 
     /// The columns from `first` to `last` less the blocked intervals, as runs (labels unset).

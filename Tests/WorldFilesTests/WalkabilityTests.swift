@@ -129,12 +129,12 @@ struct ReferenceRaster {
         var random = WorldRandom(seed: 7)
         func coordinate(_ limit: Int32) -> Int32 { Int32(random.uniform(below: UInt64(limit))) }
         let bounds = Rect(minX: 0, minY: 0, maxX: 4_000, maxY: 3_000)
-        for round in 0..<12 {
+        for round in 0..<16 {
             var obstacles: [Obstacle] = []
             for k in 0..<(8 + round) {
                 let x = coordinate(bounds.maxX), y = coordinate(bounds.maxY)
                 let floor: Int? = k % 3 == 0 ? nil : Int(random.uniform(below: 2))
-                switch random.uniform(below: 4) {
+                switch random.uniform(below: 5) {
                 case 0: obstacles.append(Obstacle(.rect(Rect(minX: x, minY: y, maxX: x + 50 + coordinate(600), maxY: y + 50 + coordinate(400))), floor: floor))
                 case 1: obstacles.append(Obstacle(.circle(Circle(center: Vec2(x, y), radius: 30 + coordinate(300))), floor: floor))
                 case 2:
@@ -144,6 +144,16 @@ struct ReferenceRaster {
                     obstacles.append(Obstacle(.polygon(Polygon(vertices: [Vec2(x, y), Vec2(x + w, y), Vec2(x + w, y + h), Vec2(x + w - a, y + h),
                                                                           Vec2(x + w - a, y + ny), Vec2(x + a, y + ny), Vec2(x + a, y + h), Vec2(x, y + h)])),
                                               floor: floor))
+                case 3:
+                    // A star: vertices at increasing angles and random distances around a
+                    // centre, a simple polygon with edges at every slope, often concave.
+                    let count = 5 + Int(random.uniform(below: 20))
+                    let vertices = (0..<count).map { n -> Vec2 in
+                        let angle = (Double(n) + Double(random.uniform(below: 1_000)) / 1_500) * 2 * Double.pi / Double(count)
+                        let distance = Double(60 + coordinate(500))
+                        return Vec2(x + Int32((distance * cos(angle)).rounded()), y + Int32((distance * sin(angle)).rounded()))
+                    }
+                    obstacles.append(Obstacle(.polygon(Polygon(vertices: vertices)), floor: floor))
                 default:
                     // A convex triangle.
                     obstacles.append(Obstacle(.polygon(Polygon(vertices: [Vec2(x, y), Vec2(x + 100 + coordinate(500), y + coordinate(80)),
