@@ -4,25 +4,15 @@
 
 import Foundation
 
-/// A parsed JSON value. Decoding into this tree first, then reading it by hand, lets every
-/// error name its path and lets a file report all its problems at once.
-public indirect enum JSONValue: Hashable, Sendable, Decodable {
+/// A parsed JSON value (JSONParser.swift). Parsing into this tree first, then reading it by
+/// hand, lets every error name its path and lets a file report all its problems at once.
+public indirect enum JSONValue: Hashable, Sendable {
     case null
     case bool(Bool)
     case number(Double)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let n = try? c.decode(Double.self) { self = .number(n) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
-    }
 
     var typeName: String {
         switch self {

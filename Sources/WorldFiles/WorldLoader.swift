@@ -97,9 +97,9 @@ public enum WorldLoader {
     static func decode(_ data: Data, id: String, diagnostics: Diagnostics) -> (Space?, [WorldFileError]) {
         let root: JSONValue
         do {
-            root = try JSONDecoder().decode(JSONValue.self, from: data)
+            root = try JSONParser.parse([UInt8](data))
         } catch {
-            diagnostics.error("", "is not valid JSON: \(jsonErrorText(error))", expected: "a JSON object as described in worlds/README.md")
+            diagnostics.error("", "is not valid JSON: \(error)", expected: "a JSON object as described in worlds/README.md")
             return (nil, diagnostics.errors)
         }
         let space = SpaceDecoder(diagnostics: diagnostics).decode(root, expectedID: id)
@@ -124,16 +124,6 @@ public enum WorldLoader {
         let path = url.standardizedFileURL.path
         if path.hasPrefix(base + "/") { return String(path.dropFirst(base.count + 1)) }
         return url.lastPathComponent
-    }
-
-    static func jsonErrorText(_ error: Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            if let underlying = context.underlyingError as NSError?, let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String {
-                return detail
-            }
-            return context.debugDescription
-        }
-        return "\(error)"
     }
 
     /// Where the world files are when no directory is named: `./worlds` if it exists, else
