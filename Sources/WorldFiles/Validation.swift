@@ -127,19 +127,31 @@ enum Validation {
     static func firstObstacleOverlap(_ rect: Rect, floor: Int, space: Space) -> (Int, Vec2)? {
         let step = max(25, max(rect.width, rect.height) / 400)
         for (o, named) in space.obstacles.enumerated() where named.obstacle.floor == nil || named.obstacle.floor == floor {
-            guard named.obstacle.shape.bounds.intersects(rect) else { continue }
-            var y = rect.minY
-            while y <= rect.maxY {
-                var x = rect.minX
-                while x <= rect.maxX {
-                    let p = Vec2(x, y)
-                    if named.obstacle.shape.overlapsDisk(center: p, radius: 0) { return (o, p) }
-                    x = x == rect.maxX ? x + 1 : min(x + step, rect.maxX)
-                }
-                y = y == rect.maxY ? y + 1 : min(y + step, rect.maxY)
+            let box = named.obstacle.shape.bounds
+            guard box.intersects(rect) else { continue }
+            // Only the samples inside the obstacle's box can be inside it: the same points in
+            // the same order, less those that cannot count.
+            let xs = samples(rect.minX, rect.maxX, step: step, within: box.minX...box.maxX)
+            for y in samples(rect.minY, rect.maxY, step: step, within: box.minY...box.maxY) {
+                for x in xs where named.obstacle.shape.overlapsDisk(center: Vec2(x, y), radius: 0) { return (o, Vec2(x, y)) }
             }
         }
         return nil
+    }
+
+    /// The sampled coordinates from `first` to `last` (every `step`, and `last` itself) that
+    /// lie in `range`, in order.
+    static func samples(_ first: Int32, _ last: Int32, step: Int32, within range: ClosedRange<Int32>) -> [Int32] {
+        guard first <= last, range.upperBound >= first, range.lowerBound <= last else { return [] }
+        var out: [Int32] = []
+        let skip = range.lowerBound > first ? (range.lowerBound - first + step - 1) / step : 0
+        var v = first + skip * step
+        while v < last && v <= range.upperBound {
+            out.append(v)
+            v += step
+        }
+        if range.contains(last) { out.append(last) }
+        return out
     }
 
     /// How many avatars (up to `limit`) fit in the spawn areas at once: the points of a

@@ -175,4 +175,37 @@ struct ReferenceRaster {
             try Self.compare(space)
         }
     }
+
+    /// A spawn area's first overlapping obstacle and point, found from the samples inside each
+    /// obstacle's box only, is the one the full sampling finds (kept here as the reference).
+    @Test func theFirstOverlapIsTheFullSamplingsOne() throws {
+        func reference(_ rect: Rect, floor: Int, space: Space) -> (Int, Vec2)? {
+            let step = max(25, max(rect.width, rect.height) / 400)
+            for (o, named) in space.obstacles.enumerated() where named.obstacle.floor == nil || named.obstacle.floor == floor {
+                guard named.obstacle.shape.bounds.intersects(rect) else { continue }
+                var y = rect.minY
+                while y <= rect.maxY {
+                    var x = rect.minX
+                    while x <= rect.maxX {
+                        if named.obstacle.shape.overlapsDisk(center: Vec2(x, y), radius: 0) { return (o, Vec2(x, y)) }
+                        x = x == rect.maxX ? x + 1 : min(x + step, rect.maxX)
+                    }
+                    y = y == rect.maxY ? y + 1 : min(y + step, rect.maxY)
+                }
+            }
+            return nil
+        }
+        let plaza = try #require(Self.shipped().space("seoul-plaza"))
+        var random = WorldRandom(seed: 11)
+        var found = 0
+        for _ in 0..<400 {
+            let x = Int32(random.uniform(below: 15_000)), y = Int32(random.uniform(below: 14_000))
+            let w = Int32(random.uniform(below: 3_000)), h = Int32(random.uniform(below: 100) < 10 ? 0 : random.uniform(below: 3_000))
+            let rect = Rect(minX: x, minY: y, maxX: x + w, maxY: y + h)
+            let ours = Validation.firstObstacleOverlap(rect, floor: 0, space: plaza), theirs = reference(rect, floor: 0, space: plaza)
+            #expect(ours?.0 == theirs?.0 && ours?.1 == theirs?.1, "\(rect)")
+            if ours != nil { found += 1 }
+        }
+        #expect(found > 40, "the rectangles met obstacles \(found) times")
+    }
 }
