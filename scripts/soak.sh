@@ -7,7 +7,7 @@
 #                 the server believed that bot held (serve --view-digests, bots --view-digests)
 #   connections   every bot got in (its enter request, over TCP, answered) and none was dropped
 #   protocol      no snapshot or message a bot could not decode; no-contact check 0
-#   recording     every recorded part replays with every tick's state hash matching (--verify)
+#   recording     every recorded part replays with every tick's state hash matching, views re-run too (--verify-views)
 #   memory        the server's resident memory after the warm-up (the first fifth, at least
 #                 10 s) grows by less than 10 %; sampled every SOAK_SECONDS / 30 s (1 to 10 s),
 #                 and reported as not checked when fewer than five samples follow the warm-up
@@ -56,7 +56,7 @@ kill "$sampler" 2>/dev/null || true
 
 verified=0 ; diverged=0
 for part in "$work"/recording/*; do
-    if "$bin" replay --verify "$part" >"$work/verify.txt" 2>&1; then verified=$((verified + 1)); else diverged=$((diverged + 1)); cat "$work/verify.txt"; fi
+    if "$bin" replay --verify-views "$part" >"$work/verify.txt" 2>&1; then verified=$((verified + 1)); else diverged=$((diverged + 1)); cat "$work/verify.txt"; fi
 done
 
 python3 - "$work" "$BOTS" "$verified" "$diverged" "$bots_exit" "$server_exit" "$SOAK_SECONDS" <<'PY'

@@ -27,7 +27,11 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Compare the replayed state hash with the recorded one at every tick, and the whole state at every keyframe; name the first divergent tick.")
     var verify = false
 
-    @Flag(help: "Step without views (several times faster): every tick is still checked, with the recorded views' part of the hash taken on trust; positions, entries and leaves are exact.")
+    @Flag(help: "Refresh every avatar's view too, and check the views' part of each tick's hash against its own (several times slower). Without it the views are not re-run: no output of a replay depends on them, and each tick is checked with the recorded views' part of the hash; positions, entries, leaves and the generator are exact either way.")
+    var verifyViews = false
+
+    /// The default since views stopped being re-run; kept so that scripts that pass it still run.
+    @Flag(help: .hidden)
     var skipViews = false
 
     @Option(help: "The first tick to replay (seeks through the keyframe before it).")
@@ -54,9 +58,10 @@ struct ReplayCommand: ParsableCommand {
     func validate() throws {
         if let from, let to, to < from { throw ValidationError("--to (\(to)) is before --from (\(from))") }
         if let speed, !(speed > 0 && speed <= 10_000) { throw ValidationError("--speed must be more than 0 and at most 10000, got \(speed)") }
-        if serve != nil && (speed != nil || export != nil || verify || skipViews) {
-            throw ValidationError("--serve plays at the recorded rate and only serves: leave out --speed, --export, --verify and --skip-views")
+        if serve != nil && (speed != nil || export != nil || verify || verifyViews) {
+            throw ValidationError("--serve plays at the recorded rate and only serves: leave out --speed, --export, --verify and --verify-views")
         }
+        if verifyViews && skipViews { throw ValidationError("--verify-views and --skip-views contradict each other; views are skipped unless --verify-views is given") }
     }
 
     func run() throws {
@@ -85,7 +90,7 @@ struct ReplayCommand: ParsableCommand {
 
         var replayer: Replayer
         do {
-            replayer = try Replayer(file: recording, before: from, views: !skipViews)
+            replayer = try Replayer(file: recording, before: from, views: verifyViews)
         } catch {
             printError("seoulworld replay: \(error)")
             throw ExitCode(64)
@@ -119,12 +124,12 @@ struct ReplayCommand: ParsableCommand {
             if divergence.details.isEmpty { print("  (no keyframe after it in the window replayed to say what differs)") }
             throw ExitCode(1)
         }
-        if verify {
+        if verify || verifyViews {
             let keyframes = "\(summary.keyframesCompared) keyframe\(summary.keyframesCompared == 1 ? "" : "s") compared in full"
-            if skipViews {
-                print("verify: every tick's state hash matches with the recorded views (\(summary.ticks) ticks; \(keyframes), views left out)")
+            if verifyViews {
+                print("verify: every tick's state hash matches, views re-run (\(summary.ticks) ticks; \(keyframes))")
             } else {
-                print("verify: every tick's state hash matches (\(summary.ticks) ticks; \(keyframes))")
+                print("verify: every tick's state hash matches with the recorded views (\(summary.ticks) ticks; \(keyframes), views not re-run: --verify-views re-runs them)")
             }
         }
         if let damage = summary.damage {
