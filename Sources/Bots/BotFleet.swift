@@ -68,6 +68,8 @@ final class Bot {
     var errorsSeen = 0
     var tourIndex = 0
     var closedByUs = false
+    /// When the fleet first saw the connection closed (not by itself).
+    var closedSeenAt: UInt64?
     var civic = CivicBotState()
 
     init(index: Int, behaviour: Scenario.Behaviour, client: WorldClient) {
@@ -111,6 +113,8 @@ public final class BotFleet {
     var stopRequested = false
     var lastProgressAt: UInt64 = 0
     var progress: (String) -> Void = { _ in }
+    /// How the fleet's own loop kept time (FleetLoop.swift).
+    var loopTimes = FleetLoop()
 
     public init(options: FleetOptions) throws {
         precondition(options.count >= 0 && options.rampPerSecond > 0 && options.durationSeconds > 0)
@@ -141,6 +145,8 @@ public final class BotFleet {
 
     func tick() {
         let now = Monotonic.nanoseconds()
+        loopTimes.began(at: now)
+        defer { loopTimes.ended(at: Monotonic.nanoseconds()) }
         if stopRequested || elapsedSeconds >= options.durationSeconds {
             finish()
             return
@@ -206,6 +212,7 @@ public final class BotFleet {
 
     func drive(_ bot: Bot, now: UInt64) {
         let c = bot.client
+        if c.closed && !bot.closedByUs && bot.closedSeenAt == nil { bot.closedSeenAt = now }
         if c.welcome != nil && bot.welcomedAt == nil {
             bot.welcomedAt = now
             c.enter(options.scenario.world)
@@ -463,6 +470,7 @@ public final class BotFleet {
         r.rttMillis = Percentiles(rtt)
         r.snapshotIntervalMillis = Percentiles(snapshotInterval)
         r.network = bots.reduce(NetworkFigures()) { $0 + $1.client.networkFigures }
+        r.fleetLoop = loopTimes.figures(dropsSeenAt: bots.compactMap { $0.closedByUs ? nil : $0.closedSeenAt })
         r.snapshotsBaselineMissing = bots.reduce(0) { $0 + $1.client.snapshotsBaselineMissing }
         if let path = options.viewDigestsPath { writeViewDigests(to: path) }
         return r
@@ -567,6 +575,9 @@ public struct BotReport: Codable, Sendable {
     public var civic = CivicFigures()
     /// A suggestion's request to its answer, filed or refused (after the store's commit or count).
     public var suggestionLatencyMicros = Percentiles()
+    /// How the fleet's own loop kept time: a stalled fleet sends nothing, and its bots are
+    /// dropped for it.
+    public var fleetLoop = FleetLoopFigures()
 
     public var text: String {
         let reasons = failedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
@@ -579,7 +590,11 @@ public struct BotReport: Codable, Sendable {
         per bot               \(String(format: "%.1f", kilobitsPerSecondDownPerBot)) kbit/s down, \(String(format: "%.1f", kilobitsPerSecondUpPerBot)) kbit/s up
         snapshots             \(snapshots) received, \(protocolErrors) protocol errors
         no-contact check      \(contactViolationsSeen) pairs seen closer than 1.2 m in \(viewsChecked) views (within 5 m of each bot; must be 0)
-        """ + (network.submitted == 0 ? "" : """
+        the fleet's own loop  ticks p50 \(fleetLoop.tickIntervalMillis.p50) ms  p99 \(fleetLoop.tickIntervalMillis.p99) ms apart (50 ms meant), \(fleetLoop.lateTicks) late by over a tick, longest stall \(String(format: "%.1f", Double(fleetLoop.longestStallMillis) / 1_000)) s, busy \(String(format: "%.0f", fleetLoop.busyShare * 100))% of the time
+        """ + (fleetLoop.dropsAfterOwnStall == 0 ? "" : """
+
+        FLEET STALLED         \(fleetLoop.dropsAfterOwnStall) of the \(dropped) drops came after the fleet itself stalled for 10 s or more of the 30 s before: its bots sent nothing, and the server's idle rule closed them. Those drops are the load tool's, not the server's; run fewer bots per process.
+        """) + (network.submitted == 0 ? "" : """
 
         simulated network     \(network.submitted) datagrams: \(network.dropped) lost, \(network.duplicated) duplicated, \(network.overtaken) overtaken by a later one, \(network.delivered) delivered; \(snapshotsBaselineMissing) snapshots skipped (baseline no longer held)
         """) + (bugReportsSent == 0 ? "" : """
