@@ -120,6 +120,24 @@ func spin(_ loop: UVLoop, seconds: Double = 5, until done: () -> Bool) {
         loop.closeAll()
     }
 
+    /// A datagram sent on a closed socket is dropped and counted: before, libuv bound a fresh
+    /// socket to the closing handle and aborted the process when the close finished.
+    @Test func sendingOnAClosedSocketDropsInsteadOfAborting() throws {
+        let loop = try UVLoop()
+        let client = try UDPSocket(loop: loop, address: SocketAddress(host: "127.0.0.1", port: 0)) { _, _ in }
+        let to = try SocketAddress(host: "127.0.0.1", port: 9)
+        client.close()
+        #expect(!client.send([1, 2, 3], to: to))
+        client.queue(to: to) { buffer in
+            buffer[0] = 7
+            return 1
+        }
+        #expect(client.flush() == UDPSocket.BatchResult(datagrams: 0, bytes: 0, dropped: 1))
+        spin(loop) { client.closeCompleted }
+        #expect(!client.send([1, 2, 3], to: to) && client.sendFailures == 3)
+        loop.closeAll()
+    }
+
     @Test func batchedDatagramsArriveWholeInOrderToEachAddress() throws {
         // More than two batches (64 each), to two receivers, of different lengths; nothing
         // leaves before the flush or the batch filling up. One receiver reads with recvmmsg
