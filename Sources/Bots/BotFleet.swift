@@ -115,6 +115,14 @@ public final class BotFleet {
     var progress: (String) -> Void = { _ in }
     /// How the fleet's own loop kept time (FleetLoop.swift).
     var loopTimes = FleetLoop()
+    var startedCPU: UInt64 = 0
+
+    /// The CPU time this process has used, nanoseconds.
+    static func processCPUNanos() -> UInt64 {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
+    }
 
     public init(options: FleetOptions) throws {
         precondition(options.count >= 0 && options.rampPerSecond > 0 && options.durationSeconds > 0)
@@ -127,6 +135,7 @@ public final class BotFleet {
     public func run(progress: @escaping (String) -> Void) throws -> BotReport {
         self.progress = progress
         startedAt = Monotonic.nanoseconds()
+        startedCPU = Self.processCPUNanos()
         timer = try UVTimer(loop: loop) { [unowned self] in self.tick() }
         timer?.start(afterMillis: 0, repeatMillis: 50)
         if !options.network.isPerfect {
@@ -470,7 +479,12 @@ public final class BotFleet {
         r.rttMillis = Percentiles(rtt)
         r.snapshotIntervalMillis = Percentiles(snapshotInterval)
         r.network = bots.reduce(NetworkFigures()) { $0 + $1.client.networkFigures }
-        r.fleetLoop = loopTimes.figures(dropsSeenAt: bots.compactMap { $0.closedByUs ? nil : $0.closedSeenAt })
+        // The same bots as `dropped` and `failed` above, when the fleet saw them closed.
+        let entered = bots.filter { $0.client.welcome != nil && $0.enteredAt != nil }
+        let drops = entered.filter { !$0.closedByUs || $0.client.shutdownNotice != nil }.compactMap(\.closedSeenAt)
+        let failures = bots.filter { !($0.client.welcome != nil && $0.enteredAt != nil) }.compactMap(\.closedSeenAt)
+        r.fleetLoop = loopTimes.figures(dropsSeenAt: drops, failuresSeenAt: failures)
+        r.fleetLoop.processCPUShare = Double(Self.processCPUNanos() - startedCPU) / Double(max(1, Monotonic.nanoseconds() - startedAt))
         r.snapshotsBaselineMissing = bots.reduce(0) { $0 + $1.client.snapshotsBaselineMissing }
         if let path = options.viewDigestsPath { writeViewDigests(to: path) }
         return r
@@ -590,10 +604,10 @@ public struct BotReport: Codable, Sendable {
         per bot               \(String(format: "%.1f", kilobitsPerSecondDownPerBot)) kbit/s down, \(String(format: "%.1f", kilobitsPerSecondUpPerBot)) kbit/s up
         snapshots             \(snapshots) received, \(protocolErrors) protocol errors
         no-contact check      \(contactViolationsSeen) pairs seen closer than 1.2 m in \(viewsChecked) views (within 5 m of each bot; must be 0)
-        the fleet's own loop  ticks p50 \(fleetLoop.tickIntervalMillis.p50) ms  p99 \(fleetLoop.tickIntervalMillis.p99) ms apart (50 ms meant), \(fleetLoop.lateTicks) late by over a tick, longest stall \(String(format: "%.1f", Double(fleetLoop.longestStallMillis) / 1_000)) s, busy \(String(format: "%.0f", fleetLoop.busyShare * 100))% of the time
-        """ + (fleetLoop.dropsAfterOwnStall == 0 ? "" : """
+        the fleet's own loop  ticks p50 \(fleetLoop.tickIntervalMillis.p50) ms  p99 \(fleetLoop.tickIntervalMillis.p99) ms apart (50 ms meant), \(fleetLoop.lateTicks) late by over a tick, longest stall \(String(format: "%.1f", Double(fleetLoop.longestStallMillis) / 1_000)) s; \(String(format: "%.0f", fleetLoop.busyShare * 100))% of the time in its ticks, \(String(format: "%.0f", fleetLoop.processCPUShare * 100))% of a core in all
+        """ + (fleetLoop.dropsAfterOwnStall + fleetLoop.failuresAfterOwnStall == 0 ? "" : """
 
-        FLEET STALLED         \(fleetLoop.dropsAfterOwnStall) of the \(dropped) drops came after the fleet itself stalled for 10 s or more of the 30 s before: its bots sent nothing, and the server's idle rule closed them. Those drops are the load tool's, not the server's; run fewer bots per process.
+        FLEET STALLED         \(fleetLoop.dropsAfterOwnStall) of the \(dropped) drops and \(fleetLoop.failuresAfterOwnStall) of the \(failed) failed connections came after the bots process itself stalled for 10 s or more of the 30 s before: its bots sent nothing and the server's idle rule closed them, or their handshakes timed out. Those are the load tool's, not the server's; run fewer bots per process.
         """) + (network.submitted == 0 ? "" : """
 
         simulated network     \(network.submitted) datagrams: \(network.dropped) lost, \(network.duplicated) duplicated, \(network.overtaken) overtaken by a later one, \(network.delivered) delivered; \(snapshotsBaselineMissing) snapshots skipped (baseline no longer held)

@@ -19,8 +19,12 @@ public struct FleetLoopFigures: Codable, Sendable {
     public var longestStallMillis: UInt64 = 0
     /// The share of the wall time spent inside the fleet's ticks (1.0: the loop never rested).
     public var busyShare = 0.0
-    /// Drops that came within the idle window after the fleet had stalled for a third of it or more.
+    /// The bots process's CPU time over the wall time (1.0: a whole core), decoding included.
+    public var processCPUShare = 0.0
+    /// Drops, and failed connections, that came within the idle window after the fleet had
+    /// stalled for a third of it or more.
     public var dropsAfterOwnStall = 0
+    public var failuresAfterOwnStall = 0
     public init() {}
 }
 
@@ -74,13 +78,14 @@ struct FleetLoop {
     /// window or more in the window before it).
     func isOwnStall(dropSeenAt t: UInt64) -> Bool { stalled(before: t) >= Self.idleWindowNanos / 3 }
 
-    func figures(dropsSeenAt drops: [UInt64]) -> FleetLoopFigures {
+    func figures(dropsSeenAt drops: [UInt64], failuresSeenAt failures: [UInt64] = []) -> FleetLoopFigures {
         var f = FleetLoopFigures()
         f.tickIntervalMillis = Percentiles(interval)
         f.lateTicks = lateTicks
         f.longestStallMillis = longestStall / 1_000_000
         if let first = firstStart, lastEnd > first { f.busyShare = Double(busy) / Double(lastEnd - first) }
         f.dropsAfterOwnStall = drops.filter { isOwnStall(dropSeenAt: $0) }.count
+        f.failuresAfterOwnStall = failures.filter { isOwnStall(dropSeenAt: $0) }.count
         return f
     }
 }

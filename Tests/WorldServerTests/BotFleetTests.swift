@@ -25,7 +25,7 @@ import Testing
         #expect(report.snapshotIntervalMillis.count > 0)
         #expect(report.kilobitsPerSecondDownPerBot > 0 && report.kilobitsPerSecondUpPerBot > 0)
         // The fleet's own loop: it ticked about every 50 ms and did not stall its bots out.
-        #expect(report.fleetLoop.tickIntervalMillis.count >= 40 && report.fleetLoop.busyShare > 0 && report.fleetLoop.busyShare < 1)
+        #expect(report.fleetLoop.tickIntervalMillis.count >= 40 && report.fleetLoop.busyShare > 0 && report.fleetLoop.busyShare < 1 && report.fleetLoop.processCPUShare > 0)
         #expect(report.fleetLoop.dropsAfterOwnStall == 0 && report.text.contains("the fleet's own loop") && !report.text.contains("FLEET STALLED"))
         let json = try JSONEncoder().encode(report)
         let parsed = try JSONDecoder().decode(BotReport.self, from: json)
