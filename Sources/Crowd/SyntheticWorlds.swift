@@ -49,4 +49,20 @@ public enum SyntheticWorlds {
     }
 
     static func integerSquareRootInt(_ n: Int) -> Int { Int(integerSquareRoot(UInt64(max(n, 0)))) }
+
+    /// A star-shaped simple polygon around `centre`: `count` vertices (3 or more) at increasing
+    /// angles, each jittered within its share of the turn, at distances from `nearest` to
+    /// `farthest` centimetres. Often concave, with edges at every slope: for checking geometry
+    /// against brute force. Integer trigonometry (WorldCore's table), so one seed gives one shape.
+    public static func star(around centre: Vec2, count: Int, nearest: Int32, farthest: Int32, random: inout WorldRandom) -> Polygon {
+        precondition(count >= 3 && nearest > 0 && farthest >= nearest)
+        let share = Trig.tableCount / count
+        let vertices = (0..<count).map { n -> Vec2 in
+            let turn = (n * share + Int(random.uniform(below: UInt64(max(1, share * 2 / 3))))) & (Trig.tableCount - 1)
+            let distance = Int64(nearest) + Int64(random.uniform(below: UInt64(farthest - nearest + 1)))
+            let cos = Int64(Trig.cosine[turn]), sin = Int64(Trig.cosine[(turn - Trig.tableCount / 4 + Trig.tableCount) & (Trig.tableCount - 1)])
+            return Vec2(centre.x + Int32(distance * cos / Int64(Trig.one)), centre.y + Int32(distance * sin / Int64(Trig.one)))
+        }
+        return Polygon(vertices: vertices)
+    }
 }

@@ -40,14 +40,22 @@ struct Walkability {
 
     static let cellCountMax = 4_000_000
 
-    /// Nil when the space is too large to rasterise at its radius within the cell budget.
-    init?(space: Space) {
-        let d = space.definition
+    /// The raster's cell for a space: half the radius (at least 25 cm), doubled while the
+    /// floor would need more than `cellCountMax` cells, never beyond the radius; nil when even
+    /// that is too many.
+    static func cellSize(_ d: WorldDefinition) -> Int32? {
         let r = d.personalSpaceRadiusCentimetres
         let area = Double(d.bounds.width) * Double(d.bounds.height)
         var cell = max(Int32(25), r / 2)
         while area / (Double(cell) * Double(cell)) > Double(Self.cellCountMax) && cell < r { cell = min(r, cell * 2) }
-        guard area / (Double(cell) * Double(cell)) <= Double(Self.cellCountMax) * 1.01 else { return nil }
+        return area / (Double(cell) * Double(cell)) <= Double(Self.cellCountMax) * 1.01 ? cell : nil
+    }
+
+    /// Nil when the space is too large to rasterise at its radius within the cell budget.
+    init?(space: Space) {
+        let d = space.definition
+        let r = d.personalSpaceRadiusCentimetres
+        guard let cell = Self.cellSize(d) else { return nil }
         cellCentimetres = cell
         columns = Int(d.bounds.width / cell)
         rows = Int(d.bounds.height / cell)

@@ -2,7 +2,7 @@
 // the cells they cannot reach: random concave and convex polygons, circles and rectangles,
 // on one floor or all, queried at random points inside and outside the bounds.
 
-import Foundation
+import Crowd
 import Testing
 @testable import WorldCore
 
@@ -23,13 +23,8 @@ import Testing
                 default:
                     // A star around (x, y): often concave, edges at every slope, its box much
                     // larger than its body.
-                    let count = 5 + Int(random.uniform(below: 20))
-                    let vertices = (0..<count).map { n -> Vec2 in
-                        let angle = (Double(n) + Double(random.uniform(below: 1_000)) / 1_500) * 2 * Double.pi / Double(count)
-                        let distance = Double(100 + coordinate(2_500))
-                        return Vec2(x + Int32((distance * cos(angle)).rounded()), y + Int32((distance * sin(angle)).rounded()))
-                    }
-                    obstacles.append(Obstacle(.polygon(Polygon(vertices: vertices)), floor: floor))
+                    let star = SyntheticWorlds.star(around: Vec2(x, y), count: 5 + Int(random.uniform(below: 20)), nearest: 100, farthest: 2_600, random: &random)
+                    obstacles.append(Obstacle(.polygon(star), floor: floor))
                 }
             }
             let clearance = [30, 45, 60][round % 3] as Int32

@@ -6,6 +6,7 @@
 
 import Foundation
 import Testing
+import Crowd
 import WorldCore
 @testable import WorldFiles
 
@@ -20,10 +21,8 @@ struct ReferenceRaster {
     init?(space: Space) {
         let d = space.definition
         let r = d.personalSpaceRadiusCentimetres
-        let area = Double(d.bounds.width) * Double(d.bounds.height)
-        var cell = max(Int32(25), r / 2)
-        while area / (Double(cell) * Double(cell)) > Double(Walkability.cellCountMax) && cell < r { cell = min(r, cell * 2) }
-        guard area / (Double(cell) * Double(cell)) <= Double(Walkability.cellCountMax) * 1.01 else { return nil }
+        // The same cell as the runs use (the reference checks the labels, not the cell size).
+        guard let cell = Walkability.cellSize(d) else { return nil }
         self.cell = cell
         columns = Int(d.bounds.width / cell)
         rows = Int(d.bounds.height / cell)
@@ -147,13 +146,8 @@ struct ReferenceRaster {
                 case 3:
                     // A star: vertices at increasing angles and random distances around a
                     // centre, a simple polygon with edges at every slope, often concave.
-                    let count = 5 + Int(random.uniform(below: 20))
-                    let vertices = (0..<count).map { n -> Vec2 in
-                        let angle = (Double(n) + Double(random.uniform(below: 1_000)) / 1_500) * 2 * Double.pi / Double(count)
-                        let distance = Double(60 + coordinate(500))
-                        return Vec2(x + Int32((distance * cos(angle)).rounded()), y + Int32((distance * sin(angle)).rounded()))
-                    }
-                    obstacles.append(Obstacle(.polygon(Polygon(vertices: vertices)), floor: floor))
+                    let star = SyntheticWorlds.star(around: Vec2(x, y), count: 5 + Int(random.uniform(below: 20)), nearest: 60, farthest: 560, random: &random)
+                    obstacles.append(Obstacle(.polygon(star), floor: floor))
                 default:
                     // A convex triangle.
                     obstacles.append(Obstacle(.polygon(Polygon(vertices: [Vec2(x, y), Vec2(x + 100 + coordinate(500), y + coordinate(80)),
