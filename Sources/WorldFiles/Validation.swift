@@ -133,8 +133,37 @@ enum Validation {
             // the same order, less those that cannot count.
             let xs = samples(rect.minX, rect.maxX, step: step, within: box.minX...box.maxX)
             for y in samples(rect.minY, rect.maxY, step: step, within: box.minY...box.maxY) {
-                for x in xs where named.obstacle.shape.overlapsDisk(center: Vec2(x, y), radius: 0) { return (o, Vec2(x, y)) }
+                if let x = firstInside(named.obstacle.shape, xs: xs, y: y) { return (o, Vec2(x, y)) }
             }
+        }
+        return nil
+    }
+
+    /// The first of `xs` (ascending) whose point on the row at `y` is in `shape` (edges
+    /// included), by the exact test. For a polygon, the row's inside is placed first from its
+    /// edges' crossings in floating point, and only the samples inside it or within a
+    /// centimetre of a crossing are tested exactly (the rest are surely outside: the floating
+    /// point errs by far less); a row through a vertex, where a horizontal edge may lie on it,
+    /// tests every sample. O(edges + samples) per row instead of O(edges x samples).
+    static func firstInside(_ shape: Shape, xs: [Int32], y: Int32) -> Int32? {
+        func inside(_ x: Int32) -> Bool { shape.overlapsDisk(center: Vec2(x, y), radius: 0) }
+        guard case .polygon(let polygon) = shape, !polygon.vertices.contains(where: { $0.y == y }) else { return xs.first(where: inside) }
+        var crossings: [Double] = []
+        let v = polygon.vertices
+        var j = v.count - 1
+        for i in v.indices {
+            let a = v[j], b = v[i]
+            j = i
+            if (a.y > y) != (b.y > y) { crossings.append(Double(a.x) + Double(y - a.y) * Double(b.x - a.x) / Double(b.y - a.y)) }
+        }
+        crossings.sort()
+        var k = 0 // the first crossing not left of the sample, less the margin
+        for x in xs {
+            let xd = Double(x)
+            while k < crossings.count && crossings[k] < xd - 1 { k += 1 }
+            // Inside when an odd number of crossings lie left of it; near a crossing: test.
+            let near = k < crossings.count && crossings[k] <= xd + 1
+            if (near || k % 2 == 1) && inside(x) { return x }
         }
         return nil
     }

@@ -191,15 +191,24 @@ struct ReferenceRaster {
         }
         let plaza = try #require(Self.shipped().space("seoul-plaza"))
         var random = WorldRandom(seed: 11)
-        var found = 0
-        for _ in 0..<400 {
-            let x = Int32(random.uniform(below: 15_000)), y = Int32(random.uniform(below: 14_000))
-            let w = Int32(random.uniform(below: 3_000)), h = Int32(random.uniform(below: 100) < 10 ? 0 : random.uniform(below: 3_000))
-            let rect = Rect(minX: x, minY: y, maxX: x + w, maxY: y + h)
-            let ours = Validation.firstObstacleOverlap(rect, floor: 0, space: plaza), theirs = reference(rect, floor: 0, space: plaza)
-            #expect(ours?.0 == theirs?.0 && ours?.1 == theirs?.1, "\(rect)")
-            if ours != nil { found += 1 }
+        // Seoul Plaza's own obstacles, then random stars whose vertices often lie on a row.
+        var stars = plaza
+        stars.obstacles = (0..<12).map { n in
+            let centre = Vec2(Int32(random.uniform(below: 16_000)), Int32(random.uniform(below: 15_000)))
+            let star = SyntheticWorlds.star(around: centre, count: 5 + Int(random.uniform(below: 20)), nearest: 100, farthest: 3_000, random: &random)
+            return NamedObstacle(id: "star-\(n)", kind: "other", obstacle: Obstacle(.polygon(star)))
         }
-        #expect(found > 40, "the rectangles met obstacles \(found) times")
+        var found = 0
+        for space in [plaza, stars] {
+            for _ in 0..<400 {
+                let x = Int32(random.uniform(below: 15_000)), y = Int32(random.uniform(below: 14_000))
+                let w = Int32(random.uniform(below: 3_000)), h = Int32(random.uniform(below: 100) < 10 ? 0 : random.uniform(below: 3_000))
+                let rect = Rect(minX: x, minY: y, maxX: x + w, maxY: y + h)
+                let ours = Validation.firstObstacleOverlap(rect, floor: 0, space: space), theirs = reference(rect, floor: 0, space: space)
+                #expect(ours?.0 == theirs?.0 && ours?.1 == theirs?.1, "\(space.id) \(rect)")
+                if ours != nil { found += 1 }
+            }
+        }
+        #expect(found > 120, "the rectangles met obstacles \(found) times")
     }
 }
