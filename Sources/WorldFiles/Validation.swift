@@ -148,15 +148,7 @@ enum Validation {
     static func firstInside(_ shape: Shape, xs: [Int32], y: Int32) -> Int32? {
         func inside(_ x: Int32) -> Bool { shape.overlapsDisk(center: Vec2(x, y), radius: 0) }
         guard case .polygon(let polygon) = shape, !polygon.vertices.contains(where: { $0.y == y }) else { return xs.first(where: inside) }
-        var crossings: [Double] = []
-        let v = polygon.vertices
-        var j = v.count - 1
-        for i in v.indices {
-            let a = v[j], b = v[i]
-            j = i
-            if (a.y > y) != (b.y > y) { crossings.append(Double(a.x) + Double(y - a.y) * Double(b.x - a.x) / Double(b.y - a.y)) }
-        }
-        crossings.sort()
+        let crossings = polygon.crossings(atRow: y)
         var k = 0 // the first crossing not left of the sample, less the margin
         for x in xs {
             let xd = Double(x)

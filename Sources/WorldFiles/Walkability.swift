@@ -128,14 +128,10 @@ struct Walkability {
             let a = max(columns.lowerBound, Int(((lo - c / 2) / c).rounded(.up))), z = min(columns.upperBound, Int(((hi - c / 2) / c).rounded(.down)))
             return a <= z ? (a, z) : nil
         }
-        var crossings: [Double] = []
         var k = v.count - 1
         for i in 0..<v.count {
             let a = v[k], b = v[i]
             k = i
-            if (a.y > y) != (b.y > y) {
-                crossings.append(Double(a.x) + (yd - Double(a.y)) * Double(b.x - a.x) / Double(b.y - a.y))
-            }
             guard yd > Double(min(a.y, b.y)) - rd && yd < Double(max(a.y, b.y)) + rd else { continue }
             // The edge grown by the radius, on this row: the disks at its ends and the band
             // along it, in floating point; an empty chord still tries the column nearest the
@@ -188,7 +184,7 @@ struct Walkability {
             while last < columns.upperBound && near(last + 1) { last += 1 }
             out.append((Int32(first), Int32(last)))
         }
-        crossings.sort()
+        let crossings = polygon.crossings(atRow: y)
         var pair = 0
         while pair + 1 < crossings.count {
             if let (a, z) = span(crossings[pair], crossings[pair + 1]) { out.append((Int32(a), Int32(z))) }
@@ -328,5 +324,21 @@ struct Walkability {
             }
         }
         return seen
+    }
+}
+
+extension Polygon {
+    /// Where the edges cross the row at `y`, in floating point, ascending: between the first
+    /// and second, the third and fourth and so on lies the inside (the even-odd rule, with the
+    /// half-open test on the edges' ends that `contains` uses).
+    func crossings(atRow y: Int32) -> [Double] {
+        var out: [Double] = []
+        var j = vertices.count - 1
+        for i in vertices.indices {
+            let a = vertices[j], b = vertices[i]
+            j = i
+            if (a.y > y) != (b.y > y) { out.append(Double(a.x) + Double(y - a.y) * Double(b.x - a.x) / Double(b.y - a.y)) }
+        }
+        return out.sorted()
     }
 }
