@@ -65,4 +65,31 @@ public enum SyntheticWorlds {
         }
         return Polygon(vertices: vertices)
     }
+
+    /// `count` obstacles at random in `bounds`, for checking geometry against brute force: a
+    /// third on every floor, the rest on floor 0 or 1; rectangles, circles, convex triangles,
+    /// concave U shapes opening north (a row through their prongs is blocked twice, with room
+    /// between) and stars, each up to about `size` centimetres across (stars up to `starSize`,
+    /// so that a star's box can be much larger than its body).
+    public static func randomObstacles(count: Int, in bounds: Rect, size: Int32, starSize: Int32, random: inout WorldRandom) -> [Obstacle] {
+        precondition(size >= 200 && starSize >= 200)
+        func upTo(_ limit: Int32) -> Int32 { Int32(random.uniform(below: UInt64(max(1, limit)))) }
+        return (0..<count).map { k in
+            let x = bounds.minX + upTo(bounds.width), y = bounds.minY + upTo(bounds.height)
+            let floor: Int? = k % 3 == 0 ? nil : Int(random.uniform(below: 2))
+            let shape: Shape
+            switch random.uniform(below: 5) {
+            case 0: shape = .rect(Rect(minX: x, minY: y, maxX: x + 50 + upTo(size), maxY: y + 50 + upTo(size * 2 / 3)))
+            case 1: shape = .circle(Circle(center: Vec2(x, y), radius: 20 + upTo(size / 2)))
+            case 2:
+                let w = 400 + upTo(size), h = 200 + upTo(size), a = w / 4, ny = h / 3 + upTo(h / 3)
+                shape = .polygon(Polygon(vertices: [Vec2(x, y), Vec2(x + w, y), Vec2(x + w, y + h), Vec2(x + w - a, y + h),
+                                                    Vec2(x + w - a, y + ny), Vec2(x + a, y + ny), Vec2(x + a, y + h), Vec2(x, y + h)]))
+            case 3: shape = .polygon(star(around: Vec2(x, y), count: 5 + Int(random.uniform(below: 20)), nearest: 60, farthest: starSize, random: &random))
+            default:
+                shape = .polygon(Polygon(vertices: [Vec2(x, y), Vec2(x + 100 + upTo(size), y + upTo(80)), Vec2(x + upTo(size / 3), y + 100 + upTo(size))]))
+            }
+            return Obstacle(shape, floor: floor)
+        }
+    }
 }

@@ -1,6 +1,7 @@
 // The obstacle index answers what testing every obstacle answers, with polygons left out of
-// the cells they cannot reach: random concave and convex polygons, circles and rectangles,
-// on one floor or all, queried at random points inside and outside the bounds.
+// the cells they cannot reach: random stars, U shapes, triangles, circles and rectangles
+// (SyntheticWorlds.randomObstacles), on one floor or all, queried at random points inside and
+// outside the bounds.
 
 import Crowd
 import Testing
@@ -13,20 +14,7 @@ import Testing
         let bounds = Rect(minX: 0, minY: 0, maxX: 6_000, maxY: 5_000)
         var pruned = 0
         for round in 0..<20 {
-            var obstacles: [Obstacle] = []
-            for k in 0..<(4 + round) {
-                let x = coordinate(bounds.maxX), y = coordinate(bounds.maxY)
-                let floor: Int? = k % 2 == 0 ? nil : Int(random.uniform(below: 2))
-                switch random.uniform(below: 3) {
-                case 0: obstacles.append(Obstacle(.rect(Rect(minX: x, minY: y, maxX: x + 50 + coordinate(900), maxY: y + 50 + coordinate(700))), floor: floor))
-                case 1: obstacles.append(Obstacle(.circle(Circle(center: Vec2(x, y), radius: 20 + coordinate(400))), floor: floor))
-                default:
-                    // A star around (x, y): often concave, edges at every slope, its box much
-                    // larger than its body.
-                    let star = SyntheticWorlds.star(around: Vec2(x, y), count: 5 + Int(random.uniform(below: 20)), nearest: 100, farthest: 2_600, random: &random)
-                    obstacles.append(Obstacle(.polygon(star), floor: floor))
-                }
-            }
+            let obstacles = SyntheticWorlds.randomObstacles(count: 4 + round, in: bounds, size: 900, starSize: 2_600, random: &random)
             let clearance = [30, 45, 60][round % 3] as Int32
             let index = ObstacleIndex(obstacles: obstacles, bounds: bounds, clearanceCentimetres: clearance, cellSizeCentimetres: 100 + 100 * Int32(round % 4))
             // How many (obstacle, cell) pairs the pruning left out, so the test is known to test it.

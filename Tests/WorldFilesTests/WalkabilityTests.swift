@@ -129,31 +129,7 @@ struct ReferenceRaster {
         func coordinate(_ limit: Int32) -> Int32 { Int32(random.uniform(below: UInt64(limit))) }
         let bounds = Rect(minX: 0, minY: 0, maxX: 4_000, maxY: 3_000)
         for round in 0..<16 {
-            var obstacles: [Obstacle] = []
-            for k in 0..<(8 + round) {
-                let x = coordinate(bounds.maxX), y = coordinate(bounds.maxY)
-                let floor: Int? = k % 3 == 0 ? nil : Int(random.uniform(below: 2))
-                switch random.uniform(below: 5) {
-                case 0: obstacles.append(Obstacle(.rect(Rect(minX: x, minY: y, maxX: x + 50 + coordinate(600), maxY: y + 50 + coordinate(400))), floor: floor))
-                case 1: obstacles.append(Obstacle(.circle(Circle(center: Vec2(x, y), radius: 30 + coordinate(300))), floor: floor))
-                case 2:
-                    // A concave U opening north: a row through its prongs is blocked twice, with
-                    // walkable cells between.
-                    let w = 400 + coordinate(800), h = 200 + coordinate(600), a = w / 4, ny = h / 3 + coordinate(h / 3)
-                    obstacles.append(Obstacle(.polygon(Polygon(vertices: [Vec2(x, y), Vec2(x + w, y), Vec2(x + w, y + h), Vec2(x + w - a, y + h),
-                                                                          Vec2(x + w - a, y + ny), Vec2(x + a, y + ny), Vec2(x + a, y + h), Vec2(x, y + h)])),
-                                              floor: floor))
-                case 3:
-                    // A star: vertices at increasing angles and random distances around a
-                    // centre, a simple polygon with edges at every slope, often concave.
-                    let star = SyntheticWorlds.star(around: Vec2(x, y), count: 5 + Int(random.uniform(below: 20)), nearest: 60, farthest: 560, random: &random)
-                    obstacles.append(Obstacle(.polygon(star), floor: floor))
-                default:
-                    // A convex triangle.
-                    obstacles.append(Obstacle(.polygon(Polygon(vertices: [Vec2(x, y), Vec2(x + 100 + coordinate(500), y + coordinate(80)),
-                                                                          Vec2(x + coordinate(200), y + 100 + coordinate(500))])), floor: floor))
-                }
-            }
+            let obstacles = SyntheticWorlds.randomObstacles(count: 8 + round, in: bounds, size: 600, starSize: 560, random: &random)
             space.definition.bounds = bounds
             space.definition.obstacles = obstacles
             space.definition.floors = [space.definition.floors[0], space.definition.floors[0]]

@@ -93,6 +93,12 @@ public struct ByteReader: Sendable {
     }
 
     public mutating func u8() throws(WireError) -> UInt8 { try take(1).first! }
+    /// A byte that must be 0 or 1, as a Bool; any other value is refused, naming `field`.
+    public mutating func flag(_ field: String) throws(WireError) -> Bool {
+        let v = try u8()
+        guard v <= 1 else { throw .invalid(field: field, reason: "\(v) is not 0 or 1") }
+        return v == 1
+    }
     public mutating func u16() throws(WireError) -> UInt16 { little(try take(2), as: UInt16.self) }
     public mutating func u32() throws(WireError) -> UInt32 { little(try take(4), as: UInt32.self) }
     public mutating func u64() throws(WireError) -> UInt64 { little(try take(8), as: UInt64.self) }

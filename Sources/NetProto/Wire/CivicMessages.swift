@@ -58,11 +58,10 @@ public struct SuggestionFiling: Hashable, Sendable {
     static func decode(_ r: inout ByteReader) throws(WireError) -> SuggestionFiling {
         let category = try r.u8()
         guard category <= CivicWire.categoryMax else { throw .invalid(field: "suggestion.category", reason: "\(category) is not 0 to \(CivicWire.categoryMax)") }
-        let consent = try r.u8()
-        guard consent <= 1 else { throw .invalid(field: "suggestion.consent", reason: "\(consent) is not 0 or 1") }
+        let consent = try r.flag("suggestion.consent")
         let space = try r.string8("suggestion.space", maximum: WireProtocol.spaceIDBytesMax)
         let title = try r.string16("suggestion.title", maximum: CivicWire.titleBytesMax)
-        return SuggestionFiling(category: category, publicConsent: consent == 1, space: space, title: title,
+        return SuggestionFiling(category: category, publicConsent: consent, space: space, title: title,
                                 body: try r.string16("suggestion.body", maximum: CivicWire.textBytesMax))
     }
 }
@@ -140,11 +139,10 @@ public struct SuggestionText: Hashable, Sendable {
     static func decode(_ r: inout ByteReader) throws(WireError) -> SuggestionText {
         let summary = try SuggestionSummary.decode(&r)
         let space = try r.string8("suggestion.space", maximum: WireProtocol.spaceIDBytesMax)
-        let consent = try r.u8()
-        guard consent <= 1 else { throw .invalid(field: "suggestion.consent", reason: "\(consent) is not 0 or 1") }
+        let consent = try r.flag("suggestion.consent")
         let body = try r.string16("suggestion.body", maximum: CivicWire.textBytesMax)
         let response = try r.string16("suggestion.response", maximum: CivicWire.textBytesMax)
-        return SuggestionText(summary: summary, space: space, publicConsent: consent == 1, body: body, response: response, respondedAtMillis: try r.u64())
+        return SuggestionText(summary: summary, space: space, publicConsent: consent, body: body, response: response, respondedAtMillis: try r.u64())
     }
 }
 
@@ -184,12 +182,11 @@ public struct InboxEntry: Hashable, Sendable {
         guard id != 0 else { throw .invalid(field: "inbox.id", reason: "0 is never a message id") }
         let kind = try r.u8()
         guard kind <= CivicWire.inboxKindMax else { throw .invalid(field: "inbox.kind", reason: "\(kind) is not 0 to \(CivicWire.inboxKindMax)") }
-        let read = try r.u8()
-        guard read <= 1 else { throw .invalid(field: "inbox.read", reason: "\(read) is not 0 or 1") }
+        let read = try r.flag("inbox.read")
         let created = try r.u64()
         let reference = try r.string8("inbox.reference", maximum: CivicWire.trackingBytesMax)
         let title = try r.string16("inbox.title", maximum: CivicWire.titleBytesMax)
-        return InboxEntry(id: id, kind: kind, read: read == 1, createdAtMillis: created, reference: reference, title: title,
+        return InboxEntry(id: id, kind: kind, read: read, createdAtMillis: created, reference: reference, title: title,
                           body: try r.string16("inbox.body", maximum: CivicWire.textBytesMax))
     }
 }
@@ -311,8 +308,7 @@ public struct GuideText: Hashable, Sendable {
         guard let part = GuidePart(rawValue: raw) else { throw .invalid(field: "guide.part", reason: "\(raw) is not 0 (ethics code) or 1 (tutorial)") }
         let version = try r.string8("guide.version", maximum: GuideWire.versionBytesMax)
         let language = try r.string8("guide.language", maximum: PlaceWire.languageBytesMax)
-        let accepted = try r.u8()
-        guard accepted <= 1 else { throw .invalid(field: "guide.accepted", reason: "\(accepted) is not 0 or 1") }
+        let accepted = try r.flag("guide.accepted")
         let title = try r.string16("guide.title", maximum: GuideWire.titleBytesMax)
         let count = Int(try r.u8())
         guard count <= GuideWire.sectionsMax else { throw .invalid(field: "guide.sections", reason: "\(count); at most \(GuideWire.sectionsMax)") }
@@ -321,10 +317,9 @@ public struct GuideText: Hashable, Sendable {
             let id = try r.string8("section.id", maximum: WireProtocol.spaceIDBytesMax)
             let title = try r.string16("section.title", maximum: GuideWire.titleBytesMax)
             let text = try r.string16("section.text", maximum: GuideWire.textBytesMax)
-            let done = try r.u8()
-            guard done <= 1 else { throw .invalid(field: "section.done", reason: "\(done) is not 0 or 1") }
-            sections.append(Section(id: id, title: title, text: text, done: done == 1))
+            let done = try r.flag("section.done")
+            sections.append(Section(id: id, title: title, text: text, done: done))
         }
-        return GuideText(part: part, version: version, language: language, accepted: accepted == 1, title: title, sections: sections)
+        return GuideText(part: part, version: version, language: language, accepted: accepted, title: title, sections: sections)
     }
 }

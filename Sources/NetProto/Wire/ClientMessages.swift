@@ -271,9 +271,8 @@ public enum ClientMessage: Hashable, Sendable {
             message = .enterSpace(requestID: request, spaceID: try r.string8("spaceID", maximum: WireProtocol.spaceIDBytesMax))
         case 0x05: message = .leaveSpace(requestID: try r.u32())
         case 0x06:
-            let v = try r.u8()
-            guard v <= 1 else { throw .invalid(field: "snapshotsOverTCP", reason: "\(v) is not 0 or 1") }
-            message = .snapshotsOverTCP(v == 1)
+            let v = try r.flag("snapshotsOverTCP")
+            message = .snapshotsOverTCP(v)
         case 0x07: message = .ping(clientTimeMicros: try r.u64())
         case 0x08: message = .goodbye
         case 0x09: message = .input(try InputBody.decode(&r))
@@ -302,9 +301,8 @@ public enum ClientMessage: Hashable, Sendable {
         case 0x0D:
             let request = try r.u32()
             let subject = try Subject.decode(&r, allowReport: false)
-            let on = try r.u8()
-            guard on <= 1 else { throw .invalid(field: "block.on", reason: "\(on) is not 0 or 1") }
-            message = .block(requestID: request, subject: subject, on: on == 1)
+            let on = try r.flag("block.on")
+            message = .block(requestID: request, subject: subject, on: on)
         case 0x0E: message = .listBlocks(requestID: try r.u32())
         case 0x0F:
             let request = try r.u32()
@@ -328,9 +326,8 @@ public enum ClientMessage: Hashable, Sendable {
         case 0x13:
             let request = try r.u32()
             let desk = try r.string8("desk", maximum: WireProtocol.spaceIDBytesMax)
-            let on = try r.u8()
-            guard on <= 1 else { throw .invalid(field: "duty.on", reason: "\(on) is not 0 or 1") }
-            message = .deskDuty(requestID: request, desk: desk, on: on == 1, field: try r.string8("field", maximum: WireProtocol.spaceIDBytesMax))
+            let on = try r.flag("duty.on")
+            message = .deskDuty(requestID: request, desk: desk, on: on, field: try r.string8("field", maximum: WireProtocol.spaceIDBytesMax))
         case 0x14:
             let request = try r.u32()
             let desk = try r.string8("desk", maximum: WireProtocol.spaceIDBytesMax)
@@ -412,9 +409,8 @@ public enum ClientMessage: Hashable, Sendable {
         case 0x2A:
             let request = try r.u32()
             let space = try r.string8("space", maximum: WireProtocol.spaceIDBytesMax)
-            let on = try r.u8()
-            guard on <= 1 else { throw .invalid(field: "duty.on", reason: "\(on) is not 0 or 1") }
-            message = .docentDuty(requestID: request, space: space, on: on == 1)
+            let on = try r.flag("duty.on")
+            message = .docentDuty(requestID: request, space: space, on: on)
         case 0x2B: message = .listOnDuty(requestID: try r.u32())
         default: throw .unknownType(type)
         }

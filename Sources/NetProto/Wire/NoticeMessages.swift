@@ -116,8 +116,7 @@ public struct NoticeDraftBody: Hashable, Sendable {
 
     static func decode(_ r: inout ByteReader) throws(WireError) -> NoticeDraftBody {
         let category = try NoticeSummary.category(&r)
-        let pinned = try r.u8()
-        guard pinned <= 1 else { throw .invalid(field: "notice.pinned", reason: "\(pinned) is not 0 or 1") }
+        let pinned = try r.flag("notice.pinned")
         let starts = try r.u64(), ends = try r.u64()
         let count = Int(try r.u8())
         guard count <= NoticeWire.targetSpacesMax else { throw .invalid(field: "notice.spaces", reason: "\(count); at most \(NoticeWire.targetSpacesMax)") }
@@ -127,7 +126,7 @@ public struct NoticeDraftBody: Hashable, Sendable {
         let titleEn = try r.string16("notice.titleEn", maximum: NoticeWire.titleBytesMax)
         let bodyKo = try r.string16("notice.bodyKo", maximum: NoticeWire.bodyBytesMax)
         let bodyEn = try r.string16("notice.bodyEn", maximum: NoticeWire.bodyBytesMax)
-        return NoticeDraftBody(category: category, pinned: pinned == 1, startsAtMillis: starts, endsAtMillis: ends, spaces: spaces,
+        return NoticeDraftBody(category: category, pinned: pinned, startsAtMillis: starts, endsAtMillis: ends, spaces: spaces,
                                titleKo: titleKo, titleEn: titleEn, bodyKo: bodyKo, bodyEn: bodyEn)
     }
 }

@@ -427,10 +427,9 @@ public enum ServerMessage: Hashable, Sendable {
                             text: try r.string16("text", maximum: WireProtocol.chatTextBytesMax))
         case 0x4C:
             let request = try r.u32()
-            let filtered = try r.u8()
-            guard filtered <= 1 else { throw .invalid(field: "filtered", reason: "\(filtered) is not 0 or 1") }
+            let filtered = try r.flag("filtered")
             let recipients = try r.u32()
-            message = .chatSent(requestID: request, filtered: filtered == 1, recipients: recipients,
+            message = .chatSent(requestID: request, filtered: filtered, recipients: recipients,
                                 text: try r.string16("text", maximum: WireProtocol.chatTextBytesMax))
         case 0x4D:
             let request = try r.u32()
@@ -490,10 +489,9 @@ public enum ServerMessage: Hashable, Sendable {
             var desks: [DeskEntry] = []
             for _ in 0..<count {
                 let id = try r.string8("desk", maximum: WireProtocol.spaceIDBytesMax)
-                let open = try r.u8()
-                guard open <= 1 else { throw .invalid(field: "desk.open", reason: "\(open) is not 0 or 1") }
+                let open = try r.flag("desk.open")
                 let serving = try r.u16(), waiting = try r.u16()
-                desks.append(DeskEntry(desk: id, open: open == 1, serving: serving, waiting: waiting, nextOpeningUnixMillis: try r.u64()))
+                desks.append(DeskEntry(desk: id, open: open, serving: serving, waiting: waiting, nextOpeningUnixMillis: try r.u64()))
             }
             message = .deskList(requestID: request, desks: desks)
         case 0x58:

@@ -51,13 +51,27 @@ final class DesksSubsystem {
     func request(_ event: DeskEvent, from s: Session, request: UInt32, answer: Bool = true) {
         guard let account = s.accountID else { return } // guests are refused before (the guest rule)
         let facts = DeskFacts(account: account, isStaff: s.isStaff, roles: s.roles.names)
-        carryOut(board.handle(event, facts: facts, nowMillis: server.deskNowMillis), asker: s, request: request, answer: answer)
+        handle(event, facts: facts, asker: s, request: request, answer: answer)
     }
+
+    /// The machine's answer carried out; whoever went on or off duty meanwhile (by asking, by
+    /// disconnecting, by a session's end) has the badge others see changed (OnDuty/).
+    private func handle(_ event: DeskEvent, facts: DeskFacts?, asker: Session?, request: UInt32, answer: Bool = true) {
+        let before = staffOnDuty
+        carryOut(board.handle(event, facts: facts, nowMillis: server.deskNowMillis), asker: asker, request: request, answer: answer)
+        for account in before.symmetricDifference(staffOnDuty).sorted() { server.onDuty.badgeChanged(account: account) }
+    }
+
+    /// Every account on duty at any desk.
+    var staffOnDuty: Set<String> { Set(board.desks.flatMap(\.queue.onDuty.keys)) }
+
+    /// Whether `account` is on duty at a desk (read for each name sent: no allocation).
+    func isOnDuty(_ account: String) -> Bool { board.desks.contains { $0.queue.onDuty[account] != nil } }
 
     /// An event nobody asked for (a connection gone or back, a room left by travel, the second).
     func event(_ event: DeskEvent) {
         guard !board.isEmpty else { return }
-        carryOut(board.handle(event, facts: nil, nowMillis: server.deskNowMillis), asker: nil, request: 0)
+        handle(event, facts: nil, asker: nil, request: 0)
     }
 
     /// Presence's changes, as the desks hear them (Features.swift).
@@ -110,8 +124,7 @@ final class DesksSubsystem {
             case .record(let desk, let kind, let account, let duration, let outcome):
                 server.submitUsage(.serviceEvent(ServiceEvent(service: desk, kind: kind, accountID: account, atMillis: server.nowUnixMillis(),
                                                               durationMillis: duration, outcome: outcome)))
-                // Going on or off duty changes the badge others see (OnDuty/).
-                if let account, kind == "on-duty" || kind == "off-duty" { server.onDuty.badgeChanged(account: account) }
+
             case .standing(let account, let desk, let position, let estimate):
                 let seconds = estimate.map { UInt32(clamping: $0 / 1_000) } ?? WireProtocol.unknownEstimate
                 for s in sessions.of(account: account) { s.send(.queueStanding(desk: desk, position: UInt16(clamping: position), estimateSeconds: seconds)) }

@@ -82,7 +82,7 @@ final class OnDutySubsystem {
     func badge(of s: Session) -> StaffBadge {
         guard let account = s.accountID, s.isStaff || s.roles.contains(.mentor) else { return .none }
         if roster.post(of: account) != nil { return .docent }
-        if server.desks.desks.contains(where: { $0.queue.onDuty[account] != nil }) { return .deskStaff }
+        if server.desksSubsystem.isOnDuty(account) { return .deskStaff }
         return .none
     }
 
