@@ -255,6 +255,39 @@ public enum Schema {
                     PRIMARY KEY (account_id, step_id)
                 );
                 """),
+            // A city of nodes (issue 25; docs/CLUSTER.md): the nodes, which node hosts which
+            // space instance under a lease, and the hand-over tickets already used. Live state
+            // of a cluster on PostgreSQL, not the city's records: `data copy` leaves it
+            // (`Store.clusterTables`). Times are the database's own clock, so that the nodes'
+            // clocks never decide who holds a lease.
+            ("v7-cluster", """
+                CREATE TABLE cluster_nodes (
+                    node TEXT PRIMARY KEY,
+                    address TEXT NOT NULL,
+                    prefers TEXT NOT NULL,
+                    started_at_ms INTEGER NOT NULL,
+                    seen_at_ms INTEGER NOT NULL,
+                    population INTEGER NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('serving', 'stopped'))
+                );
+                CREATE TABLE space_hosts (
+                    space_id TEXT NOT NULL,
+                    instance INTEGER NOT NULL CHECK (instance >= 1),
+                    node TEXT NOT NULL,
+                    claimed_at_ms INTEGER NOT NULL,
+                    lease_until_ms INTEGER NOT NULL,
+                    population INTEGER NOT NULL,
+                    capacity INTEGER NOT NULL,
+                    PRIMARY KEY (space_id, instance)
+                );
+                CREATE TABLE tickets_used (
+                    ticket_id TEXT PRIMARY KEY,
+                    node TEXT NOT NULL,
+                    used_at_ms INTEGER NOT NULL,
+                    expires_at_ms INTEGER NOT NULL
+                );
+                CREATE INDEX tickets_used_expiry ON tickets_used (expires_at_ms);
+                """),
         ]
     }()
 

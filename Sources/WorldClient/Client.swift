@@ -14,6 +14,9 @@ public final class WorldClient: TCPConnectionDelegate {
     public enum Credentials: Sendable {
         case guest(displayName: String)
         case member(token: [UInt8])
+        /// A hand-over ticket another node gave (PROTOCOL.md 7.19); the client uses it itself
+        /// when it follows a `handOver`.
+        case ticket([UInt8])
     }
 
     public struct Options: Sendable {
@@ -41,8 +44,9 @@ public final class WorldClient: TCPConnectionDelegate {
 
     public let options: Options
     let loop: UVLoop
-    let serverAddress: SocketAddress
-    let credentials: Credentials
+    /// The node this client is connected to: the one it started with, or the last hand-over's.
+    public private(set) var serverAddress: SocketAddress
+    public private(set) var credentials: Credentials
     var connection: TCPConnection?
     var udp: UDPSocket?
     var decoder = FrameDecoder()
@@ -149,6 +153,14 @@ public final class WorldClient: TCPConnectionDelegate {
     /// client to accept.
     public private(set) var guideTexts: [UInt32: GuideText] = [:]
     public private(set) var ethicsRequired: [String] = []
+    /// The world map's lists by request id.
+    public private(set) var spaceLists: [UInt32: [SpaceListEntry]] = [:]
+    /// Hand-overs followed (PROTOCOL.md 7.19): the space, the node, and when the `handOver`
+    /// arrived (the loop's clock, nanoseconds); the last is where the client is going or went.
+    public private(set) var handOvers: [(spaceID: String, node: String, atNanos: UInt64)] = []
+    /// From each hand-over's arrival to `entered` on the other node, microseconds (bounded).
+    public private(set) var handOverMicros: [UInt32] = []
+    var handOverPendingSince: UInt64?
 
     var held: [(tick: UInt32, state: [EntityState])] = []
     var sequence: UInt32 = 0
@@ -165,8 +177,12 @@ public final class WorldClient: TCPConnectionDelegate {
         self.credentials = credentials
         self.options = options
         if !options.network.isPerfect { network = NetworkSimulator(conditions: options.network, seed: options.networkSeed) }
-        connection = try TCPConnection.connect(loop: loop, to: server) { [weak self] c, error in
-            guard let self else { return }
+        try connect()
+    }
+
+    private func connect() throws {
+        connection = try TCPConnection.connect(loop: loop, to: serverAddress) { [weak self] c, error in
+            guard let self, c === self.connection else { return }
             if let error {
                 self.errors.append((.internalError, 0, "connect: \(error)"))
                 self.closed = true
@@ -265,6 +281,10 @@ public final class WorldClient: TCPConnectionDelegate {
 
     @discardableResult
     public func listOnDuty() -> UInt32 { request { .listOnDuty(requestID: $0) } }
+
+    /// Every space of the city with its host and population (`spaceLists`).
+    @discardableResult
+    public func listSpaces() -> UInt32 { request { .listSpaces(requestID: $0) } }
 
     /// Tax Square's calculator: `tax` 0 car, 1 property, 2 acquisition; fields by name.
     @discardableResult
@@ -457,6 +477,7 @@ public final class WorldClient: TCPConnectionDelegate {
     // MARK: Receiving
 
     public func connection(_ c: TCPConnection, received bytes: UnsafeRawBufferPointer) {
+        guard c === connection else { return }
         bytesReceived += bytes.count
         decoder.append(bytes)
         while true {
@@ -476,6 +497,8 @@ public final class WorldClient: TCPConnectionDelegate {
     }
 
     public func connectionClosed(_ c: TCPConnection, error: UVError?) {
+        // The connection left behind by a hand-over closes after the client moved on.
+        guard c === connection else { return }
         if closeReason == nil {
             closeReason = errors.last.map { "server: \($0.code) \($0.text)" } ?? error.map { "\($0)" } ?? "the server closed the connection"
         }
@@ -489,12 +512,17 @@ public final class WorldClient: TCPConnectionDelegate {
             switch credentials {
             case .guest(let name): send(.authenticateGuest(displayName: name))
             case .member(let token): send(.authenticateMember(token: token))
+            case .ticket(let ticket): send(.authenticateTicket(ticket: ticket))
             }
         case .welcome(let w):
             welcome = w
             if options.tcpOnly { send(.snapshotsOverTCP(true)) } else { requestBinding() }
         case .entered(_, let spaceID, let entity, _, _, _):
             space = spaceID
+            if let since = handOverPendingSince {
+                handOverPendingSince = nil
+                Self.keep(&handOverMicros, UInt32(clamping: (Monotonic.nanoseconds() - since) / 1_000))
+            }
             self.entity = entity
             enteredSpaces.append(spaceID)
             enteredAtNanos = Monotonic.nanoseconds()
@@ -583,7 +611,42 @@ public final class WorldClient: TCPConnectionDelegate {
         case .shuttingDown(_, let text): shutdownNotice = text
         case .pong: break
         case .snapshot(let body): apply(snapshot: body)
+        case .spaceList(let request, let spaces): Self.keep(&spaceLists, request, spaces)
+        case .handOver(_, let spaceID, let node, let host, let port, let ticket): follow(spaceID: spaceID, node: node, host: host, port: port, ticket: ticket)
         case .helloOK, .welcome: break
+        }
+    }
+
+    /// Goes where a `handOver` says: this connection and its UDP socket closed, the session's
+    /// state forgotten, and a connection to the other node made with the ticket as credentials.
+    /// What the client kept (chat received, answers, counts) stays.
+    func follow(spaceID: String, node: String, host: String, port: UInt16, ticket: [UInt8]) {
+        let now = Monotonic.nanoseconds()
+        Self.keep(&handOvers, (spaceID, node, now))
+        handOverPendingSince = now
+        send(.goodbye)
+        connection?.close()
+        udp?.close()
+        udp = nil
+        decoder = FrameDecoder()
+        welcome = nil
+        udpBound = false
+        space = nil
+        entity = nil
+        view = []
+        held = []
+        names = [:]
+        badges = [:]
+        ticksSinceBindRequest = 0
+        bindRetryTicks = 5
+        do {
+            serverAddress = try SocketAddress(host: host, port: port)
+            credentials = .ticket(ticket)
+            try connect()
+        } catch {
+            errors.append((.internalError, 0, "cannot follow the hand-over to node '\(node)' at \(host):\(port): \(error)"))
+            closeReason = "the hand-over to \(host):\(port) failed: \(error)"
+            closed = true
         }
     }
 

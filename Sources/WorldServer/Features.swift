@@ -64,6 +64,7 @@ extension Server {
             { self.desksSubsystem.event(.second) }, // holds that ran out, opening and closing time (Desks/)
             notices.second,         // notices that start are pushed, ended ones leave (Notices/)
             onDuty.second,          // docents at posts that closed go off duty (OnDuty/)
+            cluster.second,         // leases renewed, the directory read, spaces claimed (Cluster/)
         ]
     }
 
@@ -136,8 +137,10 @@ extension Server {
         // Staff on duty: docents' posts and the world map's list (OnDuty/OnDutySubsystem)
         case .docentDuty(let request, let space, let on): onDuty.duty(s, request: request, space: space, on: on)
         case .listOnDuty(let request): onDuty.list(s, request: request)
+        // The city of nodes: the world map's spaces cluster-wide (Cluster/ClusterSubsystem)
+        case .listSpaces(let request): cluster.list(s, request: request)
         // The connection's own state machine (Server+Connections, Server+SignIn)
-        case .hello, .authenticateGuest, .authenticateMember, .goodbye: break
+        case .hello, .authenticateGuest, .authenticateMember, .authenticateTicket, .goodbye: break
         }
     }
 }

@@ -63,6 +63,7 @@ extension Server {
         case .closeQuietly: s.connection.close()
         case .authenticateGuest(let name): signInGuest(s, name: name)
         case .authenticateMember(let token): signInMember(s, token: token)
+        case .authenticateTicket(let ticket): cluster.signIn(s, ticket: ticket)
         case .deliver(let message): handle(message, from: s)
         }
     }

@@ -26,6 +26,8 @@ extension Server {
             return
         }
         if replay != nil { return carryOut(s.presence.watch(spaceID, request: request), for: s) }
+        // On a node of a cluster, a space another node hosts is entered there (Cluster/).
+        if cluster.redirects(s, request: request, space: spaceID) { return }
         carryOut(s.presence.enter(spaceID, request: request, to: .publicSpace), for: s)
     }
 

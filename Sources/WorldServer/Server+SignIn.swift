@@ -39,17 +39,18 @@ extension Server {
         }
     }
 
-    /// A member whose token verified: admitted once its standing is known.
-    func admitMember(_ s: Session) {
+    /// A member whose token (or hand-over ticket) verified: admitted once its standing is
+    /// known; `then` runs after the welcome, when the standing let the member in.
+    func admitMember(_ s: Session, then: ((Session) -> Void)? = nil) {
         guard records != nil, replay == nil, let account = s.accountID else {
-            welcomeMember(s, standing: AccountStanding())
+            welcomeMember(s, standing: AccountStanding(), then: then)
             return
         }
         let sessionID = s.id
         guard submit(read: .standing(accountID: account, nowMillis: nowUnixMillis()), then: { [unowned self] result in
             guard let s = self.sessions[sessionID] else { return }
             switch result {
-            case .success(.standing(let standing)): self.welcomeMember(s, standing: standing)
+            case .success(.standing(let standing)): self.welcomeMember(s, standing: standing, then: then)
             case .success, .failure:
                 self.perform(s.machine.refused(.internalError, "this account's standing could not be read from the store; try again shortly"), for: s)
             }
@@ -59,7 +60,7 @@ extension Server {
         }
     }
 
-    func welcomeMember(_ s: Session, standing: AccountStanding) {
+    func welcomeMember(_ s: Session, standing: AccountStanding, then: ((Session) -> Void)? = nil) {
         let now = nowUnixMillis()
         if let ban = standing.ban, ban.isActive(at: now) {
             counters.bannedRefused += 1
@@ -74,6 +75,7 @@ extension Server {
         if let until = s.chat.mutedUntilMillis, let mute = standing.mute {
             s.send(.notice(kind: .muted, untilUnixMillis: until == .max ? 0 : UInt64(until), text: "you are muted \(ModerationSubsystem.describeUntil(until)): \(mute.reason)"))
         }
+        then?(s)
     }
 
     func welcome(for s: Session) -> Welcome {

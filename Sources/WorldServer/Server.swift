@@ -52,6 +52,9 @@ public final class Server: @unchecked Sendable {
     lazy var places = PlacesSubsystem(server: self)
     lazy var guide = GuideSubsystem(server: self)
     lazy var onDuty = OnDutySubsystem(server: self)
+    /// This node's leases, travel to other nodes and sign-in with tickets (Cluster/); inert on
+    /// a server that is not a node of a cluster.
+    lazy var cluster = ClusterSubsystem(server: self, settings: configuration.cluster)
     /// The rooms open now and the desks' state, for those who read them (presence, the
     /// operator's view, the simulation's invariants); only their subsystems change them.
     var rooms: RoomBook { roomsSubsystem.book }
@@ -204,6 +207,7 @@ public final class Server: @unchecked Sendable {
             for task in self.everySecondTasks { task() }
         }
         startPublishing()
+        cluster.start()
     }
 
     /// Starts (or restarts) one of the loop's timers, on the server's clock.
@@ -230,13 +234,14 @@ public final class Server: @unchecked Sendable {
         io.loop.closeAll()
         stopRecording()
         host.viewDigests?.close()
+        cluster.close()
         closeRecords()
         logger.info("stopped", metadata: ["ticks": "\(counters.ticks)"])
         if let path = configuration.statsFile { writeStats(to: path) }
     }
 
     /// The server's version, written into recordings and bug reports.
-    public static let version = "0.12.0"
+    public static let version = "0.13.0"
 
     /// A world's seed, from its id (FNV-1a): the same every run, unlike Swift's `hashValue`.
     static func seed(for id: String) -> UInt64 { fnv1a64(id.utf8) }

@@ -66,6 +66,9 @@ public struct ServerConfiguration: Sendable {
     /// Write what each client is believed to hold, every 20th tick, here (the soak's desync
     /// check, ViewDigestLog.swift); nil writes nothing.
     public var viewDigestsPath: String?
+    /// Makes this server a node of a cluster (Cluster/, docs/CLUSTER.md); nil: a server alone,
+    /// hosting every space.
+    public var cluster: ClusterSettings?
 
     public init(tokenSecret: [UInt8]) { self.tokenSecret = tokenSecret }
 }

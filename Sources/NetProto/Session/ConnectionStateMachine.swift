@@ -33,6 +33,7 @@ public struct ConnectionStateMachine: Sendable {
         case closeQuietly
         case authenticateGuest(displayName: String)
         case authenticateMember(token: [UInt8])
+        case authenticateTicket(ticket: [UInt8])
         /// A message for the server's logic (enter, leave, input, ping ...).
         case deliver(ClientMessage)
     }
@@ -91,12 +92,15 @@ public struct ConnectionStateMachine: Sendable {
         case (.awaitingAuthentication, .authenticateMember(let token)):
             state = .authenticating
             return .authenticateMember(token: token)
+        case (.awaitingAuthentication, .authenticateTicket(let ticket)):
+            state = .authenticating
+            return .authenticateTicket(ticket: ticket)
         case (.awaitingAuthentication, .goodbye), (.authenticating, .goodbye), (.active, .goodbye):
             state = .closed
             return .closeQuietly
         case (.awaitingAuthentication, _), (.authenticating, _):
             return close(.notAuthenticated, "authenticate as a guest or a member first")
-        case (.active, .hello), (.active, .authenticateGuest), (.active, .authenticateMember):
+        case (.active, .hello), (.active, .authenticateGuest), (.active, .authenticateMember), (.active, .authenticateTicket):
             return close(.unexpectedMessage, "already authenticated")
         case (.active, _):
             return .deliver(message)

@@ -10,10 +10,10 @@ extension ClientMessage {
     /// answered with its request id.
     public var guestMaySend: Bool {
         switch self {
-        case .hello, .authenticateGuest, .authenticateMember, .goodbye, .ping: true
+        case .hello, .authenticateGuest, .authenticateMember, .authenticateTicket, .goodbye, .ping: true
         case .enterSpace, .leaveSpace, .snapshotsOverTCP, .input: true
         case .reportBug, .reportUser: true
-        case .listRooms, .listDesks, .listOnDuty: true
+        case .listRooms, .listDesks, .listOnDuty, .listSpaces: true
         // Tax Square's calculator and FAQ are information, for everyone in the square.
         case .taxCalculate, .taxAsk: true
         // The notice board is the city's word to everyone; writing on it is for editors.
@@ -46,9 +46,10 @@ extension ClientMessage {
              .listNotices(let r, _), .readNotice(let r, _), .postNotice(let r, _), .withdrawNotice(let r, _),
              .fileSuggestion(let r, _), .listSuggestions(let r, _, _), .readSuggestion(let r, _), .handleSuggestion(let r, _, _, _),
              .listInbox(let r, _), .readInbox(let r, _), .setLanguage(let r, _), .askPlace(let r, _),
-             .readGuide(let r, _), .acceptEthics(let r, _), .tutorialStep(let r, _), .docentDuty(let r, _, _), .listOnDuty(let r):
+             .readGuide(let r, _), .acceptEthics(let r, _), .tutorialStep(let r, _), .docentDuty(let r, _, _), .listOnDuty(let r),
+             .listSpaces(let r):
             r
-        case .hello, .authenticateGuest, .authenticateMember, .snapshotsOverTCP, .ping, .goodbye, .input: 0
+        case .hello, .authenticateGuest, .authenticateMember, .authenticateTicket, .snapshotsOverTCP, .ping, .goodbye, .input: 0
         }
     }
 

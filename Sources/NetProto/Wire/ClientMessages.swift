@@ -80,6 +80,11 @@ public enum ClientMessage: Hashable, Sendable {
     case docentDuty(requestID: UInt32, space: String, on: Bool)
     /// The spaces with staff on duty now (`onDutyList`).
     case listOnDuty(requestID: UInt32)
+    /// Authenticates with a hand-over ticket another node of the cluster gave (PROTOCOL.md 7.19):
+    /// instead of a token, at the node the ticket names; the session is placed in the ticket's space.
+    case authenticateTicket(ticket: [UInt8])
+    /// Every space of the city with its instances, hosts and populations, cluster-wide (7.19).
+    case listSpaces(requestID: UInt32)
 
     public var type: UInt8 {
         switch self {
@@ -126,6 +131,8 @@ public enum ClientMessage: Hashable, Sendable {
         case .tutorialStep: return 0x29
         case .docentDuty: return 0x2A
         case .listOnDuty: return 0x2B
+        case .authenticateTicket: return 0x2C
+        case .listSpaces: return 0x2D
         }
     }
 
@@ -138,7 +145,7 @@ public enum ClientMessage: Hashable, Sendable {
             w.u32(id)
             w.u16(version)
         case .authenticateGuest(let name): w.string8(name)
-        case .authenticateMember(let token):
+        case .authenticateMember(let token), .authenticateTicket(let token):
             w.u16(UInt16(token.count))
             w.raw(token)
         case .enterSpace(let request, let space):
@@ -196,7 +203,7 @@ public enum ClientMessage: Hashable, Sendable {
         case .leaveQueue(let request, let desk), .takeNext(let request, let desk):
             w.u32(request)
             w.string8(desk)
-        case .endSession(let request), .listDesks(let request), .listOnDuty(let request): w.u32(request)
+        case .endSession(let request), .listDesks(let request), .listOnDuty(let request), .listSpaces(let request): w.u32(request)
         case .docentDuty(let request, let space, let on):
             w.u32(request)
             w.string8(space)
@@ -412,6 +419,11 @@ public enum ClientMessage: Hashable, Sendable {
             let on = try r.flag("duty.on")
             message = .docentDuty(requestID: request, space: space, on: on)
         case 0x2B: message = .listOnDuty(requestID: try r.u32())
+        case 0x2C:
+            let n = Int(try r.u16())
+            guard (1...WireProtocol.tokenBytesMax).contains(n) else { throw .invalid(field: "ticket", reason: "\(n) bytes; 1 to \(WireProtocol.tokenBytesMax) allowed") }
+            message = .authenticateTicket(ticket: try r.raw(n))
+        case 0x2D: message = .listSpaces(requestID: try r.u32())
         default: throw .unknownType(type)
         }
         try r.finish()

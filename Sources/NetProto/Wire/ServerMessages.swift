@@ -109,6 +109,11 @@ public enum ServerMessage: Hashable, Sendable {
     case ethicsRequired(version: String, title: String)
     /// The spaces with staff on duty now, for the world map (answers `listOnDuty`).
     case onDutyList(requestID: UInt32, entries: [OnDutyEntry])
+    /// The answer to `enterSpace` for a space another node hosts (PROTOCOL.md 7.19): connect to
+    /// `host`:`port` and authenticate with `ticket` there. The session has left its space here.
+    case handOver(requestID: UInt32, spaceID: String, node: String, host: String, port: UInt16, ticket: [UInt8])
+    /// The answer to `listSpaces`: every space instance of the city, cluster-wide.
+    case spaceList(requestID: UInt32, spaces: [SpaceListEntry])
 
     public var type: UInt8 {
         switch self {
@@ -154,6 +159,8 @@ public enum ServerMessage: Hashable, Sendable {
         case .guideText: return 0x68
         case .ethicsRequired: return 0x69
         case .onDutyList: return 0x6A
+        case .handOver: return 0x6B
+        case .spaceList: return 0x6C
         }
     }
 
@@ -343,6 +350,27 @@ public enum ServerMessage: Hashable, Sendable {
         case .ethicsRequired(let version, let title):
             w.string8(version)
             w.string16(title)
+        case .handOver(let request, let space, let node, let host, let port, let ticket):
+            precondition(ticket.count <= WireProtocol.tokenBytesMax)
+            w.u32(request)
+            w.string8(space)
+            w.string8(node)
+            w.string8(host)
+            w.u16(port)
+            w.u16(UInt16(ticket.count))
+            w.raw(ticket)
+        case .spaceList(let request, let spaces):
+            precondition(spaces.count <= WireProtocol.spacesMax)
+            w.u32(request)
+            w.u16(UInt16(spaces.count))
+            for e in spaces {
+                w.string8(e.space)
+                w.u16(e.instance)
+                w.string8(e.node)
+                w.u8(e.here ? 1 : 0)
+                w.u32(e.population)
+                w.u32(e.capacity)
+            }
         case .onDutyList(let request, let entries):
             precondition(entries.count <= WireProtocol.desksMax)
             w.u32(request)
@@ -589,6 +617,29 @@ public enum ServerMessage: Hashable, Sendable {
                 entries.append(OnDutyEntry(space: space, deskStaff: desk, docents: try r.u16()))
             }
             message = .onDutyList(requestID: request, entries: entries)
+        case 0x6B:
+            let request = try r.u32()
+            let space = try r.string8("spaceID", maximum: WireProtocol.spaceIDBytesMax)
+            let node = try r.string8("node", maximum: WireProtocol.nodeNameBytesMax)
+            let host = try r.string8("host", maximum: WireProtocol.hostBytesMax)
+            let port = try r.u16()
+            let n = Int(try r.u16())
+            guard (1...WireProtocol.tokenBytesMax).contains(n) else { throw .invalid(field: "ticket", reason: "\(n) bytes; 1 to \(WireProtocol.tokenBytesMax) allowed") }
+            message = .handOver(requestID: request, spaceID: space, node: node, host: host, port: port, ticket: try r.raw(n))
+        case 0x6C:
+            let request = try r.u32()
+            let count = Int(try r.u16())
+            guard count <= WireProtocol.spacesMax else { throw .invalid(field: "spaces", reason: "\(count); at most \(WireProtocol.spacesMax)") }
+            var spaces: [SpaceListEntry] = []
+            for _ in 0..<count {
+                let space = try r.string8("space", maximum: WireProtocol.spaceIDBytesMax)
+                let instance = try r.u16()
+                let node = try r.string8("node", maximum: WireProtocol.nodeNameBytesMax)
+                let here = try r.flag("here")
+                let population = try r.u32()
+                spaces.append(SpaceListEntry(space: space, instance: instance, node: node, here: here, population: population, capacity: try r.u32()))
+            }
+            message = .spaceList(requestID: request, spaces: spaces)
         default: throw .unknownType(type)
         }
         try r.finish()

@@ -209,6 +209,27 @@ public enum StaffBadge: UInt8, Hashable, Sendable, CaseIterable {
 }
 
 /// One space of the world map's staff list (`onDutyList`): who is on duty there now.
+/// One space instance of the city in `spaceList`: who hosts it and how full it is.
+public struct SpaceListEntry: Hashable, Sendable {
+    public var space: String
+    /// 1 for a space's first instance (overflow instances count on).
+    public var instance: UInt16
+    /// The node hosting it; empty when no node hosts it just now (or on a server of one node).
+    public var node: String
+    /// Whether the node answering hosts it (entering it needs no hand-over).
+    public var here: Bool
+    public var population: UInt32
+    public var capacity: UInt32
+    public init(space: String, instance: UInt16, node: String, here: Bool, population: UInt32, capacity: UInt32) {
+        self.space = space
+        self.instance = instance
+        self.node = node
+        self.here = here
+        self.population = population
+        self.capacity = capacity
+    }
+}
+
 public struct OnDutyEntry: Hashable, Sendable {
     public var space: String
     /// Staff on duty at the space's desks.

@@ -4,7 +4,7 @@
 public enum WireProtocol {
     /// "SWLD" as little-endian bytes: 0x53 0x57 0x4C 0x44.
     public static let id: UInt32 = 0x444C_5753
-    public static let version: UInt16 = 8
+    public static let version: UInt16 = 9
     /// The largest TCP frame body (type byte and payload), in bytes: room for a bug report of
     /// 2,000 characters of Hangul (3 bytes each in UTF-8).
     public static let frameBodyBytesMax = 8_192
@@ -12,6 +12,9 @@ public enum WireProtocol {
     public static let packetBytesMax = 1_200
     public static let displayNameBytesMax = 48
     public static let spaceIDBytesMax = 64
+    /// A cluster node's name, and the host a hand-over names (a DNS name or an address).
+    public static let nodeNameBytesMax = 64
+    public static let hostBytesMax = 255
     public static let tokenBytesMax = 512
     public static let errorTextBytesMax = 512
     public static let spacesMax = 256
@@ -103,4 +106,15 @@ public enum ErrorCode: UInt16, Hashable, Sendable, CaseIterable {
     /// A member who has not accepted the current version of the ethics code asked to chat, to
     /// open or enter a room, to file a suggestion or to report; the text names the version.
     case ethicsNotAccepted = 36
+    /// A hand-over ticket (PROTOCOL.md 7.19) that was used already: each is good once.
+    case ticketUsed = 37
+    /// A hand-over ticket past its expiry: travel again from where you are.
+    case ticketExpired = 38
+    /// A hand-over ticket that does not verify (forged, altered, or malformed).
+    case ticketInvalid = 39
+    /// A hand-over ticket for another node: connect to the node it names.
+    case wrongNode = 40
+    /// No node of the cluster hosts the space just now (its host failed and another has not
+    /// claimed it yet): try again in a few seconds.
+    case notHosted = 41
 }

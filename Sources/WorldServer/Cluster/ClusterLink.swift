@@ -1,0 +1,164 @@
+// The cluster's thread (issue 25): a node's one connection to the directory (Store's
+// Directory.swift) and the only code of the node that waits for it. The loop hands it jobs (a
+// round once a second, a ticket to redeem, the release at a stop) and gets each answer back
+// through the loop's mailbox, so the tick never waits for the database.
+//
+// A round: the node announced (up, its address, what it prefers, its population), the leases
+// it holds renewed with their populations, the directory read, the spaces the hosting plan
+// (Services' HostingPlan) gives this node claimed, and the directory read again if it claimed.
+//
+// Invariants:
+// 1. Jobs run one at a time, in the order given; each is answered exactly once (a failure
+//    of the database is an answer: `.failure`).
+// 2. After `stop`, no job is taken and no answer is delivered but the stop's own.
+
+import Foundation
+import Logging
+import Services
+import Store
+
+/// What a node of the cluster is started with (`serve --node`).
+public struct ClusterSettings: Sendable {
+    /// The node's name in the directory: unique in the cluster, stable across restarts.
+    public var node: String
+    /// The directory: the cluster's PostgreSQL database (the records' own).
+    public var location: PostgresLocation
+    /// Signs hand-over tickets; the same on every node, at least 32 bytes (`--cluster-secret-file`).
+    public var secret: [UInt8]
+    /// Where clients reach this node, as `host:port` (the listening address when nil).
+    public var advertisedHost: String?
+    /// Spaces this node claims first, in order (`--prefer`).
+    public var prefers: [String] = []
+    /// How long a lease lasts unrenewed; the node renews every second.
+    public var leaseMillis: Int64 = 5_000
+    /// A node unheard of this long is taken for down (its spaces are still its own until their
+    /// leases run out).
+    public var liveMillis: Int64 = 5_000
+
+    public init(node: String, location: PostgresLocation, secret: [UInt8]) {
+        self.node = node
+        self.location = location
+        self.secret = secret
+    }
+}
+
+final class ClusterLink: @unchecked Sendable {
+    struct RoundRequest {
+        var address: String
+        var population: Int
+        /// The leases the node believes it holds, with their populations.
+        var held: [(key: SpaceInstanceKey, population: Int, capacity: Int)]
+        /// Every public space of the node's catalog with its capacity, in order.
+        var spaces: [(id: String, capacity: Int)]
+    }
+
+    struct RoundResult {
+        /// Leases renewed or granted in this round.
+        var holding: Set<SpaceInstanceKey>
+        var granted: [SpaceInstanceKey]
+        var view: DirectoryView
+    }
+
+    enum Job {
+        case round(RoundRequest, (Result<RoundResult, any Error>) -> Void)
+        case redeem(id: String, expiresAtMillis: Int64, (Result<Bool, any Error>) -> Void)
+        case stop(release: Bool, () -> Void)
+    }
+
+    let settings: ClusterSettings
+    let logger: Logger
+    /// Runs an answer on the loop thread (the server's mailbox).
+    let deliver: (@escaping () -> Void) -> Void
+    private let condition = NSCondition()
+    // Guarded by `condition`.
+    private var jobs: [Job] = []
+    private var stopped = false
+    private var store: PostgresStore?
+
+    init(settings: ClusterSettings, logger: Logger, deliver: @escaping (@escaping () -> Void) -> Void) {
+        self.settings = settings
+        self.logger = logger
+        self.deliver = deliver
+        let thread = Thread { [self] in self.main() }
+        thread.name = "seoulworld-cluster"
+        thread.start()
+    }
+
+    func submit(_ job: Job) {
+        condition.withLock {
+            guard !stopped else { return }
+            jobs.append(job)
+            condition.signal()
+        }
+    }
+
+    private func main() {
+        while true {
+            let job: Job = condition.withLock {
+                while jobs.isEmpty { condition.wait() }
+                return jobs.removeFirst()
+            }
+            switch job {
+            case .round(let request, let answer):
+                let result = Result { try round(request) }
+                deliver { answer(result) }
+            case .redeem(let id, let expires, let answer):
+                let result = Result { try connected().redeemTicket(id: id, node: settings.node, expiresAtMillis: expires) }
+                deliver { answer(result) }
+            case .stop(let release, let done):
+                condition.withLock {
+                    stopped = true
+                    jobs.removeAll()
+                }
+                if release, let store = try? connected() {
+                    do {
+                        try store.releaseAll(node: settings.node)
+                        try store.announce(node: settings.node, address: "", prefers: settings.prefers, population: 0, stopped: true)
+                    } catch {
+                        logger.warning("could not release this node's spaces as it stopped; they will be claimed when their leases run out", metadata: ["error": "\(error)"])
+                    }
+                }
+                store?.disconnect()
+                done()
+                return
+            }
+        }
+    }
+
+    /// The directory's connection, opened (and the schema checked) on first use and after a loss.
+    private func connected() throws -> PostgresStore {
+        if let store { return store }
+        let opened = try PostgresStore(location: settings.location, access: .server, logger: logger)
+        store = opened
+        return opened
+    }
+
+    private func round(_ request: RoundRequest) throws -> RoundResult {
+        let store = try connected()
+        do {
+            try store.announce(node: settings.node, address: request.address, prefers: settings.prefers, population: request.population)
+            let renewed = try store.renew(node: settings.node, leases: request.held.map { ($0.key.space, $0.key.instance, $0.population) },
+                                          leaseMillis: settings.leaseMillis).renewed
+            var view = try store.directory(liveMillis: settings.liveMillis)
+            let live = view.nodes.filter(\.live).map { node in
+                HostingPlan.Node(name: node.name, prefers: Set(node.prefers), population: node.population,
+                                 hosted: view.hosts.filter { $0.live && $0.node == node.name }.count)
+            }
+            let hostedNow = Set(view.hosts.filter { $0.live && $0.instance == 1 }.map(\.spaceID))
+            let capacity = Dictionary(request.spaces.map { ($0.id, $0.capacity) }, uniquingKeysWith: { a, _ in a })
+            let plan = HostingPlan.claims(me: settings.node, spaces: request.spaces.map(\.id), hostedNow: hostedNow, live: live)
+            var granted: [SpaceInstanceKey] = []
+            for space in plan {
+                if case .granted = try store.claim(space: space, instance: 1, node: settings.node, capacity: capacity[space] ?? 0, leaseMillis: settings.leaseMillis) {
+                    granted.append(SpaceInstanceKey(space: space, instance: 1))
+                }
+            }
+            if !plan.isEmpty { view = try store.directory(liveMillis: settings.liveMillis) }
+            return RoundResult(holding: renewed.union(granted), granted: granted, view: view)
+        } catch let error as StoreUnavailable {
+            store.disconnect()
+            self.store = nil
+            throw error
+        }
+    }
+}

@@ -1,0 +1,284 @@
+// This node's part in a city of nodes (issue 25; docs/CLUSTER.md): the leases it holds, the
+// directory as last read, travel to a space another node hosts (a hand-over ticket), sign-in
+// with a ticket, and the world map's list of every space of the city. Owns its state on the
+// loop thread; its database work runs on the cluster's thread (ClusterLink.swift).
+//
+// A node hosts a space while its lease runs by the node's own reckoning: from the moment the
+// round that renewed (or granted) it was sent, plus the lease's length. The database counts the
+// same lease from a later moment (when the statement ran), so the node always stops believing it
+// hosts a space before any other node can be granted it: two nodes never both admit people to
+// one space instance.
+//
+// Invariants:
+// 1. An entry is admitted here only to a space whose lease is running by the node's reckoning.
+// 2. A session leaves its space (its visit closed as `travel`) before it is told to go elsewhere.
+// 3. A ticket admits at most one session, on the node it names, before its expiry.
+
+import Foundation
+import NetProto
+import Services
+import Store
+
+final class ClusterSubsystem {
+    unowned let server: Server
+    let settings: ClusterSettings?
+    private var link: ClusterLink?
+    /// The leases this node holds: until when (the server clock's monotonic milliseconds).
+    private(set) var holding: [SpaceInstanceKey: UInt64] = [:]
+    /// The directory as last read.
+    private(set) var view: DirectoryView?
+    private var roundSentAtMillis: UInt64?
+    /// What the operator reads (Admin's metrics).
+    private(set) var figures = Figures()
+
+    struct Figures {
+        var roundsDone = 0
+        var roundsFailed = 0
+        var leasesGranted = 0
+        var leasesLost = 0
+        var handOversOut = 0
+        var ticketsAdmitted = 0
+        var ticketsRefused = 0
+    }
+
+    /// Where an entry to a space goes.
+    enum Route: Equatable {
+        /// This server: no cluster, or this node hosts it.
+        case here
+        case elsewhere(node: String, host: String, port: UInt16)
+        /// No live lease on it just now.
+        case nobody
+    }
+
+    init(server: Server, settings: ClusterSettings?) {
+        self.server = server
+        self.settings = settings
+    }
+
+    var isNode: Bool { settings != nil }
+
+    /// Starts the cluster's thread (the first round runs at once).
+    func start() {
+        guard let settings, link == nil else { return }
+        link = ClusterLink(settings: settings, logger: server.logger) { [weak server] task in server?.io.mailbox?.post(task) }
+        second()
+    }
+
+    // MARK: Leases
+
+    /// Once a second: leases that ran out by this node's reckoning are let go, and a round is
+    /// asked for unless one is still out.
+    func second() {
+        guard let link, let settings else { return }
+        let now = server.clockMillis
+        for (key, until) in holding where until <= now { lost(key, why: "its lease ran out before this node could renew it") }
+        guard roundSentAtMillis == nil else { return }
+        roundSentAtMillis = now
+        let held = holding.keys.sorted().map { key in
+            (key: key, population: server.host.spaces[key.space]?.world.population ?? 0, capacity: capacity(key.space))
+        }
+        let request = ClusterLink.RoundRequest(address: advertisedAddress, population: server.sessions.count, held: held,
+                                               spaces: publicSpaces.map { ($0, capacity($0)) })
+        _ = settings
+        link.submit(.round(request) { [weak self] result in self?.roundDone(result) })
+    }
+
+    private func roundDone(_ result: Result<ClusterLink.RoundResult, any Error>) {
+        guard let sentAt = roundSentAtMillis, let settings else { return }
+        roundSentAtMillis = nil
+        switch result {
+        case .failure(let error):
+            figures.roundsFailed += 1
+            if figures.roundsFailed == 1 || figures.roundsFailed % 30 == 0 {
+                server.logger.warning("the cluster's directory could not be reached; this node keeps its spaces until their leases run out",
+                                      metadata: ["error": "\(error)", "failedRounds": "\(figures.roundsFailed)"])
+            }
+        case .success(let round):
+            figures.roundsDone += 1
+            view = round.view
+            let until = sentAt + UInt64(settings.leaseMillis)
+            for key in holding.keys where !round.holding.contains(key) {
+                lost(key, why: "node '\(round.view.hosts.first { $0.spaceID == key.space && $0.instance == key.instance }?.node ?? "?")' holds it now")
+            }
+            for key in round.holding where until > server.clockMillis { holding[key] = until }
+            for key in round.granted {
+                figures.leasesGranted += 1
+                server.logger.info("hosting", metadata: ["space": "\(key)", "node": "\(settings.node)"])
+            }
+        }
+    }
+
+    /// This node no longer hosts `key`: whoever is in it is sent to its new host, or out.
+    private func lost(_ key: SpaceInstanceKey, why: String) {
+        guard holding.removeValue(forKey: key) != nil else { return }
+        figures.leasesLost += 1
+        server.logger.warning("no longer hosting", metadata: ["space": "\(key)", "why": "\(why)"])
+        guard let space = server.host.spaces[key.space] else { return }
+        for s in space.members.values.sorted(by: { $0.id < $1.id }) where s.presence.spaceID == key.space {
+            if case .elsewhere(let node, let host, let port) = route(key.space) {
+                handOver(s, request: 0, space: key.space, node: node, host: host, port: port)
+            } else {
+                server.carryOut(s.presence.leave(.travel), for: s)
+                s.send(.error(code: .notHosted, requestID: 0, text: "'\(key.space)' moved off this node and no node hosts it yet; enter it again in a few seconds"))
+            }
+        }
+    }
+
+    // MARK: Travel
+
+    func route(_ space: String) -> Route {
+        guard let settings else { return .here }
+        if let until = holding[SpaceInstanceKey(space: space, instance: 1)], until > server.clockMillis { return .here }
+        guard let view, let entry = view.hosts.first(where: { $0.spaceID == space && $0.instance == 1 && $0.live }),
+              entry.node != settings.node, let node = view.nodes.first(where: { $0.name == entry.node && $0.live }),
+              let (host, port) = Self.split(node.address) else { return .nobody }
+        return .elsewhere(node: node.name, host: host, port: port)
+    }
+
+    /// Sends an entry to a space hosted elsewhere there, or refuses one hosted nowhere; false
+    /// when the entry is this node's to carry out.
+    func redirects(_ s: Session, request: UInt32, space: String) -> Bool {
+        switch route(space) {
+        case .here: return false
+        case .elsewhere(let node, let host, let port):
+            handOver(s, request: request, space: space, node: node, host: host, port: port)
+        case .nobody:
+            s.send(.error(code: .notHosted, requestID: request, text: "no node of the city hosts '\(space)' just now (its node may have stopped); try again in a few seconds"))
+        }
+        return true
+    }
+
+    /// Out of this node's space (invariant 2), then told where to go with a ticket for there.
+    private func handOver(_ s: Session, request: UInt32, space: String, node: String, host: String, port: UInt16) {
+        guard let settings else { return }
+        server.carryOut(s.presence.leave(.travel), for: s)
+        var id = [UInt8](repeating: 0, count: HandOverTicket.idBytes)
+        for i in id.indices { id[i] = UInt8.random(in: 0...255) }
+        let ticket = HandOverTicket(id: id, node: node, space: space, instance: 1, requestID: request, role: s.role == 1 ? 1 : 0,
+                                    accountID: s.accountID ?? "", displayName: s.displayName, roles: s.roles,
+                                    expiresAtUnixMillis: UInt64(server.nowUnixMillis()) + HandOverTicket.lifetimeMillis)
+        figures.handOversOut += 1
+        s.send(.handOver(requestID: request, spaceID: space, node: node, host: host, port: port, ticket: ticket.signed(secret: settings.secret)))
+    }
+
+    // MARK: Arriving with a ticket
+
+    /// A client authenticating with a ticket: checked here, then redeemed in the directory
+    /// (once only, invariant 3), then signed in as the ticket says and placed in its space.
+    func signIn(_ s: Session, ticket bytes: [UInt8]) {
+        guard let settings, let link else {
+            return refuse(s, .ticketInvalid, "this server is not a node of a cluster and takes no tickets: sign in with a token or as a guest")
+        }
+        let ticket: HandOverTicket
+        switch HandOverTicket.verify(bytes, secret: settings.secret, node: settings.node, nowUnixMillis: UInt64(server.nowUnixMillis())) {
+        case .success(let t): ticket = t
+        case .failure(let failure):
+            let code: ErrorCode
+            switch failure {
+            case .expired: code = .ticketExpired
+            case .otherNode: code = .wrongNode
+            case .malformed, .badSignature: code = .ticketInvalid
+            }
+            return refuse(s, code, failure.description)
+        }
+        let sessionID = s.id
+        link.submit(.redeem(id: ticket.idText, expiresAtMillis: Int64(ticket.expiresAtUnixMillis)) { [weak self] result in
+            guard let self, let s = self.server.sessions[sessionID] else { return }
+            switch result {
+            case .failure(let error):
+                self.refuse(s, .busy, "the cluster's directory could not be reached to check the ticket; try again in a few seconds (\(error))")
+            case .success(false):
+                self.refuse(s, .ticketUsed, "this ticket was used already: each ticket admits once; travel again from where you are")
+            case .success(true):
+                self.admit(s, ticket)
+            }
+        })
+    }
+
+    private func refuse(_ s: Session, _ code: ErrorCode, _ text: String) {
+        figures.ticketsRefused += 1
+        server.perform(s.machine.refused(code, text), for: s)
+    }
+
+    private func admit(_ s: Session, _ ticket: HandOverTicket) {
+        figures.ticketsAdmitted += 1
+        s.displayName = ticket.displayName
+        guard ticket.role == 1 else {
+            s.role = 0
+            server.perform(s.machine.authenticated(server.welcome(for: s)), for: s)
+            return arrive(s, ticket)
+        }
+        s.role = 1
+        s.accountID = ticket.accountID
+        s.roles = ticket.roles
+        server.recordAccount(MemberToken(accountID: ticket.accountID, displayName: ticket.displayName, roles: ticket.roles,
+                                         expiresAtUnixSeconds: ticket.expiresAtUnixMillis / 1_000))
+        // A ban made while the citizen travelled still refuses them here.
+        server.admitMember(s) { [weak self] s in self?.arrive(s, ticket) }
+    }
+
+    private func arrive(_ s: Session, _ ticket: HandOverTicket) {
+        if redirects(s, request: ticket.requestID, space: ticket.space) { return }
+        server.carryOut(s.presence.enter(ticket.space, request: ticket.requestID, to: .publicSpace), for: s)
+    }
+
+    // MARK: The world map
+
+    /// Every public space of the city, with its host and population (cluster-wide on a node).
+    func list(_ s: Session, request: UInt32) {
+        var entries: [SpaceListEntry] = []
+        for space in publicSpaces {
+            let local = UInt32(server.host.spaces[space]?.world.population ?? 0)
+            let capacity = UInt32(capacity(space))
+            guard let settings else {
+                entries.append(SpaceListEntry(space: space, instance: 1, node: "", here: true, population: local, capacity: capacity))
+                continue
+            }
+            let hosts = (view?.hosts ?? []).filter { $0.spaceID == space && $0.live }
+            if hosts.isEmpty {
+                let here = route(space) == .here
+                entries.append(SpaceListEntry(space: space, instance: 1, node: here ? settings.node : "", here: here, population: here ? local : 0, capacity: capacity))
+            }
+            for h in hosts {
+                let here = h.node == settings.node && route(space) == .here
+                entries.append(SpaceListEntry(space: space, instance: UInt16(clamping: h.instance), node: h.node, here: here,
+                                              population: here ? local : UInt32(clamping: h.population), capacity: UInt32(clamping: h.capacity)))
+            }
+        }
+        s.send(.spaceList(requestID: request, spaces: Array(entries.prefix(WireProtocol.spacesMax))))
+    }
+
+    // MARK: Stopping
+
+    /// At the server's end (after its loop): leases given up so that others claim the spaces at
+    /// once, and the node marked stopped; waits at most `seconds`.
+    func close(seconds: Double = 5) {
+        guard let link else { return }
+        let done = DispatchSemaphore(value: 0)
+        link.submit(.stop(release: true) { done.signal() })
+        if done.wait(timeout: .now() + seconds) == .timedOut {
+            server.logger.warning("the cluster's directory did not answer the release in time; this node's spaces will be claimed when their leases run out")
+        }
+        self.link = nil
+        holding.removeAll()
+    }
+
+    // MARK: Helpers
+
+    private var publicSpaces: [String] { server.host.entries.filter { $0.kind == 0 }.map(\.id) }
+
+    private func capacity(_ space: String) -> Int { server.host.spaces[space]?.world.definition.capacity ?? 0 }
+
+    /// `host:port` as clients reach this node.
+    var advertisedAddress: String {
+        "\(settings?.advertisedHost ?? server.configuration.host):\(server.port)"
+    }
+
+    /// `host:port` (an IPv6 host in brackets) into its parts.
+    static func split(_ address: String) -> (String, UInt16)? {
+        guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]) else { return nil }
+        var host = String(address[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : (host, port)
+    }
+}

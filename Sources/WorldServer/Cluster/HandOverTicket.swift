@@ -1,0 +1,127 @@
+// Hand-over tickets (issue 25; docs/PROTOCOL.md, "Hand-over tickets"): what a node gives a
+// citizen who travels to a space another node hosts, and what the citizen shows that node
+// instead of a token. Signed with the cluster's secret (every node holds it; no client does),
+// short-lived, for one node and one space, and used once (the directory keeps the ids used:
+// Store's Directory.swift, `redeemTicket`).
+//
+// Layout, little-endian:
+//   [version] (u8, 1) [ticketID] (16 bytes, random) [node] (string8, the destination)
+//   [space] (string8) [instance] (u16) [requestID] (u32, the enterSpace it answers)
+//   [role] (u8: 0 guest, 1 member) [accountID] (string8, empty for a guest) [displayName] (string8)
+//   [roles] (u8, as in member tokens) [expiresAtUnixMillis] (u64)
+//   [mac] (32 bytes: HMAC-SHA256 with the cluster secret over every byte before it)
+
+import Crypto
+import NetProto
+
+public struct HandOverTicket: Hashable, Sendable {
+    public var id: [UInt8]
+    public var node: String
+    public var space: String
+    public var instance: UInt16
+    public var requestID: UInt32
+    /// 0 guest, 1 member (as `welcome`'s role).
+    public var role: UInt8
+    public var accountID: String
+    public var displayName: String
+    public var roles: MemberToken.Roles
+    public var expiresAtUnixMillis: UInt64
+
+    public static let idBytes = 16
+    /// How long a ticket is good for: long enough to connect to the other node over a slow
+    /// network, short enough that a copied one is soon worthless.
+    public static let lifetimeMillis: UInt64 = 30_000
+
+    public init(id: [UInt8], node: String, space: String, instance: UInt16, requestID: UInt32, role: UInt8, accountID: String,
+                displayName: String, roles: MemberToken.Roles, expiresAtUnixMillis: UInt64) {
+        precondition(id.count == Self.idBytes)
+        self.id = id
+        self.node = node
+        self.space = space
+        self.instance = instance
+        self.requestID = requestID
+        self.role = role
+        self.accountID = accountID
+        self.displayName = displayName
+        self.roles = roles
+        self.expiresAtUnixMillis = expiresAtUnixMillis
+    }
+
+    /// The id as the directory keeps it (lowercase hex).
+    public var idText: String { id.map { String($0, radix: 16).leftPadded(to: 2) }.joined() }
+
+    public enum Failure: Error, Hashable, Sendable, CustomStringConvertible {
+        case malformed(String)
+        case badSignature
+        case expired(atUnixMillis: UInt64)
+        case otherNode(String)
+
+        public var description: String {
+            switch self {
+            case .malformed(let why): "the ticket is malformed: \(why)"
+            case .badSignature: "the ticket's signature does not verify with this cluster's secret"
+            case .expired(let at): "the ticket expired at unix time \(at / 1_000).\(String(at % 1_000).leftPadded(to: 3, with: "0")); travel again from where you are"
+            case .otherNode(let node): "the ticket is for node '\(node)', not this one; connect to the node it names"
+            }
+        }
+    }
+
+    public func signed(secret: [UInt8]) -> [UInt8] {
+        precondition(secret.count >= MemberToken.secretBytesMin, "cluster secret shorter than \(MemberToken.secretBytesMin) bytes")
+        var w = ByteWriter()
+        w.u8(1)
+        w.raw(id)
+        w.string8(node)
+        w.string8(space)
+        w.u16(instance)
+        w.u32(requestID)
+        w.u8(role)
+        w.string8(accountID)
+        w.string8(displayName)
+        w.u8(roles.rawValue)
+        w.u64(expiresAtUnixMillis)
+        let mac = HMAC<SHA256>.authenticationCode(for: w.bytes, using: SymmetricKey(data: secret))
+        return w.bytes + Array(mac)
+    }
+
+    /// The signature first (nothing in an unsigned ticket is believed), then the fields, the
+    /// node and the expiry. Whether it was used already is the directory's to say.
+    public static func verify(_ bytes: [UInt8], secret: [UInt8], node: String, nowUnixMillis: UInt64) -> Result<HandOverTicket, Failure> {
+        guard bytes.count > 32 else { return .failure(.malformed("\(bytes.count) bytes is too short for a ticket")) }
+        let body = Array(bytes[..<(bytes.count - 32)]), mac = Array(bytes[(bytes.count - 32)...])
+        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: body, using: SymmetricKey(data: secret)) else {
+            return .failure(.badSignature)
+        }
+        do {
+            var r = ByteReader(body)
+            let version = try r.u8()
+            guard version == 1 else { return .failure(.malformed("ticket version \(version); this server reads version 1")) }
+            let id = try r.raw(idBytes)
+            let target = try r.string8("node", maximum: 64)
+            let space = try r.string8("space", maximum: WireProtocol.spaceIDBytesMax)
+            let instance = try r.u16()
+            let request = try r.u32()
+            let role = try r.u8()
+            let account = try r.string8("accountID", maximum: WireProtocol.accountIDBytesMax)
+            let name = try r.string8("displayName", maximum: WireProtocol.displayNameBytesMax)
+            let roles = MemberToken.Roles(rawValue: try r.u8())
+            let expires = try r.u64()
+            try r.finish()
+            guard role <= 1, (role == 1) == !account.isEmpty, !name.isEmpty, instance >= 1 else {
+                return .failure(.malformed("role \(role) with account '\(account)', name '\(name)', instance \(instance)"))
+            }
+            guard target == node else { return .failure(.otherNode(target)) }
+            guard nowUnixMillis < expires else { return .failure(.expired(atUnixMillis: expires)) }
+            return .success(HandOverTicket(id: id, node: target, space: space, instance: instance, requestID: request, role: role, accountID: account,
+                                           displayName: name, roles: roles, expiresAtUnixMillis: expires))
+        } catch {
+            return .failure(.malformed("\(error)"))
+        }
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int, with pad: Character = "0") -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}
