@@ -101,6 +101,21 @@ struct Serve: ParsableCommand {
     @Option(help: "For the soak (scripts/soak.sh): write what each client is believed to hold, every 20th tick, to this file, to compare with the bots' --view-digests.")
     var viewDigests: String?
 
+    @Option(help: "Join a cluster as this node (docs/CLUSTER.md): a name unique in the cluster (letters, digits, '-', at most 64). Needs --store postgres://... (the directory lives there) and --cluster-secret-file.")
+    var node: String?
+
+    @Option(help: "With --node: file holding the cluster's secret as hex (at least 64 hex digits), the same on every node; it signs the hand-over tickets.")
+    var clusterSecretFile: String?
+
+    @Option(help: "With --node: the host clients are told to connect to for this node (default: --host). The port is --port.")
+    var advertise: String?
+
+    @Option(help: "With --node: spaces this node hosts first, comma-separated (the others go to the least-loaded node).")
+    var prefer: String?
+
+    @Option(help: "With --node: seconds a space's lease lasts unrenewed (2 to 60); a failed node's spaces are claimed after it.")
+    var leaseSeconds = 5
+
     func validate() throws {
         guard (0...65_535).contains(adminPort) else { throw ValidationError("--admin-port must be 0 to 65535, got \(adminPort)") }
         guard (1...3_600).contains(recordKeyframeSeconds) else { throw ValidationError("--record-keyframe-seconds must be 1 to 3600, got \(recordKeyframeSeconds)") }
@@ -146,6 +161,7 @@ struct Serve: ParsableCommand {
         }
         records.keepDays = keepDays
         configuration.store = records
+        configuration.cluster = try clusterSettings(records: records, catalog: catalog)
         let policyDirectory = policy ?? defaultPolicyDirectory(worlds: worlds)
         do {
             configuration.profanity = try ProfanityFilter.load(directory: policyDirectory)
@@ -268,6 +284,42 @@ func runBlocking(_ body: @escaping @Sendable () async throws -> Void) throws {
 func defaultPolicyDirectory(worlds: String?) -> String {
     let directory = worlds.map { URL(fileURLWithPath: $0) } ?? WorldLoader.defaultDirectory()
     return directory.standardizedFileURL.deletingLastPathComponent().appendingPathComponent("policy").path
+}
+
+extension Serve {
+    /// `--node` and its companions, checked: a node needs the directory (PostgreSQL), the
+    /// cluster's secret, and spaces to prefer that exist.
+    func clusterSettings(records: StoreSettings, catalog: WorldCatalog) throws -> ClusterSettings? {
+        guard let node else {
+            for (given, flag) in [(clusterSecretFile != nil, "--cluster-secret-file"), (advertise != nil, "--advertise"), (prefer != nil, "--prefer")] where given {
+                throw ValidationError("\(flag) goes with --node NAME (a node of a cluster)")
+            }
+            return nil
+        }
+        guard !node.isEmpty, node.utf8.count <= 64, node.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+            throw ValidationError("--node must be 1 to 64 letters, digits or '-', got '\(node)'")
+        }
+        guard let location = records.postgres else {
+            throw ValidationError("--node needs --store postgres://...: the cluster's directory lives in the PostgreSQL database the nodes share")
+        }
+        guard let clusterSecretFile else {
+            throw ValidationError("--node needs --cluster-secret-file: the secret (the same on every node) that signs hand-over tickets")
+        }
+        guard let text = try? String(contentsOfFile: clusterSecretFile, encoding: .utf8) else {
+            throw ValidationError("cannot read the cluster secret file \(clusterSecretFile)")
+        }
+        guard (2...60).contains(leaseSeconds) else { throw ValidationError("--lease-seconds must be 2 to 60, got \(leaseSeconds)") }
+        var settings = ClusterSettings(node: node, location: location, secret: try TokenSecret.parse(text, from: clusterSecretFile))
+        settings.advertisedHost = advertise
+        settings.leaseMillis = Int64(leaseSeconds) * 1_000
+        settings.liveMillis = settings.leaseMillis
+        let known = Set(catalog.publicSpaces.map(\.id))
+        settings.prefers = (prefer ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let unknown = settings.prefers.first(where: { !known.contains($0) }) {
+            throw ValidationError("--prefer names '\(unknown)', which is not a public space of the world files; they are: \(known.sorted().joined(separator: ", "))")
+        }
+        return settings
+    }
 }
 
 enum TokenSecret {

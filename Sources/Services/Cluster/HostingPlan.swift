@@ -3,9 +3,9 @@
 // plan, and a test can say what each node does without a database.
 //
 // The rule, for each public space that no live lease holds:
-// 1. a node that prefers it claims it;
-// 2. one that a live node prefers is left to that node (it claims within a second);
-// 3. one that nobody live prefers goes to the least-loaded live node: fewest people, then
+// 1. one that live nodes prefer goes to the first of them by name (the others leave it to that
+//    node, which claims it within a second);
+// 2. one that nobody live prefers goes to the least-loaded live node: fewest people, then
 //    fewest spaces hosted (counting those this plan gives out, in space order), then name.
 // Two nodes whose reads differ may both claim a space: the directory's claim grants it to one
 // (Store's Directory.swift, invariant 1), so the plan needs to be fair, not exact.
@@ -31,20 +31,20 @@ public enum HostingPlan {
     public static func claims(me: String, spaces: [String], hostedNow: Set<String>, live: [Node]) -> [String] {
         guard live.contains(where: { $0.name == me }) else { return [] }
         var load = Dictionary(uniqueKeysWithValues: live.map { ($0.name, (population: $0.population, hosted: $0.hosted)) })
-        var mine: [String] = []
-        for space in spaces where !hostedNow.contains(space) {
-            let preferring = live.filter { $0.prefers.contains(space) }.map(\.name).sorted()
-            let owner: String
-            if preferring.contains(me) {
-                owner = me
-            } else if let first = preferring.first {
-                owner = first
-            } else {
-                owner = load.min { a, b in (a.value.population, a.value.hosted, a.key) < (b.value.population, b.value.hosted, b.key) }!.key
-            }
-            load[owner]!.hosted += 1
-            if owner == me { mine.append(space) }
+        var owners: [String: String] = [:]
+        let free = spaces.filter { !hostedNow.contains($0) }
+        // Preferences first, so that the spreading below counts them.
+        for space in free {
+            guard let first = live.filter({ $0.prefers.contains(space) }).map(\.name).min() else { continue }
+            owners[space] = first
+            load[first]!.hosted += 1
         }
+        for space in free where owners[space] == nil {
+            let owner = load.min { a, b in (a.value.population, a.value.hosted, a.key) < (b.value.population, b.value.hosted, b.key) }!.key
+            owners[space] = owner
+            load[owner]!.hosted += 1
+        }
+        let mine = free.filter { owners[$0] == me }
         return mine
     }
 }
