@@ -7,6 +7,10 @@
 //    node, which claims it within a second);
 // 2. one that nobody live prefers goes to the least-loaded live node: fewest people, then
 //    fewest spaces hosted (counting those this plan gives out, in space order), then name.
+// A node that has just started claims only what rule 1 gives it (`spreading` false) for its
+// first liveness window, so that nodes started together each get their own before one of them
+// takes the rest. Spaces are not moved once hosted: a node that prefers a space another node
+// hosts waits until that node lets it go.
 // Two nodes whose reads differ may both claim a space: the directory's claim grants it to one
 // (Store's Directory.swift, invariant 1), so the plan needs to be fair, not exact.
 
@@ -28,7 +32,7 @@ public enum HostingPlan {
 
     /// The spaces `me` claims: of `spaces` (in order), those without a live host (`hostedNow`)
     /// that the rule gives to `me`. `live` are the live nodes, `me` among them.
-    public static func claims(me: String, spaces: [String], hostedNow: Set<String>, live: [Node]) -> [String] {
+    public static func claims(me: String, spaces: [String], hostedNow: Set<String>, live: [Node], spreading: Bool = true) -> [String] {
         guard live.contains(where: { $0.name == me }) else { return [] }
         var load = Dictionary(uniqueKeysWithValues: live.map { ($0.name, (population: $0.population, hosted: $0.hosted)) })
         var owners: [String: String] = [:]
@@ -39,7 +43,7 @@ public enum HostingPlan {
             owners[space] = first
             load[first]!.hosted += 1
         }
-        for space in free where owners[space] == nil {
+        for space in free where spreading && owners[space] == nil {
             let owner = load.min { a, b in (a.value.population, a.value.hosted, a.key) < (b.value.population, b.value.hosted, b.key) }!.key
             owners[space] = owner
             load[owner]!.hosted += 1

@@ -50,6 +50,9 @@ final class ClusterLink: @unchecked Sendable {
         var held: [(key: SpaceInstanceKey, population: Int, capacity: Int)]
         /// Every public space of the node's catalog with its capacity, in order.
         var spaces: [(id: String, capacity: Int)]
+        /// Whether to claim spaces nobody prefers (HostingPlan's `spreading`): not in a node's
+        /// first liveness window.
+        var spreading: Bool
     }
 
     struct RoundResult {
@@ -146,7 +149,7 @@ final class ClusterLink: @unchecked Sendable {
             }
             let hostedNow = Set(view.hosts.filter { $0.live && $0.instance == 1 }.map(\.spaceID))
             let capacity = Dictionary(request.spaces.map { ($0.id, $0.capacity) }, uniquingKeysWith: { a, _ in a })
-            let plan = HostingPlan.claims(me: settings.node, spaces: request.spaces.map(\.id), hostedNow: hostedNow, live: live)
+            let plan = HostingPlan.claims(me: settings.node, spaces: request.spaces.map(\.id), hostedNow: hostedNow, live: live, spreading: request.spreading)
             var granted: [SpaceInstanceKey] = []
             for space in plan {
                 if case .granted = try store.claim(space: space, instance: 1, node: settings.node, capacity: capacity[space] ?? 0, leaseMillis: settings.leaseMillis) {

@@ -28,6 +28,7 @@ final class ClusterSubsystem {
     /// The directory as last read.
     private(set) var view: DirectoryView?
     private var roundSentAtMillis: UInt64?
+    private var startedAtMillis: UInt64 = 0
     /// What the operator reads (Admin's metrics).
     private(set) var figures = Figures()
 
@@ -61,6 +62,7 @@ final class ClusterSubsystem {
     func start() {
         guard let settings, link == nil else { return }
         link = ClusterLink(settings: settings, logger: server.logger) { [weak server] task in server?.io.mailbox?.post(task) }
+        startedAtMillis = server.clockMillis
         second()
     }
 
@@ -71,6 +73,7 @@ final class ClusterSubsystem {
     func second() {
         guard let link, let settings else { return }
         let now = server.clockMillis
+        let spreading = now >= startedAtMillis + UInt64(settings.liveMillis)
         for (key, until) in holding where until <= now { lost(key, why: "its lease ran out before this node could renew it") }
         guard roundSentAtMillis == nil else { return }
         roundSentAtMillis = now
@@ -78,8 +81,7 @@ final class ClusterSubsystem {
             (key: key, population: server.host.spaces[key.space]?.world.population ?? 0, capacity: capacity(key.space))
         }
         let request = ClusterLink.RoundRequest(address: advertisedAddress, population: server.sessions.count, held: held,
-                                               spaces: publicSpaces.map { ($0, capacity($0)) })
-        _ = settings
+                                               spaces: publicSpaces.map { ($0, capacity($0)) }, spreading: spreading)
         link.submit(.round(request) { [weak self] result in self?.roundDone(result) })
     }
 

@@ -1,0 +1,145 @@
+// A city of two nodes on one PostgreSQL (issue 25; docs/CLUSTER.md): each node claims the space
+// it prefers and the rest are spread; a member and a guest travel between the nodes through
+// hand-over tickets and are placed with the request they made; the world map lists every space
+// with its host from either node; tickets used twice, expired, forged or for the other node are
+// refused with their codes; the visits continue across nodes (closed as travel on one, opened
+// on the other); and a node that stops gives its spaces up for the other to claim at once.
+
+import Foundation
+import NetProto
+import PostgresScratch
+import Store
+import Testing
+import Transport
+import WorldClient
+@testable import WorldServer
+
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ClusterTests {
+    static let secret = [UInt8](repeating: 0x5C, count: 32)
+
+    static func node(_ name: String, prefers: [String], location: PostgresLocation) throws -> RunningServer {
+        try RunningServer {
+            $0.store = StoreSettings(postgres: location)
+            var cluster = ClusterSettings(node: name, location: location, secret: secret)
+            cluster.prefers = prefers
+            cluster.leaseMillis = 2_000
+            cluster.liveMillis = 2_000
+            $0.cluster = cluster
+        }
+    }
+
+    static func token(_ account: String) -> [UInt8] {
+        MemberToken(accountID: account, displayName: "시민 \(account)", roles: [.member],
+                    expiresAtUnixSeconds: UInt64(Date().timeIntervalSince1970) + 3_600).signed(secret: Shipped.secret)
+    }
+
+    static func ticket(node: String, space: String, expires: UInt64 = UInt64(Date().timeIntervalSince1970 * 1_000) + 30_000, id: UInt8 = 1) -> [UInt8] {
+        HandOverTicket(id: [UInt8](repeating: id, count: 16), node: node, space: space, instance: 1, requestID: 77, role: 0, accountID: "",
+                       displayName: "손님", roles: [], expiresAtUnixMillis: expires).signed(secret: secret)
+    }
+
+    /// Who hosts `space` by `running`'s directory, once every public space is hosted.
+    static func hosts(_ running: RunningServer) -> [String: String] {
+        running.server.inspect { server in
+            Dictionary((server.cluster.view?.hosts ?? []).filter(\.live).map { ($0.spaceID, $0.node) }, uniquingKeysWith: { a, _ in a })
+        }
+    }
+
+    @Test func citizensTravelBetweenNodesWithTicketsAndTheMapIsTheCitys() throws {
+        let location = try PostgresScratch.shared.get().database()
+        let a = try Self.node("a", prefers: ["seoul-plaza"], location: location)
+        let b = try Self.node("b", prefers: ["city-hall"], location: location)
+        let publicSpaces = Set(Shipped.catalog.publicSpaces.map(\.id))
+        let loop = try UVLoop()
+        defer { loop.closeAll() }
+        // Every space hosted, the preferred ones by their nodes, the rest spread over both.
+        drive(loop, [], seconds: 15) { Set(Self.hosts(a).keys) == publicSpaces && Set(Self.hosts(b).keys) == publicSpaces }
+        let hosts = Self.hosts(b)
+        try #require(Set(hosts.keys) == publicSpaces, "hosted: \(hosts.keys.sorted())")
+        #expect(hosts["seoul-plaza"] == "a" && hosts["city-hall"] == "b")
+        #expect(Set(hosts.values) == ["a", "b"] && hosts.values.filter { $0 == "b" }.count >= publicSpaces.count / 2 - 1, "spread: \(hosts)")
+
+        // A member on node a travels from the plaza to city hall, on node b.
+        let member = try WorldClient(loop: loop, server: a.address, credentials: .member(token: Self.token("traveller")))
+        let guest = try WorldClient(loop: loop, server: b.address, credentials: .guest(displayName: "여행자"))
+        let clients = [member, guest]
+        drive(loop, clients, seconds: 10) { clients.allSatisfy { $0.welcome != nil } }
+        member.enter("seoul-plaza")
+        drive(loop, clients, seconds: 10) { member.space == "seoul-plaza" }
+        try #require(member.space == "seoul-plaza")
+        let request = member.enter("city-hall")
+        guest.enter("seoul-plaza")
+        drive(loop, clients, seconds: 10) { member.space == "city-hall" && guest.space == "seoul-plaza" }
+        #expect(member.space == "city-hall" && member.serverAddress.port == b.address.port, "the member is in city hall on node b")
+        #expect(member.handOvers.map(\.node) == ["b"] && member.handOverMicros.count == 1)
+        #expect(member.welcome?.role == 1 && member.welcome?.displayName == "시민 traveller")
+        #expect(guest.space == "seoul-plaza" && guest.serverAddress.port == a.address.port && guest.welcome?.role == 0 && guest.welcome?.displayName == "여행자")
+        #expect(member.errors.isEmpty && guest.errors.isEmpty, "\(member.errors) \(guest.errors)")
+        _ = request
+        // Each node now holds one of them, and neither holds the other.
+        #expect(a.server.inspect { $0.sessions.count } == 1 && b.server.inspect { $0.sessions.count } == 1)
+
+        // The world map, asked of either node, is the city's: every space, its host, its people.
+        drive(loop, clients, seconds: 2.5)
+        let listA = member.listSpaces(), listB = guest.listSpaces()
+        drive(loop, clients, seconds: 5) { member.spaceLists[listA] != nil && guest.spaceLists[listB] != nil }
+        for (list, hereNode) in [(member.spaceLists[listA] ?? [], "b"), (guest.spaceLists[listB] ?? [], "a")] {
+            #expect(Set(list.map(\.space)) == publicSpaces)
+            #expect(list.allSatisfy { $0.here == ($0.node == hereNode) && $0.capacity > 0 })
+            #expect(list.first { $0.space == "city-hall" }?.population == 1 && list.first { $0.space == "seoul-plaza" }?.population == 1,
+                    "\(list.filter { $0.population > 0 })")
+        }
+
+        // Tickets: good once, on their node, before their expiry, and only as signed.
+        let good = Self.ticket(node: "b", space: "city-hall")
+        var forged = Self.ticket(node: "b", space: "city-hall", id: 2)
+        forged[20] ^= 1
+        let refused: [([UInt8], ErrorCode)] = [
+            (good, .ticketUsed), (Self.ticket(node: "b", space: "city-hall", expires: 1_000, id: 3), .ticketExpired),
+            (forged, .ticketInvalid), (Self.ticket(node: "a", space: "city-hall", id: 4), .wrongNode),
+        ]
+        let first = try WorldClient(loop: loop, server: b.address, credentials: .ticket(good))
+        drive(loop, [first], seconds: 10) { first.space == "city-hall" }
+        #expect(first.space == "city-hall" && first.welcome?.displayName == "손님")
+        for (bytes, code) in refused {
+            let c = try WorldClient(loop: loop, server: b.address, credentials: .ticket(bytes))
+            drive(loop, [c], seconds: 10) { c.closed }
+            #expect(c.welcome == nil && c.errors.map(\.code) == [code], "\(code): \(c.errors)")
+        }
+
+        // Node a stops: it gives its spaces up, and node b hosts the plaza at once (not after the lease).
+        let sessionOfMember = member.welcome!.sessionID
+        member.close()
+        guest.close()
+        drive(loop, clients + [first], seconds: 1)
+        a.stop()
+        drive(loop, [], seconds: 6) { b.server.inspect { $0.cluster.route("seoul-plaza") } == .here }
+        #expect(b.server.inspect { $0.cluster.route("seoul-plaza") } == .here, "node b took the plaza over")
+        b.stop()
+
+        // The member's visits continue across the nodes: the plaza (travel), then city hall.
+        let visits = try Self.visits(location).filter { $0.account == "traveller" }
+        #expect(visits.map(\.space) == ["seoul-plaza", "city-hall"], "\(visits)")
+        #expect(visits.map(\.reason) == ["travel", "disconnect"])
+        #expect(visits.count == 2 && visits[0].leftAt <= visits[1].enteredAt && visits[0].session != visits[1].session)
+        _ = sessionOfMember
+    }
+
+    struct Visit { var session: Int64; var account: String?; var space: String; var enteredAt: Int64; var leftAt: Int64; var reason: String? }
+
+    static func visits(_ location: PostgresLocation) throws -> [Visit] {
+        let store = try PostgresStore(location: location, access: .readOnly)
+        var out: [Visit] = []
+        try store.copyOut(chunkRows: 1_000) { shape, rows in
+            guard shape.name == "visits" else { return }
+            let index = Dictionary(uniqueKeysWithValues: shape.columns.enumerated().map { ($1.name, $0) })
+            func int(_ row: [StoreValue], _ c: String) -> Int64 { if case .integer(let v) = row[index[c]!] { return v }; return -1 }
+            func text(_ row: [StoreValue], _ c: String) -> String? { if case .text(let v) = row[index[c]!] { return v }; return nil }
+            for row in rows {
+                out.append(Visit(session: int(row, "session_id"), account: text(row, "account_id"), space: text(row, "space_id") ?? "",
+                                 enteredAt: int(row, "entered_at_ms"), leftAt: int(row, "left_at_ms"), reason: text(row, "end_reason")))
+            }
+        }
+        return out.sorted { $0.enteredAt < $1.enteredAt }
+    }
+}
