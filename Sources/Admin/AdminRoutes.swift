@@ -174,7 +174,8 @@ extension AdminServer {
                                   clients: view.clients.reduce(0) { $0 + $1.count }, clientsByRole: view.clients.map { ClientJSON(role: $0.role, transport: $0.transport, count: $0.count) },
                                   avatars: view.spaces.reduce(0) { $0 + $1.population }, roomsOpen: view.rooms.count,
                                   chatMessages: c.chatMessages, chatFiltered: c.chatFiltered, userReports: c.userReportsFiled,
-                                  udpDropped: c.udpDropped, storeQueueDepth: view.store?.queueDepth, stopping: view.stopping))
+                                  udpDropped: c.udpDropped, storeQueueDepth: view.store?.queueDepth, stopping: view.stopping,
+                                  cluster: view.cluster.map(ClusterJSON.init)))
     }
 
     func spaceList(_ view: OperatorView) -> [SpaceJSON] {
@@ -210,7 +211,10 @@ extension AdminServer {
             problems.append(String(format: "ticks are over budget: p99 %.1f ms over the last ~10 s, budget %.1f ms", ticks.recentP99Millis, ticks.budgetMillis))
         }
         if ticks.skippedLast10Seconds > 0 { problems.append("\(ticks.skippedLast10Seconds) ticks skipped in the last 10 s") }
-        return Self.json(Readiness(ready: problems.isEmpty, problems: problems), status: problems.isEmpty ? .ok : .serviceUnavailable)
+        if let cluster = view.cluster, !cluster.directoryReachable {
+            problems.append("the cluster's directory cannot be reached: node '\(cluster.node)' keeps the spaces it holds until their leases run out, and claims none (see the log)")
+        }
+        return Self.json(Readiness(ready: problems.isEmpty, problems: problems, node: view.cluster?.node), status: problems.isEmpty ? .ok : .serviceUnavailable)
     }
 
     // MARK: The live map
@@ -312,7 +316,12 @@ struct ActionJSON: Encodable { var ok: Bool; var message: String; var sessions: 
 
 /// A body that decoded but asks for something impossible; answered 400 with `message`.
 struct BadRequest: Error { var message: String }
-struct Readiness: Encodable { var ready: Bool; var problems: [String] }
+struct Readiness: Encodable {
+    var ready: Bool
+    var problems: [String]
+    /// The node's name, on a node of a cluster.
+    var node: String? = nil
+}
 struct ClientJSON: Encodable { var role: String; var transport: String; var count: Int }
 
 struct Overview: Encodable {
@@ -332,6 +341,38 @@ struct Overview: Encodable {
     var udpDropped: Int
     var storeQueueDepth: Int?
     var stopping: Bool
+    /// On a node of a cluster: its name, what it hosts, and every node with its spaces.
+    var cluster: ClusterJSON?
+}
+
+struct ClusterJSON: Encodable {
+    struct Node: Encodable {
+        var name: String
+        var address: String
+        var live: Bool
+        var population: Int
+        var spaces: [String]
+    }
+    var node: String
+    var hosting: [String]
+    var directoryReachable: Bool
+    var nodes: [Node]
+    var handOversOut: Int
+    var ticketsAdmitted: Int
+    var ticketsRefused: Int
+
+    init(_ c: ClusterFigures) {
+        node = c.node
+        hosting = c.hosting
+        directoryReachable = c.directoryReachable
+        nodes = c.nodes.map { n in
+            Node(name: n.name, address: n.address, live: n.live, population: n.population,
+                 spaces: c.hosts.filter { $0.live && $0.node == n.name }.map { $0.instance == 1 ? $0.spaceID : "\($0.spaceID)#\($0.instance)" })
+        }
+        handOversOut = c.handOversOut
+        ticketsAdmitted = c.ticketsAdmitted
+        ticketsRefused = c.ticketsRefused
+    }
 }
 
 struct FloorJSON: Encodable { var index: Int; var level: Int; var name: String }

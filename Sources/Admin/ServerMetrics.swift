@@ -24,6 +24,13 @@ public final class ServerMetrics: @unchecked Sendable {
     private var lastStoreTransactions = 0
     private var lastStore: [String: Int] = [:]
     private var storeCounters: [String: CoreMetrics.CounterHandler] = [:]
+    private struct ClusterInstruments {
+        var hosting: CoreMetrics.RecorderHandler
+        var reachable: CoreMetrics.RecorderHandler
+        var counters: [String: CoreMetrics.CounterHandler]
+    }
+    private var cluster: ClusterInstruments?
+    private var lastCluster: [String: Int] = [:]
     private var clients: [String: CoreMetrics.RecorderHandler] = [:]
     private var spaceAvatars: [String: CoreMetrics.RecorderHandler] = [:]
     private var spaceCapacity: [String: CoreMetrics.RecorderHandler] = [:]
@@ -165,8 +172,39 @@ public final class ServerMetrics: @unchecked Sendable {
                 lastStore[name] = value
             }
         }
+        if let c = view.cluster { updateCluster(c) }
         uptime.record(view.uptimeSeconds)
     }
+
+    /// A node's figures: its name as a label of an info gauge, the spaces it hosts, and the
+    /// cluster's counters (made on the first view that has them: a server alone has none).
+    private func updateCluster(_ c: ClusterFigures) {
+        if cluster == nil {
+            registry.makeGauge(name: "seoulworld_cluster_node_info", labels: [("node", c.node)],
+                               help: "This server's node name in its cluster, as a label; always 1.").set(to: 1.0)
+            cluster = ClusterInstruments(
+                hosting: registry.makeGauge(name: "seoulworld_cluster_spaces_hosted", help: "Space instances this node holds leases on."),
+                reachable: registry.makeGauge(name: "seoulworld_cluster_directory_reachable", help: "1 while the cluster's directory answers this node, else 0."),
+                counters: Dictionary(uniqueKeysWithValues: Self.clusterCounterNames.map { path, name, help in
+                    (name, registry.makeCounter(name: name, labels: [], help: help))
+                }))
+        }
+        cluster!.hosting.record(Int64(c.hosting.count))
+        cluster!.reachable.record(Int64(c.directoryReachable ? 1 : 0))
+        for (path, name, _) in Self.clusterCounterNames {
+            let value = c[keyPath: path]
+            if value > lastCluster[name] ?? 0 { cluster!.counters[name]!.increment(by: Int64(value - (lastCluster[name] ?? 0))) }
+            lastCluster[name] = value
+        }
+    }
+
+    nonisolated(unsafe) static let clusterCounterNames: [(KeyPath<ClusterFigures, Int>, String, String)] = [
+        (\.handOversOut, "seoulworld_cluster_handovers_total", "Citizens sent to another node with a hand-over ticket."),
+        (\.ticketsAdmitted, "seoulworld_cluster_tickets_admitted_total", "Hand-over tickets that admitted someone to this node."),
+        (\.ticketsRefused, "seoulworld_cluster_tickets_refused_total", "Hand-over tickets refused (used, expired, forged, for another node)."),
+        (\.leasesLost, "seoulworld_cluster_leases_lost_total", "Spaces this node stopped hosting because its lease ran out or another node took it."),
+        (\.roundsFailed, "seoulworld_cluster_directory_failures_total", "Rounds with the cluster's directory that failed."),
+    ]
 
     private func gauge(_ table: inout [String: CoreMetrics.RecorderHandler], _ space: String, _ name: String, _ help: String) -> CoreMetrics.RecorderHandler {
         if let g = table[space] { return g }

@@ -67,6 +67,7 @@ final class Bot {
     var chatAnswersSeen = 0
     var errorsSeen = 0
     var tourIndex = 0
+    var handOversSeen = 0
     var closedByUs = false
     /// When the fleet first saw the connection closed (not by itself).
     var closedSeenAt: UInt64?
@@ -91,6 +92,9 @@ public final class BotFleet {
     var bugReportLatency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
     var bugReportsSent = 0
     var bugReportsBlocked = 0
+    /// Hand-overs between the nodes of a cluster: from the `handOver` to `entered` on the other
+    /// node, microseconds.
+    var handOverLatency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
     var nextReporter = 0
     /// Chat: sent to received by another bot, microseconds (the sender's clock is in the text:
     /// every bot shares this process's clock).
@@ -240,6 +244,10 @@ public final class BotFleet {
         while bot.bugLatencySeen < c.bugReportLatencyMicros.count {
             _ = bugReportLatency.record(UInt64(c.bugReportLatencyMicros[bot.bugLatencySeen]))
             bot.bugLatencySeen += 1
+        }
+        while bot.handOversSeen < c.handOverMicros.count {
+            _ = handOverLatency.record(UInt64(c.handOverMicros[bot.handOversSeen]))
+            bot.handOversSeen += 1
         }
         countChat(bot, now: now)
         if options.scenario.desk != nil { driveDesk(bot, now: now) }
@@ -471,6 +479,9 @@ public final class BotFleet {
         r.bugReportsSent = bugReportsSent
         r.bugReportsNotSent = bugReportsBlocked
         r.bugReportLatencyMicros = Percentiles(bugReportLatency)
+        r.handOvers = bots.reduce(0) { $0 + $1.client.handOvers.count }
+        r.handOverMicros = Percentiles(handOverLatency)
+        r.handOversPending = bots.filter { $0.client.handOverPending }.count
         let botSeconds = max(0.001, elapsedSeconds) * Double(max(1, r.succeeded))
         r.kilobitsPerSecondDownPerBot = Double(r.bytesDown) * 8 / 1_000 / botSeconds
         r.kilobitsPerSecondUpPerBot = Double(r.bytesUp) * 8 / 1_000 / botSeconds
@@ -580,6 +591,11 @@ public struct BotReport: Codable, Sendable {
     public var bugReportsBusy = 0
     public var bugReportsNotSent = 0
     public var bugReportLatencyMicros = Percentiles()
+    /// Hand-overs to another node of a cluster (docs/CLUSTER.md): followed, placed there (the
+    /// latency's count), and still not placed when the run ended (lost, or under way).
+    public var handOvers = 0
+    public var handOverMicros = Percentiles()
+    public var handOversPending = 0
     public var desk = DeskFigures()
     /// From the counsellor's `sessionStarted` to both placed in the session's room.
     public var deskTakeToRoomMicros = Percentiles()
@@ -615,6 +631,10 @@ public struct BotReport: Codable, Sendable {
 
         bug reports           \(bugReportsSent) sent (\(String(format: "%.0f", Double(bugReportsSent) / max(durationSeconds, 0.001)))/s), \(bugReportsFiled) acknowledged, \(bugReportsBusy) busy, \(bugReportsNotSent) not sent (bots waiting)
         report latency        p50 \(bugReportLatencyMicros.p50 / 1_000) ms  p90 \(bugReportLatencyMicros.p90 / 1_000) ms  p99 \(bugReportLatencyMicros.p99 / 1_000) ms  max \(bugReportLatencyMicros.max / 1_000) ms (request to acknowledgement after the commit)
+        """) + (handOvers == 0 ? "" : """
+
+        hand-overs            \(handOvers) to another node, \(handOverMicros.count) placed there, \(handOversPending) not placed when the run ended
+        hand-over time        p50 \(String(format: "%.1f", Double(handOverMicros.p50) / 1_000)) ms  p99 \(String(format: "%.1f", Double(handOverMicros.p99) / 1_000)) ms  max \(String(format: "%.1f", Double(handOverMicros.max) / 1_000)) ms (from the handOver to entered on the other node)
         """) + (desk.joins == 0 ? "" : """
 
         desk                  \(desk.joins) queue joins, \(desk.takesAsked) takes asked, \(desk.sessionsStarted) sessions started, \(desk.sessionsEnded) ended

@@ -161,6 +161,8 @@ public final class WorldClient: TCPConnectionDelegate {
     /// From each hand-over's arrival to `entered` on the other node, microseconds (bounded).
     public private(set) var handOverMicros: [UInt32] = []
     var handOverPendingSince: UInt64?
+    /// Whether the last hand-over has not placed the client yet.
+    public var handOverPending: Bool { handOverPendingSince != nil }
 
     var held: [(tick: UInt32, state: [EntityState])] = []
     var sequence: UInt32 = 0

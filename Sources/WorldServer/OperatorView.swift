@@ -37,8 +37,27 @@ public struct OperatorView: Sendable {
     public var store: StoreWriter.Figures?
     /// Whether the server is shutting down (no longer ready).
     public var stopping: Bool
+    /// This node's part in a cluster (docs/CLUSTER.md); nil for a server alone.
+    public var cluster: ClusterFigures? = nil
 
     public static let newTicksMax = 1_200
+}
+
+/// A node's view of its cluster, for the operator.
+public struct ClusterFigures: Sendable {
+    public var node: String
+    /// The space instances this node hosts now.
+    public var hosting: [String]
+    /// The directory as last read: the nodes and who hosts what.
+    public var nodes: [ClusterNode]
+    public var hosts: [SpaceHostEntry]
+    /// Whether the last round with the directory succeeded.
+    public var directoryReachable: Bool
+    public var roundsFailed: Int
+    public var leasesLost: Int
+    public var handOversOut: Int
+    public var ticketsAdmitted: Int
+    public var ticketsRefused: Int
 }
 
 /// Why a datagram was dropped without an answer.

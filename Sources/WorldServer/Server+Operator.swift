@@ -30,7 +30,8 @@ extension Server {
             sequence: figures.publishedViews, atMillis: nowUnixMillis(), uptimeSeconds: Double(configuration.clock.monotonicNanos() - figures.startedAt) / 1e9,
             serverVersion: Self.version, tickRateHertz: configuration.tickRateHertz, newTickNanos: figures.operatorTickNanos,
             counters: counters, udpDroppedByReason: figures.udpDroppedByReason, clients: clientCounts(),
-            spaces: spaceFigures(), rooms: roomFigures(), desks: deskFigures(), store: records?.writer.figures(), stopping: stopping)
+            spaces: spaceFigures(), rooms: roomFigures(), desks: deskFigures(), store: records?.writer.figures(), stopping: stopping,
+            cluster: cluster.operatorFigures())
         figures.operatorTickNanos.removeAll(keepingCapacity: true)
         board.publish(view)
     }

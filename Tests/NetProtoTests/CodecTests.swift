@@ -69,6 +69,8 @@ enum Samples {
         .docentDuty(requestID: 53, space: "gyeongbokgung", on: true),
         .docentDuty(requestID: 54, space: "", on: false),
         .listOnDuty(requestID: 55),
+        .authenticateTicket(ticket: [1, 2, 3, 4, 5]),
+        .listSpaces(requestID: 56),
     ]
     static let largestSuggestion = SuggestionSummary(id: .max, trackingNumber: "S-2026-" + String(repeating: "9", count: CivicWire.trackingBytesMax - 7),
                                                      category: CivicWire.categoryMax, state: CivicWire.stateMax, filedAtMillis: .max,
@@ -100,6 +102,12 @@ enum Samples {
         .names([(entity: 1, name: "Lee", badge: .none), (entity: 2, name: "박", badge: .docent), (entity: 3, name: "Choi", badge: .deskStaff)]),
         .onDutyList(requestID: 8, entries: [OnDutyEntry(space: "gyeongbokgung", deskStaff: 0, docents: 2), OnDutyEntry(space: "tax-square", deskStaff: 3, docents: 0)]),
         .onDutyList(requestID: 9, entries: []),
+        .handOver(requestID: 10, spaceID: "city-hall", node: "city-2", host: "10.0.0.12", port: 7777, ticket: [UInt8](repeating: 7, count: 120)),
+        .handOver(requestID: 0, spaceID: "seoul-plaza", node: "a", host: "::1", port: 1, ticket: [9]),
+        .spaceList(requestID: 11, spaces: [SpaceListEntry(space: "seoul-plaza", instance: 1, node: "city-1", here: true, population: 812, capacity: 3_000),
+                                          SpaceListEntry(space: "seoul-plaza", instance: 2, node: "city-2", here: false, population: 4, capacity: 3_000),
+                                          SpaceListEntry(space: "deoksugung", instance: 1, node: "", here: false, population: 0, capacity: 500)]),
+        .spaceList(requestID: 12, spaces: []),
         .notice(kind: .offDuty, untilUnixMillis: 0, text: "the docent post at Deoksugung has closed"),
         .shuttingDown(seconds: 5, text: "maintenance"),
         .pong(clientTimeMicros: 1, serverTick: 2),
@@ -191,8 +199,8 @@ enum Samples {
             #expect(decoded == p)
             #expect(decoded.encode() == bytes)
         }
-        #expect(Set(Samples.client.map(\.type)) == Set(0x01...0x2B), "a sample of every client message type")
-        #expect(Set(Samples.server.map(\.type)) == Set(0x41...0x6A), "a sample of every server message type")
+        #expect(Set(Samples.client.map(\.type)) == Set(0x01...0x2D), "a sample of every client message type")
+        #expect(Set(Samples.server.map(\.type)) == Set(0x41...0x6C), "a sample of every server message type")
     }
 
     /// PROTOCOL.md 7.13's arithmetic: a full page of notices and the longest notice each fit

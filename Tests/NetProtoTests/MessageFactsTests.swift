@@ -8,6 +8,7 @@ import Testing
     /// The message types PROTOCOL.md 7.8 allows a guest, by type number.
     static let guestTypes: Set<UInt8> = [
         0x01, 0x02, 0x03, // hello, authenticate (guest or member)
+        0x2C,             // authenticate with a hand-over ticket
         0x04, 0x05,       // enter and leave spaces
         0x06, 0x07, 0x08, // snapshots over TCP, ping, goodbye
         0x09,             // inputs
@@ -19,11 +20,12 @@ import Testing
         0x25, 0x26,       // a visitor's language, and the places' words
         0x27,             // read the guide and the ethics code
         0x2B,             // the staff on duty (the world map's)
+        0x2D,             // the city's spaces (the world map's)
     ]
 
     @Test func theGuestRuleIsTheProtocolsList() {
         let types = Set(Samples.client.map(\.type))
-        #expect(types.count == 0x2B, "the samples hold every client message type: \(types.sorted())")
+        #expect(types.count == 0x2D, "the samples hold every client message type: \(types.sorted())")
         for m in Samples.client {
             #expect(m.guestMaySend == Self.guestTypes.contains(m.type), "type 0x\(String(m.type, radix: 16)): \(m)")
         }
@@ -39,7 +41,7 @@ import Testing
                 #expect(onWire == m.requestID, "type 0x\(String(m.type, radix: 16))")
             }
         }
-        let without: Set<UInt8> = [0x01, 0x02, 0x03, 0x06, 0x07, 0x08, 0x09]
+        let without: Set<UInt8> = [0x01, 0x02, 0x03, 0x06, 0x07, 0x08, 0x09, 0x2C]
         #expect(Samples.client.filter { without.contains($0.type) }.allSatisfy { $0.requestID == 0 })
         #expect(Samples.client.filter { !without.contains($0.type) }.allSatisfy { $0.requestID != 0 }, "every request's sample has a non-zero id")
     }

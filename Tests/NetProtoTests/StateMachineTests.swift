@@ -20,12 +20,12 @@ import Testing
 
     @Test func aWrongVersionGetsItsErrorCode() {
         var m = ConnectionStateMachine(nowMillis: 0)
-        guard case .close(let code, let text) = m.received(ClientMessage.hello(protocolID: WireProtocol.id, version: 9).encode(), nowMillis: 1) else {
+        guard case .close(let code, let text) = m.received(ClientMessage.hello(protocolID: WireProtocol.id, version: 99).encode(), nowMillis: 1) else {
             Issue.record("a wrong version must close with an error")
             return
         }
         #expect(code == .versionMismatch)
-        #expect(text.contains("version \(WireProtocol.version)") && text.contains("9"))
+        #expect(text.contains("version \(WireProtocol.version)") && text.contains("99"))
         var other = ConnectionStateMachine(nowMillis: 0)
         if case .close(let code, _) = other.received(ClientMessage.hello(protocolID: 0x1234, version: 1).encode(), nowMillis: 1) {
             #expect(code == .protocolMismatch)

@@ -136,6 +136,11 @@ import Testing
     /// column or a table is copied (or this fails).
     @Test func theShapesAreTheSchemaOnBothEngines() throws {
         #expect(TableShape.all.map(\.name) == Store.tables)
+        // Every table of the schema is a record (copied) or the cluster's live state (not).
+        let db = try DatabaseQueue()
+        try Schema.migrator.migrate(db)
+        let schema = try db.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations'") }
+        #expect(Set(schema) == Set(Store.tables + Store.clusterTables) && Set(Store.tables).isDisjoint(with: Store.clusterTables))
         #expect(TableShape.all.first { $0.name == "blocks" }?.key == ["blocker_account", "blocked_account"])
         #expect(TableShape.all.filter(\.allocatesIDs).map(\.name) == ["server_runs", "visits", "service_events", "bug_reports", "sanctions", "user_reports", "audit_log", "notices", "suggestions", "inbox"])
         let postgres = try PostgresStore(location: try scratch().database(), access: .server)

@@ -107,6 +107,12 @@ import WorldClient
             #expect(c.welcome == nil && c.errors.map(\.code) == [code], "\(code): \(c.errors)")
         }
 
+        // The operator's view of each node names it, what it hosts, and the other node.
+        let figures = try #require(a.server.inspect { $0.cluster.operatorFigures() })
+        #expect(figures.node == "a" && figures.hosting.contains("seoul-plaza") && !figures.hosting.contains("city-hall") && figures.directoryReachable)
+        #expect(figures.nodes.map(\.name) == ["a", "b"] && figures.nodes.allSatisfy(\.live) && figures.handOversOut == 1)
+        #expect(b.server.inspect { $0.cluster.operatorFigures() }.map { ($0.ticketsAdmitted, $0.ticketsRefused) } ?? (0, 0) == (2, 4))
+
         // Node a stops: it gives its spaces up, and node b hosts the plaza at once (not after the lease).
         let sessionOfMember = member.welcome!.sessionID
         member.close()

@@ -189,7 +189,7 @@ func drive(_ loop: UVLoop, _ clients: [WorldClient], seconds: Double, until done
         defer { running.stop() }
         let loop = try UVLoop()
         defer { loop.closeAll() }
-        let client = try WorldClient(loop: loop, server: running.address, credentials: .guest(displayName: "old-app"), options: .init(version: 9))
+        let client = try WorldClient(loop: loop, server: running.address, credentials: .guest(displayName: "old-app"), options: .init(version: WireProtocol.version + 90))
         drive(loop, [client], seconds: 10) { client.closed }
         #expect(client.errors.first?.code == .versionMismatch)
         #expect(client.errors.first?.text.contains("version \(WireProtocol.version)") == true)

@@ -31,6 +31,8 @@ final class ClusterSubsystem {
     private var startedAtMillis: UInt64 = 0
     /// What the operator reads (Admin's metrics).
     private(set) var figures = Figures()
+    /// Whether the last round with the directory succeeded (false until one has).
+    private var directoryReachable = false
 
     struct Figures {
         var roundsDone = 0
@@ -90,12 +92,15 @@ final class ClusterSubsystem {
         roundSentAtMillis = nil
         switch result {
         case .failure(let error):
+            directoryReachable = false
             figures.roundsFailed += 1
             if figures.roundsFailed == 1 || figures.roundsFailed % 30 == 0 {
                 server.logger.warning("the cluster's directory could not be reached; this node keeps its spaces until their leases run out",
                                       metadata: ["error": "\(error)", "failedRounds": "\(figures.roundsFailed)"])
             }
         case .success(let round):
+            if !directoryReachable && figures.roundsFailed > 0 { server.logger.info("the cluster's directory answers again") }
+            directoryReachable = true
             figures.roundsDone += 1
             view = round.view
             let until = sentAt + UInt64(settings.leaseMillis)
@@ -263,6 +268,16 @@ final class ClusterSubsystem {
         }
         self.link = nil
         holding.removeAll()
+    }
+
+    /// What the operator's side shows of the cluster (OperatorView); nil for a server alone.
+    func operatorFigures() -> ClusterFigures? {
+        guard let settings else { return nil }
+        let now = server.clockMillis
+        return ClusterFigures(node: settings.node, hosting: holding.filter { $0.value > now }.keys.sorted().map(\.description),
+                              nodes: view?.nodes ?? [], hosts: view?.hosts ?? [], directoryReachable: directoryReachable,
+                              roundsFailed: figures.roundsFailed, leasesLost: figures.leasesLost, handOversOut: figures.handOversOut,
+                              ticketsAdmitted: figures.ticketsAdmitted, ticketsRefused: figures.ticketsRefused)
     }
 
     // MARK: Helpers
