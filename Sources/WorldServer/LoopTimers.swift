@@ -22,6 +22,8 @@ final class LoopTimers {
         case heartbeat, prune, audit
         /// Closes every connection a moment after the shutdown notices.
         case closer
+        /// A node's drain at a graceful stop: waits for the other nodes to claim its spaces.
+        case drain
     }
 
     /// libuv's loop in service; nil on virtual time.

@@ -130,6 +130,14 @@ extension Server {
         guard !stopping else { return }
         stopping = true
         logger.info("shutting down", metadata: ["reason": "\(reason)", "clients": "\(sessions.count)"])
+        // A node of a cluster first hands the people in its spaces to the nodes that take the
+        // spaces over (docs/CLUSTER.md); the loop and its timers run on meanwhile.
+        if cluster.drain(then: { [unowned self] in self.closeDown(reason: reason) }) { return }
+        closeDown(reason: reason)
+    }
+
+    /// The end of a shutdown: visits closed, everyone told and then disconnected, the loop ended.
+    private func closeDown(reason: String) {
         closeAllVisits()
         for s in sessions.values { s.send(.shuttingDown(seconds: 0, text: "the server is stopping (\(reason))")) }
         io.listener?.close()

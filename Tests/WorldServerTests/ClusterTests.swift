@@ -131,6 +131,72 @@ import WorldClient
         _ = sessionOfMember
     }
 
+    /// Moderation reaches across the nodes: staff on node a ban a citizen connected to node b,
+    /// and node b, reading the shared audit trail, disconnects them and refuses them after.
+    @Test func aBanTakenOnOneNodeReachesTheCitizenOnAnother() throws {
+        let location = try PostgresScratch.shared.get().database()
+        let a = try Self.node("a", prefers: ["seoul-plaza"], location: location)
+        let b = try Self.node("b", prefers: ["city-hall"], location: location)
+        defer { a.stop(); b.stop() }
+        let loop = try UVLoop()
+        defer { loop.closeAll() }
+        drive(loop, [], seconds: 15) { Self.hosts(a)["city-hall"] == "b" && Self.hosts(b)["seoul-plaza"] == "a" }
+        let staffToken = MemberToken(accountID: "officer", displayName: "담당관", roles: [.member, .staff],
+                                     expiresAtUnixSeconds: UInt64(Date().timeIntervalSince1970) + 3_600).signed(secret: Shipped.secret)
+        let officer = try WorldClient(loop: loop, server: a.address, credentials: .member(token: staffToken))
+        let troll = try WorldClient(loop: loop, server: b.address, credentials: .member(token: Self.token("troll")))
+        let clients = [officer, troll]
+        drive(loop, clients, seconds: 10) { clients.allSatisfy { $0.welcome != nil } }
+        officer.enter("seoul-plaza")
+        troll.enter("city-hall")
+        drive(loop, clients, seconds: 10) { officer.space == "seoul-plaza" && troll.space == "city-hall" }
+        try #require(troll.space == "city-hall" && troll.serverAddress.port == b.address.port)
+        #expect(a.server.inspect { $0.sessions.of(account: "troll").isEmpty }, "the citizen is not on node a")
+        let ban = officer.staff(.ban, .account("troll"), seconds: 86_400, reason: "threats in city hall")
+        drive(loop, clients, seconds: 10) { officer.done.contains(ban) && troll.closed }
+        #expect(officer.done.contains(ban), "node a took the ban: \(officer.errors)")
+        #expect(troll.closed && troll.errors.last?.code == .banned, "node b carried it out: \(troll.errors)")
+        // And node b refuses the account at sign-in, with the time the ban ends.
+        let back = try WorldClient(loop: loop, server: b.address, credentials: .member(token: Self.token("troll")))
+        drive(loop, [back], seconds: 5) { back.closed }
+        #expect(back.welcome == nil && back.errors.last?.code == .banned)
+    }
+
+    /// A node stopped gracefully (SIGTERM) drains: it gives its spaces up, waits for the other
+    /// node to claim them, and hands the people in them over with tickets instead of dropping them.
+    @Test func aNodeStoppedGracefullyHandsItsPeopleToTheNodeThatTakesItsSpaces() throws {
+        let location = try PostgresScratch.shared.get().database()
+        let a = try Self.node("a", prefers: ["seoul-plaza"], location: location)
+        let b = try Self.node("b", prefers: ["city-hall"], location: location)
+        defer { a.stop(); b.stop() }
+        let loop = try UVLoop()
+        defer { loop.closeAll() }
+        drive(loop, [], seconds: 15) { Self.hosts(a)["city-hall"] == "b" && Self.hosts(b)["seoul-plaza"] == "a" }
+        let member = try WorldClient(loop: loop, server: a.address, credentials: .member(token: Self.token("stayer")))
+        let guest = try WorldClient(loop: loop, server: a.address, credentials: .guest(displayName: "구경꾼"))
+        let clients = [member, guest]
+        drive(loop, clients, seconds: 10) { clients.allSatisfy { $0.welcome != nil } }
+        for c in clients { c.enter("seoul-plaza") }
+        drive(loop, clients, seconds: 10) { clients.allSatisfy { $0.space == "seoul-plaza" } }
+        try #require(clients.allSatisfy { $0.space == "seoul-plaza" && $0.serverAddress.port == a.address.port })
+
+        a.server.requestStop()
+        drive(loop, clients, seconds: 15) { clients.allSatisfy { $0.serverAddress.port == b.address.port && $0.space == "seoul-plaza" && !$0.handOverPending } }
+        for c in clients {
+            #expect(c.serverAddress.port == b.address.port && c.space == "seoul-plaza", "\(c.welcome?.displayName ?? "?") is on the plaza, on node b")
+            #expect(c.handOvers.map(\.node) == ["b"] && c.errors.isEmpty, "\(c.errors)")
+        }
+        #expect(b.server.inspect { $0.sessions.count } == 2 && b.server.inspect { $0.cluster.route("seoul-plaza") } == .here)
+        member.close()
+        guest.close()
+        drive(loop, clients, seconds: 1)
+        a.stop()
+        b.stop()
+        // The visit goes on: the plaza on node a closed as travel, the plaza on node b after it.
+        let visits = try Self.visits(location).filter { $0.account == "stayer" }
+        #expect(visits.map(\.space) == ["seoul-plaza", "seoul-plaza"] && visits.map(\.reason) == ["travel", "disconnect"], "\(visits)")
+    }
+
     struct Visit { var session: Int64; var account: String?; var space: String; var enteredAt: Int64; var leftAt: Int64; var reason: String? }
 
     static func visits(_ location: PostgresLocation) throws -> [Visit] {

@@ -65,6 +65,11 @@ final class ClusterLink: @unchecked Sendable {
     enum Job {
         case round(RoundRequest, (Result<RoundResult, any Error>) -> Void)
         case redeem(id: String, expiresAtMillis: Int64, (Result<Bool, any Error>) -> Void)
+        /// A drain's start: this node's leases deleted and the node marked stopped, so that the
+        /// others claim its spaces in their next round; answers the directory as it is then.
+        case release((Result<DirectoryView, any Error>) -> Void)
+        /// The directory read, nothing written (a drain waiting for the new hosts).
+        case look((Result<DirectoryView, any Error>) -> Void)
         case stop(release: Bool, () -> Void)
     }
 
@@ -106,7 +111,19 @@ final class ClusterLink: @unchecked Sendable {
                 let result = Result { try round(request) }
                 deliver { answer(result) }
             case .redeem(let id, let expires, let answer):
-                let result = Result { try connected().redeemTicket(id: id, node: settings.node, expiresAtMillis: expires) }
+                let result = Result { try using { try $0.redeemTicket(id: id, node: settings.node, expiresAtMillis: expires) } }
+                deliver { answer(result) }
+            case .release(let answer):
+                let result = Result {
+                    try using { store in
+                        try store.releaseAll(node: settings.node)
+                        try store.announce(node: settings.node, address: "", prefers: settings.prefers, population: 0, stopped: true)
+                        return try store.directory(liveMillis: settings.liveMillis)
+                    }
+                }
+                deliver { answer(result) }
+            case .look(let answer):
+                let result = Result { try using { try $0.directory(liveMillis: settings.liveMillis) } }
                 deliver { answer(result) }
             case .stop(let release, let done):
                 condition.withLock {
@@ -136,9 +153,21 @@ final class ClusterLink: @unchecked Sendable {
         return opened
     }
 
-    private func round(_ request: RoundRequest) throws -> RoundResult {
+    /// Runs `body` on the directory's connection; a lost connection is dropped, to be opened
+    /// again by the next job.
+    private func using<T>(_ body: (PostgresStore) throws -> T) throws -> T {
         let store = try connected()
         do {
+            return try body(store)
+        } catch let error as StoreUnavailable {
+            store.disconnect()
+            self.store = nil
+            throw error
+        }
+    }
+
+    private func round(_ request: RoundRequest) throws -> RoundResult {
+        try using { store in
             try store.announce(node: settings.node, address: request.address, prefers: settings.prefers, population: request.population)
             let renewed = try store.renew(node: settings.node, leases: request.held.map { ($0.key.space, $0.key.instance, $0.population) },
                                           leaseMillis: settings.leaseMillis).renewed
@@ -158,10 +187,6 @@ final class ClusterLink: @unchecked Sendable {
             }
             if !plan.isEmpty { view = try store.directory(liveMillis: settings.liveMillis) }
             return RoundResult(holding: renewed.union(granted), granted: granted, view: view)
-        } catch let error as StoreUnavailable {
-            store.disconnect()
-            self.store = nil
-            throw error
         }
     }
 }

@@ -33,6 +33,8 @@ final class ClusterSubsystem {
     private(set) var figures = Figures()
     /// Whether the last round with the directory succeeded (false until one has).
     private var directoryReachable = false
+    /// Set when a drain begins: no more rounds, so the node claims nothing again.
+    private var draining = false
 
     struct Figures {
         var roundsDone = 0
@@ -73,7 +75,7 @@ final class ClusterSubsystem {
     /// Once a second: leases that ran out by this node's reckoning are let go, and a round is
     /// asked for unless one is still out.
     func second() {
-        guard let link, let settings else { return }
+        guard let link, let settings, !draining else { return }
         let now = server.clockMillis
         let spreading = now >= startedAtMillis + UInt64(settings.liveMillis)
         for (key, until) in holding where until <= now { lost(key, why: "its lease ran out before this node could renew it") }
@@ -256,6 +258,71 @@ final class ClusterSubsystem {
     }
 
     // MARK: Stopping
+
+    /// How long a drain waits for the other nodes to claim this node's spaces.
+    static let drainMillis: UInt64 = 5_000
+    /// How often a drain reads the directory meanwhile.
+    static let drainLookMillis: UInt64 = 250
+
+    /// At a graceful stop (SIGTERM): this node gives its spaces up, waits (at most `drainMillis`)
+    /// until other nodes hold those that have people in them, and sends each person there with
+    /// a ticket (their visit closes as `travel`), so that nobody in a public space is dropped.
+    /// Calls `done` on the loop thread when it is over; false, without calling it, when there
+    /// is nothing to drain (not a node, nobody in a space this node hosts, or no other live node).
+    func drain(then done: @escaping () -> Void) -> Bool {
+        guard let link, let settings, !draining else { return false }
+        let peopled = Set(holding.keys.filter { key in
+            server.host.spaces[key.space]?.members.values.contains { $0.presence.spaceID == key.space } ?? false
+        })
+        let others = (view?.nodes ?? []).contains { $0.live && $0.name != settings.node }
+        guard !peopled.isEmpty, others else { return false }
+        draining = true
+        // From here this node admits nobody to the spaces it held (invariant 1).
+        holding.removeAll()
+        server.logger.info("draining: giving this node's spaces to the others", metadata: ["spaces": "\(peopled.sorted().map(\.description))"])
+        let deadline = server.clockMillis + Self.drainMillis
+        var asking = true
+        link.submit(.release { [weak self] result in
+            asking = false
+            if case .success(let view) = result { self?.view = view }
+        })
+        // Checked on a timer, not on the directory's answers, so that a directory that does not
+        // answer delays the stop by `drainMillis` at most.
+        server.startTimer(.drain, afterMillis: Self.drainLookMillis, everyMillis: Self.drainLookMillis) { [weak self] in
+            guard let self else { return }
+            let waiting = peopled.filter { if case .elsewhere = self.route($0.space) { return false }; return true }
+            if waiting.isEmpty || self.server.clockMillis >= deadline || self.link == nil {
+                self.server.timers.stop(.drain)
+                return self.sendOnward(peopled, unclaimed: waiting, done: done)
+            }
+            guard !asking else { return }
+            asking = true
+            self.link?.submit(.look { [weak self] result in
+                asking = false
+                if case .success(let view) = result { self?.view = view }
+            })
+        }
+        return true
+    }
+
+    /// The end of a drain: everyone in a space given up is handed over to its new host.
+    private func sendOnward(_ spaces: Set<SpaceInstanceKey>, unclaimed: Set<SpaceInstanceKey>, done: () -> Void) {
+        var moved = 0
+        for key in spaces.sorted() {
+            guard let space = server.host.spaces[key.space], case .elsewhere(let node, let host, let port) = route(key.space) else { continue }
+            for s in space.members.values.sorted(by: { $0.id < $1.id }) where s.presence.spaceID == key.space {
+                handOver(s, request: 0, space: key.space, node: node, host: host, port: port)
+                moved += 1
+            }
+        }
+        if unclaimed.isEmpty {
+            server.logger.info("drained", metadata: ["handedOver": "\(moved)"])
+        } else {
+            server.logger.warning("drained, but no other node claimed some spaces in time: the people in them are disconnected",
+                                  metadata: ["handedOver": "\(moved)", "unclaimed": "\(unclaimed.sorted().map(\.description))"])
+        }
+        done()
+    }
 
     /// At the server's end (after its loop): leases given up so that others claim the spaces at
     /// once, and the node marked stopped; waits at most `seconds`.
