@@ -92,8 +92,8 @@ public final class BotFleet {
     var bugReportLatency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
     var bugReportsSent = 0
     var bugReportsBlocked = 0
-    /// Hand-overs between the nodes of a cluster: from the `handOver` to `entered` on the other
-    /// node, microseconds.
+    /// Hand-overs between the nodes of a cluster: from the `enterSpace` (the request) to
+    /// `entered` on the other node, microseconds.
     var handOverLatency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
     var nextReporter = 0
     /// Chat: sent to received by another bot, microseconds (the sender's clock is in the text:
@@ -634,7 +634,7 @@ public struct BotReport: Codable, Sendable {
         """) + (handOvers == 0 ? "" : """
 
         hand-overs            \(handOvers) to another node, \(handOverMicros.count) placed there, \(handOversPending) not placed when the run ended
-        hand-over time        p50 \(String(format: "%.1f", Double(handOverMicros.p50) / 1_000)) ms  p99 \(String(format: "%.1f", Double(handOverMicros.p99) / 1_000)) ms  max \(String(format: "%.1f", Double(handOverMicros.max) / 1_000)) ms (from the handOver to entered on the other node)
+        hand-over time        p50 \(String(format: "%.1f", Double(handOverMicros.p50) / 1_000)) ms  p99 \(String(format: "%.1f", Double(handOverMicros.p99) / 1_000)) ms  max \(String(format: "%.1f", Double(handOverMicros.max) / 1_000)) ms (from the enterSpace to entered on the other node)
         """) + (desk.joins == 0 ? "" : """
 
         desk                  \(desk.joins) queue joins, \(desk.takesAsked) takes asked, \(desk.sessionsStarted) sessions started, \(desk.sessionsEnded) ended

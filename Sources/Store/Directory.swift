@@ -135,6 +135,15 @@ extension PostgresStore {
         }
     }
 
+    /// The channel PostgreSQL notifies when a transaction that added to the audit trail commits.
+    public static let auditChannel = "seoulworld_audit"
+
+    /// Calls `heard` (on the store's own thread) after each commit anywhere that added to the audit
+    /// trail: `LISTEN` on `auditChannel`. Lost with the connection; listen again on the next one.
+    public func listenForAudit(_ heard: @escaping @Sendable () -> Void) throws {
+        try connected().addListener(channel: Self.auditChannel) { _, _ in heard() }
+    }
+
     /// Gives up every lease `node` holds (a node stopping): others may claim them at once.
     public func releaseAll(node: String) throws {
         try inTransaction("releasing \(node)'s spaces in \(name)") { c in

@@ -199,6 +199,14 @@ public final class PostgresStore: StoreBackend, @unchecked Sendable {
                 try run(c, "INSERT INTO seoulworld_migrations (identifier, applied_at_ms) VALUES (\(id), \(now))")
             }
             try run(c, "CREATE SEQUENCE IF NOT EXISTS visit_id_blocks")
+            // Every commit that adds to the audit trail tells the nodes of a cluster at once
+            // (NOTIFY on `auditChannel`; docs/CLUSTER.md), so that they need not wait for their
+            // poll. Not a migration: its body is PostgreSQL's own, and it is replaced every start.
+            try run(c, PostgresQuery(unsafeSQL: """
+                CREATE OR REPLACE FUNCTION seoulworld_audit_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN PERFORM pg_notify('\(Self.auditChannel)', ''); RETURN NULL; END $$
+                """))
+            try run(c, "CREATE OR REPLACE TRIGGER audit_log_notify AFTER INSERT ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION seoulworld_audit_notify()")
         }
     }
 

@@ -158,9 +158,13 @@ public final class WorldClient: TCPConnectionDelegate {
     /// Hand-overs followed (PROTOCOL.md 7.19): the space, the node, and when the `handOver`
     /// arrived (the loop's clock, nanoseconds); the last is where the client is going or went.
     public private(set) var handOvers: [(spaceID: String, node: String, atNanos: UInt64)] = []
-    /// From each hand-over's arrival to `entered` on the other node, microseconds (bounded).
+    /// From each hand-over's request (the `enterSpace` that led to it; for one the server began,
+    /// such as a node's drain, the `handOver`'s arrival) to `entered` on the other node,
+    /// microseconds (bounded).
     public private(set) var handOverMicros: [UInt32] = []
     var handOverPendingSince: UInt64?
+    /// The last `enterSpace` sent: its request id and when.
+    var lastEnter: (requestID: UInt32, atNanos: UInt64)?
     /// Whether the last hand-over has not placed the client yet.
     public var handOverPending: Bool { handOverPendingSince != nil }
 
@@ -202,6 +206,7 @@ public final class WorldClient: TCPConnectionDelegate {
     public func enter(_ spaceID: String) -> UInt32 {
         let id = nextRequestID
         nextRequestID += 1
+        lastEnter = (id, Monotonic.nanoseconds())
         send(.enterSpace(requestID: id, spaceID: spaceID))
         return id
     }
@@ -614,7 +619,9 @@ public final class WorldClient: TCPConnectionDelegate {
         case .pong: break
         case .snapshot(let body): apply(snapshot: body)
         case .spaceList(let request, let spaces): Self.keep(&spaceLists, request, spaces)
-        case .handOver(_, let spaceID, let node, let host, let port, let ticket): follow(spaceID: spaceID, node: node, host: host, port: port, ticket: ticket)
+        case .handOver(let request, let spaceID, let node, let host, let port, let ticket):
+            let since = request != 0 && lastEnter?.requestID == request ? lastEnter?.atNanos : nil
+            follow(spaceID: spaceID, node: node, host: host, port: port, ticket: ticket, requestedAtNanos: since)
         case .helloOK, .welcome: break
         }
     }
@@ -622,10 +629,10 @@ public final class WorldClient: TCPConnectionDelegate {
     /// Goes where a `handOver` says: this connection and its UDP socket closed, the session's
     /// state forgotten, and a connection to the other node made with the ticket as credentials.
     /// What the client kept (chat received, answers, counts) stays.
-    func follow(spaceID: String, node: String, host: String, port: UInt16, ticket: [UInt8]) {
+    func follow(spaceID: String, node: String, host: String, port: UInt16, ticket: [UInt8], requestedAtNanos: UInt64?) {
         let now = Monotonic.nanoseconds()
         Self.keep(&handOvers, (spaceID, node, now))
-        handOverPendingSince = now
+        handOverPendingSince = requestedAtNanos ?? now
         send(.goodbye)
         connection?.close()
         udp?.close()

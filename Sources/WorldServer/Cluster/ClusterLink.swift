@@ -77,16 +77,20 @@ final class ClusterLink: @unchecked Sendable {
     let logger: Logger
     /// Runs an answer on the loop thread (the server's mailbox).
     let deliver: (@escaping () -> Void) -> Void
+    /// Runs on the loop thread whenever a commit anywhere added to the audit trail (the
+    /// directory's connection listens for it).
+    let auditHeard: () -> Void
     private let condition = NSCondition()
     // Guarded by `condition`.
     private var jobs: [Job] = []
     private var stopped = false
     private var store: PostgresStore?
 
-    init(settings: ClusterSettings, logger: Logger, deliver: @escaping (@escaping () -> Void) -> Void) {
+    init(settings: ClusterSettings, logger: Logger, deliver: @escaping (@escaping () -> Void) -> Void, auditHeard: @escaping () -> Void) {
         self.settings = settings
         self.logger = logger
         self.deliver = deliver
+        self.auditHeard = auditHeard
         let thread = Thread { [self] in self.main() }
         thread.name = "seoulworld-cluster"
         thread.start()
@@ -149,6 +153,7 @@ final class ClusterLink: @unchecked Sendable {
     private func connected() throws -> PostgresStore {
         if let store { return store }
         let opened = try PostgresStore(location: settings.location, access: .server, logger: logger)
+        try opened.listenForAudit { [self] in self.deliver(self.auditHeard) }
         store = opened
         return opened
     }

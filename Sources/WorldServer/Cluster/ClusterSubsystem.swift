@@ -65,7 +65,8 @@ final class ClusterSubsystem {
     /// Starts the cluster's thread (the first round runs at once).
     func start() {
         guard let settings, link == nil else { return }
-        link = ClusterLink(settings: settings, logger: server.logger) { [weak server] task in server?.io.mailbox?.post(task) }
+        link = ClusterLink(settings: settings, logger: server.logger, deliver: { [weak server] task in server?.io.mailbox?.post(task) },
+                           auditHeard: { [weak server] in server?.moderation.auditHeard() })
         startedAtMillis = server.clockMillis
         second()
     }

@@ -27,6 +27,10 @@ final class ModerationSubsystem {
     /// The newest audit row this server has seen, and whether a read of newer ones is queued.
     private var lastAuditID: Int64 = 0
     private var auditPollPending = false
+    /// A notification came while a read was under way: read again after it.
+    private var auditHeardMeanwhile = false
+    /// How many times the database said so (a node of a cluster).
+    private(set) var auditNotifications = 0
 
     init(server: Server) { self.server = server }
 
@@ -308,10 +312,7 @@ final class ModerationSubsystem {
     func startAuditPoll() {
         guard let records = server.records else { return }
         lastAuditID = (try? records.store.lastAuditID()) ?? 0
-        // A node of a cluster reads it twice as often: a ban taken on another node reaches the
-        // citizen here within about a second (docs/CLUSTER.md).
-        let every = server.cluster.isNode ? Self.auditPollMillis / 2 : Self.auditPollMillis
-        server.startTimer(.audit, afterMillis: every, everyMillis: every) { [unowned self] in self.pollAudit() }
+        server.startTimer(.audit, afterMillis: Self.auditPollMillis, everyMillis: Self.auditPollMillis) { [unowned self] in self.pollAudit() }
     }
 
     func pollAudit() {
@@ -319,7 +320,18 @@ final class ModerationSubsystem {
         auditPollPending = server.submit(read: .auditSince(afterID: lastAuditID, limit: 500)) { [unowned self] result in
             self.auditPollPending = false
             if case .success(.audit(let entries)) = result { self.applyAudit(entries) }
+            if self.auditHeardMeanwhile {
+                self.auditHeardMeanwhile = false
+                self.pollAudit()
+            }
         }
+    }
+
+    /// The database said that the audit trail grew (a node of a cluster listens for it): read it
+    /// now rather than at the next poll; after the read under way, if there is one.
+    func auditHeard() {
+        auditNotifications += 1
+        if auditPollPending { auditHeardMeanwhile = true } else { pollAudit() }
     }
 
     /// Carries out what the audit trail says was decided elsewhere (by an operator's command, or
