@@ -57,12 +57,26 @@ async function refreshStatus() {
       `tick p50 ${o.tick.p50Millis.toFixed(1)} ms, p99 ${o.tick.p99Millis.toFixed(1)} ms (budget ${o.tick.budgetMillis} ms) · ` +
       `${o.roomsOpen} rooms · ${o.chatMessages} chat (${o.chatFiltered} masked) · ${o.userReports} reports` +
       (ready.ready ? " · ready" : " · NOT READY: " + ready.problems.join("; "));
-    $("status").textContent = line;
+    $("status").textContent = (o.cluster ? `node ${o.cluster.node} · ` : "") + line;
     $("status").classList.toggle("bad", !ready.ready);
+    renderCluster(o.cluster);
   } catch (e) {
     $("status").textContent = "cannot reach the server: " + e.message;
     $("status").classList.add("bad");
   }
+}
+
+// MARK: The nodes of a cluster (docs/CLUSTER.md); hidden on a server alone
+
+function renderCluster(c) {
+  $("cluster").hidden = !c;
+  if (!c) return;
+  const rows = c.nodes.map((n) =>
+    `<tr data-node="${escapeText(n.name)}" class="${n.live ? "" : "bad"}"><td>${escapeText(n.name)}${n.name === c.node ? " (this one)" : ""}</td>` +
+    `<td>${escapeText(n.address || "–")}</td><td>${n.live ? "live" : "down or stopped"}</td><td class="num">${n.population}</td>` +
+    `<td>${n.spaces.length ? n.spaces.map(escapeText).join(", ") : "–"}</td></tr>`);
+  if (!c.directoryReachable) rows.unshift(`<tr class="bad"><td colspan="5">this node cannot reach the directory: what follows is as last read</td></tr>`);
+  $("nodes").tBodies[0].innerHTML = rows.join("") || `<tr><td colspan="5">the directory lists no nodes yet</td></tr>`;
 }
 
 // MARK: Spaces

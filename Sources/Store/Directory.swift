@@ -137,11 +137,14 @@ extension PostgresStore {
 
     /// The channel PostgreSQL notifies when a transaction that added to the audit trail commits.
     public static let auditChannel = "seoulworld_audit"
+    /// ... and when one that added or withdrew a notice commits.
+    public static let noticesChannel = "seoulworld_notices"
 
-    /// Calls `heard` (on the store's own thread) after each commit anywhere that added to the audit
-    /// trail: `LISTEN` on `auditChannel`. Lost with the connection; listen again on the next one.
-    public func listenForAudit(_ heard: @escaping @Sendable () -> Void) throws {
-        try connected().addListener(channel: Self.auditChannel) { _, _ in heard() }
+    /// Calls `heard` (on the store's own thread) after each commit anywhere that changed what
+    /// `channel` names (`auditChannel`, `noticesChannel`): `LISTEN`. Lost with the connection;
+    /// listen again on the next one.
+    public func listen(_ channel: String, _ heard: @escaping @Sendable () -> Void) throws {
+        try connected().addListener(channel: channel) { _, _ in heard() }
     }
 
     /// Gives up every lease `node` holds (a node stopping): others may claim them at once.

@@ -199,14 +199,19 @@ public final class PostgresStore: StoreBackend, @unchecked Sendable {
                 try run(c, "INSERT INTO seoulworld_migrations (identifier, applied_at_ms) VALUES (\(id), \(now))")
             }
             try run(c, "CREATE SEQUENCE IF NOT EXISTS visit_id_blocks")
-            // Every commit that adds to the audit trail tells the nodes of a cluster at once
-            // (NOTIFY on `auditChannel`; docs/CLUSTER.md), so that they need not wait for their
-            // poll. Not a migration: its body is PostgreSQL's own, and it is replaced every start.
+            // Every commit that adds to the audit trail or changes the notice board tells the
+            // nodes of a cluster at once (NOTIFY; docs/CLUSTER.md), so that they need not wait for
+            // a poll. Not a migration: the body is PostgreSQL's own, replaced at every start.
             try run(c, PostgresQuery(unsafeSQL: """
-                CREATE OR REPLACE FUNCTION seoulworld_audit_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN PERFORM pg_notify('\(Self.auditChannel)', ''); RETURN NULL; END $$
+                CREATE OR REPLACE FUNCTION seoulworld_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN PERFORM pg_notify(TG_ARGV[0], ''); RETURN NULL; END $$
                 """))
-            try run(c, "CREATE OR REPLACE TRIGGER audit_log_notify AFTER INSERT ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION seoulworld_audit_notify()")
+            for (trigger, table, channel) in [("audit_log_notify", "audit_log", Self.auditChannel), ("notices_notify", "notices", Self.noticesChannel)] {
+                try run(c, PostgresQuery(unsafeSQL: """
+                    CREATE OR REPLACE TRIGGER \(trigger) AFTER INSERT OR UPDATE ON \(table)
+                    FOR EACH STATEMENT EXECUTE FUNCTION seoulworld_notify('\(channel)')
+                    """))
+            }
         }
     }
 

@@ -99,6 +99,38 @@ import Testing
         #expect(out[0] == .withdrew(id: 3) && gone.id == 3 && gone.withdrawnBy == "editor-2")
     }
 
+    /// Another node sharing the store changed the board: what is new here is shown once, what was
+    /// withdrawn there is taken back once, and this node's own completions arriving after the sync
+    /// (or before it) do not show or take back anything twice.
+    @Test func aSyncFromAnotherNodeShowsAndTakesBackEachNoticeOnce() {
+        var board = NoticeBoard(spaces: Self.spaces)
+        let now = Self.t0 + 10
+        // Posted on another node: one showing now, one starting in an hour.
+        let showing = Notice(id: 1, draft: Self.draft("지금"), author: "editor-a", createdAtMillis: Self.t0)
+        let later = Notice(id: 2, draft: Self.draft("나중", start: Self.t0 + Self.hour), author: "editor-a", createdAtMillis: Self.t0)
+        #expect(board.handle(.synced([later, showing]), facts: nil, nowMillis: now) == [.announce(showing)])
+        #expect(board.handle(.synced([showing, later]), facts: nil, nowMillis: now + 1).isEmpty, "the same board again changes nothing")
+        #expect(board.handle(.second, facts: nil, nowMillis: Self.t0 + Self.hour) == [.announce(later)], "the later one at its start")
+        // Withdrawn on the other node: taken back here once.
+        var gone = showing
+        gone.withdrawnBy = "editor-a"
+        gone.withdrawnAtMillis = now + 2
+        #expect(board.handle(.synced([gone, later]), facts: nil, nowMillis: now + 3) == [.retract(gone)])
+        #expect(board.handle(.synced([gone, later]), facts: nil, nowMillis: now + 4).isEmpty)
+        // This node's own notice, heard of by a sync before its store's completion: shown once.
+        let (mine, effects) = Self.addAndStore(&board, Self.draft("여기"), id: 5, now: now + 5)
+        #expect(effects == [.added(mine), .announce(mine)])
+        var mineEarly = NoticeBoard(spaces: Self.spaces)
+        #expect(mineEarly.handle(.synced([mine]), facts: nil, nowMillis: now + 5) == [.announce(mine)])
+        #expect(mineEarly.handle(.stored(mine), facts: nil, nowMillis: now + 6) == [.added(mine)], "not announced twice")
+        // And its withdrawal, heard of by a sync first: taken back once.
+        var mineGone = mine
+        mineGone.withdrawnBy = "editor-b"
+        mineGone.withdrawnAtMillis = now + 7
+        #expect(mineEarly.handle(.synced([mineGone]), facts: nil, nowMillis: now + 7) == [.retract(mineGone)])
+        #expect(mineEarly.handle(.withdrawn(id: 5, by: "editor-b", atMillis: now + 7), facts: nil, nowMillis: now + 8) == [.withdrew(id: 5)])
+    }
+
     @Test func pinnedFirstThenNewestAndUnreadCounts() {
         var board = NoticeBoard(spaces: Self.spaces)
         let now = Self.t0 + 10 * Self.hour

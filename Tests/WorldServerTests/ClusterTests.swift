@@ -8,6 +8,7 @@
 import Foundation
 import NetProto
 import PostgresScratch
+import Services
 import Store
 import Testing
 import Transport
@@ -168,6 +169,41 @@ import WorldClient
         #expect(back.welcome == nil && back.errors.last?.code == .banned)
     }
 
+    /// The notice board is the city's: a notice an operator posts on node a shows at once to the
+    /// people in its space on node b, and its withdrawal takes it back there, each once.
+    @Test func aNoticePostedOnOneNodeShowsOnAnother() throws {
+        let location = try PostgresScratch.shared.get().database()
+        let a = try Self.node("a", prefers: ["seoul-plaza"], location: location)
+        let b = try Self.node("b", prefers: ["city-hall"], location: location)
+        defer { a.stop(); b.stop() }
+        let loop = try UVLoop()
+        defer { loop.closeAll() }
+        drive(loop, [], seconds: 15) { Self.hosts(a)["city-hall"] == "b" && Self.hosts(b)["seoul-plaza"] == "a" }
+        let visitor = try WorldClient(loop: loop, server: b.address, credentials: .member(token: Self.token("visitor")))
+        drive(loop, [visitor], seconds: 10) { visitor.welcome != nil }
+        visitor.enter("city-hall")
+        drive(loop, [visitor], seconds: 10) { visitor.space == "city-hall" }
+        try #require(visitor.space == "city-hall" && visitor.serverAddress.port == b.address.port)
+
+        let now = Int64(Date().timeIntervalSince1970 * 1_000)
+        let draft = NoticeDraft(title: NoticeText(ko: "시청 엘리베이터 점검", en: "Lift maintenance at City Hall"), body: NoticeText(ko: nil, en: "Use the stairs by the east door."),
+                                category: .maintenance, startsAtMillis: now - 1_000, endsAtMillis: now + 3_600_000, target: .spaces(["city-hall"]), pinned: false)
+        let posted = Mailbox<OperatorReply>()
+        a.server.performNotice(.post(draft), actor: "operator:lee") { posted.put($0) }
+        let reply = try #require(posted.take(seconds: 10), "node a answered the post")
+        let id = try #require(reply.id, "\(reply)")
+        drive(loop, [visitor], seconds: 10) { !visitor.noticesShown.isEmpty }
+        #expect(visitor.noticesShown.map(\.notice.id) == [UInt64(id)], "shown on node b: \(visitor.noticesShown.map(\.notice.id))")
+        #expect(b.server.inspect { $0.notices.board.notices[id] != nil }, "node b's board holds it")
+
+        let withdrawn = Mailbox<OperatorReply>()
+        a.server.performNotice(.withdraw(id: id), actor: "operator:lee") { withdrawn.put($0) }
+        #expect(withdrawn.take(seconds: 10)?.status == 200)
+        drive(loop, [visitor], seconds: 10) { !visitor.noticesWithdrawn.isEmpty }
+        drive(loop, [visitor], seconds: 1)
+        #expect(visitor.noticesWithdrawn == [UInt64(id)] && visitor.noticesShown.count == 1, "taken back once, shown once")
+    }
+
     /// A node stopped gracefully (SIGTERM) drains: it gives its spaces up, waits for the other
     /// node to claim them, and hands the people in them over with tickets instead of dropping them.
     @Test func aNodeStoppedGracefullyHandsItsPeopleToTheNodeThatTakesItsSpaces() throws {
@@ -219,5 +255,22 @@ import WorldClient
             }
         }
         return out.sorted { $0.enteredAt < $1.enteredAt }
+    }
+}
+
+/// One answer from another thread (an operator's reply from the loop), waited for with a bound.
+final class Mailbox<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private let arrived = DispatchSemaphore(value: 0)
+    private var value: T?
+
+    func put(_ v: T) {
+        lock.withLock { value = v }
+        arrived.signal()
+    }
+
+    func take(seconds: Double) -> T? {
+        guard arrived.wait(timeout: .now() + seconds) == .success else { return nil }
+        return lock.withLock { value }
     }
 }

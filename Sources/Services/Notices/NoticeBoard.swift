@@ -154,6 +154,10 @@ public enum NoticeEvent: Sendable {
     /// The store committed a withdrawal.
     case withdrawn(id: Int64, by: String, atMillis: Int64)
     case second
+    /// The notices the store holds now (not yet ended), read again because another server
+    /// sharing the store changed them (a node of a cluster): the ones new here are shown, the
+    /// ones withdrawn there are taken back.
+    case synced([Notice])
 }
 
 public struct NoticeFacts: Sendable {
@@ -211,8 +215,8 @@ public struct NoticeBoard: Sendable {
         case .stored(let notice):
             notices[notice.id] = notice
             var out: [NoticeEffect] = [.added(notice)]
-            if notice.isShown(at: now) {
-                announced.insert(notice.id)
+            // Announced once, even when a sync brought it first.
+            if notice.isShown(at: now), announced.insert(notice.id).inserted {
                 out.append(.announce(notice))
             }
             return out
@@ -222,10 +226,25 @@ public struct NoticeBoard: Sendable {
             if let earlier = n.withdrawnBy { return [.refused(.alreadyWithdrawn(id: id, by: earlier))] }
             return [.persist(.withdraw(id: id, by: by, atMillis: now))]
         case .withdrawn(let id, let by, let at):
+            // Taken back once, even when a sync withdrew it first.
+            let already = notices[id]?.withdrawnBy != nil
             notices[id]?.withdrawnBy = by
             notices[id]?.withdrawnAtMillis = at
-            guard let n = notices[id], announced.contains(id) else { return [.withdrew(id: id)] }
+            guard let n = notices[id], announced.contains(id), !already else { return [.withdrew(id: id)] }
             return [.withdrew(id: id), .retract(n)]
+        case .synced(let stored):
+            var out: [NoticeEffect] = []
+            for n in stored.sorted(by: { $0.id < $1.id }) where n.draft.endsAtMillis > now {
+                let wasWithdrawn = notices[n.id].map { $0.withdrawnBy != nil }
+                if wasWithdrawn == true { continue }
+                notices[n.id] = n
+                if n.withdrawnBy != nil {
+                    if wasWithdrawn == false, announced.contains(n.id) { out.append(.retract(n)) }
+                } else if wasWithdrawn == nil, n.isShown(at: now), announced.insert(n.id).inserted {
+                    out.append(.announce(n))
+                }
+            }
+            return out
         case .second:
             // Only the notices whose start has come are sorted (most seconds, none).
             let due = notices.values.filter { !announced.contains($0.id) && $0.isShown(at: now) }

@@ -77,20 +77,20 @@ final class ClusterLink: @unchecked Sendable {
     let logger: Logger
     /// Runs an answer on the loop thread (the server's mailbox).
     let deliver: (@escaping () -> Void) -> Void
-    /// Runs on the loop thread whenever a commit anywhere added to the audit trail (the
-    /// directory's connection listens for it).
-    let auditHeard: () -> Void
+    /// Runs on the loop thread whenever a commit anywhere changed what a channel names
+    /// (`PostgresStore.auditChannel`, `noticesChannel`): the directory's connection listens.
+    let heard: (String) -> Void
     private let condition = NSCondition()
     // Guarded by `condition`.
     private var jobs: [Job] = []
     private var stopped = false
     private var store: PostgresStore?
 
-    init(settings: ClusterSettings, logger: Logger, deliver: @escaping (@escaping () -> Void) -> Void, auditHeard: @escaping () -> Void) {
+    init(settings: ClusterSettings, logger: Logger, deliver: @escaping (@escaping () -> Void) -> Void, heard: @escaping (String) -> Void) {
         self.settings = settings
         self.logger = logger
         self.deliver = deliver
-        self.auditHeard = auditHeard
+        self.heard = heard
         let thread = Thread { [self] in self.main() }
         thread.name = "seoulworld-cluster"
         thread.start()
@@ -153,7 +153,9 @@ final class ClusterLink: @unchecked Sendable {
     private func connected() throws -> PostgresStore {
         if let store { return store }
         let opened = try PostgresStore(location: settings.location, access: .server, logger: logger)
-        try opened.listenForAudit { [self] in self.deliver(self.auditHeard) }
+        for channel in [PostgresStore.auditChannel, PostgresStore.noticesChannel] {
+            try opened.listen(channel) { [self] in self.deliver { self.heard(channel) } }
+        }
         store = opened
         return opened
     }

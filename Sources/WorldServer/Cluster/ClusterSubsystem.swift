@@ -66,7 +66,13 @@ final class ClusterSubsystem {
     func start() {
         guard let settings, link == nil else { return }
         link = ClusterLink(settings: settings, logger: server.logger, deliver: { [weak server] task in server?.io.mailbox?.post(task) },
-                           auditHeard: { [weak server] in server?.moderation.auditHeard() })
+                           heard: { [weak server] channel in
+                               switch channel {
+                               case PostgresStore.auditChannel: server?.moderation.auditHeard()
+                               case PostgresStore.noticesChannel: server?.notices.heardElsewhere()
+                               default: break
+                               }
+                           })
         startedAtMillis = server.clockMillis
         second()
     }

@@ -24,6 +24,9 @@ final class NoticesSubsystem {
     /// The board was read from the store (or there is no store): requests are served.
     private(set) var loaded = false
     private var loadPending = false
+    /// A read after another server's change is under way; another change was heard meanwhile.
+    private var syncPending = false
+    private var syncAgain = false
     /// Invariant 3: what each signed-in account read, once its marks arrived from the store.
     private var reads: [String: Set<Int64>] = [:]
     /// What each connection listed and read, for the usage records (once each).
@@ -53,6 +56,24 @@ final class NoticesSubsystem {
             board.load(rows.compactMap(Self.notice), nowMillis: server.nowUnixMillis())
             loaded = true
             server.logger.info("notice board read", metadata: ["notices": "\(board.notices.count)"])
+        }
+    }
+
+    /// Another server sharing the store changed the board (a node of a cluster, told by the
+    /// database): read it again and show or take back what changed. One read at a time; a change
+    /// heard during a read is read after it.
+    func heardElsewhere() {
+        guard loaded, server.records != nil else { return }
+        guard !syncPending else { syncAgain = true; return }
+        syncPending = server.submit(read: .liveNotices(nowMillis: server.nowUnixMillis())) { [unowned self] result in
+            syncPending = false
+            if case .success(.notices(let rows)) = result {
+                carryOut(board.handle(.synced(rows.compactMap(Self.notice)), facts: nil, nowMillis: server.nowUnixMillis()), asker: nil)
+            }
+            if syncAgain {
+                syncAgain = false
+                heardElsewhere()
+            }
         }
     }
 
