@@ -107,7 +107,10 @@ smoke() {
     [[ "$bots" =~ ^[0-9]+$ ]] && [ "$bots" -ge 1 ] && [ "$bots" -le 5000 ] || { echo "cluster: BOTS must be 1 to 5000" >&2; exit 2; }
     [[ "$seconds" =~ ^[0-9]+$ ]] && [ "$seconds" -ge 10 ] && [ "$seconds" -le 3600 ] || { echo "cluster: SECONDS must be 10 to 3600" >&2; exit 2; }
     local dir; dir="$(mktemp -d /tmp/seoulworld-cluster-smoke.XXXXXX)"
-    trap 'stop "$dir" >/dev/null 2>&1 || true' EXIT
+    # PostgreSQL runs as its own user (scripts/pg-scratch.sh), which must reach the folder.
+    chmod 755 "$dir"
+    smoke_dir="$dir"
+    trap 'stop "$smoke_dir" >/dev/null 2>&1 || true' EXIT
     start "$dir" 3 >&2
     # Every space hosted before the bots come: the nodes spread the spaces nobody prefers after
     # their first lease (about 6 s); then the count stops growing.
