@@ -150,16 +150,20 @@ smoke() {
         local pid; pid="$(cat "$dir/nodes/city-$i.pid")"
         for _ in $(seq 1 75); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     done
-    # An account in two places at once: two of its visits overlapping in time.
+    # An account in two places at once: two of its visits overlapping in time. The visits the
+    # killed node left open ended when it was killed (a later start closes them as 'crash').
+    local killed_ms; killed_ms="$(python3 -c 'import sys; print(int(float(sys.argv[1]) * 1000))' "$killed_at")"
     local duplicated; duplicated="$(psql_in "$dir" -c "SELECT count(DISTINCT a.account_id) FROM visits a JOIN visits b
         ON a.account_id = b.account_id AND a.id < b.id
-        AND a.entered_at_ms < coalesce(b.left_at_ms, 9223372036854775807) AND b.entered_at_ms < coalesce(a.left_at_ms, 9223372036854775807)")"
+        AND a.entered_at_ms < coalesce(b.left_at_ms, $killed_ms) AND b.entered_at_ms < coalesce(a.left_at_ms, $killed_ms)")"
     local done_ lost
     done_="$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["handOverMicros"]["count"])' "$dir/bots.json")"
     lost="$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["handOvers"] - r["handOverMicros"]["count"])' "$dir/bots.json")"
-    # Resume tickets are not built yet (docs/CLUSTER.md): the people on the failed node come back
-    # only by signing in again, which the bots do not do.
-    echo "handovers done $done_ lost $lost duplicated $duplicated failover_seconds $failover resumed 0 of $on_victim"
+    # The bots on the failed node come back with their resume tickets (PROTOCOL.md 7.20).
+    local resumed drops
+    resumed="$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["resumeMicros"]["count"])' "$dir/bots.json")"
+    drops="$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["connectionDrops"])' "$dir/bots.json")"
+    echo "handovers done $done_ lost $lost duplicated $duplicated failover_seconds $failover resumed $resumed of $drops"
 }
 
 [ $# -ge 1 ] || usage

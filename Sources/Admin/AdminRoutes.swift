@@ -360,6 +360,8 @@ struct ClusterJSON: Encodable {
     var handOversOut: Int
     var ticketsAdmitted: Int
     var ticketsRefused: Int
+    var resumeTicketsIssued: Int
+    var resumed: Int
 
     init(_ c: ClusterFigures) {
         node = c.node
@@ -372,6 +374,8 @@ struct ClusterJSON: Encodable {
         handOversOut = c.handOversOut
         ticketsAdmitted = c.ticketsAdmitted
         ticketsRefused = c.ticketsRefused
+        resumeTicketsIssued = c.resumeTicketsIssued
+        resumed = c.resumed
     }
 }
 

@@ -201,9 +201,11 @@ public final class ServerMetrics: @unchecked Sendable {
     nonisolated(unsafe) static let clusterCounterNames: [(KeyPath<ClusterFigures, Int>, String, String)] = [
         (\.handOversOut, "seoulworld_cluster_handovers_total", "Citizens sent to another node with a hand-over ticket."),
         (\.ticketsAdmitted, "seoulworld_cluster_tickets_admitted_total", "Hand-over tickets that admitted someone to this node."),
-        (\.ticketsRefused, "seoulworld_cluster_tickets_refused_total", "Hand-over tickets refused (used, expired, forged, for another node)."),
+        (\.ticketsRefused, "seoulworld_cluster_tickets_refused_total", "Tickets refused (used, expired, forged, for another node)."),
         (\.leasesLost, "seoulworld_cluster_leases_lost_total", "Spaces this node stopped hosting because its lease ran out or another node took it."),
         (\.roundsFailed, "seoulworld_cluster_directory_failures_total", "Rounds with the cluster's directory that failed."),
+        (\.resumeTicketsIssued, "seoulworld_cluster_resume_tickets_issued_total", "Resume tickets given to citizens in public spaces."),
+        (\.resumed, "seoulworld_cluster_resumed_total", "Citizens placed here again with a resume ticket after a dropped connection."),
     ]
 
     private func gauge(_ table: inout [String: CoreMetrics.RecorderHandler], _ space: String, _ name: String, _ help: String) -> CoreMetrics.RecorderHandler {

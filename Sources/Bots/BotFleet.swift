@@ -68,6 +68,7 @@ final class Bot {
     var errorsSeen = 0
     var tourIndex = 0
     var handOversSeen = 0
+    var resumesSeen = 0
     var closedByUs = false
     /// When the fleet first saw the connection closed (not by itself).
     var closedSeenAt: UInt64?
@@ -95,6 +96,9 @@ public final class BotFleet {
     /// Hand-overs between the nodes of a cluster: from the `enterSpace` (the request) to
     /// `entered` on the other node, microseconds.
     var handOverLatency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+    /// Connections that dropped without a word and came back with a resume ticket: from the
+    /// drop to `entered` again, microseconds.
+    var resumeLatency = Histogram<UInt64>(highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: .three)
     var nextReporter = 0
     /// Chat: sent to received by another bot, microseconds (the sender's clock is in the text:
     /// every bot shares this process's clock).
@@ -248,6 +252,10 @@ public final class BotFleet {
         while bot.handOversSeen < c.handOverMicros.count {
             _ = handOverLatency.record(UInt64(c.handOverMicros[bot.handOversSeen]))
             bot.handOversSeen += 1
+        }
+        while bot.resumesSeen < c.resumeMicros.count {
+            _ = resumeLatency.record(UInt64(c.resumeMicros[bot.resumesSeen]))
+            bot.resumesSeen += 1
         }
         countChat(bot, now: now)
         if options.scenario.desk != nil { driveDesk(bot, now: now) }
@@ -482,6 +490,9 @@ public final class BotFleet {
         r.handOvers = bots.reduce(0) { $0 + $1.client.handOvers.count }
         r.handOverMicros = Percentiles(handOverLatency)
         r.handOversPending = bots.filter { $0.client.handOverPending }.count
+        r.connectionDrops = bots.reduce(0) { $0 + $1.client.drops }
+        r.resumeMicros = Percentiles(resumeLatency)
+        r.resumesPending = bots.filter { $0.client.resumePending }.count
         let botSeconds = max(0.001, elapsedSeconds) * Double(max(1, r.succeeded))
         r.kilobitsPerSecondDownPerBot = Double(r.bytesDown) * 8 / 1_000 / botSeconds
         r.kilobitsPerSecondUpPerBot = Double(r.bytesUp) * 8 / 1_000 / botSeconds
@@ -596,6 +607,11 @@ public struct BotReport: Codable, Sendable {
     public var handOvers = 0
     public var handOverMicros = Percentiles()
     public var handOversPending = 0
+    /// Connections dropped without a word from the server (a node failed), placed again with a
+    /// resume ticket (the latency's count), and still coming back when the run ended.
+    public var connectionDrops = 0
+    public var resumeMicros = Percentiles()
+    public var resumesPending = 0
     public var desk = DeskFigures()
     /// From the counsellor's `sessionStarted` to both placed in the session's room.
     public var deskTakeToRoomMicros = Percentiles()
@@ -635,6 +651,10 @@ public struct BotReport: Codable, Sendable {
 
         hand-overs            \(handOvers) to another node, \(handOverMicros.count) placed there, \(handOversPending) not placed when the run ended
         hand-over time        p50 \(String(format: "%.1f", Double(handOverMicros.p50) / 1_000)) ms  p99 \(String(format: "%.1f", Double(handOverMicros.p99) / 1_000)) ms  max \(String(format: "%.1f", Double(handOverMicros.max) / 1_000)) ms (from the enterSpace to entered on the other node)
+        """) + (connectionDrops == 0 ? "" : """
+
+        resumed               \(connectionDrops) connections dropped without a word, \(resumeMicros.count) placed again with their resume tickets, \(resumesPending) still coming back when the run ended
+        resume time           p50 \(String(format: "%.1f", Double(resumeMicros.p50) / 1_000_000)) s  p99 \(String(format: "%.1f", Double(resumeMicros.p99) / 1_000_000)) s  max \(String(format: "%.1f", Double(resumeMicros.max) / 1_000_000)) s (from the drop to entered again)
         """) + (desk.joins == 0 ? "" : """
 
         desk                  \(desk.joins) queue joins, \(desk.takesAsked) takes asked, \(desk.sessionsStarted) sessions started, \(desk.sessionsEnded) ended

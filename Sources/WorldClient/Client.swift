@@ -34,6 +34,10 @@ public final class WorldClient: TCPConnectionDelegate {
         /// citizen who read it does: the bots and tests chat and open rooms after it. False to
         /// see the refusals.
         public var acceptsEthicsCode = true
+        /// After a connection that drops without a word from the server (its node failed, the
+        /// network broke), come back with the last resume ticket (PROTOCOL.md 7.20) while it is
+        /// good, to the nodes it lists in turn. False to see the drop.
+        public var resumesAfterDrop = true
         public init(tcpOnly: Bool = false, version: UInt16 = WireProtocol.version, network: NetworkConditions = .perfect, networkSeed: UInt64 = 1) {
             self.tcpOnly = tcpOnly
             self.version = version
@@ -168,6 +172,34 @@ public final class WorldClient: TCPConnectionDelegate {
     /// Whether the last hand-over has not placed the client yet.
     public var handOverPending: Bool { handOverPendingSince != nil }
 
+    /// The last resume ticket a node gave: the ticket, the nodes to try, and until when it is
+    /// good (the loop's clock, nanoseconds).
+    var resumeTicket: (ticket: [UInt8], nodes: [String], untilNanos: UInt64)?
+    /// A resumption under way: since the drop, the attempts made, when the next may start,
+    /// whether one is connecting, and whether a node took the ticket (then the client waits
+    /// there for `entered`: the node may be waiting for the space to be hosted again).
+    struct Resumption {
+        var sinceNanos: UInt64
+        var attempts = 0
+        var nextAtNanos: UInt64 = 0
+        var connecting = false
+        var admitted = false
+    }
+    var resuming: Resumption?
+    /// Whether the last message on this connection was an error: the server says why before it
+    /// closes (PROTOCOL.md 7.1), so a close after anything else is a drop.
+    var lastMessageWasError = false
+    /// Connections lost without a word from the server.
+    public private(set) var drops = 0
+    /// Each drop that ended placed in a space again: from the drop to `entered`, microseconds.
+    public private(set) var resumeMicros: [UInt32] = []
+    /// Whether a drop is being resumed now.
+    public var resumePending: Bool { resuming != nil }
+    /// Whether this client holds a resume ticket still good.
+    public var holdsResumeTicket: Bool { resumeTicket.map { Monotonic.nanoseconds() < $0.untilNanos } ?? false }
+    /// How long one attempt to reach a node may take before the next node is tried.
+    static let resumeAttemptNanos: UInt64 = 2_000_000_000
+
     var held: [(tick: UInt32, state: [EntityState])] = []
     var sequence: UInt32 = 0
     var recentCommands: [WireCommand] = []
@@ -187,9 +219,15 @@ public final class WorldClient: TCPConnectionDelegate {
     }
 
     private func connect() throws {
+        lastMessageWasError = false
         connection = try TCPConnection.connect(loop: loop, to: serverAddress) { [weak self] c, error in
             guard let self, c === self.connection else { return }
             if let error {
+                // A node that does not answer (while resuming, or the target of a hand-over that
+                // has just failed): come back with the resume ticket, if this client holds one.
+                if self.closeReason == nil, self.options.resumesAfterDrop, self.holdsResumeTicket {
+                    return self.dropped()
+                }
                 self.errors.append((.internalError, 0, "connect: \(error)"))
                 self.closed = true
                 return
@@ -385,6 +423,10 @@ public final class WorldClient: TCPConnectionDelegate {
     /// Call once per server tick: sends an input carrying the acknowledgement, and retries
     /// the UDP binding until it holds.
     public func tick() {
+        if let r = resuming, !r.admitted, !closed {
+            let now = Monotonic.nanoseconds()
+            if !r.connecting || now >= r.nextAtNanos + Self.resumeAttemptNanos, now >= r.nextAtNanos { tryResume() }
+        }
         guard welcome != nil, !closed else { return }
         if !options.tcpOnly && !udpBound {
             // Retry the binding, backing off (5, 10, 20, then every 40 ticks): a busy server
@@ -506,6 +548,10 @@ public final class WorldClient: TCPConnectionDelegate {
     public func connectionClosed(_ c: TCPConnection, error: UVError?) {
         // The connection left behind by a hand-over closes after the client moved on.
         guard c === connection else { return }
+        if closeReason == nil, !lastMessageWasError, options.resumesAfterDrop, holdsResumeTicket {
+            // Dropped without a word: come back with the resume ticket.
+            return dropped()
+        }
         if closeReason == nil {
             closeReason = errors.last.map { "server: \($0.code) \($0.text)" } ?? error.map { "\($0)" } ?? "the server closed the connection"
         }
@@ -514,6 +560,7 @@ public final class WorldClient: TCPConnectionDelegate {
     }
 
     func handle(_ message: ServerMessage) {
+        if case .error = message { lastMessageWasError = true } else { lastMessageWasError = false }
         switch message {
         case .helloOK:
             switch credentials {
@@ -523,9 +570,17 @@ public final class WorldClient: TCPConnectionDelegate {
             }
         case .welcome(let w):
             welcome = w
+            if resuming != nil {
+                resuming?.connecting = false
+                resuming?.admitted = true
+            }
             if options.tcpOnly { send(.snapshotsOverTCP(true)) } else { requestBinding() }
         case .entered(_, let spaceID, let entity, _, _, _):
             space = spaceID
+            if let r = resuming {
+                resuming = nil
+                Self.keep(&resumeMicros, UInt32(clamping: (Monotonic.nanoseconds() - r.sinceNanos) / 1_000))
+            }
             if let since = handOverPendingSince {
                 handOverPendingSince = nil
                 Self.keep(&handOverMicros, UInt32(clamping: (Monotonic.nanoseconds() - since) / 1_000))
@@ -540,6 +595,9 @@ public final class WorldClient: TCPConnectionDelegate {
             entity = nil
         case .error(let code, let request, let text):
             errors.append((code, request, text))
+            // The node that took the resume ticket could not place the client (no node took
+            // its space over in time): it stays signed in there, in no space.
+            if code == .notHosted, resuming?.admitted == true { resuming = nil }
             if request != 0 {
                 onTaxAnswer?(request)
                 onSuggestionAnswer?(request)
@@ -619,6 +677,8 @@ public final class WorldClient: TCPConnectionDelegate {
         case .pong: break
         case .snapshot(let body): apply(snapshot: body)
         case .spaceList(let request, let spaces): Self.keep(&spaceLists, request, spaces)
+        case .resumeTicket(let seconds, let ticket, let nodes):
+            resumeTicket = (ticket, nodes, Monotonic.nanoseconds() + UInt64(seconds) * 1_000_000_000)
         case .handOver(let request, let spaceID, let node, let host, let port, let ticket):
             let since = request != 0 && lastEnter?.requestID == request ? lastEnter?.atNanos : nil
             follow(spaceID: spaceID, node: node, host: host, port: port, ticket: ticket, requestedAtNanos: since)
@@ -635,6 +695,21 @@ public final class WorldClient: TCPConnectionDelegate {
         handOverPendingSince = requestedAtNanos ?? now
         send(.goodbye)
         connection?.close()
+        forgetSession()
+        do {
+            serverAddress = try SocketAddress(host: host, port: port)
+            credentials = .ticket(ticket)
+            try connect()
+        } catch {
+            errors.append((.internalError, 0, "cannot follow the hand-over to node '\(node)' at \(host):\(port): \(error)"))
+            closeReason = "the hand-over to \(host):\(port) failed: \(error)"
+            closed = true
+        }
+    }
+
+    /// The state of a session on a node, forgotten as the client leaves for another (or the
+    /// same) node; what the client kept (chat received, answers, counts) stays.
+    func forgetSession() {
         udp?.close()
         udp = nil
         decoder = FrameDecoder()
@@ -648,15 +723,54 @@ public final class WorldClient: TCPConnectionDelegate {
         badges = [:]
         ticksSinceBindRequest = 0
         bindRetryTicks = 5
-        do {
-            serverAddress = try SocketAddress(host: host, port: port)
-            credentials = .ticket(ticket)
-            try connect()
-        } catch {
-            errors.append((.internalError, 0, "cannot follow the hand-over to node '\(node)' at \(host):\(port): \(error)"))
-            closeReason = "the hand-over to \(host):\(port) failed: \(error)"
-            closed = true
+    }
+
+    /// The connection dropped, or a node did not answer: a resumption begins (or its attempt
+    /// failed, and the next one is made when due).
+    func dropped() {
+        if resuming == nil {
+            drops += 1
+            resuming = Resumption(sinceNanos: Monotonic.nanoseconds())
+            // A hand-over under way is lost with it; the resumption places the client instead.
+            handOverPendingSince = nil
+        } else {
+            resuming?.connecting = false
+            resuming?.admitted = false
         }
+        forgetSession()
+        if let r = resuming, r.attempts == 0 { tryResume() }
+    }
+
+    /// The next attempt of a resumption: the next node of the ticket's list (this client's own
+    /// node first), until the ticket runs out; then the client is closed, saying so.
+    func tryResume() {
+        guard var r = resuming, let ticket = resumeTicket, !ticket.nodes.isEmpty else { return }
+        let now = Monotonic.nanoseconds()
+        guard now < ticket.untilNanos else {
+            resuming = nil
+            closeReason = "the connection dropped and no node took this client back within its resume ticket's window"
+            closed = true
+            return
+        }
+        let address = ticket.nodes[r.attempts % ticket.nodes.count]
+        r.attempts += 1
+        r.nextAtNanos = now + 500_000_000 * UInt64(min(r.attempts, 4))
+        r.connecting = true
+        resuming = r
+        // The attempt before this one is abandoned (its callbacks no longer match `connection`).
+        let previous = connection
+        connection = nil
+        previous?.close()
+        var host = address.lastIndex(of: ":").map { String(address[..<$0]) } ?? ""
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]),
+              let target = try? SocketAddress(host: host, port: port) else {
+            resuming?.connecting = false
+            return
+        }
+        serverAddress = target
+        credentials = .ticket(ticket.ticket)
+        do { try connect() } catch { resuming?.connecting = false }
     }
 
     /// Keeps an answer by its key, the map emptied when it holds `chatKeptMax` (a client that

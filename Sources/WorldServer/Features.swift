@@ -47,6 +47,7 @@ extension Server {
             places.heard,           // a space's points of interest to whoever enters it (Places/)
             guide.heard,            // a member who has not accepted the ethics code is asked (Guide/)
             onDuty.heard,           // a docent who leaves the post's space or disconnects goes off duty (OnDuty/)
+            cluster.heard,          // a resume ticket to whoever enters a public space, on a node (Cluster/)
         ]
     }
 

@@ -58,6 +58,9 @@ public struct ClusterFigures: Sendable {
     public var handOversOut: Int
     public var ticketsAdmitted: Int
     public var ticketsRefused: Int
+    /// Resume tickets given to citizens in public spaces, and citizens placed here with one.
+    public var resumeTicketsIssued: Int
+    public var resumed: Int
 }
 
 /// Why a datagram was dropped without an answer.

@@ -241,7 +241,7 @@ public final class Server: @unchecked Sendable {
     }
 
     /// The server's version, written into recordings and bug reports.
-    public static let version = "0.13.0"
+    public static let version = "0.14.0"
 
     /// A world's seed, from its id (FNV-1a): the same every run, unlike Swift's `hashValue`.
     static func seed(for id: String) -> UInt64 { fnv1a64(id.utf8) }

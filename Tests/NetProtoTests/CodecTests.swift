@@ -108,6 +108,7 @@ enum Samples {
                                           SpaceListEntry(space: "seoul-plaza", instance: 2, node: "city-2", here: false, population: 4, capacity: 3_000),
                                           SpaceListEntry(space: "deoksugung", instance: 1, node: "", here: false, population: 0, capacity: 500)]),
         .spaceList(requestID: 12, spaces: []),
+        .resumeTicket(validSeconds: 60, ticket: [UInt8](repeating: 3, count: 140), nodes: ["127.0.0.11:7777", "[::1]:7778", "city-3.example:7777"]),
         .notice(kind: .offDuty, untilUnixMillis: 0, text: "the docent post at Deoksugung has closed"),
         .shuttingDown(seconds: 5, text: "maintenance"),
         .pong(clientTimeMicros: 1, serverTick: 2),
@@ -200,7 +201,7 @@ enum Samples {
             #expect(decoded.encode() == bytes)
         }
         #expect(Set(Samples.client.map(\.type)) == Set(0x01...0x2D), "a sample of every client message type")
-        #expect(Set(Samples.server.map(\.type)) == Set(0x41...0x6C), "a sample of every server message type")
+        #expect(Set(Samples.server.map(\.type)) == Set(0x41...0x6D), "a sample of every server message type")
     }
 
     /// PROTOCOL.md 7.13's arithmetic: a full page of notices and the longest notice each fit

@@ -239,6 +239,93 @@ import WorldClient
         #expect(visits.map(\.space) == ["seoul-plaza", "seoul-plaza"] && visits.map(\.reason) == ["travel", "disconnect"], "\(visits)")
     }
 
+    /// Where `account`'s avatar stands on `running`, if it is in a space there.
+    static func standing(_ running: RunningServer, _ account: String) -> (space: String, x: Int32, y: Int32)? {
+        running.server.inspect { server in
+            guard let s = server.sessions.of(account: account).first, let space = s.spaceID,
+                  let a = s.avatar.flatMap({ server.host.spaces[space]?.world.avatar($0) }) else { return nil }
+            return (space, a.position.x, a.position.y)
+        }
+    }
+
+    /// A connection that drops without a word comes back with its resume ticket: to the same
+    /// node, in the same space, at the spot it stood; the visit closed as a disconnect and a new
+    /// one opened. A connection the server closes saying why is not resumed.
+    @Test func aDroppedConnectionComesBackWithItsResumeTicket() throws {
+        let location = try PostgresScratch.shared.get().database()
+        let a = try Self.node("a", prefers: ["seoul-plaza"], location: location)
+        defer { a.stop() }
+        let loop = try UVLoop()
+        defer { loop.closeAll() }
+        drive(loop, [], seconds: 15) { Self.hosts(a)["seoul-plaza"] == "a" }
+        let member = try WorldClient(loop: loop, server: a.address, credentials: .member(token: Self.token("walker")))
+        drive(loop, [member], seconds: 10) { member.welcome != nil }
+        member.enter("seoul-plaza")
+        drive(loop, [member], seconds: 10) { member.space == "seoul-plaza" && member.holdsResumeTicket }
+        try #require(member.space == "seoul-plaza" && member.holdsResumeTicket, "a resume ticket came with the entry")
+        // Walk a little way from the spawn point, so that "where it stood" means something.
+        member.move(.go(heading: 0, pace: 1))
+        drive(loop, [member], seconds: 2)
+        member.move(.stop)
+        drive(loop, [member], seconds: 0.5)
+        let before = try #require(Self.standing(a, "walker"))
+        // The node drops the connection without a word (as a broken network would).
+        a.server.inspect { server in server.sessions.of(account: "walker").first?.connection.close() }
+        drive(loop, [member], seconds: 15) { member.drops == 1 && !member.resumePending && member.space == "seoul-plaza" }
+        #expect(member.drops == 1 && member.resumeMicros.count == 1 && !member.closed, "resumed: \(member.closeReason ?? "")")
+        #expect(member.space == "seoul-plaza" && member.serverAddress.port == a.address.port)
+        let after = try #require(Self.standing(a, "walker"))
+        let moved = hypot(Double(after.x - before.x), Double(after.y - before.y))
+        #expect(after.space == "seoul-plaza" && moved < 150, "back within 1.5 m of where it stood: \(before) then \(after)")
+        #expect(a.server.inspect { $0.cluster.operatorFigures()?.resumed } == 1)
+
+        // Kicked, the client is told why and does not come back.
+        let kicked = Mailbox<OperatorReply>()
+        a.server.perform(.kick(account: "walker", reason: "testing a kick"), actor: "operator:test") { kicked.put($0) }
+        #expect(kicked.take(seconds: 10)?.status == 200)
+        drive(loop, [member], seconds: 10) { member.closed }
+        #expect(member.closed && member.drops == 1 && member.errors.last?.code == .kicked)
+        a.stop()
+        let visits = try Self.visits(location).filter { $0.account == "walker" }
+        #expect(visits.map(\.reason) == ["disconnect", "kicked"], "\(visits)")
+    }
+
+    /// A node killed with SIGKILL: its citizen comes back with the resume ticket on the other
+    /// node, which waits for the space's lease to run out, claims it, and places the citizen
+    /// where it stood.
+    @Test func aCitizenOfAKilledNodeResumesOnTheOtherNode() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: ChildServer.binary), "build the seoulworld binary first (`swift build`): \(ChildServer.binary)")
+        let location = try PostgresScratch.shared.get().database()
+        let directory = NSTemporaryDirectory() + "seoulworld-cluster-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try AdminServerTests.encodeHexForTests(Self.secret).write(toFile: directory + "/cluster-secret", atomically: true, encoding: .utf8)
+        try AdminServerTests.encodeHexForTests(Shipped.secret).write(toFile: directory + "/token-secret", atomically: true, encoding: .utf8)
+        let b = try Self.node("b", prefers: ["city-hall"], location: location)
+        defer { b.stop() }
+        let a = try ChildServer(arguments: ["--node", "a", "--prefer", "seoul-plaza", "--lease-seconds", "2", "--store", location.description,
+                                            "--cluster-secret-file", directory + "/cluster-secret", "--token-secret-file", directory + "/token-secret",
+                                            "--worlds", Shipped.worlds.path, "--no-admin"], logPath: directory + "/a.log")
+        try #require(a.port != 0, "node a did not start: \(a.log)")
+        let loop = try UVLoop()
+        defer { loop.closeAll() }
+        drive(loop, [], seconds: 15) { Self.hosts(b)["seoul-plaza"] == "a" }
+        try #require(Self.hosts(b)["seoul-plaza"] == "a", "node a hosts the plaza: \(Self.hosts(b))")
+        let member = try WorldClient(loop: loop, server: SocketAddress(host: "127.0.0.1", port: a.port), credentials: .member(token: Self.token("survivor")))
+        drive(loop, [member], seconds: 10) { member.welcome != nil }
+        member.enter("seoul-plaza")
+        drive(loop, [member], seconds: 10) { member.space == "seoul-plaza" && member.holdsResumeTicket }
+        try #require(member.space == "seoul-plaza" && member.holdsResumeTicket)
+
+        a.kill(SIGKILL)
+        drive(loop, [member], seconds: 30) { member.drops == 1 && !member.resumePending && member.space == "seoul-plaza" }
+        #expect(member.drops == 1 && member.resumeMicros.count == 1 && !member.closed,
+                "drops \(member.drops), resumed \(member.resumeMicros.count), closed \(member.closed): \(member.closeReason ?? "") \(member.errors) at \(member.serverAddress)")
+        #expect(member.space == "seoul-plaza" && member.serverAddress.port == b.address.port, "on node b now")
+        #expect(b.server.inspect { $0.cluster.route("seoul-plaza") } == .here && Self.standing(b, "survivor")?.space == "seoul-plaza")
+        print("resumed after SIGKILL of its node in \(Double(member.resumeMicros.first ?? 0) / 1_000_000) s (a lease of 2 s)")
+    }
+
     struct Visit { var session: Int64; var account: String?; var space: String; var enteredAt: Int64; var leftAt: Int64; var reason: String? }
 
     static func visits(_ location: PostgresLocation) throws -> [Visit] {

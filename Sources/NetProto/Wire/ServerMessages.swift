@@ -114,6 +114,9 @@ public enum ServerMessage: Hashable, Sendable {
     case handOver(requestID: UInt32, spaceID: String, node: String, host: String, port: UInt16, ticket: [UInt8])
     /// The answer to `listSpaces`: every space instance of the city, cluster-wide.
     case spaceList(requestID: UInt32, spaces: [SpaceListEntry])
+    /// A ticket to come back with if the connection drops (PROTOCOL.md 7.20): good on any node
+    /// listed in `nodes` (`host:port`), for `validSeconds` from now, once.
+    case resumeTicket(validSeconds: UInt16, ticket: [UInt8], nodes: [String])
 
     public var type: UInt8 {
         switch self {
@@ -161,6 +164,7 @@ public enum ServerMessage: Hashable, Sendable {
         case .onDutyList: return 0x6A
         case .handOver: return 0x6B
         case .spaceList: return 0x6C
+        case .resumeTicket: return 0x6D
         }
     }
 
@@ -359,6 +363,13 @@ public enum ServerMessage: Hashable, Sendable {
             w.u16(port)
             w.u16(UInt16(ticket.count))
             w.raw(ticket)
+        case .resumeTicket(let seconds, let ticket, let nodes):
+            precondition(ticket.count <= WireProtocol.tokenBytesMax && nodes.count <= WireProtocol.resumeNodesMax)
+            w.u16(seconds)
+            w.u16(UInt16(ticket.count))
+            w.raw(ticket)
+            w.u8(UInt8(nodes.count))
+            for n in nodes { w.string8(n) }
         case .spaceList(let request, let spaces):
             precondition(spaces.count <= WireProtocol.spacesMax)
             w.u32(request)
@@ -640,6 +651,16 @@ public enum ServerMessage: Hashable, Sendable {
                 spaces.append(SpaceListEntry(space: space, instance: instance, node: node, here: here, population: population, capacity: try r.u32()))
             }
             message = .spaceList(requestID: request, spaces: spaces)
+        case 0x6D:
+            let seconds = try r.u16()
+            let n = Int(try r.u16())
+            guard (1...WireProtocol.tokenBytesMax).contains(n) else { throw .invalid(field: "ticket", reason: "\(n) bytes; 1 to \(WireProtocol.tokenBytesMax) allowed") }
+            let ticket = try r.raw(n)
+            let count = Int(try r.u8())
+            guard (1...WireProtocol.resumeNodesMax).contains(count) else { throw .invalid(field: "nodes", reason: "\(count); 1 to \(WireProtocol.resumeNodesMax) allowed") }
+            var nodes: [String] = []
+            for _ in 0..<count { nodes.append(try r.string8("node address", maximum: WireProtocol.hostBytesMax)) }
+            message = .resumeTicket(validSeconds: seconds, ticket: ticket, nodes: nodes)
         default: throw .unknownType(type)
         }
         try r.finish()

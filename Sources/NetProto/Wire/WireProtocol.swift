@@ -4,7 +4,7 @@
 public enum WireProtocol {
     /// "SWLD" as little-endian bytes: 0x53 0x57 0x4C 0x44.
     public static let id: UInt32 = 0x444C_5753
-    public static let version: UInt16 = 9
+    public static let version: UInt16 = 10
     /// The largest TCP frame body (type byte and payload), in bytes: room for a bug report of
     /// 2,000 characters of Hangul (3 bytes each in UTF-8).
     public static let frameBodyBytesMax = 8_192
@@ -15,6 +15,8 @@ public enum WireProtocol {
     /// A cluster node's name, and the host a hand-over names (a DNS name or an address).
     public static let nodeNameBytesMax = 64
     public static let hostBytesMax = 255
+    /// Node addresses in a `resumeTicket`.
+    public static let resumeNodesMax = 16
     public static let tokenBytesMax = 512
     public static let errorTextBytesMax = 512
     public static let spacesMax = 256

@@ -18,6 +18,7 @@ import Foundation
 import NetProto
 import Services
 import Store
+import WorldCore
 
 final class ClusterSubsystem {
     unowned let server: Server
@@ -35,6 +36,25 @@ final class ClusterSubsystem {
     private var directoryReachable = false
     /// Set when a drain begins: no more rounds, so the node claims nothing again.
     private var draining = false
+    /// The last resume ticket each session in a public space was given: its id, the spot it
+    /// names, and when (clock millis).
+    private var resumeIssued: [UInt64: (id: String, spot: HandOverTicket.Spot?, atMillis: UInt64)] = [:]
+    /// Where the avatars of connections that dropped here stood as they dropped, by their last
+    /// resume ticket's id: a citizen who comes back here is placed there, not at the (older)
+    /// spot its ticket names. Kept for a resume ticket's lifetime, at most `droppedSpotsMax`.
+    private var droppedSpots: [String: (spot: HandOverTicket.Spot, untilMillis: UInt64)] = [:]
+    static let droppedSpotsMax = 100_000
+    /// A moving avatar's ticket is made again when it has gone this far from the spot its last
+    /// one names (at most every `resumeMoveRefreshMillis`), so that a failed node's citizens come
+    /// back near where they were.
+    static let resumeMoveCentimetres: Int64 = 1_000
+    static let resumeMoveRefreshMillis: UInt64 = 5_000
+    /// Arrivals with a resume ticket to a space no node hosts just now (its node failed and its
+    /// lease has not run out yet): placed as soon as a node hosts it, until their deadline.
+    private var waiting: [UInt64: (ticket: HandOverTicket, untilMillis: UInt64)] = [:]
+    /// How long an arrival with a resume ticket waits for its space to be hosted again: past a
+    /// failed node's lease (at most 60 s) and the claim after it.
+    static let resumeWaitMillis: UInt64 = 20_000
 
     struct Figures {
         var roundsDone = 0
@@ -44,6 +64,8 @@ final class ClusterSubsystem {
         var handOversOut = 0
         var ticketsAdmitted = 0
         var ticketsRefused = 0
+        var resumeTicketsIssued = 0
+        var resumed = 0
     }
 
     /// Where an entry to a space goes.
@@ -86,6 +108,8 @@ final class ClusterSubsystem {
         let now = server.clockMillis
         let spreading = now >= startedAtMillis + UInt64(settings.liveMillis)
         for (key, until) in holding where until <= now { lost(key, why: "its lease ran out before this node could renew it") }
+        refreshResumeTickets(now: now)
+        placeWaiting(now: now)
         guard roundSentAtMillis == nil else { return }
         roundSentAtMillis = now
         let held = holding.keys.sorted().map { key in
@@ -132,7 +156,7 @@ final class ClusterSubsystem {
         guard let space = server.host.spaces[key.space] else { return }
         for s in space.members.values.sorted(by: { $0.id < $1.id }) where s.presence.spaceID == key.space {
             if case .elsewhere(let node, let host, let port) = route(key.space) {
-                handOver(s, request: 0, space: key.space, node: node, host: host, port: port)
+                handOver(s, request: 0, space: key.space, node: node, host: host, port: port, spot: spot(of: s))
             } else {
                 server.carryOut(s.presence.leave(.travel), for: s)
                 s.send(.error(code: .notHosted, requestID: 0, text: "'\(key.space)' moved off this node and no node hosts it yet; enter it again in a few seconds"))
@@ -165,16 +189,124 @@ final class ClusterSubsystem {
     }
 
     /// Out of this node's space (invariant 2), then told where to go with a ticket for there.
-    private func handOver(_ s: Session, request: UInt32, space: String, node: String, host: String, port: UInt16) {
+    private func handOver(_ s: Session, request: UInt32, space: String, node: String, host: String, port: UInt16, spot: HandOverTicket.Spot? = nil) {
         guard let settings else { return }
         server.carryOut(s.presence.leave(.travel), for: s)
+        let ticket = self.ticket(for: s, node: node, space: space, request: request, lifetimeMillis: HandOverTicket.lifetimeMillis, spot: spot)
+        figures.handOversOut += 1
+        resumeIssued[s.id] = nil
+        // A way back first: should the other node not answer (it may have just failed, its lease
+        // not yet run out), the client comes back here with this and is placed once the space
+        // has a live host.
+        sendResumeTicket(s, space: space, spot: spot)
+        s.send(.handOver(requestID: request, spaceID: space, node: node, host: host, port: port, ticket: ticket.signed(secret: settings.secret)))
+    }
+
+    /// A ticket in `s`'s name: for `node`, or for any node when `node` is empty (a resume ticket).
+    private func ticket(for s: Session, node: String, space: String, request: UInt32, lifetimeMillis: UInt64, spot: HandOverTicket.Spot?) -> HandOverTicket {
         var id = [UInt8](repeating: 0, count: HandOverTicket.idBytes)
         for i in id.indices { id[i] = UInt8.random(in: 0...255) }
-        let ticket = HandOverTicket(id: id, node: node, space: space, instance: 1, requestID: request, role: s.role == 1 ? 1 : 0,
-                                    accountID: s.accountID ?? "", displayName: s.displayName, roles: s.roles,
-                                    expiresAtUnixMillis: UInt64(server.nowUnixMillis()) + HandOverTicket.lifetimeMillis)
-        figures.handOversOut += 1
-        s.send(.handOver(requestID: request, spaceID: space, node: node, host: host, port: port, ticket: ticket.signed(secret: settings.secret)))
+        return HandOverTicket(id: id, node: node, space: space, instance: 1, requestID: request, role: s.role == 1 ? 1 : 0,
+                              accountID: s.accountID ?? "", displayName: s.displayName, roles: s.roles,
+                              expiresAtUnixMillis: UInt64(server.nowUnixMillis()) + lifetimeMillis, spot: spot)
+    }
+
+    /// Where `s`'s avatar stands, in a public space (or the spot it left for a room).
+    private func spot(of s: Session) -> HandOverTicket.Spot? {
+        if s.presence.inRoom, let origin = s.presence.origin {
+            return HandOverTicket.Spot(floor: UInt8(clamping: origin.spot.floor), x: origin.spot.position.x, y: origin.spot.position.y)
+        }
+        guard let space = s.spaceID.flatMap({ server.host.spaces[$0] }), let a = s.avatar.flatMap({ space.world.avatar($0) }) else { return nil }
+        return HandOverTicket.Spot(floor: UInt8(clamping: a.floor), x: a.position.x, y: a.position.y)
+    }
+
+    // MARK: Resume tickets
+
+    /// Presence's changes: a session placed in a public space gets a resume ticket for it at
+    /// once (just before its `entered`); one that leaves or disconnects is forgotten.
+    func heard(_ change: PresenceChange) {
+        guard settings != nil else { return }
+        switch change {
+        case .entered(let s, _):
+            issueResumeTicket(s)
+        case .disconnected(let s, _):
+            // Published before the avatar is taken out: where it stands is still known.
+            if let issued = resumeIssued.removeValue(forKey: s.id), let spot = spot(of: s), droppedSpots.count < Self.droppedSpotsMax {
+                droppedSpots[issued.id] = (spot, server.clockMillis + HandOverTicket.resumeLifetimeMillis)
+            }
+            waiting[s.id] = nil
+        case .left, .signedIn:
+            break
+        }
+    }
+
+    /// The public space a session would come back to: where it is, or the one its room was
+    /// opened from.
+    private func resumeSpace(of s: Session) -> String? {
+        if s.presence.inRoom { return s.presence.origin?.spaceID }
+        guard let space = s.spaceID, server.host.entries.contains(where: { $0.id == space && $0.kind == 0 }) else { return nil }
+        return space
+    }
+
+    private func issueResumeTicket(_ s: Session) {
+        guard let space = resumeSpace(of: s) else { return }
+        let spot = spot(of: s)
+        guard let id = sendResumeTicket(s, space: space, spot: spot) else { return }
+        resumeIssued[s.id] = (id, spot, server.clockMillis)
+    }
+
+    /// Sends `s` a resume ticket for `space`; returns its id.
+    @discardableResult
+    private func sendResumeTicket(_ s: Session, space: String, spot: HandOverTicket.Spot?) -> String? {
+        guard let settings, s.role <= 1, s.machine.state == .active else { return nil }
+        let ticket = self.ticket(for: s, node: "", space: space, request: 0, lifetimeMillis: HandOverTicket.resumeLifetimeMillis, spot: spot)
+        // This node first (a dropped connection whose node lives comes back here), then the
+        // other live nodes by name.
+        let others = (view?.nodes ?? []).filter { $0.live && $0.name != settings.node && !$0.address.isEmpty }.map(\.address)
+        let nodes = Array(([advertisedAddress] + others).prefix(WireProtocol.resumeNodesMax))
+        figures.resumeTicketsIssued += 1
+        s.send(.resumeTicket(validSeconds: UInt16(HandOverTicket.resumeLifetimeMillis / 1_000), ticket: ticket.signed(secret: settings.secret), nodes: nodes))
+        return ticket.idText
+    }
+
+    /// Each session in a public space holds a resume ticket issued at most `resumeRefreshMillis`
+    /// ago, or sooner when its avatar moved far from the spot the last one names.
+    private func refreshResumeTickets(now: UInt64) {
+        for (id, issued) in resumeIssued.sorted(by: { $0.key < $1.key }) where issued.atMillis + Self.resumeMoveRefreshMillis <= now {
+            guard let s = server.sessions[id] else {
+                resumeIssued[id] = nil
+                continue
+            }
+            if issued.atMillis + HandOverTicket.resumeRefreshMillis <= now || Self.apart(issued.spot, spot(of: s)) {
+                issueResumeTicket(s)
+            }
+        }
+        for (id, dropped) in droppedSpots where dropped.untilMillis <= now { droppedSpots[id] = nil }
+    }
+
+    /// Whether two spots are on different floors or `resumeMoveCentimetres` apart.
+    static func apart(_ a: HandOverTicket.Spot?, _ b: HandOverTicket.Spot?) -> Bool {
+        guard let a, let b else { return a != b }
+        let dx = Int64(a.x) - Int64(b.x), dy = Int64(a.y) - Int64(b.y)
+        return a.floor != b.floor || dx * dx + dy * dy > resumeMoveCentimetres * resumeMoveCentimetres
+    }
+
+    /// Arrivals waiting for their space to be hosted again: placed, sent on, or (past their
+    /// deadline) told that nobody hosts it.
+    private func placeWaiting(now: UInt64) {
+        for (id, entry) in waiting.sorted(by: { $0.key < $1.key }) {
+            guard let s = server.sessions[id] else {
+                waiting[id] = nil
+                continue
+            }
+            if route(entry.ticket.space) != .nobody {
+                waiting[id] = nil
+                arrive(s, entry.ticket)
+            } else if entry.untilMillis <= now {
+                waiting[id] = nil
+                s.send(.error(code: .notHosted, requestID: 0, text: "no node of the city took '\(entry.ticket.space)' over in time; enter a space again"))
+            }
+        }
     }
 
     // MARK: Arriving with a ticket
@@ -234,8 +366,23 @@ final class ClusterSubsystem {
     }
 
     private func arrive(_ s: Session, _ ticket: HandOverTicket) {
-        if redirects(s, request: ticket.requestID, space: ticket.space) { return }
-        server.carryOut(s.presence.enter(ticket.space, request: ticket.requestID, to: .publicSpace), for: s)
+        var ticket = ticket
+        // Back on the node it dropped from: where it stood as it dropped.
+        if ticket.isResume, let dropped = droppedSpots.removeValue(forKey: ticket.idText) { ticket.spot = dropped.spot }
+        switch route(ticket.space) {
+        case .here:
+            if ticket.isResume { figures.resumed += 1 }
+            let near = ticket.spot.map { Spot(floor: Int($0.floor), position: Vec2($0.x, $0.y)) }
+            server.carryOut(s.presence.enter(ticket.space, request: ticket.requestID, to: .publicSpace, near: near), for: s)
+        case .elsewhere(let node, let host, let port):
+            handOver(s, request: ticket.requestID, space: ticket.space, node: node, host: host, port: port, spot: ticket.spot)
+        case .nobody where ticket.isResume:
+            // Its node failed and its lease is running out: wait for the node that claims it.
+            waiting[s.id] = (ticket, server.clockMillis + Self.resumeWaitMillis)
+        case .nobody:
+            s.send(.error(code: .notHosted, requestID: ticket.requestID,
+                          text: "no node of the city hosts '\(ticket.space)' just now (its node may have stopped); try again in a few seconds"))
+        }
     }
 
     // MARK: The world map
@@ -318,7 +465,7 @@ final class ClusterSubsystem {
         for key in spaces.sorted() {
             guard let space = server.host.spaces[key.space], case .elsewhere(let node, let host, let port) = route(key.space) else { continue }
             for s in space.members.values.sorted(by: { $0.id < $1.id }) where s.presence.spaceID == key.space {
-                handOver(s, request: 0, space: key.space, node: node, host: host, port: port)
+                handOver(s, request: 0, space: key.space, node: node, host: host, port: port, spot: spot(of: s))
                 moved += 1
             }
         }
@@ -351,7 +498,8 @@ final class ClusterSubsystem {
         return ClusterFigures(node: settings.node, hosting: holding.filter { $0.value > now }.keys.sorted().map(\.description),
                               nodes: view?.nodes ?? [], hosts: view?.hosts ?? [], directoryReachable: directoryReachable,
                               roundsFailed: figures.roundsFailed, leasesLost: figures.leasesLost, handOversOut: figures.handOversOut,
-                              ticketsAdmitted: figures.ticketsAdmitted, ticketsRefused: figures.ticketsRefused)
+                              ticketsAdmitted: figures.ticketsAdmitted, ticketsRefused: figures.ticketsRefused,
+                              resumeTicketsIssued: figures.resumeTicketsIssued, resumed: figures.resumed)
     }
 
     // MARK: Helpers

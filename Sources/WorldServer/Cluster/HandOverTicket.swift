@@ -1,14 +1,17 @@
-// Hand-over tickets (issue 25; docs/PROTOCOL.md, "Hand-over tickets"): what a node gives a
-// citizen who travels to a space another node hosts, and what the citizen shows that node
-// instead of a token. Signed with the cluster's secret (every node holds it; no client does),
-// short-lived, for one node and one space, and used once (the directory keeps the ids used:
-// Store's Directory.swift, `redeemTicket`).
+// Tickets (issue 25; docs/PROTOCOL.md 4.4): what a node gives a citizen who travels to a space
+// another node hosts (a hand-over ticket, for that node), or to come back with after a dropped
+// connection (a resume ticket, for any node of the cluster), and what the citizen shows instead
+// of a token. Signed with the cluster's secret (every node holds it; no client does),
+// short-lived, and used once (the directory keeps the ids used: Store's Directory.swift,
+// `redeemTicket`).
 //
 // Layout, little-endian:
-//   [version] (u8, 1) [ticketID] (16 bytes, random) [node] (string8, the destination)
-//   [space] (string8) [instance] (u16) [requestID] (u32, the enterSpace it answers)
-//   [role] (u8: 0 guest, 1 member) [accountID] (string8, empty for a guest) [displayName] (string8)
-//   [roles] (u8, as in member tokens) [expiresAtUnixMillis] (u64)
+//   [version] (u8, 2) [ticketID] (16 bytes, random) [node] (string8: the destination; empty for
+//   a resume ticket, good on any node) [space] (string8) [instance] (u16) [requestID] (u32, the
+//   enterSpace it answers) [role] (u8: 0 guest, 1 member) [accountID] (string8, empty for a
+//   guest) [displayName] (string8) [roles] (u8, as in member tokens) [expiresAtUnixMillis] (u64)
+//   [floor] (u8: 255 for no spot) [x] (i32, cm) [y] (i32, cm): where to place the avatar, nearest
+//   free spot (a resume ticket: where the avatar stood)
 //   [mac] (32 bytes: HMAC-SHA256 with the cluster secret over every byte before it)
 
 import Crypto
@@ -26,14 +29,36 @@ public struct HandOverTicket: Hashable, Sendable {
     public var displayName: String
     public var roles: MemberToken.Roles
     public var expiresAtUnixMillis: UInt64
+    /// Where to place the avatar (the free spot nearest it), if anywhere in particular.
+    public var spot: Spot?
+
+    /// A floor and a position in centimetres, as the world keeps them.
+    public struct Spot: Hashable, Sendable {
+        public var floor: UInt8
+        public var x: Int32
+        public var y: Int32
+        public init(floor: UInt8, x: Int32, y: Int32) {
+            self.floor = floor
+            self.x = x
+            self.y = y
+        }
+    }
+
+    /// Whether it is a resume ticket: good on any node of the cluster.
+    public var isResume: Bool { node.isEmpty }
 
     public static let idBytes = 16
+    static let layoutVersion: UInt8 = 2
+    /// A resume ticket is good this long after it was issued; a client holds a fresh one while
+    /// it is in a space (the node sends another every `resumeRefreshMillis`).
+    public static let resumeLifetimeMillis: UInt64 = 60_000
+    public static let resumeRefreshMillis: UInt64 = 20_000
     /// How long a ticket is good for: long enough to connect to the other node over a slow
     /// network, short enough that a copied one is soon worthless.
     public static let lifetimeMillis: UInt64 = 30_000
 
     public init(id: [UInt8], node: String, space: String, instance: UInt16, requestID: UInt32, role: UInt8, accountID: String,
-                displayName: String, roles: MemberToken.Roles, expiresAtUnixMillis: UInt64) {
+                displayName: String, roles: MemberToken.Roles, expiresAtUnixMillis: UInt64, spot: Spot? = nil) {
         precondition(id.count == Self.idBytes)
         self.id = id
         self.node = node
@@ -45,6 +70,7 @@ public struct HandOverTicket: Hashable, Sendable {
         self.displayName = displayName
         self.roles = roles
         self.expiresAtUnixMillis = expiresAtUnixMillis
+        self.spot = spot
     }
 
     /// The id as the directory keeps it (lowercase hex).
@@ -69,7 +95,7 @@ public struct HandOverTicket: Hashable, Sendable {
     public func signed(secret: [UInt8]) -> [UInt8] {
         precondition(secret.count >= MemberToken.secretBytesMin, "cluster secret shorter than \(MemberToken.secretBytesMin) bytes")
         var w = ByteWriter()
-        w.u8(1)
+        w.u8(Self.layoutVersion)
         w.raw(id)
         w.string8(node)
         w.string8(space)
@@ -80,6 +106,9 @@ public struct HandOverTicket: Hashable, Sendable {
         w.string8(displayName)
         w.u8(roles.rawValue)
         w.u64(expiresAtUnixMillis)
+        w.u8(spot?.floor ?? 255)
+        w.i32(spot?.x ?? 0)
+        w.i32(spot?.y ?? 0)
         let mac = HMAC<SHA256>.authenticationCode(for: w.bytes, using: SymmetricKey(data: secret))
         return w.bytes + Array(mac)
     }
@@ -95,7 +124,9 @@ public struct HandOverTicket: Hashable, Sendable {
         do {
             var r = ByteReader(body)
             let version = try r.u8()
-            guard version == 1 else { return .failure(.malformed("ticket version \(version); this server reads version 1")) }
+            guard version == layoutVersion else {
+                return .failure(.malformed("ticket layout \(version); this server reads layout \(layoutVersion) (every node of a cluster must run the same version)"))
+            }
             let id = try r.raw(idBytes)
             let target = try r.string8("node", maximum: 64)
             let space = try r.string8("space", maximum: WireProtocol.spaceIDBytesMax)
@@ -106,14 +137,16 @@ public struct HandOverTicket: Hashable, Sendable {
             let name = try r.string8("displayName", maximum: WireProtocol.displayNameBytesMax)
             let roles = MemberToken.Roles(rawValue: try r.u8())
             let expires = try r.u64()
+            let floor = try r.u8(), x = try r.i32(), y = try r.i32()
             try r.finish()
             guard role <= 1, (role == 1) == !account.isEmpty, !name.isEmpty, instance >= 1 else {
                 return .failure(.malformed("role \(role) with account '\(account)', name '\(name)', instance \(instance)"))
             }
-            guard target == node else { return .failure(.otherNode(target)) }
+            guard target.isEmpty || target == node else { return .failure(.otherNode(target)) }
             guard nowUnixMillis < expires else { return .failure(.expired(atUnixMillis: expires)) }
             return .success(HandOverTicket(id: id, node: target, space: space, instance: instance, requestID: request, role: role, accountID: account,
-                                           displayName: name, roles: roles, expiresAtUnixMillis: expires))
+                                           displayName: name, roles: roles, expiresAtUnixMillis: expires,
+                                           spot: floor == 255 ? nil : Spot(floor: floor, x: x, y: y)))
         } catch {
             return .failure(.malformed("\(error)"))
         }
