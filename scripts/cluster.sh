@@ -158,7 +158,9 @@ smoke() {
         AND a.entered_at_ms < coalesce(b.left_at_ms, $killed_ms) AND b.entered_at_ms < coalesce(a.left_at_ms, $killed_ms)")"
     local done_ lost
     done_="$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["handOverMicros"]["count"])' "$dir/bots.json")"
-    lost="$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["handOvers"] - r["handOverMicros"]["count"])' "$dir/bots.json")"
+    # Lost: a hand-over that never placed its citizen, neither there nor (its node having just
+    # failed) by resuming: still pending at the end, or its bot closed.
+    lost="$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["handOversPending"] + r["dropped"])' "$dir/bots.json")"
     # The bots on the failed node come back with their resume tickets (PROTOCOL.md 7.20).
     local resumed drops
     resumed="$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["resumeMicros"]["count"])' "$dir/bots.json")"

@@ -260,7 +260,10 @@ public final class BotFleet {
         countChat(bot, now: now)
         if options.scenario.desk != nil { driveDesk(bot, now: now) }
         if options.scenario.civic != nil { driveCivic(bot, now: now) }
-        guard c.space != nil, now >= bot.nextChangeAt else {
+        // A touring bot whose entry was refused (full, no free spot) tries the next space when
+        // its turn comes; the others stay where they were refused.
+        let touringOutside = bot.behaviour.kind == .tour && c.space == nil && c.welcome != nil && !c.handOverPending && !c.resumePending
+        guard c.space != nil || touringOutside, now >= bot.nextChangeAt else {
             c.tick()
             return
         }
@@ -490,6 +493,8 @@ public final class BotFleet {
         r.handOvers = bots.reduce(0) { $0 + $1.client.handOvers.count }
         r.handOverMicros = Percentiles(handOverLatency)
         r.handOversPending = bots.filter { $0.client.handOverPending }.count
+        r.handOversUnanswered = bots.reduce(0) { $0 + $1.client.handOversUnanswered }
+        r.handOversRefused = bots.reduce(0) { $0 + $1.client.handOversRefused }
         r.connectionDrops = bots.reduce(0) { $0 + $1.client.drops }
         r.resumeMicros = Percentiles(resumeLatency)
         r.resumesPending = bots.filter { $0.client.resumePending }.count
@@ -607,6 +612,10 @@ public struct BotReport: Codable, Sendable {
     public var handOvers = 0
     public var handOverMicros = Percentiles()
     public var handOversPending = 0
+    /// Hand-overs to a node that did not answer (it had just failed); those bots resumed instead.
+    public var handOversUnanswered = 0
+    /// Hand-overs whose destination refused the entry (full, no free spot).
+    public var handOversRefused = 0
     /// Connections dropped without a word from the server (a node failed), placed again with a
     /// resume ticket (the latency's count), and still coming back when the run ended.
     public var connectionDrops = 0
@@ -649,7 +658,7 @@ public struct BotReport: Codable, Sendable {
         report latency        p50 \(bugReportLatencyMicros.p50 / 1_000) ms  p90 \(bugReportLatencyMicros.p90 / 1_000) ms  p99 \(bugReportLatencyMicros.p99 / 1_000) ms  max \(bugReportLatencyMicros.max / 1_000) ms (request to acknowledgement after the commit)
         """) + (handOvers == 0 ? "" : """
 
-        hand-overs            \(handOvers) to another node, \(handOverMicros.count) placed there, \(handOversPending) not placed when the run ended
+        hand-overs            \(handOvers) to another node, \(handOverMicros.count) placed there, \(handOversUnanswered) to a node that did not answer (resumed instead), \(handOversRefused) refused there (full, no free spot), \(handOversPending) not placed when the run ended
         hand-over time        p50 \(String(format: "%.1f", Double(handOverMicros.p50) / 1_000)) ms  p99 \(String(format: "%.1f", Double(handOverMicros.p99) / 1_000)) ms  max \(String(format: "%.1f", Double(handOverMicros.max) / 1_000)) ms (from the enterSpace to entered on the other node)
         """) + (connectionDrops == 0 ? "" : """
 

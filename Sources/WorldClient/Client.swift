@@ -171,6 +171,11 @@ public final class WorldClient: TCPConnectionDelegate {
     var lastEnter: (requestID: UInt32, atNanos: UInt64)?
     /// Whether the last hand-over has not placed the client yet.
     public var handOverPending: Bool { handOverPendingSince != nil }
+    /// Hand-overs to a node that did not answer (it had just failed): the client resumed instead.
+    public private(set) var handOversUnanswered = 0
+    /// Hand-overs whose destination refused the entry (full, no free spot): signed in there, in
+    /// no space.
+    public private(set) var handOversRefused = 0
 
     /// The last resume ticket a node gave: the ticket, the nodes to try, and until when it is
     /// good (the loop's clock, nanoseconds).
@@ -598,6 +603,12 @@ public final class WorldClient: TCPConnectionDelegate {
             // The node that took the resume ticket could not place the client (no node took
             // its space over in time): it stays signed in there, in no space.
             if code == .notHosted, resuming?.admitted == true { resuming = nil }
+            // The other node took the hand-over but its space refused the entry (full, no free
+            // spot): the hand-over is over, and the client is signed in there, in no space.
+            if handOverPendingSince != nil, welcome != nil, request != 0, request == lastEnter?.requestID {
+                handOverPendingSince = nil
+                handOversRefused += 1
+            }
             if request != 0 {
                 onTaxAnswer?(request)
                 onSuggestionAnswer?(request)
@@ -728,11 +739,15 @@ public final class WorldClient: TCPConnectionDelegate {
     /// The connection dropped, or a node did not answer: a resumption begins (or its attempt
     /// failed, and the next one is made when due).
     func dropped() {
+        // A hand-over under way failed (its node did not answer); the resumption places the
+        // client instead.
+        if handOverPendingSince != nil {
+            handOverPendingSince = nil
+            handOversUnanswered += 1
+        }
         if resuming == nil {
             drops += 1
             resuming = Resumption(sinceNanos: Monotonic.nanoseconds())
-            // A hand-over under way is lost with it; the resumption places the client instead.
-            handOverPendingSince = nil
         } else {
             resuming?.connecting = false
             resuming?.admitted = false
