@@ -70,11 +70,14 @@ async function refreshStatus() {
 
 function renderCluster(c) {
   $("cluster").hidden = !c;
+  // Which node hosts each space, for the spaces' list (whose people are this node's own).
+  page.hostOf = c ? {} : null;
   if (!c) return;
+  for (const n of c.nodes) for (const s of n.spaces) page.hostOf[s] = { node: n.name, here: n.name === c.node };
   const rows = c.nodes.map((n) =>
     `<tr data-node="${escapeText(n.name)}" class="${n.live ? "" : "bad"}"><td>${escapeText(n.name)}${n.name === c.node ? " (this one)" : ""}</td>` +
     `<td>${escapeText(n.address || "–")}</td><td>${n.live ? "live" : "down or stopped"}</td><td class="num">${n.population}</td>` +
-    `<td>${n.spaces.length ? n.spaces.map(escapeText).join(", ") : "–"}</td></tr>`);
+    `<td class="num">${n.spaces.length}</td></tr>`);
   if (!c.directoryReachable) rows.unshift(`<tr class="bad"><td colspan="5">this node cannot reach the directory: what follows is as last read</td></tr>`);
   $("nodes").tBodies[0].innerHTML = rows.join("") || `<tr><td colspan="5">the directory lists no nodes yet</td></tr>`;
 }
@@ -88,7 +91,11 @@ async function refreshSpaces() {
   const body = $("spaces").tBodies[0];
   const rows = spaces.map((s) => {
     const share = s.capacity > 0 ? Math.min(100, (100 * s.population) / s.capacity) : 0;
-    const name = s.kind === "room" ? `room: ${escapeText(s.nameEn)}` : `${escapeText(s.nameEn)} <span class="ko">${escapeText(s.nameKo || "")}</span>`;
+    const host = page.hostOf && page.hostOf[s.id];
+    const where = !page.hostOf || s.kind === "room" ? "" :
+      (host ? (host.here ? `<div class="host">hosted here</div>` : `<div class="host" title="its people are counted on that node">on ${escapeText(host.node)}</div>`)
+        : `<div class="host">hosted by no node just now</div>`);
+    const name = (s.kind === "room" ? `room: ${escapeText(s.nameEn)}` : `${escapeText(s.nameEn)} <span class="ko">${escapeText(s.nameKo || "")}</span>`) + where;
     return `<tr data-space="${escapeText(s.id)}" data-population="${s.population}" class="${s.id === page.chosen ? "chosen" : ""}">` +
       `<td>${name}</td><td class="num">${s.population}</td><td class="num">${s.capacity}</td>` +
       `<td><div class="bar"><span style="width:${share.toFixed(1)}%"></span></div></td></tr>`;
