@@ -57,17 +57,17 @@ public struct MemberToken: Hashable, Sendable {
         w.string8(displayName)
         w.u8(roles.rawValue)
         w.u64(expiresAtUnixSeconds)
-        let mac = HMAC<SHA256>.authenticationCode(for: w.bytes, using: SymmetricKey(data: secret))
-        return w.bytes + Array(mac)
+        return Signed.sign(w.bytes, secret: secret)
     }
 
     /// Checks the signature first (nothing in an unsigned token is believed), then the fields,
     /// then the expiry against `nowUnixSeconds`.
     public static func verify(_ bytes: [UInt8], secret: [UInt8], nowUnixSeconds: UInt64) -> Result<MemberToken, Failure> {
-        guard bytes.count > 32 else { return .failure(.malformed("\(bytes.count) bytes is too short for a token")) }
-        let body = Array(bytes[..<(bytes.count - 32)]), mac = Array(bytes[(bytes.count - 32)...])
-        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: body, using: SymmetricKey(data: secret)) else {
-            return .failure(.badSignature)
+        let body: [UInt8]
+        switch Signed.body(of: bytes, secret: secret) {
+        case .success(let b): body = b
+        case .failure(.tooShort): return .failure(.malformed("\(bytes.count) bytes is too short for a token"))
+        case .failure(.badSignature): return .failure(.badSignature)
         }
         do {
             var r = ByteReader(body)
@@ -84,6 +84,28 @@ public struct MemberToken: Hashable, Sendable {
         } catch {
             return .failure(.malformed("\(error)"))
         }
+    }
+}
+
+/// Bytes followed by their HMAC-SHA256 with a secret: the layout of member tokens and of the
+/// cluster's tickets. Nothing in signed bytes is believed before the MAC verifies.
+enum Signed {
+    static let macBytes = 32
+
+    static func sign(_ body: [UInt8], secret: [UInt8]) -> [UInt8] {
+        body + Array(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: secret)))
+    }
+
+    enum Refusal: Error { case tooShort, badSignature }
+
+    /// The body of `bytes` once its MAC verifies with `secret`.
+    static func body(of bytes: [UInt8], secret: [UInt8]) -> Result<[UInt8], Refusal> {
+        guard bytes.count > macBytes else { return .failure(.tooShort) }
+        let body = Array(bytes[..<(bytes.count - macBytes)]), mac = Array(bytes[(bytes.count - macBytes)...])
+        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: body, using: SymmetricKey(data: secret)) else {
+            return .failure(.badSignature)
+        }
+        return .success(body)
     }
 }
 

@@ -46,6 +46,18 @@ import WorldClient
         }
     }
 
+    /// Nodes a (preferring the plaza) and b (preferring city hall) on a fresh database, once each
+    /// hosts the space it prefers; with a loop for the test's clients.
+    static func twoNodes() throws -> (RunningServer, RunningServer, UVLoop, PostgresLocation) {
+        let location = try PostgresScratch.shared.get().database()
+        let a = try node("a", prefers: ["seoul-plaza"], location: location)
+        let b = try node("b", prefers: ["city-hall"], location: location)
+        let loop = try UVLoop()
+        drive(loop, [], seconds: 15) { hosts(a)["city-hall"] == "b" && hosts(b)["seoul-plaza"] == "a" }
+        try #require(hosts(a)["city-hall"] == "b" && hosts(b)["seoul-plaza"] == "a", "each node hosts what it prefers: \(hosts(a))")
+        return (a, b, loop, location)
+    }
+
     @Test func citizensTravelBetweenNodesWithTicketsAndTheMapIsTheCitys() throws {
         let location = try PostgresScratch.shared.get().database()
         let a = try Self.node("a", prefers: ["seoul-plaza"], location: location)
@@ -136,13 +148,8 @@ import WorldClient
     /// and node b, told by PostgreSQL that the audit trail grew, reads it, disconnects them and
     /// refuses them after.
     @Test func aBanTakenOnOneNodeReachesTheCitizenOnAnother() throws {
-        let location = try PostgresScratch.shared.get().database()
-        let a = try Self.node("a", prefers: ["seoul-plaza"], location: location)
-        let b = try Self.node("b", prefers: ["city-hall"], location: location)
-        defer { a.stop(); b.stop() }
-        let loop = try UVLoop()
-        defer { loop.closeAll() }
-        drive(loop, [], seconds: 15) { Self.hosts(a)["city-hall"] == "b" && Self.hosts(b)["seoul-plaza"] == "a" }
+        let (a, b, loop, _) = try Self.twoNodes()
+        defer { a.stop(); b.stop(); loop.closeAll() }
         let staffToken = MemberToken(accountID: "officer", displayName: "담당관", roles: [.member, .staff],
                                      expiresAtUnixSeconds: UInt64(Date().timeIntervalSince1970) + 3_600).signed(secret: Shipped.secret)
         let officer = try WorldClient(loop: loop, server: a.address, credentials: .member(token: staffToken))
@@ -172,13 +179,8 @@ import WorldClient
     /// The notice board is the city's: a notice an operator posts on node a shows at once to the
     /// people in its space on node b, and its withdrawal takes it back there, each once.
     @Test func aNoticePostedOnOneNodeShowsOnAnother() throws {
-        let location = try PostgresScratch.shared.get().database()
-        let a = try Self.node("a", prefers: ["seoul-plaza"], location: location)
-        let b = try Self.node("b", prefers: ["city-hall"], location: location)
-        defer { a.stop(); b.stop() }
-        let loop = try UVLoop()
-        defer { loop.closeAll() }
-        drive(loop, [], seconds: 15) { Self.hosts(a)["city-hall"] == "b" && Self.hosts(b)["seoul-plaza"] == "a" }
+        let (a, b, loop, _) = try Self.twoNodes()
+        defer { a.stop(); b.stop(); loop.closeAll() }
         let visitor = try WorldClient(loop: loop, server: b.address, credentials: .member(token: Self.token("visitor")))
         drive(loop, [visitor], seconds: 10) { visitor.welcome != nil }
         visitor.enter("city-hall")
@@ -207,13 +209,8 @@ import WorldClient
     /// A node stopped gracefully (SIGTERM) drains: it gives its spaces up, waits for the other
     /// node to claim them, and hands the people in them over with tickets instead of dropping them.
     @Test func aNodeStoppedGracefullyHandsItsPeopleToTheNodeThatTakesItsSpaces() throws {
-        let location = try PostgresScratch.shared.get().database()
-        let a = try Self.node("a", prefers: ["seoul-plaza"], location: location)
-        let b = try Self.node("b", prefers: ["city-hall"], location: location)
-        defer { a.stop(); b.stop() }
-        let loop = try UVLoop()
-        defer { loop.closeAll() }
-        drive(loop, [], seconds: 15) { Self.hosts(a)["city-hall"] == "b" && Self.hosts(b)["seoul-plaza"] == "a" }
+        let (a, b, loop, location) = try Self.twoNodes()
+        defer { a.stop(); b.stop(); loop.closeAll() }
         let member = try WorldClient(loop: loop, server: a.address, credentials: .member(token: Self.token("stayer")))
         let guest = try WorldClient(loop: loop, server: a.address, credentials: .guest(displayName: "구경꾼"))
         let clients = [member, guest]

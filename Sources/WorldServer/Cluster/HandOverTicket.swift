@@ -14,7 +14,6 @@
 //   free spot (a resume ticket: where the avatar stood)
 //   [mac] (32 bytes: HMAC-SHA256 with the cluster secret over every byte before it)
 
-import Crypto
 import NetProto
 
 public struct HandOverTicket: Hashable, Sendable {
@@ -109,17 +108,17 @@ public struct HandOverTicket: Hashable, Sendable {
         w.u8(spot?.floor ?? 255)
         w.i32(spot?.x ?? 0)
         w.i32(spot?.y ?? 0)
-        let mac = HMAC<SHA256>.authenticationCode(for: w.bytes, using: SymmetricKey(data: secret))
-        return w.bytes + Array(mac)
+        return Signed.sign(w.bytes, secret: secret)
     }
 
     /// The signature first (nothing in an unsigned ticket is believed), then the fields, the
     /// node and the expiry. Whether it was used already is the directory's to say.
     public static func verify(_ bytes: [UInt8], secret: [UInt8], node: String, nowUnixMillis: UInt64) -> Result<HandOverTicket, Failure> {
-        guard bytes.count > 32 else { return .failure(.malformed("\(bytes.count) bytes is too short for a ticket")) }
-        let body = Array(bytes[..<(bytes.count - 32)]), mac = Array(bytes[(bytes.count - 32)...])
-        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: body, using: SymmetricKey(data: secret)) else {
-            return .failure(.badSignature)
+        let body: [UInt8]
+        switch Signed.body(of: bytes, secret: secret) {
+        case .success(let b): body = b
+        case .failure(.tooShort): return .failure(.malformed("\(bytes.count) bytes is too short for a ticket"))
+        case .failure(.badSignature): return .failure(.badSignature)
         }
         do {
             var r = ByteReader(body)
