@@ -28,13 +28,16 @@ public struct ClusterNode: Sendable, Hashable {
     /// Whether it announced itself within the liveness window and has not stopped.
     public var live: Bool
     public var population: Int
+    /// Its last announcement, on the database's clock (as `DirectoryView.atMillis`).
+    public var seenAtMillis: Int64
 
-    public init(name: String, address: String, prefers: [String], live: Bool, population: Int) {
+    public init(name: String, address: String, prefers: [String], live: Bool, population: Int, seenAtMillis: Int64 = 0) {
         self.name = name
         self.address = address
         self.prefers = prefers
         self.live = live
         self.population = population
+        self.seenAtMillis = seenAtMillis
     }
 }
 
@@ -162,7 +165,7 @@ extension PostgresStore {
             let nodes = try run(c, "SELECT node, address, prefers, seen_at_ms, population, state FROM cluster_nodes ORDER BY node").rows.map { row in
                 let (node, address, prefers, seen, population, state) = try row.decode((String, String, String, Int64, Int64, String).self)
                 return ClusterNode(name: node, address: address, prefers: prefers.split(separator: ",").map(String.init),
-                                   live: state == "serving" && seen >= now - liveMillis, population: Int(population))
+                                   live: state == "serving" && seen >= now - liveMillis, population: Int(population), seenAtMillis: seen)
             }
             let hosts = try run(c, "SELECT space_id, instance, node, lease_until_ms, population, capacity FROM space_hosts ORDER BY space_id, instance").rows.map { row in
                 let (space, instance, node, until, population, capacity) = try row.decode((String, Int64, String, Int64, Int64, Int64).self)

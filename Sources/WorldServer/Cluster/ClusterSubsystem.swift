@@ -26,8 +26,15 @@ final class ClusterSubsystem {
     private var link: ClusterLink?
     /// The leases this node holds: until when (the server clock's monotonic milliseconds).
     private(set) var holding: [SpaceInstanceKey: UInt64] = [:]
-    /// The directory as last read.
-    private(set) var view: DirectoryView?
+    /// The directory as last read, and when (the server clock's monotonic milliseconds).
+    private(set) var view: DirectoryView? {
+        didSet { viewReadAtMillis = server.clockMillis }
+    }
+    private var viewReadAtMillis: UInt64 = 0
+    /// A node unheard of this long is suspected of having failed (it announces every second),
+    /// though its leases still run: a citizen coming back with a resume ticket waits for the
+    /// space's next host rather than being sent there.
+    static let suspectAfterMillis: Int64 = 2_500
     private var roundSentAtMillis: UInt64?
     private var startedAtMillis: UInt64 = 0
     /// What the operator reads (Admin's metrics).
@@ -175,6 +182,16 @@ final class ClusterSubsystem {
         return .elsewhere(node: node.name, host: host, port: port)
     }
 
+    /// Where a citizen coming back with a resume ticket goes: as `route`, except that a node
+    /// that has not announced itself for `suspectAfterMillis` counts as none (it may be the very
+    /// node that failed under the citizen; its lease still runs for a few seconds).
+    func resumeRoute(_ space: String) -> Route {
+        let r = route(space)
+        guard case .elsewhere(let node, _, _) = r, let view, let entry = view.nodes.first(where: { $0.name == node }) else { return r }
+        let quiet = view.atMillis - entry.seenAtMillis + Int64(server.clockMillis - viewReadAtMillis)
+        return quiet > Self.suspectAfterMillis ? .nobody : r
+    }
+
     /// Sends an entry to a space hosted elsewhere there, or refuses one hosted nowhere; false
     /// when the entry is this node's to carry out.
     func redirects(_ s: Session, request: UInt32, space: String) -> Bool {
@@ -299,7 +316,7 @@ final class ClusterSubsystem {
                 waiting[id] = nil
                 continue
             }
-            if route(entry.ticket.space) != .nobody {
+            if resumeRoute(entry.ticket.space) != .nobody {
                 waiting[id] = nil
                 arrive(s, entry.ticket)
             } else if entry.untilMillis <= now {
@@ -369,7 +386,7 @@ final class ClusterSubsystem {
         var ticket = ticket
         // Back on the node it dropped from: where it stood as it dropped.
         if ticket.isResume, let dropped = droppedSpots.removeValue(forKey: ticket.idText) { ticket.spot = dropped.spot }
-        switch route(ticket.space) {
+        switch ticket.isResume ? resumeRoute(ticket.space) : route(ticket.space) {
         case .here:
             if ticket.isResume { figures.resumed += 1 }
             let near = ticket.spot.map { Spot(floor: Int($0.floor), position: Vec2($0.x, $0.y)) }
