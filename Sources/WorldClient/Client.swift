@@ -690,6 +690,8 @@ public final class WorldClient: TCPConnectionDelegate {
         case .spaceList(let request, let spaces): Self.keep(&spaceLists, request, spaces)
         case .resumeTicket(let seconds, let ticket, let nodes):
             resumeTicket = (ticket, nodes, Monotonic.nanoseconds() + UInt64(seconds) * 1_000_000_000)
+            // A new ticket during a resumption (the way back of a hand-over): its nodes from the first.
+            resuming?.attempts = 0
         case .handOver(let request, let spaceID, let node, let host, let port, let ticket):
             let since = request != 0 && lastEnter?.requestID == request ? lastEnter?.atNanos : nil
             follow(spaceID: spaceID, node: node, host: host, port: port, ticket: ticket, requestedAtNanos: since)

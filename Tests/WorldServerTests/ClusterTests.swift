@@ -35,7 +35,7 @@ import WorldClient
     }
 
     static func ticket(node: String, space: String, expires: UInt64 = UInt64(Date().timeIntervalSince1970 * 1_000) + 30_000, id: UInt8 = 1) -> [UInt8] {
-        HandOverTicket(id: [UInt8](repeating: id, count: 16), node: node, space: space, instance: 1, requestID: 77, role: 0, accountID: "",
+        HandOverTicket(id: [UInt8](repeating: id, count: 16), node: node, issuer: "a", space: space, instance: 1, requestID: 77, role: 0, accountID: "",
                        displayName: "손님", roles: [], expiresAtUnixMillis: expires).signed(secret: secret)
     }
 

@@ -152,6 +152,9 @@ final class ClusterSubsystem {
                 figures.leasesGranted += 1
                 server.logger.info("hosting", metadata: ["space": "\(key)", "node": "\(settings.node)"])
             }
+            // Citizens waiting to come back to a space this round granted (or that another node
+            // now hosts) are placed now, not at the next second.
+            if !waiting.isEmpty { placeWaiting(now: server.clockMillis) }
         }
     }
 
@@ -192,6 +195,15 @@ final class ClusterSubsystem {
         return quiet > Self.suspectAfterMillis ? .nobody : r
     }
 
+    /// Where a citizen coming back with `ticket` (a resume ticket) goes: as `resumeRoute`, except
+    /// that it is not sent back to the node that made the ticket. The client tries that node
+    /// first, so one that comes here could not reach it: the space's next host is waited for.
+    func returnRoute(_ ticket: HandOverTicket) -> Route {
+        let r = resumeRoute(ticket.space)
+        if case .elsewhere(let node, _, _) = r, node == ticket.issuer { return .nobody }
+        return r
+    }
+
     /// Sends an entry to a space hosted elsewhere there, or refuses one hosted nowhere; false
     /// when the entry is this node's to carry out.
     func redirects(_ s: Session, request: UInt32, space: String) -> Bool {
@@ -223,7 +235,7 @@ final class ClusterSubsystem {
     private func ticket(for s: Session, node: String, space: String, request: UInt32, lifetimeMillis: UInt64, spot: HandOverTicket.Spot?) -> HandOverTicket {
         var id = [UInt8](repeating: 0, count: HandOverTicket.idBytes)
         for i in id.indices { id[i] = UInt8.random(in: 0...255) }
-        return HandOverTicket(id: id, node: node, space: space, instance: 1, requestID: request, role: s.role == 1 ? 1 : 0,
+        return HandOverTicket(id: id, node: node, issuer: settings?.node ?? "", space: space, instance: 1, requestID: request, role: s.role == 1 ? 1 : 0,
                               accountID: s.accountID ?? "", displayName: s.displayName, roles: s.roles,
                               expiresAtUnixMillis: UInt64(server.nowUnixMillis()) + lifetimeMillis, spot: spot)
     }
@@ -316,12 +328,18 @@ final class ClusterSubsystem {
                 waiting[id] = nil
                 continue
             }
-            if resumeRoute(entry.ticket.space) != .nobody {
+            if returnRoute(entry.ticket) != .nobody {
                 waiting[id] = nil
                 arrive(s, entry.ticket)
             } else if entry.untilMillis <= now {
                 waiting[id] = nil
-                s.send(.error(code: .notHosted, requestID: 0, text: "no node of the city took '\(entry.ticket.space)' over in time; enter a space again"))
+                // Its node kept the space all along (the client could not reach it, though this
+                // node can): send it there after all; else nobody took the space over in time.
+                if case .elsewhere(let node, let host, let port) = route(entry.ticket.space) {
+                    handOver(s, request: 0, space: entry.ticket.space, node: node, host: host, port: port, spot: entry.ticket.spot)
+                } else {
+                    s.send(.error(code: .notHosted, requestID: 0, text: "no node of the city took '\(entry.ticket.space)' over in time; enter a space again"))
+                }
             }
         }
     }
@@ -386,7 +404,7 @@ final class ClusterSubsystem {
         var ticket = ticket
         // Back on the node it dropped from: where it stood as it dropped.
         if ticket.isResume, let dropped = droppedSpots.removeValue(forKey: ticket.idText) { ticket.spot = dropped.spot }
-        switch ticket.isResume ? resumeRoute(ticket.space) : route(ticket.space) {
+        switch ticket.isResume ? returnRoute(ticket) : route(ticket.space) {
         case .here:
             if ticket.isResume { figures.resumed += 1 }
             let near = ticket.spot.map { Spot(floor: Int($0.floor), position: Vec2($0.x, $0.y)) }

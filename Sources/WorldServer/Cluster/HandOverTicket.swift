@@ -7,7 +7,7 @@
 //
 // Layout, little-endian:
 //   [version] (u8, 2) [ticketID] (16 bytes, random) [node] (string8: the destination; empty for
-//   a resume ticket, good on any node) [space] (string8) [instance] (u16) [requestID] (u32, the
+//   a resume ticket, good on any node) [issuer] (string8: the node that made it) [space] (string8) [instance] (u16) [requestID] (u32, the
 //   enterSpace it answers) [role] (u8: 0 guest, 1 member) [accountID] (string8, empty for a
 //   guest) [displayName] (string8) [roles] (u8, as in member tokens) [expiresAtUnixMillis] (u64)
 //   [floor] (u8: 255 for no spot) [x] (i32, cm) [y] (i32, cm): where to place the avatar, nearest
@@ -19,6 +19,9 @@ import NetProto
 public struct HandOverTicket: Hashable, Sendable {
     public var id: [UInt8]
     public var node: String
+    /// The node that made it: a citizen who comes back with a resume ticket to another node could
+    /// not reach this one.
+    public var issuer: String
     public var space: String
     public var instance: UInt16
     public var requestID: UInt32
@@ -56,11 +59,12 @@ public struct HandOverTicket: Hashable, Sendable {
     /// network, short enough that a copied one is soon worthless.
     public static let lifetimeMillis: UInt64 = 30_000
 
-    public init(id: [UInt8], node: String, space: String, instance: UInt16, requestID: UInt32, role: UInt8, accountID: String,
+    public init(id: [UInt8], node: String, issuer: String, space: String, instance: UInt16, requestID: UInt32, role: UInt8, accountID: String,
                 displayName: String, roles: MemberToken.Roles, expiresAtUnixMillis: UInt64, spot: Spot? = nil) {
         precondition(id.count == Self.idBytes)
         self.id = id
         self.node = node
+        self.issuer = issuer
         self.space = space
         self.instance = instance
         self.requestID = requestID
@@ -97,6 +101,7 @@ public struct HandOverTicket: Hashable, Sendable {
         w.u8(Self.layoutVersion)
         w.raw(id)
         w.string8(node)
+        w.string8(issuer)
         w.string8(space)
         w.u16(instance)
         w.u32(requestID)
@@ -128,6 +133,7 @@ public struct HandOverTicket: Hashable, Sendable {
             }
             let id = try r.raw(idBytes)
             let target = try r.string8("node", maximum: 64)
+            let issuer = try r.string8("issuer", maximum: 64)
             let space = try r.string8("space", maximum: WireProtocol.spaceIDBytesMax)
             let instance = try r.u16()
             let request = try r.u32()
@@ -143,7 +149,7 @@ public struct HandOverTicket: Hashable, Sendable {
             }
             guard target.isEmpty || target == node else { return .failure(.otherNode(target)) }
             guard nowUnixMillis < expires else { return .failure(.expired(atUnixMillis: expires)) }
-            return .success(HandOverTicket(id: id, node: target, space: space, instance: instance, requestID: request, role: role, accountID: account,
+            return .success(HandOverTicket(id: id, node: target, issuer: issuer, space: space, instance: instance, requestID: request, role: role, accountID: account,
                                            displayName: name, roles: roles, expiresAtUnixMillis: expires,
                                            spot: floor == 255 ? nil : Spot(floor: floor, x: x, y: y)))
         } catch {
