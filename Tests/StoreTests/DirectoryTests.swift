@@ -84,8 +84,12 @@ import Testing
         try store.announce(node: "b", address: "127.0.0.3:7777", prefers: [], population: 0)
         try store.announce(node: "b", address: "", prefers: [], population: 0, stopped: true)
         let view = try store.directory(liveMillis: 5_000)
-        #expect(view.nodes == [ClusterNode(name: "a", address: "127.0.0.2:7777", prefers: ["seoul-plaza", "city-hall"], live: true, population: 12),
-                               ClusterNode(name: "b", address: "", prefers: [], live: false, population: 0)])
+        // When each was last heard, on the database's clock: at or before the read, in order.
+        let seen = view.nodes.map(\.seenAtMillis)
+        #expect(seen.count == 2 && seen[0] <= seen[1] && seen[1] <= view.atMillis && seen[0] > view.atMillis - 5_000, "\(seen) read at \(view.atMillis)")
+        #expect(view.nodes.map { ClusterNode(name: $0.name, address: $0.address, prefers: $0.prefers, live: $0.live, population: $0.population) }
+                == [ClusterNode(name: "a", address: "127.0.0.2:7777", prefers: ["seoul-plaza", "city-hall"], live: true, population: 12),
+                    ClusterNode(name: "b", address: "", prefers: [], live: false, population: 0)])
         Thread.sleep(forTimeInterval: 0.3)
         #expect(try store.directory(liveMillis: 200).nodes.first?.live == false, "a node unheard past the window is not live")
     }
