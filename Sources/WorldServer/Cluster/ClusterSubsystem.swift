@@ -1,7 +1,8 @@
 // This node's part in a city of nodes (issue 25; docs/CLUSTER.md): the leases it holds, the
 // directory as last read, travel to a space another node hosts (a hand-over ticket), sign-in
-// with a ticket, and the world map's list of every space of the city. Owns its state on the
-// loop thread; its database work runs on the cluster's thread (ClusterLink.swift).
+// with a ticket, the drain at a graceful stop, and the world map's list of every space of the
+// city. Coming back with a resume ticket is in ClusterSubsystem+Resume.swift. Owns its state on
+// the loop thread; its database work runs on the cluster's thread (ClusterLink.swift).
 //
 // A node hosts a space while its lease runs by the node's own reckoning: from the moment the
 // round that renewed (or granted) it was sent, plus the lease's length. The database counts the
@@ -30,43 +31,20 @@ final class ClusterSubsystem {
     private(set) var view: DirectoryView? {
         didSet { viewReadAtMillis = server.clockMillis }
     }
-    private var viewReadAtMillis: UInt64 = 0
-    /// A node unheard of this long is suspected of having failed (it announces every second),
-    /// though its leases still run: a citizen coming back with a resume ticket waits for the
-    /// space's next host rather than being sent there.
-    static let suspectAfterMillis: Int64 = 2_500
+    private(set) var viewReadAtMillis: UInt64 = 0
     private var roundSentAtMillis: UInt64?
     private var startedAtMillis: UInt64 = 0
     /// What the operator reads (Admin's metrics).
-    private(set) var figures = Figures()
+    var figures = Figures()
     /// Whether the last round with the directory succeeded (false until one has).
     private var directoryReachable = false
     /// Set when a drain begins: no more rounds, so the node claims nothing again.
     private var draining = false
-    /// The last resume ticket each session in a public space was given: its id, the spot it
-    /// names, and when (clock millis).
-    private var resumeIssued: [UInt64: (id: String, spot: HandOverTicket.Spot?, atMillis: UInt64)] = [:]
-    /// Where the avatars of connections that dropped here stood as they dropped, by their last
-    /// resume ticket's id: a citizen who comes back here is placed there, not at the (older)
-    /// spot its ticket names. Kept for a resume ticket's lifetime, at most `droppedSpotsMax`.
-    private var droppedSpots: [String: (spot: HandOverTicket.Spot, untilMillis: UInt64)] = [:]
-    static let droppedSpotsMax = 100_000
-    /// A moving avatar's ticket is made again when it has gone this far from the spot its last
-    /// one names (at most every `resumeMoveRefreshMillis`), so that a failed node's citizens come
-    /// back near where they were.
-    static let resumeMoveCentimetres: Int64 = 1_000
-    static let resumeMoveRefreshMillis: UInt64 = 5_000
-    /// Arrivals with a resume ticket to a space no node hosts just now (its node failed and its
-    /// lease has not run out yet): placed as soon as a node hosts it, until their deadline.
-    private var waiting: [UInt64: (ticket: HandOverTicket, untilMillis: UInt64)] = [:]
-    /// How long an arrival with a resume ticket waits for its space to be hosted again: past a
-    /// failed node's lease (at most 60 s) and the claim after it.
-    static let resumeWaitMillis: UInt64 = 20_000
+    /// Resume tickets given, drops remembered, arrivals waiting (ClusterSubsystem+Resume.swift).
+    var resumes = ResumeBook()
 
     struct Figures {
-        var roundsDone = 0
         var roundsFailed = 0
-        var leasesGranted = 0
         var leasesLost = 0
         var handOversOut = 0
         var ticketsAdmitted = 0
@@ -141,7 +119,6 @@ final class ClusterSubsystem {
         case .success(let round):
             if !directoryReachable && figures.roundsFailed > 0 { server.logger.info("the cluster's directory answers again") }
             directoryReachable = true
-            figures.roundsDone += 1
             view = round.view
             let until = sentAt + UInt64(settings.leaseMillis)
             for key in holding.keys where !round.holding.contains(key) {
@@ -149,12 +126,11 @@ final class ClusterSubsystem {
             }
             for key in round.holding where until > server.clockMillis { holding[key] = until }
             for key in round.granted {
-                figures.leasesGranted += 1
                 server.logger.info("hosting", metadata: ["space": "\(key)", "node": "\(settings.node)"])
             }
             // Citizens waiting to come back to a space this round granted (or that another node
             // now hosts) are placed now, not at the next second.
-            if !waiting.isEmpty { placeWaiting(now: server.clockMillis) }
+            if !resumes.waiting.isEmpty { placeWaiting(now: server.clockMillis) }
         }
     }
 
@@ -184,26 +160,6 @@ final class ClusterSubsystem {
               let (host, port) = Self.split(node.address) else { return .nobody }
         return .elsewhere(node: node.name, host: host, port: port)
     }
-
-    /// Where a citizen coming back with a resume ticket goes: as `route`, except that a node
-    /// that has not announced itself for `suspectAfterMillis` counts as none (it may be the very
-    /// node that failed under the citizen; its lease still runs for a few seconds).
-    func resumeRoute(_ space: String) -> Route {
-        let r = route(space)
-        guard case .elsewhere(let node, _, _) = r, let view, let entry = view.nodes.first(where: { $0.name == node }) else { return r }
-        let quiet = view.atMillis - entry.seenAtMillis + Int64(server.clockMillis - viewReadAtMillis)
-        return quiet > Self.suspectAfterMillis ? .nobody : r
-    }
-
-    /// Where a citizen coming back with `ticket` (a resume ticket) goes: as `resumeRoute`, except
-    /// that it is not sent back to the node that made the ticket. The client tries that node
-    /// first, so one that comes here could not reach it: the space's next host is waited for.
-    func returnRoute(_ ticket: HandOverTicket) -> Route {
-        let r = resumeRoute(ticket.space)
-        if case .elsewhere(let node, _, _) = r, node == ticket.issuer { return .nobody }
-        return r
-    }
-
     /// Sends an entry to a space hosted elsewhere there, or refuses one hosted nowhere; false
     /// when the entry is this node's to carry out.
     func redirects(_ s: Session, request: UInt32, space: String) -> Bool {
@@ -218,12 +174,12 @@ final class ClusterSubsystem {
     }
 
     /// Out of this node's space (invariant 2), then told where to go with a ticket for there.
-    private func handOver(_ s: Session, request: UInt32, space: String, node: String, host: String, port: UInt16, spot: HandOverTicket.Spot? = nil) {
+    func handOver(_ s: Session, request: UInt32, space: String, node: String, host: String, port: UInt16, spot: HandOverTicket.Spot? = nil) {
         guard let settings else { return }
         server.carryOut(s.presence.leave(.travel), for: s)
         let ticket = self.ticket(for: s, node: node, space: space, request: request, lifetimeMillis: HandOverTicket.lifetimeMillis, spot: spot)
         figures.handOversOut += 1
-        resumeIssued[s.id] = nil
+        resumes.issued[s.id] = nil
         // A way back first: should the other node not answer (it may have just failed, its lease
         // not yet run out), the client comes back here with this and is placed once the space
         // has a live host.
@@ -232,7 +188,7 @@ final class ClusterSubsystem {
     }
 
     /// A ticket in `s`'s name: for `node`, or for any node when `node` is empty (a resume ticket).
-    private func ticket(for s: Session, node: String, space: String, request: UInt32, lifetimeMillis: UInt64, spot: HandOverTicket.Spot?) -> HandOverTicket {
+    func ticket(for s: Session, node: String, space: String, request: UInt32, lifetimeMillis: UInt64, spot: HandOverTicket.Spot?) -> HandOverTicket {
         var id = [UInt8](repeating: 0, count: HandOverTicket.idBytes)
         for i in id.indices { id[i] = UInt8.random(in: 0...255) }
         return HandOverTicket(id: id, node: node, issuer: settings?.node ?? "", space: space, instance: 1, requestID: request, role: s.role == 1 ? 1 : 0,
@@ -241,107 +197,12 @@ final class ClusterSubsystem {
     }
 
     /// Where `s`'s avatar stands, in a public space (or the spot it left for a room).
-    private func spot(of s: Session) -> HandOverTicket.Spot? {
+    func spot(of s: Session) -> HandOverTicket.Spot? {
         if s.presence.inRoom, let origin = s.presence.origin {
             return HandOverTicket.Spot(floor: UInt8(clamping: origin.spot.floor), x: origin.spot.position.x, y: origin.spot.position.y)
         }
         guard let space = s.spaceID.flatMap({ server.host.spaces[$0] }), let a = s.avatar.flatMap({ space.world.avatar($0) }) else { return nil }
         return HandOverTicket.Spot(floor: UInt8(clamping: a.floor), x: a.position.x, y: a.position.y)
-    }
-
-    // MARK: Resume tickets
-
-    /// Presence's changes: a session placed in a public space gets a resume ticket for it at
-    /// once (just before its `entered`); one that leaves or disconnects is forgotten.
-    func heard(_ change: PresenceChange) {
-        guard settings != nil else { return }
-        switch change {
-        case .entered(let s, _):
-            issueResumeTicket(s)
-        case .disconnected(let s, _):
-            // Published before the avatar is taken out: where it stands is still known.
-            if let issued = resumeIssued.removeValue(forKey: s.id), let spot = spot(of: s), droppedSpots.count < Self.droppedSpotsMax {
-                droppedSpots[issued.id] = (spot, server.clockMillis + HandOverTicket.resumeLifetimeMillis)
-            }
-            waiting[s.id] = nil
-        case .left, .signedIn:
-            break
-        }
-    }
-
-    /// The public space a session would come back to: where it is, or the one its room was
-    /// opened from.
-    private func resumeSpace(of s: Session) -> String? {
-        if s.presence.inRoom { return s.presence.origin?.spaceID }
-        guard let space = s.spaceID, server.host.entries.contains(where: { $0.id == space && $0.kind == 0 }) else { return nil }
-        return space
-    }
-
-    private func issueResumeTicket(_ s: Session) {
-        guard let space = resumeSpace(of: s) else { return }
-        let spot = spot(of: s)
-        guard let id = sendResumeTicket(s, space: space, spot: spot) else { return }
-        resumeIssued[s.id] = (id, spot, server.clockMillis)
-    }
-
-    /// Sends `s` a resume ticket for `space`; returns its id.
-    @discardableResult
-    private func sendResumeTicket(_ s: Session, space: String, spot: HandOverTicket.Spot?) -> String? {
-        guard let settings, s.role <= 1, s.machine.state == .active else { return nil }
-        let ticket = self.ticket(for: s, node: "", space: space, request: 0, lifetimeMillis: HandOverTicket.resumeLifetimeMillis, spot: spot)
-        // This node first (a dropped connection whose node lives comes back here), then the
-        // other live nodes by name.
-        let others = (view?.nodes ?? []).filter { $0.live && $0.name != settings.node && !$0.address.isEmpty }.map(\.address)
-        let nodes = Array(([advertisedAddress] + others).prefix(WireProtocol.resumeNodesMax))
-        figures.resumeTicketsIssued += 1
-        s.send(.resumeTicket(validSeconds: UInt16(HandOverTicket.resumeLifetimeMillis / 1_000), ticket: ticket.signed(secret: settings.secret), nodes: nodes))
-        return ticket.idText
-    }
-
-    /// Each session in a public space holds a resume ticket issued at most `resumeRefreshMillis`
-    /// ago, or sooner when its avatar moved far from the spot the last one names.
-    private func refreshResumeTickets(now: UInt64) {
-        for (id, issued) in resumeIssued.sorted(by: { $0.key < $1.key }) where issued.atMillis + Self.resumeMoveRefreshMillis <= now {
-            guard let s = server.sessions[id] else {
-                resumeIssued[id] = nil
-                continue
-            }
-            if issued.atMillis + HandOverTicket.resumeRefreshMillis <= now || Self.apart(issued.spot, spot(of: s)) {
-                issueResumeTicket(s)
-            }
-        }
-        for (id, dropped) in droppedSpots where dropped.untilMillis <= now { droppedSpots[id] = nil }
-    }
-
-    /// Whether two spots are on different floors or `resumeMoveCentimetres` apart.
-    static func apart(_ a: HandOverTicket.Spot?, _ b: HandOverTicket.Spot?) -> Bool {
-        guard let a, let b else { return a != b }
-        let dx = Int64(a.x) - Int64(b.x), dy = Int64(a.y) - Int64(b.y)
-        return a.floor != b.floor || dx * dx + dy * dy > resumeMoveCentimetres * resumeMoveCentimetres
-    }
-
-    /// Arrivals waiting for their space to be hosted again: placed, sent on, or (past their
-    /// deadline) told that nobody hosts it.
-    private func placeWaiting(now: UInt64) {
-        for (id, entry) in waiting.sorted(by: { $0.key < $1.key }) {
-            guard let s = server.sessions[id] else {
-                waiting[id] = nil
-                continue
-            }
-            if returnRoute(entry.ticket) != .nobody {
-                waiting[id] = nil
-                arrive(s, entry.ticket)
-            } else if entry.untilMillis <= now {
-                waiting[id] = nil
-                // Its node kept the space all along (the client could not reach it, though this
-                // node can): send it there after all; else nobody took the space over in time.
-                if case .elsewhere(let node, let host, let port) = route(entry.ticket.space) {
-                    handOver(s, request: 0, space: entry.ticket.space, node: node, host: host, port: port, spot: entry.ticket.spot)
-                } else {
-                    s.send(.error(code: .notHosted, requestID: 0, text: "no node of the city took '\(entry.ticket.space)' over in time; enter a space again"))
-                }
-            }
-        }
     }
 
     // MARK: Arriving with a ticket
@@ -400,10 +261,10 @@ final class ClusterSubsystem {
         server.admitMember(s) { [weak self] s in self?.arrive(s, ticket) }
     }
 
-    private func arrive(_ s: Session, _ ticket: HandOverTicket) {
+    func arrive(_ s: Session, _ ticket: HandOverTicket) {
         var ticket = ticket
         // Back on the node it dropped from: where it stood as it dropped.
-        if ticket.isResume, let dropped = droppedSpots.removeValue(forKey: ticket.idText) { ticket.spot = dropped.spot }
+        if ticket.isResume, let dropped = resumes.takeDroppedSpot(ticket.idText) { ticket.spot = dropped }
         switch ticket.isResume ? returnRoute(ticket) : route(ticket.space) {
         case .here:
             if ticket.isResume { figures.resumed += 1 }
@@ -413,7 +274,7 @@ final class ClusterSubsystem {
             handOver(s, request: ticket.requestID, space: ticket.space, node: node, host: host, port: port, spot: ticket.spot)
         case .nobody where ticket.isResume:
             // Its node failed and its lease is running out: wait for the node that claims it.
-            waiting[s.id] = (ticket, server.clockMillis + Self.resumeWaitMillis)
+            resumes.waiting[s.id] = (ticket, server.clockMillis + ResumeBook.waitMillis)
         case .nobody:
             s.send(.error(code: .notHosted, requestID: ticket.requestID,
                           text: "no node of the city hosts '\(ticket.space)' just now (its node may have stopped); try again in a few seconds"))
