@@ -47,6 +47,18 @@ extension AdminServer {
             let id = try context.parameters.require("id")
             return liveStream(space: id)
         }
+        router.get("api/people") { [self] request, _ in
+            if let refused = refusal(request, .read) { return refused }
+            let server = self.server
+            let answer: ([PresenceEntry], String?)? = await fromLoop(late: nil) { reply in server.people { reply(($0, $1)) } }
+            guard let (people, error) = answer else {
+                return Self.error(.gatewayTimeout, "the server did not answer within \(Self.replyWaitSeconds) s; it may be stopping or overloaded")
+            }
+            let space = request.uri.queryParameters["space"].map(String.init)
+            let account = request.uri.queryParameters["account"].map(String.init)
+            let chosen = people.filter { (space == nil || $0.spaceID == space) && (account == nil || $0.accountID == account) }
+            return Self.json(PeopleJSON(complete: error == nil, error: error, count: chosen.count, people: chosen.map(PeopleJSON.Person.init)))
+        }
         router.get("api/rooms") { [self] request, _ in try read(request) { view in Self.json(view.rooms.map(RoomJSON.init)) } }
         router.get("api/desks") { [self] request, _ in try read(request) { view in Self.json(view.desks.map(DeskJSON.init)) } }
         router.get("api/ticks") { [self] request, _ in
@@ -345,6 +357,34 @@ struct Overview: Encodable {
     var cluster: ClusterJSON?
 }
 
+/// `/api/people`: who is online and where (docs/ADMIN.md).
+struct PeopleJSON: Encodable {
+    struct Person: Encodable {
+        var node: String
+        var session: Int64
+        var account: String?
+        var name: String
+        var role: String
+        var space: String?
+        var since: String
+
+        init(_ p: PresenceEntry) {
+            node = p.node
+            session = p.sessionID
+            account = p.accountID
+            name = p.displayName
+            role = p.role.rawValue
+            space = p.spaceID
+            since = AdminTime.write(p.sinceMillis)
+        }
+    }
+    /// False when a node could not read the cluster's presence and gives only its own people.
+    var complete: Bool
+    var error: String?
+    var count: Int
+    var people: [Person]
+}
+
 struct ClusterJSON: Encodable {
     struct Node: Encodable {
         var name: String
@@ -362,6 +402,8 @@ struct ClusterJSON: Encodable {
     var ticketsRefused: Int
     var resumeTicketsIssued: Int
     var resumed: Int
+    var relaySent: Int
+    var relayReceived: Int
 
     init(_ c: ClusterFigures) {
         node = c.node
@@ -376,6 +418,8 @@ struct ClusterJSON: Encodable {
         ticketsRefused = c.ticketsRefused
         resumeTicketsIssued = c.resumeTicketsIssued
         resumed = c.resumed
+        relaySent = c.relaySent
+        relayReceived = c.relayReceived
     }
 }
 

@@ -206,6 +206,12 @@ public final class ServerMetrics: @unchecked Sendable {
         (\.roundsFailed, "seoulworld_cluster_directory_failures_total", "Rounds with the cluster's directory that failed."),
         (\.resumeTicketsIssued, "seoulworld_cluster_resume_tickets_issued_total", "Resume tickets given to citizens in public spaces."),
         (\.resumed, "seoulworld_cluster_resumed_total", "Citizens placed here again with a resume ticket after a dropped connection."),
+        (\.relaySent, "seoulworld_cluster_relay_sent_total", "Messages passed to other nodes: direct chat, announcements, notices."),
+        (\.relayReceived, "seoulworld_cluster_relay_received_total", "Messages from other nodes addressed to this one."),
+        (\.relayBlocked, "seoulworld_cluster_relay_blocked_total", "Direct chat from another node not delivered: the recipient blocks the sender."),
+        (\.relayUndelivered, "seoulworld_cluster_relay_undelivered_total", "Direct chat from another node not delivered: the recipient had left this node."),
+        (\.relayFailed, "seoulworld_cluster_relay_failures_total", "Messages that could not be passed to other nodes (the directory did not answer)."),
+        (\.relayUnreadable, "seoulworld_cluster_relay_unreadable_total", "Payloads on the relay channel this node could not read (another version)."),
     ]
 
     private func gauge(_ table: inout [String: CoreMetrics.RecorderHandler], _ space: String, _ name: String, _ help: String) -> CoreMetrics.RecorderHandler {

@@ -409,9 +409,9 @@ extension Store {
     public static let tables = ["server_runs", "accounts", "visits", "service_events", "bug_reports", "sanctions", "blocks", "user_reports", "audit_log",
                                 "filter_counts", "notices", "notice_reads", "suggestions", "inbox",
                                 "ethics_acceptances", "tutorial_progress"]
-    /// The tables of a cluster's live state (Directory.swift): who hosts what and which tickets
-    /// were used. Not records: `data copy` and `data check` leave them.
-    public static let clusterTables = ["cluster_nodes", "space_hosts", "tickets_used"]
+    /// The tables of a cluster's live state (Directory.swift, Presence.swift): who hosts what,
+    /// which tickets were used, who is online where. Not records: `data copy` and `data check` leave them.
+    public static let clusterTables = ["cluster_nodes", "space_hosts", "tickets_used", "cluster_presence"]
 
     public func rowCounts() throws -> [(table: String, rows: Int)] {
         try pool.read { db in

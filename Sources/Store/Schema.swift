@@ -288,6 +288,23 @@ public enum Schema {
                 );
                 CREATE INDEX tickets_used_expiry ON tickets_used (expires_at_ms);
                 """),
+            // Who is online on which node of a cluster, and where (issue 25): each node replaces
+            // its own rows when its people change; a reader trusts only rows of live nodes.
+            // Live state like the directory's (`Store.clusterTables`), but personal: it names
+            // accounts and where they are, and holds nothing once they leave.
+            ("v8-presence", """
+                CREATE TABLE cluster_presence (
+                    node TEXT NOT NULL,
+                    session_id INTEGER NOT NULL,
+                    account_id TEXT,
+                    display_name TEXT NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('guest', 'member', 'staff')),
+                    space_id TEXT,
+                    since_ms INTEGER NOT NULL,
+                    PRIMARY KEY (node, session_id)
+                );
+                CREATE INDEX cluster_presence_account ON cluster_presence (account_id);
+                """),
         ]
     }()
 

@@ -61,6 +61,15 @@ public struct ClusterFigures: Sendable {
     /// Resume tickets given to citizens in public spaces, and citizens placed here with one.
     public var resumeTicketsIssued: Int
     public var resumed: Int
+    /// Messages passed to other nodes (direct lines, announcements, notices) and heard from them.
+    public var relaySent: Int
+    public var relayReceived: Int
+    /// Direct lines from another node that met the recipient's block, or found them gone.
+    public var relayBlocked: Int
+    public var relayUndelivered: Int
+    /// Messages that could not be passed (the directory did not answer); payloads not understood.
+    public var relayFailed: Int
+    public var relayUnreadable: Int
 }
 
 /// Why a datagram was dropped without an answer.

@@ -72,6 +72,10 @@ extension Server {
                 if let account = s.accountID { submitUsage(.filterHit(accountID: account, atMillis: now)) }
             }
         }
+        // A member online on another node of the city: the line goes there (ClusterSubsystem+Relay).
+        if case .directAccount(let account) = target, cluster.isNode, account != s.accountID, sessions.of(account: account).isEmpty {
+            return cluster.relayDirect(from: s, request: request, account: account, sent: text, delivered: delivered, filtered: filtered)
+        }
         guard let (channel, recipients) = recipients(of: s, target: target, request: request) else { return }
         let tick = space.map { $0.world.tick } ?? 0
         // One frame for everyone in the sender's space; another (entity 0) for those elsewhere.
@@ -97,6 +101,10 @@ extension Server {
         // a report from either side finds it.
         if channel == .direct, let r = recipients.first, r.spaceID != s.spaceID, let theirs = r.spaceID.flatMap({ host.spaces[$0] }) {
             theirs.chatLog.append(line)
+        }
+        // Staff's announcement to everyone reaches the other nodes' people too (counted there).
+        if case .announceAll = target {
+            cluster.relayToAll(.announce, senderAccount: s.accountID, senderName: s.displayName, text: delivered)
         }
         s.send(.chatSent(requestID: request, filtered: filtered, recipients: UInt32(recipients.count), text: delivered))
     }

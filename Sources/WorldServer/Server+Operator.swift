@@ -147,7 +147,16 @@ extension Server {
                                                     sent: text, delivered: text))
             }
             logger.notice("operator notice", metadata: ["actor": "\(actor)", "space": "\(spaceID ?? "everywhere")", "recipients": "\(targets.count)", "text": "\(text)"])
-            reply(OperatorReply(status: 200, message: "the notice reached \(targets.count) \(targets.count == 1 ? "person" : "people")", sessions: targets.count))
+            let reached = "the notice reached \(targets.count) \(targets.count == 1 ? "person" : "people")"
+            guard cluster.isNode else { return reply(OperatorReply(status: 200, message: reached, sessions: targets.count)) }
+            // On a node of a city, the others deliver it to their people (ClusterSubsystem+Relay).
+            cluster.relayToAll(.notice, space: spaceID, senderAccount: actor, senderName: Self.operatorName, text: text) { error in
+                if let error {
+                    reply(OperatorReply(status: 503, message: "\(reached) on this node, but could not be passed to the other nodes of the city: \(error)", sessions: targets.count))
+                } else {
+                    reply(OperatorReply(status: 200, message: "\(reached) on this node and went to the other nodes of the city", sessions: targets.count))
+                }
+            }
         case .kick(let account, let reason):
             let online = sessions.of(account: account).count
             moderation.forOperator(.kick, account: account, reason: reason, actor: actor, now: now, reply: reply,
@@ -163,6 +172,16 @@ extension Server {
         case .resolveReport(let id, let resolution):
             guard !clean(resolution).isEmpty else { return reply(OperatorReply(status: 400, message: "say how the report was resolved: it goes into the audit trail")) }
             moderation.resolveForOperator(reportID: id, resolution: resolution, actor: actor, now: now, reply: reply)
+        }
+    }
+
+    /// Who is online, and where, for the operator (docs/ADMIN.md `/api/people`): the whole
+    /// city's on a node of a cluster (its live nodes), else this server's; with the reason when
+    /// the directory did not answer and only this node's people could be given. Safe from any
+    /// thread; never answered after the server stopped.
+    public func people(reply: @escaping @Sendable ([PresenceEntry], String?) -> Void) {
+        io.mailbox?.post { [unowned self] in
+            cluster.people { people, error in reply(people, error.map { "\($0)" }) }
         }
     }
 

@@ -111,4 +111,43 @@ import Testing
         #expect(admitted.sorted() == Array(0..<20), "each of 20 tickets admitted exactly once among 4 racing nodes")
         #expect(try stores[0].redeemTicket(id: "ticket-3", node: "n0", expiresAtMillis: Int64.max / 2) == false)
     }
+
+    /// Presence (Presence.swift): a node's rows are replaced whole; a node that stopped, or went
+    /// unheard past the liveness window, is not answered; a relayed payload reaches every
+    /// listener as sent, and one too large for NOTIFY is refused before it is sent.
+    @Test func presenceIsEachLiveNodesOwnAndRelayedPayloadsArriveWhole() throws {
+        let location = try scratch().database()
+        let one = try PostgresStore(location: location, access: .server), two = try PostgresStore(location: location, access: .server)
+        for (store, node) in [(one, "one"), (two, "two")] { try store.announce(node: node, address: "127.0.0.1:1", prefers: [], population: 1) }
+        func person(_ session: Int64, _ account: String?, _ space: String?) -> PresenceEntry {
+            PresenceEntry(node: "ignored", sessionID: session, accountID: account, displayName: account ?? "손님", role: account == nil ? .guest : .member,
+                          spaceID: space, sinceMillis: 1_000 + session)
+        }
+        try one.publishPresence(node: "one", people: [person(1, "ann", "seoul-plaza"), person(-7, nil, "city-hall")])
+        try two.publishPresence(node: "two", people: [person(1, "ann", nil), person(2, "ben", "city-hall")])
+        let all = try one.presence(liveMillis: 60_000)
+        #expect(all.map { "\($0.node)/\($0.sessionID)/\($0.accountID ?? "-")/\($0.spaceID ?? "-")" } == ["one/-7/-/city-hall", "one/1/ann/seoul-plaza", "two/1/ann/-", "two/2/ben/city-hall"],
+                "\(all)")
+        #expect(try one.whereIs(account: "ann", except: "one", liveMillis: 60_000).map(\.node) == ["two"])
+        #expect(try one.whereIs(account: "nobody", except: "one", liveMillis: 60_000).isEmpty)
+        // Replaced whole: ann left node one.
+        try one.publishPresence(node: "one", people: [person(-7, nil, "city-hall")])
+        #expect(try two.whereIs(account: "ann", except: "two", liveMillis: 60_000).isEmpty)
+        // A node stopped, or unheard past the window, is not answered.
+        try two.announce(node: "two", address: "", prefers: [], population: 0, stopped: true)
+        #expect(try one.presence(liveMillis: 60_000).map(\.node) == ["one"])
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(try one.presence(liveMillis: 200).isEmpty)
+
+        let heard = NSLock()
+        nonisolated(unsafe) var payloads: [String] = []
+        try two.listen(PostgresStore.relayChannel) { payload in heard.withLock { payloads.append(payload) } }
+        _ = try two.databaseMillis()
+        let text = #"{"kind":"direct","text":"안녕 \"따옴표\" 'quote'"}"#
+        try one.relay(text)
+        let deadline = Date().addingTimeInterval(5)
+        while heard.withLock({ payloads.isEmpty }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(heard.withLock { payloads } == [text])
+        #expect(throws: RelayTooLarge.self) { try one.relay(String(repeating: "가", count: 3_000)) }
+    }
 }

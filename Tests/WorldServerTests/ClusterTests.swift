@@ -203,6 +203,75 @@ import WorldClient
         #expect(visitor.noticesWithdrawn == [UInt64(id)] && visitor.noticesShown.count == 1, "taken back once, shown once")
     }
 
+    /// Between nodes (ClusterSubsystem+Relay): a direct line to a member on the other node is
+    /// delivered and answered as sent; one to a member who blocks the sender is not delivered
+    /// (and not revealed); one to nobody online is refused; staff's announcement to everyone and
+    /// an operator's notice reach the other node's people; and either node lists who is online
+    /// in the whole city, and where.
+    @Test func chatAnnouncementsAndPresenceCrossNodes() throws {
+        let (a, b, loop, _) = try Self.twoNodes()
+        defer { a.stop(); b.stop(); loop.closeAll() }
+        let staffToken = MemberToken(accountID: "officer", displayName: "담당관", roles: [.member, .staff],
+                                     expiresAtUnixSeconds: UInt64(Date().timeIntervalSince1970) + 3_600).signed(secret: Shipped.secret)
+        let alice = try WorldClient(loop: loop, server: a.address, credentials: .member(token: Self.token("alice")))
+        let officer = try WorldClient(loop: loop, server: a.address, credentials: .member(token: staffToken))
+        let bob = try WorldClient(loop: loop, server: b.address, credentials: .member(token: Self.token("bob")))
+        let carol = try WorldClient(loop: loop, server: b.address, credentials: .member(token: Self.token("carol")))
+        let guest = try WorldClient(loop: loop, server: b.address, credentials: .guest(displayName: "방문객"))
+        let clients = [alice, officer, bob, carol, guest]
+        drive(loop, clients, seconds: 10) { clients.allSatisfy { $0.welcome != nil } }
+        for c in [alice, officer] { c.enter("seoul-plaza") }
+        for c in [bob, carol, guest] { c.enter("city-hall") }
+        let blocking = carol.block(.account("alice"))
+        drive(loop, clients, seconds: 10) { [alice, officer].allSatisfy { $0.space == "seoul-plaza" } && [bob, carol, guest].allSatisfy { $0.space == "city-hall" } && carol.done.contains(blocking) }
+        try #require(bob.serverAddress.port == b.address.port && alice.serverAddress.port == a.address.port)
+
+        // Presence: once each node's round published its people, either node lists all five.
+        func people(_ node: RunningServer) -> ([PresenceEntry], String?)? {
+            let answer = Mailbox<([PresenceEntry], String?)>()
+            node.server.people { answer.put(($0, $1)) }
+            return answer.take(seconds: 10)
+        }
+        drive(loop, clients, seconds: 10) { (people(b)?.0.count ?? 0) == 5 && (people(a)?.0.count ?? 0) == 5 }
+        let city = try #require(people(b))
+        #expect(city.1 == nil)
+        let whereIs = Dictionary(city.0.map { ($0.accountID ?? $0.displayName, "\($0.node) \($0.spaceID ?? "-") \($0.role.rawValue)") }, uniquingKeysWith: { a, _ in a })
+        #expect(whereIs == ["alice": "a seoul-plaza member", "officer": "a seoul-plaza staff", "bob": "b city-hall member",
+                            "carol": "b city-hall member", "방문객": "b city-hall guest"], "\(whereIs)")
+
+        // Direct lines from node a to node b.
+        let toBob = alice.chat(.directAccount("bob"), "시청에서 만나요")
+        let toCarol = alice.chat(.directAccount("carol"), "안녕하세요")
+        let toNobody = alice.chat(.directAccount("nobody"), "거기 있어요?")
+        drive(loop, clients, seconds: 10) {
+            bob.chatReceived.contains { $0.text == "시청에서 만나요" } && alice.chatAnswers.count == 2 && alice.errors.contains { $0.requestID == toNobody }
+        }
+        let line = try #require(bob.chatReceived.first { $0.text == "시청에서 만나요" }, "bob heard alice on node b")
+        #expect(line.channel == .direct && line.senderName == "시민 alice" && line.senderEntity == 0)
+        #expect(alice.chatAnswers.first { $0.requestID == toBob }?.recipients == 1)
+        // Carol blocks alice: alice is told it was sent (a block is not revealed); carol never sees it.
+        #expect(alice.chatAnswers.first { $0.requestID == toCarol }?.recipients == 1)
+        #expect(alice.errors.first { $0.requestID == toNobody }?.code == .unknownTarget)
+        drive(loop, clients, seconds: 1)
+        #expect(!carol.chatReceived.contains { $0.text == "안녕하세요" })
+        #expect(b.server.inspect { ($0.cluster.relay.received, $0.cluster.relay.blocked) } == (2, 1))
+
+        // Staff's announcement to everyone and an operator's notice reach node b's people.
+        _ = officer.chat(.announceAll, "광장 행사가 10분 뒤에 시작됩니다")
+        let noticed = Mailbox<OperatorReply>()
+        a.server.perform(.notice(text: "시스템 점검이 22시에 있습니다", spaceID: nil), actor: "operator:kim") { noticed.put($0) }
+        let reply = try #require(noticed.take(seconds: 10))
+        #expect(reply.status == 200 && reply.message.contains("other nodes"), "\(reply.message)")
+        drive(loop, clients, seconds: 10) {
+            [bob, carol, guest].allSatisfy { c in c.chatReceived.filter { $0.channel == .announcement }.count == 2 }
+        }
+        for c in [bob, carol, guest] {
+            let heard = c.chatReceived.filter { $0.channel == .announcement }.map(\.text)
+            #expect(heard.sorted() == ["광장 행사가 10분 뒤에 시작됩니다", "시스템 점검이 22시에 있습니다"], "\(heard)")
+        }
+        #expect(alice.chatReceived.filter { $0.channel == .announcement }.count == 2, "node a's own people hear both once")
+    }
+
     /// A node stopped gracefully (SIGTERM) drains: it gives its spaces up, waits for the other
     /// node to claim them, and hands the people in them over with tickets instead of dropping them.
     @Test func aNodeStoppedGracefullyHandsItsPeopleToTheNodeThatTakesItsSpaces() throws {

@@ -3,9 +3,11 @@
 // round once a second, a ticket to redeem, the release at a stop) and gets each answer back
 // through the loop's mailbox, so the tick never waits for the database.
 //
-// A round: the node announced (up, its address, what it prefers, its population), the leases
-// it holds renewed with their populations, the directory read, the spaces the hosting plan
-// (Services' HostingPlan) gives this node claimed, and the directory read again if it claimed.
+// A round: the node announced (up, its address, what it prefers, its population), its presence
+// replaced when its people changed, the leases it holds renewed with their populations, the
+// directory read, the spaces the hosting plan (Services' HostingPlan) gives this node claimed,
+// and the directory read again if it claimed. Messages to other nodes (Services' RelayMessage)
+// go out as NOTIFY on the same connection, and those of others come in on it.
 //
 // Invariants:
 // 1. Jobs run one at a time, in the order given; each is answered exactly once (a failure
@@ -53,6 +55,8 @@ final class ClusterLink: @unchecked Sendable {
         /// Whether to claim spaces nobody prefers (HostingPlan's `spreading`): not in a node's
         /// first liveness window.
         var spreading: Bool
+        /// The node's people, when they changed since the last round that published them.
+        var presence: [PresenceEntry]?
     }
 
     struct RoundResult {
@@ -70,6 +74,14 @@ final class ClusterLink: @unchecked Sendable {
         case release((Result<DirectoryView, any Error>) -> Void)
         /// The directory read, nothing written (a drain waiting for the new hosts).
         case look((Result<DirectoryView, any Error>) -> Void)
+        /// A message to other nodes (Services' RelayMessage, encoded).
+        case relay(String, (Result<Void, any Error>) -> Void)
+        /// A direct message to an account on another node: its sessions found in the presence,
+        /// and the message (made by `payload` for the node found) sent there. Answers the
+        /// session it went to, or nil when the account is online on no other live node.
+        case relayDirect(account: String, payload: (PresenceEntry) -> String?, (Result<PresenceEntry?, any Error>) -> Void)
+        /// Everyone online on the cluster's live nodes.
+        case people((Result<[PresenceEntry], any Error>) -> Void)
         case stop(release: Bool, () -> Void)
     }
 
@@ -80,17 +92,21 @@ final class ClusterLink: @unchecked Sendable {
     /// Runs on the loop thread whenever a commit anywhere changed what a channel names
     /// (`PostgresStore.auditChannel`, `noticesChannel`): the directory's connection listens.
     let heard: (String) -> Void
+    /// Runs on the loop thread with each message another node (or this one) relayed.
+    let relayed: (String) -> Void
     private let condition = NSCondition()
     // Guarded by `condition`.
     private var jobs: [Job] = []
     private var stopped = false
     private var store: PostgresStore?
 
-    init(settings: ClusterSettings, logger: Logger, deliver: @escaping (@escaping () -> Void) -> Void, heard: @escaping (String) -> Void) {
+    init(settings: ClusterSettings, logger: Logger, deliver: @escaping (@escaping () -> Void) -> Void, heard: @escaping (String) -> Void,
+         relayed: @escaping (String) -> Void) {
         self.settings = settings
         self.logger = logger
         self.deliver = deliver
         self.heard = heard
+        self.relayed = relayed
         let thread = Thread { [self] in self.main() }
         thread.name = "seoulworld-cluster"
         thread.start()
@@ -121,6 +137,7 @@ final class ClusterLink: @unchecked Sendable {
                 let result = Result {
                     try using { store in
                         try store.releaseAll(node: settings.node)
+                        try store.publishPresence(node: settings.node, people: [])
                         try store.announce(node: settings.node, address: "", prefers: settings.prefers, population: 0, stopped: true)
                         return try store.directory(liveMillis: settings.liveMillis)
                     }
@@ -128,6 +145,23 @@ final class ClusterLink: @unchecked Sendable {
                 deliver { answer(result) }
             case .look(let answer):
                 let result = Result { try using { try $0.directory(liveMillis: settings.liveMillis) } }
+                deliver { answer(result) }
+            case .relay(let payload, let answer):
+                let result = Result { try using { try $0.relay(payload) } }
+                deliver { answer(result) }
+            case .relayDirect(let account, let payload, let answer):
+                let result = Result { () throws -> PresenceEntry? in
+                    try using { store in
+                        // A member's first session elsewhere gets it, as on one node.
+                        let found = try store.whereIs(account: account, except: settings.node, liveMillis: settings.liveMillis)
+                        guard let to = found.first else { return nil }
+                        if let text = payload(to) { try store.relay(text) }
+                        return to
+                    }
+                }
+                deliver { answer(result) }
+            case .people(let answer):
+                let result = Result { try using { try $0.presence(liveMillis: settings.liveMillis) } }
                 deliver { answer(result) }
             case .stop(let release, let done):
                 condition.withLock {
@@ -137,6 +171,7 @@ final class ClusterLink: @unchecked Sendable {
                 if release, let store = try? connected() {
                     do {
                         try store.releaseAll(node: settings.node)
+                        try store.publishPresence(node: settings.node, people: [])
                         try store.announce(node: settings.node, address: "", prefers: settings.prefers, population: 0, stopped: true)
                     } catch {
                         logger.warning("could not release this node's spaces as it stopped; they will be claimed when their leases run out", metadata: ["error": "\(error)"])
@@ -156,6 +191,7 @@ final class ClusterLink: @unchecked Sendable {
         for channel in [PostgresStore.auditChannel, PostgresStore.noticesChannel] {
             try opened.listen(channel) { [self] in self.deliver { self.heard(channel) } }
         }
+        try opened.listen(PostgresStore.relayChannel) { [self] payload in self.deliver { self.relayed(payload) } }
         store = opened
         return opened
     }
@@ -176,6 +212,7 @@ final class ClusterLink: @unchecked Sendable {
     private func round(_ request: RoundRequest) throws -> RoundResult {
         try using { store in
             try store.announce(node: settings.node, address: request.address, prefers: settings.prefers, population: request.population)
+            if let people = request.presence { try store.publishPresence(node: settings.node, people: people) }
             let renewed = try store.renew(node: settings.node, leases: request.held.map { ($0.key.space, $0.key.instance, $0.population) },
                                           leaseMillis: settings.leaseMillis).renewed
             var view = try store.directory(liveMillis: settings.liveMillis)

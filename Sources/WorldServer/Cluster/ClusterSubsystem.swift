@@ -24,7 +24,7 @@ import WorldCore
 final class ClusterSubsystem {
     unowned let server: Server
     let settings: ClusterSettings?
-    private var link: ClusterLink?
+    private(set) var link: ClusterLink?
     /// The leases this node holds: until when (the server clock's monotonic milliseconds).
     private(set) var holding: [SpaceInstanceKey: UInt64] = [:]
     /// The directory as last read, and when (the server clock's monotonic milliseconds).
@@ -42,6 +42,8 @@ final class ClusterSubsystem {
     private var draining = false
     /// Resume tickets given, drops remembered, arrivals waiting (ClusterSubsystem+Resume.swift).
     var resumes = ResumeBook()
+    /// Presence published and messages between nodes (ClusterSubsystem+Relay.swift).
+    var relay = RelayState()
 
     struct Figures {
         var roundsFailed = 0
@@ -79,7 +81,8 @@ final class ClusterSubsystem {
                                case PostgresStore.noticesChannel: server?.notices.heardElsewhere()
                                default: break
                                }
-                           })
+                           },
+                           relayed: { [weak server] payload in server?.cluster.relayed(payload) })
         startedAtMillis = server.clockMillis
         second()
     }
@@ -101,11 +104,12 @@ final class ClusterSubsystem {
             (key: key, population: server.host.spaces[key.space]?.world.population ?? 0, capacity: capacity(key.space))
         }
         let request = ClusterLink.RoundRequest(address: advertisedAddress, population: server.sessions.count, held: held,
-                                               spaces: publicSpaces.map { ($0, capacity($0)) }, spreading: spreading)
-        link.submit(.round(request) { [weak self] result in self?.roundDone(result) })
+                                               spaces: publicSpaces.map { ($0, capacity($0)) }, spreading: spreading,
+                                               presence: presenceToPublish())
+        link.submit(.round(request) { [weak self] result in self?.roundDone(result, published: request.presence) })
     }
 
-    private func roundDone(_ result: Result<ClusterLink.RoundResult, any Error>) {
+    private func roundDone(_ result: Result<ClusterLink.RoundResult, any Error>, published: [PresenceEntry]?) {
         guard let sentAt = roundSentAtMillis, let settings else { return }
         roundSentAtMillis = nil
         switch result {
@@ -120,6 +124,7 @@ final class ClusterSubsystem {
             if !directoryReachable && figures.roundsFailed > 0 { server.logger.info("the cluster's directory answers again") }
             directoryReachable = true
             view = round.view
+            if let published { relay.published = published }
             let until = sentAt + UInt64(settings.leaseMillis)
             for key in holding.keys where !round.holding.contains(key) {
                 lost(key, why: "node '\(round.view.hosts.first { $0.spaceID == key.space && $0.instance == key.instance }?.node ?? "?")' holds it now")
@@ -395,7 +400,9 @@ final class ClusterSubsystem {
                               nodes: view?.nodes ?? [], hosts: view?.hosts ?? [], directoryReachable: directoryReachable,
                               roundsFailed: figures.roundsFailed, leasesLost: figures.leasesLost, handOversOut: figures.handOversOut,
                               ticketsAdmitted: figures.ticketsAdmitted, ticketsRefused: figures.ticketsRefused,
-                              resumeTicketsIssued: figures.resumeTicketsIssued, resumed: figures.resumed)
+                              resumeTicketsIssued: figures.resumeTicketsIssued, resumed: figures.resumed,
+                              relaySent: relay.sent, relayReceived: relay.received, relayBlocked: relay.blocked,
+                              relayUndelivered: relay.undelivered, relayFailed: relay.failed, relayUnreadable: relay.unreadable)
     }
 
     // MARK: Helpers
