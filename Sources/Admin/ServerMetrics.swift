@@ -206,6 +206,7 @@ public final class ServerMetrics: @unchecked Sendable {
         (\.roundsFailed, "seoulworld_cluster_directory_failures_total", "Rounds with the cluster's directory that failed."),
         (\.resumeTicketsIssued, "seoulworld_cluster_resume_tickets_issued_total", "Resume tickets given to citizens in public spaces."),
         (\.resumed, "seoulworld_cluster_resumed_total", "Citizens placed here again with a resume ticket after a dropped connection."),
+        (\.travelRefusedQuiet, "seoulworld_cluster_travel_refused_quiet_total", "Travel refused because the destination's node had stopped announcing itself."),
         (\.relaySent, "seoulworld_cluster_relay_sent_total", "Messages passed to other nodes: direct chat, announcements, notices."),
         (\.relayReceived, "seoulworld_cluster_relay_received_total", "Messages from other nodes addressed to this one."),
         (\.relayBlocked, "seoulworld_cluster_relay_blocked_total", "Direct chat from another node not delivered: the recipient blocks the sender."),

@@ -70,6 +70,8 @@ public struct ClusterFigures: Sendable {
     /// Messages that could not be passed (the directory did not answer); payloads not understood.
     public var relayFailed: Int
     public var relayUnreadable: Int
+    /// Travel refused because the destination's node had stopped announcing itself.
+    public var travelRefusedQuiet: Int
 }
 
 /// Why a datagram was dropped without an answer.

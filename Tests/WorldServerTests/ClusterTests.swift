@@ -18,13 +18,13 @@ import WorldClient
 @Suite(.serialized, .timeLimit(.minutes(5))) struct ClusterTests {
     static let secret = [UInt8](repeating: 0x5C, count: 32)
 
-    static func node(_ name: String, prefers: [String], location: PostgresLocation) throws -> RunningServer {
+    static func node(_ name: String, prefers: [String], location: PostgresLocation, liveMillis: Int64 = 2_000) throws -> RunningServer {
         try RunningServer {
             $0.store = StoreSettings(postgres: location)
             var cluster = ClusterSettings(node: name, location: location, secret: secret)
             cluster.prefers = prefers
             cluster.leaseMillis = 2_000
-            cluster.liveMillis = 2_000
+            cluster.liveMillis = liveMillis
             $0.cluster = cluster
         }
     }
@@ -387,6 +387,44 @@ import WorldClient
         #expect(member.space == "seoul-plaza" && member.serverAddress.port == b.address.port, "on node b now")
         #expect(b.server.inspect { $0.cluster.route("seoul-plaza") } == .here && Self.standing(b, "survivor")?.space == "seoul-plaza")
         print("resumed after SIGKILL of its node in \(Double(member.resumeMicros.first ?? 0) / 1_000_000) s (a lease of 2 s)")
+    }
+
+    /// A node killed with SIGKILL keeps its leases for their length (8 s here), but stops
+    /// announcing itself at once: a citizen on the other node who travels to its space 2.5 s on
+    /// is refused with 41 and stays where they are, instead of being sent to a node that will
+    /// not answer.
+    @Test func travelToANodeThatWentQuietIsRefusedAndTheCitizenStays() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: ChildServer.binary), "build the seoulworld binary first (`swift build`): \(ChildServer.binary)")
+        let location = try PostgresScratch.shared.get().database()
+        let directory = NSTemporaryDirectory() + "seoulworld-cluster-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try AdminServerTests.encodeHexForTests(Self.secret).write(toFile: directory + "/cluster-secret", atomically: true, encoding: .utf8)
+        // Node b takes a node unheard of for 8 s for down (a lease's length, as by default).
+        let b = try Self.node("b", prefers: ["city-hall"], location: location, liveMillis: 8_000)
+        defer { b.stop() }
+        let a = try ChildServer(arguments: ["--node", "a", "--prefer", "seoul-plaza", "--lease-seconds", "8", "--store", location.description,
+                                            "--cluster-secret-file", directory + "/cluster-secret",
+                                            "--worlds", Shipped.worlds.path, "--no-admin"], logPath: directory + "/a.log")
+        try #require(a.port != 0, "node a did not start: \(a.log)")
+        let loop = try UVLoop()
+        defer { loop.closeAll() }
+        drive(loop, [], seconds: 15) { Self.hosts(b)["seoul-plaza"] == "a" && Self.hosts(b)["city-hall"] == "b" }
+        try #require(Self.hosts(b)["seoul-plaza"] == "a", "node a hosts the plaza: \(Self.hosts(b))")
+        let member = try WorldClient(loop: loop, server: b.address, credentials: .member(token: Self.token("stayer")))
+        drive(loop, [member], seconds: 10) { member.welcome != nil }
+        member.enter("city-hall")
+        drive(loop, [member], seconds: 10) { member.space == "city-hall" }
+        try #require(member.space == "city-hall")
+
+        a.kill(SIGKILL)
+        drive(loop, [member], seconds: 4)
+        #expect(b.server.inspect { $0.cluster.route("seoul-plaza") } != .nobody, "the killed node's lease still runs, and it is not yet taken for down")
+        let asked = member.enter("seoul-plaza")
+        drive(loop, [member], seconds: 5) { member.errors.contains { $0.requestID == asked } }
+        #expect(member.errors.first { $0.requestID == asked }?.code == .notHosted, "\(member.errors)")
+        #expect(member.handOvers.isEmpty && member.space == "city-hall" && member.serverAddress.port == b.address.port && !member.closed)
+        #expect(b.server.inspect { $0.cluster.figures.travelRefusedQuiet } == 1)
     }
 
     struct Visit { var session: Int64; var account: String?; var space: String; var enteredAt: Int64; var leftAt: Int64; var reason: String? }

@@ -35,7 +35,8 @@ struct ResumeBook {
     static let waitMillis: UInt64 = 20_000
     /// A node unheard of this long is suspected of having failed (it announces every second),
     /// though its leases still run: a citizen coming back waits for the space's next host
-    /// rather than being sent there.
+    /// rather than being sent there, and one travelling there is refused (ClusterSubsystem's
+    /// `redirects`) and stays where they are.
     static let suspectAfterMillis: Int64 = 2_500
 
     /// The sessions whose ticket may need making again (old enough to look at), in order.
@@ -81,9 +82,17 @@ extension ClusterSubsystem {
     /// node that failed under the citizen; its lease still runs for a few seconds).
     func resumeRoute(_ space: String) -> Route {
         let r = route(space)
-        guard case .elsewhere(let node, _, _) = r, let view, let entry = view.nodes.first(where: { $0.name == node }) else { return r }
-        let quiet = view.atMillis - entry.seenAtMillis + Int64(server.clockMillis - viewReadAtMillis)
-        return quiet > ResumeBook.suspectAfterMillis ? .nobody : r
+        guard case .elsewhere(let node, _, _) = r, quietMillis(node) > ResumeBook.suspectAfterMillis else { return r }
+        return .nobody
+    }
+
+    /// How long `node` has not announced itself: by the directory as last read, plus the time
+    /// since that read while this node's own rounds succeed (a node that cannot reach the
+    /// directory suspects nobody for it).
+    func quietMillis(_ node: String) -> Int64 {
+        guard let view, let entry = view.nodes.first(where: { $0.name == node }) else { return 0 }
+        let age = directoryReachable ? Int64(server.clockMillis - viewReadAtMillis) : 0
+        return view.atMillis - entry.seenAtMillis + age
     }
 
     /// Where a citizen coming back with `ticket` (a resume ticket) goes: as `resumeRoute`, except

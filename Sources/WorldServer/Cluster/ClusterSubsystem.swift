@@ -37,7 +37,7 @@ final class ClusterSubsystem {
     /// What the operator reads (Admin's metrics).
     var figures = Figures()
     /// Whether the last round with the directory succeeded (false until one has).
-    private var directoryReachable = false
+    private(set) var directoryReachable = false
     /// Set when a drain begins: no more rounds, so the node claims nothing again.
     private var draining = false
     /// Resume tickets given, drops remembered, arrivals waiting (ClusterSubsystem+Resume.swift).
@@ -53,6 +53,8 @@ final class ClusterSubsystem {
         var ticketsRefused = 0
         var resumeTicketsIssued = 0
         var resumed = 0
+        /// Travel refused because the destination's node had gone quiet (`quietMillis`).
+        var travelRefusedQuiet = 0
     }
 
     /// Where an entry to a space goes.
@@ -170,6 +172,12 @@ final class ClusterSubsystem {
     func redirects(_ s: Session, request: UInt32, space: String) -> Bool {
         switch route(space) {
         case .here: return false
+        case .elsewhere(let node, _, _) where quietMillis(node) > ResumeBook.suspectAfterMillis:
+            // Its lease still runs, but the node has stopped announcing itself: most likely it
+            // failed. The citizen stays where they are rather than being sent to it.
+            figures.travelRefusedQuiet += 1
+            s.send(.error(code: .notHosted, requestID: request,
+                          text: "the node hosting '\(space)' (\(node)) has not been heard from for \(quietMillis(node) / 1_000) s and may have failed; another node takes its spaces within seconds: try again then"))
         case .elsewhere(let node, let host, let port):
             handOver(s, request: request, space: space, node: node, host: host, port: port)
         case .nobody:
@@ -402,7 +410,8 @@ final class ClusterSubsystem {
                               ticketsAdmitted: figures.ticketsAdmitted, ticketsRefused: figures.ticketsRefused,
                               resumeTicketsIssued: figures.resumeTicketsIssued, resumed: figures.resumed,
                               relaySent: relay.sent, relayReceived: relay.received, relayBlocked: relay.blocked,
-                              relayUndelivered: relay.undelivered, relayFailed: relay.failed, relayUnreadable: relay.unreadable)
+                              relayUndelivered: relay.undelivered, relayFailed: relay.failed, relayUnreadable: relay.unreadable,
+                              travelRefusedQuiet: figures.travelRefusedQuiet)
     }
 
     // MARK: Helpers
