@@ -157,6 +157,14 @@ extension PostgresStore {
         }
     }
 
+    /// Gives up one instance `node` holds (an empty overflow instance closing); nothing when
+    /// another node holds it.
+    public func release(space: String, instance: Int, node: String) throws {
+        try inTransaction("releasing \(space) #\(instance) in \(name)") { c in
+            try run(c, "DELETE FROM space_hosts WHERE space_id = \(space) AND instance = \(Int64(instance)) AND node = \(node)")
+        }
+    }
+
     /// The directory now: nodes (live when seen within `liveMillis` and serving) and hosts (live
     /// while their lease runs), from one snapshot.
     public func directory(liveMillis: Int64) throws -> DirectoryView {
@@ -202,6 +210,15 @@ public struct SpaceInstanceKey: Sendable, Hashable, Comparable, CustomStringConv
     public init(space: String, instance: Int) {
         self.space = space
         self.instance = instance
+    }
+    /// An instance's name as clients and the node's worlds use it: the space's id for the
+    /// first, `space#n` for the others (overflow instances, docs/CLUSTER.md).
+    public init(parsing id: String) {
+        if let hash = id.lastIndex(of: "#"), let n = Int(id[id.index(after: hash)...]), n >= 2, hash != id.startIndex {
+            self.init(space: String(id[..<hash]), instance: n)
+        } else {
+            self.init(space: id, instance: 1)
+        }
     }
     public static func < (a: Self, b: Self) -> Bool { (a.space, a.instance) < (b.space, b.instance) }
     public var description: String { instance == 1 ? space : "\(space)#\(instance)" }

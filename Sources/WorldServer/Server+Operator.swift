@@ -130,8 +130,9 @@ extension Server {
             }
             let targets: [Session]
             if let spaceID {
-                guard let space = host.spaces[spaceID] else { return reply(OperatorReply(status: 404, message: "no space '\(spaceID)' is served now")) }
-                targets = space.members.values.sorted { $0.id < $1.id }
+                guard host.spaces[spaceID] != nil else { return reply(OperatorReply(status: 404, message: "no space '\(spaceID)' is served now")) }
+                // With its overflow instances (docs/CLUSTER.md).
+                targets = host.instances(of: spaceID).flatMap { $0.members.values }.sorted { $0.id < $1.id }
             } else {
                 targets = sessions.values.filter { $0.machine.state == .active }.sorted { $0.id < $1.id }
             }

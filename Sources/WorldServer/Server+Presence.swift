@@ -13,7 +13,11 @@ extension Server {
     /// Travel to a public space through the world map (the space one is in is refused with
     /// 11, another pending entry with 18: Presence decides).
     func enterSpace(_ s: Session, request: UInt32, spaceID: String) {
-        guard host.spaces[spaceID] != nil, rooms.room(spaceID: spaceID) == nil else {
+        // On a node of a cluster, `space#n` names an overflow instance, wherever it is hosted.
+        let base = SpaceHost.base(spaceID)
+        let isInstance = base != spaceID && cluster.isNode && host.entries.contains { $0.id == base && $0.kind == 0 }
+            && Int(spaceID.split(separator: "#").last ?? "") ?? 0 <= OverflowPlan.instancesMax
+        guard isInstance || (host.spaces[spaceID] != nil && rooms.room(spaceID: spaceID) == nil) else {
             let text: String
             if host.templateIDs.contains(spaceID) {
                 text = "'\(spaceID)' is a room template: open a room from it (openRoom), or enter an open one (enterRoom)"
@@ -26,9 +30,11 @@ extension Server {
             return
         }
         if replay != nil { return carryOut(s.presence.watch(spaceID, request: request), for: s) }
-        // On a node of a cluster, a space another node hosts is entered there (Cluster/).
-        if cluster.redirects(s, request: request, space: spaceID) { return }
-        carryOut(s.presence.enter(spaceID, request: request, to: .publicSpace), for: s)
+        // On a node of a cluster: the first instance with room, unless one was named; and a
+        // space another node hosts is entered there (Cluster/).
+        let target = isInstance ? spaceID : cluster.chooseInstance(spaceID)
+        if cluster.redirects(s, request: request, space: target) { return }
+        carryOut(s.presence.enter(target, request: request, to: .publicSpace), for: s)
     }
 
     /// Out of the space one is in; out of a room, back to where the member entered it from.
@@ -77,7 +83,10 @@ extension Server {
                 instance.inputs.append(.enter(EnterRequest(tag: s.id, near: near)))
             case .entered(let space, let avatar, _, let request): placed(s, avatar, in: space, request: request)
             case .removeStray(let space, let avatar): host.spaces[space]?.inputs.append(.leave(avatar))
-            case .refuse(let refusal, let space, let request): s.send(Self.refusal(refusal, space: space, request: request, room: rooms.room(spaceID: space)?.id))
+            case .refuse(let refusal, let space, let request):
+                // A full first instance sends a newcomer on to an overflow instance with room.
+                if case .noPlace(.worldFull) = refusal, cluster.overflowed(s, space: space, request: request) { continue }
+                s.send(Self.refusal(refusal, space: space, request: request, room: rooms.room(spaceID: space)?.id))
             case .stopWatching(let space):
                 host.spaces[space]?.members[s.id] = nil
                 s.realtime.feed = nil

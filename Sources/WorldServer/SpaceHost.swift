@@ -10,6 +10,7 @@
 import NetProto
 import Recording
 import Services
+import Store
 import WorldCore
 
 final class SpaceHost {
@@ -37,6 +38,15 @@ final class SpaceHost {
         precondition(spaces[id] == nil && !templateIDs.contains(id))
         spaces[id] = instance
         spaceOrder.insert(id, at: spaceOrder.firstIndex { $0 > id } ?? spaceOrder.endIndex)
+    }
+
+    /// The public space an instance's name belongs to: `seoul-plaza` for `seoul-plaza#2` (an
+    /// overflow instance on a node of a cluster, docs/CLUSTER.md), any other id unchanged.
+    static func base(_ id: String) -> String { SpaceInstanceKey(parsing: id).space }
+
+    /// `id`'s world and those of its overflow instances served here, in tick order.
+    func instances(of id: String) -> [SpaceInstance] {
+        spaceOrder.filter { $0 == id || Self.base($0) == id && $0 != id }.compactMap { spaces[$0] }
     }
 
     /// Stops serving `id`; returns its instance.

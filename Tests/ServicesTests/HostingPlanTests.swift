@@ -37,3 +37,44 @@ import Testing
         #expect(HostingPlan.claims(me: "z", spaces: spaces, hostedNow: [], live: live).isEmpty)
     }
 }
+
+@Suite struct OverflowPlanTests {
+    typealias I = OverflowPlan.Instance
+
+    @Test func anotherInstanceIsWantedOnlyWhenEveryOneIsNearlyFull() {
+        // Capacity 100: nearly full from 90 on (a tenth as headroom).
+        #expect(OverflowPlan.wanted([I(number: 1, node: "a", population: 89, capacity: 100)]) == nil)
+        #expect(OverflowPlan.wanted([I(number: 1, node: "a", population: 90, capacity: 100)]) == 2)
+        #expect(OverflowPlan.wanted([I(number: 1, node: "a", population: 100, capacity: 100), I(number: 2, node: "b", population: 50, capacity: 100)]) == nil)
+        #expect(OverflowPlan.wanted([I(number: 1, node: "a", population: 100, capacity: 100), I(number: 3, node: "b", population: 95, capacity: 100)]) == 2)
+        // A small space keeps at least one place of headroom.
+        #expect(OverflowPlan.wanted([I(number: 1, node: "a", population: 3, capacity: 5)]) == nil)
+        #expect(OverflowPlan.wanted([I(number: 1, node: "a", population: 4, capacity: 5)]) == 2)
+        // No first instance hosted (its node failed): not an overflow's business.
+        #expect(OverflowPlan.wanted([I(number: 2, node: "a", population: 100, capacity: 100)]) == nil)
+        // At most instancesMax.
+        let all = (1...OverflowPlan.instancesMax).map { I(number: $0, node: "a", population: 100, capacity: 100) }
+        #expect(OverflowPlan.wanted(all) == nil && OverflowPlan.wanted(Array(all.dropLast())) == OverflowPlan.instancesMax)
+    }
+
+    @Test func theLeastLoadedNodeOpensItAndNewcomersGoToTheFirstWithRoom() {
+        let live = [HostingPlan.Node(name: "b", prefers: [], population: 40, hosted: 3), HostingPlan.Node(name: "a", prefers: [], population: 40, hosted: 2),
+                    HostingPlan.Node(name: "c", prefers: ["seoul-plaza"], population: 100, hosted: 1)]
+        #expect(OverflowPlan.opener(live) == "a" && OverflowPlan.opener([]) == nil)
+        let instances = [I(number: 3, node: "c", population: 2, capacity: 10), I(number: 1, node: "a", population: 10, capacity: 10),
+                         I(number: 2, node: "b", population: 9, capacity: 10)]
+        #expect(OverflowPlan.placeFor(instances)?.number == 2)
+        #expect(OverflowPlan.placeFor(instances.map { var i = $0; i.population = 10; return i }) == nil)
+    }
+
+    @Test func anEmptyExtraInstanceClosesOnlyAfterItsTimeAndWhenTheOthersHaveRoom() {
+        let extra = I(number: 2, node: "b", population: 0, capacity: 100)
+        let roomy = [I(number: 1, node: "a", population: 50, capacity: 100)]
+        let packed = [I(number: 1, node: "a", population: 95, capacity: 100)]
+        #expect(OverflowPlan.closes(extra, emptySinceMillis: 0, nowMillis: OverflowPlan.closeAfterMillis, others: roomy))
+        #expect(!OverflowPlan.closes(extra, emptySinceMillis: 1, nowMillis: OverflowPlan.closeAfterMillis, others: roomy))
+        #expect(!OverflowPlan.closes(extra, emptySinceMillis: 0, nowMillis: 60_000, others: packed), "it would only open again")
+        #expect(!OverflowPlan.closes(I(number: 1, node: "a", population: 0, capacity: 100), emptySinceMillis: 0, nowMillis: 60_000, others: roomy), "the first never closes")
+        #expect(!OverflowPlan.closes(I(number: 2, node: "b", population: 1, capacity: 100), emptySinceMillis: 0, nowMillis: 60_000, others: roomy))
+    }
+}

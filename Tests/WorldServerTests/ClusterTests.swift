@@ -13,20 +13,23 @@ import Store
 import Testing
 import Transport
 import WorldClient
+import WorldFiles
 @testable import WorldServer
 
 @Suite(.serialized, .timeLimit(.minutes(5))) struct ClusterTests {
     static let secret = [UInt8](repeating: 0x5C, count: 32)
 
-    static func node(_ name: String, prefers: [String], location: PostgresLocation, liveMillis: Int64 = 2_000) throws -> RunningServer {
-        try RunningServer {
+    static func node(_ name: String, prefers: [String], location: PostgresLocation, liveMillis: Int64 = 2_000,
+                     catalog: WorldCatalog = Shipped.catalog, instanceCloseMillis: Int64 = 30_000) throws -> RunningServer {
+        try RunningServer(configure: {
             $0.store = StoreSettings(postgres: location)
             var cluster = ClusterSettings(node: name, location: location, secret: secret)
             cluster.prefers = prefers
             cluster.leaseMillis = 2_000
             cluster.liveMillis = liveMillis
+            cluster.instanceCloseMillis = instanceCloseMillis
             $0.cluster = cluster
-        }
+        }, catalog: catalog)
     }
 
     static func token(_ account: String) -> [UInt8] {
@@ -425,6 +428,100 @@ import WorldClient
         #expect(member.errors.first { $0.requestID == asked }?.code == .notHosted, "\(member.errors)")
         #expect(member.handOvers.isEmpty && member.space == "city-hall" && member.serverAddress.port == b.address.port && !member.closed)
         #expect(b.server.inspect { $0.cluster.figures.travelRefusedQuiet } == 1)
+    }
+
+    /// Overflow instances (ClusterSubsystem+Overflow): Seoul Plaza made to hold 4, and ten
+    /// members on two nodes entering it at once. No instance ever holds more than 4; more
+    /// instances open as those open fill up, and everyone is placed; the map lists the instances
+    /// with their people; a member may ask for a chosen instance, and is refused while it is full;
+    /// an instance left empty closes, and the map stops listing it.
+    @Test func aFullSpaceOpensMoreInstancesAndNoInstanceHoldsMoreThanItsCapacity() throws {
+        let capacity = 4
+        let small = WorldCatalog(spaces: Shipped.catalog.spaces.map { space in
+            var space = space
+            if space.id == "seoul-plaza" { space.definition.capacity = capacity }
+            return space
+        })
+        let location = try PostgresScratch.shared.get().database()
+        let a = try Self.node("a", prefers: ["seoul-plaza"], location: location, catalog: small, instanceCloseMillis: 2_000)
+        let b = try Self.node("b", prefers: ["city-hall"], location: location, catalog: small, instanceCloseMillis: 2_000)
+        defer { a.stop(); b.stop() }
+        let loop = try UVLoop()
+        defer { loop.closeAll() }
+        drive(loop, [], seconds: 15) { Self.hosts(a)["city-hall"] == "b" && Self.hosts(b)["seoul-plaza"] == "a" }
+        try #require(Self.hosts(b)["seoul-plaza"] == "a")
+
+        let clients = try (0..<10).map { i in
+            try WorldClient(loop: loop, server: i % 2 == 0 ? a.address : b.address, credentials: .member(token: Self.token("crowd-\(i)")))
+        }
+        drive(loop, clients, seconds: 10) { clients.allSatisfy { $0.welcome != nil } }
+        // The most people any instance of the plaza held, sampled as the crowd arrives.
+        var most = 0
+        func sample() {
+            for node in [a, b] {
+                let counts = node.server.inspect { server in server.host.spaceOrder.filter { SpaceHost.base($0) == "seoul-plaza" }.map { server.host.spaces[$0]!.world.population } }
+                most = max(most, counts.max() ?? 0)
+            }
+        }
+        var asked: [Int: UInt32] = [:]
+        for (i, c) in clients.enumerated() { asked[i] = c.enter("seoul-plaza") }
+        // Those refused as full try again a second later, as a person would.
+        var retryAt = Date().addingTimeInterval(1)
+        drive(loop, clients, seconds: 30) {
+            sample()
+            if Date() >= retryAt {
+                retryAt = Date().addingTimeInterval(1)
+                for (i, c) in clients.enumerated() where c.space == nil && c.errors.contains(where: { $0.requestID == asked[i] && $0.code == .spaceFull }) {
+                    asked[i] = c.enter("seoul-plaza")
+                }
+            }
+            return clients.allSatisfy { $0.space != nil }
+        }
+        sample()
+        let placed = Dictionary(grouping: clients.compactMap(\.space), by: { $0 }).mapValues(\.count)
+        #expect(clients.allSatisfy { $0.space != nil }, "everyone placed: \(placed), errors \(clients.flatMap(\.errors).map(\.code))")
+        #expect(most <= capacity, "an instance held \(most) people")
+        #expect(placed.values.allSatisfy { $0 <= capacity } && placed.keys.allSatisfy { $0.hasPrefix("seoul-plaza") } && placed.count >= 3, "\(placed)")
+
+        // The map lists every instance with its people, from either node.
+        drive(loop, clients, seconds: 2.5)
+        let listing = clients[1].listSpaces()
+        drive(loop, clients, seconds: 5) { clients[1].spaceLists[listing] != nil }
+        let plaza = (clients[1].spaceLists[listing] ?? []).filter { $0.space == "seoul-plaza" }
+        #expect(plaza.count == placed.count && plaza.map { Int($0.population) }.reduce(0, +) == 10 && plaza.allSatisfy { $0.capacity == UInt32(capacity) },
+                "\(plaza.map { "#\($0.instance) \($0.node) \($0.population)/\($0.capacity)" })")
+
+        // A member asks for a chosen instance: refused while it is full, placed once it has room.
+        let full = try #require(placed.first { $0.value == capacity && $0.key != "seoul-plaza" }?.key, "a full overflow instance: \(placed)")
+        let mover = try #require(clients.first { $0.space != nil && $0.space != full })
+        let first = mover.enter(full)
+        drive(loop, clients, seconds: 5) { mover.errors.contains { $0.requestID == first } }
+        #expect(mover.errors.first { $0.requestID == first }?.code == .spaceFull, "\(mover.errors)")
+        let leaver = try #require(clients.first { $0.space == full })
+        leaver.leave()
+        drive(loop, clients, seconds: 5) { leaver.space == nil }
+        drive(loop, clients, seconds: 2.5)
+        _ = mover.enter(full)
+        drive(loop, clients, seconds: 10) { mover.space == full }
+        #expect(mover.space == full)
+
+        // Everyone in the last instance leaves, and two of the first's: it closes (the first has
+        // room again), and the map stops listing it.
+        let last = placed.keys.max { SpaceInstanceKey(parsing: $0).instance < SpaceInstanceKey(parsing: $1).instance }!
+        try #require(last != "seoul-plaza")
+        for c in clients where c.space == last { c.leave() }
+        for c in clients.filter({ $0.space == "seoul-plaza" }).prefix(2) { c.leave() }
+        drive(loop, clients, seconds: 15) { Self.instances(a, "seoul-plaza").contains(last) == false && Self.instances(b, "seoul-plaza").contains(last) == false }
+        #expect(!Self.instances(b, "seoul-plaza").contains(last), "\(last) closed: \(Self.instances(b, "seoul-plaza"))")
+        let closed = a.server.inspect { $0.cluster.overflow.closed } + b.server.inspect { $0.cluster.overflow.closed }
+        #expect(closed >= 1)
+    }
+
+    /// The instances of `space` live in `running`'s directory, by name.
+    static func instances(_ running: RunningServer, _ space: String) -> Set<String> {
+        running.server.inspect { server in
+            Set((server.cluster.view?.hosts ?? []).filter { $0.live && $0.spaceID == space }.map { SpaceInstanceKey(space: space, instance: $0.instance).description })
+        }
     }
 
     struct Visit { var session: Int64; var account: String?; var space: String; var enteredAt: Int64; var leftAt: Int64; var reason: String? }

@@ -28,7 +28,7 @@ final class RunningServer: @unchecked Sendable {
     let thread: Thread
     let address: SocketAddress
 
-    init(configure: (inout ServerConfiguration) -> Void = { _ in }, replay: ReplaySource? = nil) throws {
+    init(configure: (inout ServerConfiguration) -> Void = { _ in }, replay: ReplaySource? = nil, catalog: WorldCatalog = Shipped.catalog) throws {
         var configuration = ServerConfiguration(tokenSecret: Shipped.secret)
         configuration.port = 0
         configuration.statusEverySeconds = 3_600
@@ -38,7 +38,7 @@ final class RunningServer: @unchecked Sendable {
         if let replay {
             server = try Server(configuration: configuration, replay: replay, logger: logger)
         } else {
-            server = try Server(configuration: configuration, catalog: Shipped.catalog, logger: logger)
+            server = try Server(configuration: configuration, catalog: catalog, logger: logger)
         }
         address = try SocketAddress(host: "127.0.0.1", port: server.port)
         let s = server

@@ -52,3 +52,69 @@ public enum HostingPlan {
         return mine
     }
 }
+
+/// Overflow instances of a full public space (issue 25; docs/CLUSTER.md "Overflow instances"):
+/// when every instance of a space is nearly full, one more opens on the least-loaded live node,
+/// and an extra instance that stayed empty while the others had room closes. Pure, decided from
+/// the directory as read, like the hosting plan: every node reading the same directory agrees
+/// on who opens what, and the directory's claim settles a disagreement (one grant per instance).
+///
+/// Caps are not this plan's to hold: each instance is hosted by one node, whose world admits at
+/// most its capacity, exactly. The plan only decides when there should be more room.
+public enum OverflowPlan {
+    /// Instances a space may have at once (the first included).
+    public static let instancesMax = 8
+    /// An extra instance empty this long, while the others have room, closes (by default).
+    public static let closeAfterMillis: Int64 = 30_000
+
+    /// One live instance of a space, as the directory has it (a node's own with its count now).
+    public struct Instance: Sendable, Hashable {
+        public var number: Int
+        public var node: String
+        public var population: Int
+        public var capacity: Int
+
+        public init(number: Int, node: String, population: Int, capacity: Int) {
+            self.number = number
+            self.node = node
+            self.population = population
+            self.capacity = capacity
+        }
+
+        /// Room left before the instance counts as full for opening another: a tenth of its
+        /// capacity, at least one place (the directory's figures are up to a second old).
+        public var headroom: Int { max(1, capacity / 10) }
+        public var isNearlyFull: Bool { population >= capacity - headroom }
+        public var hasRoom: Bool { population < capacity }
+    }
+
+    /// The instance number that should open for a space whose live instances are `instances`,
+    /// or nil: only when instance 1 is hosted, every instance is nearly full, and fewer than
+    /// `instancesMax` are open. The lowest number not in use.
+    public static func wanted(_ instances: [Instance]) -> Int? {
+        guard instances.contains(where: { $0.number == 1 }), instances.count < instancesMax, instances.allSatisfy(\.isNearlyFull) else { return nil }
+        let used = Set(instances.map(\.number))
+        return (2...instancesMax).first { !used.contains($0) }
+    }
+
+    /// Of `live` nodes, the one that opens a wanted instance: fewest people, then fewest spaces
+    /// hosted, then name (as HostingPlan's spreading).
+    public static func opener(_ live: [HostingPlan.Node]) -> String? {
+        live.min { a, b in (a.population, a.hosted, a.name) < (b.population, b.hosted, b.name) }?.name
+    }
+
+    /// Whether an extra instance (number 2 or more) that has been empty since `emptySinceMillis`
+    /// closes at `nowMillis`: empty long enough, and the space's other instances have room left
+    /// beyond their headroom (else it would only open again).
+    public static func closes(_ instance: Instance, emptySinceMillis: Int64, nowMillis: Int64, others: [Instance],
+                              afterMillis: Int64 = closeAfterMillis) -> Bool {
+        guard instance.number >= 2, instance.population == 0, nowMillis - emptySinceMillis >= afterMillis else { return false }
+        return others.contains { !$0.isNearlyFull }
+    }
+
+    /// Where a newcomer to a space goes: the lowest-numbered instance with room, else none
+    /// (every instance full).
+    public static func placeFor(_ instances: [Instance]) -> Instance? {
+        instances.sorted { $0.number < $1.number }.first(where: \.hasRoom)
+    }
+}

@@ -36,6 +36,8 @@ public struct ClusterSettings: Sendable {
     /// A node unheard of this long is taken for down (its spaces are still its own until their
     /// leases run out).
     public var liveMillis: Int64 = 5_000
+    /// An overflow instance empty this long, while the space's others have room, closes.
+    public var instanceCloseMillis: Int64 = OverflowPlan.closeAfterMillis
 
     public init(node: String, location: PostgresLocation, secret: [UInt8]) {
         self.node = node
@@ -57,6 +59,8 @@ final class ClusterLink: @unchecked Sendable {
         var spreading: Bool
         /// The node's people, when they changed since the last round that published them.
         var presence: [PresenceEntry]?
+        /// Overflow instances this node closed: their leases given up first.
+        var release: [SpaceInstanceKey] = []
     }
 
     struct RoundResult {
@@ -213,6 +217,7 @@ final class ClusterLink: @unchecked Sendable {
         try using { store in
             try store.announce(node: settings.node, address: request.address, prefers: settings.prefers, population: request.population)
             if let people = request.presence { try store.publishPresence(node: settings.node, people: people) }
+            for key in request.release { try store.release(space: key.space, instance: key.instance, node: settings.node) }
             let renewed = try store.renew(node: settings.node, leases: request.held.map { ($0.key.space, $0.key.instance, $0.population) },
                                           leaseMillis: settings.leaseMillis).renewed
             var view = try store.directory(liveMillis: settings.liveMillis)
@@ -223,13 +228,25 @@ final class ClusterLink: @unchecked Sendable {
             let hostedNow = Set(view.hosts.filter { $0.live && $0.instance == 1 }.map(\.spaceID))
             let capacity = Dictionary(request.spaces.map { ($0.id, $0.capacity) }, uniquingKeysWith: { a, _ in a })
             let plan = HostingPlan.claims(me: settings.node, spaces: request.spaces.map(\.id), hostedNow: hostedNow, live: live, spreading: request.spreading)
-            var granted: [SpaceInstanceKey] = []
-            for space in plan {
-                if case .granted = try store.claim(space: space, instance: 1, node: settings.node, capacity: capacity[space] ?? 0, leaseMillis: settings.leaseMillis) {
-                    granted.append(SpaceInstanceKey(space: space, instance: 1))
+            // Overflow: a space whose every instance is nearly full gets one more, opened by the
+            // least-loaded live node (Services' OverflowPlan).
+            let liveNames = Set(live.map(\.name))
+            var claims = plan.map { SpaceInstanceKey(space: $0, instance: 1) }
+            if request.spreading, OverflowPlan.opener(live) == settings.node {
+                for (space, capacity) in request.spaces {
+                    let instances = view.hosts.filter { $0.spaceID == space && $0.live && liveNames.contains($0.node) }
+                        .map { OverflowPlan.Instance(number: $0.instance, node: $0.node, population: $0.population, capacity: capacity) }
+                    if let n = OverflowPlan.wanted(instances) { claims.append(SpaceInstanceKey(space: space, instance: n)) }
                 }
             }
-            if !plan.isEmpty { view = try store.directory(liveMillis: settings.liveMillis) }
+            var granted: [SpaceInstanceKey] = []
+            for key in claims {
+                if case .granted = try store.claim(space: key.space, instance: key.instance, node: settings.node, capacity: capacity[key.space] ?? 0,
+                                                   leaseMillis: settings.leaseMillis) {
+                    granted.append(key)
+                }
+            }
+            if !claims.isEmpty { view = try store.directory(liveMillis: settings.liveMillis) }
             return RoundResult(holding: renewed.union(granted), granted: granted, view: view)
         }
     }

@@ -168,7 +168,7 @@ extension ClusterSubsystem {
     private func deliverAnnouncement(_ message: RelayMessage) {
         let targets: [Session]
         if let spaceID = message.space {
-            targets = server.host.spaces[spaceID].map { $0.members.values.sorted { $0.id < $1.id } } ?? []
+            targets = server.host.instances(of: spaceID).flatMap { $0.members.values }.sorted { $0.id < $1.id }
         } else {
             targets = server.sessions.values.filter { $0.machine.state == .active }.sorted { $0.id < $1.id }
         }

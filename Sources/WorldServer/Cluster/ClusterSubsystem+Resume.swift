@@ -11,6 +11,7 @@
 //    a ticket's lifetime; a waiting arrival for `waitMillis`.
 
 import NetProto
+import Store
 
 struct ResumeBook {
     /// The last resume ticket each session in a public space was given: its id, the spot it
@@ -98,8 +99,8 @@ extension ClusterSubsystem {
     /// Where a citizen coming back with `ticket` (a resume ticket) goes: as `resumeRoute`, except
     /// that it is not sent back to the node that made the ticket. The client tries that node
     /// first, so one that comes here could not reach it: the space's next host is waited for.
-    func returnRoute(_ ticket: HandOverTicket) -> Route {
-        let r = resumeRoute(ticket.space)
+    func returnRoute(_ ticket: HandOverTicket, id: String) -> Route {
+        let r = resumeRoute(id)
         if case .elsewhere(let node, _, _) = r, node == ticket.issuer { return .nobody }
         return r
     }
@@ -123,7 +124,8 @@ extension ClusterSubsystem {
     /// opened from.
     private func resumeSpace(of s: Session) -> String? {
         if s.presence.inRoom { return s.presence.origin?.spaceID }
-        guard let space = s.spaceID, server.host.entries.contains(where: { $0.id == space && $0.kind == 0 }) else { return nil }
+        guard let space = s.spaceID, case let base = SpaceInstanceKey(parsing: space).space,
+              server.host.entries.contains(where: { $0.id == base && $0.kind == 0 }) else { return nil }
         return space
     }
 
@@ -169,7 +171,7 @@ extension ClusterSubsystem {
                 resumes.waiting[id] = nil
                 continue
             }
-            if returnRoute(entry.ticket) != .nobody {
+            if returnRoute(entry.ticket, id: SpaceInstanceKey(space: entry.ticket.space, instance: Int(entry.ticket.instance)).description) != .nobody {
                 resumes.waiting[id] = nil
                 arrive(s, entry.ticket)
             } else if entry.untilMillis <= now {

@@ -26,7 +26,7 @@ final class ClusterSubsystem {
     let settings: ClusterSettings?
     private(set) var link: ClusterLink?
     /// The leases this node holds: until when (the server clock's monotonic milliseconds).
-    private(set) var holding: [SpaceInstanceKey: UInt64] = [:]
+    var holding: [SpaceInstanceKey: UInt64] = [:]
     /// The directory as last read, and when (the server clock's monotonic milliseconds).
     private(set) var view: DirectoryView? {
         didSet { viewReadAtMillis = server.clockMillis }
@@ -44,6 +44,8 @@ final class ClusterSubsystem {
     var resumes = ResumeBook()
     /// Presence published and messages between nodes (ClusterSubsystem+Relay.swift).
     var relay = RelayState()
+    /// Overflow instances opened here, their empty times, those closing (ClusterSubsystem+Overflow.swift).
+    var overflow = OverflowState()
 
     struct Figures {
         var roundsFailed = 0
@@ -100,18 +102,19 @@ final class ClusterSubsystem {
         for (key, until) in holding where until <= now { lost(key, why: "its lease ran out before this node could renew it") }
         refreshResumeTickets(now: now)
         placeWaiting(now: now)
+        closeEmptyInstances()
         guard roundSentAtMillis == nil else { return }
         roundSentAtMillis = now
         let held = holding.keys.sorted().map { key in
-            (key: key, population: server.host.spaces[key.space]?.world.population ?? 0, capacity: capacity(key.space))
+            (key: key, population: server.host.spaces[key.description]?.world.population ?? 0, capacity: capacity(key.space))
         }
         let request = ClusterLink.RoundRequest(address: advertisedAddress, population: server.sessions.count, held: held,
                                                spaces: publicSpaces.map { ($0, capacity($0)) }, spreading: spreading,
-                                               presence: presenceToPublish())
-        link.submit(.round(request) { [weak self] result in self?.roundDone(result, published: request.presence) })
+                                               presence: presenceToPublish(), release: overflow.releasing)
+        link.submit(.round(request) { [weak self] result in self?.roundDone(result, published: request.presence, released: request.release) })
     }
 
-    private func roundDone(_ result: Result<ClusterLink.RoundResult, any Error>, published: [PresenceEntry]?) {
+    private func roundDone(_ result: Result<ClusterLink.RoundResult, any Error>, published: [PresenceEntry]?, released: [SpaceInstanceKey]) {
         guard let sentAt = roundSentAtMillis, let settings else { return }
         roundSentAtMillis = nil
         switch result {
@@ -127,6 +130,7 @@ final class ClusterSubsystem {
             directoryReachable = true
             view = round.view
             if let published { relay.published = published }
+            overflow.releasing.removeAll { released.contains($0) }
             let until = sentAt + UInt64(settings.leaseMillis)
             for key in holding.keys where !round.holding.contains(key) {
                 lost(key, why: "node '\(round.view.hosts.first { $0.spaceID == key.space && $0.instance == key.instance }?.node ?? "?")' holds it now")
@@ -135,6 +139,7 @@ final class ClusterSubsystem {
             for key in round.granted {
                 server.logger.info("hosting", metadata: ["space": "\(key)", "node": "\(settings.node)"])
             }
+            openGrantedInstances()
             // Citizens waiting to come back to a space this round granted (or that another node
             // now hosts) are placed now, not at the next second.
             if !resumes.waiting.isEmpty { placeWaiting(now: server.clockMillis) }
@@ -146,23 +151,28 @@ final class ClusterSubsystem {
         guard holding.removeValue(forKey: key) != nil else { return }
         figures.leasesLost += 1
         server.logger.warning("no longer hosting", metadata: ["space": "\(key)", "why": "\(why)"])
-        guard let space = server.host.spaces[key.space] else { return }
-        for s in space.members.values.sorted(by: { $0.id < $1.id }) where s.presence.spaceID == key.space {
-            if case .elsewhere(let node, let host, let port) = route(key.space) {
-                handOver(s, request: 0, space: key.space, node: node, host: host, port: port, spot: spot(of: s))
+        guard let space = server.host.spaces[key.description] else { return }
+        // The people of an overflow instance go to whichever instance has room.
+        let target = key.instance == 1 ? key.space : chooseInstance(key.space)
+        for s in space.members.values.sorted(by: { $0.id < $1.id }) where s.presence.spaceID == key.description {
+            if case .elsewhere(let node, let host, let port) = route(target) {
+                handOver(s, request: 0, space: target, node: node, host: host, port: port, spot: spot(of: s))
             } else {
                 server.carryOut(s.presence.leave(.travel), for: s)
-                s.send(.error(code: .notHosted, requestID: 0, text: "'\(key.space)' moved off this node and no node hosts it yet; enter it again in a few seconds"))
+                s.send(.error(code: .notHosted, requestID: 0, text: "'\(key)' moved off this node and no node hosts it yet; enter it again in a few seconds"))
             }
         }
+        if key.instance >= 2 { closeInstanceWorld(key) }
     }
 
     // MARK: Travel
 
+    /// Where an entry to `space` (an instance's name: `space#n` for an overflow instance) goes.
     func route(_ space: String) -> Route {
         guard let settings else { return .here }
-        if let until = holding[SpaceInstanceKey(space: space, instance: 1)], until > server.clockMillis { return .here }
-        guard let view, let entry = view.hosts.first(where: { $0.spaceID == space && $0.instance == 1 && $0.live }),
+        let key = SpaceInstanceKey(parsing: space)
+        if let until = holding[key], until > server.clockMillis { return .here }
+        guard let view, let entry = view.hosts.first(where: { $0.spaceID == key.space && $0.instance == key.instance && $0.live }),
               entry.node != settings.node, let node = view.nodes.first(where: { $0.name == entry.node && $0.live }),
               let (host, port) = Self.split(node.address) else { return .nobody }
         return .elsewhere(node: node.name, host: host, port: port)
@@ -180,6 +190,8 @@ final class ClusterSubsystem {
                           text: "the node hosting '\(space)' (\(node)) has not been heard from for \(quietMillis(node) / 1_000) s and may have failed; another node takes its spaces within seconds: try again then"))
         case .elsewhere(let node, let host, let port):
             handOver(s, request: request, space: space, node: node, host: host, port: port)
+        case .nobody where SpaceInstanceKey(parsing: space).instance >= 2:
+            s.send(.error(code: .notHosted, requestID: request, text: "'\(space)' is not open: the world map (listSpaces) lists the instances open now"))
         case .nobody:
             s.send(.error(code: .notHosted, requestID: request, text: "no node of the city hosts '\(space)' just now (its node may have stopped); try again in a few seconds"))
         }
@@ -204,7 +216,9 @@ final class ClusterSubsystem {
     func ticket(for s: Session, node: String, space: String, request: UInt32, lifetimeMillis: UInt64, spot: HandOverTicket.Spot?) -> HandOverTicket {
         var id = [UInt8](repeating: 0, count: HandOverTicket.idBytes)
         for i in id.indices { id[i] = UInt8.random(in: 0...255) }
-        return HandOverTicket(id: id, node: node, issuer: settings?.node ?? "", space: space, instance: 1, requestID: request, role: s.role == 1 ? 1 : 0,
+        let key = SpaceInstanceKey(parsing: space)
+        return HandOverTicket(id: id, node: node, issuer: settings?.node ?? "", space: key.space, instance: UInt16(clamping: key.instance),
+                              requestID: request, role: s.role == 1 ? 1 : 0,
                               accountID: s.accountID ?? "", displayName: s.displayName, roles: s.roles,
                               expiresAtUnixMillis: UInt64(server.nowUnixMillis()) + lifetimeMillis, spot: spot)
     }
@@ -278,13 +292,16 @@ final class ClusterSubsystem {
         var ticket = ticket
         // Back on the node it dropped from: where it stood as it dropped.
         if ticket.isResume, let dropped = resumes.takeDroppedSpot(ticket.idText) { ticket.spot = dropped }
-        switch ticket.isResume ? returnRoute(ticket) : route(ticket.space) {
+        var id = SpaceInstanceKey(space: ticket.space, instance: Int(ticket.instance)).description
+        // An overflow instance that closed (or whose node failed) meanwhile: any instance with room.
+        if ticket.instance >= 2, route(id) == .nobody { id = chooseInstance(ticket.space) }
+        switch ticket.isResume ? returnRoute(ticket, id: id) : route(id) {
         case .here:
             if ticket.isResume { figures.resumed += 1 }
             let near = ticket.spot.map { Spot(floor: Int($0.floor), position: Vec2($0.x, $0.y)) }
-            server.carryOut(s.presence.enter(ticket.space, request: ticket.requestID, to: .publicSpace, near: near), for: s)
+            server.carryOut(s.presence.enter(id, request: ticket.requestID, to: .publicSpace, near: near), for: s)
         case .elsewhere(let node, let host, let port):
-            handOver(s, request: ticket.requestID, space: ticket.space, node: node, host: host, port: port, spot: ticket.spot)
+            handOver(s, request: ticket.requestID, space: id, node: node, host: host, port: port, spot: ticket.spot)
         case .nobody where ticket.isResume:
             // Its node failed and its lease is running out: wait for the node that claims it.
             resumes.waiting[s.id] = (ticket, server.clockMillis + ResumeBook.waitMillis)
@@ -312,9 +329,11 @@ final class ClusterSubsystem {
                 entries.append(SpaceListEntry(space: space, instance: 1, node: here ? settings.node : "", here: here, population: here ? local : 0, capacity: capacity))
             }
             for h in hosts {
-                let here = h.node == settings.node && route(space) == .here
+                let id = SpaceInstanceKey(space: space, instance: h.instance).description
+                let here = h.node == settings.node && route(id) == .here
+                let count = here ? UInt32(server.host.spaces[id]?.world.population ?? 0) : UInt32(clamping: h.population)
                 entries.append(SpaceListEntry(space: space, instance: UInt16(clamping: h.instance), node: h.node, here: here,
-                                              population: here ? local : UInt32(clamping: h.population), capacity: UInt32(clamping: h.capacity)))
+                                              population: count, capacity: UInt32(clamping: h.capacity)))
             }
         }
         s.send(.spaceList(requestID: request, spaces: Array(entries.prefix(WireProtocol.spacesMax))))
@@ -335,7 +354,7 @@ final class ClusterSubsystem {
     func drain(then done: @escaping () -> Void) -> Bool {
         guard let link, let settings, !draining else { return false }
         let peopled = Set(holding.keys.filter { key in
-            server.host.spaces[key.space]?.members.values.contains { $0.presence.spaceID == key.space } ?? false
+            server.host.spaces[key.description]?.members.values.contains { $0.presence.spaceID == key.description } ?? false
         })
         let others = (view?.nodes ?? []).contains { $0.live && $0.name != settings.node }
         guard !peopled.isEmpty, others else { return false }
@@ -353,7 +372,12 @@ final class ClusterSubsystem {
         // answer delays the stop by `drainMillis` at most.
         server.startTimer(.drain, afterMillis: Self.drainLookMillis, everyMillis: Self.drainLookMillis) { [weak self] in
             guard let self else { return }
-            let waiting = peopled.filter { if case .elsewhere = self.route($0.space) { return false }; return true }
+            // An overflow instance's people go to any instance with room: only first instances are waited for.
+            let waiting = peopled.filter { key in
+                if key.instance >= 2 { return false }
+                if case .elsewhere = self.route(key.space) { return false }
+                return true
+            }
             if waiting.isEmpty || self.server.clockMillis >= deadline || self.link == nil {
                 self.server.timers.stop(.drain)
                 return self.sendOnward(peopled, unclaimed: waiting, done: done)
@@ -372,9 +396,10 @@ final class ClusterSubsystem {
     private func sendOnward(_ spaces: Set<SpaceInstanceKey>, unclaimed: Set<SpaceInstanceKey>, done: () -> Void) {
         var moved = 0
         for key in spaces.sorted() {
-            guard let space = server.host.spaces[key.space], case .elsewhere(let node, let host, let port) = route(key.space) else { continue }
-            for s in space.members.values.sorted(by: { $0.id < $1.id }) where s.presence.spaceID == key.space {
-                handOver(s, request: 0, space: key.space, node: node, host: host, port: port, spot: spot(of: s))
+            let target = key.instance == 1 ? key.space : chooseInstance(key.space)
+            guard let space = server.host.spaces[key.description], case .elsewhere(let node, let host, let port) = route(target) else { continue }
+            for s in space.members.values.sorted(by: { $0.id < $1.id }) where s.presence.spaceID == key.description {
+                handOver(s, request: 0, space: target, node: node, host: host, port: port, spot: spot(of: s))
                 moved += 1
             }
         }
@@ -418,7 +443,7 @@ final class ClusterSubsystem {
 
     private var publicSpaces: [String] { server.host.entries.filter { $0.kind == 0 }.map(\.id) }
 
-    private func capacity(_ space: String) -> Int { server.host.spaces[space]?.world.definition.capacity ?? 0 }
+    func capacity(_ space: String) -> Int { server.host.spaces[space]?.world.definition.capacity ?? 0 }
 
     /// `host:port` as clients reach this node.
     var advertisedAddress: String {

@@ -83,7 +83,7 @@ final class NoticesSubsystem {
         guard ready(s, request) else { return }
         let now = server.nowUnixMillis()
         let read = s.accountID.flatMap { reads[$0] } ?? []
-        let page = board.page(in: s.spaceID, at: now, offset: Int(offset))
+        let page = board.page(in: s.spaceID.map(SpaceHost.base), at: now, offset: Int(offset))
         s.send(.noticeList(requestID: request, total: UInt16(clamping: page.total), offset: offset,
                            notices: page.notices.prefix(NoticeWire.pageMax).map { Self.summary($0, read: read.contains($0.id)) }))
         if uses.first(s.id, "listed") { used("listed", by: s) }
@@ -150,7 +150,7 @@ final class NoticesSubsystem {
         switch change {
         case .signedIn(let s, _):
             guard let account = s.accountID else { return }
-            guard reads[account] == nil else { return tellCount(s, space: s.spaceID) }
+            guard reads[account] == nil else { return tellCount(s, space: s.spaceID.map(SpaceHost.base)) }
             guard server.records != nil, server.replay == nil else {
                 reads[account] = []
                 return tellCount(s, space: nil)
@@ -161,12 +161,12 @@ final class NoticesSubsystem {
                 if case .success(.ids(let ids)) = result { reads[account, default: []].formUnion(ids) }
                 else { server.logger.warning("a member's read notices could not be read; all count as unread", metadata: ["account": "\(account)"]) }
                 if reads[account] == nil { reads[account] = [] }
-                tellCount(s, space: s.spaceID)
+                tellCount(s, space: s.spaceID.map(SpaceHost.base))
             }
         case .entered(let s, let space):
             // A member whose marks are still on their way is told when they arrive.
             guard s.accountID == nil || reads[s.accountID!] != nil else { return }
-            tellCount(s, space: space, onlyIfAny: true)
+            tellCount(s, space: SpaceHost.base(space), onlyIfAny: true)
         case .disconnected(let s, let last):
             uses.forget(s.id)
             if last, let account = s.accountID { reads[account] = nil }
@@ -232,10 +232,12 @@ final class NoticesSubsystem {
             }
         case .spaces(let ids):
             for id in ids {
-                guard let members = server.host.spaces[id]?.members else { continue }
-                for s in members.values {
-                    s.send(frame: frame)
-                    reached += 1
+                // The space's overflow instances show its notices too.
+                for space in server.host.instances(of: id) {
+                    for s in space.members.values {
+                        s.send(frame: frame)
+                        reached += 1
+                    }
                 }
             }
         }
