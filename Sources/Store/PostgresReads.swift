@@ -26,12 +26,13 @@ extension PostgresStore: StoreReading {
                 var space = ""
                 if let id = request.spaceID {
                     binds.append(id)
-                    space = " AND space_id = $\(n + 1)"
+                    // A space's overflow instances (`space#n`, docs/CLUSTER.md) count as the space.
+                    space = " AND (space_id = $\(n + 1) OR substr(space_id, 1, length($\(n + 1)) + 1) = $\(n + 1) || '#')"
                 }
                 let query = PostgresQuery(unsafeSQL: "SELECT space_id, account_id, entered_at_ms, left_at_ms FROM visits WHERE " + numbered + space, binds: binds)
                 visits += try rows(c, query) { row in
                     let (space, account, entered, left) = try row.decode((String, String?, Int64, Int64?).self)
-                    return VisitInterval(space: space, account: account, enteredMillis: entered, leftMillis: left)
+                    return VisitInterval(space: SpaceInstanceKey(parsing: space).space, account: account, enteredMillis: entered, leftMillis: left)
                 }
             }
             let events = try rows(c, """

@@ -402,14 +402,15 @@ extension Store {
         let started = DispatchTime.now().uptimeNanoseconds
         let (visits, events) = try pool.read { db -> ([VisitInterval], [UsageStats.EventRow]) in
             var visits: [VisitInterval] = []
-            let space = request.spaceID.map { _ in " AND space_id = ?" } ?? ""
+            // A space's overflow instances (`space#n`, docs/CLUSTER.md) count as the space.
+            let space = request.spaceID.map { _ in " AND (space_id = ? OR substr(space_id, 1, length(?) + 1) = ? || '#')" } ?? ""
             let columns = "SELECT space_id, account_id, entered_at_ms, left_at_ms FROM visits WHERE "
             for (condition, bounds) in UsageStats.visitRanges(request) {
                 var arguments = StatementArguments(bounds)
-                if let id = request.spaceID { arguments += [id] }
+                if let id = request.spaceID { arguments += [id, id, id] }
                 let cursor = try Row.fetchCursor(db, sql: columns + condition + space, arguments: arguments)
                 while let row = try cursor.next() {
-                    visits.append(VisitInterval(space: row[0], account: row[1], enteredMillis: row[2], leftMillis: row[3]))
+                    visits.append(VisitInterval(space: SpaceInstanceKey(parsing: row[0]).space, account: row[1], enteredMillis: row[2], leftMillis: row[3]))
                 }
             }
             var events: [UsageStats.EventRow] = []

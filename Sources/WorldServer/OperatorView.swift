@@ -72,6 +72,10 @@ public struct ClusterFigures: Sendable {
     public var relayUnreadable: Int
     /// Travel refused because the destination's node had stopped announcing itself.
     public var travelRefusedQuiet: Int
+    /// Overflow instances opened and closed here; newcomers sent on from a full first instance.
+    public var instancesOpened: Int
+    public var instancesClosed: Int
+    public var overflowRedirected: Int
 }
 
 /// Why a datagram was dropped without an answer.

@@ -2,6 +2,7 @@
 // and once through the database to the same answers.
 
 import Foundation
+import PostgresScratch
 import Testing
 @testable import Store
 
@@ -100,6 +101,30 @@ import Testing
         #expect(report.lastDay == "2026-11-16")
         let svg = StatsChart.svg(report)
         #expect(svg.hasPrefix("<svg") && svg.contains("seoul-plaza (100)") && svg.contains("city-hall (100)"))
+    }
+
+    /// Visits to a space's overflow instances (`seoul-plaza#2`, docs/CLUSTER.md) count as visits
+    /// to the space, on both backends, and a space whose id only begins like it does not.
+    @Test func overflowInstancesCountAsTheirSpaceOnBothBackends() throws {
+        let store = try Store(path: temporaryDirectory() + "/records.sqlite")
+        let t0 = Self.monday + 12 * Self.hour
+        let spaces = ["seoul-plaza", "seoul-plaza#2", "seoul-plaza#3", "seoul-plaza-east", "city-hall"]
+        let finished = spaces.enumerated().map { i, space in
+            let o = VisitOpening(visitID: 0, runID: 0, sessionID: UInt64(i + 1), accountID: "m\(i)", role: 1, spaceID: space, enteredAtMillis: t0 + Int64(i) * 60_000)
+            return FinishedVisit(opening: o, leftAtMillis: o.enteredAtMillis + 600_000, reason: .leave)
+        }
+        try store.importVisits(finished, serverVersion: "test")
+        let postgres = try PostgresStore(location: try scratch().database(), access: .server)
+        _ = try StoreCopy.copy(from: store, to: postgres, replacing: false, nowMillis: t0 + Self.day)
+        for backend in [store, postgres] as [any StoreReading] {
+            let plaza = try backend.stats(StatsRequest(fromMillis: Self.monday, toMillis: Self.monday + Self.day, period: .day, spaceID: "seoul-plaza",
+                                                       timeZone: Self.seoul, nowMillis: Self.monday + 2 * Self.day))
+            #expect(plaza.spaces.first { $0.space == "seoul-plaza" }?.visits == 3, "\(backend.name): \(plaza.spaces.map { "\($0.space) \($0.visits)" })")
+            #expect(plaza.spaces.allSatisfy { $0.space == "seoul-plaza" || $0.space == UsageStats.allSpaces })
+            let all = try backend.stats(StatsRequest(fromMillis: Self.monday, toMillis: Self.monday + Self.day, period: .day, spaceID: nil,
+                                                     timeZone: Self.seoul, nowMillis: Self.monday + 2 * Self.day))
+            #expect(Set(all.spaces.map(\.space)) == ["seoul-plaza", "seoul-plaza-east", "city-hall", UsageStats.allSpaces], "\(backend.name)")
+        }
     }
 }
 

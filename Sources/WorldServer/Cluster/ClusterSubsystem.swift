@@ -436,7 +436,8 @@ final class ClusterSubsystem {
                               resumeTicketsIssued: figures.resumeTicketsIssued, resumed: figures.resumed,
                               relaySent: relay.sent, relayReceived: relay.received, relayBlocked: relay.blocked,
                               relayUndelivered: relay.undelivered, relayFailed: relay.failed, relayUnreadable: relay.unreadable,
-                              travelRefusedQuiet: figures.travelRefusedQuiet)
+                              travelRefusedQuiet: figures.travelRefusedQuiet, instancesOpened: overflow.opened,
+                              instancesClosed: overflow.closed, overflowRedirected: overflow.redirected)
     }
 
     // MARK: Helpers

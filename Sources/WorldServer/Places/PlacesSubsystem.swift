@@ -79,6 +79,8 @@ final class PlacesSubsystem {
     /// Invariant 2: a room's points of interest are its template's.
     private func pointsOf(_ space: String) -> [PointOfInterest] {
         if let list = points[space] { return list }
+        // An overflow instance (`seoul-plaza#2`) has its space's points of interest.
+        if let list = points[SpaceHost.base(space)] { return list }
         if let template = server.rooms.room(spaceID: space)?.template { return points[template] ?? [] }
         return []
     }

@@ -44,7 +44,7 @@ final class TaxSquareSubsystem {
             s.send(.error(code: .unavailable, requestID: request, text: "Tax Square's calculator is not running on this server (its tables were not loaded)"))
             return
         }
-        let effects = machine!.handle(event, facts: TaxSquare.Facts(session: s.id, space: s.spaceID), nowMillis: Int64(server.clockMillis))
+        let effects = machine!.handle(event, facts: TaxSquare.Facts(session: s.id, space: s.spaceID.map(SpaceHost.base)), nowMillis: Int64(server.clockMillis))
         for effect in effects {
             switch effect {
             case .working(let w): send(.taxWorking(requestID: request, Self.body(w)), to: s, request: request)
