@@ -76,6 +76,8 @@ public struct ClusterFigures: Sendable {
     public var instancesOpened: Int
     public var instancesClosed: Int
     public var overflowRedirected: Int
+    /// Spaces this node gave back to the node that prefers them.
+    public var spacesGivenBack: Int
 }
 
 /// Why a datagram was dropped without an answer.

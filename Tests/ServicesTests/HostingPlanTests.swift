@@ -78,3 +78,21 @@ import Testing
         #expect(!OverflowPlan.closes(I(number: 2, node: "b", population: 1, capacity: 100), emptySinceMillis: 0, nowMillis: 60_000, others: roomy))
     }
 }
+
+@Suite struct YieldingTests {
+    @Test func aSpaceGoesBackToTheNodeThatPrefersItAndOnlyThere() {
+        let a = HostingPlan.Node(name: "a", prefers: ["seoul-plaza"], population: 10, hosted: 2)
+        let b = HostingPlan.Node(name: "b", prefers: ["city-hall", "deoksugung"], population: 5, hosted: 1)
+        let c = HostingPlan.Node(name: "c", prefers: ["deoksugung"], population: 0, hosted: 0)
+        // a took city hall while b was away; b is back: a gives it up, to b. The unpreferred stays.
+        #expect(HostingPlan.yields(me: "a", hosted: ["city-hall", "n-seoul-tower", "seoul-plaza"], live: [a, b]).map { "\($0.space)>\($0.to)" } == ["city-hall>b"])
+        // b and c both prefer deoksugung: whoever of them holds it keeps it.
+        #expect(HostingPlan.yields(me: "c", hosted: ["deoksugung"], live: [a, b, c]).isEmpty)
+        #expect(HostingPlan.yields(me: "b", hosted: ["deoksugung"], live: [a, b, c]).isEmpty)
+        // a holds deoksugung: it goes to b, the first by name of those preferring it.
+        #expect(HostingPlan.yields(me: "a", hosted: ["deoksugung"], live: [a, b, c]).map(\.to) == ["b"])
+        // Nothing moves to a node that is not live (for a while), nor by a node that is not.
+        #expect(HostingPlan.yields(me: "a", hosted: ["city-hall"], live: [a]).isEmpty)
+        #expect(HostingPlan.yields(me: "a", hosted: ["city-hall"], live: [b]).isEmpty)
+    }
+}

@@ -430,8 +430,39 @@ import WorldFiles
         #expect(b.server.inspect { $0.cluster.figures.travelRefusedQuiet } == 1)
     }
 
-    /// Overflow instances (ClusterSubsystem+Overflow): Seoul Plaza made to hold 4, and ten
-    /// members on two nodes entering it at once. No instance ever holds more than 4; more
+    /// A space goes back to the node that prefers it (ClusterSubsystem+Rebalance): node b alone
+    /// hosts every space, the plaza among them, and a member is in it; node a, which prefers the
+    /// plaza, starts: once it has been live a while, b gives the plaza up, a claims it, and the
+    /// member is handed over to a, the visit continuing.
+    @Test func aSpaceGoesBackToItsPreferringNodeWithThePeopleInIt() throws {
+        let location = try PostgresScratch.shared.get().database()
+        let b = try Self.node("b", prefers: ["city-hall"], location: location)
+        defer { b.stop() }
+        let loop = try UVLoop()
+        defer { loop.closeAll() }
+        drive(loop, [], seconds: 15) { Self.hosts(b)["seoul-plaza"] == "b" }
+        try #require(Self.hosts(b)["seoul-plaza"] == "b", "b took the plaza: \(Self.hosts(b))")
+        let member = try WorldClient(loop: loop, server: b.address, credentials: .member(token: Self.token("resident")))
+        drive(loop, [member], seconds: 10) { member.welcome != nil }
+        member.enter("seoul-plaza")
+        drive(loop, [member], seconds: 10) { member.space == "seoul-plaza" }
+        try #require(member.space == "seoul-plaza" && member.serverAddress.port == b.address.port)
+
+        let a = try Self.node("a", prefers: ["seoul-plaza"], location: location)
+        defer { a.stop() }
+        drive(loop, [member], seconds: 20) { member.serverAddress.port == a.address.port && member.space == "seoul-plaza" }
+        #expect(member.space == "seoul-plaza" && member.serverAddress.port == a.address.port, "handed over to a: \(member.errors)")
+        #expect(Self.hosts(a)["seoul-plaza"] == "a" && Self.hosts(b)["city-hall"] == "b")
+        #expect(b.server.inspect { $0.cluster.rebalance.givenBack } == 1 && member.errors.isEmpty && !member.closed)
+        member.close()
+        drive(loop, [member], seconds: 1)
+        a.stop()
+        let visits = try Self.visits(location).filter { $0.account == "resident" }
+        #expect(visits.map(\.space) == ["seoul-plaza", "seoul-plaza"] && visits.first?.reason == "travel", "\(visits)")
+    }
+
+    /// Overflow instances (ClusterSubsystem+Overflow), on a city of three nodes: Seoul Plaza made
+    /// to hold 4, and ten members on the three nodes entering it at once. No instance ever holds more than 4; more
     /// instances open as those open fill up, and everyone is placed; the map lists the instances
     /// with their people; a member may ask for a chosen instance, and is refused while it is full;
     /// an instance left empty closes, and the map stops listing it.
@@ -445,20 +476,24 @@ import WorldFiles
         let location = try PostgresScratch.shared.get().database()
         let a = try Self.node("a", prefers: ["seoul-plaza"], location: location, catalog: small, instanceCloseMillis: 2_000)
         let b = try Self.node("b", prefers: ["city-hall"], location: location, catalog: small, instanceCloseMillis: 2_000)
-        defer { a.stop(); b.stop() }
+        let c = try Self.node("c", prefers: ["deoksugung"], location: location, catalog: small, instanceCloseMillis: 2_000)
+        let nodes = [a, b, c]
+        defer { nodes.forEach { $0.stop() } }
         let loop = try UVLoop()
         defer { loop.closeAll() }
-        drive(loop, [], seconds: 15) { Self.hosts(a)["city-hall"] == "b" && Self.hosts(b)["seoul-plaza"] == "a" }
-        try #require(Self.hosts(b)["seoul-plaza"] == "a")
+        // Node c started last: its space may have been taken by a or b, and is given back to it.
+        let settled = { nodes.allSatisfy { n in Self.hosts(n)["seoul-plaza"] == "a" && Self.hosts(n)["city-hall"] == "b" && Self.hosts(n)["deoksugung"] == "c" } }
+        drive(loop, [], seconds: 20) { settled() }
+        try #require(settled(), "\(Self.hosts(b))")
 
         let clients = try (0..<10).map { i in
-            try WorldClient(loop: loop, server: i % 2 == 0 ? a.address : b.address, credentials: .member(token: Self.token("crowd-\(i)")))
+            try WorldClient(loop: loop, server: nodes[i % 3].address, credentials: .member(token: Self.token("crowd-\(i)")))
         }
         drive(loop, clients, seconds: 10) { clients.allSatisfy { $0.welcome != nil } }
         // The most people any instance of the plaza held, sampled as the crowd arrives.
         var most = 0
         func sample() {
-            for node in [a, b] {
+            for node in nodes {
                 let counts = node.server.inspect { server in server.host.spaceOrder.filter { SpaceHost.base($0) == "seoul-plaza" }.map { server.host.spaces[$0]!.world.population } }
                 most = max(most, counts.max() ?? 0)
             }
@@ -511,10 +546,13 @@ import WorldFiles
         try #require(last != "seoul-plaza")
         for c in clients where c.space == last { c.leave() }
         for c in clients.filter({ $0.space == "seoul-plaza" }).prefix(2) { c.leave() }
-        drive(loop, clients, seconds: 15) { Self.instances(a, "seoul-plaza").contains(last) == false && Self.instances(b, "seoul-plaza").contains(last) == false }
+        drive(loop, clients, seconds: 15) { nodes.allSatisfy { !Self.instances($0, "seoul-plaza").contains(last) } }
         #expect(!Self.instances(b, "seoul-plaza").contains(last), "\(last) closed: \(Self.instances(b, "seoul-plaza"))")
-        let closed = a.server.inspect { $0.cluster.overflow.closed } + b.server.inspect { $0.cluster.overflow.closed }
+        let closed = nodes.map { $0.server.inspect { $0.cluster.overflow.closed } }.reduce(0, +)
         #expect(closed >= 1)
+        // The instances opened on the least-loaded nodes, not all on one.
+        let opened = nodes.map { $0.server.inspect { $0.cluster.overflow.opened } }
+        #expect(opened.reduce(0, +) >= 2, "opened per node: \(opened)")
     }
 
     /// The instances of `space` live in `running`'s directory, by name.

@@ -9,8 +9,8 @@
 //    fewest spaces hosted (counting those this plan gives out, in space order), then name.
 // A node that has just started claims only what rule 1 gives it (`spreading` false) for its
 // first liveness window, so that nodes started together each get their own before one of them
-// takes the rest. Spaces are not moved once hosted: a node that prefers a space another node
-// hosts waits until that node lets it go.
+// takes the rest. A space hosted by a node that does not prefer it, while a node that does is
+// live, is given back by its host (`yields`), which then lets it go for the plan to place.
 // Two nodes whose reads differ may both claim a space: the directory's claim grants it to one
 // (Store's Directory.swift, invariant 1), so the plan needs to be fair, not exact.
 
@@ -50,6 +50,19 @@ public enum HostingPlan {
         }
         let mine = free.filter { owners[$0] == me }
         return mine
+    }
+
+    /// The spaces `me` hosts (`hosted`, first instances) that belong to another live node by
+    /// rule 1: the first by name of those that prefer it, when `me` is not among them. `me` gives
+    /// them up so that their node claims them. Pass as `live` only nodes live for a while (a node
+    /// that has just come back may go again), `me` among them.
+    public static func yields(me: String, hosted: [String], live: [Node]) -> [(space: String, to: String)] {
+        guard live.contains(where: { $0.name == me }) else { return [] }
+        return hosted.compactMap { space in
+            let preferring = live.filter { $0.prefers.contains(space) }.map(\.name)
+            guard let owner = preferring.min(), owner != me, !preferring.contains(me) else { return nil }
+            return (space, owner)
+        }
     }
 }
 

@@ -24,8 +24,6 @@ extension ClusterSubsystem {
     struct OverflowState {
         /// Overflow instances served here that are empty, and since when (Unix milliseconds).
         var emptySince: [SpaceInstanceKey: Int64] = [:]
-        /// Instances closed here whose leases the next round gives up.
-        var releasing: [SpaceInstanceKey] = []
         var opened = 0
         var closed = 0
         /// Newcomers sent on from a full first instance to one with room.
@@ -48,7 +46,7 @@ extension ClusterSubsystem {
             } catch {
                 server.logger.error("an overflow instance's world could not be made; its lease is given up", metadata: ["space": "\(key)", "error": "\(error)"])
                 holding[key] = nil
-                overflow.releasing.append(key)
+                releasing.append(key)
                 continue
             }
             instance.chatRadiusCentimetres = base.chatRadiusCentimetres
@@ -92,7 +90,7 @@ extension ClusterSubsystem {
                                       afterMillis: settings?.instanceCloseMillis ?? OverflowPlan.closeAfterMillis) else { continue }
             holding[key] = nil
             closeInstanceWorld(key)
-            overflow.releasing.append(key)
+            releasing.append(key)
             overflow.closed += 1
             server.logger.notice("overflow instance closed: empty, and the others have room", metadata: ["space": "\(key)"])
         }

@@ -46,6 +46,11 @@ final class ClusterSubsystem {
     var relay = RelayState()
     /// Overflow instances opened here, their empty times, those closing (ClusterSubsystem+Overflow.swift).
     var overflow = OverflowState()
+    /// Spaces given back to the nodes that prefer them (ClusterSubsystem+Rebalance.swift).
+    var rebalance = RebalanceState()
+    /// Leases this node gave up by itself (a closed overflow instance, a space given back): the
+    /// next round deletes them.
+    var releasing: [SpaceInstanceKey] = []
 
     struct Figures {
         var roundsFailed = 0
@@ -103,6 +108,7 @@ final class ClusterSubsystem {
         refreshResumeTickets(now: now)
         placeWaiting(now: now)
         closeEmptyInstances()
+        sendMovedPeople()
         guard roundSentAtMillis == nil else { return }
         roundSentAtMillis = now
         let held = holding.keys.sorted().map { key in
@@ -110,7 +116,7 @@ final class ClusterSubsystem {
         }
         let request = ClusterLink.RoundRequest(address: advertisedAddress, population: server.sessions.count, held: held,
                                                spaces: publicSpaces.map { ($0, capacity($0)) }, spreading: spreading,
-                                               presence: presenceToPublish(), release: overflow.releasing)
+                                               presence: presenceToPublish(), release: releasing)
         link.submit(.round(request) { [weak self] result in self?.roundDone(result, published: request.presence, released: request.release) })
     }
 
@@ -130,7 +136,7 @@ final class ClusterSubsystem {
             directoryReachable = true
             view = round.view
             if let published { relay.published = published }
-            overflow.releasing.removeAll { released.contains($0) }
+            releasing.removeAll { released.contains($0) }
             let until = sentAt + UInt64(settings.leaseMillis)
             for key in holding.keys where !round.holding.contains(key) {
                 lost(key, why: "node '\(round.view.hosts.first { $0.spaceID == key.space && $0.instance == key.instance }?.node ?? "?")' holds it now")
@@ -140,6 +146,8 @@ final class ClusterSubsystem {
                 server.logger.info("hosting", metadata: ["space": "\(key)", "node": "\(settings.node)"])
             }
             openGrantedInstances()
+            giveBackPreferredSpaces()
+            sendMovedPeople()
             // Citizens waiting to come back to a space this round granted (or that another node
             // now hosts) are placed now, not at the next second.
             if !resumes.waiting.isEmpty { placeWaiting(now: server.clockMillis) }
@@ -151,18 +159,35 @@ final class ClusterSubsystem {
         guard holding.removeValue(forKey: key) != nil else { return }
         figures.leasesLost += 1
         server.logger.warning("no longer hosting", metadata: ["space": "\(key)", "why": "\(why)"])
-        guard let space = server.host.spaces[key.description] else { return }
         // The people of an overflow instance go to whichever instance has room.
         let target = key.instance == 1 ? key.space : chooseInstance(key.space)
-        for s in space.members.values.sorted(by: { $0.id < $1.id }) where s.presence.spaceID == key.description {
-            if case .elsewhere(let node, let host, let port) = route(target) {
-                handOver(s, request: 0, space: target, node: node, host: host, port: port, spot: spot(of: s))
-            } else {
-                server.carryOut(s.presence.leave(.travel), for: s)
-                s.send(.error(code: .notHosted, requestID: 0, text: "'\(key)' moved off this node and no node hosts it yet; enter it again in a few seconds"))
-            }
+        if case .elsewhere = route(target) {
+            handOverEveryone(in: key, to: target)
+        } else {
+            takeOut(key, text: "'\(key)' moved off this node and no node hosts it yet; enter it again in a few seconds")
         }
         if key.instance >= 2 { closeInstanceWorld(key) }
+    }
+
+    /// Everyone in `key`'s world here, handed over to `target`'s host (another node); how many.
+    @discardableResult
+    func handOverEveryone(in key: SpaceInstanceKey, to target: String) -> Int {
+        guard let space = server.host.spaces[key.description], case .elsewhere(let node, let host, let port) = route(target) else { return 0 }
+        var moved = 0
+        for s in space.members.values.sorted(by: { $0.id < $1.id }) where s.presence.spaceID == key.description {
+            handOver(s, request: 0, space: target, node: node, host: host, port: port, spot: spot(of: s))
+            moved += 1
+        }
+        return moved
+    }
+
+    /// Everyone in `key`'s world here, taken out of it and told why (41).
+    func takeOut(_ key: SpaceInstanceKey, text: String) {
+        guard let space = server.host.spaces[key.description] else { return }
+        for s in space.members.values.sorted(by: { $0.id < $1.id }) where s.presence.spaceID == key.description {
+            server.carryOut(s.presence.leave(.travel), for: s)
+            s.send(.error(code: .notHosted, requestID: 0, text: text))
+        }
     }
 
     // MARK: Travel
@@ -396,12 +421,7 @@ final class ClusterSubsystem {
     private func sendOnward(_ spaces: Set<SpaceInstanceKey>, unclaimed: Set<SpaceInstanceKey>, done: () -> Void) {
         var moved = 0
         for key in spaces.sorted() {
-            let target = key.instance == 1 ? key.space : chooseInstance(key.space)
-            guard let space = server.host.spaces[key.description], case .elsewhere(let node, let host, let port) = route(target) else { continue }
-            for s in space.members.values.sorted(by: { $0.id < $1.id }) where s.presence.spaceID == key.description {
-                handOver(s, request: 0, space: target, node: node, host: host, port: port, spot: spot(of: s))
-                moved += 1
-            }
+            moved += handOverEveryone(in: key, to: key.instance == 1 ? key.space : chooseInstance(key.space))
         }
         if unclaimed.isEmpty {
             server.logger.info("drained", metadata: ["handedOver": "\(moved)"])
@@ -437,7 +457,8 @@ final class ClusterSubsystem {
                               relaySent: relay.sent, relayReceived: relay.received, relayBlocked: relay.blocked,
                               relayUndelivered: relay.undelivered, relayFailed: relay.failed, relayUnreadable: relay.unreadable,
                               travelRefusedQuiet: figures.travelRefusedQuiet, instancesOpened: overflow.opened,
-                              instancesClosed: overflow.closed, overflowRedirected: overflow.redirected)
+                              instancesClosed: overflow.closed, overflowRedirected: overflow.redirected,
+                              spacesGivenBack: rebalance.givenBack)
     }
 
     // MARK: Helpers
