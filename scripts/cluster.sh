@@ -13,6 +13,12 @@
 #       3 nodes, BOTS touring bots (default 300) for SECONDS (default 60), signed in as members;
 #       the node hosting Seoul Plaza is killed with SIGKILL half way. Ends with one line:
 #       handovers done N lost N duplicated N failover_seconds S resumed N of M
+#   scripts/cluster.sh overflow [BOTS] [CAPACITY] [SECONDS]
+#       3 nodes whose Seoul Plaza holds CAPACITY (default 100), BOTS members (default 300) all
+#       arriving at the plaza at once and asking again when refused as full, for SECONDS
+#       (default 40); every instance's population is read from the nodes 4 times a second.
+#       Ends with one line:
+#       arrivals N placed N refused_full N instances N most_in_an_instance N capacity N cap_violations N
 #
 # The binary: $SEOULWORLD, else .build/release/seoulworld, else .build/debug/seoulworld.
 set -euo pipefail
@@ -26,7 +32,7 @@ if [ -z "$bin" ]; then
 fi
 [ -n "$bin" ] && [ -x "$bin" ] || { echo "cluster: no seoulworld binary: run 'swift build -c release' or set SEOULWORLD" >&2; exit 1; }
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 absolute() { case "$1" in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
 address() { echo "127.0.0.$((10 + $1))"; }
 url() { cat "$1/store-url"; }
@@ -49,7 +55,7 @@ start() {
         # Its own process group, so that `stop` reaches it; no terminal input.
         setsid "$bin" serve --node "city-$i" --host "$(address "$i")" --port 7777 --admin-host "$(address "$i")" --admin-port 7780 \
             --store "$(url "$dir")" --cluster-secret-file "$dir/cluster-secret" --token-secret-file "$dir/token-secret" \
-            --worlds "$here/worlds" "${prefer[@]}" </dev/null >"$dir/nodes/city-$i.log" 2>&1 &
+            --worlds "${CLUSTER_WORLDS:-$here/worlds}" "${prefer[@]}" </dev/null >"$dir/nodes/city-$i.log" 2>&1 &
         echo $! > "$dir/nodes/city-$i.pid"
     done
     # Ready when every node answers /readyz (at most 30 s).
@@ -102,6 +108,84 @@ rehosted() {
     psql_in "$dir" -c "SELECT count(*) FROM space_hosts WHERE space_id || '#' || instance IN ($list) AND node <> '$node' AND lease_until_ms >= $db_now"
 }
 
+# Waits until every space is hosted: the nodes spread the spaces nobody prefers after their
+# first lease (about 6 s); then the count stops growing.
+settle() {
+    local dir="$1" last=-1 steady=0
+    sleep 6
+    for _ in $(seq 1 30); do
+        local hosted; hosted="$(psql_in "$dir" -c "SELECT count(*) FROM space_hosts WHERE lease_until_ms >= $db_now")"
+        if [ "$hosted" = "$last" ]; then steady=$((steady + 1)); else steady=0; last="$hosted"; fi
+        [ "$steady" -lt 2 ] || break
+        sleep 1
+    done
+}
+
+overflow() {
+    local bots="$1" capacity="$2" seconds="$3"
+    [[ "$bots" =~ ^[0-9]+$ ]] && [ "$bots" -ge 1 ] && [ "$bots" -le 6000 ] || { echo "cluster: BOTS must be 1 to 6000" >&2; exit 2; }
+    [[ "$capacity" =~ ^[0-9]+$ ]] && [ "$capacity" -ge 2 ] && [ "$capacity" -le 5000 ] || { echo "cluster: CAPACITY must be 2 to 5000" >&2; exit 2; }
+    [[ "$seconds" =~ ^[0-9]+$ ]] && [ "$seconds" -ge 10 ] && [ "$seconds" -le 3600 ] || { echo "cluster: SECONDS must be 10 to 3600" >&2; exit 2; }
+    local dir; dir="$(mktemp -d /tmp/seoulworld-cluster-overflow.XXXXXX)"
+    chmod 755 "$dir"
+    smoke_dir="$dir"
+    trap 'stop "$smoke_dir" >/dev/null 2>&1 || true' EXIT
+    # The city's worlds, with the plaza made to hold CAPACITY; the server finds its other data
+    # (policy, desks, guide, ...) beside the worlds folder, so those are linked in beside it.
+    mkdir -p "$dir/city/worlds"
+    for entry in "$here"/*; do [ "$(basename "$entry")" = worlds ] || ln -s "$entry" "$dir/city/"; done
+    cp -r "$here/worlds/." "$dir/city/worlds/"
+    python3 - "$dir/city/worlds/seoul-plaza.json" "$capacity" <<'PY'
+import json, sys
+path, capacity = sys.argv[1], int(sys.argv[2])
+world = json.load(open(path))
+world["capacity"] = capacity
+json.dump(world, open(path, "w"), ensure_ascii=False, indent=2)
+PY
+    CLUSTER_WORLDS="$dir/city/worlds" start "$dir" 3 >&2
+    settle "$dir"
+    echo "cluster: plaza capacity $capacity; $bots bots arriving for ${seconds}s" >&2
+    # Every instance's population, from each node's own count, 4 times a second until the bots end.
+    python3 - "$dir/sampled.json" "$(address 1)" "$(address 2)" "$(address 3)" <<'PY' &
+import json, sys, time, urllib.request, os
+out, hosts = sys.argv[1], sys.argv[2:]
+most, capacity, violations, samples, seen = {}, {}, 0, 0, set()
+stop_file = out + ".stop"
+while not os.path.exists(stop_file):
+    for host in hosts:
+        try:
+            spaces = json.load(urllib.request.urlopen(f"http://{host}:7780/api/spaces", timeout=1))
+        except Exception:
+            continue
+        for s in spaces:
+            if not s["id"].startswith("seoul-plaza"):
+                continue
+            samples += 1
+            seen.add(s["id"])
+            most[s["id"]] = max(most.get(s["id"], 0), s["population"])
+            capacity[s["id"]] = s["capacity"]
+            if s["population"] > s["capacity"]:
+                violations += 1
+    time.sleep(0.25)
+json.dump({"most": most, "capacity": capacity, "violations": violations, "samples": samples, "seen": sorted(seen)}, open(out, "w"))
+PY
+    local sampler=$!
+    timeout $((seconds + 120)) "$bin" bots --server "$(address 1):7777" --count "$bots" --scenario "$here/scenarios/plaza-festival.json" \
+        --duration "$seconds" --token-secret-file "$dir/token-secret" --report "$dir/bots.json" >"$dir/bots.log" 2>&1 || true
+    touch "$dir/sampled.json.stop"
+    wait "$sampler" || true
+    cat "$dir/bots.log" >&2
+    python3 - "$dir/bots.json" "$dir/sampled.json" "$bots" <<'PY'
+import json, sys
+bots, sampled, target = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), int(sys.argv[3])
+placed = sum(n for space, n in bots["placedBySpace"].items() if space.startswith("seoul-plaza"))
+most = max(sampled["most"].values() or [0])
+capacity = max(sampled["capacity"].values() or [0])
+print(f"arrivals {target} placed {placed} refused_full {bots['refusedFull']} instances {len(sampled['seen'])} "
+      f"most_in_an_instance {most} capacity {capacity} cap_violations {sampled['violations']}")
+PY
+}
+
 smoke() {
     local bots="$1" seconds="$2"
     [[ "$bots" =~ ^[0-9]+$ ]] && [ "$bots" -ge 1 ] && [ "$bots" -le 5000 ] || { echo "cluster: BOTS must be 1 to 5000" >&2; exit 2; }
@@ -112,16 +196,7 @@ smoke() {
     smoke_dir="$dir"
     trap 'stop "$smoke_dir" >/dev/null 2>&1 || true' EXIT
     start "$dir" 3 >&2
-    # Every space hosted before the bots come: the nodes spread the spaces nobody prefers after
-    # their first lease (about 6 s); then the count stops growing.
-    sleep 6
-    local last=-1 steady=0
-    for _ in $(seq 1 30); do
-        local hosted; hosted="$(psql_in "$dir" -c "SELECT count(*) FROM space_hosts WHERE lease_until_ms >= $db_now")"
-        if [ "$hosted" = "$last" ]; then steady=$((steady + 1)); else steady=0; last="$hosted"; fi
-        [ "$steady" -lt 2 ] || break
-        sleep 1
-    done
+    settle "$dir"
     echo "cluster: $(psql_in "$dir" -c "SELECT count(*) FROM space_hosts WHERE lease_until_ms >= $db_now") spaces hosted; $bots bots for ${seconds}s" >&2
     timeout $((seconds + 120)) "$bin" bots --server "$(address 1):7777" --count "$bots" --scenario "$here/scenarios/landmark-tour.json" \
         --duration "$seconds" --token-secret-file "$dir/token-secret" --report "$dir/bots.json" >"$dir/bots.log" 2>&1 &
@@ -175,5 +250,6 @@ case "$1" in
     kill) [ $# -eq 3 ] || usage; kill -KILL "$(cat "$(absolute "$2")/nodes/city-$3.pid")" ;;
     stop) [ $# -eq 2 ] || usage; stop "$(absolute "$2")" ;;
     smoke) [ $# -le 3 ] || usage; smoke "${2:-300}" "${3:-60}" ;;
+    overflow) [ $# -le 4 ] || usage; overflow "${2:-300}" "${3:-100}" "${4:-40}" ;;
     *) usage ;;
 esac

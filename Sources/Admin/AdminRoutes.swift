@@ -175,6 +175,9 @@ extension AdminServer {
     /// The world file a served space (or a room, by its template) was made from.
     func definition(of spaceID: String) -> Space? {
         if let space = catalog.space(spaceID) { return space }
+        // An overflow instance (`seoul-plaza#2`, docs/CLUSTER.md) is its space's world.
+        let key = SpaceInstanceKey(parsing: spaceID)
+        if key.instance >= 2, let space = catalog.space(key.space) { return space }
         guard let room = state.view?.rooms.first(where: { $0.spaceID == spaceID }) else { return nil }
         return catalog.space(room.template)
     }

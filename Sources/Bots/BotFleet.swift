@@ -67,6 +67,11 @@ final class Bot {
     var chatAnswersSeen = 0
     var errorsSeen = 0
     var tourIndex = 0
+    /// Refusals for want of room seen so far (of the client's first `fullErrorsScanned` errors),
+    /// and when to ask again.
+    var fullRefusalsSeen = 0
+    var fullErrorsScanned = 0
+    var fullRetryAt: UInt64?
     var handOversSeen = 0
     var resumesSeen = 0
     var closedByUs = false
@@ -235,6 +240,7 @@ public final class BotFleet {
             c.enter(options.scenario.world)
         }
         if c.space != nil && bot.enteredAt == nil { bot.enteredAt = now }
+        retryWhenFull(bot, now: now)
         // Measurements.
         if c.snapshotsReceived > bot.lastSnapshotCount {
             if let last = bot.lastSnapshotAt { _ = snapshotInterval.record((now - last) / 1_000_000) }
@@ -269,6 +275,23 @@ public final class BotFleet {
         }
         behave(bot, now: now)
         c.tick()
+    }
+
+    /// A bot that was refused for want of room (9, spaceFull) and is in no space asks for the
+    /// scenario's world again 2 to 3 s later, as a person at a full plaza would; on a city of
+    /// nodes an overflow instance may have opened meanwhile (docs/CLUSTER.md).
+    func retryWhenFull(_ bot: Bot, now: UInt64) {
+        let c = bot.client
+        var refused = false
+        while bot.fullErrorsScanned < c.errors.count {
+            if c.errors[bot.fullErrorsScanned].code == .spaceFull { refused = true; bot.fullRefusalsSeen += 1 }
+            bot.fullErrorsScanned += 1
+        }
+        if refused && c.space == nil && bot.fullRetryAt == nil { bot.fullRetryAt = now + 2_000_000_000 + random.next() % 1_000_000_000 }
+        guard let at = bot.fullRetryAt, now >= at else { return }
+        bot.fullRetryAt = nil
+        guard c.space == nil, c.welcome != nil, !c.closed, !c.handOverPending, !c.resumePending else { return }
+        c.enter(options.scenario.world)
     }
 
     func behave(_ bot: Bot, now: UInt64) {
@@ -495,6 +518,8 @@ public final class BotFleet {
         r.handOversPending = bots.filter { $0.client.handOverPending }.count
         r.handOversUnanswered = bots.reduce(0) { $0 + $1.client.handOversUnanswered }
         r.handOversRefused = bots.reduce(0) { $0 + $1.client.handOversRefused }
+        r.refusedFull = bots.reduce(0) { $0 + $1.fullRefusalsSeen }
+        for bot in bots { if let space = bot.client.space { r.placedBySpace[space, default: 0] += 1 } }
         r.connectionDrops = bots.reduce(0) { $0 + $1.client.drops }
         r.resumeMicros = Percentiles(resumeLatency)
         r.resumesPending = bots.filter { $0.client.resumePending }.count
@@ -616,6 +641,10 @@ public struct BotReport: Codable, Sendable {
     public var handOversUnanswered = 0
     /// Hand-overs whose destination refused the entry (full, no free spot).
     public var handOversRefused = 0
+    /// Entries refused for want of room (each asked again 2 to 3 s later).
+    public var refusedFull = 0
+    /// Where the bots were at the end: space (or overflow instance, `space#n`) to bots.
+    public var placedBySpace: [String: Int] = [:]
     /// Connections dropped without a word from the server (a node failed), placed again with a
     /// resume ticket (the latency's count), and still coming back when the run ended.
     public var connectionDrops = 0
@@ -660,6 +689,9 @@ public struct BotReport: Codable, Sendable {
 
         hand-overs            \(handOvers) to another node, \(handOverMicros.count) placed there, \(handOversUnanswered) to a node that did not answer (resumed instead), \(handOversRefused) refused there (full, no free spot), \(handOversPending) not placed when the run ended
         hand-over time        p50 \(String(format: "%.1f", Double(handOverMicros.p50) / 1_000)) ms  p99 \(String(format: "%.1f", Double(handOverMicros.p99) / 1_000)) ms  max \(String(format: "%.1f", Double(handOverMicros.max) / 1_000)) ms (from the enterSpace to entered on the other node)
+        """) + (refusedFull == 0 ? "" : """
+
+        refused as full       \(refusedFull) entries (each asked again 2 to 3 s later); where the bots were at the end: \(placedBySpace.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         """) + (connectionDrops == 0 ? "" : """
 
         resumed               \(connectionDrops) connections dropped without a word, \(resumeMicros.count) placed again with their resume tickets, \(resumesPending) still coming back when the run ended
