@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # A city of nodes on one machine, for rehearsals and measurements (docs/CLUSTER.md): a throwaway
-# PostgreSQL (scripts/pg-scratch.sh), a cluster secret and a member-token secret, and N nodes of
-# `seoulworld serve`. Node i is `city-i`, listening on 127.0.0.(10+i) port 7777 (TCP and UDP),
-# its admin side on the same address, port 7780. These are loopback addresses: Linux routes all
-# of 127.0.0.0/8 to `lo`, so nothing of the machine's network is changed.
+# PostgreSQL (scripts/pg-scratch.sh), a cluster secret, a member-token secret, an operator token,
+# and N nodes of `seoulworld serve`. Node i is `city-i`, listening on port 7777 (TCP and UDP),
+# its admin side on port 7780, at an address of its own:
+# - run as root where network namespaces may be made (the default then): each node in a network
+#   namespace of its own (`sw-<id>-<i>`, address 10.77.0.i), joined by a bridge in a namespace
+#   `sw-<id>-hub` (10.77.0.254) where the bots and this script's own requests run; PostgreSQL is
+#   reached through its Unix socket. Nothing of the machine's own network namespace is touched,
+#   and `stop` deletes the namespaces. Reach a node with `ip netns exec sw-<id>-hub curl ...`.
+# - else (or with CLUSTER_NETWORK=loopback): 127.0.0.(10+i) on the machine's loopback, which
+#   Linux routes whole to `lo`, so nothing is changed either.
 #
 #   scripts/cluster.sh start DIR [N]      # N nodes (1 to 9, default 3); prints their addresses
 #   scripts/cluster.sh status DIR         # the nodes, and which node hosts which space
@@ -32,9 +38,46 @@ if [ -z "$bin" ]; then
 fi
 [ -n "$bin" ] && [ -x "$bin" ] || { echo "cluster: no seoulworld binary: run 'swift build -c release' or set SEOULWORLD" >&2; exit 1; }
 
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 absolute() { case "$1" in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
-address() { echo "127.0.0.$((10 + $1))"; }
+
+# The cluster's network: "netns" (with the namespaces' prefix) or "loopback"; read from DIR by
+# `load_network` once `start` chose it.
+network=loopback
+prefix=""
+load_network() {
+    network="$(cat "$1/network" 2>/dev/null || echo loopback)"
+    prefix="$(cat "$1/netns-prefix" 2>/dev/null || true)"
+}
+address() { if [ "$network" = netns ]; then echo "10.77.0.$1"; else echo "127.0.0.$((10 + $1))"; fi; }
+# Runs a command where node i lives (i = hub: where the bots and this script's requests run).
+in_ns() { local where="$1"; shift; if [ "$network" = netns ]; then ip netns exec "$prefix-$where" "$@"; else "$@"; fi; }
+
+# Makes the namespaces of a cluster of N nodes; false (nothing left behind) where it cannot.
+make_namespaces() {
+    local n="$1"
+    [ "$(id -u)" = 0 ] && command -v ip >/dev/null || return 1
+    ip netns add "$prefix-hub" 2>/dev/null || return 1
+    {
+        ip netns exec "$prefix-hub" ip link set lo up &&
+        ip netns exec "$prefix-hub" ip link add br0 type bridge &&
+        ip netns exec "$prefix-hub" ip addr add 10.77.0.254/24 dev br0 &&
+        ip netns exec "$prefix-hub" ip link set br0 up &&
+        for i in $(seq 1 "$n"); do
+            ip netns add "$prefix-$i" &&
+            ip netns exec "$prefix-$i" ip link set lo up &&
+            # Made inside the hub, its other end moved into the node's namespace.
+            ip netns exec "$prefix-hub" ip link add "v$i" type veth peer name eth0 netns "$prefix-$i" &&
+            ip netns exec "$prefix-hub" ip link set "v$i" master br0 up &&
+            ip netns exec "$prefix-$i" ip addr add "10.77.0.$i/24" dev eth0 &&
+            ip netns exec "$prefix-$i" ip link set eth0 up || return 1
+        done
+    } || { delete_namespaces; return 1; }
+}
+delete_namespaces() {
+    [ -n "$prefix" ] || return 0
+    for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$prefix-" || true); do ip netns del "$ns" 2>/dev/null || true; done
+}
 url() { cat "$1/store-url"; }
 psql_in() { local dir="$1"; shift; psql "$(url "$dir")" -Atq "$@"; }
 db_now='(extract(epoch from clock_timestamp()) * 1000)::bigint'
@@ -44,17 +87,28 @@ start() {
     [[ "$n" =~ ^[1-9]$ ]] || { echo "cluster: N must be 1 to 9, got '$n'" >&2; exit 2; }
     [ ! -e "$dir/nodes" ] || { echo "cluster: $dir holds a cluster already; stop it first" >&2; exit 1; }
     mkdir -p "$dir"
+    # The network: namespaces unless told otherwise or not allowed here.
+    prefix="sw-$(echo "$dir" | md5sum | cut -c1-6)"
+    network=loopback
+    if [ "${CLUSTER_NETWORK:-netns}" = netns ] && make_namespaces "$n"; then network=netns; fi
+    echo "$network" > "$dir/network"
+    echo "$prefix" > "$dir/netns-prefix"
     "$here/scripts/pg-scratch.sh" start "$dir/pg" > "$dir/store-url"
     head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/cluster-secret"
     head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/token-secret"
-    chmod 600 "$dir/cluster-secret" "$dir/token-secret"
+    head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/admin-token"
+    chmod 600 "$dir/cluster-secret" "$dir/token-secret" "$dir/admin-token"
     mkdir -p "$dir/nodes"
     for i in $(seq 1 "$n"); do
         local prefer=()
         case "$i" in 1) prefer=(--prefer city-hall) ;; 2) prefer=(--prefer seoul-plaza) ;; esac
         # Its own process group, so that `stop` reaches it; no terminal input.
-        setsid "$bin" serve --node "city-$i" --host "$(address "$i")" --port 7777 --admin-host "$(address "$i")" --admin-port 7780 \
+        # `ip netns exec` and setsid each exec the next, so that $! is the server's own pid.
+        local inside=()
+        [ "$network" != netns ] || inside=(ip netns exec "$prefix-$i")
+        "${inside[@]}" setsid "$bin" serve --node "city-$i" --host "$(address "$i")" --port 7777 --admin-host "$(address "$i")" --admin-port 7780 \
             --store "$(url "$dir")" --cluster-secret-file "$dir/cluster-secret" --token-secret-file "$dir/token-secret" \
+            --admin-token-file "$dir/admin-token" \
             --worlds "${CLUSTER_WORLDS:-$here/worlds}" "${prefer[@]}" </dev/null >"$dir/nodes/city-$i.log" 2>&1 &
         echo $! > "$dir/nodes/city-$i.pid"
     done
@@ -62,13 +116,18 @@ start() {
     for i in $(seq 1 "$n"); do
         local ok=""
         for _ in $(seq 1 150); do
-            if curl -fsS "http://$(address "$i"):7780/readyz" >/dev/null 2>&1; then ok=1; break; fi
+            if in_ns hub curl -fsS "http://$(address "$i"):7780/readyz" >/dev/null 2>&1; then ok=1; break; fi
             kill -0 "$(cat "$dir/nodes/city-$i.pid")" 2>/dev/null || break
             sleep 0.2
         done
         [ -n "$ok" ] || { echo "cluster: node city-$i did not become ready; its log:" >&2; tail -20 "$dir/nodes/city-$i.log" >&2; stop "$dir"; exit 1; }
         echo "city-$i $(address "$i"):7777 (admin http://$(address "$i"):7780)"
     done
+    if [ "$network" = netns ]; then
+        echo "network: each node in its own namespace; reach them from $prefix-hub (ip netns exec $prefix-hub ...)"
+    else
+        echo "network: loopback addresses (namespaces not made: not root, or CLUSTER_NETWORK=loopback)"
+    fi
 }
 
 status() {
@@ -95,6 +154,8 @@ stop() {
         done
     fi
     [ ! -d "$dir/pg" ] || "$here/scripts/pg-scratch.sh" stop "$dir/pg"
+    load_network "$dir"
+    [ "$network" != netns ] || delete_namespaces
     rm -rf "$dir"
 }
 
@@ -146,15 +207,16 @@ PY
     settle "$dir"
     echo "cluster: plaza capacity $capacity; $bots bots arriving for ${seconds}s" >&2
     # Every instance's population, from each node's own count, 4 times a second until the bots end.
-    python3 - "$dir/sampled.json" "$(address 1)" "$(address 2)" "$(address 3)" <<'PY' &
+    in_ns hub python3 - "$dir/sampled.json" "$dir/admin-token" "$(address 1)" "$(address 2)" "$(address 3)" <<'PY' &
 import json, sys, time, urllib.request, os
-out, hosts = sys.argv[1], sys.argv[2:]
+out, token, hosts = sys.argv[1], open(sys.argv[2]).read().strip(), sys.argv[3:]
 most, capacity, violations, samples, seen = {}, {}, 0, 0, set()
 stop_file = out + ".stop"
 while not os.path.exists(stop_file):
     for host in hosts:
         try:
-            spaces = json.load(urllib.request.urlopen(f"http://{host}:7780/api/spaces", timeout=1))
+            request = urllib.request.Request(f"http://{host}:7780/api/spaces", headers={"Authorization": f"Bearer {token}"})
+            spaces = json.load(urllib.request.urlopen(request, timeout=1))
         except Exception:
             continue
         for s in spaces:
@@ -170,7 +232,7 @@ while not os.path.exists(stop_file):
 json.dump({"most": most, "capacity": capacity, "violations": violations, "samples": samples, "seen": sorted(seen)}, open(out, "w"))
 PY
     local sampler=$!
-    timeout $((seconds + 120)) "$bin" bots --server "$(address 1):7777" --count "$bots" --scenario "$here/scenarios/plaza-festival.json" \
+    in_ns hub timeout $((seconds + 120)) "$bin" bots --server "$(address 1):7777" --count "$bots" --scenario "$here/scenarios/plaza-festival.json" \
         --duration "$seconds" --token-secret-file "$dir/token-secret" --report "$dir/bots.json" >"$dir/bots.log" 2>&1 || true
     touch "$dir/sampled.json.stop"
     wait "$sampler" || true
@@ -198,7 +260,7 @@ smoke() {
     start "$dir" 3 >&2
     settle "$dir"
     echo "cluster: $(psql_in "$dir" -c "SELECT count(*) FROM space_hosts WHERE lease_until_ms >= $db_now") spaces hosted; $bots bots for ${seconds}s" >&2
-    timeout $((seconds + 120)) "$bin" bots --server "$(address 1):7777" --count "$bots" --scenario "$here/scenarios/landmark-tour.json" \
+    in_ns hub timeout $((seconds + 120)) "$bin" bots --server "$(address 1):7777" --count "$bots" --scenario "$here/scenarios/landmark-tour.json" \
         --duration "$seconds" --token-secret-file "$dir/token-secret" --report "$dir/bots.json" >"$dir/bots.log" 2>&1 &
     local botspid=$!
     sleep $((seconds / 2))
