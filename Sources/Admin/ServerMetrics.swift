@@ -211,6 +211,7 @@ public final class ServerMetrics: @unchecked Sendable {
         (\.instancesClosed, "seoulworld_cluster_instances_closed_total", "Overflow instances closed on this node (empty while the others had room)."),
         (\.overflowRedirected, "seoulworld_cluster_overflow_redirected_total", "Newcomers refused by a full first instance and sent on to an overflow instance."),
         (\.spacesGivenBack, "seoulworld_cluster_spaces_given_back_total", "Spaces this node gave back to the node that prefers them, once it was live again."),
+        (\.crashedVisitsClosed, "seoulworld_cluster_crashed_visits_closed_total", "Open visits of failed servers' runs this node ended as crash."),
         (\.relaySent, "seoulworld_cluster_relay_sent_total", "Messages passed to other nodes: direct chat, announcements, notices."),
         (\.relayReceived, "seoulworld_cluster_relay_received_total", "Messages from other nodes addressed to this one."),
         (\.relayBlocked, "seoulworld_cluster_relay_blocked_total", "Direct chat from another node not delivered: the recipient blocks the sender."),

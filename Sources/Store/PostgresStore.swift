@@ -261,24 +261,37 @@ public final class PostgresStore: StoreBackend, @unchecked Sendable {
 
     public func beginRun(serverVersion: String, nowMillis: Int64) throws -> RunStart {
         try inTransaction("starting a run in \(name)") { c in
-            // Runs that stopped beating long ago crashed; runs beating now are other servers'.
-            let stale = nowMillis - Self.crashedAfterMillis
-            let crashed = try run(c, "SELECT id, heartbeat_at_ms FROM server_runs WHERE stopped_at_ms IS NULL AND heartbeat_at_ms < \(stale) FOR UPDATE")
-                .rows.map { try $0.decode((Int64, Int64).self) }
-            var visitsClosed = 0
-            for (run, heartbeat) in crashed {
-                let closed = try self.run(c, """
-                    UPDATE visits SET left_at_ms = GREATEST(entered_at_ms, \(heartbeat)), end_reason = 'crash' WHERE run_id = \(run) AND left_at_ms IS NULL
-                    """)
-                visitsClosed += closed.metadata.rows ?? 0
-                try self.run(c, "UPDATE server_runs SET stopped_at_ms = heartbeat_at_ms, stop_reason = 'crash' WHERE id = \(run)")
-            }
+            let (crashed, visitsClosed) = try closeCrashedRuns(c, nowMillis: nowMillis)
             let runID = try run(c, """
                 INSERT INTO server_runs (server_version, started_at_ms, heartbeat_at_ms) VALUES (\(serverVersion), \(nowMillis), \(nowMillis)) RETURNING id
                 """).rows.first!.decode(Int64.self)
             let block = try run(c, "SELECT nextval('visit_id_blocks')").rows.first!.decode(Int64.self)
-            return RunStart(runID: runID, nextVisitID: block << Self.visitBlockBits | 1, crashedRuns: crashed.count, visitsClosedAfterCrash: visitsClosed)
+            return RunStart(runID: runID, nextVisitID: block << Self.visitBlockBits | 1, crashedRuns: crashed, visitsClosedAfterCrash: visitsClosed)
         }
+    }
+
+    /// Closes the runs that stopped beating more than `crashedAfterMillis` before `nowMillis`
+    /// (their servers crashed or were killed) and their open visits, as at a start: a node of a
+    /// cluster calls this now and then, so that a failed node's visits end as `crash` without
+    /// waiting for a server to start. How many runs and visits it closed.
+    public func closeCrashedRuns(nowMillis: Int64) throws -> (runs: Int, visits: Int) {
+        try inTransaction("closing crashed runs in \(name)") { c in try closeCrashedRuns(c, nowMillis: nowMillis) }
+    }
+
+    private func closeCrashedRuns(_ c: PostgresConnection, nowMillis: Int64) throws -> (runs: Int, visits: Int) {
+        // Runs that stopped beating long ago crashed; runs beating now are other servers'.
+        let stale = nowMillis - Self.crashedAfterMillis
+        let crashed = try run(c, "SELECT id, heartbeat_at_ms FROM server_runs WHERE stopped_at_ms IS NULL AND heartbeat_at_ms < \(stale) FOR UPDATE")
+            .rows.map { try $0.decode((Int64, Int64).self) }
+        var visitsClosed = 0
+        for (run, heartbeat) in crashed {
+            let closed = try self.run(c, """
+                UPDATE visits SET left_at_ms = GREATEST(entered_at_ms, \(heartbeat)), end_reason = 'crash' WHERE run_id = \(run) AND left_at_ms IS NULL
+                """)
+            visitsClosed += closed.metadata.rows ?? 0
+            try self.run(c, "UPDATE server_runs SET stopped_at_ms = heartbeat_at_ms, stop_reason = 'crash' WHERE id = \(run)")
+        }
+        return (crashed.count, visitsClosed)
     }
 
     public func lastAuditID() throws -> Int64 {

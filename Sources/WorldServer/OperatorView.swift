@@ -78,6 +78,8 @@ public struct ClusterFigures: Sendable {
     public var overflowRedirected: Int
     /// Spaces this node gave back to the node that prefers them.
     public var spacesGivenBack: Int
+    /// Visits of failed servers' runs this node ended as `crash`.
+    public var crashedVisitsClosed: Int
 }
 
 /// Why a datagram was dropped without an answer.

@@ -179,6 +179,30 @@ func scratch() throws -> PostgresScratch { try PostgresScratch.shared.get() }
         #expect(c.crashedRuns == 1 && c.visitsClosedAfterCrash == 500, "\(c)")
     }
 
+    /// A node of a cluster closes what a failed node left open (`closeCrashedRuns`), without
+    /// waiting for a server to start: only runs silent for a minute, their open visits ending at
+    /// the last heartbeat as `crash`; a run still beating is left alone, and a second pass finds
+    /// nothing.
+    @Test func aRunningNodeClosesTheRunsOfNodesThatStoppedBeating() throws {
+        let location = try scratch().database()
+        let store = try PostgresStore(location: location, access: .server)
+        let now: Int64 = 1_700_000_000_000
+        let failed = try store.beginRun(serverVersion: "test", nowMillis: now)
+        let alive = try PostgresStore(location: location, access: .server).beginRun(serverVersion: "test", nowMillis: now)
+        _ = try store.transaction([.visitOpened(opening(failed.nextVisitID, run: failed.runID, at: now + 1_000)),
+                                   .visitOpened(opening(failed.nextVisitID + 1, run: failed.runID, session: 2, at: now + 2_000)),
+                                   .visitOpened(opening(alive.nextVisitID, run: alive.runID, session: 3, at: now + 1_000)),
+                                   .heartbeat(runID: failed.runID, atMillis: now + 5_000),
+                                   .heartbeat(runID: alive.runID, atMillis: now + 65_000)], origin: nil)
+        #expect(try store.closeCrashedRuns(nowMillis: now + 50_000) == (0, 0), "silent for 45 s only")
+        let closed = try store.closeCrashedRuns(nowMillis: now + 70_000)
+        #expect(closed == (1, 2), "\(closed)")
+        #expect(try store.closeCrashedRuns(nowMillis: now + 70_000) == (0, 0))
+        let visits = try StoredVisits.read(location)
+        #expect(visits.filter { $0.run == failed.runID }.allSatisfy { $0.reason == "crash" && $0.leftAt == now + 5_000 }, "\(visits)")
+        #expect(visits.filter { $0.run == alive.runID }.allSatisfy { $0.reason == nil }, "\(visits)")
+    }
+
     /// The server goes down under the writer: what was submitted waits (nothing acknowledged),
     /// the writer says so once, and everything is stored and acknowledged once it is back.
     @Test func theWriterKeepsItsWritesWhileTheServerIsDownAndAcknowledgesOnlyAfterTheCommit() throws {
@@ -311,4 +335,24 @@ func everyKindOfWrite(run: Int64, visit: Int64) -> [StoreWrite] {
 
 func inboxMessage(_ account: String, _ reference: String, _ at: Int64) -> InboxRecord {
     InboxRecord(accountID: account, kind: "suggestion-answered", title: "Your suggestion", body: "See the answer.", reference: reference, createdAtMillis: at)
+}
+
+/// The visits of a PostgreSQL database as `data copy` reads them.
+enum StoredVisits {
+    struct Visit { var run: Int64; var reason: String?; var leftAt: Int64? }
+
+    static func read(_ location: PostgresLocation) throws -> [Visit] {
+        let store = try PostgresStore(location: location, access: .readOnly)
+        var out: [Visit] = []
+        try store.copyOut(chunkRows: 1_000) { shape, rows in
+            guard shape.name == "visits" else { return }
+            let index = Dictionary(uniqueKeysWithValues: shape.columns.enumerated().map { ($1.name, $0) })
+            for row in rows {
+                func int(_ c: String) -> Int64? { if case .integer(let v) = row[index[c]!] { return v }; return nil }
+                func text(_ c: String) -> String? { if case .text(let v) = row[index[c]!] { return v }; return nil }
+                out.append(Visit(run: int("run_id") ?? -1, reason: text("end_reason"), leftAt: int("left_at_ms")))
+            }
+        }
+        return out
+    }
 }

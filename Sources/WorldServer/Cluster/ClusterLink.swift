@@ -61,9 +61,14 @@ final class ClusterLink: @unchecked Sendable {
         var presence: [PresenceEntry]?
         /// Overflow instances this node closed: their leases given up first.
         var release: [SpaceInstanceKey] = []
+        /// Now and then, this node's clock: runs of servers that stopped beating are closed, their
+        /// open visits ended as `crash` (a failed node's, without waiting for a server to start).
+        var closeCrashedAtMillis: Int64?
     }
 
     struct RoundResult {
+        /// Crashed runs closed in this round, and their visits.
+        var crashed: (runs: Int, visits: Int) = (0, 0)
         /// Leases renewed or granted in this round.
         var holding: Set<SpaceInstanceKey>
         var granted: [SpaceInstanceKey]
@@ -218,6 +223,7 @@ final class ClusterLink: @unchecked Sendable {
             try store.announce(node: settings.node, address: request.address, prefers: settings.prefers, population: request.population)
             if let people = request.presence { try store.publishPresence(node: settings.node, people: people) }
             for key in request.release { try store.release(space: key.space, instance: key.instance, node: settings.node) }
+            let crashed = try request.closeCrashedAtMillis.map { try store.closeCrashedRuns(nowMillis: $0) } ?? (0, 0)
             let renewed = try store.renew(node: settings.node, leases: request.held.map { ($0.key.space, $0.key.instance, $0.population) },
                                           leaseMillis: settings.leaseMillis).renewed
             var view = try store.directory(liveMillis: settings.liveMillis)
@@ -247,7 +253,7 @@ final class ClusterLink: @unchecked Sendable {
                 }
             }
             if !claims.isEmpty { view = try store.directory(liveMillis: settings.liveMillis) }
-            return RoundResult(holding: renewed.union(granted), granted: granted, view: view)
+            return RoundResult(crashed: crashed, holding: renewed.union(granted), granted: granted, view: view)
         }
     }
 }

@@ -62,7 +62,15 @@ final class ClusterSubsystem {
         var resumed = 0
         /// Travel refused because the destination's node had gone quiet (`quietMillis`).
         var travelRefusedQuiet = 0
+        /// Runs of failed servers this node closed, and their visits ended as `crash`.
+        var crashedRunsClosed = 0
+        var crashedVisitsClosed = 0
     }
+
+    /// How often a node closes the runs of servers that stopped beating (the store's
+    /// `closeCrashedRuns`; a run counts as crashed after 60 s of silence).
+    static let crashCheckMillis: UInt64 = 30_000
+    private var crashCheckedAtMillis: UInt64 = 0
 
     /// Where an entry to a space goes.
     enum Route: Equatable {
@@ -114,9 +122,13 @@ final class ClusterSubsystem {
         let held = holding.keys.sorted().map { key in
             (key: key, population: server.host.spaces[key.description]?.world.population ?? 0, capacity: capacity(key.space))
         }
-        let request = ClusterLink.RoundRequest(address: advertisedAddress, population: server.sessions.count, held: held,
+        var request = ClusterLink.RoundRequest(address: advertisedAddress, population: server.sessions.count, held: held,
                                                spaces: publicSpaces.map { ($0, capacity($0)) }, spreading: spreading,
                                                presence: presenceToPublish(), release: releasing)
+        if now >= crashCheckedAtMillis + Self.crashCheckMillis {
+            crashCheckedAtMillis = now
+            request.closeCrashedAtMillis = server.nowUnixMillis()
+        }
         link.submit(.round(request) { [weak self] result in self?.roundDone(result, published: request.presence, released: request.release) })
     }
 
@@ -136,6 +148,12 @@ final class ClusterSubsystem {
             directoryReachable = true
             view = round.view
             if let published { relay.published = published }
+            if round.crashed.runs > 0 {
+                figures.crashedRunsClosed += round.crashed.runs
+                figures.crashedVisitsClosed += round.crashed.visits
+                server.logger.warning("closed the runs of servers that stopped beating a minute ago: their open visits ended as crash",
+                                      metadata: ["runs": "\(round.crashed.runs)", "visits": "\(round.crashed.visits)"])
+            }
             releasing.removeAll { released.contains($0) }
             let until = sentAt + UInt64(settings.leaseMillis)
             for key in holding.keys where !round.holding.contains(key) {
@@ -458,7 +476,7 @@ final class ClusterSubsystem {
                               relayUndelivered: relay.undelivered, relayFailed: relay.failed, relayUnreadable: relay.unreadable,
                               travelRefusedQuiet: figures.travelRefusedQuiet, instancesOpened: overflow.opened,
                               instancesClosed: overflow.closed, overflowRedirected: overflow.redirected,
-                              spacesGivenBack: rebalance.givenBack)
+                              spacesGivenBack: rebalance.givenBack, crashedVisitsClosed: figures.crashedVisitsClosed)
     }
 
     // MARK: Helpers
