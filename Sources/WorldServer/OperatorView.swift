@@ -80,6 +80,10 @@ public struct ClusterFigures: Sendable {
     public var spacesGivenBack: Int
     /// Visits of failed servers' runs this node ended as `crash`.
     public var crashedVisitsClosed: Int
+    /// Avatars left standing for dropped connections, taken back by their citizens, and gone after the window.
+    public var awayHeld: Int
+    public var awayAdopted: Int
+    public var awayExpired: Int
 }
 
 /// Why a datagram was dropped without an answer.

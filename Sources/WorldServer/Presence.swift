@@ -15,6 +15,9 @@
 //   tick, so a session never has two avatars (placed answers for anything but the pending
 //   entry are strays).
 //   watching(A): a spectator of a recording, with a camera and no avatar.
+//   present(A) ── handOverAvatar ──▶ nowhere, and in another session nowhere ── adopt ──▶
+//   present(A) with the same avatar: a citizen back on the node its connection dropped from
+//   takes over the avatar it left standing (Cluster/ClusterSubsystem+Away.swift).
 //
 // The return spot (`origin`): set when a member goes from a public space into a room, kept from
 // room to room, cleared by travel to a public space or a desk, by the return itself and by a
@@ -171,6 +174,23 @@ struct Presence: Equatable {
             return [.stopWatching(space: space)]
         case .nowhere, .entering: return []
         }
+    }
+
+    /// Gives the avatar up to another session of the same citizen without taking it out of its
+    /// space: nowhere after, the return spot forgotten. What `adopt` takes; nil when not present.
+    mutating func handOverAvatar() -> (space: String, avatar: AvatarID, room: Bool)? {
+        guard case .present(let space, let avatar, let room) = state else { return nil }
+        state = .nowhere
+        origin = nil
+        return (space, avatar, room)
+    }
+
+    /// Takes over an avatar another session gave up (`handOverAvatar`): present at once, told as
+    /// if just placed. Nothing unless nowhere (invariant 1).
+    mutating func adopt(_ held: (space: String, avatar: AvatarID, room: Bool), request: UInt32) -> [Action] {
+        guard case .nowhere = state else { return [] }
+        state = .present(space: held.space, avatar: held.avatar, room: held.room)
+        return [.entered(space: held.space, avatar: held.avatar, room: held.room, request: request)]
     }
 
     /// The connection closed: out of everything, the return spot forgotten.

@@ -42,13 +42,26 @@ extension Server {
     }
 
     func sessionClosed(_ s: Session, error: UVError?) {
+        counters.connectionsClosed += 1
+        if let error { logger.debug("connection closed", metadata: ["session": "\(s.id)", "error": "\(error)"]) }
+        // On a node of a cluster, a connection that dropped without a word leaves its avatar
+        // standing for the resume window (Cluster/ClusterSubsystem+Away.swift).
+        if cluster.holdAway(s) {
+            sessions.remove(s)
+            return
+        }
         // Published first: the account's last connection holds its places in queues and ends
         // its desk sessions before its avatar is taken out.
         publish(.disconnected(s, lastOfAccount: s.accountID.map { sessions.of(account: $0).count <= 1 } ?? false))
         carryOut(s.presence.disconnected(s.records.endReason), for: s)
         sessions.remove(s)
-        counters.connectionsClosed += 1
-        if let error { logger.debug("connection closed", metadata: ["session": "\(s.id)", "error": "\(error)"]) }
+    }
+
+    /// The end of a session held away (no longer in the table) whose window ran out: as a
+    /// closed connection's, a window late.
+    func finishAway(_ s: Session) {
+        publish(.disconnected(s, lastOfAccount: s.accountID.map { sessions.of(account: $0).isEmpty } ?? false))
+        carryOut(s.presence.disconnected(s.records.endReason), for: s)
     }
 
     /// Carries out what a session's state machine decided.

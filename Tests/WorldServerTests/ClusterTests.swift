@@ -20,7 +20,7 @@ import WorldFiles
     static let secret = [UInt8](repeating: 0x5C, count: 32)
 
     static func node(_ name: String, prefers: [String], location: PostgresLocation, liveMillis: Int64 = 2_000,
-                     catalog: WorldCatalog = Shipped.catalog, instanceCloseMillis: Int64 = 30_000) throws -> RunningServer {
+                     catalog: WorldCatalog = Shipped.catalog, instanceCloseMillis: Int64 = 30_000, awayMillis: Int64 = 60_000) throws -> RunningServer {
         try RunningServer(configure: {
             $0.store = StoreSettings(postgres: location)
             var cluster = ClusterSettings(node: name, location: location, secret: secret)
@@ -28,6 +28,7 @@ import WorldFiles
             cluster.leaseMillis = 2_000
             cluster.liveMillis = liveMillis
             cluster.instanceCloseMillis = instanceCloseMillis
+            cluster.awayMillis = awayMillis
             $0.cluster = cluster
         }, catalog: catalog)
     }
@@ -319,7 +320,7 @@ import WorldFiles
     /// one opened. A connection the server closes saying why is not resumed.
     @Test func aDroppedConnectionComesBackWithItsResumeTicket() throws {
         let location = try PostgresScratch.shared.get().database()
-        let a = try Self.node("a", prefers: ["seoul-plaza"], location: location)
+        let a = try Self.node("a", prefers: ["seoul-plaza"], location: location, awayMillis: 4_000)
         defer { a.stop() }
         let loop = try UVLoop()
         defer { loop.closeAll() }
@@ -335,15 +336,31 @@ import WorldFiles
         member.move(.stop)
         drive(loop, [member], seconds: 0.5)
         let before = try #require(Self.standing(a, "walker"))
+        let entity = member.entity
         // The node drops the connection without a word (as a broken network would).
         a.server.inspect { server in server.sessions.of(account: "walker").first?.connection.close() }
         drive(loop, [member], seconds: 15) { member.drops == 1 && !member.resumePending && member.space == "seoul-plaza" }
         #expect(member.drops == 1 && member.resumeMicros.count == 1 && !member.closed, "resumed: \(member.closeReason ?? "")")
         #expect(member.space == "seoul-plaza" && member.serverAddress.port == a.address.port)
+        // Its avatar waited for it: the same one, where it stood.
         let after = try #require(Self.standing(a, "walker"))
-        let moved = hypot(Double(after.x - before.x), Double(after.y - before.y))
-        #expect(after.space == "seoul-plaza" && moved < 150, "back within 1.5 m of where it stood: \(before) then \(after)")
-        #expect(a.server.inspect { $0.cluster.operatorFigures()?.resumed } == 1)
+        #expect(member.entity == entity && after.space == "seoul-plaza" && after.x == before.x && after.y == before.y, "\(before) then \(after)")
+        #expect(a.server.inspect { ($0.cluster.operatorFigures()?.resumed, $0.cluster.away.adopted) } == (1, 1))
+
+        // Another citizen's connection drops and it does not come back: its avatar stands, stopped,
+        // for the window (4 s here), then goes, and its visit closes as a disconnect.
+        let leaver = try WorldClient(loop: loop, server: a.address, credentials: .member(token: Self.token("leaver")))
+        drive(loop, [member, leaver], seconds: 10) { leaver.welcome != nil }
+        leaver.enter("seoul-plaza")
+        drive(loop, [member, leaver], seconds: 10) { leaver.space == "seoul-plaza" && leaver.holdsResumeTicket }
+        let population = { a.server.inspect { $0.host.spaces["seoul-plaza"]!.world.population } }
+        #expect(population() == 2)
+        a.server.inspect { server in server.sessions.of(account: "leaver").first?.connection.close() }
+        leaver.close()
+        drive(loop, [member], seconds: 1.5)
+        #expect(population() == 2 && a.server.inspect { $0.cluster.away.held.count } == 1, "the avatar waits")
+        drive(loop, [member], seconds: 6) { population() == 1 }
+        #expect(population() == 1 && a.server.inspect { ($0.cluster.away.held.count, $0.cluster.away.expired) } == (0, 1), "then goes")
 
         // Kicked, the client is told why and does not come back.
         let kicked = Mailbox<OperatorReply>()
@@ -354,6 +371,7 @@ import WorldFiles
         a.stop()
         let visits = try Self.visits(location).filter { $0.account == "walker" }
         #expect(visits.map(\.reason) == ["disconnect", "kicked"], "\(visits)")
+        #expect(try Self.visits(location).filter { $0.account == "leaver" }.map(\.reason) == ["disconnect"])
     }
 
     /// A node killed with SIGKILL: its citizen comes back with the resume ticket on the other

@@ -36,6 +36,8 @@ public struct ClusterSettings: Sendable {
     /// A node unheard of this long is taken for down (its spaces are still its own until their
     /// leases run out).
     public var liveMillis: Int64 = 5_000
+    /// How long a dropped citizen's avatar stands waiting for them (ClusterSubsystem+Away).
+    public var awayMillis: Int64 = 60_000
     /// An overflow instance empty this long, while the space's others have room, closes.
     public var instanceCloseMillis: Int64 = OverflowPlan.closeAfterMillis
 

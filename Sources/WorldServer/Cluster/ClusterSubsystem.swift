@@ -39,7 +39,7 @@ final class ClusterSubsystem {
     /// Whether the last round with the directory succeeded (false until one has).
     private(set) var directoryReachable = false
     /// Set when a drain begins: no more rounds, so the node claims nothing again.
-    private var draining = false
+    private(set) var draining = false
     /// Resume tickets given, drops remembered, arrivals waiting (ClusterSubsystem+Resume.swift).
     var resumes = ResumeBook()
     /// Presence published and messages between nodes (ClusterSubsystem+Relay.swift).
@@ -48,6 +48,8 @@ final class ClusterSubsystem {
     var overflow = OverflowState()
     /// Spaces given back to the nodes that prefer them (ClusterSubsystem+Rebalance.swift).
     var rebalance = RebalanceState()
+    /// Avatars standing for citizens whose connections dropped (ClusterSubsystem+Away.swift).
+    var away = AwayState()
     /// Leases this node gave up by itself (a closed overflow instance, a space given back): the
     /// next round deletes them.
     var releasing: [SpaceInstanceKey] = []
@@ -115,6 +117,7 @@ final class ClusterSubsystem {
         for (key, until) in holding where until <= now { lost(key, why: "its lease ran out before this node could renew it") }
         refreshResumeTickets(now: now)
         placeWaiting(now: now)
+        expireAway(now: now)
         closeEmptyInstances()
         sendMovedPeople()
         guard roundSentAtMillis == nil else { return }
@@ -333,6 +336,8 @@ final class ClusterSubsystem {
 
     func arrive(_ s: Session, _ ticket: HandOverTicket) {
         var ticket = ticket
+        // Back on the node it dropped from while its avatar still stands: that avatar.
+        if ticket.isResume, let old = takeAway(for: ticket) { return adopt(old, into: s, request: ticket.requestID) }
         // Back on the node it dropped from: where it stood as it dropped.
         if ticket.isResume, let dropped = resumes.takeDroppedSpot(ticket.idText) { ticket.spot = dropped }
         var id = SpaceInstanceKey(space: ticket.space, instance: Int(ticket.instance)).description
@@ -395,6 +400,8 @@ final class ClusterSubsystem {
     /// Calls `done` on the loop thread when it is over; false, without calling it, when there
     /// is nothing to drain (not a node, nobody in a space this node hosts, or no other live node).
     func drain(then done: @escaping () -> Void) -> Bool {
+        // Avatars kept for dropped connections go first: nobody will come back to a stopping node.
+        finishAllAway()
         guard let link, let settings, !draining else { return false }
         let peopled = Set(holding.keys.filter { key in
             server.host.spaces[key.description]?.members.values.contains { $0.presence.spaceID == key.description } ?? false
@@ -476,7 +483,8 @@ final class ClusterSubsystem {
                               relayUndelivered: relay.undelivered, relayFailed: relay.failed, relayUnreadable: relay.unreadable,
                               travelRefusedQuiet: figures.travelRefusedQuiet, instancesOpened: overflow.opened,
                               instancesClosed: overflow.closed, overflowRedirected: overflow.redirected,
-                              spacesGivenBack: rebalance.givenBack, crashedVisitsClosed: figures.crashedVisitsClosed)
+                              spacesGivenBack: rebalance.givenBack, crashedVisitsClosed: figures.crashedVisitsClosed,
+                              awayHeld: away.heldCount, awayAdopted: away.adopted, awayExpired: away.expired)
     }
 
     // MARK: Helpers

@@ -1,0 +1,86 @@
+// A citizen's avatar kept while its connection is away (issue 25; docs/CLUSTER.md "Coming back
+// after a dropped connection"): on a node, a connection that ends without a word (no goodbye,
+// not closed by the server) while its citizen stands in a public space with a resume ticket
+// leaves the avatar standing, stopped, for `ClusterSettings.awayMillis` (60 s). Others still see it and it keeps its
+// place (and the space's capacity). The citizen coming back to this node with the ticket takes
+// the same avatar over where it stands; after the window it is taken out and the visit closed
+// as `disconnect`, as at once before.
+//
+// Invariants:
+// 1. An away session is in no table but `away` (not `sessions`): nothing is sent to it, and
+//    nothing but expiry or adoption ends it, exactly once.
+// 2. An avatar belongs to one session at a time (Presence's `handOverAvatar`/`adopt`).
+
+import Foundation
+import NetProto
+import Services
+import Store
+import WorldCore
+
+extension ClusterSubsystem {
+    struct AwayState {
+        /// Sessions away, by their last resume ticket's id, with when the window ends (clock millis).
+        var held: [String: (session: Session, untilMillis: UInt64)] = [:]
+        var heldCount = 0
+        var adopted = 0
+        var expired = 0
+    }
+
+    /// Whether `s`, whose connection just closed, is held away (invariant 1): only on a node, for
+    /// a drop without a word (its state machine still active: no goodbye, no close by the server),
+    /// in a public space, with a resume ticket, while the node is not stopping.
+    func holdAway(_ s: Session) -> Bool {
+        guard isNode, !draining, !server.stopping, s.machine.state == .active, s.records.endReason == .disconnect,
+              !s.presence.inRoom, let spaceID = s.spaceID, let avatar = s.avatar, let space = server.host.spaces[spaceID],
+              let ticket = resumes.issued[s.id] else { return false }
+        space.inputs.append(.move(avatar, .stop))
+        s.realtime.feed = nil
+        resumes.issued[s.id] = nil
+        away.held[ticket.id] = (s, server.clockMillis + UInt64(max(0, settings?.awayMillis ?? 60_000)))
+        away.heldCount += 1
+        return true
+    }
+
+    /// The away session a citizen arriving with `ticket` comes back to: by the ticket's id, or
+    /// (a ticket refreshed as the connection dropped) a member's own in the ticket's space.
+    func takeAway(for ticket: HandOverTicket) -> Session? {
+        if let entry = away.held.removeValue(forKey: ticket.idText) { return entry.session }
+        guard !ticket.accountID.isEmpty,
+              let (id, entry) = away.held.first(where: { $0.value.session.accountID == ticket.accountID && SpaceHost.base($0.value.session.spaceID ?? "") == ticket.space })
+        else { return nil }
+        away.held[id] = nil
+        return entry.session
+    }
+
+    /// `s`, just signed in with a resume ticket, takes over the avatar `old` left standing
+    /// (invariant 2): the old visit ends (as a disconnect, now) and a new one opens, the other
+    /// features forget the old session, and the client is told it is in, where the avatar stands.
+    func adopt(_ old: Session, into s: Session, request: UInt32) {
+        guard let held = old.presence.handOverAvatar(), let space = server.host.spaces[held.space] else {
+            server.finishAway(old)
+            return
+        }
+        away.adopted += 1
+        figures.resumed += 1
+        space.members[old.id] = nil
+        server.publish(.left(old, space: held.space, reason: .disconnect))
+        server.publish(.disconnected(old, lastOfAccount: false))
+        server.carryOut(s.presence.adopt(held, request: request), for: s)
+    }
+
+    /// Once a second: away sessions whose window ran out end.
+    func expireAway(now: UInt64) {
+        for (id, entry) in away.held.sorted(by: { $0.key < $1.key }) where entry.untilMillis <= now {
+            away.held[id] = nil
+            away.expired += 1
+            server.finishAway(entry.session)
+        }
+    }
+
+    /// Every away session ends now (the node is stopping).
+    func finishAllAway() {
+        for (_, entry) in away.held.sorted(by: { $0.key < $1.key }) { server.finishAway(entry.session) }
+        away.expired += away.held.count
+        away.held.removeAll()
+    }
+}
