@@ -93,7 +93,12 @@ start() {
     if [ "${CLUSTER_NETWORK:-netns}" = netns ] && make_namespaces "$n"; then network=netns; fi
     echo "$network" > "$dir/network"
     echo "$prefix" > "$dir/netns-prefix"
-    "$here/scripts/pg-scratch.sh" start "$dir/pg" > "$dir/store-url"
+    "$here/scripts/pg-scratch.sh" start "$dir/pg" > "$dir/store-url" || {
+        echo "cluster: PostgreSQL did not start (scripts/pg-scratch.sh); nothing is left running" >&2
+        [ "$network" != netns ] || delete_namespaces
+        rm -rf "$dir"
+        exit 1
+    }
     head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/cluster-secret"
     head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/token-secret"
     head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/admin-token"
