@@ -31,6 +31,8 @@ extension Server {
             s.accountID = t.accountID
             s.roles = t.roles
             recordAccount(t)
+            // Signing in anew (not resuming): an avatar this account left standing here goes.
+            cluster.letAwayGo(account: t.accountID)
             admitMember(s)
         case .failure(.expired(let at)):
             perform(s.machine.refused(.tokenExpired, "the token expired at unix time \(at)"), for: s)

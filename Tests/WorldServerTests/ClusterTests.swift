@@ -361,6 +361,21 @@ import WorldFiles
         #expect(population() == 2 && a.server.inspect { $0.cluster.away.held.count } == 1, "the avatar waits")
         drive(loop, [member], seconds: 6) { population() == 1 }
         #expect(population() == 1 && a.server.inspect { ($0.cluster.away.held.count, $0.cluster.away.expired) } == (0, 1), "then goes")
+        // A third drops, and signs in anew with its token instead of resuming: its old avatar
+        // goes at once, so that it does not meet itself.
+        let restarter = try WorldClient(loop: loop, server: a.address, credentials: .member(token: Self.token("restarter")))
+        drive(loop, [member, restarter], seconds: 10) { restarter.welcome != nil }
+        restarter.enter("seoul-plaza")
+        drive(loop, [member, restarter], seconds: 10) { restarter.space == "seoul-plaza" && restarter.holdsResumeTicket }
+        a.server.inspect { server in server.sessions.of(account: "restarter").first?.connection.close() }
+        restarter.close()
+        drive(loop, [member], seconds: 1)
+        #expect(population() == 2)
+        let again = try WorldClient(loop: loop, server: a.address, credentials: .member(token: Self.token("restarter")))
+        drive(loop, [member, again], seconds: 10) { again.welcome != nil }
+        drive(loop, [member, again], seconds: 0.5)
+        #expect(population() == 1 && a.server.inspect { $0.cluster.away.held.isEmpty })
+        again.close()
 
         // Kicked, the client is told why and does not come back.
         let kicked = Mailbox<OperatorReply>()

@@ -77,6 +77,16 @@ extension ClusterSubsystem {
         }
     }
 
+    /// A member signing in anew with a token (not resuming): the avatars its dropped connections
+    /// left standing here go now, so that the citizen does not meet itself.
+    func letAwayGo(account: String) {
+        for (id, entry) in away.held.sorted(by: { $0.key < $1.key }) where entry.session.accountID == account {
+            away.held[id] = nil
+            away.expired += 1
+            server.finishAway(entry.session)
+        }
+    }
+
     /// Every away session ends now (the node is stopping).
     func finishAllAway() {
         for (_, entry) in away.held.sorted(by: { $0.key < $1.key }) { server.finishAway(entry.session) }
