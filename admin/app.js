@@ -301,6 +301,28 @@ async function refreshTicks() {
   }
 }
 
+// MARK: Who is online (the whole city's on a node of a cluster; docs/ADMIN.md /api/people)
+
+async function refreshPeople() {
+  let answer;
+  try { answer = await getJSON("api/people"); } catch (e) { return; }
+  const roles = { staff: 0, member: 0, guest: 0 };
+  for (const p of answer.people) roles[p.role] = (roles[p.role] || 0) + 1;
+  const nodes = new Set(answer.people.map((p) => p.node)).size;
+  $("people-summary").textContent = `${answer.count} online: ${roles.staff} staff, ${roles.member} members, ${roles.guest} guests` +
+    (nodes > 1 ? ` on ${nodes} nodes` : "") + (answer.complete ? "" : ` (this node's people only: ${answer.error})`);
+  // Staff first, then members, then guests; the longest online first; at most 100 rows.
+  // The node column only on a node of a cluster.
+  $("people").classList.toggle("alone", answer.people.every((p) => !p.node));
+  const order = { staff: 0, member: 1, guest: 2 };
+  const shown = answer.people.slice().sort((a, b) => order[a.role] - order[b.role] || a.since.localeCompare(b.since)).slice(0, 100);
+  $("people").tBodies[0].innerHTML = shown.map((p) =>
+    `<tr data-role="${p.role}"><td>${p.name ? escapeText(p.name) : "<i>a guest</i>"}` +
+    `${p.account ? ` <span class="account">${escapeText(p.account)}</span>` : ""}</td><td>${p.role}</td>` +
+    `<td>${p.space ? escapeText(p.space) : "–"}</td><td>${escapeText(p.node)}</td><td>${escapeText(p.since.slice(11, 16))}</td></tr>`).join("") ||
+    `<tr><td colspan="5">nobody is online</td></tr>`;
+}
+
 // MARK: Desks and reports
 
 async function refreshDesks() {
@@ -513,6 +535,7 @@ every(1000, refreshStatus);
 every(1000, refreshSpaces);
 every(2000, refreshTicks);
 every(2000, refreshDesks);
+every(5000, refreshPeople);
 every(5000, refreshReports);
 every(5000, refreshBoard);
 every(5000, refreshSuggestions);

@@ -366,7 +366,8 @@ struct PeopleJSON: Encodable {
         var node: String
         var session: Int64
         var account: String?
-        var name: String
+        /// A member's display name; none for a guest.
+        var name: String?
         var role: String
         var space: String?
         var since: String
@@ -375,7 +376,7 @@ struct PeopleJSON: Encodable {
             node = p.node
             session = p.sessionID
             account = p.accountID
-            name = p.displayName
+            name = p.displayName.isEmpty ? nil : p.displayName
             role = p.role.rawValue
             space = p.spaceID
             since = AdminTime.write(p.sinceMillis)

@@ -34,17 +34,19 @@ extension ClusterSubsystem {
 
     // MARK: Presence
 
-    /// This node's active sessions as the presence has them, by session.
+    /// This node's active sessions as the presence has them, by session (node "" on a server
+    /// alone). A guest's name is not kept: guests leave no identifier (docs/DATA.md).
     func presenceNow() -> [PresenceEntry] {
-        guard let settings else { return [] }
+        let node = settings?.node ?? ""
         let now = server.nowUnixMillis()
         var people: [PresenceEntry] = []
         var seen: [UInt64: Int64] = [:]
         for s in server.sessions.values where s.machine.state == .active {
             let since = relay.since[s.id] ?? now
             seen[s.id] = since
-            people.append(PresenceEntry(node: settings.node, sessionID: Int64(bitPattern: s.id), accountID: s.accountID, displayName: s.displayName,
-                                        role: s.isStaff ? .staff : s.role == 1 ? .member : .guest, spaceID: s.spaceID, sinceMillis: since))
+            let role: PresenceEntry.Role = s.isStaff ? .staff : s.role == 1 ? .member : .guest
+            people.append(PresenceEntry(node: node, sessionID: Int64(bitPattern: s.id), accountID: s.accountID,
+                                        displayName: role == .guest ? "" : s.displayName, role: role, spaceID: s.spaceID, sinceMillis: since))
         }
         relay.since = seen
         return people.sorted { $0.sessionID < $1.sessionID }
