@@ -187,15 +187,22 @@ settle() {
     done
 }
 
+# A throwaway folder for one measured run (`run_dir`), its cluster stopped and the folder
+# removed when the script exits, however it exits.
+make_run_dir() {
+    run_dir="$(mktemp -d "/tmp/seoulworld-cluster-$1.XXXXXX")"
+    # PostgreSQL runs as its own user (scripts/pg-scratch.sh), which must reach the folder.
+    chmod 755 "$run_dir"
+    trap 'stop "$run_dir" >/dev/null 2>&1 || true' EXIT
+}
+
 overflow() {
     local bots="$1" capacity="$2" seconds="$3"
     [[ "$bots" =~ ^[0-9]+$ ]] && [ "$bots" -ge 1 ] && [ "$bots" -le 6000 ] || { echo "cluster: BOTS must be 1 to 6000" >&2; exit 2; }
     [[ "$capacity" =~ ^[0-9]+$ ]] && [ "$capacity" -ge 2 ] && [ "$capacity" -le 5000 ] || { echo "cluster: CAPACITY must be 2 to 5000" >&2; exit 2; }
     [[ "$seconds" =~ ^[0-9]+$ ]] && [ "$seconds" -ge 10 ] && [ "$seconds" -le 3600 ] || { echo "cluster: SECONDS must be 10 to 3600" >&2; exit 2; }
-    local dir; dir="$(mktemp -d /tmp/seoulworld-cluster-overflow.XXXXXX)"
-    chmod 755 "$dir"
-    smoke_dir="$dir"
-    trap 'stop "$smoke_dir" >/dev/null 2>&1 || true' EXIT
+    make_run_dir overflow
+    local dir="$run_dir"
     # The city's worlds, with the plaza made to hold CAPACITY; the server finds its other data
     # (policy, desks, guide, ...) beside the worlds folder, so those are linked in beside it.
     mkdir -p "$dir/city/worlds"
@@ -257,11 +264,8 @@ smoke() {
     local bots="$1" seconds="$2"
     [[ "$bots" =~ ^[0-9]+$ ]] && [ "$bots" -ge 1 ] && [ "$bots" -le 5000 ] || { echo "cluster: BOTS must be 1 to 5000" >&2; exit 2; }
     [[ "$seconds" =~ ^[0-9]+$ ]] && [ "$seconds" -ge 10 ] && [ "$seconds" -le 3600 ] || { echo "cluster: SECONDS must be 10 to 3600" >&2; exit 2; }
-    local dir; dir="$(mktemp -d /tmp/seoulworld-cluster-smoke.XXXXXX)"
-    # PostgreSQL runs as its own user (scripts/pg-scratch.sh), which must reach the folder.
-    chmod 755 "$dir"
-    smoke_dir="$dir"
-    trap 'stop "$smoke_dir" >/dev/null 2>&1 || true' EXIT
+    make_run_dir smoke
+    local dir="$run_dir"
     start "$dir" 3 >&2
     settle "$dir"
     echo "cluster: $(psql_in "$dir" -c "SELECT count(*) FROM space_hosts WHERE lease_until_ms >= $db_now") spaces hosted; $bots bots for ${seconds}s" >&2

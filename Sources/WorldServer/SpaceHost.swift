@@ -46,7 +46,7 @@ final class SpaceHost {
 
     /// `id`'s world and those of its overflow instances served here, in tick order.
     func instances(of id: String) -> [SpaceInstance] {
-        spaceOrder.filter { $0 == id || Self.base($0) == id && $0 != id }.compactMap { spaces[$0] }
+        spaceOrder.filter { Self.base($0) == id }.compactMap { spaces[$0] }
     }
 
     /// Stops serving `id`; returns its instance.

@@ -43,6 +43,16 @@ import WorldFiles
                        displayName: "손님", roles: [], expiresAtUnixMillis: expires).signed(secret: secret)
     }
 
+    /// A temporary folder for a node run as a child process, holding the cluster's secret
+    /// (`cluster-secret`) and the member tokens' (`token-secret`); the caller removes it.
+    static func secretsDirectory() throws -> String {
+        let directory = NSTemporaryDirectory() + "seoulworld-cluster-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try AdminServerTests.encodeHexForTests(secret).write(toFile: directory + "/cluster-secret", atomically: true, encoding: .utf8)
+        try AdminServerTests.encodeHexForTests(Shipped.secret).write(toFile: directory + "/token-secret", atomically: true, encoding: .utf8)
+        return directory
+    }
+
     /// Who hosts `space` by `running`'s directory, once every public space is hosted.
     static func hosts(_ running: RunningServer) -> [String: String] {
         running.server.inspect { server in
@@ -396,11 +406,8 @@ import WorldFiles
     @Test func aCitizenOfAKilledNodeResumesOnTheOtherNode() throws {
         try #require(FileManager.default.isExecutableFile(atPath: ChildServer.binary), "build the seoulworld binary first (`swift build`): \(ChildServer.binary)")
         let location = try PostgresScratch.shared.get().database()
-        let directory = NSTemporaryDirectory() + "seoulworld-cluster-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try Self.secretsDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try AdminServerTests.encodeHexForTests(Self.secret).write(toFile: directory + "/cluster-secret", atomically: true, encoding: .utf8)
-        try AdminServerTests.encodeHexForTests(Shipped.secret).write(toFile: directory + "/token-secret", atomically: true, encoding: .utf8)
         let b = try Self.node("b", prefers: ["city-hall"], location: location)
         defer { b.stop() }
         let a = try ChildServer(arguments: ["--node", "a", "--prefer", "seoul-plaza", "--lease-seconds", "2", "--store", location.description,
@@ -433,10 +440,8 @@ import WorldFiles
     @Test func travelToANodeThatWentQuietIsRefusedAndTheCitizenStays() throws {
         try #require(FileManager.default.isExecutableFile(atPath: ChildServer.binary), "build the seoulworld binary first (`swift build`): \(ChildServer.binary)")
         let location = try PostgresScratch.shared.get().database()
-        let directory = NSTemporaryDirectory() + "seoulworld-cluster-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try Self.secretsDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try AdminServerTests.encodeHexForTests(Self.secret).write(toFile: directory + "/cluster-secret", atomically: true, encoding: .utf8)
         // Node b takes a node unheard of for 8 s for down (a lease's length, as by default).
         let b = try Self.node("b", prefers: ["city-hall"], location: location, liveMillis: 8_000)
         defer { b.stop() }
