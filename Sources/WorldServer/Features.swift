@@ -19,10 +19,16 @@ import NetProto
 import Store
 
 /// What presence publishes (Presence.swift decides; Server+Presence carries it out). A
-/// travel between spaces is a `left` with the reason `travel`, then an `entered`.
+/// travel between spaces is a `left` with the reason `travel`, then an `entered`; coming back
+/// after a dropped connection to the avatar left standing is `resumed`.
 enum PresenceChange {
     /// The session's avatar was placed in `space` (a public space or a room).
     case entered(Session, space: String)
+    /// The session took over the avatar that `from`, a connection of the same citizen that
+    /// dropped, left standing in `space` (a public space or a room): `from`'s visit ends as a
+    /// disconnect and one opens for the session, but the avatar never left the space (a room's
+    /// population and a desk session in it go on). Cluster/ClusterSubsystem+Away.swift.
+    case resumed(Session, from: Session, space: String)
     /// The session's avatar was taken out of `space`, for `reason`.
     case left(Session, space: String, reason: Schema.EndReason)
     /// A member was admitted (its standing allowed it): a first sign-in or a return. The

@@ -176,20 +176,34 @@ struct Presence: Equatable {
         }
     }
 
+    /// What `handOverAvatar` gives and `adopt` takes: the avatar, where it stands, and (in a
+    /// room) the return spot that goes with it.
+    struct HeldAvatar: Equatable {
+        let space: String
+        let avatar: AvatarID
+        let room: Bool
+        let originSpace: String?
+        let originSpot: Spot?
+    }
+
     /// Gives the avatar up to another session of the same citizen without taking it out of its
-    /// space: nowhere after, the return spot forgotten. What `adopt` takes; nil when not present.
-    mutating func handOverAvatar() -> (space: String, avatar: AvatarID, room: Bool)? {
+    /// space: nowhere after. What `adopt` takes (with the return spot, for a room); nil when not
+    /// present.
+    mutating func handOverAvatar() -> HeldAvatar? {
         guard case .present(let space, let avatar, let room) = state else { return nil }
+        let held = HeldAvatar(space: space, avatar: avatar, room: room, originSpace: room ? origin?.spaceID : nil, originSpot: room ? origin?.spot : nil)
         state = .nowhere
         origin = nil
-        return (space, avatar, room)
+        return held
     }
 
     /// Takes over an avatar another session gave up (`handOverAvatar`): present at once, told as
-    /// if just placed. Nothing unless nowhere (invariant 1).
-    mutating func adopt(_ held: (space: String, avatar: AvatarID, room: Bool), request: UInt32) -> [Action] {
+    /// if just placed; in a room, with its return spot (invariant 3 holds: it named a public
+    /// space where it was set). Nothing unless nowhere (invariant 1).
+    mutating func adopt(_ held: HeldAvatar, request: UInt32) -> [Action] {
         guard case .nowhere = state else { return [] }
         state = .present(space: held.space, avatar: held.avatar, room: held.room)
+        if held.room, let space = held.originSpace, let spot = held.originSpot { origin = (space, spot) }
         return [.entered(space: held.space, avatar: held.avatar, room: held.room, request: request)]
     }
 

@@ -95,15 +95,31 @@ extension Server {
         }
     }
 
-    /// An avatar is placed: its feed, the space's tables, the features told (Features.swift),
-    /// and then the client (`entered`).
-    func placed(_ s: Session, _ avatar: AvatarID, in id: String, request: UInt32) {
+    /// `s`, a citizen back after a dropped connection, takes over the avatar `old` left standing
+    /// (Presence's `handOverAvatar` and `adopt`): placed as if just placed, but the features hear
+    /// `resumed` (the avatar never left). False, and nothing changed, when it cannot (the avatar
+    /// or its space gone, or `s` already somewhere).
+    func resume(_ s: Session, from old: Session, request: UInt32) -> Bool {
+        guard s.presence.state == .nowhere, let id = old.spaceID, let avatar = old.avatar, let space = host.spaces[id],
+              space.world.avatar(avatar) != nil, let held = old.presence.handOverAvatar() else { return false }
+        let told = s.presence.adopt(held, request: request)
+        assert(told.count == 1, "a session nowhere adopts")
+        space.members[old.id] = nil
+        placed(s, held.avatar, in: held.space, request: request, change: .resumed(s, from: old, space: held.space))
+        return true
+    }
+
+    /// An avatar is placed: its feed, the space's tables, the features told (Features.swift;
+    /// `entered`, unless `change` says otherwise), and then the client (`entered`).
+    func placed(_ s: Session, _ avatar: AvatarID, in id: String, request: UInt32, change: PresenceChange? = nil) {
         guard let space = host.spaces[id], let a = space.world.avatar(avatar) else { return }
-        s.realtime.feed = SnapshotFeed(observer: avatar, budgetBytes: WireProtocol.packetBytesMax - 5)
+        // A session held away (its connection gone; Cluster/ClusterSubsystem+Away.swift) moved by
+        // the server, as out of a room that closed, is sent no snapshots.
+        s.realtime.feed = s.connection.isClosed ? nil : SnapshotFeed(observer: avatar, budgetBytes: WireProtocol.packetBytesMax - 5)
         s.realtime.namesSent.removeAll()
         space.members[s.id] = s
         space.sessionBySlot[avatar.slot] = s
-        publish(.entered(s, space: id))
+        publish(change ?? .entered(s, space: id))
         s.send(.entered(requestID: request, spaceID: id, entity: SnapshotFeed.entity(avatar), x: a.position.x, y: a.position.y, floor: UInt8(a.floor)))
     }
 

@@ -136,6 +136,9 @@ extension Server {
         switch change {
         case .entered(let s, let space): openVisit(s, space: rooms.room(spaceID: space)?.template ?? space)
         case .left(let s, _, let reason): closeVisit(s, reason)
+        case .resumed(let s, let from, let space):
+            closeVisit(from, .disconnect)
+            openVisit(s, space: rooms.room(spaceID: space)?.template ?? space)
         case .signedIn, .disconnected: break
         }
     }

@@ -20,8 +20,10 @@ import WorldFiles
     static let secret = [UInt8](repeating: 0x5C, count: 32)
 
     static func node(_ name: String, prefers: [String], location: PostgresLocation, liveMillis: Int64 = 2_000,
-                     catalog: WorldCatalog = Shipped.catalog, instanceCloseMillis: Int64 = 30_000, awayMillis: Int64 = 60_000) throws -> RunningServer {
+                     catalog: WorldCatalog = Shipped.catalog, instanceCloseMillis: Int64 = 30_000, awayMillis: Int64 = 60_000,
+                     configure more: @escaping (inout ServerConfiguration) -> Void = { _ in }) throws -> RunningServer {
         try RunningServer(configure: {
+            more(&$0)
             $0.store = StoreSettings(postgres: location)
             var cluster = ClusterSettings(node: name, location: location, secret: secret)
             cluster.prefers = prefers
@@ -398,6 +400,72 @@ import WorldFiles
         let visits = try Self.visits(location).filter { $0.account == "walker" }
         #expect(visits.map(\.reason) == ["disconnect", "kicked"], "\(visits)")
         #expect(try Self.visits(location).filter { $0.account == "leaver" }.map(\.reason) == ["disconnect"])
+    }
+
+    /// A citizen in a 1:1 desk session whose connection drops comes back into the room: the same
+    /// avatar, the session still held for both, the counsellor never alone; ending the session
+    /// then sends the citizen back to the centre it came from. A kick of an account whose
+    /// avatar stands away takes it out at once, and its visit closes as `kicked`.
+    @Test func aDroppedConnectionComesBackIntoItsDeskSessionRoom() throws {
+        let location = try PostgresScratch.shared.get().database()
+        let a = try Self.node("a", prefers: ["seoul-plaza"], location: location, awayMillis: 30_000) {
+            $0.desks = try! DeskCatalog.load(directory: DesksServerTests.services)
+            $0.deskClockOffsetMillis = DesksServerTests.mondayMorning - Int64(Date().timeIntervalSince1970 * 1_000)
+        }
+        defer { a.stop() }
+        let loop = try UVLoop()
+        defer { loop.closeAll() }
+        drive(loop, [], seconds: 15) { Self.hosts(a)["civil-complaint-centre-120"] == "a" }
+        let centre = "civil-complaint-centre-120"
+        func client(_ account: String, roles: MemberToken.Roles = [.member], space: String) throws -> WorldClient {
+            let token = MemberToken(accountID: account, displayName: account, roles: roles,
+                                    expiresAtUnixSeconds: UInt64(Date().timeIntervalSince1970) + 3_600).signed(secret: Shipped.secret)
+            let c = try WorldClient(loop: loop, server: a.address, credentials: .member(token: token))
+            drive(loop, [c], seconds: 10) { c.welcome != nil }
+            c.enter(space)
+            drive(loop, [c], seconds: 10) { c.space == space && c.holdsResumeTicket }
+            return c
+        }
+        let staff = try client("counsellor", roles: [.member, .staff], space: "city-hall")
+        let citizen = try client("c1", space: centre)
+        let duty = staff.deskDuty("counselling-120")
+        drive(loop, [staff, citizen], seconds: 5) { staff.done.contains(duty) && staff.space == centre }
+        citizen.joinQueue("counselling-120")
+        drive(loop, [staff, citizen], seconds: 5) { citizen.queueStandings.last?.position == 1 }
+        staff.takeNext("counselling-120")
+        drive(loop, [staff, citizen], seconds: 5) { staff.space?.hasPrefix("room-") == true && citizen.space == staff.space && citizen.holdsResumeTicket }
+        let room = try #require(staff.space)
+        try #require(citizen.space == room, "the session's room: \(citizen.space ?? "nowhere")")
+        let entity = citizen.entity
+        let roomID = try #require(UInt32(room.dropFirst(5)))
+        let held = { a.server.inspect { $0.desksSubsystem.board.session(inRoom: roomID) != nil } }
+
+        a.server.inspect { server in server.sessions.of(account: "c1").first?.connection.close() }
+        drive(loop, [staff, citizen], seconds: 15) { citizen.drops == 1 && !citizen.resumePending && citizen.space == room }
+        #expect(citizen.drops == 1 && citizen.resumeMicros.count == 1 && !citizen.closed, "resumed: \(citizen.closeReason ?? "") \(citizen.errors)")
+        #expect(citizen.space == room && citizen.entity == entity, "back in the room, the same avatar")
+        #expect(held() && staff.space == room && staff.sessionsEnded.isEmpty, "the session went on for both")
+        #expect(a.server.inspect { $0.host.spaces[room]?.world.population } == 2)
+        let end = staff.endSession()
+        drive(loop, [staff, citizen], seconds: 5) { staff.done.contains(end) && citizen.space == centre && staff.space == centre }
+        #expect(citizen.space == centre && !held(), "the way back went with the avatar")
+
+        // Away, then kicked: out at once, not at the window's end.
+        let leaver = try client("leaver", space: "seoul-plaza")
+        let population = { a.server.inspect { $0.host.spaces["seoul-plaza"]!.world.population } }
+        a.server.inspect { server in server.sessions.of(account: "leaver").first?.connection.close() }
+        leaver.close()
+        drive(loop, [staff, citizen], seconds: 1)
+        #expect(population() == 1 && a.server.inspect { $0.cluster.away.held.count } == 1)
+        let kicked = Mailbox<OperatorReply>()
+        a.server.perform(.kick(account: "leaver", reason: "testing a kick of an avatar left standing"), actor: "operator:test") { kicked.put($0) }
+        #expect(kicked.take(seconds: 10)?.status == 200)
+        drive(loop, [staff, citizen], seconds: 2) { population() == 0 }
+        #expect(population() == 0 && a.server.inspect { $0.cluster.away.held.isEmpty })
+        a.stop()
+        #expect(try Self.visits(location).filter { $0.account == "leaver" }.map(\.reason) == ["kicked"])
+        let c1 = try Self.visits(location).filter { $0.account == "c1" }.map(\.reason)
+        #expect(c1 == ["travel", "disconnect", "leave", nil] || c1 == ["travel", "disconnect", "leave", "shutdown"], "\(c1)")
     }
 
     /// A node killed with SIGKILL: its citizen comes back with the resume ticket on the other

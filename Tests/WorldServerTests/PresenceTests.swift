@@ -48,6 +48,27 @@ import WorldCore
             == [.takeOut(space: "centre", avatar: Self.a1, room: false, reason: .travel), .requestPlace(space: "centre", near: desk)])
     }
 
+    /// A citizen back after a dropped connection takes over the avatar its old session gave up,
+    /// and in a room the way back to where it came from goes with it.
+    @Test func anAvatarHandedOverKeepsItsRoomAndTheWayBack() {
+        var old = Self.present(in: "plaza")
+        _ = old.enter("room-1", request: 2, to: .room, standing: Self.here)
+        _ = old.placed(in: "room-1", avatar: Self.a2)
+        let held = old.handOverAvatar()
+        #expect(held == Presence.HeldAvatar(space: "room-1", avatar: Self.a2, room: true, originSpace: "plaza", originSpot: Self.here))
+        #expect(old.state == .nowhere && old.origin == nil && old.handOverAvatar() == nil, "given up once")
+        var new = Presence()
+        #expect(new.adopt(held!, request: 9) == [.entered(space: "room-1", avatar: Self.a2, room: true, request: 9)])
+        #expect(new.inRoom && new.origin?.spaceID == "plaza" && new.origin?.spot == Self.here)
+        #expect(new.leave(.leave) == [.takeOut(space: "room-1", avatar: Self.a2, room: true, reason: .leave)])
+        #expect(new.returnToOrigin(request: 10) == [.requestPlace(space: "plaza", near: Self.here)], "back where it came from")
+        // In a public space there is no way back to carry; and a session somewhere adopts nothing.
+        var plain = Self.present(in: "plaza")
+        #expect(plain.handOverAvatar() == Presence.HeldAvatar(space: "plaza", avatar: Self.a1, room: false, originSpace: nil, originSpot: nil))
+        var busy = Self.present(in: "city-hall")
+        #expect(busy.adopt(held!, request: 11) == [] && busy.spaceID == "city-hall")
+    }
+
     @Test func aRoomRemembersTheSpotLeftAndTheReturnGoesThere() {
         var p = Self.present(in: "plaza")
         _ = p.enter("room-1", request: 2, to: .room, standing: Self.here)

@@ -110,7 +110,7 @@ extension ClusterSubsystem {
     func heard(_ change: PresenceChange) {
         guard settings != nil else { return }
         switch change {
-        case .entered(let s, _):
+        case .entered(let s, _), .resumed(let s, _, _):
             issueResumeTicket(s)
         case .disconnected(let s, _):
             // Published before the avatar is taken out: where it stands is still known.
@@ -122,7 +122,7 @@ extension ClusterSubsystem {
 
     /// The public space a session would come back to: where it is, or the one its room was
     /// opened from.
-    private func resumeSpace(of s: Session) -> String? {
+    func resumeSpace(of s: Session) -> String? {
         if s.presence.inRoom { return s.presence.origin?.spaceID }
         guard let space = s.spaceID, case let base = SpaceInstanceKey(parsing: space).space,
               server.host.entries.contains(where: { $0.id == base && $0.kind == 0 }) else { return nil }

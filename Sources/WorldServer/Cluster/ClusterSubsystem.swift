@@ -338,7 +338,7 @@ final class ClusterSubsystem {
     func arrive(_ s: Session, _ ticket: HandOverTicket) {
         var ticket = ticket
         // Back on the node it dropped from while its avatar still stands: that avatar.
-        if ticket.isResume, let old = takeAway(for: ticket) { return adopt(old, into: s, request: ticket.requestID) }
+        if ticket.isResume, let old = takeAway(for: ticket), adopt(old, into: s, request: ticket.requestID) { return }
         // Back on the node it dropped from: where it stood as it dropped.
         if ticket.isResume, let dropped = resumes.takeDroppedSpot(ticket.idText) { ticket.spot = dropped }
         var id = SpaceInstanceKey(space: ticket.space, instance: Int(ticket.instance)).description

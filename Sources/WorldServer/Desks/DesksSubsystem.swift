@@ -90,7 +90,7 @@ final class DesksSubsystem {
         case .disconnected(let s, let lastOfAccount):
             // The account's last connection: its places in queues are held, its desk sessions end.
             if lastOfAccount, let account = s.accountID { event(.disconnected(account: account)) }
-        case .entered: break
+        case .entered, .resumed: break // a resumed avatar never left a session's room
         }
     }
 

@@ -111,7 +111,7 @@ final class GuideSubsystem {
         case .disconnected(let s, let last):
             reads.forget(s.id)
             if last, let account = s.accountID { accepted[account] = nil }
-        case .entered, .left: break
+        case .entered, .left, .resumed: break
         }
     }
 

@@ -201,7 +201,14 @@ final class ModerationSubsystem {
     }
 
     func moderationFacts(account: String) -> ModerationFacts {
-        ModerationFacts(subject: .account(account), online: server.sessions.of(account: account).map(Self.moderated), keepsRecords: server.records != nil)
+        ModerationFacts(subject: .account(account), online: online(account), keepsRecords: server.records != nil)
+    }
+
+    /// An account's sessions here as moderation sees them: connected, and held away after a
+    /// dropped connection (Cluster/ClusterSubsystem+Away.swift), whose avatar a kick or a ban
+    /// takes out at once.
+    func online(_ account: String) -> [ModeratedSession] {
+        (server.sessions.of(account: account) + server.cluster.awaySessions(of: account)).map(Self.moderated)
     }
 
     static func moderated(_ s: Session) -> ModeratedSession { ModeratedSession(session: s.id, mutedUntilMillis: s.chat.mutedUntilMillis) }
@@ -226,7 +233,7 @@ final class ModerationSubsystem {
                 server.sessions[id]?.send(.notice(kind: wire, untilUnixMillis: until.map { UInt64($0) } ?? 0, text: text))
             case .setMute(let id, let until): server.sessions[id]?.chat.mutedUntilMillis = until
             case .kick(let id, let banned, let text):
-                if let t = server.sessions[id] { kick(t, code: banned ? .banned : .kicked, text: text) }
+                if let t = server.sessions[id] { kick(t, code: banned ? .banned : .kicked, text: text) } else if server.cluster.endAway(sessionID: id, reason: .kicked) { server.counters.kicks += 1 }
             case .persist(let r): record = Self.storeWrite(r)
             case .done:
                 server.counters.staffActions += 1
@@ -355,7 +362,7 @@ final class ModerationSubsystem {
             case .resolveReport: action = .resolve
             }
             let row = TrailRow(action: action, actor: e.actor, untilMillis: e.untilMillis, reason: e.reason)
-            let effects = Moderation.trail(row, online: server.sessions.of(account: account).map(Self.moderated), nowMillis: now, describeUntil: Self.describeUntil)
+            let effects = Moderation.trail(row, online: online(account), nowMillis: now, describeUntil: Self.describeUntil)
             performModeration(effects, answer: .none)
         }
     }

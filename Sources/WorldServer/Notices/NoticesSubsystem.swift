@@ -163,7 +163,7 @@ final class NoticesSubsystem {
                 if reads[account] == nil { reads[account] = [] }
                 tellCount(s, space: s.spaceID.map(SpaceHost.base))
             }
-        case .entered(let s, let space):
+        case .entered(let s, let space), .resumed(let s, _, let space):
             // A member whose marks are still on their way is told when they arrive.
             guard s.accountID == nil || reads[s.accountID!] != nil else { return }
             tellCount(s, space: SpaceHost.base(space), onlyIfAny: true)

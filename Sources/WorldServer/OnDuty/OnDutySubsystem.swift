@@ -61,7 +61,7 @@ final class OnDutySubsystem {
             // the docent went on duty): that is leaving the post too.
             guard let account = s.accountID, let post = roster.post(of: account), post != space else { return }
             carryOut(roster.handle(.leftSpace(account: account, space: post), facts: nil, nowMillis: server.deskNowMillis), asker: nil, request: 0)
-        case .signedIn: break
+        case .signedIn, .resumed: break // a resumed avatar stands where it stood
         }
     }
 

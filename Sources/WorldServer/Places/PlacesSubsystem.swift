@@ -57,7 +57,7 @@ final class PlacesSubsystem {
     /// interest to whoever enters it; a connection gone forgets its language.
     func heard(_ change: PresenceChange) {
         switch change {
-        case .entered(let s, let space):
+        case .entered(let s, let space), .resumed(let s, _, let space):
             let list = pointsOf(space)
             guard !list.isEmpty else { return }
             let language = languages[s.id] ?? .ko

@@ -71,7 +71,7 @@ final class RoomsSubsystem {
         case .left(_, let space, _):
             guard let room = book.room(spaceID: space) else { return }
             event = .departed(roomID: room.id)
-        case .signedIn, .disconnected: return
+        case .signedIn, .disconnected, .resumed: return // a resumed avatar never left
         }
         carryOut(book.handle(event, facts: nil, nowMillis: server.monotonicMillis), asker: nil, request: 0)
     }
