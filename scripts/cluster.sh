@@ -25,6 +25,13 @@
 #       (default 40); every instance's population is read from the nodes 4 times a second.
 #       Ends with one line:
 #       arrivals N placed N refused_full N instances N most_in_an_instance N capacity N cap_violations N
+#   scripts/cluster.sh bans [BOTS] [BANS]
+#       3 nodes, BOTS touring member bots (default 300); after 20 s, BANS of them (default 50),
+#       spread over the nodes, are banned one every half second through node 1's admin API
+#       (`POST /api/ban`). Each ban is timed from just before the request to the moment the
+#       banned bot saw its connection closed with `banned` (the bot fleet's loop turns every
+#       50 ms). Ends with one line:
+#       bans N reached N p50_ms X p99_ms X max_ms X other_node_bans N other_node_p99_ms X
 #
 # The binary: $SEOULWORLD, else .build/release/seoulworld, else .build/debug/seoulworld.
 set -euo pipefail
@@ -38,7 +45,7 @@ if [ -z "$bin" ]; then
 fi
 [ -n "$bin" ] && [ -x "$bin" ] || { echo "cluster: no seoulworld binary: run 'swift build -c release' or set SEOULWORLD" >&2; exit 1; }
 
-usage() { sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 absolute() { case "$1" in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
 
 # The cluster's network: "netns" (with the namespaces' prefix) or "loopback"; read from DIR by
@@ -314,6 +321,68 @@ smoke() {
     echo "handovers done $done_ lost $lost duplicated $duplicated failover_seconds $failover resumed $resumed of $drops"
 }
 
+bans() {
+    local bots="$1" bans="$2"
+    [[ "$bots" =~ ^[0-9]+$ ]] && [ "$bots" -ge 3 ] && [ "$bots" -le 5000 ] || { echo "cluster: BOTS must be 3 to 5000" >&2; exit 2; }
+    [[ "$bans" =~ ^[0-9]+$ ]] && [ "$bans" -ge 1 ] && [ "$bans" -le "$bots" ] && [ "$bans" -le 1000 ] || { echo "cluster: BANS must be 1 to BOTS (at most 1000)" >&2; exit 2; }
+    make_run_dir bans
+    local dir="$run_dir"
+    start "$dir" 3 >&2
+    settle "$dir"
+    local seconds=$((20 + bans / 2 + 10))
+    echo "cluster: $bots bots for ${seconds}s; $bans bans from 20 s on" >&2
+    in_ns hub timeout $((seconds + 120)) "$bin" bots --server "$(address 1):7777" --count "$bots" --scenario "$here/scenarios/landmark-tour.json" \
+        --duration "$seconds" --token-secret-file "$dir/token-secret" --report "$dir/bots.json" >"$dir/bots.log" 2>&1 &
+    local botspid=$!
+    sleep 20
+    # Distinct bots, spread over the fleet by a stride prime to its size; each ban's start time.
+    in_ns hub python3 - "$dir/bans.json" "$dir/admin-token" "$(address 1)" "$bots" "$bans" <<'PY'
+import json, math, sys, time, urllib.request
+out, token, host, bots, bans = sys.argv[1], open(sys.argv[2]).read().strip(), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+stride = next(s for s in range(bots // 2 + 1, bots + bots) if math.gcd(s, bots) == 1)
+made = []
+for k in range(bans):
+    bot = (k * stride) % bots
+    body = json.dumps({"account": f"bot-{bot}", "seconds": 3600, "reason": "a ban timed by scripts/cluster.sh bans"}).encode()
+    request = urllib.request.Request(f"http://{host}:7780/api/ban", data=body, method="POST",
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    at = time.time() * 1000
+    try:
+        status = urllib.request.urlopen(request, timeout=10).status
+    except Exception as e:
+        status = getattr(e, "code", str(e))
+    made.append({"bot": bot, "atUnixMillis": at, "status": status})
+    time.sleep(max(0, 0.5 - (time.time() * 1000 - at) / 1000))
+json.dump(made, open(out, "w"))
+PY
+    wait "$botspid" || true
+    cat "$dir/bots.log" >&2
+    python3 - "$dir/bots.json" "$dir/bans.json" "$(address 1):7777" <<'PY'
+import json, sys
+report, made, node1 = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
+gone = {r["bot"]: r for r in report.get("removals", []) if r["code"] == "banned"}
+refused = [m for m in made if m["status"] != 200]
+if refused:
+    print(f"cluster: {len(refused)} ban requests were not answered 200: {refused[:3]}", file=sys.stderr)
+times, other = [], []
+for m in made:
+    r = gone.get(m["bot"])
+    if r is None:
+        continue
+    ms = r["atUnixMillis"] - m["atUnixMillis"]
+    times.append(ms)
+    if r["server"] != node1:
+        other.append(ms)
+def pct(values, p):
+    if not values:
+        return "none"
+    values = sorted(values)
+    return f"{values[min(len(values) - 1, int(p * len(values)))]:.0f}"
+print(f"bans {len(made)} reached {len(times)} p50_ms {pct(times, 0.5)} p99_ms {pct(times, 0.99)} max_ms {pct(times, 1.0)} "
+      f"other_node_bans {len(other)} other_node_p99_ms {pct(other, 0.99)}")
+PY
+}
+
 [ $# -ge 1 ] || usage
 case "$1" in
     start) [ $# -ge 2 ] && [ $# -le 3 ] || usage; start "$(absolute "$2")" "${3:-3}" ;;
@@ -322,5 +391,6 @@ case "$1" in
     stop) [ $# -eq 2 ] || usage; stop "$(absolute "$2")" ;;
     smoke) [ $# -le 3 ] || usage; smoke "${2:-300}" "${3:-60}" ;;
     overflow) [ $# -le 4 ] || usage; overflow "${2:-300}" "${3:-100}" "${4:-40}" ;;
+    bans) [ $# -le 3 ] || usage; bans "${2:-300}" "${3:-50}" ;;
     *) usage ;;
 esac

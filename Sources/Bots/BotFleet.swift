@@ -105,6 +105,8 @@ public final class BotFleet {
     /// drop to `entered` again, microseconds.
     var resumeLatency = Histogram<UInt64>(highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: .three)
     var nextReporter = 0
+    /// Bots the servers removed as a staff action (kicked, banned), as the fleet saw them go.
+    var removals: [BotReport.Removal] = []
     /// Chat: sent to received by another bot, microseconds (the sender's clock is in the text:
     /// every bot shares this process's clock).
     var chatLatency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
@@ -234,7 +236,13 @@ public final class BotFleet {
 
     func drive(_ bot: Bot, now: UInt64) {
         let c = bot.client
-        if c.closed && !bot.closedByUs && bot.closedSeenAt == nil { bot.closedSeenAt = now }
+        if c.closed && !bot.closedByUs && bot.closedSeenAt == nil {
+            bot.closedSeenAt = now
+            if let last = c.errors.last, last.code == .kicked || last.code == .banned, removals.count < BotReport.removalsMax {
+                removals.append(BotReport.Removal(bot: bot.index, code: "\(last.code)", server: "\(c.serverAddress)",
+                                                  atUnixMillis: Int64(Date().timeIntervalSince1970 * 1_000)))
+            }
+        }
         if c.welcome != nil && bot.welcomedAt == nil {
             bot.welcomedAt = now
             c.enter(options.scenario.world)
@@ -496,7 +504,9 @@ public final class BotFleet {
                 r.succeeded += 1
                 if !bot.closedByUs || c.shutdownNotice != nil {
                     r.dropped += 1
-                    r.droppedByReason[c.closeReason ?? (c.shutdownNotice.map { "shutdown: \($0)" } ?? "unknown"), default: 0] += 1
+                    // A staff action's text names the account's own sanction and time: counted by its code.
+                    let removed = c.errors.last.flatMap { $0.code == .kicked || $0.code == .banned ? "server: \($0.code)" : nil }
+                    r.droppedByReason[removed ?? c.closeReason ?? (c.shutdownNotice.map { "shutdown: \($0)" } ?? "unknown"), default: 0] += 1
                 }
             } else {
                 r.failed += 1
@@ -523,6 +533,7 @@ public final class BotFleet {
         r.connectionDrops = bots.reduce(0) { $0 + $1.client.drops }
         r.resumeMicros = Percentiles(resumeLatency)
         r.resumesPending = bots.filter { $0.client.resumePending }.count
+        r.removals = removals
         let botSeconds = max(0.001, elapsedSeconds) * Double(max(1, r.succeeded))
         r.kilobitsPerSecondDownPerBot = Double(r.bytesDown) * 8 / 1_000 / botSeconds
         r.kilobitsPerSecondUpPerBot = Double(r.bytesUp) * 8 / 1_000 / botSeconds
@@ -650,6 +661,18 @@ public struct BotReport: Codable, Sendable {
     public var connectionDrops = 0
     public var resumeMicros = Percentiles()
     public var resumesPending = 0
+    /// Bots a server removed as a staff action, in the order the fleet saw them go: which bot
+    /// (a member bot's account is `bot-<bot>`), the code (`kicked`, `banned`), the node it was
+    /// on, and the wall-clock time the fleet saw the close (to within one turn of its loop), so
+    /// that a script that made the ban can time it (scripts/cluster.sh bans).
+    public var removals: [Removal] = []
+    public struct Removal: Codable, Sendable {
+        public var bot: Int
+        public var code: String
+        public var server: String
+        public var atUnixMillis: Int64
+    }
+    public static let removalsMax = 10_000
     public var desk = DeskFigures()
     /// From the counsellor's `sessionStarted` to both placed in the session's room.
     public var deskTakeToRoomMicros = Percentiles()
