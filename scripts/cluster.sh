@@ -15,8 +15,8 @@
 #   scripts/cluster.sh status DIR         # the nodes, and which node hosts which space
 #   scripts/cluster.sh kill DIR I         # SIGKILL node i (a failure, for rehearsals)
 #   scripts/cluster.sh stop DIR           # SIGTERM to every node (they drain), then PostgreSQL; removes DIR
-#   scripts/cluster.sh smoke [BOTS] [SECONDS]
-#       3 nodes, BOTS touring bots (default 300) for SECONDS (default 60), signed in as members;
+#   scripts/cluster.sh smoke [BOTS] [SECONDS] [NODES]
+#       NODES nodes (default 3), BOTS touring bots (default 300) for SECONDS (default 60), signed in as members;
 #       the node hosting Seoul Plaza is killed with SIGKILL half way. Ends with one line:
 #       handovers done N lost N duplicated N failover_seconds S resumed N of M
 #   scripts/cluster.sh overflow [BOTS] [CAPACITY] [SECONDS]
@@ -181,6 +181,30 @@ rehosted() {
     psql_in "$dir" -c "SELECT count(*) FROM space_hosts WHERE space_id || '#' || instance IN ($list) AND node <> '$node' AND lease_until_ms >= $db_now"
 }
 
+# One line of node i's own figures: its tick p50/p99 over its last 6,000 ticks (5 minutes at 20 Hz;
+# /api/overview), and the CPU seconds it used (/proc) per 1,000 client-ticks (/metrics) since it
+# started.
+node_figures() {
+    local dir="$1" i="$2" pid; pid="$(cat "$dir/nodes/city-$i.pid")"
+    local overview metrics
+    overview="$(in_ns hub curl -fsS -H "Authorization: Bearer $(cat "$dir/admin-token")" "http://$(address "$i"):7780/api/overview" 2>/dev/null || echo '{}')"
+    metrics="$(in_ns hub curl -fsS -H "Authorization: Bearer $(cat "$dir/admin-token")" "http://$(address "$i"):7780/metrics" 2>/dev/null || true)"
+    python3 - "city-$i" "$pid" "$overview" "$metrics" <<'PY'
+import json, os, sys
+node, pid, overview, metrics = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
+tick = overview.get("tick", {})
+client_ticks = next((float(l.split()[-1]) for l in metrics.splitlines() if l.startswith("seoulworld_client_ticks_total")), 0.0)
+try:
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+except OSError:
+    cpu = float("nan")
+per = cpu / client_ticks * 1000 if client_ticks else float("nan")
+print(f"{node}: tick p50 {tick.get('p50Millis', float('nan')):.1f} ms p99 {tick.get('p99Millis', float('nan')):.1f} ms "
+      f"over {tick.get('samples', 0)} ticks; {cpu:.1f} CPU s for {client_ticks:.0f} client-ticks: {per:.4f} CPU s per 1,000")
+PY
+}
+
 # Waits until every space is hosted: the nodes spread the spaces nobody prefers after their
 # first lease (about 6 s); then the count stops growing.
 settle() {
@@ -268,14 +292,15 @@ PY
 }
 
 smoke() {
-    local bots="$1" seconds="$2"
+    local bots="$1" seconds="$2" nodes="$3"
+    [[ "$nodes" =~ ^[2-9]$ ]] || { echo "cluster: NODES must be 2 to 9" >&2; exit 2; }
     [[ "$bots" =~ ^[0-9]+$ ]] && [ "$bots" -ge 1 ] && [ "$bots" -le 5000 ] || { echo "cluster: BOTS must be 1 to 5000" >&2; exit 2; }
     [[ "$seconds" =~ ^[0-9]+$ ]] && [ "$seconds" -ge 10 ] && [ "$seconds" -le 3600 ] || { echo "cluster: SECONDS must be 10 to 3600" >&2; exit 2; }
     make_run_dir smoke
     local dir="$run_dir"
-    start "$dir" 3 >&2
+    start "$dir" "$nodes" >&2
     settle "$dir"
-    echo "cluster: $(psql_in "$dir" -c "SELECT count(*) FROM space_hosts WHERE lease_until_ms >= $db_now") spaces hosted; $bots bots for ${seconds}s" >&2
+    echo "cluster: $(psql_in "$dir" -c "SELECT count(*) FROM space_hosts WHERE lease_until_ms >= $db_now") spaces hosted on $nodes nodes; $bots bots for ${seconds}s" >&2
     in_ns hub timeout $((seconds + 120)) "$bin" bots --server "$(address 1):7777" --count "$bots" --scenario "$here/scenarios/landmark-tour.json" \
         --duration "$seconds" --token-secret-file "$dir/token-secret" --report "$dir/bots.json" >"$dir/bots.log" 2>&1 &
     local botspid=$!
@@ -298,8 +323,12 @@ smoke() {
     wait "$botspid" || true
     cat "$dir/bots.log" >&2
     # Stop the survivors (they close their visits), then read the records.
-    for i in 1 2 3; do [ "city-$i" = "$victim" ] || kill -TERM "$(cat "$dir/nodes/city-$i.pid")" 2>/dev/null || true; done
-    for i in 1 2 3; do
+    # Each survivor's own figures first: its tick p99 and its CPU per 1,000 client-ticks.
+    for i in $(seq 1 "$nodes"); do
+        [ "city-$i" = "$victim" ] || node_figures "$dir" "$i" >&2
+    done
+    for i in $(seq 1 "$nodes"); do [ "city-$i" = "$victim" ] || kill -TERM "$(cat "$dir/nodes/city-$i.pid")" 2>/dev/null || true; done
+    for i in $(seq 1 "$nodes"); do
         local pid; pid="$(cat "$dir/nodes/city-$i.pid")"
         for _ in $(seq 1 75); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     done
@@ -389,7 +418,7 @@ case "$1" in
     status) [ $# -eq 2 ] || usage; status "$(absolute "$2")" ;;
     kill) [ $# -eq 3 ] || usage; kill -KILL "$(cat "$(absolute "$2")/nodes/city-$3.pid")" ;;
     stop) [ $# -eq 2 ] || usage; stop "$(absolute "$2")" ;;
-    smoke) [ $# -le 3 ] || usage; smoke "${2:-300}" "${3:-60}" ;;
+    smoke) [ $# -le 4 ] || usage; smoke "${2:-300}" "${3:-60}" "${4:-3}" ;;
     overflow) [ $# -le 4 ] || usage; overflow "${2:-300}" "${3:-100}" "${4:-40}" ;;
     bans) [ $# -le 3 ] || usage; bans "${2:-300}" "${3:-50}" ;;
     *) usage ;;

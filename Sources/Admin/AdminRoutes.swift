@@ -229,6 +229,9 @@ extension AdminServer {
         if let cluster = view.cluster, !cluster.directoryReachable {
             problems.append("the cluster's directory cannot be reached: node '\(cluster.node)' keeps the spaces it holds until their leases run out, and claims none (see the log)")
         }
+        if let cluster = view.cluster, cluster.cutOff.contains(cluster.node) {
+            problems.append("the other nodes cannot reach node '\(cluster.node)' at its address: it hosts nothing until they can (check its network and --advertise-host; see the log)")
+        }
         return Self.json(Readiness(ready: problems.isEmpty, problems: problems, node: view.cluster?.node), status: problems.isEmpty ? .ok : .serviceUnavailable)
     }
 
@@ -400,6 +403,8 @@ struct ClusterJSON: Encodable {
     var node: String
     var hosting: [String]
     var directoryReachable: Bool
+    /// Nodes the others cannot reach at their addresses: they host nothing.
+    var cutOff: [String]
     var nodes: [Node]
     var handOversOut: Int
     var ticketsAdmitted: Int
@@ -413,6 +418,7 @@ struct ClusterJSON: Encodable {
         node = c.node
         hosting = c.hosting
         directoryReachable = c.directoryReachable
+        cutOff = c.cutOff
         nodes = c.nodes.map { n in
             Node(name: n.name, address: n.address, live: n.live, population: n.population,
                  spaces: c.hosts.filter { $0.live && $0.node == n.name }.map { $0.instance == 1 ? $0.spaceID : "\($0.spaceID)#\($0.instance)" })

@@ -30,8 +30,12 @@ public struct ClusterNode: Sendable, Hashable {
     public var population: Int
     /// Its last announcement, on the database's clock (as `DirectoryView.atMillis`).
     public var seenAtMillis: Int64
+    /// The nodes it could not reach at their public addresses for a few seconds, as it said in
+    /// its last announcement (Services' Reachability).
+    public var cannotReach: [String]
 
-    public init(name: String, address: String, prefers: [String], live: Bool, population: Int, seenAtMillis: Int64 = 0) {
+    public init(name: String, address: String, prefers: [String], live: Bool, population: Int, seenAtMillis: Int64 = 0, cannotReach: [String] = []) {
+        self.cannotReach = cannotReach
         self.name = name
         self.address = address
         self.prefers = prefers
@@ -85,16 +89,18 @@ extension PostgresStore {
     static let databaseNowMillis = "(extract(epoch from clock_timestamp()) * 1000)::bigint"
 
     /// Says that `node` is up (or stopped), where clients reach it, what it prefers and how many
-    /// people it holds. `liveMillis` after the last call without another, it counts as down.
-    public func announce(node: String, address: String, prefers: [String], population: Int, stopped: Bool = false) throws {
+    /// people it holds, and which other nodes it cannot reach. `liveMillis` after the last call
+    /// without another, it counts as down.
+    public func announce(node: String, address: String, prefers: [String], population: Int, cannotReach: [String] = [], stopped: Bool = false) throws {
         let state = stopped ? "stopped" : "serving"
         let prefersText = prefers.joined(separator: ",")
+        let cannotReachText = cannotReach.sorted().joined(separator: ",")
         try inTransaction("announcing node \(node) in \(name)") { c in
             try run(c, """
-                INSERT INTO cluster_nodes (node, address, prefers, started_at_ms, seen_at_ms, population, state)
-                SELECT \(node), \(address), \(prefersText), n.ms, n.ms, \(Int64(population)), \(state) FROM (SELECT \(unescaped: Self.databaseNowMillis) AS ms) n
+                INSERT INTO cluster_nodes (node, address, prefers, started_at_ms, seen_at_ms, population, state, cannot_reach)
+                SELECT \(node), \(address), \(prefersText), n.ms, n.ms, \(Int64(population)), \(state), \(cannotReachText) FROM (SELECT \(unescaped: Self.databaseNowMillis) AS ms) n
                 ON CONFLICT (node) DO UPDATE SET address = EXCLUDED.address, prefers = EXCLUDED.prefers, seen_at_ms = EXCLUDED.seen_at_ms,
-                    population = EXCLUDED.population, state = EXCLUDED.state,
+                    population = EXCLUDED.population, state = EXCLUDED.state, cannot_reach = EXCLUDED.cannot_reach,
                     started_at_ms = CASE WHEN cluster_nodes.state = 'stopped' THEN EXCLUDED.started_at_ms ELSE cluster_nodes.started_at_ms END
                 """)
         }
@@ -170,10 +176,11 @@ extension PostgresStore {
     public func directory(liveMillis: Int64) throws -> DirectoryView {
         try inTransaction("reading the cluster's directory in \(name)", begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { c in
             let now = try run(c, PostgresQuery(unsafeSQL: "SELECT \(Self.databaseNowMillis)")).rows.first!.decode(Int64.self)
-            let nodes = try run(c, "SELECT node, address, prefers, seen_at_ms, population, state FROM cluster_nodes ORDER BY node").rows.map { row in
-                let (node, address, prefers, seen, population, state) = try row.decode((String, String, String, Int64, Int64, String).self)
+            let nodes = try run(c, "SELECT node, address, prefers, seen_at_ms, population, state, cannot_reach FROM cluster_nodes ORDER BY node").rows.map { row in
+                let (node, address, prefers, seen, population, state, cannotReach) = try row.decode((String, String, String, Int64, Int64, String, String).self)
                 return ClusterNode(name: node, address: address, prefers: prefers.split(separator: ",").map(String.init),
-                                   live: state == "serving" && seen >= now - liveMillis, population: Int(population), seenAtMillis: seen)
+                                   live: state == "serving" && seen >= now - liveMillis, population: Int(population), seenAtMillis: seen,
+                                   cannotReach: cannotReach.split(separator: ",").map(String.init))
             }
             let hosts = try run(c, "SELECT space_id, instance, node, lease_until_ms, population, capacity FROM space_hosts ORDER BY space_id, instance").rows.map { row in
                 let (space, instance, node, until, population, capacity) = try row.decode((String, Int64, String, Int64, Int64, Int64).self)

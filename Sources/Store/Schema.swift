@@ -305,6 +305,11 @@ public enum Schema {
                 );
                 CREATE INDEX cluster_presence_account ON cluster_presence (account_id);
                 """),
+            // The nodes each node cannot reach at their public addresses (issue 25): the votes
+            // from which every node decides which nodes are cut off (Services' Reachability).
+            ("v9-reach", """
+                ALTER TABLE cluster_nodes ADD COLUMN cannot_reach TEXT NOT NULL DEFAULT '';
+                """),
         ]
     }()
 

@@ -84,6 +84,11 @@ public struct ClusterFigures: Sendable {
     public var awayHeld: Int
     public var awayAdopted: Int
     public var awayExpired: Int
+    /// The nodes cut off from the others (this one among them, when it is).
+    public var cutOff: [String] = []
+    public var reachTries = 0
+    public var reachFailures = 0
+    public var timesCutOff = 0
 }
 
 /// Why a datagram was dropped without an answer.

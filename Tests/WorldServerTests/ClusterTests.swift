@@ -23,7 +23,6 @@ import WorldFiles
                      catalog: WorldCatalog = Shipped.catalog, instanceCloseMillis: Int64 = 30_000, awayMillis: Int64 = 60_000,
                      configure more: @escaping (inout ServerConfiguration) -> Void = { _ in }) throws -> RunningServer {
         try RunningServer(configure: {
-            more(&$0)
             $0.store = StoreSettings(postgres: location)
             var cluster = ClusterSettings(node: name, location: location, secret: secret)
             cluster.prefers = prefers
@@ -32,6 +31,7 @@ import WorldFiles
             cluster.instanceCloseMillis = instanceCloseMillis
             cluster.awayMillis = awayMillis
             $0.cluster = cluster
+            more(&$0)
         }, catalog: catalog)
     }
 
@@ -499,6 +499,37 @@ import WorldFiles
         #expect(member.space == "seoul-plaza" && member.serverAddress.port == b.address.port, "on node b now")
         #expect(b.server.inspect { $0.cluster.route("seoul-plaza") } == .here && Self.standing(b, "survivor")?.space == "seoul-plaza")
         print("resumed after SIGKILL of its node in \(Double(member.resumeMicros.first ?? 0) / 1_000_000) s (a lease of 2 s)")
+    }
+
+    /// A node that the directory reaches but clients cannot (here: it tells the directory an
+    /// address where nothing listens, as a node whose network was cut would be reached nowhere)
+    /// is reported by the two others, finds itself cut off, and gives its spaces up: the others
+    /// host them within seconds, and nobody is sent to it. Its /readyz says why.
+    @Test func aNodeTheOthersCannotReachGivesItsSpacesUp() throws {
+        let location = try PostgresScratch.shared.get().database()
+        let a = try Self.node("a", prefers: ["seoul-plaza"], location: location)
+        defer { a.stop() }
+        let b = try Self.node("b", prefers: ["city-hall"], location: location)
+        defer { b.stop() }
+        let c = try Self.node("c", prefers: ["deoksugung"], location: location) { $0.cluster?.advertisedHost = "127.0.0.2" }
+        defer { c.stop() }
+        let loop = try UVLoop()
+        defer { loop.closeAll() }
+        let cutOff = { (node: RunningServer) in node.server.inspect { $0.cluster.reach.cutOff } }
+        drive(loop, [], seconds: 20) { cutOff(a) == ["c"] && cutOff(b) == ["c"] && c.server.inspect { $0.cluster.reach.isCutOff } }
+        #expect(cutOff(a) == ["c"] && cutOff(b) == ["c"] && cutOff(c) == ["c"], "every node comes to the same answer")
+        #expect(c.server.inspect { ($0.cluster.reach.isCutOff, $0.cluster.reach.timesCutOff) } == (true, 1))
+        // The others host everything, c nothing, and nobody is sent to c.
+        drive(loop, [], seconds: 10) { Self.hosts(a)["deoksugung"] != nil && Self.hosts(a)["deoksugung"] != "c" && c.server.inspect { $0.cluster.holding.isEmpty } }
+        let hosts = Self.hosts(a)
+        #expect(!hosts.values.contains("c") && hosts["deoksugung"] != nil, "\(hosts)")
+        #expect(c.server.inspect { $0.cluster.holding.isEmpty })
+        #expect(a.server.inspect { $0.cluster.route("deoksugung") } != .nobody)
+        let figures = try #require(a.server.inspect { $0.cluster.operatorFigures() })
+        #expect(figures.reachTries > 0 && figures.cutOff == ["c"])
+        // a and b reach each other: neither reports the other.
+        #expect(a.server.inspect { $0.cluster.cannotReach(now: $0.clockMillis) } == ["c"])
+        #expect(c.server.inspect { $0.cluster.cannotReach(now: $0.clockMillis) } == [], "c reaches the others; only they cannot reach c")
     }
 
     /// A node killed with SIGKILL keeps its leases for their length (8 s here), but stops

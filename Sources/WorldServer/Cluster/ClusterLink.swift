@@ -63,6 +63,9 @@ final class ClusterLink: @unchecked Sendable {
         var presence: [PresenceEntry]?
         /// Overflow instances this node closed: their leases given up first.
         var release: [SpaceInstanceKey] = []
+        /// The other nodes this node has failed to reach at their public addresses for
+        /// `Reachability.reportAfterMillis` (ClusterSubsystem+Reach.swift).
+        var cannotReach: [String] = []
         /// Now and then, this node's clock: runs of servers that stopped beating are closed, their
         /// open visits ended as `crash` (a failed node's, without waiting for a server to start).
         var closeCrashedAtMillis: Int64?
@@ -222,14 +225,18 @@ final class ClusterLink: @unchecked Sendable {
 
     private func round(_ request: RoundRequest) throws -> RoundResult {
         try using { store in
-            try store.announce(node: settings.node, address: request.address, prefers: settings.prefers, population: request.population)
+            try store.announce(node: settings.node, address: request.address, prefers: settings.prefers, population: request.population,
+                               cannotReach: request.cannotReach)
             if let people = request.presence { try store.publishPresence(node: settings.node, people: people) }
             for key in request.release { try store.release(space: key.space, instance: key.instance, node: settings.node) }
             let crashed = try request.closeCrashedAtMillis.map { try store.closeCrashedRuns(nowMillis: $0) } ?? (0, 0)
             let renewed = try store.renew(node: settings.node, leases: request.held.map { ($0.key.space, $0.key.instance, $0.population) },
                                           leaseMillis: settings.leaseMillis).renewed
             var view = try store.directory(liveMillis: settings.liveMillis)
-            let live = view.nodes.filter(\.live).map { node in
+            // Nodes cut off from the others host nothing: they are not among the live for the
+            // plan, so that nobody (themselves included) gives them a space.
+            let cut = view.cutOff
+            let live = view.nodes.filter { $0.live && !cut.contains($0.name) }.map { node in
                 HostingPlan.Node(name: node.name, prefers: Set(node.prefers), population: node.population,
                                  hosted: view.hosts.filter { $0.live && $0.node == node.name }.count)
             }
@@ -257,5 +264,13 @@ final class ClusterLink: @unchecked Sendable {
             if !claims.isEmpty { view = try store.directory(liveMillis: settings.liveMillis) }
             return RoundResult(crashed: crashed, holding: renewed.union(granted), granted: granted, view: view)
         }
+    }
+}
+
+extension DirectoryView {
+    /// The live nodes cut off from the others by their reports (Services' Reachability).
+    var cutOff: Set<String> {
+        let live = nodes.filter(\.live)
+        return Reachability.cutOff(live: Set(live.map(\.name)), reports: Dictionary(live.map { ($0.name, Set($0.cannotReach)) }, uniquingKeysWith: { a, _ in a }))
     }
 }

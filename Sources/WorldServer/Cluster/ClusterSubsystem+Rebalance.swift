@@ -32,11 +32,11 @@ extension ClusterSubsystem {
     func giveBackPreferredSpaces() {
         guard let settings, let view else { return }
         let now = server.clockMillis
-        let liveNow = Set(view.nodes.filter(\.live).map(\.name))
+        let liveNow = Set(view.nodes.filter { $0.live && !reach.cutOff.contains($0.name) }.map(\.name))
         rebalance.liveSince = rebalance.liveSince.filter { liveNow.contains($0.key) }
         for name in liveNow where rebalance.liveSince[name] == nil { rebalance.liveSince[name] = now }
         let settled = view.nodes.filter { node in
-            node.live && (node.name == settings.node || now >= (rebalance.liveSince[node.name] ?? now) + 2 * UInt64(settings.liveMillis))
+            liveNow.contains(node.name) && (node.name == settings.node || now >= (rebalance.liveSince[node.name] ?? now) + 2 * UInt64(settings.liveMillis))
         }.map { node in
             HostingPlan.Node(name: node.name, prefers: Set(node.prefers), population: node.population,
                              hosted: view.hosts.filter { $0.live && $0.node == node.name }.count)

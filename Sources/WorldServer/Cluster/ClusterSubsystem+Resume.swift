@@ -143,7 +143,7 @@ extension ClusterSubsystem {
         let ticket = self.ticket(for: s, node: "", space: space, request: 0, lifetimeMillis: HandOverTicket.resumeLifetimeMillis, spot: spot)
         // This node first (a dropped connection whose node lives comes back here), then the
         // other live nodes by name.
-        let others = (view?.nodes ?? []).filter { $0.live && $0.name != settings.node && !$0.address.isEmpty }.map(\.address)
+        let others = (view?.nodes ?? []).filter { $0.live && $0.name != settings.node && !reach.cutOff.contains($0.name) && !$0.address.isEmpty }.map(\.address)
         let nodes = Array(([advertisedAddress] + others).prefix(WireProtocol.resumeNodesMax))
         figures.resumeTicketsIssued += 1
         s.send(.resumeTicket(validSeconds: UInt16(HandOverTicket.resumeLifetimeMillis / 1_000), ticket: ticket.signed(secret: settings.secret), nodes: nodes))

@@ -30,7 +30,10 @@ final class ClusterSubsystem {
     var holding: [SpaceInstanceKey: UInt64] = [:]
     /// The directory as last read, and when (the server clock's monotonic milliseconds).
     var view: DirectoryView? {
-        didSet { viewReadAtMillis = server.clockMillis }
+        didSet {
+            viewReadAtMillis = server.clockMillis
+            reach.cutOff = view?.cutOff ?? []
+        }
     }
     private(set) var viewReadAtMillis: UInt64 = 0
     private var roundSentAtMillis: UInt64?
@@ -51,6 +54,8 @@ final class ClusterSubsystem {
     var rebalance = RebalanceState()
     /// Avatars standing for citizens whose connections dropped (ClusterSubsystem+Away.swift).
     var away = AwayState()
+    /// Tries of the other nodes' addresses, and who is cut off (ClusterSubsystem+Reach.swift).
+    var reach = ReachState()
     /// Leases this node gave up by itself (a closed overflow instance, a space given back): the
     /// next round deletes them.
     var releasing: [SpaceInstanceKey] = []
@@ -119,6 +124,7 @@ final class ClusterSubsystem {
         refreshResumeTickets(now: now)
         placeWaiting(now: now)
         expireAway(now: now)
+        tryOtherNodes(now: now)
         closeEmptyInstances()
         sendMovedPeople()
         guard roundSentAtMillis == nil else { return }
@@ -128,7 +134,7 @@ final class ClusterSubsystem {
         }
         var request = ClusterLink.RoundRequest(address: advertisedAddress, population: server.sessions.count, held: held,
                                                spaces: publicSpaces.map { ($0, capacity($0)) }, spreading: spreading,
-                                               presence: presenceToPublish(), release: releasing)
+                                               presence: presenceToPublish(), release: releasing, cannotReach: cannotReach(now: now))
         if now >= crashCheckedAtMillis + Self.crashCheckMillis {
             crashCheckedAtMillis = now
             request.closeCrashedAtMillis = server.nowUnixMillis()
@@ -167,6 +173,7 @@ final class ClusterSubsystem {
             for key in round.granted {
                 server.logger.info("hosting", metadata: ["space": "\(key)", "node": "\(settings.node)"])
             }
+            checkCutOff()
             openGrantedInstances()
             giveBackPreferredSpaces()
             sendMovedPeople()
@@ -177,7 +184,7 @@ final class ClusterSubsystem {
     }
 
     /// This node no longer hosts `key`: whoever is in it is sent to its new host, or out.
-    private func lost(_ key: SpaceInstanceKey, why: String) {
+    func lost(_ key: SpaceInstanceKey, why: String) {
         guard holding.removeValue(forKey: key) != nil else { return }
         figures.leasesLost += 1
         server.logger.warning("no longer hosting", metadata: ["space": "\(key)", "why": "\(why)"])
@@ -220,7 +227,7 @@ final class ClusterSubsystem {
         let key = SpaceInstanceKey(parsing: space)
         if let until = holding[key], until > server.clockMillis { return .here }
         guard let view, let entry = view.hosts.first(where: { $0.spaceID == key.space && $0.instance == key.instance && $0.live }),
-              entry.node != settings.node, let node = view.nodes.first(where: { $0.name == entry.node && $0.live }),
+              entry.node != settings.node, !reach.cutOff.contains(entry.node), let node = view.nodes.first(where: { $0.name == entry.node && $0.live }),
               let (host, port) = Self.split(node.address) else { return .nobody }
         return .elsewhere(node: node.name, host: host, port: port)
     }
@@ -392,7 +399,7 @@ final class ClusterSubsystem {
     func operatorFigures() -> ClusterFigures? {
         guard let settings else { return nil }
         let now = server.clockMillis
-        return ClusterFigures(node: settings.node, hosting: holding.filter { $0.value > now }.keys.sorted().map(\.description),
+        var figures = ClusterFigures(node: settings.node, hosting: holding.filter { $0.value > now }.keys.sorted().map(\.description),
                               nodes: view?.nodes ?? [], hosts: view?.hosts ?? [], directoryReachable: directoryReachable,
                               roundsFailed: figures.roundsFailed, leasesLost: figures.leasesLost, handOversOut: figures.handOversOut,
                               ticketsAdmitted: figures.ticketsAdmitted, ticketsRefused: figures.ticketsRefused,
@@ -403,6 +410,11 @@ final class ClusterSubsystem {
                               instancesClosed: overflow.closed, overflowRedirected: overflow.redirected,
                               spacesGivenBack: rebalance.givenBack, crashedVisitsClosed: figures.crashedVisitsClosed,
                               awayHeld: away.heldCount, awayAdopted: away.adopted, awayExpired: away.expired)
+        figures.cutOff = reach.cutOff.sorted()
+        figures.reachTries = reach.tries
+        figures.reachFailures = reach.failures
+        figures.timesCutOff = reach.timesCutOff
+        return figures
     }
 
     // MARK: Helpers
