@@ -38,6 +38,9 @@ public final class WorldClient: TCPConnectionDelegate {
         /// network broke), come back with the last resume ticket (PROTOCOL.md 7.20) while it is
         /// good, to the nodes it lists in turn. False to see the drop.
         public var resumesAfterDrop = true
+        /// A server heard nothing from for this long (a snapshot comes every tick in a space, a
+        /// pong every few seconds outside one) counts as a dropped connection, when resuming.
+        public var serverSilentMillis: UInt64 = 15_000
         public init(tcpOnly: Bool = false, version: UInt16 = WireProtocol.version, network: NetworkConditions = .perfect, networkSeed: UInt64 = 1) {
             self.tcpOnly = tcpOnly
             self.version = version
@@ -173,6 +176,10 @@ public final class WorldClient: TCPConnectionDelegate {
     public var handOverPending: Bool { handOverPendingSince != nil }
     /// Hand-overs to a node that did not answer (it had just failed): the client resumed instead.
     public private(set) var handOversUnanswered = 0
+    /// When the server was last heard (TCP or UDP), and how many times it fell silent for
+    /// `options.serverSilentMillis` and the client came back with its resume ticket.
+    var lastHeardNanos: UInt64 = 0
+    public private(set) var serverFellSilent = 0
     /// Hand-overs whose destination refused the entry (full, no free spot): signed in there, in
     /// no space.
     public private(set) var handOversRefused = 0
@@ -238,6 +245,7 @@ public final class WorldClient: TCPConnectionDelegate {
                 return
             }
             c.delegate = self
+            self.lastHeardNanos = Monotonic.nanoseconds()
             self.send(.hello(protocolID: WireProtocol.id, version: self.options.version))
         }
     }
@@ -433,6 +441,16 @@ public final class WorldClient: TCPConnectionDelegate {
             if !r.connecting || now >= r.nextAtNanos + Self.resumeAttemptNanos, now >= r.nextAtNanos { tryResume() }
         }
         guard welcome != nil, !closed else { return }
+        if resuming == nil, options.resumesAfterDrop, holdsResumeTicket, Monotonic.nanoseconds() >= lastHeardNanos + options.serverSilentMillis * 1_000_000 {
+            // Nothing from the server for so long (a snapshot comes every tick in a space, a pong
+            // every few seconds outside one): its network is gone though the connection is not
+            // closed. Come back with the resume ticket where the city now says.
+            serverFellSilent += 1
+            let previous = connection
+            connection = nil
+            previous?.close()
+            return dropped()
+        }
         if !options.tcpOnly && !udpBound {
             // Retry the binding, backing off (5, 10, 20, then every 40 ticks): a busy server
             // answers late, and each retry only repeats the same challenge.
@@ -533,6 +551,7 @@ public final class WorldClient: TCPConnectionDelegate {
     public func connection(_ c: TCPConnection, received bytes: UnsafeRawBufferPointer) {
         guard c === connection else { return }
         bytesReceived += bytes.count
+        lastHeardNanos = Monotonic.nanoseconds()
         decoder.append(bytes)
         while true {
             let body: [UInt8]?
@@ -555,6 +574,11 @@ public final class WorldClient: TCPConnectionDelegate {
         guard c === connection else { return }
         if closeReason == nil, !lastMessageWasError, options.resumesAfterDrop, holdsResumeTicket {
             // Dropped without a word: come back with the resume ticket.
+            return dropped()
+        }
+        if closeReason == nil, welcome == nil, errors.last?.code == .busy, options.resumesAfterDrop, holdsResumeTicket {
+            // A node too busy to check a ticket in time (PROTOCOL.md 7.1): come back with the
+            // resume ticket rather than give up.
             return dropped()
         }
         if closeReason == nil {
@@ -804,6 +828,7 @@ public final class WorldClient: TCPConnectionDelegate {
     }
 
     func receive(datagram bytes: UnsafeRawBufferPointer, from: SocketAddress) {
+        lastHeardNanos = Monotonic.nanoseconds()
         bytesReceived += bytes.count
         guard from == serverAddress, let welcome, let packet = try? Packet.decode(Array(bytes)) else { return }
         switch packet {

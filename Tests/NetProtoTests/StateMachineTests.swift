@@ -49,6 +49,12 @@ import Testing
         var slow = ConnectionStateMachine(nowMillis: 1_000, limits: .init(handshakeMillis: 5_000, idleMillis: 30_000))
         #expect(slow.timePassed(nowMillis: 5_999) == .none)
         if case .close(let code, _) = slow.timePassed(nowMillis: 6_000) { #expect(code == .handshakeTimeout) } else { Issue.record("handshake deadline") }
+        // Credentials sent in time and the server slow to check them: not the client's fault.
+        var checking = ConnectionStateMachine(nowMillis: 1_000, limits: .init(handshakeMillis: 5_000, idleMillis: 30_000))
+        _ = checking.received(hello, nowMillis: 1_001)
+        _ = checking.received(ClientMessage.authenticateGuest(displayName: "g").encode(), nowMillis: 5_000)
+        #expect(checking.timePassed(nowMillis: 14_999) == .none, "past the handshake's 5 s, still within the check's 10 s")
+        if case .close(let code, _) = checking.timePassed(nowMillis: 15_000) { #expect(code == .busy) } else { Issue.record("check deadline") }
         var idle = ConnectionStateMachine(nowMillis: 0)
         _ = idle.received(hello, nowMillis: 1)
         _ = idle.received(ClientMessage.authenticateGuest(displayName: "g").encode(), nowMillis: 2)

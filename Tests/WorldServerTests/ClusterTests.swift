@@ -402,6 +402,37 @@ import WorldFiles
         #expect(try Self.visits(location).filter { $0.account == "leaver" }.map(\.reason) == ["disconnect"])
     }
 
+    /// A node whose connection goes silent without closing (its network gone, the TCP
+    /// connection still open): the client notices the silence, gives the connection up and
+    /// comes back with its resume ticket, here to the same node once it answers again, which
+    /// gives it its own avatar back.
+    @Test func aClientWhoseServerFallsSilentComesBackWithItsResumeTicket() throws {
+        let location = try PostgresScratch.shared.get().database()
+        // A lease longer than the stall below: a node that stops longer than its lease loses its
+        // spaces (and takes its people out), which is another test's matter.
+        let a = try Self.node("a", prefers: ["seoul-plaza"], location: location) { $0.cluster?.leaseMillis = 10_000 }
+        defer { a.stop() }
+        let loop = try UVLoop()
+        defer { loop.closeAll() }
+        drive(loop, [], seconds: 15) { Self.hosts(a)["seoul-plaza"] == "a" }
+        var options = WorldClient.Options()
+        options.serverSilentMillis = 1_500
+        let member = try WorldClient(loop: loop, server: a.address, credentials: .member(token: Self.token("patient")), options: options)
+        drive(loop, [member], seconds: 10) { member.welcome != nil }
+        member.enter("seoul-plaza")
+        drive(loop, [member], seconds: 10) { member.space == "seoul-plaza" && member.holdsResumeTicket }
+        try #require(member.holdsResumeTicket)
+        let entity = member.entity
+        // The node's loop stops for 3 s: nothing reaches the client, and nothing closes.
+        let stalled = Thread { a.server.inspect { _ in Thread.sleep(forTimeInterval: 3) } }
+        stalled.start()
+        drive(loop, [member], seconds: 20) { member.serverFellSilent == 1 && !member.resumePending && member.space == "seoul-plaza" }
+        #expect(member.serverFellSilent == 1 && member.drops == 1 && member.resumeMicros.count == 1 && !member.closed,
+                "silent \(member.serverFellSilent), drops \(member.drops), closed \(member.closed): \(member.closeReason ?? "")")
+        #expect(member.space == "seoul-plaza" && member.entity == entity,
+                "its own avatar back: \(a.server.inspect { ($0.cluster.away.heldCount, $0.cluster.away.adopted, $0.cluster.away.expired, $0.host.spaces["seoul-plaza"]!.world.population) })")
+    }
+
     /// A citizen in a 1:1 desk session whose connection drops comes back into the room: the same
     /// avatar, the session still held for both, the counsellor never alone; ending the session
     /// then sends the citizen back to the centre it came from. A kick of an account whose

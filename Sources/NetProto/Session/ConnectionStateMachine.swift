@@ -39,8 +39,11 @@ public struct ConnectionStateMachine: Sendable {
     }
 
     public struct Limits: Hashable, Sendable {
-        /// From connecting to `welcome`.
+        /// From connecting to the client's authentication (hello, then its credentials).
         public var handshakeMillis: UInt64 = 5_000
+        /// From the credentials to `welcome` or a refusal: the server's own checks (the store, a
+        /// cluster's directory). Past it the server says it is busy, not that the client was slow.
+        public static let checkMillis: UInt64 = 10_000
         /// The longest silence from an active client, on TCP and its bound UDP address together
         /// (clients send inputs every tick while in a space, and ping otherwise).
         public var idleMillis: UInt64 = 30_000
@@ -55,6 +58,8 @@ public struct ConnectionStateMachine: Sendable {
     public let limits: Limits
     let connectedAtMillis: UInt64
     var lastHeardMillis: UInt64
+    /// When the client's credentials arrived (the `authenticating` state began).
+    var credentialsAtMillis: UInt64 = 0
 
     public init(nowMillis: UInt64, limits: Limits = Limits()) {
         self.limits = limits
@@ -88,12 +93,15 @@ public struct ConnectionStateMachine: Sendable {
             return close(.unexpectedMessage, "the first message must be hello")
         case (.awaitingAuthentication, .authenticateGuest(let name)):
             state = .authenticating
+            credentialsAtMillis = nowMillis
             return .authenticateGuest(displayName: name)
         case (.awaitingAuthentication, .authenticateMember(let token)):
             state = .authenticating
+            credentialsAtMillis = nowMillis
             return .authenticateMember(token: token)
         case (.awaitingAuthentication, .authenticateTicket(let ticket)):
             state = .authenticating
+            credentialsAtMillis = nowMillis
             return .authenticateTicket(ticket: ticket)
         case (.awaitingAuthentication, .goodbye), (.authenticating, .goodbye), (.active, .goodbye):
             state = .closed
@@ -131,9 +139,14 @@ public struct ConnectionStateMachine: Sendable {
     /// Time passed; closes a handshake that took too long or a client gone silent.
     public mutating func timePassed(nowMillis: UInt64) -> Action {
         switch state {
-        case .awaitingHello, .awaitingAuthentication, .authenticating:
+        case .awaitingHello, .awaitingAuthentication:
             if nowMillis >= connectedAtMillis + limits.handshakeMillis {
                 return close(.handshakeTimeout, "no hello and authentication within \(limits.handshakeMillis) ms")
+            }
+        case .authenticating:
+            // The client did its part in time; the server's checks are taking too long.
+            if nowMillis >= credentialsAtMillis + Limits.checkMillis {
+                return close(.busy, "the server could not check these credentials within \(Limits.checkMillis / 1_000) s (its store or the cluster's directory is slow); try again in a few seconds")
             }
         case .active:
             if nowMillis >= lastHeardMillis + limits.idleMillis {
