@@ -32,6 +32,12 @@
 #       banned bot saw its connection closed with `banned` (the bot fleet's loop turns every
 #       50 ms). Ends with one line:
 #       bans N reached N p50_ms X p99_ms X max_ms X other_node_bans N other_node_p99_ms X
+#   scripts/cluster.sh partition [BOTS]
+#       3 nodes in network namespaces (root only), BOTS touring member bots (default 150) for
+#       90 s; at 20 s the network of the node hosting Seoul Plaza is cut (its link to the bridge
+#       taken down: PostgreSQL, on its Unix socket, still answers it), at 55 s restored. Ends
+#       with one line:
+#       partition node NAME spaces N cut_off_seconds S rehosted_seconds S people_on_it N resumed N of M back_seconds S
 #
 # The binary: $SEOULWORLD, else .build/release/seoulworld, else .build/debug/seoulworld.
 set -euo pipefail
@@ -45,7 +51,7 @@ if [ -z "$bin" ]; then
 fi
 [ -n "$bin" ] && [ -x "$bin" ] || { echo "cluster: no seoulworld binary: run 'swift build -c release' or set SEOULWORLD" >&2; exit 1; }
 
-usage() { sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,42p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 absolute() { case "$1" in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
 
 # The cluster's network: "netns" (with the namespaces' prefix) or "loopback"; read from DIR by
@@ -412,6 +418,62 @@ print(f"bans {len(made)} reached {len(times)} p50_ms {pct(times, 0.5)} p99_ms {p
 PY
 }
 
+# Seconds since `since` (a `date +%s.%N`), one decimal.
+seconds_since() { python3 -c 'import sys, time; print(f"{time.time() - float(sys.argv[1]):.1f}")' "$1"; }
+
+partition() {
+    local bots="$1"
+    [[ "$bots" =~ ^[0-9]+$ ]] && [ "$bots" -ge 1 ] && [ "$bots" -le 3000 ] || { echo "cluster: BOTS must be 1 to 3000" >&2; exit 2; }
+    make_run_dir partition
+    local dir="$run_dir"
+    start "$dir" 3 >&2
+    load_network "$dir"
+    [ "$network" = netns ] || { echo "cluster: partition cuts a node's network in its namespace: run as root, without CLUSTER_NETWORK=loopback" >&2; exit 1; }
+    settle "$dir"
+    echo "cluster: $bots bots for 90 s; a node's network cut at 20 s, restored at 55 s" >&2
+    in_ns hub timeout 210 "$bin" bots --server "$(address 1):7777" --count "$bots" --scenario "$here/scenarios/landmark-tour.json" \
+        --duration 90 --token-secret-file "$dir/token-secret" --report "$dir/bots.json" >"$dir/bots.log" 2>&1 &
+    local botspid=$!
+    local started; started="$(date +%s.%N)"
+    sleep 20
+    local victim; victim="$(psql_in "$dir" -c "SELECT node FROM space_hosts WHERE space_id = 'seoul-plaza' AND instance = 1")"
+    local i="${victim#city-}"
+    local lost_spaces; lost_spaces="$(held_by "$dir" "$victim")"
+    local people; people="$(psql_in "$dir" -c "SELECT population FROM cluster_nodes WHERE node = '$victim'")"
+    local cut_at; cut_at="$(date +%s.%N)"
+    # The hub's end of the node's link: the node keeps its address, and nothing reaches it.
+    in_ns hub ip link set "v$i" down
+    echo "cluster: cut $victim's network ($(echo "$lost_spaces" | grep -c . || true) spaces, $people people)" >&2
+    local cut_off="none" rehosted="none"
+    for _ in $(seq 1 300); do
+        if [ "$cut_off" = none ] && grep -q "the other nodes cannot reach this node" "$dir/nodes/$victim.log"; then cut_off="$(seconds_since "$cut_at")"; fi
+        if [ "$rehosted" = none ] && [ "$(rehosted "$dir" "$victim" "$lost_spaces")" -ge "$(echo "$lost_spaces" | grep -c .)" ]; then rehosted="$(seconds_since "$cut_at")"; fi
+        [ "$cut_off" = none ] || [ "$rehosted" = none ] || break
+        sleep 0.1
+    done
+    echo "cluster: $victim's own /readyz while cut: $(in_ns "$i" curl -sS "http://$(address "$i"):7780/readyz" 2>&1 | head -c 400)" >&2
+    python3 -c 'import sys, time; time.sleep(max(0, float(sys.argv[1]) + 55 - time.time()))' "$started"
+    local healed_at; healed_at="$(date +%s.%N)"
+    in_ns hub ip link set "v$i" up
+    local back="none"
+    for _ in $(seq 1 300); do
+        if [ "$(psql_in "$dir" -c "SELECT count(*) FROM space_hosts WHERE space_id = 'seoul-plaza' AND instance = 1 AND node = '$victim' AND lease_until_ms >= $db_now")" = 1 ]; then
+            back="$(seconds_since "$healed_at")"
+            break
+        fi
+        sleep 0.1
+    done
+    wait "$botspid" || true
+    cat "$dir/bots.log" >&2
+    python3 - "$dir/bots.json" "$victim" "$(echo "$lost_spaces" | grep -c .)" "$cut_off" "$rehosted" "$people" "$back" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+victim, spaces, cut_off, rehosted, people, back = sys.argv[2:8]
+print(f"partition node {victim} spaces {spaces} cut_off_seconds {cut_off} rehosted_seconds {rehosted} people_on_it {people} "
+      f"resumed {r['resumeMicros']['count']} of {r['connectionDrops']} back_seconds {back}")
+PY
+}
+
 [ $# -ge 1 ] || usage
 case "$1" in
     start) [ $# -ge 2 ] && [ $# -le 3 ] || usage; start "$(absolute "$2")" "${3:-3}" ;;
@@ -421,5 +483,6 @@ case "$1" in
     smoke) [ $# -le 4 ] || usage; smoke "${2:-300}" "${3:-60}" "${4:-3}" ;;
     overflow) [ $# -le 4 ] || usage; overflow "${2:-300}" "${3:-100}" "${4:-40}" ;;
     bans) [ $# -le 3 ] || usage; bans "${2:-300}" "${3:-50}" ;;
+    partition) [ $# -le 2 ] || usage; partition "${2:-150}" ;;
     *) usage ;;
 esac

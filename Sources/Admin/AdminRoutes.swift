@@ -230,7 +230,7 @@ extension AdminServer {
             problems.append("the cluster's directory cannot be reached: node '\(cluster.node)' keeps the spaces it holds until their leases run out, and claims none (see the log)")
         }
         if let cluster = view.cluster, cluster.cutOff.contains(cluster.node) {
-            problems.append("the other nodes cannot reach node '\(cluster.node)' at its address: it hosts nothing until they can (check its network and --advertise-host; see the log)")
+            problems.append("the other nodes cannot reach node '\(cluster.node)' at its address: it hosts nothing until they can (check its network and --advertise; see the log)")
         }
         return Self.json(Readiness(ready: problems.isEmpty, problems: problems, node: view.cluster?.node), status: problems.isEmpty ? .ok : .serviceUnavailable)
     }
