@@ -463,9 +463,12 @@ public final class WorldClient: TCPConnectionDelegate {
         pumpNetwork()
         if space != nil { sendInput() }
         // Outside a space nothing else is sent; ping so the server does not take the
-        // connection for idle (its limit is 30 s).
+        // connection for idle (its limit is 30 s). In a space whose snapshots stopped (its UDP
+        // path broken), ping too: a live server answers on TCP, so that only a server gone
+        // silent on both counts as one (`serverSilentMillis`).
         ticksSincePing += 1
-        if space == nil && ticksSincePing >= 100 {
+        let unheard = Monotonic.nanoseconds() >= lastHeardNanos + 5_000_000_000
+        if (space == nil || unheard) && ticksSincePing >= 100 {
             ticksSincePing = 0
             send(.ping(clientTimeMicros: Monotonic.nanoseconds() / 1_000))
         }
