@@ -292,7 +292,10 @@ public final class BotFleet {
         let c = bot.client
         var refused = false
         while bot.fullErrorsScanned < c.errors.count {
-            if c.errors[bot.fullErrorsScanned].code == .spaceFull { refused = true; bot.fullRefusalsSeen += 1 }
+            let e = c.errors[bot.fullErrorsScanned]
+            if e.code == .spaceFull { refused = true; bot.fullRefusalsSeen += 1 }
+            // A resumption refused a place (the space jammed where it comes in): enter again too.
+            if e.code == .noFreeSpot || e.code == .notHosted, e.requestID == 0 { refused = true }
             bot.fullErrorsScanned += 1
         }
         if refused && c.space == nil && bot.fullRetryAt == nil { bot.fullRetryAt = now + 2_000_000_000 + random.next() % 1_000_000_000 }
@@ -532,6 +535,7 @@ public final class BotFleet {
         for bot in bots { if let space = bot.client.space { r.placedBySpace[space, default: 0] += 1 } }
         r.connectionDrops = bots.reduce(0) { $0 + $1.client.drops }
         r.serverFellSilent = bots.reduce(0) { $0 + $1.client.serverFellSilent }
+        r.resumesRefused = bots.reduce(0) { $0 + $1.client.resumesRefused }
         r.resumeMicros = Percentiles(resumeLatency)
         r.resumesPending = bots.filter { $0.client.resumePending }.count
         r.removals = removals
@@ -664,6 +668,9 @@ public struct BotReport: Codable, Sendable {
     public var resumesPending = 0
     /// Of the drops, those the bots noticed by the server's silence (no close: its network gone).
     public var serverFellSilent = 0
+    /// Resumptions that ended signed in but in no space (the space full, or jammed where the
+    /// citizen comes in, or not hosted in time): those bots enter again.
+    public var resumesRefused = 0
     /// Bots a server removed as a staff action, in the order the fleet saw them go: which bot
     /// (a member bot's account is `bot-<bot>`), the code (`kicked`, `banned`), the node it was
     /// on, and the wall-clock time the fleet saw the close (to within one turn of its loop), so
@@ -720,7 +727,7 @@ public struct BotReport: Codable, Sendable {
         refused as full       \(refusedFull) entries (each asked again 2 to 3 s later); where the bots were at the end: \(placedBySpace.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         """) + (connectionDrops == 0 ? "" : """
 
-        resumed               \(connectionDrops) connections dropped without a word (\(serverFellSilent) of them noticed by the server's silence), \(resumeMicros.count) placed again with their resume tickets, \(resumesPending) still coming back when the run ended
+        resumed               \(connectionDrops) connections dropped without a word (\(serverFellSilent) of them noticed by the server's silence), \(resumeMicros.count) placed again with their resume tickets, \(resumesRefused) signed in again but refused a place, \(resumesPending) still coming back when the run ended
         resume time           p50 \(String(format: "%.1f", Double(resumeMicros.p50) / 1_000_000)) s  p99 \(String(format: "%.1f", Double(resumeMicros.p99) / 1_000_000)) s  max \(String(format: "%.1f", Double(resumeMicros.max) / 1_000_000)) s (from the drop to entered again)
         """) + (desk.joins == 0 ? "" : """
 

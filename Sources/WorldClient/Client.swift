@@ -180,6 +180,8 @@ public final class WorldClient: TCPConnectionDelegate {
     /// `options.serverSilentMillis` and the client came back with its resume ticket.
     var lastHeardNanos: UInt64 = 0
     public private(set) var serverFellSilent = 0
+    /// Resumptions that ended signed in but refused a place (notHosted, spaceFull, noFreeSpot).
+    public private(set) var resumesRefused = 0
     /// Hand-overs whose destination refused the entry (full, no free spot): signed in there, in
     /// no space.
     public private(set) var handOversRefused = 0
@@ -195,6 +197,9 @@ public final class WorldClient: TCPConnectionDelegate {
         var attempts = 0
         var nextAtNanos: UInt64 = 0
         var connecting = false
+        /// The attempt's node accepted the connection: its answer to the ticket is waited for
+        /// (it may have used the ticket already), up to `resumeAnswerNanos`.
+        var accepted = false
         var admitted = false
     }
     var resuming: Resumption?
@@ -211,6 +216,8 @@ public final class WorldClient: TCPConnectionDelegate {
     public var holdsResumeTicket: Bool { resumeTicket.map { Monotonic.nanoseconds() < $0.untilNanos } ?? false }
     /// How long one attempt to reach a node may take before the next node is tried.
     static let resumeAttemptNanos: UInt64 = 2_000_000_000
+    /// Past the server's own 10 s for checking credentials (PROTOCOL.md 7.1), which answers `busy`.
+    static let resumeAnswerNanos: UInt64 = 12_000_000_000
 
     var held: [(tick: UInt32, state: [EntityState])] = []
     var sequence: UInt32 = 0
@@ -246,6 +253,7 @@ public final class WorldClient: TCPConnectionDelegate {
             }
             c.delegate = self
             self.lastHeardNanos = Monotonic.nanoseconds()
+            if self.resuming != nil { self.resuming?.accepted = true }
             self.send(.hello(protocolID: WireProtocol.id, version: self.options.version))
         }
     }
@@ -438,7 +446,8 @@ public final class WorldClient: TCPConnectionDelegate {
     public func tick() {
         if let r = resuming, !r.admitted, !closed {
             let now = Monotonic.nanoseconds()
-            if !r.connecting || now >= r.nextAtNanos + Self.resumeAttemptNanos, now >= r.nextAtNanos { tryResume() }
+            let waited = r.accepted ? Self.resumeAnswerNanos : Self.resumeAttemptNanos
+            if !r.connecting || now >= r.nextAtNanos + waited, now >= r.nextAtNanos { tryResume() }
         }
         guard welcome != nil, !closed else { return }
         if resuming == nil, options.resumesAfterDrop, holdsResumeTicket, Monotonic.nanoseconds() >= lastHeardNanos + options.serverSilentMillis * 1_000_000 {
@@ -628,8 +637,12 @@ public final class WorldClient: TCPConnectionDelegate {
         case .error(let code, let request, let text):
             errors.append((code, request, text))
             // The node that took the resume ticket could not place the client (no node took
-            // its space over in time): it stays signed in there, in no space.
-            if code == .notHosted, resuming?.admitted == true { resuming = nil }
+            // its space over in time, or the space is full or jammed where it comes in): the
+            // resumption is over, and the client stays signed in there, in no space.
+            if [.notHosted, .spaceFull, .noFreeSpot].contains(code), request == 0, resuming?.admitted == true {
+                resuming = nil
+                resumesRefused += 1
+            }
             // The other node took the hand-over but its space refused the entry (full, no free
             // spot): the hand-over is over, and the client is signed in there, in no space.
             if handOverPendingSince != nil, welcome != nil, request != 0, request == lastEnter?.requestID {
@@ -800,6 +813,7 @@ public final class WorldClient: TCPConnectionDelegate {
         r.attempts += 1
         r.nextAtNanos = now + 500_000_000 * UInt64(min(r.attempts, 4))
         r.connecting = true
+        r.accepted = false
         resuming = r
         // The attempt before this one is abandoned (its callbacks no longer match `connection`).
         let previous = connection
