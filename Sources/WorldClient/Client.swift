@@ -203,8 +203,8 @@ public final class WorldClient: TCPConnectionDelegate {
         var admitted = false
     }
     var resuming: Resumption?
-    /// Whether the last message on this connection was an error: the server says why before it
-    /// closes (PROTOCOL.md 7.1), so a close after anything else is a drop.
+    /// Whether the last message on this connection was an error not answering a request: the
+    /// server says why before it closes (PROTOCOL.md 7.1), so a close after anything else is a drop.
     var lastMessageWasError = false
     /// Connections lost without a word from the server.
     public private(set) var drops = 0
@@ -601,7 +601,9 @@ public final class WorldClient: TCPConnectionDelegate {
     }
 
     func handle(_ message: ServerMessage) {
-        if case .error = message { lastMessageWasError = true } else { lastMessageWasError = false }
+        // The server's word before a close is an error with request id 0 (PROTOCOL.md 7.1); a
+        // refusal of one of this client's requests is not, and a drop after it is still a drop.
+        if case .error(_, let request, _) = message, request == 0 { lastMessageWasError = true } else { lastMessageWasError = false }
         switch message {
         case .helloOK:
             switch credentials {
