@@ -52,33 +52,33 @@ public final class WorldClient: TCPConnectionDelegate {
     public let options: Options
     let loop: UVLoop
     /// The node this client is connected to: the one it started with, or the last hand-over's.
-    public private(set) var serverAddress: SocketAddress
-    public private(set) var credentials: Credentials
+    public internal(set) var serverAddress: SocketAddress
+    public internal(set) var credentials: Credentials
     var connection: TCPConnection?
     var udp: UDPSocket?
     var decoder = FrameDecoder()
     /// Set when `options.network` is not perfect: every datagram goes through it.
     var network: NetworkSimulator?
 
-    public private(set) var welcome: Welcome?
-    public private(set) var errors: [(code: ErrorCode, requestID: UInt32, text: String)] = []
+    public internal(set) var welcome: Welcome?
+    public internal(set) var errors: [(code: ErrorCode, requestID: UInt32, text: String)] = []
     public private(set) var shutdownNotice: String?
-    public private(set) var closed = false
+    public internal(set) var closed = false
     /// Why the connection ended, when it did: "closed by this client", the server's error, or
     /// the transport's error.
-    public private(set) var closeReason: String?
-    public private(set) var udpBound = false
-    public private(set) var space: String?
-    public private(set) var entity: UInt32?
+    public internal(set) var closeReason: String?
+    public internal(set) var udpBound = false
+    public internal(set) var space: String?
+    public internal(set) var entity: UInt32?
     public private(set) var enteredSpaces: [String] = []
     /// When (the loop's clock, nanoseconds) the client was last placed in a space.
     public private(set) var enteredAtNanos: UInt64 = 0
     /// What the client sees: its own avatar and those in its view, as of `viewTick`.
-    public private(set) var view: [EntityState] = []
+    public internal(set) var view: [EntityState] = []
     public private(set) var viewTick: UInt32 = 0
-    public private(set) var names: [UInt32: String] = [:]
+    public internal(set) var names: [UInt32: String] = [:]
     /// The badge each entity's name last carried (absent: none).
-    public private(set) var badges: [UInt32: StaffBadge] = [:]
+    public internal(set) var badges: [UInt32: StaffBadge] = [:]
     public private(set) var snapshotsReceived = 0
     public private(set) var snapshotsUndecodable = 0
     /// Snapshots coded against a baseline this client no longer holds (skipped; the next one
@@ -164,7 +164,7 @@ public final class WorldClient: TCPConnectionDelegate {
     public private(set) var spaceLists: [UInt32: [SpaceListEntry]] = [:]
     /// Hand-overs followed (PROTOCOL.md 7.19): the space, the node, and when the `handOver`
     /// arrived (the loop's clock, nanoseconds); the last is where the client is going or went.
-    public private(set) var handOvers: [(spaceID: String, node: String, atNanos: UInt64)] = []
+    public internal(set) var handOvers: [(spaceID: String, node: String, atNanos: UInt64)] = []
     /// From each hand-over's request (the `enterSpace` that led to it; for one the server began,
     /// such as a node's drain, the `handOver`'s arrival) to `entered` on the other node,
     /// microseconds (bounded).
@@ -175,7 +175,7 @@ public final class WorldClient: TCPConnectionDelegate {
     /// Whether the last hand-over has not placed the client yet.
     public var handOverPending: Bool { handOverPendingSince != nil }
     /// Hand-overs to a node that did not answer (it had just failed): the client resumed instead.
-    public private(set) var handOversUnanswered = 0
+    public internal(set) var handOversUnanswered = 0
     /// When the server was last heard (TCP or UDP), and how many times it fell silent for
     /// `options.serverSilentMillis` and the client came back with its resume ticket.
     var lastHeardNanos: UInt64 = 0
@@ -207,7 +207,7 @@ public final class WorldClient: TCPConnectionDelegate {
     /// server says why before it closes (PROTOCOL.md 7.1), so a close after anything else is a drop.
     var lastMessageWasError = false
     /// Connections lost without a word from the server.
-    public private(set) var drops = 0
+    public internal(set) var drops = 0
     /// Each drop that ended placed in a space again: from the drop to `entered`, microseconds.
     public private(set) var resumeMicros: [UInt32] = []
     /// Whether a drop is being resumed now.
@@ -237,7 +237,7 @@ public final class WorldClient: TCPConnectionDelegate {
         try connect()
     }
 
-    private func connect() throws {
+    func connect() throws {
         lastMessageWasError = false
         connection = try TCPConnection.connect(loop: loop, to: serverAddress) { [weak self] c, error in
             guard let self, c === self.connection else { return }
@@ -739,98 +739,6 @@ public final class WorldClient: TCPConnectionDelegate {
             follow(spaceID: spaceID, node: node, host: host, port: port, ticket: ticket, requestedAtNanos: since)
         case .helloOK, .welcome: break
         }
-    }
-
-    /// Goes where a `handOver` says: this connection and its UDP socket closed, the session's
-    /// state forgotten, and a connection to the other node made with the ticket as credentials.
-    /// What the client kept (chat received, answers, counts) stays.
-    func follow(spaceID: String, node: String, host: String, port: UInt16, ticket: [UInt8], requestedAtNanos: UInt64?) {
-        let now = Monotonic.nanoseconds()
-        Self.keep(&handOvers, (spaceID, node, now))
-        handOverPendingSince = requestedAtNanos ?? now
-        send(.goodbye)
-        connection?.close()
-        forgetSession()
-        do {
-            serverAddress = try SocketAddress(host: host, port: port)
-            credentials = .ticket(ticket)
-            try connect()
-        } catch {
-            errors.append((.internalError, 0, "cannot follow the hand-over to node '\(node)' at \(host):\(port): \(error)"))
-            closeReason = "the hand-over to \(host):\(port) failed: \(error)"
-            closed = true
-        }
-    }
-
-    /// The state of a session on a node, forgotten as the client leaves for another (or the
-    /// same) node; what the client kept (chat received, answers, counts) stays.
-    func forgetSession() {
-        udp?.close()
-        udp = nil
-        decoder = FrameDecoder()
-        welcome = nil
-        udpBound = false
-        space = nil
-        entity = nil
-        view = []
-        held = []
-        names = [:]
-        badges = [:]
-        ticksSinceBindRequest = 0
-        bindRetryTicks = 5
-    }
-
-    /// The connection dropped, or a node did not answer: a resumption begins (or its attempt
-    /// failed, and the next one is made when due).
-    func dropped() {
-        // A hand-over under way failed (its node did not answer); the resumption places the
-        // client instead.
-        if handOverPendingSince != nil {
-            handOverPendingSince = nil
-            handOversUnanswered += 1
-        }
-        if resuming == nil {
-            drops += 1
-            resuming = Resumption(sinceNanos: Monotonic.nanoseconds())
-        } else {
-            resuming?.connecting = false
-            resuming?.admitted = false
-        }
-        forgetSession()
-        if let r = resuming, r.attempts == 0 { tryResume() }
-    }
-
-    /// The next attempt of a resumption: the next node of the ticket's list (this client's own
-    /// node first), until the ticket runs out; then the client is closed, saying so.
-    func tryResume() {
-        guard var r = resuming, let ticket = resumeTicket, !ticket.nodes.isEmpty else { return }
-        let now = Monotonic.nanoseconds()
-        guard now < ticket.untilNanos else {
-            resuming = nil
-            closeReason = "the connection dropped and no node took this client back within its resume ticket's window"
-            closed = true
-            return
-        }
-        let address = ticket.nodes[r.attempts % ticket.nodes.count]
-        r.attempts += 1
-        r.nextAtNanos = now + 500_000_000 * UInt64(min(r.attempts, 4))
-        r.connecting = true
-        r.accepted = false
-        resuming = r
-        // The attempt before this one is abandoned (its callbacks no longer match `connection`).
-        let previous = connection
-        connection = nil
-        previous?.close()
-        var host = address.lastIndex(of: ":").map { String(address[..<$0]) } ?? ""
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]),
-              let target = try? SocketAddress(host: host, port: port) else {
-            resuming?.connecting = false
-            return
-        }
-        serverAddress = target
-        credentials = .ticket(ticket.ticket)
-        do { try connect() } catch { resuming?.connecting = false }
     }
 
     /// Keeps an answer by its key, the map emptied when it holds `chatKeptMax` (a client that
