@@ -27,8 +27,8 @@ public enum Reachability {
     /// The live nodes (`live`) cut off, given each live node's reports (`reports[observer]`, the
     /// nodes it cannot reach). Reports by or about nodes not live are ignored.
     public static func cutOff(live: Set<String>, reports: [String: Set<String>]) -> Set<String> {
-        func against(_ node: String) -> Int { live.filter { $0 != node && reports[$0]?.contains(node) == true }.count }
-        let order = live.sorted { (against($0), $1) > (against($1), $0) }
+        let against = Dictionary(uniqueKeysWithValues: live.map { node in (node, live.filter { $0 != node && reports[$0]?.contains(node) == true }.count) })
+        let order = live.sorted { (against[$0]!, $1) > (against[$1]!, $0) }
         var cut = Set<String>()
         for node in order {
             let voters = live.filter { $0 != node && !cut.contains($0) }
