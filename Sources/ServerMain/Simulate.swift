@@ -98,7 +98,7 @@ struct Simulate: ParsableCommand {
             let writer = RecordingWriter(queueBytesMax: settings.queueBytesMax) { printError("seoulworld simulate: recording: \($0)") }
             return (SpaceRecorder(settings: settings, writer: writer, world: state, seed: seed, nowUnixMillis: UInt64(Date().timeIntervalSince1970 * 1_000)), writer)
         }
-        var viewRefreshes = 0, viewCandidates = 0, viewChanges = 0
+        var viewRefreshes = 0, viewCandidates = 0, viewChanges = 0, viewRescans = 0
         let started = Monotonic.nanoseconds()
         for _ in 0..<ticks {
             let inputs = crowd.nextInputs()
@@ -114,9 +114,10 @@ struct Simulate: ParsableCommand {
             viewRefreshes += state.report.viewRefreshes
             viewCandidates += state.report.viewCandidates
             viewChanges += state.report.viewChanges.count
+            viewRescans += state.report.viewRescans
         }
         let elapsedSeconds = Double(Monotonic.nanoseconds() - started) / 1e9
-        let views = ViewStatistics(refreshes: viewRefreshes, candidates: viewCandidates, changes: viewChanges)
+        let views = ViewStatistics(refreshes: viewRefreshes, candidates: viewCandidates, changes: viewChanges, rescans: viewRescans)
         print(Self.summary(definition: definition, world: state, crowd: crowd, seed: seed, stepNanoseconds: stepNanoseconds,
                            elapsedSeconds: elapsedSeconds, worldSeconds: seconds, views: views))
         if let (recorder, writer) = recording {
@@ -142,7 +143,7 @@ struct Simulate: ParsableCommand {
         tick time           p50 \(ms(0.50))  p90 \(ms(0.90))  p99 \(ms(0.99))  max \(ms(1.0))
         avatars             \(world.population) in world (\(crowd.entered) entered, \(crowd.refused) refused)
         contacts prevented  \(m.contactsPrevented) (slid \(m.slid), stopped \(m.stoppedByAvatar)); moves blocked by geometry \(m.blockedByGeometry)
-        views               \(views.refreshes) refreshes (\(views.candidates / max(views.refreshes, 1)) eligible candidates each), \(views.changes) enter/leave changes
+        views               \(views.refreshes) refreshes (\(views.candidates / max(views.refreshes, 1)) candidates each, \(views.rescans) looked again), \(views.changes) enter/leave changes
         inputs rejected     \(r.total)
         final state hash    \(hex(world.report.stateHash))
         """
@@ -153,6 +154,7 @@ struct ViewStatistics {
     var refreshes: Int
     var candidates: Int
     var changes: Int
+    var rescans: Int
 }
 
 /// The value at quantile `q` (0...1) of an ascending array, nearest-rank.

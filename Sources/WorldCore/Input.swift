@@ -112,6 +112,8 @@ public struct TickReport: Sendable {
     /// Views recomputed this tick, and the candidates their scans examined and kept as eligible.
     public var viewRefreshes = 0
     public var viewCandidates = 0
+    /// Refreshes whose look within the view's last reach found too few and scanned again.
+    public var viewRescans = 0
     /// Spots examined while placing newcomers (random tries and lattice points).
     public var spawnSpotsExamined = 0
     public var stateHash: UInt64 = 0
@@ -125,6 +127,7 @@ public struct TickReport: Sendable {
         movement = MovementCounters()
         viewRefreshes = 0
         viewCandidates = 0
+        viewRescans = 0
         spawnSpotsExamined = 0
         stateHash = 0
     }

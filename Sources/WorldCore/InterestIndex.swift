@@ -154,6 +154,62 @@ public struct InterestIndex: Sendable {
     }
 }
 
+extension InterestIndex {
+    /// Writes into `keys` the interest key of every eligible avatar whose distance part
+    /// (d² x scale) is at most `bound`, scanning only the cells that meet the disk such an
+    /// avatar can be in (radius √(bound / memberScale): members are scaled least). Returns
+    /// how many keys it wrote. When that is at least `visibleMax`, the `visibleMax` smallest
+    /// of them are exactly the `visibleMax` smallest of all: everything left out has a
+    /// larger distance part than anything written.
+    func gatherCandidates(observer o: Int, center p: Vec2, floor f: Int32, rule: InterestRule, within bound: Int64,
+                          marks: UnsafeBufferPointer<UInt64>, memberStamp: UInt64,
+                          keys: UnsafeMutableBufferPointer<UInt64>) -> Int {
+        // The disk's radius, rounded up: a cell is skipped only when no point of it is inside.
+        let radius = Int64((Double(bound) / Double(rule.memberScale)).squareRoot()) &+ 1
+        let radius2 = radius &* radius
+        let cell = Int64(cellSizeCentimetres)
+        let floorBase = f &* rows
+        let r0 = row(Int32(clamping: Int64(p.y) &- radius)), r1 = row(Int32(clamping: Int64(p.y) &+ radius))
+        var count = 0
+        cellStart.withUnsafeBufferPointer { starts in
+            entries.withUnsafeBufferPointer { entries in
+                var r = r0
+                while r <= r1 {
+                    // The row's nearest y to the observer (the edge rows reach past the bounds:
+                    // `row` clamps whatever lies beyond into them).
+                    let top = Int64(origin.y) &+ Int64(r) &* cell
+                    let bottom = top &+ cell &- 1
+                    var dy: Int64 = 0
+                    if Int64(p.y) < top && r > 0 { dy = top &- Int64(p.y) }
+                    if Int64(p.y) > bottom && r < rows &- 1 { dy = Int64(p.y) &- bottom }
+                    defer { r &+= 1 }
+                    if dy > radius { continue }
+                    let half = Int64(Double(radius2 &- dy &* dy).squareRoot()) &+ 1
+                    let c0 = column(Int32(clamping: Int64(p.x) &- half)), c1 = column(Int32(clamping: Int64(p.x) &+ half))
+                    let base = (floorBase &+ r) &* columns
+                    var i = Int(starts[Int(base &+ c0)])
+                    let end = Int(starts[Int(base &+ c1 &+ 1)])
+                    while i < end {
+                        let e = entries[i]
+                        i &+= 1
+                        let n = Int(e.slot)
+                        if n == o { continue }
+                        let dx = Int64(e.x &- p.x), dy = Int64(e.y &- p.y)
+                        let d2 = dx &* dx &+ dy &* dy
+                        let isMember = marks[n] == memberStamp
+                        if isMember ? d2 > rule.leave2 : d2 > rule.enter2 { continue }
+                        let distance = d2 &* (isMember ? rule.memberScale : rule.newScale)
+                        if distance > bound { continue }
+                        keys[count] = UInt64(distance) << World.keySlotBits | UInt64(n)
+                        count &+= 1
+                    }
+                }
+            }
+        }
+        return count
+    }
+}
+
 /// The interest rule's numbers, squared and scaled once per tick.
 struct InterestRule {
     let enter2: Int64
@@ -162,6 +218,12 @@ struct InterestRule {
     let newScale: Int64
     let memberScale: Int64
     let near2: Int64
+    /// The near and middle bands' bounds on a key's distance part (d² x scale), for members
+    /// and newcomers: a band read from the key without dividing.
+    let nearMember: Int64
+    let middleMember: Int64
+    let nearNew: Int64
+    let middleNew: Int64
     let visibleMax: Int
 
     init(_ settings: InterestSettings) {
@@ -172,5 +234,9 @@ struct InterestRule {
         memberScale = Int64(100 - settings.capHysteresisPercent) * Int64(100 - settings.capHysteresisPercent)
         near2 = Int64(settings.nearRadiusCentimetres) * Int64(settings.nearRadiusCentimetres)
         visibleMax = settings.visibleMax
+        nearMember = near2 * memberScale
+        middleMember = 4 * near2 * memberScale
+        nearNew = near2 * newScale
+        middleNew = 4 * near2 * newScale
     }
 }

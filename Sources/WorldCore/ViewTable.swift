@@ -17,6 +17,11 @@ final class ViewStorage: @unchecked Sendable {
     let bands: UnsafeMutableBufferPointer<UInt8>
     let counts: UnsafeMutableBufferPointer<Int32>
     let marks: UnsafeMutableBufferPointer<UInt64>
+    /// The distance part (d² x scale) of the farthest member's key at each observer's last
+    /// refresh, or 0 if its view was not full: where the next refresh starts looking. A hint
+    /// only (a refresh gives the same view whatever it holds), so it is neither hashed nor
+    /// captured.
+    let reach: UnsafeMutableBufferPointer<Int64>
     /// Candidate keys of one refresh; each avatar is a candidate at most once, so
     /// `slotCount` entries always suffice.
     let keys: UnsafeMutableBufferPointer<UInt64>
@@ -36,6 +41,8 @@ final class ViewStorage: @unchecked Sendable {
         counts.initialize(repeating: 0)
         marks = .allocate(capacity: slotCount)
         marks.initialize(repeating: 0)
+        reach = .allocate(capacity: slotCount)
+        reach.initialize(repeating: 0)
         keys = .allocate(capacity: slotCount)
         keys.initialize(repeating: 0)
         spare = .allocate(capacity: slotCount)
@@ -50,6 +57,7 @@ final class ViewStorage: @unchecked Sendable {
         _ = c.bands.update(fromContentsOf: bands)
         _ = c.counts.update(fromContentsOf: counts)
         _ = c.marks.update(fromContentsOf: marks)
+        _ = c.reach.update(fromContentsOf: reach)
         c.stamp = stamp
         return c
     }
@@ -59,6 +67,7 @@ final class ViewStorage: @unchecked Sendable {
         bands.deallocate()
         counts.deallocate()
         marks.deallocate()
+        reach.deallocate()
         keys.deallocate()
         spare.deallocate()
         histogram.deallocate()

@@ -16,11 +16,17 @@
 // Between refreshes a view keeps its members; one that left the world is reported as
 // leaving at the observer's next refresh, and never reported as due an update meanwhile.
 //
-// Cost: candidates are gathered ring by ring of grid cells outward from the observer, and
-// the scan stops as soon as `visibleMax` candidates have keys smaller than anything the
-// unscanned rings could hold, or the rings pass the leave radius. In a packed plaza the
-// scan therefore covers the K nearest, not the whole radius; in a sparse one, the radius.
-// Selection is an O(n) quickselect over the gathered keys.
+// Cost: a view that was full at its last refresh is looked for first within a little more
+// than its last reach (the farthest member's key, grown by two walking steps a tick between
+// refreshes): only the cells that meet that disk are scanned, and only keys inside it kept.
+// If that finds at least `visibleMax`, their smallest are exactly the rule's (everything
+// outside has a larger key); if not (the crowd thinned), and for views that were not full,
+// candidates are gathered ring by ring of grid cells outward from the observer, and the scan
+// stops as soon as `visibleMax` candidates have keys smaller than anything the unscanned rings
+// could hold, or the rings pass the leave radius. In a packed plaza either way covers about
+// the K nearest, not the whole radius; in a sparse one, the radius. Selection is an O(n)
+// histogram select over the gathered keys. The reach is a hint, not state: it is neither
+// hashed nor captured, and a world restored without it refreshes to the same views.
 
 extension World {
     /// Bits of the interest key that hold the slot.
@@ -126,8 +132,20 @@ extension World {
                 keyCount += 1
             }
         case .grid:
-            keyCount = interestIndex.gatherCandidates(observer: o, center: p, floor: f, rule: rule,
-                                                      marks: UnsafeBufferPointer(v.marks), memberStamp: memberStamp, keys: v.keys)
+            let marks = UnsafeBufferPointer(v.marks)
+            keyCount = 0
+            let last = v.reach[o]
+            if last > 0 {
+                // The view was full: look first within a little more than its last reach.
+                keyCount = interestIndex.gatherCandidates(observer: o, center: p, floor: f, rule: rule,
+                                                          within: Self.grownReach(last, margin: reachMargin),
+                                                          marks: marks, memberStamp: memberStamp, keys: v.keys)
+                if keyCount < visibleMax { report.viewRescans += 1 }
+            }
+            if keyCount < visibleMax {
+                keyCount = interestIndex.gatherCandidates(observer: o, center: p, floor: f, rule: rule,
+                                                          marks: marks, memberStamp: memberStamp, keys: v.keys)
+            }
         }
         report.viewRefreshes += 1
         report.viewCandidates += keyCount
@@ -136,17 +154,28 @@ extension World {
         let count = min(keyCount, visibleMax)
         if keyCount > visibleMax { selectSmallest(v.keys, length: keyCount, count: visibleMax, spare: v.spare, histogram: v.histogram) }
 
-        // 4. Newcomers enter; members found again are marked kept.
+        // 4. Newcomers enter; members found again are marked kept. Each member's new entry and
+        //    update band go to `spare` (free after the selection), to be stored in step 6, once
+        //    step 5 has read the previous row.
         let observer = AvatarID(slot: UInt32(o), generation: generation[o])
+        var farthest: UInt64 = 0
         for i in 0..<count {
-            let n = Int(v.keys[i] & Self.keySlotMask)
+            let key = v.keys[i]
+            farthest = max(farthest, key)
+            let n = Int(key & Self.keySlotMask)
+            let distance = Int64(key >> Self.keySlotBits)
+            let band: UInt64
             if v.marks[n] == memberStamp {
                 v.marks[n] = keptStamp
+                band = distance <= rule.nearMember ? 0 : (distance <= rule.middleMember ? 1 : 2)
             } else {
                 let subject = AvatarID(slot: UInt32(n), generation: generation[n])
                 report.viewChanges.append(ViewChange(observer: observer, subject: subject, entered: true))
                 interestHash ^= pairHash(observer: observer.packed, subject: subject.packed)
+                band = distance <= rule.nearNew ? 0 : (distance <= rule.middleNew ? 1 : 2)
             }
+            // The entry's generation bits are the presence word's (see `presence`).
+            v.spare[i] = UInt64(UInt32(n) | presence[n] & Self.entryGenerationMask) | band << 32
         }
         // 5. Previous members not kept leave. (Only members were marked, and slots are unique
         //    within a view, so a kept mark on the entry's slot means this very entry was kept.)
@@ -159,15 +188,20 @@ extension World {
                 interestHash ^= pairHash(observer: observer.packed, subject: subject.packed)
             }
         }
-        // 6. Store the new view with each member's update band (distance recovered from the key).
+        // 6. Store the new view.
         for i in 0..<count {
-            let key = v.keys[i]
-            let n = Int(key & Self.keySlotMask)
-            v.ids[base + i] = Self.entry(slot: n, generation: generation[n])
-            let d2 = Int64(key >> Self.keySlotBits) / (v.marks[n] == keptStamp ? rule.memberScale : rule.newScale)
-            v.bands[base + i] = d2 <= rule.near2 ? 0 : (d2 <= 4 * rule.near2 ? 1 : 2)
+            let packed = v.spare[i]
+            v.ids[base + i] = UInt32(truncatingIfNeeded: packed)
+            v.bands[base + i] = UInt8(truncatingIfNeeded: packed >> 32)
         }
         v.counts[o] = Int32(count)
+        v.reach[o] = count == visibleMax ? Int64(farthest >> Self.keySlotBits) : 0
+    }
+
+    /// The distance part of a key `margin` centimetres (newcomer's scale) beyond `last`.
+    @inline(__always) static func grownReach(_ last: Int64, margin: Int64) -> Int64 {
+        let distance = Int64(Double(last).squareRoot()) / 100 &+ margin
+        return distance &* distance &* 10_000
     }
 
     // MARK: Queries

@@ -98,6 +98,9 @@ public struct World: Sendable {
     let walkable: Rect
     let walkStepCentimetres: Int32
     let runStepCentimetres: Int32
+    /// How far beyond a full view's last reach its next refresh looks first: two walking
+    /// steps per tick between refreshes (observer and subject each walking apart).
+    let reachMargin: Int64
 
     // MARK: Scratch buffers, reused every tick so the step allocates nothing in steady state
 
@@ -140,6 +143,7 @@ public struct World: Sendable {
         let rate = Int32(definition.tickRateHertz)
         walkStepCentimetres = max(1, (definition.walkSpeedCentimetresPerSecond + rate / 2) / rate)
         runStepCentimetres = max(1, (definition.runSpeedCentimetresPerSecond + rate / 2) / rate)
+        reachMargin = 2 * Int64(walkStepCentimetres) * Int64(definition.interest.refreshPeriodTicks)
         // Movement cells just cover a contact query's reach (two radii plus a running step),
         // so a query looks at a few cells holding a few avatars each.
         let cellSize = max(2 * radius + 2 * runStepCentimetres, 200)

@@ -54,15 +54,19 @@ struct InterestOracle {
 }
 
 @Suite struct InterestTests {
-    func compare(settings: InterestSettings, avatars: Int, sizeMetres: Int, ticks: Int, seed: UInt64, spatialIndex: SpatialIndexKind = .grid) throws {
+    /// Returns how many refreshes looked again after the look within the view's last reach
+    /// found too few.
+    @discardableResult
+    func compare(settings: InterestSettings, avatars: Int, sizeMetres: Int, ticks: Int, seed: UInt64, spatialIndex: SpatialIndexKind = .grid) throws -> Int {
         let definition = SyntheticWorlds.rectangle(widthMetres: sizeMetres, heightMetres: sizeMetres, capacity: avatars, interest: settings)
         var oracle = InterestOracle(settings: settings)
-        var totalChanges = 0, cappedViews = 0
+        var totalChanges = 0, cappedViews = 0, rescans = 0
         _ = try runCrowd(definition, avatars: avatars, ticks: ticks, seed: seed, churnPerMille: 10, spatialIndex: spatialIndex) { world in
             let expected = oracle.update(world)
             let actual = world.report.viewChanges.sorted(by: InterestOracle.order)
             #expect(actual == expected, "tick \(world.tick): \(actual.count) changes, oracle \(expected.count)")
             totalChanges += actual.count
+            rescans += world.report.viewRescans
             for a in world.avatars {
                 let view = Set(world.view(of: a.id))
                 #expect(view == oracle.liveView(of: a.id, in: world), "tick \(world.tick) observer \(a.id)")
@@ -71,6 +75,7 @@ struct InterestOracle {
         }
         #expect(totalChanges > 0)
         if settings.visibleMax < avatars / 4 { #expect(cappedViews > 0, "the cap must have been reached for this test to mean anything") }
+        return rescans
     }
 
     @Test func viewsMatchBruteForceEveryTick() throws {
@@ -80,9 +85,12 @@ struct InterestOracle {
     }
 
     @Test func staggeredRefreshesMatchBruteForce() throws {
-        try compare(settings: InterestSettings(enterRadiusCentimetres: 1_000, leaveRadiusCentimetres: 1_500, visibleMax: 8,
+        // Both ways of gathering are held to the rule: the look within a full view's last
+        // reach, and the ring scan after it when the crowd thinned and it found too few.
+        let rescans = try compare(settings: InterestSettings(enterRadiusCentimetres: 1_000, leaveRadiusCentimetres: 1_500, visibleMax: 8,
                                                nearRadiusCentimetres: 300, refreshPeriodTicks: 4),
                     avatars: 150, sizeMetres: 35, ticks: 400, seed: 23)
+        #expect(rescans > 0)
     }
 
     @Test func uncappedSparseViewsMatchBruteForce() throws {
