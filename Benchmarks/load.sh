@@ -33,12 +33,25 @@
 #                                    # without the admin side (--no-admin); the default has it
 #                                    # on and idle, as `seoulworld serve` does
 #
+#   BIN=/path/to/seoulworld Benchmarks/load.sh   # that binary instead of building this tree
+#                                    # (alternate two builds for a before and after)
+#   RAISE=25 Benchmarks/load.sh      # raise the count (START=500, STEP=250, up to MAX=5000)
+#                                    # until the server's tick p99 passes 25 ms, or the bots
+#                                    # themselves fall behind (their own loop stalled or their
+#                                    # core was full: then the limit found is the bots', and it
+#                                    # says so), and print the largest count that held
+#
 # Each run's server keeps its records in a fresh database in the work directory.
 #
 # Bounded: each run lasts SECONDS_EACH plus the ramp; the server is stopped after each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+RAISE=${RAISE:-}
+if [ -n "$RAISE" ]; then
+    START=${START:-500} ; STEP=${STEP:-250} ; MAX=${MAX:-5000}
+    COUNTS=$(seq "$START" "$STEP" "$MAX" | tr '\n' ' ')
+fi
 COUNTS=${COUNTS:-"250 500 1000 2000"}
 SECONDS_EACH=${SECONDS_EACH:-30}
 PORT=${PORT:-7790}
@@ -52,8 +65,12 @@ ADMIN_PORT=${ADMIN_PORT:-7791}
 
 ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
 scripts/install-deps.sh
-swift build -c release >&2
-bin=.build/release/seoulworld
+if [ -n "${BIN:-}" ]; then
+    bin=$BIN   # a build of one's own, for A/B runs (the same binary serves and runs the bots)
+else
+    swift build -c release >&2
+    bin=.build/release/seoulworld
+fi
 pin_server="" ; pin_bots=""
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then pin_server="taskset -c 0"; pin_bots="taskset -c 1"; fi
 work=$(mktemp -d)
@@ -148,4 +165,35 @@ if chat.get("sent", 0) > 0:
             f" {lat['p50'] / 1000:.1f} / {lat['p99'] / 1000:.1f} ms |")
 print(row)
 PY
+    if [ -n "$RAISE" ]; then
+        # The verdict of this count: held, the server's limit, or the bots' own.
+        verdict=$(python3 - "$work/server-$n.json" "$work/bots-$n.json" "$RAISE" <<'PY'
+import json, sys
+server = json.load(open(sys.argv[1])); bots = json.load(open(sys.argv[2])); limit = float(sys.argv[3])
+loop = bots.get("fleetLoop", {})
+# The bots' loop fell behind: a stall of a third of the server's 30 s idle window, drops that
+# came after one, or connections failed (the bots could not keep their own pace).
+if loop.get("longestStallMillis", 0) >= 10_000 or loop.get("dropsAfterOwnStall", 0) > 0 or loop.get("failuresAfterOwnStall", 0) > 0:
+    print(f"bots longest stall {loop.get('longestStallMillis', 0)} ms, {loop.get('dropsAfterOwnStall', 0)} drops after it, busy {loop.get('busyShare', 0) * 100:.0f} %")
+elif server["tickP99Millis"] > limit:
+    print(f"server tick p99 {server['tickP99Millis']:.2f} ms")
+else:
+    print("held")
+PY
+)
+        if [ "$verdict" != held ]; then
+            echo
+            echo "stopped at $n bots: $verdict"
+            break
+        fi
+        held=$n
+    fi
 done
+if [ -n "$RAISE" ]; then
+    echo
+    if [ -n "${held:-}" ]; then
+        echo "largest count with the server's tick p99 at or under $RAISE ms: $held bots (their row above has the bots' core use)"
+    else
+        echo "no count held: the first, $START, already passed $RAISE ms or the bots fell behind"
+    fi
+fi
