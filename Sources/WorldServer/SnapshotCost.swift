@@ -5,6 +5,7 @@
 // client holds, so the figures come from snapshots known to decode correctly.
 
 import Crowd
+import Dispatch
 import NetProto
 import WorldCore
 
@@ -27,6 +28,11 @@ public struct SnapshotCostReport: Sendable {
     public var visibleSum = 0
     /// Decoded snapshots that differed from what the server believed the client held: must be 0.
     public var mismatches = 0
+    /// Threads the server's part ran on (see `SnapshotWork`).
+    public var workers = 1
+    /// The server's part of each tick (acknowledgements taken, every snapshot built and
+    /// encoded), nanoseconds, in tick order: not the world's step, not the clients' decoding.
+    public var serverNanosecondsPerTick: [UInt64] = []
 
     public var bitsPerMovedUpdate: Double { movedUpdates == 0 ? 0 : Double(movedUpdateBits) / Double(movedUpdates) }
     public var averageVisible: Double { snapshotsSent == 0 ? 0 : Double(visibleSum) / Double(snapshotsSent) }
@@ -42,8 +48,9 @@ public enum SnapshotCost {
     /// Runs `seconds` of world time with `avatars` wanderers, observing up to
     /// `observedClients` of them (taken evenly through the crowd).
     public static func measure(definition: WorldDefinition, avatars: Int, seconds: Int, observedClients: Int,
-                               lossPercent: Int, ackDelayTicks: Int, seed: UInt64) throws -> SnapshotCostReport {
+                               lossPercent: Int, ackDelayTicks: Int, seed: UInt64, workers: Int = 1) throws -> SnapshotCostReport {
         precondition((0...100).contains(lossPercent) && ackDelayTicks >= 0 && seconds > 0)
+        precondition(SnapshotWork.workersRange.contains(workers))
         var world = try World(definition: definition, seed: seed)
         var crowd = Wanderers(seed: seed, target: avatars, definition: definition, enterPerTickMax: avatars)
         var random = WorldRandom(seed: seed ^ 0x5EED)
@@ -62,24 +69,41 @@ public enum SnapshotCost {
             var pendingAcks: [(arrives: Int, tick: UInt32)] = []
         }
         var clients = observed.map { Client(feed: SnapshotFeed(observer: $0)) }
-        let scratch = SnapshotScratch() // one for all clients, as the server has
+        let work = SnapshotWork(workers: workers)
         var report = SnapshotCostReport()
         report.avatars = world.population
         report.observedClients = clients.count
         report.tickRateHertz = definition.tickRateHertz
+        report.workers = workers
         let ticks = seconds * definition.tickRateHertz
+        report.serverNanosecondsPerTick.reserveCapacity(ticks)
+        var bodies = [SnapshotWork.Built?](repeating: nil, count: clients.count)
         for t in 0..<ticks {
             world.step(crowd.nextInputs())
             crowd.observe(world.report)
             let tick = UInt32(truncatingIfNeeded: world.tick)
-            for i in clients.indices {
-                // Acknowledgements that reach the server now.
-                while let first = clients[i].pendingAcks.first, first.arrives <= t {
-                    clients[i].feed.acknowledge(first.tick, scratch: scratch)
-                    clients[i].pendingAcks.removeFirst()
+            let header = SnapshotHeader(tick: tick, baselineTick: 0, inputAck: 0, echoClientTimeMillis: 0, holdMillis: 0, serverTimeMillis: 0)
+            // The server's part, timed: acknowledgements that reach the server now, then every
+            // client's snapshot, the clients shared out among the workers.
+            let started = DispatchTime.now().uptimeNanoseconds
+            let frozen = world
+            clients.withUnsafeMutableBufferPointer { clients in
+                bodies.withUnsafeMutableBufferPointer { bodies in
+                    work.run(clients: clients.count) { i, scratch, output in
+                        while let first = clients[i].pendingAcks.first, first.arrives <= t {
+                            clients[i].feed.acknowledge(first.tick, scratch: scratch)
+                            clients[i].pendingAcks.removeFirst()
+                        }
+                        bodies[i] = clients[i].feed.next(world: frozen, header: header, scratch: scratch).map { output.keep($0.body, $0.statistics) }
+                    }
                 }
-                let header = SnapshotHeader(tick: tick, baselineTick: 0, inputAck: 0, echoClientTimeMillis: 0, holdMillis: 0, serverTimeMillis: 0)
-                guard let (body, stats) = clients[i].feed.next(world: world, header: header, scratch: scratch) else { continue }
+            }
+            report.serverNanosecondsPerTick.append(DispatchTime.now().uptimeNanoseconds - started)
+            // The clients' part, not timed: each receives (or loses) its snapshot and decodes it.
+            for i in clients.indices {
+                guard let built = bodies[i] else { continue }
+                let body = work.body(of: built)
+                let stats = built.statistics
                 report.snapshotsSent += 1
                 report.packetBytes += body.count + 5
                 report.largestPacketBytes = max(report.largestPacketBytes, body.count + 5)
