@@ -26,6 +26,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Ticks per second (1 to 120).")
     var tickRate = 20
 
+    @Option(help: "Threads that build the clients' snapshots after each step, each a fixed share of them (1 to 64; default: the cores less one, at least one).")
+    var workers: Int?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -117,6 +120,9 @@ struct Serve: ParsableCommand {
     var leaseSeconds = 5
 
     func validate() throws {
+        if let workers, !SnapshotWork.workersRange.contains(workers) {
+            throw ValidationError("--workers must be 1 to 64, got \(workers)")
+        }
         guard (0...65_535).contains(adminPort) else { throw ValidationError("--admin-port must be 0 to 65535, got \(adminPort)") }
         guard (1...3_600).contains(recordKeyframeSeconds) else { throw ValidationError("--record-keyframe-seconds must be 1 to 3600, got \(recordKeyframeSeconds)") }
         guard (1...65_536).contains(recordFileMegabytes) else { throw ValidationError("--record-file-megabytes must be 1 to 65536, got \(recordFileMegabytes)") }
@@ -143,6 +149,7 @@ struct Serve: ParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.tickRateHertz = tickRate
+        configuration.snapshotWorkers = workers ?? max(1, min(ProcessInfo.processInfo.activeProcessorCount - 1, SnapshotWork.workersRange.upperBound))
         configuration.statsFile = statsFile
         configuration.viewDigestsPath = viewDigests
         if let record {

@@ -85,23 +85,37 @@ extension Server {
         // The clock is read once per space's snapshots, not once per client.
         let now = clockMillis
         let serverTime = UInt16(truncatingIfNeeded: now)
-        for s in space.members.values {
-            // The feed is advanced in place in its session: a local copy would share its arrays
-            // with the session's, and every mutation of them would copy them, per client per tick.
-            guard s.realtime.feed != nil else { continue }
-            let (clientTime, heardAt) = s.realtime.lastInput
-            let header = SnapshotHeader(tick: tick, baselineTick: 0, inputAck: s.realtime.lastSequence, echoClientTimeMillis: clientTime,
-                                        holdMillis: UInt16(truncatingIfNeeded: now &- heardAt), serverTimeMillis: serverTime)
-            if let (body, _) = s.realtime.feed!.next(world: world, header: header, scratch: host.snapshotScratch) {
+        // Built first, by the snapshot workers (each touching only its own sessions' feeds and
+        // reading the world), then sent from here in the same order.
+        host.snapshotSessions.removeAll(keepingCapacity: true)
+        for s in space.members.values where s.realtime.feed != nil { host.snapshotSessions.append(s) }
+        host.snapshotBuilt.removeAll(keepingCapacity: true)
+        host.snapshotBuilt.append(contentsOf: repeatElement(nil, count: host.snapshotSessions.count))
+        let sessions = host.snapshotSessions
+        host.snapshotBuilt.withUnsafeMutableBufferPointer { built in
+            host.snapshotWork.run(clients: sessions.count) { i, scratch, output in
+                let s = sessions[i]
+                let (clientTime, heardAt) = s.realtime.lastInput
+                let header = SnapshotHeader(tick: tick, baselineTick: 0, inputAck: s.realtime.lastSequence, echoClientTimeMillis: clientTime,
+                                            holdMillis: UInt16(truncatingIfNeeded: now &- heardAt), serverTimeMillis: serverTime)
+                // The feed is advanced in place in its session: a local copy would share its arrays
+                // with the session's, and every mutation of them would copy them, per client per tick.
+                built[i] = s.realtime.feed!.next(world: world, header: header, scratch: scratch).map { output.keep($0.body, $0.statistics) }
+            }
+        }
+        for (i, s) in sessions.enumerated() {
+            if let built = host.snapshotBuilt[i] {
                 if let log = host.viewDigests, tick % ViewDigestLog.everyTicks == 0 { log.add(session: s.id, tick: tick, known: s.realtime.feed!.lastKnown) }
                 if let address = s.realtime.binding.boundAddress, let udp = io.udp {
                     // Batched: one sendmmsg per 64 clients (counted when sent, below).
-                    udp.queue(to: address) { Packet.writeSnapshot(body, into: $0) }
+                    host.snapshotWork.withBody(of: built) { body in udp.queue(to: address) { Packet.writeSnapshot(body, into: $0) } }
                 } else if s.realtime.snapshotsOverTCP {
-                    s.send(.snapshot(body))
+                    s.send(.snapshot(host.snapshotWork.body(of: built)))
                     counters.snapshotsSent += 1
                 }
             }
+        }
+        for s in space.members.values {
             if let seen = newlySeen[s.id] {
                 var names: [(entity: UInt32, name: String, badge: StaffBadge)] = []
                 for subject in seen where !s.realtime.namesSent.contains(SnapshotFeed.entity(subject)) {

@@ -125,7 +125,7 @@ public final class Server: @unchecked Sendable {
         var configuration = configuration
         if let virtual = configuration.virtualTime { configuration.clock = virtual.serverClock }
         self.configuration = configuration
-        host = SpaceHost(spaces: spaces, entries: entries, templateIDs: templates)
+        host = SpaceHost(spaces: spaces, entries: entries, templateIDs: templates, snapshotWorkers: configuration.snapshotWorkers)
         self.replay = replay
         self.logger = logger
         let loop = try UVLoop()

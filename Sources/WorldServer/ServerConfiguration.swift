@@ -28,6 +28,9 @@ public struct ServerConfiguration: Sendable {
     /// Where to write the run's figures as JSON when the server stops (for the load benchmark).
     public var statsFile: String?
     public var catchUpTicksMax = 3
+    /// Threads that build the clients' snapshots after each space's step, each a fixed share
+    /// of the clients (SnapshotWork); 1 builds them on the loop's thread.
+    public var snapshotWorkers = 1
     /// Record every space's session into files (docs/RECORDING.md); nil records nothing.
     public var recording: RecorderSettings?
     /// Keep the city's records in this database (docs/DATA.md); nil keeps none.

@@ -47,10 +47,12 @@ public final class SnapshotWork: @unchecked Sendable {
         }
     }
 
-    public init(workers: Int) {
+    /// `first`, if given, is worker 0's scratch: the loop's own, which takes the history
+    /// arrays that acknowledgements free between ticks (`run` shares them out).
+    public init(workers: Int, first: SnapshotScratch? = nil) {
         precondition(Self.workersRange.contains(workers), "workers must be \(Self.workersRange)")
         self.workers = workers
-        scratches = (0..<workers).map { _ in SnapshotScratch() }
+        scratches = (0..<workers).map { $0 == 0 ? first ?? SnapshotScratch() : SnapshotScratch() }
         outputs = (0..<workers).map { Output(worker: $0) }
     }
 
@@ -59,6 +61,7 @@ public final class SnapshotWork: @unchecked Sendable {
     /// and read the world.
     public func run(clients: Int, _ body: (Int, SnapshotScratch, Output) -> Void) {
         for output in outputs { output.bytes.removeAll(keepingCapacity: true) }
+        shareSpares(clients: clients)
         if workers == 1 {
             for i in 0..<clients { body(i, scratches[0], outputs[0]) }
             return
@@ -72,6 +75,29 @@ public final class SnapshotWork: @unchecked Sendable {
                     i += workers
                 }
             }
+        }
+    }
+
+    /// Acknowledgements free history arrays into worker 0's scratch (the loop's); each worker
+    /// gets its share of them, so that no worker allocates what another holds spare.
+    func shareSpares(clients: Int) {
+        guard workers > 1 else { return }
+        let share = clients / workers + 1
+        var w = 1
+        var moves = 0
+        while scratches[0].spareKnown.count > share, moves < clients {
+            if scratches[w].spareKnown.count < share, scratches[w].spareKnown.count < SnapshotScratch.spareKnownMax {
+                scratches[w].spareKnown.append(scratches[0].spareKnown.removeLast())
+            }
+            w = w == workers - 1 ? 1 : w + 1
+            moves += 1
+        }
+    }
+
+    /// Calls `body` with the bytes of a body built by the last `run`.
+    public func withBody<R>(of built: Built, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        outputs[Int(built.worker)].bytes.withUnsafeBytes { bytes in
+            body(UnsafeRawBufferPointer(rebasing: bytes[Int(built.offset) ..< Int(built.offset + built.count)]))
         }
     }
 

@@ -21,12 +21,20 @@ final class SpaceHost {
     var templates: [String: RoomTemplate] = [:]
     private(set) var spaces: [String: SpaceInstance]
     private(set) var spaceOrder: [String]
-    /// The snapshot path's working memory, shared by every client (the loop thread's own).
+    /// The snapshot path's working memory, shared by every client (the loop thread's own):
+    /// acknowledgements use it, and it is the first snapshot worker's.
     let snapshotScratch = SnapshotScratch()
+    /// The threads that build one space's snapshots after its step (`serve --workers`).
+    let snapshotWork: SnapshotWork
+    /// The sessions of the space whose snapshots are being built, and what each was built:
+    /// kept between ticks so that a tick allocates neither.
+    var snapshotSessions: [Session] = []
+    var snapshotBuilt: [SnapshotWork.Built?] = []
     var recordingWriter: RecordingWriter?
     var viewDigests: ViewDigestLog?
 
-    init(spaces: [String: SpaceInstance], entries: [SpaceEntry], templateIDs: Set<String>) {
+    init(spaces: [String: SpaceInstance], entries: [SpaceEntry], templateIDs: Set<String>, snapshotWorkers: Int = 1) {
+        snapshotWork = SnapshotWork(workers: snapshotWorkers, first: snapshotScratch)
         self.spaces = spaces
         spaceOrder = spaces.keys.sorted()
         self.entries = entries

@@ -4,8 +4,10 @@ import NetProto
 import Testing
 
 @Suite(.serialized, .timeLimit(.minutes(10))) struct BotFleetTests {
-    @Test func fiftyBotsConnectAndReportConsistently() throws {
-        let running = try RunningServer()
+    /// With the snapshots built on the loop's thread, and shared out among three workers.
+    @Test(arguments: [1, 3])
+    func fiftyBotsConnectAndReportConsistently(snapshotWorkers: Int) throws {
+        let running = try RunningServer { $0.snapshotWorkers = snapshotWorkers }
         defer { running.stop() }
         let scenarioURL = Shipped.worlds.deletingLastPathComponent().appendingPathComponent("scenarios/plaza-festival.json")
         let scenario = try Scenario.load(scenarioURL)

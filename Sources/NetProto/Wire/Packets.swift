@@ -54,11 +54,16 @@ public enum Packet: Hashable, Sendable {
     /// Writes `Packet.snapshot(body).encode()` into `out` without building the packet (the
     /// server's send path: straight into the socket's batch); returns the bytes written.
     public static func writeSnapshot(_ body: [UInt8], into out: UnsafeMutableRawBufferPointer) -> Int {
+        body.withUnsafeBytes { writeSnapshot($0, into: out) }
+    }
+
+    /// `writeSnapshot` from bytes held elsewhere (a snapshot worker's output).
+    public static func writeSnapshot(_ body: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Int {
         let count = 5 + body.count
         precondition(count <= WireProtocol.packetBytesMax && count <= out.count, "packet over the maximum size")
         out.storeBytes(of: WireProtocol.id.littleEndian, toByteOffset: 0, as: UInt32.self)
         out[4] = 0x86
-        body.withUnsafeBytes { out.baseAddress!.advanced(by: 5).copyMemory(from: $0.baseAddress!, byteCount: body.count) }
+        if body.count > 0 { out.baseAddress!.advanced(by: 5).copyMemory(from: body.baseAddress!, byteCount: body.count) }
         return count
     }
 
