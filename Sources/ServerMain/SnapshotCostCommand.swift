@@ -33,6 +33,9 @@ struct SnapshotCostCommand: ParsableCommand {
     @Option(help: "Threads that build the clients' snapshots, each a fixed share of them (1 to 64).")
     var workers = 1
 
+    @Flag(help: "Quantise each visible avatar for each client that sees it, as before the states were made once a tick (to compare).")
+    var quantisePerClient = false
+
     func validate() throws {
         guard (1...WorldDefinition.capacityMax).contains(avatars) else { throw ValidationError("--avatars must be 1 to \(WorldDefinition.capacityMax)") }
         guard (1...avatars).contains(clients) else { throw ValidationError("--clients must be 1 to --avatars") }
@@ -45,7 +48,8 @@ struct SnapshotCostCommand: ParsableCommand {
     func run() throws {
         let definition = SyntheticWorlds.forCrowd(avatars: avatars, squareMetresPerAvatar: SyntheticWorlds.plazaSquareMetresPerAvatar)
         let r = try SnapshotCost.measure(definition: definition, avatars: avatars, seconds: seconds, observedClients: clients,
-                                         lossPercent: lossPercent, ackDelayTicks: ackDelayTicks, seed: seed, workers: workers)
+                                         lossPercent: lossPercent, ackDelayTicks: ackDelayTicks, seed: seed, workers: workers,
+                                         quantiseOnce: !quantisePerClient)
         let work = r.serverNanosecondsPerTick.sorted()
         func millis(_ q: Double) -> String { format(Double(percentile(work, q)) / 1e6, decimals: 2) }
         print("""

@@ -226,9 +226,10 @@ extension World {
         forEachVisibleSlot(of: observer) { s, band in body(avatarState(slot: s), band) }
     }
 
-    /// The slot and band of each live member of `observer`'s view (the loop of both above).
+    /// The slot and band of each live member of `observer`'s view (the loop of both above),
+    /// for a caller that keeps its own per-slot table of this tick's states.
     @inline(__always)
-    func forEachVisibleSlot(of observer: AvatarID, _ body: (Int, Int) -> Void) {
+    public func forEachVisibleSlot(of observer: AvatarID, _ body: (Int, Int) -> Void) {
         let o = Int(observer.slot)
         guard o < slotHighWater, alive[o], generation[o] == observer.generation else { return }
         let v = views.storage

@@ -346,6 +346,15 @@ public struct World: Sendable {
                     position: position[s], floor: Int(floor[s]), heading: heading[s], movement: movement[s])
     }
 
+    /// Calls `body` with the slot and state of every live avatar, in slot order, without
+    /// building an array (the snapshot path's once-a-tick pass).
+    public func forEachAvatar(_ body: (Int, AvatarState) -> Void) {
+        for s in 0..<slotHighWater where alive[s] { body(s, avatarState(slot: s)) }
+    }
+
+    /// One past the highest slot ever used: every slot `forEachAvatar` or a view names is below it.
+    public var slotBound: Int { slotHighWater }
+
     /// Every live avatar, in slot order.
     public var avatars: [AvatarState] {
         (0..<slotHighWater).filter { alive[$0] }.map { avatarState(slot: $0) }

@@ -92,6 +92,8 @@ extension Server {
         host.snapshotBuilt.removeAll(keepingCapacity: true)
         host.snapshotBuilt.append(contentsOf: repeatElement(nil, count: host.snapshotSessions.count))
         let sessions = host.snapshotSessions
+        let states = host.tickStates
+        if !sessions.isEmpty { states.update(from: world) }
         host.snapshotBuilt.withUnsafeMutableBufferPointer { built in
             host.snapshotWork.run(clients: sessions.count) { i, scratch, output in
                 let s = sessions[i]
@@ -100,7 +102,7 @@ extension Server {
                                             holdMillis: UInt16(truncatingIfNeeded: now &- heardAt), serverTimeMillis: serverTime)
                 // The feed is advanced in place in its session: a local copy would share its arrays
                 // with the session's, and every mutation of them would copy them, per client per tick.
-                built[i] = s.realtime.feed!.next(world: world, header: header, scratch: scratch).map { output.keep($0.body, $0.statistics) }
+                built[i] = s.realtime.feed!.next(world: world, header: header, scratch: scratch, states: states).map { output.keep($0.body, $0.statistics) }
             }
         }
         for (i, s) in sessions.enumerated() {

@@ -48,7 +48,8 @@ public enum SnapshotCost {
     /// Runs `seconds` of world time with `avatars` wanderers, observing up to
     /// `observedClients` of them (taken evenly through the crowd).
     public static func measure(definition: WorldDefinition, avatars: Int, seconds: Int, observedClients: Int,
-                               lossPercent: Int, ackDelayTicks: Int, seed: UInt64, workers: Int = 1) throws -> SnapshotCostReport {
+                               lossPercent: Int, ackDelayTicks: Int, seed: UInt64, workers: Int = 1,
+                               quantiseOnce: Bool = true) throws -> SnapshotCostReport {
         precondition((0...100).contains(lossPercent) && ackDelayTicks >= 0 && seconds > 0)
         precondition(SnapshotWork.workersRange.contains(workers))
         var world = try World(definition: definition, seed: seed)
@@ -70,6 +71,7 @@ public enum SnapshotCost {
         }
         var clients = observed.map { Client(feed: SnapshotFeed(observer: $0)) }
         let work = SnapshotWork(workers: workers)
+        let tickStates = TickStates()
         var report = SnapshotCostReport()
         report.avatars = world.population
         report.observedClients = clients.count
@@ -87,6 +89,8 @@ public enum SnapshotCost {
             // client's snapshot, the clients shared out among the workers.
             let started = DispatchTime.now().uptimeNanoseconds
             let frozen = world
+            let states = quantiseOnce ? tickStates : nil
+            states?.update(from: frozen)
             clients.withUnsafeMutableBufferPointer { clients in
                 bodies.withUnsafeMutableBufferPointer { bodies in
                     work.run(clients: clients.count) { i, scratch, output in
@@ -94,7 +98,7 @@ public enum SnapshotCost {
                             clients[i].feed.acknowledge(first.tick, scratch: scratch)
                             clients[i].pendingAcks.removeFirst()
                         }
-                        bodies[i] = clients[i].feed.next(world: frozen, header: header, scratch: scratch).map { output.keep($0.body, $0.statistics) }
+                        bodies[i] = clients[i].feed.next(world: frozen, header: header, scratch: scratch, states: states).map { output.keep($0.body, $0.statistics) }
                     }
                 }
             }

@@ -99,6 +99,13 @@ public struct SnapshotFeed: Sendable {
     /// are gathered into one array, put in entity order along `presented` (last tick's view),
     /// and, only when not everything fits in the packet, ordered for priority by precomputed keys.
     public mutating func next(world: World, header: SnapshotHeader, scratch: SnapshotScratch) -> (body: [UInt8], statistics: SnapshotStatistics)? {
+        next(world: world, header: header, scratch: scratch, states: nil)
+    }
+
+    /// `next`, reading each visible avatar's quantised state and position from `states`, made
+    /// once this tick for every client of the space, instead of quantising it for each client
+    /// that sees it. The same bytes either way.
+    public mutating func next(world: World, header: SnapshotHeader, scratch: SnapshotScratch, states: TickStates?) -> (body: [UInt8], statistics: SnapshotStatistics)? {
         // Gathered into the scratch's fixed buffer (a view holds at most visibleMax <= 1,000
         // avatars and the own one, within the codec's entitiesMax).
         let seen = scratch.seen
@@ -128,6 +135,23 @@ public struct SnapshotFeed: Sendable {
             // (state now, squared distance, due) per visible avatar.
             seen[0] = Seen(state: own, distance: 0, due: true)
             count = 1
+            if let states {
+                precondition(states.tick == world.tick && states.states.count >= world.slotBound, "tick states of another tick")
+                let me = me.position
+                states.states.withUnsafeBufferPointer { quantised in
+                    states.positions.withUnsafeBufferPointer { positions in
+                        world.forEachVisibleSlot(of: observer) { s, band in
+                            guard count < SnapshotScratch.capacity else { return }
+                            let d2 = positions[s].distanceSquared(to: me)
+                            // Due as below, by band and phase or within the near radius.
+                            let periodMask = (UInt64(1) << UInt64(band)) - 1
+                            let due = (tick &+ UInt64(s)) & periodMask == 0 || d2 <= near * near
+                            seen[count] = Seen(state: quantised[s], distance: d2, due: due)
+                            count += 1
+                        }
+                    }
+                }
+            } else {
             world.forEachVisibleAvatar(of: observer) { a, band in
                 guard count < SnapshotScratch.capacity else { return }
                 let id = a.id
@@ -139,6 +163,7 @@ public struct SnapshotFeed: Sendable {
                 let due = (tick &+ UInt64(id.slot)) & periodMask == 0 || d2 <= near * near
                 seen[count] = Seen(state: Self.state(a), distance: d2, due: due)
                 count += 1
+            }
             }
         }
         // Into entity order, merged with what was presented: held states stay unless due;
@@ -286,6 +311,37 @@ public struct SnapshotFeed: Sendable {
         var distance: Int64
         /// Refreshed this tick (by its band, or near), rather than held.
         var due: Bool
+    }
+}
+
+/// Every live avatar's state as clients are sent it (quantised, `SnapshotFeed.state`) and
+/// its position, by slot, for one space at one tick: made once a tick after the step and read
+/// by every client's snapshot (by every worker: read-only until the next `update`).
+public final class TickStates: @unchecked Sendable {
+    public private(set) var tick: UInt64 = .max
+    var states: [EntityState] = []
+    var positions: [Vec2] = []
+
+    public init() {}
+
+    /// Takes `world`'s avatars as they are now. Slots not alive keep whatever they held: no
+    /// view names them.
+    public func update(from world: World) {
+        let bound = world.slotBound
+        if states.count < bound {
+            let none = EntityState(entity: 0, x: 0, y: 0, floor: 0, heading: 0, motion: 0)
+            states.append(contentsOf: repeatElement(none, count: bound - states.count))
+            positions.append(contentsOf: repeatElement(Vec2(0, 0), count: bound - positions.count))
+        }
+        states.withUnsafeMutableBufferPointer { states in
+            positions.withUnsafeMutableBufferPointer { positions in
+                world.forEachAvatar { s, a in
+                    states[s] = SnapshotFeed.state(a)
+                    positions[s] = a.position
+                }
+            }
+        }
+        tick = world.tick
     }
 }
 

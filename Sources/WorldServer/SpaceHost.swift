@@ -30,6 +30,8 @@ final class SpaceHost {
     /// kept between ticks so that a tick allocates neither.
     var snapshotSessions: [Session] = []
     var snapshotBuilt: [SnapshotWork.Built?] = []
+    /// The space's avatars quantised once for all its clients (remade for each space's snapshots).
+    let tickStates = TickStates()
     var recordingWriter: RecordingWriter?
     var viewDigests: ViewDigestLog?
 
