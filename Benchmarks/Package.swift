@@ -40,6 +40,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Services", package: "SeoulWorld"),
+                .product(name: "ServiceFiles", package: "SeoulWorld"),
             ],
             path: "Benchmarks/ChatFilter",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

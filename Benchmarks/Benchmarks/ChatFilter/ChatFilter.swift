@@ -5,6 +5,7 @@
 
 import Benchmark
 import Foundation
+import ServiceFiles
 import Services
 
 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

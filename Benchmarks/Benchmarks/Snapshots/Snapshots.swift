@@ -1,5 +1,5 @@
-// The server's per-client work of one tick: every connected client's snapshot built and
-// encoded (`SnapshotFeed.next`: its view gathered, merged with what it was shown, ordered by
+// The server's per-client work of one tick: every avatar quantised once (`TickStates`), then
+// every connected client's snapshot built and encoded (`SnapshotFeed.next`: its view gathered, merged with what it was shown, ordered by
 // priority, delta-coded against the newest snapshot it acknowledged), at plaza density. One
 // measured iteration is one tick for every client, so "Malloc (total)" is allocations per
 // tick and wall clock / clients is the time per client.
@@ -21,6 +21,8 @@ final class FeedFixture: @unchecked Sendable {
     var sent: [[UInt32]] = []
     /// One for every client, as the server has.
     let scratch = SnapshotScratch()
+    /// Every avatar quantised once a tick, as the server does (`TickStates`).
+    let states = TickStates()
 
     func build(avatars: Int, squareMetresPerAvatar: Int) throws {
         let definition = SyntheticWorlds.forCrowd(avatars: avatars, squareMetresPerAvatar: squareMetresPerAvatar)
@@ -48,8 +50,9 @@ final class FeedFixture: @unchecked Sendable {
         let tick = UInt32(truncatingIfNeeded: world.tick)
         let header = SnapshotHeader(tick: tick, baselineTick: 0, inputAck: 0, echoClientTimeMillis: 0, holdMillis: 0, serverTimeMillis: 0)
         benchmark?.startMeasurement()
+        states.update(from: world)
         for i in feeds.indices {
-            if let (body, _) = feeds[i].next(world: world, header: header, scratch: scratch) { blackHole(body.count) }
+            if let (body, _) = feeds[i].next(world: world, header: header, scratch: scratch, states: states) { blackHole(body.count) }
         }
         benchmark?.stopMeasurement()
         for i in feeds.indices {
