@@ -102,20 +102,8 @@ public struct InterestIndex: Sendable {
             entries.withUnsafeBufferPointer { entries in
                 @inline(__always) func scan(_ r: Int32, _ from: Int32, _ to: Int32) {
                     let base = (floorBase &+ r) &* columns
-                    var i = Int(starts[Int(base &+ from)])
-                    let end = Int(starts[Int(base &+ to &+ 1)])
-                    while i < end {
-                        let e = entries[i]
-                        i &+= 1
-                        let n = Int(e.slot)
-                        if n == o { continue }
-                        let dx = Int64(e.x &- p.x), dy = Int64(e.y &- p.y)
-                        let d2 = dx &* dx &+ dy &* dy
-                        let isMember = marks[n] == memberStamp
-                        if isMember ? d2 > rule.leave2 : d2 > rule.enter2 { continue }
-                        keys[count] = UInt64(d2 &* (isMember ? rule.memberScale : rule.newScale)) << World.keySlotBits | UInt64(n)
-                        count &+= 1
-                    }
+                    count = Self.keep(entries, from: Int(starts[Int(base &+ from)]), to: Int(starts[Int(base &+ to &+ 1)]),
+                                      observer: o, center: p, rule: rule, within: .max, marks: marks, memberStamp: memberStamp, keys: keys, count: count)
                 }
                 // Rings are scanned in bands: one ring at a time near the observer, where a
                 // dense crowd usually stops the scan, then bands of growing width, so a
@@ -187,24 +175,36 @@ extension InterestIndex {
                     let half = Int64(Double(radius2 &- dy &* dy).squareRoot()) &+ 1
                     let c0 = column(Int32(clamping: Int64(p.x) &- half)), c1 = column(Int32(clamping: Int64(p.x) &+ half))
                     let base = (floorBase &+ r) &* columns
-                    var i = Int(starts[Int(base &+ c0)])
-                    let end = Int(starts[Int(base &+ c1 &+ 1)])
-                    while i < end {
-                        let e = entries[i]
-                        i &+= 1
-                        let n = Int(e.slot)
-                        if n == o { continue }
-                        let dx = Int64(e.x &- p.x), dy = Int64(e.y &- p.y)
-                        let d2 = dx &* dx &+ dy &* dy
-                        let isMember = marks[n] == memberStamp
-                        if isMember ? d2 > rule.leave2 : d2 > rule.enter2 { continue }
-                        let distance = d2 &* (isMember ? rule.memberScale : rule.newScale)
-                        if distance > bound { continue }
-                        keys[count] = UInt64(distance) << World.keySlotBits | UInt64(n)
-                        count &+= 1
-                    }
+                    count = Self.keep(entries, from: Int(starts[Int(base &+ c0)]), to: Int(starts[Int(base &+ c1 &+ 1)]),
+                                      observer: o, center: p, rule: rule, within: bound, marks: marks, memberStamp: memberStamp, keys: keys, count: count)
                 }
             }
+        }
+        return count
+    }
+
+    /// Writes into `keys`, from `keys[count]` on, the key of every eligible avatar among
+    /// `entries[from..<to]` whose distance part (d² x scale) is at most `bound`; returns the
+    /// new count. The innermost loop of the tick, shared by both ways of gathering.
+    @inline(__always)
+    static func keep(_ entries: UnsafeBufferPointer<Entry>, from: Int, to end: Int, observer o: Int, center p: Vec2,
+                     rule: InterestRule, within bound: Int64, marks: UnsafeBufferPointer<UInt64>, memberStamp: UInt64,
+                     keys: UnsafeMutableBufferPointer<UInt64>, count start: Int) -> Int {
+        var count = start
+        var i = from
+        while i < end {
+            let e = entries[i]
+            i &+= 1
+            let n = Int(e.slot)
+            if n == o { continue }
+            let dx = Int64(e.x &- p.x), dy = Int64(e.y &- p.y)
+            let d2 = dx &* dx &+ dy &* dy
+            let isMember = marks[n] == memberStamp
+            if isMember ? d2 > rule.leave2 : d2 > rule.enter2 { continue }
+            let distance = d2 &* (isMember ? rule.memberScale : rule.newScale)
+            if distance > bound { continue }
+            keys[count] = UInt64(distance) << World.keySlotBits | UInt64(n)
+            count &+= 1
         }
         return count
     }

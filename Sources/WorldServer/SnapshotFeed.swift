@@ -143,27 +143,19 @@ public struct SnapshotFeed: Sendable {
                         world.forEachVisibleSlot(of: observer) { s, band in
                             guard count < SnapshotScratch.capacity else { return }
                             let d2 = positions[s].distanceSquared(to: me)
-                            // Due as below, by band and phase or within the near radius.
-                            let periodMask = (UInt64(1) << UInt64(band)) - 1
-                            let due = (tick &+ UInt64(s)) & periodMask == 0 || d2 <= near * near
-                            seen[count] = Seen(state: quantised[s], distance: d2, due: due)
+                            seen[count] = Seen(state: quantised[s], distance: d2, due: Self.isDue(slot: s, band: band, tick: tick, distance: d2, near: near))
                             count += 1
                         }
                     }
                 }
             } else {
-            world.forEachVisibleAvatar(of: observer) { a, band in
-                guard count < SnapshotScratch.capacity else { return }
-                let id = a.id
-                let d2 = a.position.distanceSquared(to: me.position)
-                // Due by WorldCore's bands (near every tick, middle every second, far every fourth,
-                // phased by slot), and always within the near radius as measured now, so that
-                // everything a client shows close to itself is of one tick.
-                let periodMask = (UInt64(1) << UInt64(band)) - 1
-                let due = (tick &+ UInt64(id.slot)) & periodMask == 0 || d2 <= near * near
-                seen[count] = Seen(state: Self.state(a), distance: d2, due: due)
-                count += 1
-            }
+                world.forEachVisibleAvatar(of: observer) { a, band in
+                    guard count < SnapshotScratch.capacity else { return }
+                    let d2 = a.position.distanceSquared(to: me.position)
+                    let due = Self.isDue(slot: Int(a.id.slot), band: band, tick: tick, distance: d2, near: near)
+                    seen[count] = Seen(state: Self.state(a), distance: d2, due: due)
+                    count += 1
+                }
             }
         }
         // Into entity order, merged with what was presented: held states stay unless due;
@@ -255,6 +247,15 @@ public struct SnapshotFeed: Sendable {
 
     static let slotMask: UInt32 = (1 << 20) - 1
 
+    /// Due by WorldCore's bands (near every tick, middle every second, far every fourth,
+    /// phased by slot), and always within the near radius as measured now, so that everything
+    /// a client shows close to itself is of one tick.
+    @inline(__always)
+    static func isDue(slot: Int, band: Int, tick: UInt64, distance d2: Int64, near: Int64) -> Bool {
+        let periodMask = (UInt64(1) << UInt64(band)) - 1
+        return (tick &+ UInt64(slot)) & periodMask == 0 || d2 <= near * near
+    }
+
     /// Drops the oldest `count` history entries, giving their arrays to `scratch` for reuse.
     mutating func dropHistory(first count: Int, into scratch: SnapshotScratch?) {
         if let scratch {
@@ -311,100 +312,5 @@ public struct SnapshotFeed: Sendable {
         var distance: Int64
         /// Refreshed this tick (by its band, or near), rather than held.
         var due: Bool
-    }
-}
-
-/// Every live avatar's state as clients are sent it (quantised, `SnapshotFeed.state`) and
-/// its position, by slot, for one space at one tick: made once a tick after the step and read
-/// by every client's snapshot (by every worker: read-only until the next `update`).
-public final class TickStates: @unchecked Sendable {
-    public private(set) var tick: UInt64 = .max
-    var states: [EntityState] = []
-    var positions: [Vec2] = []
-
-    public init() {}
-
-    /// Takes `world`'s avatars as they are now. Slots not alive keep whatever they held: no
-    /// view names them.
-    public func update(from world: World) {
-        let bound = world.slotBound
-        if states.count < bound {
-            let none = EntityState(entity: 0, x: 0, y: 0, floor: 0, heading: 0, motion: 0)
-            states.append(contentsOf: repeatElement(none, count: bound - states.count))
-            positions.append(contentsOf: repeatElement(Vec2(0, 0), count: bound - positions.count))
-        }
-        states.withUnsafeMutableBufferPointer { states in
-            positions.withUnsafeMutableBufferPointer { positions in
-                world.forEachAvatar { s, a in
-                    states[s] = SnapshotFeed.state(a)
-                    positions[s] = a.position
-                }
-            }
-        }
-        tick = world.tick
-    }
-}
-
-/// The working memory of `SnapshotFeed.next`, shared by every client of one thread (the
-/// server's loop has one): fixed buffers for one view (at most `capacity` avatars), marks per
-/// slot (grown to the highest slot seen, all zero between views), and the arrays of dropped
-/// history entries, kept for the next snapshots' history.
-public final class SnapshotScratch {
-    static let capacity = SnapshotCodec.entitiesMax + 1
-    /// Spare history arrays kept. Every client's acknowledgement frees one between ticks and
-    /// every client's snapshot takes one in the tick, so the pool must hold one per client to
-    /// save the allocation (with 64, 1,000 clients still made 936 a tick); beyond this many
-    /// clients the rest go back to the allocator.
-    static let spareKnownMax = 4_096
-    let seen: UnsafeMutablePointer<SnapshotFeed.Seen>
-    let sorted: UnsafeMutablePointer<SnapshotFeed.Seen>
-    let held: UnsafeMutablePointer<SnapshotFeed.Seen>
-    let heldStates: UnsafeMutablePointer<EntityState>
-    let current: UnsafeMutablePointer<EntityState>
-    let fresh: UnsafeMutablePointer<UInt64>
-    /// Per slot: 1 + the index in `seen` of the avatar in that slot, while ordering one view.
-    private(set) var slotMarks: UnsafeMutablePointer<Int32>
-    private(set) var slotMarksCount = 0
-    var spectatorSeen: [SnapshotFeed.Seen] = []
-    var keys: [UInt64] = []
-    let codec = SnapshotCodec.EncodeScratch()
-    var spareKnown: [[EntityState]] = []
-
-    public init() {
-        seen = .allocate(capacity: Self.capacity)
-        sorted = .allocate(capacity: Self.capacity)
-        held = .allocate(capacity: Self.capacity)
-        heldStates = .allocate(capacity: Self.capacity)
-        current = .allocate(capacity: Self.capacity)
-        fresh = .allocate(capacity: Self.capacity)
-        slotMarks = .allocate(capacity: 0)
-        let none = EntityState(entity: 0, x: 0, y: 0, floor: 0, heading: 0, motion: 0)
-        for buffer in [seen, sorted, held] { buffer.initialize(repeating: SnapshotFeed.Seen(state: none, distance: 0, due: false), count: Self.capacity) }
-        heldStates.initialize(repeating: none, count: Self.capacity)
-        current.initialize(repeating: none, count: Self.capacity)
-        fresh.initialize(repeating: 0, count: Self.capacity)
-    }
-
-    deinit {
-        seen.deallocate()
-        sorted.deallocate()
-        held.deallocate()
-        heldStates.deallocate()
-        current.deallocate()
-        fresh.deallocate()
-        slotMarks.deallocate()
-    }
-
-    /// Makes `slotMarks` reach `slot` (slots are below 2^20), new marks zero.
-    func growMarks(toInclude slot: Int) {
-        guard slot >= slotMarksCount else { return }
-        precondition(slot <= Int(SnapshotFeed.slotMask))
-        let count = max(slot + 1, slotMarksCount * 2, 1_024)
-        let grown = UnsafeMutablePointer<Int32>.allocate(capacity: count)
-        grown.initialize(repeating: 0, count: count)
-        grown.update(from: slotMarks, count: slotMarksCount)
-        slotMarks.deallocate()
-        slotMarks = grown
-        slotMarksCount = count
     }
 }
