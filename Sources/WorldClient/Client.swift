@@ -590,7 +590,10 @@ public final class WorldClient: TCPConnectionDelegate {
     func receive(datagram bytes: UnsafeRawBufferPointer, from: SocketAddress) {
         lastHeardNanos = Monotonic.nanoseconds()
         bytesReceived += bytes.count
-        guard from == serverAddress, let welcome, let packet = try? Packet.decode(Array(bytes)) else { return }
+        guard from == serverAddress, let welcome else { return }
+        // Snapshots, nearly every datagram: decoded once, against their baseline (`apply`).
+        if let body = Packet.snapshotBody(bytes) { return apply(snapshot: body) }
+        guard let packet = try? Packet.decode(Array(bytes)) else { return }
         switch packet {
         case .challenge(let session, let nonce) where session == welcome.sessionID:
             let input = bindingMACInput(sessionID: session, nonce: nonce)

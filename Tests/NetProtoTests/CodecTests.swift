@@ -395,10 +395,16 @@ enum Samples {
         var w = BitWriter()
         var values: [(UInt64, Int)] = []
         for _ in 0..<2_000 {
-            let bits = 1 + Int(random.uniform(below: 32))
+            // Every width a read may have (up to 57), so that loads cross words and the end.
+            let bits = 1 + Int(random.uniform(below: UInt64(BitReader.readBitsMax)))
             let v = random.next() & ((1 << UInt64(bits)) - 1)
             values.append((v, bits))
-            w.write(v, bits: bits)
+            if bits > 32 {
+                w.write(v & 0xFFFF_FFFF, bits: 32)
+                w.write(v >> 32, bits: bits - 32)
+            } else {
+                w.write(v, bits: bits)
+            }
         }
         var r = BitReader(w.finished())
         for (v, bits) in values { #expect(try r.read(bits: bits) == v) }
@@ -407,6 +413,13 @@ enum Samples {
         for v in Int64(-16)...15 { s.signed(v, bits: 5) }
         var sr = BitReader(s.finished())
         for v in Int64(-16)...15 { #expect(try sr.signed(bits: 5) == v) }
+        // The last bytes, read without a whole word after them, and nothing past the end.
+        var tail = BitReader([0xAB, 0xCD, 0xEF])
+        #expect(try tail.read(bits: 4) == 0xB)
+        #expect(try tail.read(bits: 16) == 0xFCDA)
+        #expect(throws: WireError.self) { _ = try tail.read(bits: 5) }
+        #expect(try tail.read(bits: 4) == 0xE)
+        #expect(throws: WireError.self) { _ = try tail.read(bits: 1) }
     }
 }
 

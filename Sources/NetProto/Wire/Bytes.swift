@@ -268,19 +268,31 @@ public struct BitReader: Sendable {
 
     public var remainingBits: Int { bitEnd - bitOffset }
 
+    /// The widest read: one unaligned 8-byte load holds any 57 bits after a bit offset of 0 to 7.
+    public static let readBitsMax = 57
+
+    /// The next `bits` bits (least significant first, as `BitWriter` wrote them), read a word
+    /// at a time: a bit at a time was a quarter of a bot's CPU (the bots' profile, issue 30).
+    @inline(__always)
     public mutating func read(bits: Int) throws(WireError) -> UInt64 {
+        precondition(bits >= 0 && bits <= Self.readBitsMax, "at most \(Self.readBitsMax) bits in one read")
         guard bits <= remainingBits else { throw .truncated(needed: (bits - remainingBits + 7) / 8, available: 0) }
-        var v: UInt64 = 0
-        for i in 0..<bits {
-            let bit = (bytes[(bitOffset + i) >> 3] >> UInt8((bitOffset + i) & 7)) & 1
-            v |= UInt64(bit) << UInt64(i)
+        guard bits > 0 else { return 0 }
+        let byte = bitOffset >> 3, shift = UInt64(bitOffset & 7)
+        let word: UInt64 = bytes.withUnsafeBytes { raw in
+            if byte + 8 <= raw.count { return UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: byte, as: UInt64.self)) }
+            // Near the end: only the bytes there are (the bits asked for are within them).
+            var w: UInt64 = 0
+            for i in 0..<(raw.count - byte) { w |= UInt64(raw[byte + i]) << UInt64(8 * i) }
+            return w
         }
         bitOffset += bits
-        return v
+        return (word >> shift) & ((1 << UInt64(bits)) - 1)
     }
 
     public mutating func bool() throws(WireError) -> Bool { try read(bits: 1) == 1 }
 
+    @inline(__always)
     public mutating func signed(bits: Int) throws(WireError) -> Int64 {
         let raw = try read(bits: bits)
         let sign = UInt64(1) << UInt64(bits - 1)

@@ -457,46 +457,99 @@ public enum SnapshotCodec {
 
     /// Rebuilds what the server says this client sees, from the body and the baseline named
     /// in its header (empty when `baselineTick` is 0).
+    ///
+    /// In one pass over the baseline (every client decodes every snapshot, so this is most of
+    /// a bot's work): the removed and updated indices are strictly increasing (every gap is at
+    /// least 1), so the kept and updated entities are written out in baseline order, and the
+    /// added ones (in increasing entity order, as the format requires) merged in; a baseline
+    /// out of entity order (never one this decoder made) is sorted at the end instead.
     public static func decode(_ body: [UInt8], baseline: [EntityState]) throws(WireError) -> (header: SnapshotHeader, state: [EntityState]) {
         let header = try decodeHeader(body)
         if header.baselineTick == 0 && !baseline.isEmpty { throw .invalid(field: "baseline", reason: "given, but the snapshot names none") }
         var r = BitReader(body, byteOffset: SnapshotHeader.bytes)
-        var state = baseline
-        var keep = [Bool](repeating: true, count: baseline.count)
 
         let removedCount = Int(try r.read(bits: countBits))
+        var removed: [Int] = []
         var index = -1
         for _ in 0..<removedCount {
             index += try readGap(&r)
             guard index < baseline.count else { throw .invalid(field: "removed", reason: "index \(index) beyond the baseline's \(baseline.count) entities") }
-            keep[index] = false
+            removed.append(index)
+        }
+        var result: [EntityState] = []
+        result.reserveCapacity(baseline.count - removed.count)
+        var next = 0        // the next baseline index not yet written out
+        var nextRemoved = 0 // the first of `removed` at or after `next`
+        var inOrder = true
+        func keep(upTo end: Int) {
+            while next < end {
+                if nextRemoved < removed.count && removed[nextRemoved] == next {
+                    nextRemoved += 1
+                } else {
+                    if let last = result.last, last.entity >= baseline[next].entity { inOrder = false }
+                    result.append(baseline[next])
+                }
+                next += 1
+            }
         }
         let updatedCount = Int(try r.read(bits: countBits))
         index = -1
         for _ in 0..<updatedCount {
             index += try readGap(&r)
             guard index < baseline.count else { throw .invalid(field: "updated", reason: "index \(index) beyond the baseline's \(baseline.count) entities") }
-            guard keep[index] else { throw .invalid(field: "updated", reason: "entity \(baseline[index].entity) is also removed") }
-            state[index] = try readChanges(from: baseline[index], &r)
+            keep(upTo: index)
+            guard nextRemoved >= removed.count || removed[nextRemoved] != index else {
+                throw .invalid(field: "updated", reason: "entity \(baseline[index].entity) is also removed")
+            }
+            let updated = try readChanges(from: baseline[index], &r)
+            if let last = result.last, last.entity >= updated.entity { inOrder = false }
+            result.append(updated)
+            next = index + 1
         }
-        var result: [EntityState] = []
-        result.reserveCapacity(state.count)
-        for i in state.indices where keep[i] { result.append(state[i]) }
+        keep(upTo: baseline.count)
         let addedCount = Int(try r.read(bits: countBits))
-        var previous: UInt32? = nil
+        var added: [EntityState] = []
+        added.reserveCapacity(addedCount)
         for _ in 0..<addedCount {
             let e = try readFull(&r)
-            if let previous, e.entity <= previous { throw .invalid(field: "added", reason: "entities not in increasing order") }
-            previous = e.entity
-            result.append(e)
+            if let previous = added.last, e.entity <= previous.entity { throw .invalid(field: "added", reason: "entities not in increasing order") }
+            added.append(e)
         }
         try r.finish()
-        result.sort { $0.entity < $1.entity }
-        for (a, b) in zip(result, result.dropFirst()) where a.entity == b.entity {
-            throw .invalid(field: "added", reason: "entity \(a.entity) is already in the baseline")
+        if !inOrder {
+            result.append(contentsOf: added)
+            result.sort { $0.entity < $1.entity }
+            for (a, b) in zip(result, result.dropFirst()) where a.entity == b.entity {
+                throw .invalid(field: "added", reason: "entity \(a.entity) is already in the baseline")
+            }
+        } else if let first = added.first, let last = result.last, first.entity <= last.entity {
+            result = try merge(result, added)
+        } else {
+            result.append(contentsOf: added)
         }
         guard result.count <= entitiesMax else { throw .invalid(field: "entities", reason: "\(result.count), more than \(entitiesMax)") }
         return (header, result)
+    }
+
+    /// Two lists in increasing entity order as one; an entity in both is an error of the added.
+    static func merge(_ kept: [EntityState], _ added: [EntityState]) throws(WireError) -> [EntityState] {
+        var out: [EntityState] = []
+        out.reserveCapacity(kept.count + added.count)
+        var i = 0, j = 0
+        while i < kept.count && j < added.count {
+            if kept[i].entity < added[j].entity {
+                out.append(kept[i])
+                i += 1
+            } else if added[j].entity < kept[i].entity {
+                out.append(added[j])
+                j += 1
+            } else {
+                throw .invalid(field: "added", reason: "entity \(added[j].entity) is already in the baseline")
+            }
+        }
+        out.append(contentsOf: kept[i...])
+        out.append(contentsOf: added[j...])
+        return out
     }
 
     static func readChanges(from a: EntityState, _ r: inout BitReader) throws(WireError) -> EntityState {
