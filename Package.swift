@@ -169,7 +169,7 @@ let package = Package(
         .testTarget(name: "NetProtoTests", dependencies: ["NetProto", "WorldCore", "Crowd"]),
         // The transport's own tests reach into libuv (handle sizes, a stopped read).
         .testTarget(name: "TransportTests", dependencies: ["Transport", "NetProto", "CLibUV"]),
-        .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "Admin", "WorldClient", "Bots", "NetProto", "Transport", "WorldCore", "WorldFiles", "Crowd", "Recording", "Store", "Services", "ServiceFiles", "PostgresScratch", "ChildProcess"]),
+        .testTarget(name: "WorldServerTests", dependencies: ["WorldServer", "Admin", "WorldClient", "Bots", "NetProto", "Transport", "WorldCore", "WorldFiles", "Crowd", "Recording", "Store", "Services", "ServiceFiles", "PostgresScratch", "ChildProcess", .product(name: "Histogram", package: "hdrhistogram-swift")]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresScratch", "ChildProcess", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ServicesTests", dependencies: ["Services", "ServiceFiles", "WorldCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "WorldCore", "Crowd", "NetProto"]),

@@ -30,6 +30,13 @@ public struct FleetOptions: Sendable {
     /// soak's desync check against the server's `--view-digests`.
     public var viewDigestsPath: String?
     public static let viewDigestEveryTicks: UInt32 = 20
+    /// This fleet's first bot is bot `firstIndex` (its account `bot-<index>` when members):
+    /// each process of `bots --processes N` takes its own range, so that no two bots anywhere
+    /// share an account, and only the first process has the scenario's counsellors and staff.
+    public var firstIndex = 0
+    /// Put each latency's whole histogram in the report (beside its percentiles), so that the
+    /// reports of several processes can be merged into one (`BotReport.merged`).
+    public var keepHistograms = false
 
     public init(server: SocketAddress, count: Int, rampPerSecond: Double = 100, durationSeconds: Double = 30,
                 tcpOnlyShare: Double = 0.1, scenario: Scenario, seed: UInt64 = 1) {
@@ -207,7 +214,7 @@ public final class BotFleet {
     }
 
     func launch() {
-        let index = bots.count
+        let index = options.firstIndex + bots.count
         let behaviour = pickBehaviour()
         let tcpOnly = Double(random.next() % 10_000) / 10_000 < options.tcpOnlyShare
         do {
@@ -486,15 +493,17 @@ public final class BotFleet {
 
     func makeReport() -> BotReport {
         var r = BotReport()
+        let keep = options.keepHistograms
         r.desk = desk
-        r.deskTakeToRoomMicros = Percentiles(takeToRoom)
+        r.deskTakeToRoomMicros = Percentiles(takeToRoom, keep: keep)
         r.civic = civic
-        r.suggestionLatencyMicros = Percentiles(suggestionLatency)
+        r.suggestionLatencyMicros = Percentiles(suggestionLatency, keep: keep)
         r.chat = chat
-        r.chatLatencyMicros = Percentiles(chatLatency)
+        r.chatLatencyMicros = Percentiles(chatLatency, keep: keep)
         r.scenario = options.scenario.name
         r.world = options.scenario.world
         r.target = options.count
+        r.firstBot = options.firstIndex
         r.durationSeconds = elapsedSeconds
         r.attempted = bots.count + failedToOpen
         if failedToOpen > 0 {
@@ -525,9 +534,9 @@ public final class BotFleet {
         }
         r.bugReportsSent = bugReportsSent
         r.bugReportsNotSent = bugReportsBlocked
-        r.bugReportLatencyMicros = Percentiles(bugReportLatency)
+        r.bugReportLatencyMicros = Percentiles(bugReportLatency, keep: keep)
         r.handOvers = bots.reduce(0) { $0 + $1.client.handOvers.count }
-        r.handOverMicros = Percentiles(handOverLatency)
+        r.handOverMicros = Percentiles(handOverLatency, keep: keep)
         r.handOversPending = bots.filter { $0.client.handOverPending }.count
         r.handOversUnanswered = bots.reduce(0) { $0 + $1.client.handOversUnanswered }
         r.handOversRefused = bots.reduce(0) { $0 + $1.client.handOversRefused }
@@ -536,7 +545,7 @@ public final class BotFleet {
         r.connectionDrops = bots.reduce(0) { $0 + $1.client.drops }
         r.serverFellSilent = bots.reduce(0) { $0 + $1.client.serverFellSilent }
         r.resumesRefused = bots.reduce(0) { $0 + $1.client.resumesRefused }
-        r.resumeMicros = Percentiles(resumeLatency)
+        r.resumeMicros = Percentiles(resumeLatency, keep: keep)
         r.resumesPending = bots.filter { $0.client.resumePending }.count
         r.removals = removals
         let botSeconds = max(0.001, elapsedSeconds) * Double(max(1, r.succeeded))
@@ -544,14 +553,14 @@ public final class BotFleet {
         r.kilobitsPerSecondUpPerBot = Double(r.bytesUp) * 8 / 1_000 / botSeconds
         r.contactViolationsSeen = contactViolations
         r.viewsChecked = viewsChecked
-        r.rttMillis = Percentiles(rtt)
-        r.snapshotIntervalMillis = Percentiles(snapshotInterval)
+        r.rttMillis = Percentiles(rtt, keep: keep)
+        r.snapshotIntervalMillis = Percentiles(snapshotInterval, keep: keep)
         r.network = bots.reduce(NetworkFigures()) { $0 + $1.client.networkFigures }
         // The same bots as `dropped` and `failed` above, when the fleet saw them closed.
         let entered = bots.filter { $0.client.welcome != nil && $0.enteredAt != nil }
         let drops = entered.filter { !$0.closedByUs || $0.client.shutdownNotice != nil }.compactMap(\.closedSeenAt)
         let failures = bots.filter { !($0.client.welcome != nil && $0.enteredAt != nil) }.compactMap(\.closedSeenAt)
-        r.fleetLoop = loopTimes.figures(dropsSeenAt: drops, failuresSeenAt: failures)
+        r.fleetLoop = loopTimes.figures(dropsSeenAt: drops, failuresSeenAt: failures, keepHistogram: keep)
         r.fleetLoop.processCPUShare = Double(Self.processCPUNanos() - startedCPU) / Double(max(1, Monotonic.nanoseconds() - startedAt))
         r.snapshotsBaselineMissing = bots.reduce(0) { $0 + $1.client.snapshotsBaselineMissing }
         if let path = options.viewDigestsPath { writeViewDigests(to: path) }
@@ -602,8 +611,13 @@ public struct Percentiles: Codable, Sendable {
     public var p99: UInt64 = 0
     public var max: UInt64 = 0
 
+    /// The whole histogram, in the reports of `bots --processes N`'s processes (`keep`), so
+    /// that the parent can merge them: percentiles of parts do not make the whole's.
+    public var histogram: Histogram<UInt64>?
+
     public init() {}
-    init(_ h: Histogram<UInt64>) {
+    init(_ h: Histogram<UInt64>, keep: Bool = false) {
+        if keep { histogram = h }
         count = h.totalCount
         guard count > 0 else { return }
         p50 = h.valueAtPercentile(50)
@@ -617,6 +631,9 @@ public struct BotReport: Codable, Sendable {
     public var scenario = ""
     public var world = ""
     public var target = 0
+    /// The number of this fleet's first bot (`--first-index`; each process of `--processes`
+    /// has its own range).
+    public var firstBot = 0
     public var durationSeconds = 0.0
     public var attempted = 0
     public var succeeded = 0
@@ -695,6 +712,15 @@ public struct BotReport: Codable, Sendable {
     /// How the fleet's own loop kept time: a stalled fleet sends nothing, and its bots are
     /// dropped for it.
     public var fleetLoop = FleetLoopFigures()
+    /// With `bots --processes N`: each process's bots and loop (`fleetLoop` is then all of
+    /// them together: the longest stall of any, the CPU of all).
+    public var processes: [ProcessFigures]?
+    public struct ProcessFigures: Codable, Sendable {
+        /// Its bots are `firstBot` to `firstBot + bots - 1` (their accounts `bot-<n>`).
+        public var firstBot: Int
+        public var bots: Int
+        public var loop: FleetLoopFigures
+    }
 
     public var text: String {
         let reasons = failedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
@@ -711,7 +737,10 @@ public struct BotReport: Codable, Sendable {
         """ + (fleetLoop.dropsAfterOwnStall + fleetLoop.failuresAfterOwnStall == 0 ? "" : """
 
         FLEET STALLED         \(fleetLoop.dropsAfterOwnStall) of the \(dropped) drops and \(fleetLoop.failuresAfterOwnStall) of the \(failed) failed connections came after the bots process itself stalled for 10 s or more of the 30 s before: its bots sent nothing and the server's idle rule closed them, or their handshakes timed out. Those are the load tool's, not the server's; run fewer bots per process.
-        """) + (network.submitted == 0 ? "" : """
+        """) + (processes.map { list in "\n" + list.enumerated().map { i, p in
+            "process \(i + 1) of \(list.count)".padding(toLength: 22, withPad: " ", startingAt: 0)
+                + "\(p.bots) bots, ticks p99 \(p.loop.tickIntervalMillis.p99) ms apart, \(p.loop.lateTicks) late, longest stall \(String(format: "%.1f", Double(p.loop.longestStallMillis) / 1_000)) s, \(String(format: "%.0f", p.loop.processCPUShare * 100))% of a core"
+        }.joined(separator: "\n") } ?? "") + (network.submitted == 0 ? "" : """
 
         simulated network     \(network.submitted) datagrams: \(network.dropped) lost, \(network.duplicated) duplicated, \(network.overtaken) overtaken by a later one, \(network.delivered) delivered; \(snapshotsBaselineMissing) snapshots skipped (baseline no longer held)
         """) + (bugReportsSent == 0 ? "" : """

@@ -78,9 +78,9 @@ struct FleetLoop {
     /// window or more in the window before it).
     func isOwnStall(dropSeenAt t: UInt64) -> Bool { stalled(before: t) >= Self.idleWindowNanos / 3 }
 
-    func figures(dropsSeenAt drops: [UInt64], failuresSeenAt failures: [UInt64] = []) -> FleetLoopFigures {
+    func figures(dropsSeenAt drops: [UInt64], failuresSeenAt failures: [UInt64] = [], keepHistogram: Bool = false) -> FleetLoopFigures {
         var f = FleetLoopFigures()
-        f.tickIntervalMillis = Percentiles(interval)
+        f.tickIntervalMillis = Percentiles(interval, keep: keepHistogram)
         f.lateTicks = lateTicks
         f.longestStallMillis = longestStall / 1_000_000
         if let first = firstStart, lastEnd > first { f.busyShare = Double(busy) / Double(lastEnd - first) }

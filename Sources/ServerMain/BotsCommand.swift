@@ -68,6 +68,15 @@ struct BotsCommand: ParsableCommand {
     @Option(help: "For the soak (scripts/soak.sh): write every bot's view digests here at the end, to compare with the server's --view-digests.")
     var viewDigests: String?
 
+    @Option(help: "Run the bots as this many processes (1 to 64), each with its share of --count and --ramp, their reports merged into one: for more bots than one process's core holds (its line 'the fleet's own loop' says when it fell behind).")
+    var processes = 1
+
+    @Option(help: .hidden)
+    var firstIndex = 0
+
+    @Flag(help: .hidden)
+    var keepHistograms = false
+
     var network: NetworkConditions { NetworkConditions(lossPercent: loss, duplicatePercent: duplicate, latencyMillis: latencyMs, jitterMillis: jitterMs) }
 
     func validate() throws {
@@ -75,6 +84,9 @@ struct BotsCommand: ParsableCommand {
         if let c = chatEverySeconds, c != 0 && !(0.5...3_600).contains(c) { throw ValidationError("--chat-every-seconds must be 0 (off) or 0.5 to 3600") }
         if let p = profaneShare, !(0...1).contains(p) { throw ValidationError("--profane-share must be 0 to 1") }
         guard (0...100_000).contains(bugReportsPerSecond) else { throw ValidationError("--bug-reports-per-second must be 0 to 100000") }
+        guard (1...64).contains(processes) else { throw ValidationError("--processes must be 1 to 64, got \(processes)") }
+        guard processes <= count else { throw ValidationError("--processes (\(processes)) must not exceed --count (\(count)): each process needs a bot") }
+        guard firstIndex >= 0 else { throw ValidationError("--first-index must not be negative") }
         guard (1...20_000).contains(count) else { throw ValidationError("--count must be 1 to 20000, got \(count)") }
         guard (1...86_400).contains(duration) else { throw ValidationError("--duration must be 1 to 86400 seconds") }
         guard ramp > 0 && ramp <= 10_000 else { throw ValidationError("--ramp must be above 0 and at most 10000 per second") }
@@ -90,6 +102,7 @@ struct BotsCommand: ParsableCommand {
     }
 
     func run() throws {
+        if processes > 1 { return try runProcesses() }
         var chosen = try scenario.map { try Scenario.load(URL(fileURLWithPath: $0)) } ?? Scenario.wander(in: world ?? "seoul-plaza")
         if let world { chosen.world = world }
         let (host, port) = Self.parse(server)!
@@ -100,6 +113,8 @@ struct BotsCommand: ParsableCommand {
         options.bugReportsPerSecond = bugReportsPerSecond
         options.network = network
         options.viewDigestsPath = viewDigests
+        options.firstIndex = firstIndex
+        options.keepHistograms = keepHistograms
         if let every = chatEverySeconds {
             options.scenario.chat = every == 0 ? nil : Scenario.Chat(everySeconds: every, profaneShare: profaneShare ?? options.scenario.chat?.profaneShare ?? 0.1)
         } else if let share = profaneShare, options.scenario.chat != nil {
@@ -121,6 +136,11 @@ struct BotsCommand: ParsableCommand {
         let fleet = try BotFleet(options: options)
         let result = try fleet.run { line in FileHandle.standardError.write(Data(("\r" + line).utf8)) }
         FileHandle.standardError.write(Data("\n".utf8))
+        try finish(with: result)
+    }
+
+    /// Prints the report, writes it as JSON if asked, and fails if the bots saw avatars touch.
+    func finish(with result: BotReport) throws {
         print(result.text)
         if let report {
             let encoder = JSONEncoder()
