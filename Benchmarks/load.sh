@@ -35,6 +35,9 @@
 #
 #   BIN=/path/to/seoulworld Benchmarks/load.sh   # that binary instead of building this tree
 #                                    # (alternate two builds for a before and after)
+#   PROCESSES=2 Benchmarks/load.sh   # the bots as two processes (`bots --processes`), on the
+#                                    # same bots' core: their reports merged; for counts one
+#                                    # bots process cannot drive
 #   RAISE=25 Benchmarks/load.sh      # raise the count (START=500, STEP=250, up to MAX=5000)
 #                                    # until the server's tick p99 passes 25 ms, or the bots
 #                                    # themselves fall behind (their own loop stalled or their
@@ -62,6 +65,9 @@ DESK_CLOCK=${DESK_CLOCK:-}
 RAMP=${RAMP:-400}
 ADMIN=${ADMIN:-idle}
 ADMIN_PORT=${ADMIN_PORT:-7791}
+PROCESSES=${PROCESSES:-1}
+processes=() # (an older build, BIN=..., has no --processes)
+if [ "$PROCESSES" != 1 ]; then processes=(--processes "$PROCESSES"); fi
 
 ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
 scripts/install-deps.sh
@@ -131,7 +137,7 @@ for n in $COUNTS; do
     sampler=$!
     times >"$work/times-before-$n" # not in a pipe or $(...): a subshell has no children
     $pin_bots "$bin" bots --server "127.0.0.1:$PORT" --count "$n" --ramp "$RAMP" --duration "$duration" \
-        --scenario "$SCENARIO" --bug-reports-per-second "$FLOOD" --chat-every-seconds "$CHAT" --report "$work/bots-$n.json" >"$work/bots-$n.txt" 2>/dev/null || true
+        --scenario "$SCENARIO" "${processes[@]}" --bug-reports-per-second "$FLOOD" --chat-every-seconds "$CHAT" --report "$work/bots-$n.json" >"$work/bots-$n.txt" 2>/dev/null || true
     times >"$work/times-after-$n"
     wait "$sampler" || true
     for w in "${watchers[@]}"; do kill "$w" 2>/dev/null || true; wait "$w" 2>/dev/null || true; done
