@@ -130,6 +130,7 @@ extension Server {
                     }
                 }
                 if !names.isEmpty { s.send(.names(names)) }
+                Self.forgetNamesOutOfView(of: s)
             }
         }
         if let sent = io.udp?.flush() {
@@ -139,6 +140,28 @@ extension Server {
         }
     }
 
+
+    /// Names sent beyond the view, allowed before the set is cut back to the view: the names
+    /// sent to a client are kept per entity so that each is sent once, and without a bound the
+    /// set held everyone the client had ever seen until it changed space (an afternoon on a
+    /// busy plaza). An avatar forgotten here is named again if it comes back into view
+    /// (it is newly seen then), with its badge as it is then.
+    static let namesKeptBeyondView = 64
+
+    /// Cuts `s`'s names sent back to the avatars in its view once they outnumber it by
+    /// `namesKeptBeyondView`: amortised, a few entries a tick at most.
+    static func forgetNamesOutOfView(of s: Session) {
+        guard let feed = s.realtime.feed, s.realtime.namesSent.count > feed.presented.count + namesKeptBeyondView else { return }
+        let inView = feed.presented // in entity order
+        s.realtime.namesSent = s.realtime.namesSent.filter { entity in
+            var low = 0, high = inView.count
+            while low < high {
+                let mid = (low + high) / 2
+                if inView[mid].entity < entity { low = mid + 1 } else { high = mid }
+            }
+            return low < inView.count && inView[low].entity == entity
+        }
+    }
 
     // MARK: Shutdown
 

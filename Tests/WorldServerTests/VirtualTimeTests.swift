@@ -241,4 +241,34 @@ import Testing
         #expect(docent.space == "seoul-plaza" && driver.server.onDuty.roster.onDuty.isEmpty)
         #expect(docent.messages.contains { if case .notice(.offDuty, _, let text) = $0 { return text.contains("you left Deoksugung") } else { return false } })
     }
+
+    /// The names a client was sent are kept for its view, not for everyone it ever saw: a
+    /// citizen who stays on the plaza while 240 visitors come and go (ten at a time; about half
+    /// come into its view) holds, at
+    /// the end, no more than its view and the allowance beyond it, though it was named every one.
+    @Test func namesSentAreBoundedByTheViewNotByEveryoneEverSeen() throws {
+        let (driver, folder) = try Self.driver()
+        defer {
+            driver.stop()
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        let observer = Self.client(driver, 1, .member, space: "seoul-plaza")
+        observer.keepsMessages = true
+        for batch in 0..<24 {
+            let visitors = (0..<10).map { Self.client(driver, 100 + batch * 10 + $0, .guest, space: "seoul-plaza") }
+            // (Over a second: `settle` pings after each whole second, and the observer sends
+            // nothing else.)
+            Self.settle(driver, [observer] + visitors, millis: 1_500)
+            for v in visitors { v.connection?.hangUp() }
+            Self.settle(driver, [observer], millis: 1_500)
+        }
+        var named = Set<UInt32>()
+        for case .names(let entries) in observer.messages { for e in entries { named.insert(e.entity) } }
+        #expect(named.count > WorldServer.Server.namesKeptBeyondView, "the observer was named more visitors than the allowance: \(named.count)")
+        let session = try #require(driver.server.host.instances(of: "seoul-plaza").first?.members.values.first { $0.avatar.map(SnapshotFeed.entity) == observer.entity })
+        let view = session.realtime.feed?.presented.count ?? 0
+        #expect(session.realtime.namesSent.count <= view + WorldServer.Server.namesKeptBeyondView,
+                "\(session.realtime.namesSent.count) names kept for a view of \(view)")
+        #expect(session.realtime.namesSent.count < named.count)
+    }
 }

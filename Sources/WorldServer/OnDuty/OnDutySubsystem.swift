@@ -8,7 +8,8 @@
 // Invariants:
 // 1. The roster's state is the machine's alone (`roster`); nothing here keeps a copy of it.
 // 2. A name sent to an observer carries the badge the server would give it now: every change of
-//    duty re-sends the name to each observer that was sent it (`Realtime.namesSent`).
+//    duty re-sends the name to each observer that holds it (`Realtime.namesSent`; a name it
+//    forgot, out of view, is sent again with the badge of the time when the avatar comes back).
 
 import NetProto
 import Services
