@@ -15,8 +15,7 @@
 //
 // Invariants:
 // 1. `history` holds at most `historyTicks` entries, in increasing tick order, none older
-//    than the acknowledged one; of those older than the newest `recentKept`, only the
-//    acknowledged one and those of ticks that are multiples of `olderEvery`.
+//    than the acknowledged one.
 // 2. The baseline used is always one the client acknowledged and the feed still holds;
 //    otherwise the snapshot is coded against nothing (sent whole).
 // 3. Once the world stands still, every client's view equals the world within
@@ -28,15 +27,6 @@ import WorldCore
 
 public struct SnapshotFeed: Sendable {
     public static let historyTicks = 32
-    /// The history keeps every one of the newest `recentKept` snapshots (a client on a good
-    /// network acknowledges one of these), and of the older ones, waiting for a slow client's
-    /// acknowledgement, one tick in `olderEvery`: a client whose round trip is a second had 20
-    /// whole views kept for it (most of the server's memory per client under load, by
-    /// heaptrack), and now has 8. An acknowledgement of a snapshot no longer kept is ignored
-    /// (as one of a snapshot never sent is), so such a client's baseline is up to
-    /// `olderEvery - 1` ticks older than it could have been: its snapshots carry a little more.
-    public static let recentKept = 4
-    public static let olderEvery: UInt32 = 4
     public let observer: AvatarID
     /// A spectator's fixed point of view (floor index), instead of an avatar's: the feed then
     /// shows the `visibleMax` avatars nearest to it, every one due every tick.
@@ -184,7 +174,6 @@ public struct SnapshotFeed: Sendable {
                                          priority: { Self.priority(of: sorted, mine: mine, into: &$0, keys: &scratch.keys) },
                                          budgetBytes: budgetBytes, scratch: scratch.codec, known: &known)
         history.append((header.tick, known))
-        thinHistory(into: scratch)
         if history.count > Self.historyTicks { dropHistory(first: history.count - Self.historyTicks, into: scratch) }
         if ackedTick != 0 && !history.contains(where: { $0.tick == ackedTick }) { ackedTick = 0 }
         return (scratch.codec.body, stats)
@@ -265,18 +254,6 @@ public struct SnapshotFeed: Sendable {
     static func isDue(slot: Int, band: Int, tick: UInt64, distance d2: Int64, near: Int64) -> Bool {
         let periodMask = (UInt64(1) << UInt64(band)) - 1
         return (tick &+ UInt64(slot)) & periodMask == 0 || d2 <= near * near
-    }
-
-    /// The entry that has just left the newest `recentKept` goes, unless it is acknowledged or
-    /// of a tick that is a multiple of `olderEvery` (invariant 1): one entry a snapshot.
-    mutating func thinHistory(into scratch: SnapshotScratch?) {
-        let i = history.count - Self.recentKept - 1
-        guard i >= 0, history[i].tick % Self.olderEvery != 0, history[i].tick != ackedTick else { return }
-        var spare = history.remove(at: i).known
-        if let scratch, scratch.spareKnown.count < SnapshotScratch.spareKnownMax {
-            spare.removeAll(keepingCapacity: true)
-            scratch.spareKnown.append(spare)
-        }
     }
 
     /// Drops the oldest `count` history entries, giving their arrays to `scratch` for reuse.

@@ -47,46 +47,6 @@ import WorldCore
     }
 }
 
-@Suite struct SnapshotHistoryTests {
-    /// A client whose acknowledgements come 20 ticks late (a round trip of a second): the feed
-    /// keeps the newest four snapshots and one in four older ones, not twenty; the client
-    /// acknowledges whatever it last received, the acknowledgements of snapshots no longer
-    /// kept are ignored, and every snapshot still decodes against a baseline the client holds
-    /// to exactly what the server believes it holds.
-    @Test func aSlowClientsHistoryIsThinnedAndStaysExact() throws {
-        let definition = SyntheticWorlds.forCrowd(avatars: 150, squareMetresPerAvatar: 4)
-        var world = try World(definition: definition, seed: 12)
-        var crowd = Wanderers(seed: 12, target: 150, definition: definition, enterPerTickMax: 150)
-        world.step(crowd.nextInputs())
-        crowd.observe(world.report)
-        var feed = SnapshotFeed(observer: crowd.ids[0])
-        var held: [UInt32: [EntityState]] = [:]
-        var baselines = Set<UInt32>()
-        var longest = 0
-        for _ in 0..<120 {
-            world.step(crowd.nextInputs())
-            crowd.observe(world.report)
-            let tick = UInt32(world.tick)
-            let header = SnapshotHeader(tick: tick, baselineTick: 0, inputAck: 0, echoClientTimeMillis: 0, holdMillis: 0, serverTimeMillis: 0)
-            let next = feed.next(world: world, header: header)
-            let (body, _) = try #require(next)
-            let decodedHeader = try SnapshotCodec.decodeHeader(body)
-            let baseline = decodedHeader.baselineTick == 0 ? [] : try #require(held[decodedHeader.baselineTick], "a baseline the client never held")
-            let (_, state) = try SnapshotCodec.decode(body, baseline: baseline)
-            #expect(state == feed.known(atTick: tick), "the client holds what the server believes")
-            held[tick] = state
-            baselines.insert(decodedHeader.baselineTick)
-            longest = max(longest, feed.history.count)
-            #expect(feed.history.count <= SnapshotFeed.recentKept + 20 / Int(SnapshotFeed.olderEvery) + 1)
-            // What arrived 20 ticks ago is acknowledged now.
-            if tick > 20 { feed.acknowledge(tick - 20) }
-        }
-        #expect(longest >= SnapshotFeed.recentKept + 4, "older snapshots were kept, thinned: \(longest)")
-        #expect(baselines.filter { $0 != 0 }.allSatisfy { $0 % SnapshotFeed.olderEvery == 0 }, "only kept ticks become baselines")
-        #expect(baselines.count > 10, "the baseline moved on as acknowledgements came")
-    }
-}
-
 @Suite struct SnapshotConvergenceTests {
     /// Every client's view must settle on the truth once the crowd stands still, whatever the
     /// phase of its acknowledgements against the update bands (the bug this guards against:
