@@ -52,6 +52,20 @@ extension Server {
         return "p50 \(sorted[sorted.count / 2]) ms p99 \(sorted[min(sorted.count - 1, sorted.count * 99 / 100)]) ms"
     }
 
+    /// The views kept for the clients' snapshots (most of the server's memory per client): the
+    /// snapshots kept per client waiting for an acknowledgement (all and the most), and the
+    /// spare arrays the workers keep for reuse.
+    func snapshotArraysText() -> String {
+        var kept = 0, most = 0
+        for s in sessions.values {
+            let n = s.realtime.feed?.history.count ?? 0
+            kept += n
+            most = max(most, n)
+        }
+        let spares = host.snapshotWork.scratches.reduce(0) { $0 + $1.spareKnown.count }
+        return "\(kept) kept (at most \(most) a client), \(spares) spare"
+    }
+
     func logStatus() {
         let seconds = Double(configuration.statusEverySeconds)
         let populated = host.spaceOrder.compactMap { id -> String? in
@@ -68,6 +82,7 @@ extension Server {
             "in": "\(Int(Double(counters.bytesIn - figures.lastStatus.bytesIn) / seconds / 1_000)) kB/s",
             "out": "\(Int(Double(counters.bytesOut - figures.lastStatus.bytesOut) / seconds / 1_000)) kB/s",
             "udpDropped": "\(counters.udpDropped)",
+            "snapshotArrays": "\(snapshotArraysText())",
         ])
         figures.lastStatus = counters
     }
