@@ -477,9 +477,7 @@ public final class BotFleet {
         r.resumeMicros = Percentiles(resumeLatency, keep: keep)
         r.resumesPending = bots.filter { $0.client.resumePending }.count
         r.removals = removals
-        let botSeconds = max(0.001, elapsedSeconds) * Double(max(1, r.succeeded))
-        r.kilobitsPerSecondDownPerBot = Double(r.bytesDown) * 8 / 1_000 / botSeconds
-        r.kilobitsPerSecondUpPerBot = Double(r.bytesUp) * 8 / 1_000 / botSeconds
+        r.computeRates()
         r.contactViolationsSeen = contactViolations
         r.viewsChecked = viewsChecked
         r.rttMillis = Percentiles(rtt, keep: keep)

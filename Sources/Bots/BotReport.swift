@@ -123,6 +123,14 @@ public struct BotReport: Codable, Sendable {
         public var loop: FleetLoopFigures
     }
 
+    /// The kilobits a second per connected bot, from the bytes, the run's length and the bots
+    /// that got in.
+    mutating func computeRates() {
+        let botSeconds = max(0.001, durationSeconds) * Double(max(1, succeeded))
+        kilobitsPerSecondDownPerBot = Double(bytesDown) * 8 / 1_000 / botSeconds
+        kilobitsPerSecondUpPerBot = Double(bytesUp) * 8 / 1_000 / botSeconds
+    }
+
     public var text: String {
         let reasons = failedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         let drops = droppedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")

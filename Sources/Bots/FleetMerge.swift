@@ -9,6 +9,7 @@
 // 2. A latency with samples but no histogram cannot be merged: that is an error, never a
 //    guess from the parts' percentiles.
 
+import Foundation
 import Histogram
 import WorldClient
 
@@ -49,6 +50,26 @@ extension FleetLoopFigures {
     }
 }
 
+/// Figures made of counts only (`ChatFigures`, `DeskFigures`, `CivicFigures`), added key by
+/// key through their Codable form, so that a count added to one of them is merged without a
+/// line here; a field that is not a whole number is an error, not a sum.
+func addedCounts<T: Codable>(_ parts: [T], _ name: String) throws(MergeError) -> T {
+    do {
+        var whole: [String: Int] = [:]
+        for part in parts {
+            guard let counts = try JSONSerialization.jsonObject(with: JSONEncoder().encode(part)) as? [String: Int] else {
+                throw MergeError(description: "\(name): not counts only, cannot be added")
+            }
+            for (key, value) in counts { whole[key, default: 0] += value }
+        }
+        return try JSONDecoder().decode(T.self, from: JSONSerialization.data(withJSONObject: whole))
+    } catch let error as MergeError {
+        throw error
+    } catch {
+        throw MergeError(description: "\(name): \(error)")
+    }
+}
+
 extension BotReport {
     /// The report of a fleet run as `parts.count` processes, from each one's report.
     public static func merged(_ parts: [BotReport]) throws(MergeError) -> BotReport {
@@ -75,9 +96,7 @@ extension BotReport {
         r.protocolErrors = sum(\.protocolErrors)
         r.bytesDown = sum(\.bytesDown)
         r.bytesUp = sum(\.bytesUp)
-        let botSeconds = max(0.001, r.durationSeconds) * Double(max(1, r.succeeded))
-        r.kilobitsPerSecondDownPerBot = Double(r.bytesDown) * 8 / 1_000 / botSeconds
-        r.kilobitsPerSecondUpPerBot = Double(r.bytesUp) * 8 / 1_000 / botSeconds
+        r.computeRates()
         r.rttMillis = try Percentiles.merged(parts.map(\.rttMillis), "rttMillis")
         r.snapshotIntervalMillis = try Percentiles.merged(parts.map(\.snapshotIntervalMillis), "snapshotIntervalMillis")
         r.contactViolationsSeen = sum(\.contactViolationsSeen)
@@ -100,33 +119,11 @@ extension BotReport {
         r.serverFellSilent = sum(\.serverFellSilent)
         r.resumesRefused = sum(\.resumesRefused)
         r.removals = Array(parts.flatMap(\.removals).sorted { ($0.atUnixMillis, $0.bot) < ($1.atUnixMillis, $1.bot) }.prefix(removalsMax))
-        r.desk.joins = sum(\.desk.joins)
-        r.desk.takesAsked = sum(\.desk.takesAsked)
-        r.desk.sessionsStarted = sum(\.desk.sessionsStarted)
-        r.desk.sessionsEnded = sum(\.desk.sessionsEnded)
+        r.desk = try addedCounts(parts.map(\.desk), "desk")
         r.deskTakeToRoomMicros = try Percentiles.merged(parts.map(\.deskTakeToRoomMicros), "deskTakeToRoomMicros")
-        r.chat.sent = sum(\.chat.sent)
-        r.chat.sentProfane = sum(\.chat.sentProfane)
-        r.chat.acknowledged = sum(\.chat.acknowledged)
-        r.chat.filtered = sum(\.chat.filtered)
-        r.chat.rateLimited = sum(\.chat.rateLimited)
-        r.chat.muted = sum(\.chat.muted)
-        r.chat.refusedAsGuest = sum(\.chat.refusedAsGuest)
-        r.chat.delivered = sum(\.chat.delivered)
+        r.chat = try addedCounts(parts.map(\.chat), "chat")
         r.chatLatencyMicros = try Percentiles.merged(parts.map(\.chatLatencyMicros), "chatLatencyMicros")
-        var civic = CivicFigures()
-        civic.noticesPosted = sum(\.civic.noticesPosted)
-        civic.noticesShown = sum(\.civic.noticesShown)
-        civic.noticesRead = sum(\.civic.noticesRead)
-        civic.suggestionsSent = sum(\.civic.suggestionsSent)
-        civic.suggestionsFiled = sum(\.civic.suggestionsFiled)
-        civic.suggestionsOverTheDay = sum(\.civic.suggestionsOverTheDay)
-        civic.suggestionsRateLimited = sum(\.civic.suggestionsRateLimited)
-        civic.suggestionsRefusedOtherwise = sum(\.civic.suggestionsRefusedOtherwise)
-        civic.answersGiven = sum(\.civic.answersGiven)
-        civic.inboxReceived = sum(\.civic.inboxReceived)
-        civic.inboxRead = sum(\.civic.inboxRead)
-        r.civic = civic
+        r.civic = try addedCounts(parts.map(\.civic), "civic")
         r.suggestionLatencyMicros = try Percentiles.merged(parts.map(\.suggestionLatencyMicros), "suggestionLatencyMicros")
         r.fleetLoop = try FleetLoopFigures.merged(parts.map(\.fleetLoop))
         r.processes = parts.map { part in

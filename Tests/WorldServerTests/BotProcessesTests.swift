@@ -43,6 +43,8 @@ import Testing
         a.bytesDown = 3_000; b.bytesDown = 1_000
         a.durationSeconds = 10; b.durationSeconds = 9
         a.chat.delivered = 5; b.chat.delivered = 7
+        a.desk.sessionsEnded = 2; b.desk.joins = 4
+        b.civic.inboxRead = 9
         a.fleetLoop.longestStallMillis = 70; b.fleetLoop.longestStallMillis = 2_500
         a.fleetLoop.processCPUShare = 0.5; b.fleetLoop.processCPUShare = 0.25
         a.fleetLoop.tickIntervalMillis = Percentiles(Self.histogram([50, 50]), keep: true)
@@ -52,6 +54,11 @@ import Testing
         #expect(m.failedByReason == ["busy": 1])
         #expect(m.droppedByReason == ["x": 3, "y": 1])
         #expect(m.durationSeconds == 10 && m.chat.delivered == 12)
+        #expect(m.desk.sessionsEnded == 2 && m.desk.joins == 4 && m.civic.inboxRead == 9)
+        // Only figures of counts are added field by field.
+        var loop = FleetLoopFigures()
+        loop.busyShare = 0.5
+        #expect(throws: MergeError.self) { try addedCounts([loop], "fleetLoop") }
         let kilobits: Double = 4_000.0 * 8 / 1_000 / (10 * 4)
         #expect(m.kilobitsPerSecondDownPerBot == kilobits)
         #expect(m.fleetLoop.longestStallMillis == 2_500 && m.fleetLoop.processCPUShare == 0.75)
